@@ -1,0 +1,110 @@
+"""Users: one account has one role and the scope that role is bound to (DOMAIN §1)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from shnor.accounts.roles import ROLE_LABELS, ROLE_PERMS, Perm, Role
+
+
+class User(AbstractUser):
+    role = models.CharField(
+        "роль", max_length=32, choices=[(r.value, ROLE_LABELS[r]) for r in Role], default=Role.OBSERVER.value
+    )
+    municipality = models.ForeignKey(
+        "registry.Municipality",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name="муниципалитет",
+        help_text="Для муниципального координатора и наблюдателя муниципалитета.",
+    )
+    school = models.ForeignKey(
+        "registry.School",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name="ОО",
+        help_text="Для школы, педагога и куратора (его собственная школа).",
+    )
+    assigned_schools = models.ManyToManyField(
+        "registry.School",
+        blank=True,
+        related_name="assigned_users",
+        verbose_name="закреплённые ОО",
+        help_text="Для куратора — сопровождаемые школы; для наблюдателя — выбранные школы.",
+    )
+    staff_key = models.CharField(
+        "код педагога", max_length=64, blank=True, help_text="Псевдоним педагога из таблицы staff."
+    )
+    position = models.CharField("должность", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "пользователь"
+        verbose_name_plural = "пользователи"
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role_enum]
+
+    def has_shnor_perm(self, perm: Perm) -> bool:
+        return self.is_active and perm in ROLE_PERMS[self.role_enum]
+
+    def clean(self) -> None:
+        super().clean()
+        role = self.role_enum
+        if role == Role.MUNICIPAL_COORDINATOR and not self.municipality_id:
+            raise ValidationError({"municipality": "Для муниципального координатора укажите муниципалитет."})
+        if role in (Role.SCHOOL, Role.TEACHER) and not self.school_id:
+            raise ValidationError({"school": "Для этой роли укажите образовательную организацию."})
+        if role == Role.TEACHER and not self.staff_key:
+            raise ValidationError({"staff_key": "Для педагога укажите код педагога."})
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API; only its hash is stored, the key is shown once."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens", verbose_name="пользователь")
+    name = models.CharField("назначение", max_length=100)
+    prefix = models.CharField(max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField("создан", default=timezone.now)
+    last_used = models.DateTimeField("последнее использование", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "токен API"
+        verbose_name_plural = "токены API"
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+        key = "shnor_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, prefix=key[6:14], key_hash=_hash(key))
+        return token, key
+
+    @classmethod
+    def authenticate(cls, key: str) -> User | None:
+        token = cls.objects.select_related("user").filter(key_hash=_hash(key)).first()
+        if token is None or not token.user.is_active:
+            return None
+        cls.objects.filter(pk=token.pk).update(last_used=timezone.now())
+        return token.user

@@ -1,0 +1,50 @@
+"""Roles of DOMAIN §1 and what each may do. Pure data: the one table every check reads."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    REGIONAL_COORDINATOR = "regional_coordinator"
+    MUNICIPAL_COORDINATOR = "municipal_coordinator"
+    SCHOOL = "school"
+    CURATOR = "curator"
+    TEACHER = "teacher"
+    OBSERVER = "observer"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.OPERATOR: "Региональный оператор",
+    Role.REGIONAL_COORDINATOR: "Региональный координатор",
+    Role.MUNICIPAL_COORDINATOR: "Муниципальный координатор",
+    Role.SCHOOL: "Школа (управленческая команда)",
+    Role.CURATOR: "Куратор",
+    Role.TEACHER: "Педагог",
+    Role.OBSERVER: "Наблюдатель",
+}
+
+
+class Perm(StrEnum):
+    """Actions checked in the service layer, never in a view."""
+
+    MANAGE_REGISTRY = "manage_registry"  # create and edit schools, municipalities, any body or person
+    MANAGE_LOCAL_BODIES = "manage_local_bodies"  # bodies and people of one's own municipality
+    VIEW_AUDIT = "view_audit"
+    APPROVE = "approve"  # approve lists, decisions and reports
+    MANAGE_USERS = "manage_users"
+
+
+ROLE_PERMS: dict[Role, frozenset[Perm]] = {
+    Role.OPERATOR: frozenset(Perm),
+    Role.REGIONAL_COORDINATOR: frozenset({Perm.APPROVE}),
+    Role.MUNICIPAL_COORDINATOR: frozenset({Perm.MANAGE_LOCAL_BODIES}),
+    Role.SCHOOL: frozenset(),
+    Role.CURATOR: frozenset(),
+    Role.TEACHER: frozenset(),
+    Role.OBSERVER: frozenset(),
+}
+
+# Roles whose scope is the whole region whatever else their account names.
+REGION_WIDE_ROLES = frozenset({Role.OPERATOR, Role.REGIONAL_COORDINATOR})

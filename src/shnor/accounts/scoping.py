@@ -1,0 +1,127 @@
+"""The one scoping mechanism: every query of domain data passes through `restrict`.
+
+A model takes part by being listed in SCOPE_RULES with the paths from it to a school and to a
+municipality. Pages, the API, exports and search all call `restrict`, so nothing reaches a
+user outside their scope by another road.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from shnor.accounts.roles import REGION_WIDE_ROLES, Role
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user may see: the whole region, or sets of municipalities and schools."""
+
+    region_wide: bool
+    municipality_ids: frozenset[int] = frozenset()
+    school_ids: frozenset[int] = frozenset()
+
+    def describe(self) -> str:
+        if self.region_wide:
+            return "весь регион"
+        parts = []
+        if self.municipality_ids:
+            parts.append(f"муниципалитетов: {len(self.municipality_ids)}")
+        if self.school_ids:
+            parts.append(f"школ: {len(self.school_ids)}")
+        return ", ".join(parts) or "нет доступа к данным"
+
+
+@dataclass(frozen=True)
+class ScopeRule:
+    """Paths (Django lookups) from a model to the school and municipality it belongs to.
+
+    `shared_when_unbound`: rows bound to neither (e.g. a regional working group) are visible to
+    every signed-in user, because they are the region's public structure.
+    """
+
+    school: tuple[str, ...] = ()
+    municipality: tuple[str, ...] = ()
+    distinct: bool = False
+    shared_when_unbound: bool = False
+
+
+SCOPE_RULES: dict[str, ScopeRule] = {}
+
+
+def register(model_label: str, rule: ScopeRule) -> None:
+    SCOPE_RULES[model_label] = rule
+
+
+def scope_of(user: Any) -> Scope:
+    """The scope of a user, cached on the user object for the request."""
+    cached = getattr(user, "_shnor_scope", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    scope = _compute(user)
+    user._shnor_scope = scope
+    return scope
+
+
+def _compute(user: Any) -> Scope:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope(region_wide=False)
+    role = Role(user.role)
+    if role in REGION_WIDE_ROLES:
+        return Scope(region_wide=True)
+    from shnor.registry.models import School
+
+    schools: set[int] = set()
+    municipalities: set[int] = set()
+    if role == Role.MUNICIPAL_COORDINATOR and user.municipality_id:
+        municipalities.add(user.municipality_id)
+    elif role == Role.SCHOOL and user.school_id:
+        schools.add(user.school_id)
+        # A school's management team also runs its branches (филиалы).
+        schools.update(School.objects.filter(parent_id=user.school_id).values_list("pk", flat=True))
+    elif role == Role.TEACHER and user.school_id:
+        schools.add(user.school_id)
+    elif role == Role.CURATOR:
+        if user.school_id:
+            schools.add(user.school_id)
+        schools.update(user.assigned_schools.values_list("pk", flat=True))
+    elif role == Role.OBSERVER:
+        if user.municipality_id:
+            municipalities.add(user.municipality_id)
+        schools.update(user.assigned_schools.values_list("pk", flat=True))
+        if not municipalities and not schools:
+            return Scope(region_wide=True)
+    return Scope(False, frozenset(municipalities), frozenset(schools))
+
+
+def restrict(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
+    """Narrow `queryset` to the rows `user` may see. Unregistered models are refused."""
+    model = queryset.model
+    label = model._meta.label
+    rule = SCOPE_RULES.get(label)
+    if rule is None:
+        raise LookupError(f"{label} has no scope rule; register one in its app's scopes module")
+    scope = scope_of(user)
+    if scope.region_wide:
+        return queryset
+    condition = Q(pk__in=[])
+    if scope.school_ids:
+        for path in rule.school:
+            condition |= Q(**{f"{path}__in": scope.school_ids})
+    if scope.municipality_ids:
+        for path in rule.municipality:
+            condition |= Q(**{f"{path}__in": scope.municipality_ids})
+    if rule.shared_when_unbound and getattr(user, "is_authenticated", False):
+        # Only the direct paths (the first of each) decide whether a row is bound at all.
+        unbound = Q()
+        if rule.school:
+            unbound &= Q(**{f"{rule.school[0]}__isnull": True})
+        if rule.municipality:
+            unbound &= Q(**{f"{rule.municipality[0]}__isnull": True})
+        condition |= unbound
+    narrowed = queryset.filter(condition)
+    return narrowed.distinct() if rule.distinct else narrowed

@@ -1,0 +1,65 @@
+"""Use cases of accounts: permission checks shared by web, API and CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from shnor.accounts.models import ApiToken, User
+from shnor.accounts.roles import Perm, Role
+
+
+def require(user: Any, perm: Perm) -> None:
+    """Raise PermissionDenied unless `user` holds `perm`."""
+    if not getattr(user, "is_authenticated", False) or not user.has_shnor_perm(perm):
+        raise PermissionDenied("Недостаточно прав для этого действия.")
+
+
+@transaction.atomic
+def create_user(
+    username: str,
+    password: str,
+    role: Role,
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    municipality_id: int | None = None,
+    school_id: int | None = None,
+    staff_key: str = "",
+    assigned_school_ids: list[int] | None = None,
+    validate_password: bool = True,
+) -> User:
+    """Create an account bound to its scope; the operator also gets the admin site."""
+    from django.contrib.auth.password_validation import validate_password as check
+
+    user = User(
+        username=username,
+        role=role.value,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        municipality_id=municipality_id,
+        school_id=school_id,
+        staff_key=staff_key,
+        is_staff=role == Role.OPERATOR,
+        is_superuser=role == Role.OPERATOR,
+    )
+    user.full_clean(exclude=["password"])
+    if validate_password:
+        check(password, user)
+    user.set_password(password)
+    user.save()
+    if assigned_school_ids:
+        user.assigned_schools.set(assigned_school_ids)
+    return user
+
+
+def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
+    return ApiToken.issue(user, name)
+
+
+def revoke_token(user: User, token_id: int) -> None:
+    ApiToken.objects.filter(user=user, pk=token_id).delete()

@@ -1,0 +1,32 @@
+"""Profile page: the user's role and scope, password change, API tokens."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from shnor.accounts import services
+from shnor.accounts.scoping import scope_of
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    new_key = None
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            services.revoke_token(user, int(request.POST["revoke"]))
+            messages.success(request, "Токен отозван.")
+            return redirect("accounts:profile")
+        name = request.POST.get("name", "").strip()[:100] or "токен"
+        _, new_key = services.issue_token(user, name)
+        messages.success(request, "Токен создан. Скопируйте его сейчас: повторно он показан не будет.")
+    context = {
+        "scope": scope_of(user).describe(),
+        "tokens": user.api_tokens.all(),
+        "new_key": new_key,
+        "breadcrumbs": [("Профиль", None)],
+    }
+    return render(request, "accounts/profile.html", context)

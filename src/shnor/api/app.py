@@ -1,0 +1,25 @@
+"""The JSON API at /api/ with OpenAPI docs at /api/docs."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from shnor import __version__
+from shnor.api import errors, routers
+from shnor.api.auth import SessionAuth, TokenAuth
+
+api = NinjaAPI(
+    title="shnor API",
+    version=__version__,
+    description="API системы работы со школами с низкими образовательными результатами и школами, "
+    "функционирующими в неблагоприятных социальных условиях. Область доступа та же, что в веб-интерфейсе.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+errors.install(api)
+api.add_router("/me", routers.me)
+api.add_router("/municipalities", routers.municipalities)
+api.add_router("/schools", routers.schools)
+api.add_router("/bodies", routers.bodies)
+api.add_router("/people", routers.people)
+api.add_router("/audit", routers.audit_log)

@@ -1,0 +1,39 @@
+"""API authentication: the browser session (with CSRF) or a bearer token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import APIKeyCookie, HttpBearer
+
+from shnor.accounts.models import ApiToken
+from shnor.audit.context import Actor, set_actor
+from shnor.audit.middleware import client_ip
+
+
+class TokenAuth(HttpBearer):
+    openapi_description = "Токен из профиля пользователя: `Authorization: Bearer shnor_…`."
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = ApiToken.authenticate(token)
+        if user is not None:
+            request.user = user
+            set_actor(Actor(user, "api", client_ip(request)))
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The signed-in browser session; unsafe methods also need the CSRF token."""
+
+    param_name = "sessionid"
+    openapi_description = "Сеанс браузера после входа в систему."
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None

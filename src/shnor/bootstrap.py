@@ -1,0 +1,46 @@
+"""Preparing a data folder: database schema, static files, the region of the chosen preset."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+
+from shnor.audit.context import Actor, acting_as
+from shnor.core.presets import Preset, load
+from shnor.registry.models import Region
+
+
+def migrate(verbosity: int = 0) -> None:
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def collect_static() -> None:
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def initialise(preset_ref: str, *, region_code: str = "", region_name: str = "") -> tuple[Region, Preset]:
+    """Create the schema and the region; idempotent: a second call changes nothing but the preset."""
+    preset, text = load(preset_ref)
+    migrate()
+    collect_static()
+    settings.DATA_DIR.joinpath("preset.yaml").write_text(text, encoding="utf-8")
+    with acting_as(Actor(None, "cli", label="shnor init")), transaction.atomic():
+        region = Region.objects.order_by("pk").first()
+        if region is None:
+            region = Region.objects.create(
+                code=region_code or "REGION", name=region_name or settings.SHNOR_REGION_NAME or preset.region,
+                preset=preset.name,
+            )
+        elif region.preset != preset.name:
+            region.preset = preset.name
+            region.save()
+    return region, preset
+
+
+def is_initialised() -> bool:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return not executor.migration_plan(executor.loader.graph.leaf_nodes())

@@ -1,0 +1,62 @@
+"""Presets: everything that differs between regions, as versioned YAML validated by pydantic.
+
+This version holds a preset's identity and sources; the methodology (components, weights,
+cut-offs, risk catalogue, targets, cyclogram) is added to the same model as it is built.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class PresetError(Exception):
+    """A preset cannot be found or does not validate; the message says where and why."""
+
+
+class Preset(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    version: str
+    title: str
+    region: str
+    level: str = Field(pattern=r"^(region|municipality)$")
+    seeds: list[str] = Field(default_factory=list)
+    description: str = ""
+
+
+def available() -> list[str]:
+    folder = resources.files("shnor.presets")
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def _parse(text: str, origin: str) -> Preset:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise PresetError(f"{origin}: не удаётся прочитать YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise PresetError(f"{origin}: ожидается словарь параметров пресета")
+    try:
+        return Preset.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise PresetError(f"{origin}: {problems}") from None
+
+
+def load(name_or_path: str) -> tuple[Preset, str]:
+    """A preset by built-in name or by file path; returns it with its YAML text."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise PresetError(f"{name_or_path}: файл пресета не найден")
+        text = path.read_text(encoding="utf-8")
+        return _parse(text, str(path)), text
+    if name_or_path not in available():
+        raise PresetError(f"Пресет «{name_or_path}» не найден. Встроенные пресеты: {', '.join(available())}")
+    text = resources.files("shnor.presets").joinpath(f"{name_or_path}.yaml").read_text(encoding="utf-8")
+    return _parse(text, name_or_path), text

@@ -1,0 +1,166 @@
+"""Loading the demo region into a data folder: files in contract shapes, the registry, the store, users."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from django.conf import settings
+from django.db import transaction
+
+from shnor.accounts.roles import Role
+from shnor.accounts.services import create_user
+from shnor.audit.context import Actor, acting_as
+from shnor.audit.tracking import record
+from shnor.demo.generator import SCHOOL_COLUMNS, DemoConfig, DemoRegion, generate
+from shnor.engine.store import Store
+from shnor.registry.models import BodyMembership, InfrastructureBody, Municipality, Person, Region, School
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    username: str
+    password: str
+    scope: str
+
+
+def write_files(region: DemoRegion, folder: Path) -> dict[str, Path]:
+    """The demo tables as the files a region would hand over (UTF-8 CSV with contract headers)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "schools": region.schools[SCHOOL_COLUMNS],
+        "social": region.social,
+        "staff": region.staff,
+        "oversight": region.oversight,
+    }
+    paths = {}
+    for name, frame in tables.items():
+        path = folder / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        paths[name] = path
+    for year, frame in region.results.groupby("year"):
+        path = folder / f"results_{year}.csv"
+        pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), path)
+        paths[f"results_{year}"] = path
+    region.truth.to_csv(folder / "truth.csv", index=False)
+    return paths
+
+
+def write_store(region: DemoRegion, store: Store) -> int:
+    for year, frame in region.results.groupby("year"):
+        store.write_year("results", int(year), pa.Table.from_pandas(frame, preserve_index=False))
+    return store.row_count("results")
+
+
+@transaction.atomic
+def load_registry(region: DemoRegion, db_region: Region) -> dict[str, int]:
+    cfg = region.config
+    db_region.code, db_region.name = cfg.region_code, cfg.region_name
+    db_region.save()
+    munis = {
+        m.code: Municipality(region=db_region, code=m.code, name=m.name, kind=m.kind)
+        for m in region.municipalities.itertuples()
+    }
+    Municipality.objects.bulk_create(munis.values())
+    through = Municipality.neighbours.through
+    through.objects.bulk_create(
+        [
+            through(from_municipality_id=munis[m.code].pk, to_municipality_id=munis[n].pk)
+            for m in region.municipalities.itertuples()
+            for n in m.neighbours
+        ]
+    )
+    schools = {}
+    for s in region.schools.itertuples():
+        schools[s.school_id] = School(
+            school_id=s.school_id, name=s.name, municipality=munis[s.municipality_code], locality=s.locality,
+            enrollment=s.enrollment, lat=s.lat, lon=s.lon, innovation_site=bool(s.innovation_site),
+            last_grade=s.last_grade,
+        )
+    School.objects.bulk_create(schools.values())
+    branches = []
+    for s in region.schools[region.schools["parent_school_id"] != ""].itertuples():
+        school = schools[s.school_id]
+        school.parent_id = schools[s.parent_school_id].pk
+        branches.append(school)
+    School.objects.bulk_update(branches, ["parent"])
+    bodies = {}
+    for b in region.bodies:
+        bodies[b["key"]] = InfrastructureBody(
+            kind=b["kind"], name=b["name"], functions=b.get("functions", ""), url=b.get("url", ""),
+            municipality=munis[b["municipality"]] if b.get("municipality") else None,
+            school=schools[b["school"]] if b.get("school") else None,
+        )
+    InfrastructureBody.objects.bulk_create(bodies.values())
+    people = []
+    for p in region.people:
+        people.append(
+            Person(
+                full_name=p["full_name"], position=p["position"], organization=p.get("organization", ""),
+                municipality=munis[p["municipality"]] if p.get("municipality") else None,
+            )
+        )
+    Person.objects.bulk_create(people)
+    BodyMembership.objects.bulk_create(
+        [BodyMembership(body=bodies[str(p["body"])], person=person, role=p["role"]) for p, person in zip(region.people, people, strict=True)]
+    )
+    counts = {"municipalities": len(munis), "schools": len(schools), "bodies": len(bodies), "people": len(people)}
+    record(db_region, "update", {"загрузка демонстрационного региона": [None, counts]})
+    return counts
+
+
+def create_demo_users(region: DemoRegion) -> list[DemoLogin]:
+    """One account per role, bound to a scope that shows something real."""
+    truth = region.truth.set_index("school_id")
+    schools = region.schools.set_index("school_id")
+    district = region.municipalities[region.municipalities["kind"] == "municipal_district"].iloc[0]
+    local = schools[(schools["municipality_code"] == district.code) & (schools["enrollment"] >= 60)]
+    school_code = local.index[0]
+    school = School.objects.get(school_id=school_code)
+    municipality = Municipality.objects.get(code=district.code)
+    # A curator school: strong results in a neighbouring municipality, supporting three local schools.
+    neighbour_codes = list(district.neighbours) or [district.code]
+    candidates = schools[schools["municipality_code"].isin(neighbour_codes) & (schools["enrollment"] > 300)]
+    curator_code = truth.loc[candidates.index, "value_added"].idxmax()
+    supported = [School.objects.get(school_id=c).pk for c in local.index[1:4]]
+    teacher_key = region.staff[region.staff["school_id"] == school_code]["staff_key"].iloc[-1]
+    specs = [
+        (Role.OPERATOR, "operator", "Региональный оператор", {}, "весь регион"),
+        (Role.REGIONAL_COORDINATOR, "coordinator", "Региональный координатор", {}, "весь регион"),
+        (Role.MUNICIPAL_COORDINATOR, "municipal", "Координатор", {"municipality_id": municipality.pk}, municipality.name),
+        (Role.SCHOOL, "school", "Директор", {"school_id": school.pk}, school.name),
+        (Role.CURATOR, "curator", "Куратор", {"school_id": School.objects.get(school_id=curator_code).pk,
+                                               "assigned_school_ids": supported}, "3 сопровождаемые школы и своя"),
+        (Role.TEACHER, "teacher", "Педагог", {"school_id": school.pk, "staff_key": teacher_key}, "собственные данные"),
+        (Role.OBSERVER, "observer", "Наблюдатель", {"municipality_id": municipality.pk}, municipality.name),
+    ]
+    logins = []
+    for role, username, last_name, scope, label in specs:
+        password = f"demo-{username}-2026"
+        create_user(username, password, role, last_name=f"{last_name} (демо)", validate_password=False, **scope)  # type: ignore[arg-type]
+        logins.append(DemoLogin(role=str(role), username=username, password=password, scope=label))
+    return logins
+
+
+def build(config: DemoConfig | None = None, progress: Progress | None = None) -> tuple[DemoRegion, list[DemoLogin]]:
+    """Generate and load the demo region into the current data folder (already initialised)."""
+    say = progress or (lambda _msg: None)
+    say("Генерация данных демонстрационного региона")
+    region = generate(config)
+    say("Запись файлов в формате контракта данных")
+    write_files(region, settings.DATA_DIR / "demo")
+    say("Запись результатов обучающихся в колоночное хранилище")
+    write_store(region, Store(settings.SHNOR_STORE_DIR))
+    say("Загрузка реестра")
+    with acting_as(Actor(None, "cli", label="shnor demo")):
+        db_region = Region.objects.order_by("pk").first() or Region(code="DEMO", name="", preset="volgograd-2021")
+        load_registry(region, db_region)
+        say("Создание учётных записей")
+        logins = create_demo_users(region)
+    return region, logins

@@ -1,0 +1,68 @@
+"""Typed readers of environment variables; a bad value stops start-up with a message."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class SettingError(Exception):
+    """A setting has a value the system cannot use."""
+
+    def __init__(self, name: str, value: str, expected: str) -> None:
+        super().__init__(f"Setting {name}={value!r} is invalid: expected {expected}.")
+        self.name = name
+        self.value = value
+        self.expected = expected
+
+
+_TRUE = {"1", "true", "yes", "on", "да"}
+_FALSE = {"0", "false", "no", "off", "нет", ""}
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingError(name, raw, "true or false")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingError(name, raw, "a whole number") from None
+    if minimum is not None and value < minimum:
+        raise SettingError(name, raw, f"a whole number not less than {minimum}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, default).strip()
+    if value not in choices:
+        raise SettingError(name, value, "one of " + ", ".join(choices))
+    return value
+
+
+def data_dir() -> Path:
+    """The data folder: $SHNOR_DATA_DIR, else ./data (resolved, created on demand)."""
+    return Path(os.environ.get("SHNOR_DATA_DIR") or "data").resolve()

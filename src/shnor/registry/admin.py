@@ -1,0 +1,43 @@
+from django.contrib import admin
+
+from shnor.registry.models import BodyMembership, InfrastructureBody, Municipality, Person, Region, School
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("code", "name", "preset")
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("code", "name", "kind", "region")
+    search_fields = ("name", "code")
+    filter_horizontal = ("neighbours",)
+
+
+@admin.register(School)
+class SchoolAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("school_id", "name", "municipality", "locality", "enrollment", "innovation_site")
+    list_filter = ("locality", "innovation_site", "municipality")
+    search_fields = ("name", "school_id")
+    autocomplete_fields = ("municipality", "parent")
+
+
+class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = BodyMembership
+    autocomplete_fields = ("person",)
+    extra = 0
+
+
+@admin.register(InfrastructureBody)
+class BodyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "kind", "municipality", "school")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    inlines = [MembershipInline]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("full_name", "position", "organization", "municipality")
+    search_fields = ("full_name", "position")

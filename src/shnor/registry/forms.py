@@ -1,0 +1,68 @@
+"""Forms of the registry pages; saving goes through shnor.registry.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from shnor.registry.models import InfrastructureBody, Municipality, Person, School
+
+
+class SchoolFilter(forms.Form):
+    q = forms.CharField(label="Поиск по названию или коду", required=False)
+    municipality = forms.ModelChoiceField(
+        label="Муниципалитет", queryset=Municipality.objects.none(), required=False, empty_label="все"
+    )
+    locality = forms.ChoiceField(label="Тип местности", choices=[("", "все"), *School.Locality.choices], required=False)
+    innovation_site = forms.ChoiceField(
+        label="РИП", choices=[("", "все"), ("1", "да"), ("0", "нет")], required=False
+    )
+    small = forms.ChoiceField(
+        label="Малокомплектные", choices=[("", "все"), ("1", "только до 40 обучающихся"), ("0", "кроме них")], required=False
+    )
+
+    def __init__(self, *args: Any, municipalities: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities  # type: ignore[attr-defined]
+
+
+class SchoolForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = School
+        fields = [
+            "school_id", "name", "municipality", "locality", "enrollment", "last_grade",
+            "lat", "lon", "innovation_site", "parent", "is_active",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = School.objects.filter(parent__isnull=True).select_related("municipality")  # type: ignore[attr-defined]
+
+
+class MunicipalityForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Municipality
+        fields = ["region", "code", "name", "kind"]
+
+
+class BodyForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = InfrastructureBody
+        fields = ["kind", "name", "municipality", "school", "functions", "url", "is_active"]
+
+    def __init__(self, *args: Any, municipalities: Any, schools: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities  # type: ignore[attr-defined]
+        self.fields["school"].queryset = schools  # type: ignore[attr-defined]
+
+
+class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Person
+        fields = ["full_name", "position", "organization", "municipality", "school", "email", "phone"]
+
+    def __init__(self, *args: Any, municipalities: Any, schools: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities  # type: ignore[attr-defined]
+        self.fields["school"].queryset = schools  # type: ignore[attr-defined]

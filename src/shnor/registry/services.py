@@ -1,0 +1,149 @@
+"""Use cases of the registry: reading within scope and editing with permission checks.
+
+Web views, API endpoints and CLI commands call these functions and hold no rule of their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
+
+from shnor.accounts.roles import Perm
+from shnor.accounts.scoping import restrict, scope_of
+from shnor.accounts.services import require
+from shnor.registry.models import BodyMembership, InfrastructureBody, Municipality, Person, Region, School
+
+
+def schools(user: Any) -> QuerySet[School]:
+    return restrict(School.objects.select_related("municipality", "parent"), user)
+
+
+def municipalities(user: Any) -> QuerySet[Municipality]:
+    return restrict(Municipality.objects.select_related("region"), user)
+
+
+def bodies(user: Any) -> QuerySet[InfrastructureBody]:
+    return restrict(InfrastructureBody.objects.select_related("municipality", "school"), user)
+
+
+def people(user: Any) -> QuerySet[Person]:
+    return restrict(Person.objects.select_related("municipality", "school"), user)
+
+
+def regions(user: Any) -> QuerySet[Region]:
+    return restrict(Region.objects.all(), user)
+
+
+def filter_schools(
+    qs: QuerySet[School],
+    *,
+    q: str = "",
+    municipality: int | None = None,
+    locality: str = "",
+    innovation_site: bool | None = None,
+    small: bool | None = None,
+) -> QuerySet[School]:
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(school_id__icontains=q))
+    if municipality:
+        qs = qs.filter(municipality_id=municipality)
+    if locality:
+        qs = qs.filter(locality=locality)
+    if innovation_site is not None:
+        qs = qs.filter(innovation_site=innovation_site)
+    if small is not None:
+        qs = qs.filter(enrollment__lt=40) if small else qs.filter(enrollment__gte=40)
+    return qs
+
+
+def summary(user: Any) -> dict[str, Any]:
+    """Figures for the home page of `user`'s scope."""
+    visible = schools(user).filter(is_active=True)
+    totals = visible.aggregate(
+        schools=Count("pk"),
+        pupils=Sum("enrollment"),
+        rural=Count("pk", filter=Q(locality=School.Locality.RURAL)),
+        small=Count("pk", filter=Q(enrollment__lt=40)),
+        branches=Count("pk", filter=Q(parent__isnull=False)),
+        innovation=Count("pk", filter=Q(innovation_site=True)),
+    )
+    return {
+        "scope": scope_of(user).describe(),
+        "municipalities": municipalities(user).count(),
+        "bodies": bodies(user).filter(is_active=True).count(),
+        **{k: v or 0 for k, v in totals.items()},
+    }
+
+
+def can_edit_school(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.has_shnor_perm(Perm.MANAGE_REGISTRY))
+
+
+def can_edit_local(user: Any, obj: InfrastructureBody | Person | None = None) -> bool:
+    """Whether `user` may edit `obj` of the local structure (or create one, when obj is None).
+
+    The operator edits everything; a municipal coordinator edits the bodies and people of their
+    own municipality only.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_shnor_perm(Perm.MANAGE_REGISTRY):
+        return True
+    if not user.has_shnor_perm(Perm.MANAGE_LOCAL_BODIES) or user.municipality_id is None:
+        return False
+    return obj is None or obj.municipality_id == user.municipality_id
+
+
+@transaction.atomic
+def save_school(user: Any, school: School) -> School:
+    require(user, Perm.MANAGE_REGISTRY)
+    school.full_clean()
+    school.save()
+    return school
+
+
+@transaction.atomic
+def save_municipality(user: Any, municipality: Municipality) -> Municipality:
+    require(user, Perm.MANAGE_REGISTRY)
+    municipality.full_clean()
+    municipality.save()
+    return municipality
+
+
+def _check_local(user: Any, obj: InfrastructureBody | Person) -> None:
+    """Both the stored row and the edited one must be within what `user` may edit."""
+    original = type(obj).objects.filter(pk=obj.pk).first() if obj.pk else None
+    if not can_edit_local(user, original) or not can_edit_local(user, obj):
+        raise PermissionDenied("Недостаточно прав: муниципальный координатор ведёт только структуры своего муниципалитета.")
+
+
+@transaction.atomic
+def save_body(user: Any, body: InfrastructureBody) -> InfrastructureBody:
+    _check_local(user, body)
+    body.full_clean()
+    body.save()
+    return body
+
+
+@transaction.atomic
+def save_person(user: Any, person: Person) -> Person:
+    _check_local(user, person)
+    person.full_clean()
+    person.save()
+    return person
+
+
+@transaction.atomic
+def add_member(user: Any, body: InfrastructureBody, person: Person, role: str) -> BodyMembership:
+    _check_local(user, body)
+    membership, _ = BodyMembership.objects.update_or_create(body=body, person=person, defaults={"role": role})
+    return membership
+
+
+@transaction.atomic
+def remove_member(user: Any, membership: BodyMembership) -> None:
+    _check_local(user, membership.body)
+    membership.delete()

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from shnor.api.app import api
+
+admin.site.site_header = "shnor — администрирование"
+admin.site.site_title = "shnor"
+
+urlpatterns = [
+    path("", include("shnor.web.urls")),
+    path("accounts/", include("shnor.accounts.urls")),
+    path("registry/", include("shnor.registry.urls")),
+    path("audit/", include("shnor.audit.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "shnor.web.errors.forbidden"
+handler404 = "shnor.web.errors.not_found"
+handler500 = "shnor.web.errors.server_error"

@@ -1,0 +1,44 @@
+"""Navigation by section of the management cycle, shown according to the user's role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from shnor.accounts.roles import Perm
+
+
+def _sections(user: Any) -> list[dict[str, Any]]:
+    registry = [
+        ("Школы", "registry:schools"),
+        ("Муниципалитеты", "registry:municipalities"),
+        ("Инфраструктура", "registry:bodies"),
+        ("Участники", "registry:people"),
+    ]
+    sections: list[dict[str, Any]] = [
+        {"title": "Обзор", "items": [("Главная", reverse("web:home"))]},
+        {"title": "Реестр", "items": [(label, reverse(name)) for label, name in registry]},
+    ]
+    service = [("Профиль и токены API", reverse("accounts:profile")), ("Документация API", "/api/docs")]
+    if user.has_shnor_perm(Perm.VIEW_AUDIT):
+        service.insert(0, ("Журнал изменений", reverse("audit:list")))
+    if user.is_staff:
+        service.append(("Администрирование", reverse("admin:index")))
+    sections.append({"title": "Сервис", "items": service})
+    return sections
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    path = request.path
+    sections = _sections(user)
+    for section in sections:
+        section["items"] = [
+            {"label": label, "url": url, "active": url != "/" and path.startswith(url) or url == path}
+            for label, url in section["items"]
+        ]
+    return {"nav_sections": sections}

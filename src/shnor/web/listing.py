@@ -1,0 +1,59 @@
+"""Sorted, filtered, paginated tables shared by every list page (full page or htmx partial)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    sort: str | None = None  # ORM field to order by; None = not sortable
+    numeric: bool = False
+
+
+def table(request: HttpRequest, qs: QuerySet[Model], columns: list[Column], default_sort: str) -> dict[str, Any]:
+    """Apply ?sort= and ?page= to `qs` and return the template context of `web/_table.html`."""
+    sortable = {c.key: c.sort for c in columns if c.sort}
+    requested = request.GET.get("sort", default_sort)
+    key = requested.lstrip("-")
+    if key not in sortable:
+        requested, key = default_sort, default_sort.lstrip("-")
+    descending = requested.startswith("-")
+    field = sortable[key]
+    assert field is not None
+    qs = qs.order_by(("-" if descending else "") + field, "pk")
+    page = Paginator(qs, settings.SHNOR_PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("sort", None)
+    base = params.urlencode()
+    headers = []
+    for column in columns:
+        link = None
+        state = ""
+        if column.sort:
+            if key == column.key:
+                state = "descending" if descending else "ascending"
+            next_sort = column.key if key != column.key or descending else "-" + column.key
+            link = "?" + "&".join(p for p in (base, f"sort={next_sort}") if p)
+        headers.append({"column": column, "link": link, "state": state})
+    sort_q = f"sort={requested}"
+    return {
+        "page": page,
+        "headers": headers,
+        "page_query": "&".join(p for p in (base, sort_q) if p),
+        "total": page.paginator.count,
+    }
+
+
+def is_partial(request: HttpRequest) -> bool:
+    """An htmx request that only wants the table back."""
+    return bool(getattr(request, "htmx", False)) and request.headers.get("HX-Target") == "table"
