@@ -29,7 +29,8 @@ def initialise(preset_ref: str, *, region_code: str = "", region_name: str = "")
         region = Region.objects.order_by("pk").first()
         if region is None:
             region = Region.objects.create(
-                code=region_code or "REGION", name=region_name or settings.SHNOR_REGION_NAME or preset.region,
+                code=region_code or "REGION",
+                name=region_name or settings.SHNOR_REGION_NAME or preset.region,
                 preset=preset.name,
             )
         elif region.preset != preset.name:

@@ -7,7 +7,6 @@ services as the web interface; nothing here holds a rule of its own.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,7 +26,9 @@ err = Console(stderr=True)
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", "-d", help="Каталог данных (по умолчанию $SHNOR_DATA_DIR, затем ./data).", show_default=False),
+    typer.Option(
+        "--data-dir", "-d", help="Каталог данных (по умолчанию $SHNOR_DATA_DIR, затем ./data).", show_default=False
+    ),
 ]
 
 
@@ -69,7 +70,9 @@ def _require_initialised() -> None:
 @app.command()
 def init(
     data_dir: DataDir = None,
-    preset: Annotated[str, typer.Option(help="Пресет методики: имя встроенного или путь к YAML-файлу.")] = "volgograd-2021",
+    preset: Annotated[
+        str, typer.Option(help="Пресет методики: имя встроенного или путь к YAML-файлу.")
+    ] = "volgograd-2021",
     region_name: Annotated[str, typer.Option(help="Наименование региона (по умолчанию — из пресета).")] = "",
 ) -> None:
     """Подготовить каталог данных: база данных, статические файлы, регион по пресету."""
@@ -98,16 +101,22 @@ def _print_logins(logins: list[Any], url: str) -> None:
     rows += [(ROLE_LABELS[Role(x.role)], x.username, x.password, x.scope) for x in logins]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for row in rows:
-        console.print("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3],
-                      highlight=False, soft_wrap=True)
+        console.print(
+            "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3],
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()
 def demo(
     data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", "-d", help="Каталог данных (по умолчанию $SHNOR_DATA_DIR, затем ./data/demo).")
+        Path | None,
+        typer.Option("--data-dir", "-d", help="Каталог данных (по умолчанию $SHNOR_DATA_DIR, затем ./data/demo)."),
     ] = None,
-    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Запустить веб-интерфейс после сборки.")] = True,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Запустить веб-интерфейс после сборки.")
+    ] = True,
     rebuild: Annotated[bool, typer.Option(help="Собрать заново, удалив прежний демонстрационный каталог.")] = False,
     host: Annotated[str, typer.Option(help="Адрес веб-сервера.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Порт веб-сервера.")] = 8000,
@@ -138,8 +147,15 @@ def demo(
         initialise("volgograd-2021")
         config = DemoConfig(seed=seed, schools=schools, municipalities=municipalities)
         with console.status("Сборка демонстрационного региона…") as status:
-            _, logins = build(config, progress=lambda msg: (status.update(msg + "…"), console.print("• " + msg)))
-        marker.write_text("".join(f"{x.role}\t{x.username}\t{x.password}\t{x.scope}\n" for x in logins), encoding="utf-8")
+
+            def report(message: str) -> None:
+                status.update(message + "…")
+                console.print("• " + message)
+
+            _, logins = build(config, progress=report)
+        marker.write_text(
+            "".join(f"{x.role}\t{x.username}\t{x.password}\t{x.scope}\n" for x in logins), encoding="utf-8"
+        )
     url = f"http://{host}:{port}"
     _print_logins(logins, url)
     if serve_after:
@@ -184,11 +200,18 @@ def serve(
 @app.command()
 def createuser(
     username: Annotated[str, typer.Argument(help="Имя пользователя (логин).")],
-    role: Annotated[str, typer.Option(help="Роль: operator, regional_coordinator, municipal_coordinator, school, curator, teacher, observer.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="Роль: operator, regional_coordinator, municipal_coordinator, school, curator, teacher, observer."
+        ),
+    ],
     data_dir: DataDir = None,
     municipality: Annotated[str, typer.Option(help="Код муниципалитета (для координатора и наблюдателя).")] = "",
     school: Annotated[str, typer.Option(help="Код ОО (для школы, педагога, куратора).")] = "",
-    assign: Annotated[list[str] | None, typer.Option(help="Код закреплённой ОО (куратор, наблюдатель); можно повторять.")] = None,
+    assign: Annotated[
+        list[str] | None, typer.Option(help="Код закреплённой ОО (куратор, наблюдатель); можно повторять.")
+    ] = None,
     staff_key: Annotated[str, typer.Option(help="Код педагога (для роли teacher).")] = "",
     last_name: Annotated[str, typer.Option(help="Фамилия.")] = "",
     first_name: Annotated[str, typer.Option(help="Имя и отчество.")] = "",
@@ -221,8 +244,16 @@ def createuser(
         password = typer.prompt("Пароль", hide_input=True, confirmation_prompt=True)
     try:
         user = create_user(
-            username, password, role_value, first_name=first_name, last_name=last_name, email=email,
-            municipality_id=municipality_id, school_id=school_id, staff_key=staff_key, assigned_school_ids=assigned,
+            username,
+            password,
+            role_value,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            municipality_id=municipality_id,
+            school_id=school_id,
+            staff_key=staff_key,
+            assigned_school_ids=assigned,
         )
     except ValidationError as error:
         for message in error.messages:
@@ -265,4 +296,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

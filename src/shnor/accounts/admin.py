@@ -12,8 +12,11 @@ class ShnorUserAdmin(UserAdmin):  # type: ignore[type-arg]
     autocomplete_fields = ("municipality", "school")
     filter_horizontal = ("assigned_schools",)
     fieldsets = (
-        *UserAdmin.fieldsets,
-        ("Роль и область доступа", {"fields": ("role", "municipality", "school", "assigned_schools", "staff_key", "position")}),
+        *(UserAdmin.fieldsets or ()),
+        (
+            "Роль и область доступа",
+            {"fields": ("role", "municipality", "school", "assigned_schools", "staff_key", "position")},
+        ),
     )
 
 

@@ -2,4 +2,6 @@
 
 from shnor.accounts.scoping import ScopeRule, register
 
-register("accounts.User", ScopeRule(school=("school",), municipality=("municipality", "school__municipality"), distinct=True))
+register(
+    "accounts.User", ScopeRule(school=("school",), municipality=("municipality", "school__municipality"), distinct=True)
+)

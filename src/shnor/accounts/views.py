@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +15,7 @@ from shnor.accounts.scoping import scope_of
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user: Any = request.user
     new_key = None
     if request.method == "POST":
         if "revoke" in request.POST:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -26,11 +27,8 @@ class TokenAuth(HttpBearer):
 class SessionAuth(APIKeyCookie):
     """The signed-in browser session; unsafe methods also need the CSRF token."""
 
-    param_name = "sessionid"
+    param_name = settings.SESSION_COOKIE_NAME
     openapi_description = "Сеанс браузера после входа в систему."
-
-    def _get_key(self, request: HttpRequest) -> str | None:
-        return request.COOKIES.get(self.param_name)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)

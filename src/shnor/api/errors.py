@@ -60,7 +60,10 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(DjangoValidationError)
     def model_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         if hasattr(exc, "error_dict"):
-            errors = [{"loc": [field], "msg": " ".join(m for e in errs for m in e.messages)} for field, errs in exc.error_dict.items()]
+            errors = [
+                {"loc": [field], "msg": " ".join(m for e in errs for m in e.messages)}
+                for field, errs in exc.error_dict.items()
+            ]
         else:
             errors = [{"loc": [], "msg": m} for m in exc.messages]
         return problem(api, request, 422, "Данные не прошли проверку.", errors)

@@ -1,12 +1,13 @@
-"""One router per resource; each endpoint parses input, calls a service and returns its result."""
+"""One router per resource; each endpoint parses input, calls a service and returns its result.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: django-ninja reads the annotations at import.
+"""
 
 from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from shnor.accounts.scoping import scope_of
@@ -37,7 +38,9 @@ people = Router(tags=["Участники"])
 audit_log = Router(tags=["Журнал изменений"])
 
 
-@me.get("", response={200: MeOut, **ERRORS}, operation_id="me_get", summary="Текущий пользователь и его область доступа")
+@me.get(
+    "", response={200: MeOut, **ERRORS}, operation_id="me_get", summary="Текущий пользователь и его область доступа"
+)
 def me_get(request: HttpRequest) -> dict[str, Any]:
     user = request.auth  # type: ignore[attr-defined]
     return {
@@ -57,7 +60,9 @@ def municipalities_list(request: HttpRequest) -> Any:
     return registry.municipalities(request.auth).order_by("name")  # type: ignore[attr-defined]
 
 
-@municipalities.get("/{pk}", response={200: MunicipalityOut, **ERRORS}, operation_id="municipalities_get", summary="Муниципалитет")
+@municipalities.get(
+    "/{pk}", response={200: MunicipalityOut, **ERRORS}, operation_id="municipalities_get", summary="Муниципалитет"
+)
 def municipalities_get(request: HttpRequest, pk: int) -> Any:
     return get_object_or_404(registry.municipalities(request.auth), pk=pk)  # type: ignore[attr-defined]
 
@@ -74,7 +79,11 @@ class SchoolFilter(Schema):
 def schools_list(request: HttpRequest, filters: Query[SchoolFilter]) -> Any:
     qs = registry.schools(request.auth)  # type: ignore[attr-defined]
     return registry.filter_schools(
-        qs, q=filters.q, municipality=filters.municipality, locality=filters.locality, innovation_site=filters.innovation_site
+        qs,
+        q=filters.q,
+        municipality=filters.municipality,
+        locality=filters.locality,
+        innovation_site=filters.innovation_site,
     ).order_by("name", "pk")
 
 
@@ -83,13 +92,17 @@ def schools_get(request: HttpRequest, pk: int) -> Any:
     return get_object_or_404(registry.schools(request.auth), pk=pk)  # type: ignore[attr-defined]
 
 
-@schools.post("", response={201: SchoolOut, **ERRORS}, operation_id="schools_create", summary="Добавить школу (оператор)")
+@schools.post(
+    "", response={201: SchoolOut, **ERRORS}, operation_id="schools_create", summary="Добавить школу (оператор)"
+)
 def schools_create(request: HttpRequest, payload: SchoolIn) -> Any:
     school = registry.save_school(request.auth, School(**payload.dict()))  # type: ignore[attr-defined]
-    return 201, School.objects.select_related("municipality").get(pk=school.pk)
+    return Status(201, School.objects.select_related("municipality").get(pk=school.pk))
 
 
-@schools.patch("/{pk}", response={200: SchoolOut, **ERRORS}, operation_id="schools_update", summary="Изменить школу (оператор)")
+@schools.patch(
+    "/{pk}", response={200: SchoolOut, **ERRORS}, operation_id="schools_update", summary="Изменить школу (оператор)"
+)
 def schools_update(request: HttpRequest, pk: int, payload: SchoolPatch) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     school = get_object_or_404(registry.schools(user), pk=pk)
@@ -113,7 +126,7 @@ def bodies_get(request: HttpRequest, pk: int) -> Any:
 
 @bodies.post("", response={201: BodyOut, **ERRORS}, operation_id="bodies_create", summary="Добавить структуру")
 def bodies_create(request: HttpRequest, payload: BodyIn) -> Any:
-    return 201, registry.save_body(request.auth, InfrastructureBody(**payload.dict()))  # type: ignore[attr-defined]
+    return Status(201, registry.save_body(request.auth, InfrastructureBody(**payload.dict())))  # type: ignore[attr-defined]
 
 
 @bodies.patch("/{pk}", response={200: BodyOut, **ERRORS}, operation_id="bodies_update", summary="Изменить структуру")
@@ -134,10 +147,12 @@ def people_list(request: HttpRequest, q: str = "") -> Any:
 
 @people.post("", response={201: PersonOut, **ERRORS}, operation_id="people_create", summary="Добавить участника")
 def people_create(request: HttpRequest, payload: PersonIn) -> Any:
-    return 201, registry.save_person(request.auth, Person(**payload.dict()))  # type: ignore[attr-defined]
+    return Status(201, registry.save_person(request.auth, Person(**payload.dict())))  # type: ignore[attr-defined]
 
 
-@audit_log.get("", response={200: list[AuditOut], **ERRORS}, operation_id="audit_list", summary="Журнал изменений (оператор)")
+@audit_log.get(
+    "", response={200: list[AuditOut], **ERRORS}, operation_id="audit_list", summary="Журнал изменений (оператор)"
+)
 @paginate(LimitOffsetPagination)
 def audit_list(request: HttpRequest, q: str = "", action: str = "", model: str = "") -> Any:
     return audit.entries(request.auth, q=q, action=action, model=model)  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ class Actor:
         return self.label or "система"
 
 
-_current: ContextVar[Actor] = ContextVar("shnor_actor", default=Actor(None, "system"))
+_current: ContextVar[Actor] = ContextVar("shnor_actor", default=Actor(None, "system"))  # noqa: B039 (frozen)
 
 
 def current_actor() -> Actor:

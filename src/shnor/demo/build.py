@@ -79,8 +79,14 @@ def load_registry(region: DemoRegion, db_region: Region) -> dict[str, int]:
     schools = {}
     for s in region.schools.itertuples():
         schools[s.school_id] = School(
-            school_id=s.school_id, name=s.name, municipality=munis[s.municipality_code], locality=s.locality,
-            enrollment=s.enrollment, lat=s.lat, lon=s.lon, innovation_site=bool(s.innovation_site),
+            school_id=s.school_id,
+            name=s.name,
+            municipality=munis[s.municipality_code],
+            locality=s.locality,
+            enrollment=s.enrollment,
+            lat=s.lat,
+            lon=s.lon,
+            innovation_site=bool(s.innovation_site),
             last_grade=s.last_grade,
         )
     School.objects.bulk_create(schools.values())
@@ -93,7 +99,10 @@ def load_registry(region: DemoRegion, db_region: Region) -> dict[str, int]:
     bodies = {}
     for b in region.bodies:
         bodies[b["key"]] = InfrastructureBody(
-            kind=b["kind"], name=b["name"], functions=b.get("functions", ""), url=b.get("url", ""),
+            kind=b["kind"],
+            name=b["name"],
+            functions=b.get("functions", ""),
+            url=b.get("url", ""),
             municipality=munis[b["municipality"]] if b.get("municipality") else None,
             school=schools[b["school"]] if b.get("school") else None,
         )
@@ -102,13 +111,18 @@ def load_registry(region: DemoRegion, db_region: Region) -> dict[str, int]:
     for p in region.people:
         people.append(
             Person(
-                full_name=p["full_name"], position=p["position"], organization=p.get("organization", ""),
+                full_name=p["full_name"],
+                position=p["position"],
+                organization=p.get("organization", ""),
                 municipality=munis[p["municipality"]] if p.get("municipality") else None,
             )
         )
     Person.objects.bulk_create(people)
     BodyMembership.objects.bulk_create(
-        [BodyMembership(body=bodies[str(p["body"])], person=person, role=p["role"]) for p, person in zip(region.people, people, strict=True)]
+        [
+            BodyMembership(body=bodies[str(p["body"])], person=person, role=p["role"])
+            for p, person in zip(region.people, people, strict=True)
+        ]
     )
     counts = {"municipalities": len(munis), "schools": len(schools), "bodies": len(bodies), "people": len(people)}
     record(db_region, "update", {"загрузка демонстрационного региона": [None, counts]})
@@ -133,10 +147,21 @@ def create_demo_users(region: DemoRegion) -> list[DemoLogin]:
     specs = [
         (Role.OPERATOR, "operator", "Региональный оператор", {}, "весь регион"),
         (Role.REGIONAL_COORDINATOR, "coordinator", "Региональный координатор", {}, "весь регион"),
-        (Role.MUNICIPAL_COORDINATOR, "municipal", "Координатор", {"municipality_id": municipality.pk}, municipality.name),
+        (
+            Role.MUNICIPAL_COORDINATOR,
+            "municipal",
+            "Координатор",
+            {"municipality_id": municipality.pk},
+            municipality.name,
+        ),
         (Role.SCHOOL, "school", "Директор", {"school_id": school.pk}, school.name),
-        (Role.CURATOR, "curator", "Куратор", {"school_id": School.objects.get(school_id=curator_code).pk,
-                                               "assigned_school_ids": supported}, "3 сопровождаемые школы и своя"),
+        (
+            Role.CURATOR,
+            "curator",
+            "Куратор",
+            {"school_id": School.objects.get(school_id=curator_code).pk, "assigned_school_ids": supported},
+            "3 сопровождаемые школы и своя",
+        ),
         (Role.TEACHER, "teacher", "Педагог", {"school_id": school.pk, "staff_key": teacher_key}, "собственные данные"),
         (Role.OBSERVER, "observer", "Наблюдатель", {"municipality_id": municipality.pk}, municipality.name),
     ]

@@ -16,6 +16,7 @@ also the test fixture of every later feature. What is planted is returned in `tr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,15 +25,41 @@ from shnor.demo import names
 from shnor.demo.scales import WORKS
 
 RESULT_COLUMNS = [
-    "year", "procedure", "grade", "subject", "school_id", "student_key",
-    "primary_score", "max_primary_score", "test_score", "mark", "journal_mark",
+    "year",
+    "procedure",
+    "grade",
+    "subject",
+    "school_id",
+    "student_key",
+    "primary_score",
+    "max_primary_score",
+    "test_score",
+    "mark",
+    "journal_mark",
 ]
 SCHOOL_COLUMNS = [
-    "school_id", "name", "municipality", "locality", "enrollment", "lat", "lon", "innovation_site", "parent_school_id",
+    "school_id",
+    "name",
+    "municipality",
+    "locality",
+    "enrollment",
+    "lat",
+    "lon",
+    "innovation_site",
+    "parent_school_id",
 ]
 SOCIAL_COLUMNS = [
-    "year", "school_id", "students", "share_parents_no_higher_ed", "share_unemployed_parents", "share_on_register",
-    "share_disabilities", "share_non_native", "share_low_income", "share_single_parent", "share_large_families",
+    "year",
+    "school_id",
+    "students",
+    "share_parents_no_higher_ed",
+    "share_unemployed_parents",
+    "share_on_register",
+    "share_disabilities",
+    "share_non_native",
+    "share_low_income",
+    "share_single_parent",
+    "share_large_families",
 ]
 STAFF_COLUMNS = ["staff_key", "school_id", "position", "subjects", "experience_years", "category", "age"]
 OVERSIGHT_COLUMNS = ["year", "school_id", "kind", "count"]
@@ -58,12 +85,13 @@ class DemoRegion:
     staff: pd.DataFrame  # STAFF_COLUMNS
     oversight: pd.DataFrame  # OVERSIGHT_COLUMNS
     truth: pd.DataFrame  # school_id, social, value_added, trend, inflated, planted
-    bodies: list[dict[str, object]] = field(default_factory=list)
-    people: list[dict[str, object]] = field(default_factory=list)
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    people: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    result: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return result
 
 
 def _municipalities(cfg: DemoConfig, rng: np.random.Generator) -> pd.DataFrame:
@@ -120,7 +148,7 @@ def _schools(cfg: DemoConfig, munis: pd.DataFrame, rng: np.random.Generator) -> 
                     kind = rng.choice(["Лицей", "Гимназия"])
                     last_grade = 11
                 name = f"МОУ «{kind} № {city_number}» {m.name.replace('Городской округ ', '')}"
-                city_number += rng.integers(1, 4)
+                city_number += int(rng.integers(1, 4))
                 locality = "city"
                 spread = 0.06
             else:
@@ -155,7 +183,7 @@ def _schools(cfg: DemoConfig, munis: pd.DataFrame, rng: np.random.Generator) -> 
             )
     frame = pd.DataFrame(rows)
     # Branches: some tiny rural schools are филиалы of the largest school of their district.
-    for code, group in frame[frame["locality"] == "rural"].groupby("municipality_code"):
+    for _, group in frame[frame["locality"] == "rural"].groupby("municipality_code"):
         head = group.sort_values("enrollment").index[-1]
         small = group[(group["enrollment"] < 60) & (group.index != head)].index
         chosen = [i for i in small if rng.random() < 0.35]
@@ -172,9 +200,7 @@ def _plant(cfg: DemoConfig, schools: pd.DataFrame, munis: pd.DataFrame, rng: np.
     muni_effect = dict(zip(munis["code"], rng.normal(0, 0.35, len(munis)), strict=True))
     city = (schools["locality"] == "city").to_numpy()
     social = (
-        np.where(city, 0.45, -0.45)
-        + schools["municipality_code"].map(muni_effect).to_numpy()
-        + rng.normal(0, 0.55, n)
+        np.where(city, 0.45, -0.45) + schools["municipality_code"].map(muni_effect).to_numpy() + rng.normal(0, 0.55, n)
     )
     value_added = rng.normal(0, 0.18, n)
     trend = np.zeros(n)
@@ -221,8 +247,11 @@ def _plant(cfg: DemoConfig, schools: pd.DataFrame, munis: pd.DataFrame, rng: np.
 
 def _student_keys(school_idx: np.ndarray, entry_year: np.ndarray, number: np.ndarray) -> np.ndarray:
     """Pseudonyms stable across a student's years: a keyed scramble of (school, cohort, number)."""
-    raw = (school_idx.astype(np.uint64) * np.uint64(100_000) + (entry_year % 100).astype(np.uint64) * np.uint64(1000)
-           + number.astype(np.uint64))
+    raw = (
+        school_idx.astype(np.uint64) * np.uint64(100_000)
+        + (entry_year % 100).astype(np.uint64) * np.uint64(1000)
+        + number.astype(np.uint64)
+    )
     scrambled = (raw * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x632BE59BD9B4E019)) % np.uint64(2**40)
     return np.char.mod("P%010X", scrambled.astype(np.int64))
 
@@ -277,7 +306,9 @@ def _results(cfg: DemoConfig, schools: pd.DataFrame, truth: pd.DataFrame, rng: n
                 frame["mark"] = pd.array(work.marks(score), dtype="Int64")
             if work.procedure == "VPR":
                 # Term marks reflect the honest ability, graded with the same scale plus teacher noise.
-                honest = rng.binomial(work.max_score, _sigmoid(work.difficulty + 0.25 + 1.05 * (ability + rng.normal(0, 0.45, idx.size))))
+                honest = rng.binomial(
+                    work.max_score, _sigmoid(work.difficulty + 0.25 + 1.05 * (ability + rng.normal(0, 0.45, idx.size)))
+                )
                 frame["journal_mark"] = pd.array(work.marks(honest), dtype="Int64")
             else:
                 frame["journal_mark"] = pd.array([pd.NA] * idx.size, dtype="Int64")
@@ -295,10 +326,13 @@ def _social(cfg: DemoConfig, schools: pd.DataFrame, truth: pd.DataFrame, rng: np
     for t, year in enumerate(cfg.years):
         drift = 0.03 * t
 
-        def share(intercept: float, slope: float, extra: np.ndarray | float = 0.0, noise: float = 0.25) -> np.ndarray:
+        def share(
+            intercept: float, slope: float, extra: np.ndarray | float = 0.0, noise: float = 0.25, drift: float = drift
+        ) -> np.ndarray:
             p = _sigmoid(intercept + slope * s + extra + rng.normal(0, noise, n) - drift)
             # Shares are counted over real pupils: small schools get coarse, noisy shares.
-            return np.round(rng.binomial(np.maximum(enrollment, 1), p) / np.maximum(enrollment, 1), 4)
+            shares: np.ndarray = np.round(rng.binomial(np.maximum(enrollment, 1), p) / np.maximum(enrollment, 1), 4)
+            return shares
 
         frames.append(
             pd.DataFrame(
@@ -320,8 +354,18 @@ def _social(cfg: DemoConfig, schools: pd.DataFrame, truth: pd.DataFrame, rng: np
     return pd.concat(frames, ignore_index=True)[SOCIAL_COLUMNS]
 
 
-SUBJECTS = ["русский язык", "математика", "история", "биология", "физика", "химия", "география",
-            "английский язык", "литература", "информатика"]
+SUBJECTS = [
+    "русский язык",
+    "математика",
+    "история",
+    "биология",
+    "физика",
+    "химия",
+    "география",
+    "английский язык",
+    "литература",
+    "информатика",
+]
 
 
 def _staff(schools: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -341,7 +385,9 @@ def _staff(schools: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
                 subjects = ";".join(rng.choice(SUBJECTS, size=int(rng.integers(1, 3)), replace=False))
             age = int(np.clip(rng.normal(47, 11), 22, 74))
             experience = int(np.clip(age - 23 - rng.integers(0, 6), 0, 50))
-            category = categories[rng.choice(4, p=[0.3, 0.35, 0.25, 0.1] if experience > 5 else [0.02, 0.15, 0.23, 0.6])]
+            category = categories[
+                rng.choice(4, p=[0.3, 0.35, 0.25, 0.1] if experience > 5 else [0.02, 0.15, 0.23, 0.6])
+            ]
             rows.append(
                 {
                     "staff_key": f"T{school.school_id}-{i + 1:03d}",
@@ -374,42 +420,109 @@ def _person(rng: np.random.Generator) -> str:
 
 def _infrastructure(
     cfg: DemoConfig, munis: pd.DataFrame, schools: pd.DataFrame, truth: pd.DataFrame, rng: np.random.Generator
-) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Seed 000, table 1: the bodies of the support infrastructure and the people in them."""
-    bodies: list[dict[str, object]] = [
-        {"key": "rwg", "kind": "regional_working_group", "name": "Региональная рабочая группа по поддержке ШНОР и ШНСУ",
-         "functions": "Координация реализации программы поддержки школ."},
-        {"key": "operator", "kind": "operator", "name": "Институт развития образования Демонстрационной области",
-         "functions": "Методическая поддержка мероприятий программы; мониторинг; аналитика."},
-        {"key": "tutors", "kind": "tutor_community", "name": "Региональное сообщество консультантов и тьюторов",
-         "functions": "Консультирование и тьюторское сопровождение школ при переходе в эффективный режим работы."},
-        {"key": "site", "kind": "information_resource", "name": "Раздел «Поддержка школ» на портале института",
-         "url": "https://iro.example/support",
-         "functions": "Информирование о нормативных основах, мероприятиях и методических продуктах программы."},
+    bodies: list[dict[str, Any]] = [
+        {
+            "key": "rwg",
+            "kind": "regional_working_group",
+            "name": "Региональная рабочая группа по поддержке ШНОР и ШНСУ",
+            "functions": "Координация реализации программы поддержки школ.",
+        },
+        {
+            "key": "operator",
+            "kind": "operator",
+            "name": "Институт развития образования Демонстрационной области",
+            "functions": "Методическая поддержка мероприятий программы; мониторинг; аналитика.",
+        },
+        {
+            "key": "tutors",
+            "kind": "tutor_community",
+            "name": "Региональное сообщество консультантов и тьюторов",
+            "functions": "Консультирование и тьюторское сопровождение школ при переходе в эффективный режим работы.",
+        },
+        {
+            "key": "site",
+            "kind": "information_resource",
+            "name": "Раздел «Поддержка школ» на портале института",
+            "url": "https://iro.example/support",
+            "functions": "Информирование о нормативных основах, мероприятиях и методических продуктах программы.",
+        },
     ]
-    people: list[dict[str, object]] = [
-        {"full_name": _person(rng), "position": "первый заместитель министра образования", "organization": "Министерство образования",
-         "body": "rwg", "role": "head"},
-        {"full_name": _person(rng), "position": "ректор", "organization": "Институт развития образования", "body": "operator", "role": "head"},
-        {"full_name": _person(rng), "position": "руководитель центра мониторинга", "organization": "Институт развития образования",
-         "body": "rwg", "role": "secretary"},
+    people: list[dict[str, Any]] = [
+        {
+            "full_name": _person(rng),
+            "position": "первый заместитель министра образования",
+            "organization": "Министерство образования",
+            "body": "rwg",
+            "role": "head",
+        },
+        {
+            "full_name": _person(rng),
+            "position": "ректор",
+            "organization": "Институт развития образования",
+            "body": "operator",
+            "role": "head",
+        },
+        {
+            "full_name": _person(rng),
+            "position": "руководитель центра мониторинга",
+            "organization": "Институт развития образования",
+            "body": "rwg",
+            "role": "secretary",
+        },
     ]
     strong = schools[(truth["value_added"] > 0.25).to_numpy() & (schools["enrollment"] > 300).to_numpy()]
     for m in munis.itertuples():
-        bodies.append({"key": f"mwg-{m.code}", "kind": "municipal_working_group", "municipality": m.code,
-                       "name": f"Муниципальная рабочая группа: {m.name}",
-                       "functions": "Координация поддержки школ на уровне муниципалитета."})
-        bodies.append({"key": f"mo-{m.code}", "kind": "methodological_association", "municipality": m.code,
-                       "name": f"Методическое объединение руководителей ОО: {m.name}",
-                       "functions": "Обсуждение и распространение эффективных практик повышения качества образования."})
-        people.append({"full_name": _person(rng), "position": "начальник отдела образования", "organization": f"Администрация: {m.name}",
-                       "municipality": m.code, "body": f"mwg-{m.code}", "role": "head"})
-        people.append({"full_name": _person(rng), "position": "методист", "organization": "Муниципальный методический кабинет",
-                       "municipality": m.code, "body": f"mwg-{m.code}", "role": "secretary"})
+        bodies.append(
+            {
+                "key": f"mwg-{m.code}",
+                "kind": "municipal_working_group",
+                "municipality": m.code,
+                "name": f"Муниципальная рабочая группа: {m.name}",
+                "functions": "Координация поддержки школ на уровне муниципалитета.",
+            }
+        )
+        bodies.append(
+            {
+                "key": f"mo-{m.code}",
+                "kind": "methodological_association",
+                "municipality": m.code,
+                "name": f"Методическое объединение руководителей ОО: {m.name}",
+                "functions": "Обсуждение и распространение эффективных практик повышения качества образования.",
+            }
+        )
+        people.append(
+            {
+                "full_name": _person(rng),
+                "position": "начальник отдела образования",
+                "organization": f"Администрация: {m.name}",
+                "municipality": m.code,
+                "body": f"mwg-{m.code}",
+                "role": "head",
+            }
+        )
+        people.append(
+            {
+                "full_name": _person(rng),
+                "position": "методист",
+                "organization": "Муниципальный методический кабинет",
+                "municipality": m.code,
+                "body": f"mwg-{m.code}",
+                "role": "secretary",
+            }
+        )
     for school in strong.head(max(3, len(munis) // 2)).itertuples():
-        bodies.append({"key": f"cp-{school.school_id}", "kind": "consultation_point", "municipality": school.municipality_code,
-                       "school": school.school_id, "name": f"Консультационный пункт на базе {school.name}",
-                       "functions": "Консультации по вопросам поддержки школ, открытые уроки, мастер-классы."})
+        bodies.append(
+            {
+                "key": f"cp-{school.school_id}",
+                "kind": "consultation_point",
+                "municipality": school.municipality_code,
+                "school": school.school_id,
+                "name": f"Консультационный пункт на базе {school.name}",
+                "functions": "Консультации по вопросам поддержки школ, открытые уроки, мастер-классы.",
+            }
+        )
     return bodies, people
 
 

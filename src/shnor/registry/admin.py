@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from shnor.registry.models import BodyMembership, InfrastructureBody, Municipality, Person, Region, School
 
@@ -32,6 +33,7 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 @admin.register(InfrastructureBody)
 class BodyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("name", "kind", "municipality", "school")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ("kind",)
     search_fields = ("name",)
     inlines = [MembershipInline]

@@ -15,11 +15,11 @@ class SchoolFilter(forms.Form):
         label="Муниципалитет", queryset=Municipality.objects.none(), required=False, empty_label="все"
     )
     locality = forms.ChoiceField(label="Тип местности", choices=[("", "все"), *School.Locality.choices], required=False)
-    innovation_site = forms.ChoiceField(
-        label="РИП", choices=[("", "все"), ("1", "да"), ("0", "нет")], required=False
-    )
+    innovation_site = forms.ChoiceField(label="РИП", choices=[("", "все"), ("1", "да"), ("0", "нет")], required=False)
     small = forms.ChoiceField(
-        label="Малокомплектные", choices=[("", "все"), ("1", "только до 40 обучающихся"), ("0", "кроме них")], required=False
+        label="Малокомплектные",
+        choices=[("", "все"), ("1", "только до 40 обучающихся"), ("0", "кроме них")],
+        required=False,
     )
 
     def __init__(self, *args: Any, municipalities: Any, **kwargs: Any) -> None:
@@ -31,8 +31,17 @@ class SchoolForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = School
         fields = [
-            "school_id", "name", "municipality", "locality", "enrollment", "last_grade",
-            "lat", "lon", "innovation_site", "parent", "is_active",
+            "school_id",
+            "name",
+            "municipality",
+            "locality",
+            "enrollment",
+            "last_grade",
+            "lat",
+            "lon",
+            "innovation_site",
+            "parent",
+            "is_active",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -47,6 +56,8 @@ class MunicipalityForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class BodyForm(forms.ModelForm):  # type: ignore[type-arg]
+    url = forms.URLField(label="Адрес в сети", required=False, assume_scheme="https")
+
     class Meta:
         model = InfrastructureBody
         fields = ["kind", "name", "municipality", "school", "functions", "url", "is_active"]

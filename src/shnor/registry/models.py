@@ -50,9 +50,7 @@ class School(models.Model):
 
     school_id = models.CharField("код ОО", max_length=64, unique=True)
     name = models.CharField("наименование ОО", max_length=500)
-    municipality = models.ForeignKey(
-        Municipality, models.PROTECT, related_name="schools", verbose_name="муниципалитет"
-    )
+    municipality = models.ForeignKey(Municipality, models.PROTECT, related_name="schools", verbose_name="муниципалитет")
     locality = models.CharField("тип местности", max_length=8, choices=Locality.choices)
     enrollment = models.PositiveIntegerField("численность обучающихся", default=0)
     lat = models.FloatField("широта", null=True, blank=True)
@@ -145,9 +143,7 @@ class Person(models.Model):
     municipality = models.ForeignKey(
         Municipality, models.PROTECT, null=True, blank=True, related_name="people", verbose_name="муниципалитет"
     )
-    school = models.ForeignKey(
-        School, models.PROTECT, null=True, blank=True, related_name="people", verbose_name="ОО"
-    )
+    school = models.ForeignKey(School, models.PROTECT, null=True, blank=True, related_name="people", verbose_name="ОО")
     email = models.EmailField("электронная почта", blank=True)
     phone = models.CharField("телефон", max_length=50, blank=True)
 

@@ -14,4 +14,6 @@ _local = ScopeRule(
 )
 register("registry.InfrastructureBody", _local)
 register("registry.Person", _local)
-register("registry.Region", ScopeRule(school=("municipalities__schools",), municipality=("municipalities",), distinct=True))
+register(
+    "registry.Region", ScopeRule(school=("municipalities__schools",), municipality=("municipalities",), distinct=True)
+)

@@ -117,7 +117,9 @@ def _check_local(user: Any, obj: InfrastructureBody | Person) -> None:
     """Both the stored row and the edited one must be within what `user` may edit."""
     original = type(obj).objects.filter(pk=obj.pk).first() if obj.pk else None
     if not can_edit_local(user, original) or not can_edit_local(user, obj):
-        raise PermissionDenied("Недостаточно прав: муниципальный координатор ведёт только структуры своего муниципалитета.")
+        raise PermissionDenied(
+            "Недостаточно прав: муниципальный координатор ведёт только структуры своего муниципалитета."
+        )
 
 
 @transaction.atomic

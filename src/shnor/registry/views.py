@@ -95,7 +95,13 @@ def school_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         raise PermissionDenied("Реестр школ ведёт региональный оператор.")
     school = get_object_or_404(services.schools(user), pk=pk) if pk else None
     form = SchoolForm(request.POST or None, instance=school)
-    done = _save(request, form, services.save_school, "Сведения о школе сохранены.", lambda s: reverse("registry:school", args=[s.pk]))
+    done = _save(
+        request,
+        form,
+        services.save_school,
+        "Сведения о школе сохранены.",
+        lambda s: reverse("registry:school", args=[s.pk]),
+    )
     if done:
         return done
     title = f"Изменение: {school.name}" if school else "Новая школа"
@@ -145,7 +151,10 @@ def municipality_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
     municipality = get_object_or_404(services.municipalities(user), pk=pk) if pk else None
     form = MunicipalityForm(request.POST or None, instance=municipality)
     done = _save(
-        request, form, services.save_municipality, "Сведения о муниципалитете сохранены.",
+        request,
+        form,
+        services.save_municipality,
+        "Сведения о муниципалитете сохранены.",
         lambda m: reverse("registry:municipality", args=[m.pk]),
     )
     if done:
@@ -170,7 +179,9 @@ def body_list(request: HttpRequest) -> HttpResponse:
     ]
     context = table(request, qs, columns, "kind")
     context.update(
-        kinds=InfrastructureBody.Kind.choices, kind=kind, can_create=services.can_edit_local(user),
+        kinds=InfrastructureBody.Kind.choices,
+        kind=kind,
+        can_create=services.can_edit_local(user),
         breadcrumbs=[("Инфраструктура", None)],
     )
     return _list(request, "registry/body_list.html", "registry/_body_rows.html", context)
@@ -197,10 +208,15 @@ def body_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if not services.can_edit_local(user, body):
         raise PermissionDenied("Недостаточно прав для изменения инфраструктуры.")
     form = BodyForm(
-        request.POST or None, instance=body, municipalities=services.municipalities(user), schools=services.schools(user)
+        request.POST or None,
+        instance=body,
+        municipalities=services.municipalities(user),
+        schools=services.schools(user),
     )
     try:
-        done = _save(request, form, services.save_body, "Структура сохранена.", lambda b: reverse("registry:body", args=[b.pk]))
+        done = _save(
+            request, form, services.save_body, "Структура сохранена.", lambda b: reverse("registry:body", args=[b.pk])
+        )
     except PermissionDenied as denied:
         form.add_error("municipality", str(denied))
         done = None
@@ -236,10 +252,19 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if not services.can_edit_local(user, person):
         raise PermissionDenied("Недостаточно прав для изменения участников.")
     form = PersonForm(
-        request.POST or None, instance=person, municipalities=services.municipalities(user), schools=services.schools(user)
+        request.POST or None,
+        instance=person,
+        municipalities=services.municipalities(user),
+        schools=services.schools(user),
     )
     try:
-        done = _save(request, form, services.save_person, "Сведения об участнике сохранены.", lambda _: reverse("registry:people"))
+        done = _save(
+            request,
+            form,
+            services.save_person,
+            "Сведения об участнике сохранены.",
+            lambda _: reverse("registry:people"),
+        )
     except PermissionDenied as denied:
         form.add_error("municipality", str(denied))
         done = None
@@ -248,5 +273,3 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     title = f"Изменение: {person.full_name}" if person else "Новый участник"
     crumbs = [("Участники", reverse("registry:people")), (title, None)]
     return render(request, "registry/form.html", {"form": form, "title": title, "breadcrumbs": crumbs})
-
-

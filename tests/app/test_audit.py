@@ -1,0 +1,86 @@
+"""Every create, update and delete of a domain object leaves who, when, what and from where."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+
+from shnor.audit.context import Actor, acting_as
+from shnor.audit.models import AuditEntry
+from shnor.registry.models import Person, School
+from tests.conftest import World
+
+
+def _entries(obj: Any) -> list[AuditEntry]:
+    ct = ContentType.objects.get_for_model(type(obj))
+    return list(AuditEntry.objects.filter(content_type=ct, object_id=str(obj.pk)).order_by("at", "pk"))
+
+
+def test_it_records_create_update_delete_with_before_and_after(world: World) -> None:
+    operator = world.users["operator"]
+    with acting_as(Actor(operator, "web", "10.0.0.1")):
+        person = Person.objects.create(full_name="Петров Пётр", position="методист")
+        person.position = "старший методист"
+        person.save()
+        person.save()  # no change, no entry
+        pk = person.pk
+        person.delete()
+    person.pk = pk
+    created, updated, deleted = _entries(person)
+    assert (created.action, updated.action, deleted.action) == ("create", "update", "delete")
+    assert updated.changes == {"position": ["методист", "старший методист"]}
+    assert (updated.actor, updated.actor_repr, updated.source, updated.ip) == (operator, "operator", "web", "10.0.0.1")
+    assert deleted.changes["full_name"] == ["Петров Пётр", None]
+
+
+def test_it_records_web_edits_with_the_user(login: Any, world: World) -> None:
+    login("operator").post(
+        reverse("registry:school-edit", args=[world.b1.pk]),
+        {
+            "school_id": "B001",
+            "name": "Школа Б1",
+            "municipality": world.muni_b.pk,
+            "locality": "rural",
+            "enrollment": 900,
+            "is_active": "on",
+        },
+    )
+    entry = _entries(world.b1)[-1]
+    assert (entry.source, entry.actor_repr, entry.changes) == ("web", "operator", {"locality": ["city", "rural"]})
+
+
+def test_it_never_copies_a_password(world: World) -> None:
+    user = world.users["teacher"]
+    user.set_password("another-secret-phrase-1")
+    user.save()
+    entry = _entries(user)[-1]
+    assert entry.changes == {"password": ["••••••", "изменён"]}
+    assert "another-secret" not in str(AuditEntry.objects.values_list("changes", flat=True))
+
+
+def test_it_records_many_to_many_changes(world: World) -> None:
+    curator = world.users["curator"]
+    curator.assigned_schools.add(world.a1)
+    entry = _entries(curator)[-1]
+    assert entry.changes == {"assigned_schools": [None, {"добавлено": [world.a1.pk]}]}
+
+
+def test_it_records_system_actions_without_a_user(world: World) -> None:
+    school = School.objects.create(school_id="Z1", name="Новая", municipality=world.muni_a, locality="city")
+    entry = _entries(school)[0]
+    assert (entry.actor, entry.actor_repr, entry.source) == (None, "система", "system")
+
+
+def test_it_shows_the_searchable_log_to_the_operator_only(login: Any, world: World) -> None:
+    assert login("coordinator").get(reverse("audit:list")).status_code == 403
+    client = login("operator")
+    body = client.get(reverse("audit:list"), {"q": "Школа Б1"}).content.decode()
+    assert "Школа Б1" in body and "Школа А2" not in body
+    body = client.get(reverse("registry:school", args=[world.b1.pk])).content.decode()
+    assert "История изменений" in body
+    assert (
+        "История изменений"
+        not in login("other_school").get(reverse("registry:school", args=[world.b1.pk])).content.decode()
+    )
