@@ -21,8 +21,8 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="Токены API.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DataDir = Annotated[
     Path | None,

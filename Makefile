@@ -1,0 +1,59 @@
+# shnor — two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST := $(BIN)/pytest
+
+.PHONY: install demo serve test lint typecheck test-fast test-app test-browser test-pg system-deps clean lock
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Нужен $(PYTHON) (Debian 12 / Astra Linux 1.8: apt-get install python3 python3-venv)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The demo region in ./data/demo, served at http://127.0.0.1:8000
+demo: install
+	$(BIN)/shnor demo --data-dir data/demo
+
+serve: install
+	$(BIN)/shnor serve
+
+## Everything: lint, types, unit, integration, browser (SQLite), then integration on PostgreSQL.
+test: install system-deps lint typecheck test-app test-pg
+
+system-deps:
+	bash scripts/system-deps.sh
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: install
+	$(BIN)/mypy
+
+## Core methodology only: no Django, no database; seconds.
+test-fast: install
+	$(PYTEST) tests/core -q
+
+## Unit + integration + browser tests on SQLite.
+test-app: install
+	$(PYTEST) -q
+
+test-browser: install system-deps
+	$(PYTEST) tests/browser -q
+
+## The integration tests again on a throwaway PostgreSQL cluster.
+test-pg: install system-deps
+	bash scripts/with-postgres.sh $(PYTEST) tests/app -q -m "not browser"
+
+lock:
+	$(BIN)/pip install -q uv && $(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) data/demo test-artifacts

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the tests need from Debian's packages when it is missing: chromium for the
+# browser tests, PostgreSQL server binaries for the PostgreSQL lane. Idempotent and quiet.
+set -euo pipefail
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+
+if [ "${#need[@]}" -eq 0 ]; then
+  exit 0
+fi
+echo "Устанавливаю системные пакеты: ${need[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "Нужны права root, чтобы установить: ${need[*]}" >&2; exit 1; }
+  SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,140 @@
+"""The `shnor` command end to end, in a fresh data folder, as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+SHNOR = [sys.executable, "-m", "shnor.cli"]
+
+
+def run(
+    *args: str, data_dir: Path, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHNOR_", "DATABASE_URL"))}
+    full_env.update(env or {})
+    result = subprocess.run(
+        [*SHNOR, *args, "--data-dir", str(data_dir)], capture_output=True, text=True, env=full_env, timeout=300
+    )
+    if check:
+        assert result.returncode == 0, result.stderr + result.stdout
+    return result
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    result = run("demo", "--no-serve", "--schools", "60", "--municipalities", "4", data_dir=folder)
+    assert "operator" in result.stdout and "demo-operator-2026" in result.stdout
+    return folder
+
+
+def _query(folder: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(folder / "shnor.sqlite3") as con:
+        return con.execute(sql).fetchall()
+
+
+def test_it_initialises_a_fresh_folder_idempotently(tmp_path: Path) -> None:
+    out = run("init", "--preset", "vologda-2019", data_dir=tmp_path).stdout
+    assert "Вологодская область" in out and "vologda-2019" in out
+    run("init", "--preset", "vologda-2019", data_dir=tmp_path)
+    assert _query(tmp_path, "select count(*), max(preset) from registry_region") == [(1, "vologda-2019")]
+    assert (tmp_path / "preset.yaml").read_text(encoding="utf-8").startswith("name: vologda-2019")
+
+
+def test_it_refuses_an_unknown_preset(tmp_path: Path) -> None:
+    result = run("init", "--preset", "atlantis", data_dir=tmp_path, check=False)
+    assert result.returncode == 2 and "Пресет «atlantis» не найден" in result.stderr
+
+
+def test_it_builds_the_demo_into_database_store_and_files(demo_dir: Path) -> None:
+    assert _query(demo_dir, "select count(*) from registry_school") == [(60,)]
+    assert _query(demo_dir, "select count(*) from registry_municipality") == [(4,)]
+    roles = {r for (r,) in _query(demo_dir, "select role from accounts_user")}
+    assert roles == {
+        "operator",
+        "regional_coordinator",
+        "municipal_coordinator",
+        "school",
+        "curator",
+        "teacher",
+        "observer",
+    }
+    assert sorted(p.name for p in (demo_dir / "store" / "results").iterdir()) == [
+        f"year={y}" for y in (2023, 2024, 2025, 2026)
+    ]
+    header = (demo_dir / "demo" / "results_2026.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert (
+        header.replace('"', "")
+        == "year,procedure,grade,subject,school_id,student_key,primary_score,max_primary_score,test_score,mark,journal_mark"
+    )
+
+
+def test_it_does_not_rebuild_an_existing_demo(demo_dir: Path) -> None:
+    out = run("demo", "--no-serve", data_dir=demo_dir).stdout
+    assert "уже собран" in out
+    assert _query(demo_dir, "select count(*) from registry_school") == [(60,)]
+
+
+def test_it_creates_users_and_refuses_bad_input(demo_dir: Path) -> None:
+    env = {"SHNOR_NEW_PASSWORD": "a-long-enough-passphrase"}
+    school = _query(demo_dir, "select school_id from registry_school order by id limit 1")[0][0]
+    run("createuser", "head2", "--role", "school", "--school", str(school), data_dir=demo_dir, env=env)
+    assert _query(demo_dir, "select role from accounts_user where username='head2'") == [("school",)]
+    bad = run("createuser", "x", "--role", "school", data_dir=demo_dir, env=env, check=False)
+    assert bad.returncode == 2 and "укажите образовательную организацию" in bad.stderr
+    bad = run("createuser", "y", "--role", "king", data_dir=demo_dir, env=env, check=False)
+    assert bad.returncode == 2 and "Неизвестная роль" in bad.stderr
+    weak = run(
+        "createuser", "z", "--role", "operator", data_dir=demo_dir, env={"SHNOR_NEW_PASSWORD": "12345"}, check=False
+    )
+    assert weak.returncode == 2 and "пароль" in weak.stderr.lower()
+
+
+def test_it_serves_the_api_with_a_token(demo_dir: Path) -> None:
+    key = run("token", "create", "municipal", data_dir=demo_dir).stdout.strip()
+    assert key.startswith("shnor_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHNOR_", "DATABASE_URL"))}
+    with subprocess.Popen(
+        [*SHNOR, "serve", "--data-dir", str(demo_dir), "--port", "0", "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    ) as server:
+        try:
+            port = None
+            assert server.stdout is not None
+            for line in server.stdout:  # wait for gunicorn to say where it listens: no sleeping
+                if "Listening at:" in line:
+                    port = int(line.rsplit(":", 1)[1].split()[0].strip(" )"))
+                if "Booting worker" in line:
+                    break
+            assert port, "the server did not start"
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/me", headers={"Authorization": f"Bearer {key}"}
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+                body = json.load(response)
+            assert body["role"] == "municipal_coordinator"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def test_it_refuses_to_serve_an_uninitialised_folder(tmp_path: Path) -> None:
+    result = run("serve", data_dir=tmp_path, check=False)
+    assert result.returncode == 2 and "не подготовлен" in result.stderr
+
+
+def test_it_stops_on_a_bad_setting(tmp_path: Path) -> None:
+    result = run("init", data_dir=tmp_path, env={"SHNOR_DEBUG": "maybe"}, check=False)
+    assert result.returncode != 0
+    assert "SHNOR_DEBUG='maybe' is invalid: expected true or false" in result.stderr + result.stdout
