@@ -55,25 +55,26 @@ class MunicipalityForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["region", "code", "name", "kind"]
 
 
-class BodyForm(forms.ModelForm):  # type: ignore[type-arg]
+class _ScopedChoices:
+    """Offers only the municipalities and schools within the editor's scope."""
+
+    fields: dict[str, Any]
+
+    def __init__(self, *args: Any, municipalities: Any, schools: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities
+        self.fields["school"].queryset = schools
+
+
+class BodyForm(_ScopedChoices, forms.ModelForm):  # type: ignore[type-arg]
     url = forms.URLField(label="Адрес в сети", required=False, assume_scheme="https")
 
     class Meta:
         model = InfrastructureBody
         fields = ["kind", "name", "municipality", "school", "functions", "url", "is_active"]
 
-    def __init__(self, *args: Any, municipalities: Any, schools: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["municipality"].queryset = municipalities  # type: ignore[attr-defined]
-        self.fields["school"].queryset = schools  # type: ignore[attr-defined]
 
-
-class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
+class PersonForm(_ScopedChoices, forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Person
         fields = ["full_name", "position", "organization", "municipality", "school", "email", "phone"]
-
-    def __init__(self, *args: Any, municipalities: Any, schools: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["municipality"].queryset = municipalities  # type: ignore[attr-defined]
-        self.fields["school"].queryset = schools  # type: ignore[attr-defined]

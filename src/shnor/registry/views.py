@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -74,18 +75,34 @@ def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/school_detail.html", context)
 
 
-def _save(request: HttpRequest, form: Any, save: Any, success: str, redirect_to: Any) -> HttpResponse | None:
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        obj = save(request.user, form.save(commit=False))
-    except ValidationError as error:
-        form.add_error(None, error)
-        return None
-    if hasattr(form, "save_m2m"):
-        form.save_m2m()
-    messages.success(request, success)
-    return redirect(redirect_to(obj))
+def _edit_page(
+    request: HttpRequest,
+    form: Any,
+    save: Callable[[Any, Any], Any],
+    *,
+    success: str,
+    target: Callable[[Any], str],
+    title: str,
+    section: tuple[str, str],
+) -> HttpResponse:
+    """GET shows the form; a valid POST saves through the service and redirects.
+
+    A service refusal (PermissionDenied) or model validation error is shown on the form and
+    nothing is written.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            obj = save(request.user, form.save(commit=False))
+        except ValidationError as error:
+            form.add_error(None, error)
+        except PermissionDenied as denied:
+            form.add_error(None, str(denied))
+        else:
+            form.save_m2m()
+            messages.success(request, success)
+            return redirect(target(obj))
+    crumbs = [(section[0], reverse(section[1])), (title, None)]
+    return render(request, "registry/form.html", {"form": form, "title": title, "breadcrumbs": crumbs})
 
 
 @login_required
@@ -94,19 +111,15 @@ def school_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if not services.can_edit_school(user):
         raise PermissionDenied("Реестр школ ведёт региональный оператор.")
     school = get_object_or_404(services.schools(user), pk=pk) if pk else None
-    form = SchoolForm(request.POST or None, instance=school)
-    done = _save(
+    return _edit_page(
         request,
-        form,
+        SchoolForm(request.POST or None, instance=school),
         services.save_school,
-        "Сведения о школе сохранены.",
-        lambda s: reverse("registry:school", args=[s.pk]),
+        success="Сведения о школе сохранены.",
+        target=lambda s: reverse("registry:school", args=[s.pk]),
+        title=f"Изменение: {school.name}" if school else "Новая школа",
+        section=("Школы", "registry:schools"),
     )
-    if done:
-        return done
-    title = f"Изменение: {school.name}" if school else "Новая школа"
-    crumbs = [("Школы", reverse("registry:schools")), (title, None)]
-    return render(request, "registry/form.html", {"form": form, "title": title, "breadcrumbs": crumbs})
 
 
 @login_required
@@ -149,19 +162,15 @@ def municipality_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
     if not services.can_edit_school(user):
         raise PermissionDenied("Реестр муниципалитетов ведёт региональный оператор.")
     municipality = get_object_or_404(services.municipalities(user), pk=pk) if pk else None
-    form = MunicipalityForm(request.POST or None, instance=municipality)
-    done = _save(
+    return _edit_page(
         request,
-        form,
+        MunicipalityForm(request.POST or None, instance=municipality),
         services.save_municipality,
-        "Сведения о муниципалитете сохранены.",
-        lambda m: reverse("registry:municipality", args=[m.pk]),
+        success="Сведения о муниципалитете сохранены.",
+        target=lambda m: reverse("registry:municipality", args=[m.pk]),
+        title=f"Изменение: {municipality.name}" if municipality else "Новый муниципалитет",
+        section=("Муниципалитеты", "registry:municipalities"),
     )
-    if done:
-        return done
-    title = f"Изменение: {municipality.name}" if municipality else "Новый муниципалитет"
-    crumbs = [("Муниципалитеты", reverse("registry:municipalities")), (title, None)]
-    return render(request, "registry/form.html", {"form": form, "title": title, "breadcrumbs": crumbs})
 
 
 @login_required
@@ -213,18 +222,15 @@ def body_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         municipalities=services.municipalities(user),
         schools=services.schools(user),
     )
-    try:
-        done = _save(
-            request, form, services.save_body, "Структура сохранена.", lambda b: reverse("registry:body", args=[b.pk])
-        )
-    except PermissionDenied as denied:
-        form.add_error("municipality", str(denied))
-        done = None
-    if done:
-        return done
-    title = f"Изменение: {body.name}" if body else "Новая структура"
-    crumbs = [("Инфраструктура", reverse("registry:bodies")), (title, None)]
-    return render(request, "registry/form.html", {"form": form, "title": title, "breadcrumbs": crumbs})
+    return _edit_page(
+        request,
+        form,
+        services.save_body,
+        success="Структура сохранена.",
+        target=lambda b: reverse("registry:body", args=[b.pk]),
+        title=f"Изменение: {body.name}" if body else "Новая структура",
+        section=("Инфраструктура", "registry:bodies"),
+    )
 
 
 @login_required
@@ -257,19 +263,12 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         municipalities=services.municipalities(user),
         schools=services.schools(user),
     )
-    try:
-        done = _save(
-            request,
-            form,
-            services.save_person,
-            "Сведения об участнике сохранены.",
-            lambda _: reverse("registry:people"),
-        )
-    except PermissionDenied as denied:
-        form.add_error("municipality", str(denied))
-        done = None
-    if done:
-        return done
-    title = f"Изменение: {person.full_name}" if person else "Новый участник"
-    crumbs = [("Участники", reverse("registry:people")), (title, None)]
-    return render(request, "registry/form.html", {"form": form, "title": title, "breadcrumbs": crumbs})
+    return _edit_page(
+        request,
+        form,
+        services.save_person,
+        success="Сведения об участнике сохранены.",
+        target=lambda _: reverse("registry:people"),
+        title=f"Изменение: {person.full_name}" if person else "Новый участник",
+        section=("Участники", "registry:people"),
+    )
