@@ -50,7 +50,7 @@ def _django(data_dir: Path | None) -> None:
             raise typer.Exit(2) from None
 
 
-def _cli_actor(label: str) -> Any:
+def _cli_actor(label: str) -> None:
     from shnor.audit.context import Actor, set_actor
 
     user = os.environ.get("USER") or os.environ.get("LOGNAME") or "?"

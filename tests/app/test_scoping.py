@@ -67,3 +67,10 @@ def test_it_gives_an_observer_without_a_chosen_scope_the_region(world: World) ->
     observer.save()
     observer.refresh_from_db()
     assert scope_of(observer).region_wide
+
+
+def test_it_counts_only_schools_in_scope_per_municipality(world: World) -> None:
+    rows = {m.code: (m.n_schools, m.n_pupils) for m in services.municipalities_with_counts(world.users["school"])}
+    assert rows == {"A": (2, 320)}  # not the 3 schools and 1 120 pupils of the whole municipality
+    rows = {m.code: (m.n_schools, m.n_pupils) for m in services.municipalities_with_counts(world.users["operator"])}
+    assert rows == {"A": (3, 1120), "B": (1, 900)}

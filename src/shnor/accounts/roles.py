@@ -33,7 +33,6 @@ class Perm(StrEnum):
     MANAGE_LOCAL_BODIES = "manage_local_bodies"  # bodies and people of one's own municipality
     VIEW_AUDIT = "view_audit"
     APPROVE = "approve"  # approve lists, decisions and reports
-    MANAGE_USERS = "manage_users"
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {

@@ -80,10 +80,6 @@ class School(models.Model):
         return self.name
 
     @property
-    def is_branch(self) -> bool:
-        return self.parent_id is not None
-
-    @property
     def is_small(self) -> bool:
         """Малокомплектная: fewer than 40 pupils (its results are mostly noise)."""
         return self.enrollment < 40

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict, scope_of
@@ -23,6 +24,18 @@ def schools(user: Any) -> QuerySet[School]:
 
 def municipalities(user: Any) -> QuerySet[Municipality]:
     return restrict(Municipality.objects.select_related("region"), user)
+
+
+def municipalities_with_counts(user: Any) -> QuerySet[Municipality]:
+    """Municipalities in scope with `n_schools` and `n_pupils` counted over the schools in scope only.
+
+    Counting the relation directly would show a school user the size of its whole municipality.
+    """
+    visible = schools(user).filter(municipality=OuterRef("pk")).order_by().values("municipality")
+    return municipalities(user).annotate(
+        n_schools=Coalesce(Subquery(visible.annotate(n=Count("pk")).values("n")), 0),
+        n_pupils=Coalesce(Subquery(visible.annotate(n=Sum("enrollment")).values("n")), 0),
+    )
 
 
 def bodies(user: Any) -> QuerySet[InfrastructureBody]:

@@ -124,10 +124,8 @@ def school_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @login_required
 def municipality_list(request: HttpRequest) -> HttpResponse:
-    from django.db.models import Count, Sum
-
     user = request.user
-    qs = services.municipalities(user).annotate(n_schools=Count("schools"), n_pupils=Sum("schools__enrollment"))
+    qs = services.municipalities_with_counts(user)
     columns = [
         Column("code", "Код", "code"),
         Column("name", "Наименование", "name"),
