@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "shnor.accounts",
     "shnor.registry",
     "shnor.audit",
+    "shnor.datasets",
+    "shnor.staff",
     "shnor.web",
 ]
 

@@ -67,9 +67,13 @@ def test_it_builds_the_demo_into_database_store_and_files(demo_dir: Path) -> Non
         "teacher",
         "observer",
     }
-    assert sorted(p.name for p in (demo_dir / "store" / "results").iterdir()) == [
-        f"year={y}" for y in (2023, 2024, 2025, 2026)
-    ]
+    # The demo's data went through the real import: one applied run per file, every year in the store.
+    manifest = json.loads((demo_dir / "store" / "results" / "_manifest.json").read_text(encoding="utf-8"))
+    assert sorted({p["year"] for p in manifest["parts"]}) == [2023, 2024, 2025, 2026]
+    runs = _query(demo_dir, "select kind, status, channel from datasets_importrun order by id")
+    assert [r[0] for r in runs] == ["social", "staff", "oversight", "results", "results", "results", "results"]
+    assert {(r[1], r[2]) for r in runs} == {("applied", "cli")}
+    assert _query(demo_dir, "select count(*) from datasets_socialrecord") == [(240,)]
     header = (demo_dir / "demo" / "results_2026.csv").read_text(encoding="utf-8").splitlines()[0]
     assert (
         header.replace('"', "")

@@ -33,11 +33,13 @@ class Perm(StrEnum):
     MANAGE_LOCAL_BODIES = "manage_local_bodies"  # bodies and people of one's own municipality
     VIEW_AUDIT = "view_audit"
     APPROVE = "approve"  # approve lists, decisions and reports
+    IMPORT_DATA = "import_data"  # load files, save column mappings, roll back an import
+    VIEW_IMPORTS = "view_imports"  # see the import history and its reports
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.OPERATOR: frozenset(Perm),
-    Role.REGIONAL_COORDINATOR: frozenset({Perm.APPROVE}),
+    Role.REGIONAL_COORDINATOR: frozenset({Perm.APPROVE, Perm.VIEW_IMPORTS}),
     Role.MUNICIPAL_COORDINATOR: frozenset({Perm.MANAGE_LOCAL_BODIES}),
     Role.SCHOOL: frozenset(),
     Role.CURATOR: frozenset(),

@@ -11,10 +11,13 @@ import pyarrow.csv as pacsv
 from django.conf import settings
 from django.db import transaction
 
+from shnor.accounts.models import User
 from shnor.accounts.roles import Role
 from shnor.accounts.services import create_user
 from shnor.audit.context import Actor, acting_as
 from shnor.audit.tracking import record
+from shnor.core.contract import TABLES
+from shnor.datasets.models import ImportRun
 from shnor.demo.generator import SCHOOL_COLUMNS, DemoConfig, DemoRegion, generate
 from shnor.engine.store import Store
 from shnor.registry.models import BodyMembership, InfrastructureBody, Municipality, Person, Region, School
@@ -53,9 +56,28 @@ def write_files(region: DemoRegion, folder: Path) -> dict[str, Path]:
 
 
 def write_store(region: DemoRegion, store: Store) -> int:
-    for year, frame in region.results.groupby("year"):
-        store.write_year("results", int(year), pa.Table.from_pandas(frame, preserve_index=False))
+    """The results straight into the store (for tests that need the data but not the import)."""
+    data = pa.Table.from_pandas(region.results, preserve_index=False)
+    store.replace("results", data, import_id="demo", replace_by=TABLES["results"].replace_by)
     return store.row_count("results")
+
+
+def import_files(paths: dict[str, Path], user: object, say: Progress) -> list[ImportRun]:
+    """The demo's data tables through the real import, as an operator would load them."""
+    from shnor.datasets import services
+
+    runs = []
+    order = ["social", "staff", "oversight"] + sorted(k for k in paths if k.startswith("results_"))
+    for key in order:
+        kind = "results" if key.startswith("results_") else key
+        say(f"Загрузка {paths[key].name}")
+        run = services.create_run(user, kind, paths[key], paths[key].name, channel=ImportRun.Channel.CLI)
+        run = services.execute(run.pk)
+        if run.status != ImportRun.Status.APPLIED:
+            problems = "; ".join(i["message"] for i in run.issues[:5])
+            raise RuntimeError(f"Демонстрационный файл {paths[key].name} не загрузился: {problems}")
+        runs.append(run)
+    return runs
 
 
 @transaction.atomic
@@ -179,13 +201,14 @@ def build(config: DemoConfig | None = None, progress: Progress | None = None) ->
     say("Генерация данных демонстрационного региона")
     region = generate(config)
     say("Запись файлов в формате контракта данных")
-    write_files(region, settings.DATA_DIR / "demo")
-    say("Запись результатов обучающихся в колоночное хранилище")
-    write_store(region, Store(settings.SHNOR_STORE_DIR))
+    paths = write_files(region, settings.DATA_DIR / "demo")
     say("Загрузка реестра")
     with acting_as(Actor(None, "cli", label="shnor demo")):
         db_region = Region.objects.order_by("pk").first() or Region(code="DEMO", name="", preset="volgograd-2021")
         load_registry(region, db_region)
         say("Создание учётных записей")
         logins = create_demo_users(region)
+    operator = User.objects.get(username="operator")
+    with acting_as(Actor(operator, "cli", label="shnor demo")):
+        import_files(paths, operator, say)
     return region, logins

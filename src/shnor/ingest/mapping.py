@@ -1,0 +1,90 @@
+"""Column mappings: how a file that does not use the contract's headers is read.
+
+A mapping is made once (in the web UI, or written as YAML/JSON), saved by name and reused from
+the UI, the API and the CLI (`--mapping NAME|FILE`). It can
+
+* take a contract column from a file column (`columns`),
+* give a column one value for every row (`constants`: the year of an export, a procedure code),
+* recode values (`recode`: `E: 4` turns school type E into grade 4),
+* name extra markers of a missing value (`null_values`: `NA`, `s`, `—`),
+* skip rows whose listed columns are empty (`skip_rows_without`: suppressed results),
+* pick the sheet of a workbook and the row the header is in.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from shnor.core.contract import TABLES
+
+
+class MappingError(Exception):
+    """A mapping does not validate or cannot be found; the message says where and why."""
+
+
+class Mapping(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[\w][\w.-]*$", max_length=100)
+    kind: str
+    title: str = ""
+    description: str = ""
+    columns: dict[str, str] = Field(default_factory=dict)
+    constants: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    recode: dict[str, dict[str, str | int | float | bool]] = Field(default_factory=dict)
+    null_values: list[str] = Field(default_factory=list)
+    skip_rows_without: list[str] = Field(default_factory=list)
+    sheet: str | None = None
+    header_row: int = Field(default=1, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _known_columns(self) -> Mapping:
+        if self.kind not in TABLES:
+            raise ValueError(f"неизвестная таблица «{self.kind}»; допустимые: {', '.join(TABLES)}")
+        names = set(TABLES[self.kind].names)
+        for section in ("columns", "constants", "recode"):
+            unknown = set(getattr(self, section)) - names
+            if unknown:
+                raise ValueError(
+                    f"в разделе {section} столбцы не из контракта таблицы {self.kind}: {', '.join(sorted(unknown))}"
+                )
+        unknown = set(self.skip_rows_without) - names
+        if unknown:
+            raise ValueError(f"skip_rows_without: столбцы не из контракта: {', '.join(sorted(unknown))}")
+        both = set(self.columns) & set(self.constants)
+        if both:
+            raise ValueError(f"столбец задан и из файла, и константой: {', '.join(sorted(both))}")
+        return self
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(exclude_defaults=True), allow_unicode=True, sort_keys=False)
+
+
+def parse(data: Any, origin: str) -> Mapping:
+    try:
+        return Mapping.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'сопоставление'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in error.errors()
+        )
+        raise MappingError(f"Сопоставление столбцов {origin} неверно: {problems}") from None
+
+
+def load_file(path: Path) -> Mapping:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise MappingError(f"Файл сопоставления {path} не читается: {error.strerror}") from None
+    try:
+        data = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as error:
+        raise MappingError(f"Файл сопоставления {path} не разбирается: {error}") from None
+    if not isinstance(data, dict):
+        raise MappingError(f"Файл сопоставления {path} должен содержать словарь с полями name, kind, columns…")
+    return parse(data, str(path))

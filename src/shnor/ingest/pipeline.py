@@ -1,0 +1,481 @@
+"""From a file to validated, typed batches in the contract's shape — without writing anything.
+
+`plan` matches the file's header to the contract (names, Russian headers, a saved mapping) and
+finds what is wrong with the file as a whole; `batches` converts and checks every row, batch by
+batch; `Duplicates` finds repeated keys across the whole file in constant memory per row. The
+service layer decides where the rows go (the columnar store or the database) and commits only if
+the log holds no errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from shnor.core.contract import PROCEDURE_GRADES, Table, header_index, is_personal_header, normalise_header
+from shnor.engine.schemas import arrow_type
+from shnor.ingest.convert import convert
+from shnor.ingest.issues import IssueLog, Severity
+from shnor.ingest.mapping import Mapping
+from shnor.ingest.sources import Ragged, SourceInfo, string_batches
+
+ROW = "_row"  # the spreadsheet row of each converted row
+STREAMED = frozenset({"results", "results_tasks"})  # tables too big to hold; no whole-column rules
+Progress = Callable[[int], None]  # rows read so far
+
+
+@dataclass
+class Context:
+    """What the rows are checked against, from outside the file."""
+
+    known_schools: frozenset[str] | None = None  # None: not checked (the schools table itself)
+    known_staff: frozenset[str] | None = None
+    year: int | None = None  # the --year option
+
+
+@dataclass
+class Plan:
+    table: Table
+    info: SourceInfo
+    sources: dict[str, int] = field(default_factory=dict)  # contract column -> file column position
+    constants: dict[str, Any] = field(default_factory=dict)
+    percent: set[str] = field(default_factory=set)
+    ignored: list[str] = field(default_factory=list)
+    mapping: Mapping | None = None
+
+    def label(self, name: str) -> str:
+        """A column as a person finds it in the file: its header there, and the contract name."""
+        if name in self.sources:
+            header = self.info.headers[self.sources[name]]
+            return header if header == name else f"{header} ({name})"
+        column = self.table.column(name)
+        return f"{column.ru} ({name})"
+
+    def matching(self) -> list[dict[str, Any]]:
+        """For the preview: every contract column, where it comes from, or that it is missing."""
+        rows = []
+        for column in self.table.columns:
+            if column.name in self.sources:
+                source = f"столбец «{self.info.headers[self.sources[column.name]]}»"
+                state = "ok"
+            elif column.name in self.constants:
+                source = f"значение «{self.constants[column.name]}» для всех строк"
+                state = "constant"
+            else:
+                source = "—"
+                state = "missing" if column.required else "absent"
+            rows.append(
+                {"name": column.name, "ru": column.ru, "required": column.required, "source": source, "state": state}
+            )
+        return rows
+
+
+def plan(
+    info: SourceInfo, table: Table, log: IssueLog, mapping: Mapping | None = None, year: int | None = None
+) -> Plan:
+    result = Plan(table=table, info=info, mapping=mapping)
+    index = header_index(table)
+    claimed: dict[str, list[int]] = {}
+    for position, header in enumerate(info.headers):
+        if not header:
+            continue
+        folded, percent = normalise_header(header)
+        name = index.get(folded)
+        if name:
+            claimed.setdefault(name, []).append(position)
+            if percent:
+                result.percent.add(name)
+    if mapping is not None:
+        by_header = {h: i for i, h in enumerate(info.headers)}
+        by_folded = {normalise_header(h)[0]: i for i, h in enumerate(info.headers) if h}
+        for name, header in mapping.columns.items():
+            found = by_header.get(header, by_folded.get(normalise_header(header)[0]))
+            if found is None:
+                log.error(
+                    "missing_column",
+                    f"в файле нет столбца «{header}», из которого сопоставление «{mapping.name}» берёт {name}",
+                    column=header,
+                )
+                continue
+            for other in list(claimed):
+                claimed[other] = [p for p in claimed[other] if p != found]
+            claimed[name] = [found]
+            if normalise_header(header)[1]:
+                result.percent.add(name)
+        result.constants.update(mapping.constants)
+    for name, positions in claimed.items():
+        if not positions:
+            continue
+        if len(positions) > 1:
+            headers = ", ".join(f"«{info.headers[p]}»" for p in positions)
+            log.error(
+                "duplicate_column",
+                f"столбец {name} встречается в файле несколько раз: {headers}",
+                column=info.headers[positions[1]],
+            )
+        result.sources[name] = positions[0]
+    used = set(result.sources.values())
+    for position, header in enumerate(info.headers):
+        if is_personal_header(header):
+            log.error(
+                "personal_data",
+                "столбец с персональными данными: система хранит только псевдонимы обучающихся и педагогов. "
+                "Удалите столбец из файла и загрузите его снова; файл не сохранён",
+                column=header,
+            )
+        elif position not in used and header:
+            result.ignored.append(header)
+            log.warning("extra_column", "столбца нет в контракте данных; он не загружается", column=header)
+    if year is not None:
+        if not table.yearly:
+            log.error("year", f"у таблицы {table.name} нет года: параметр «год» для неё не указывается", value=year)
+        elif "year" not in result.sources and "year" not in result.constants:
+            result.constants["year"] = year
+    for column in table.columns:
+        if column.required and column.name not in result.sources and column.name not in result.constants:
+            log.error("missing_column", f"нет обязательного столбца «{column.ru}» ({column.name})", column=column.ru)
+    return result
+
+
+def _constant_column(value: Any, n: int) -> pa.Array:
+    text = value if isinstance(value, str) else ("да" if value is True else "нет" if value is False else str(value))
+    return pa.array([text], pa.string()).take(pa.array(np.zeros(n, dtype=np.int64)))
+
+
+def _recode(raw: pa.Array, table: dict[str, Any]) -> pa.Array:
+    folded = {
+        str(k).strip().lower(): ("да" if v is True else "нет" if v is False else str(v)) for k, v in table.items()
+    }
+    encoded = pc.dictionary_encode(raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw)
+    values = [folded.get(str(v).strip().lower(), v) for v in encoded.dictionary.to_pylist()]
+    return pa.array(values, pa.string()).take(encoded.indices)
+
+
+def batches(
+    plan: Plan, context: Context, log: IssueLog, batch_rows: int = 1_000_000, progress: Progress | None = None
+) -> Iterator[pa.Table]:
+    """Typed batches of the file in the contract's columns plus `_row`, every row checked."""
+    table, info = plan.table, plan.info
+    positions = sorted(set(plan.sources.values()))
+    mapping = plan.mapping
+    nulls = [v.strip() for v in mapping.null_values] if mapping else []
+    notes_seen: set[str] = set()
+    ragged = Ragged(info.header_row)
+    read = 0
+    if table.name not in STREAMED:
+        batch_rows = 1 << 40  # whole-column rules (percentages) need the whole column
+    for first_row, raw in string_batches(info, positions, batch_rows, ragged):
+        n = raw.num_rows
+        rows = pa.array(np.arange(first_row, first_row + n, dtype=np.int64))
+        columns: dict[str, pa.Array] = {}
+        sources: dict[str, pa.Array] = {}
+        for column in table.columns:
+            if column.name in plan.sources:
+                values = raw.column(f"c{plan.sources[column.name]}").combine_chunks()
+                if nulls:
+                    values = pc.if_else(
+                        pc.is_in(pc.utf8_trim_whitespace(values), value_set=pa.array(nulls)),
+                        pa.scalar(None, pa.string()),
+                        values,
+                    )
+            elif column.name in plan.constants:
+                values = _constant_column(plan.constants[column.name], n)
+            else:
+                columns[column.name] = pa.nulls(n, arrow_type(column))
+                continue
+            if mapping and column.name in mapping.recode:
+                values = _recode(values, mapping.recode[column.name])
+            sources[column.name] = values
+        keep = _skip_rows(plan, sources, rows, log)
+        if keep is not None:
+            rows = rows.filter(keep)
+            sources = {k: v.filter(keep) for k, v in sources.items()}
+            columns = {k: v.filter(keep) for k, v in columns.items()}
+        for name, values in sources.items():
+            column = table.column(name)
+            result = convert(values, column, info.decimal, name in plan.percent)
+            label = plan.label(name)
+            for problem in result.problems:
+                severity = Severity.WARNING if problem.warning else Severity.ERROR
+                _log_mask(log, severity, problem.code, problem.message, label, problem.mask, rows, values)
+            for note in result.notes:
+                if note not in notes_seen:
+                    notes_seen.add(note)
+                    log.warning("percent" if "процент" in note else "vocabulary", note, column=label)
+            if column.required:
+                empty = _as_numpy(pc.is_null(values))
+                _log_mask(
+                    log, Severity.ERROR, "required", "обязательное значение не заполнено", label, empty, rows, values
+                )
+            columns[name] = result.values
+        typed = pa.table({**{c.name: columns[c.name] for c in table.columns}, ROW: rows})
+        _row_rules(plan, typed, context, log)
+        read += n
+        if progress:
+            progress(read)
+        yield typed
+    for number, expected, actual, text in ragged.lines:
+        log.error(
+            "file",
+            f"в строке {actual} полей, а в заголовке {expected}: проверьте разделитель и кавычки",
+            row=number,
+            value=text,
+        )
+
+
+def _as_numpy(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    if isinstance(mask, pa.ChunkedArray):
+        mask = mask.combine_chunks()
+    return np.asarray(mask.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _log_mask(
+    log: IssueLog,
+    severity: Severity,
+    code: str,
+    message: str,
+    label: str,
+    mask: np.ndarray,
+    rows: pa.Array,
+    values: pa.Array,
+) -> None:
+    if not mask.any():
+        return
+    where = np.nonzero(mask)[0]
+    take = pa.array(where[: log.detail])
+    log.many(
+        severity, code, message, label, rows.take(take).to_numpy(), values.take(take).to_pylist(), total=len(where)
+    )
+
+
+def _skip_rows(plan: Plan, sources: dict[str, pa.Array], rows: pa.Array, log: IssueLog) -> pa.Array | None:
+    if not plan.mapping or not plan.mapping.skip_rows_without:
+        return None
+    drop = np.zeros(len(rows), bool)
+    for name in plan.mapping.skip_rows_without:
+        if name in sources:
+            drop |= _as_numpy(pc.is_null(sources[name]))
+    if not drop.any():
+        return None
+    names = ", ".join(plan.label(n) for n in plan.mapping.skip_rows_without)
+    message = f"строка пропущена по правилу сопоставления: пусто в столбцах {names}"
+    _log_mask(log, Severity.WARNING, "skipped", message, "", drop, rows, pa.nulls(len(rows), pa.string()))
+    return pa.array(~drop)
+
+
+def _report(
+    log: IssueLog,
+    plan: Plan,
+    typed: pa.Table,
+    mask: np.ndarray,
+    column: str,
+    code: str,
+    message: str,
+    warning: bool = False,
+) -> None:
+    severity = Severity.WARNING if warning else Severity.ERROR
+    _log_mask(
+        log,
+        severity,
+        code,
+        message,
+        plan.label(column),
+        mask,
+        typed.column(ROW).combine_chunks(),
+        typed.column(column).combine_chunks(),
+    )
+
+
+def _row_rules(plan: Plan, typed: pa.Table, context: Context, log: IssueLog) -> None:
+    """Rules across the columns of one row, and references to the registry."""
+    names = set(typed.column_names)
+    n = typed.num_rows
+    if context.known_schools is not None and "school_id" in names and plan.table.name != "schools":
+        ids = typed.column("school_id")
+        unknown = _as_numpy(
+            pc.and_(
+                pc.is_valid(ids),
+                pc.invert(pc.is_in(ids, value_set=pa.array(sorted(context.known_schools), pa.string()))),
+            )
+        )
+        _report(
+            log,
+            plan,
+            typed,
+            unknown,
+            "school_id",
+            "unknown_school",
+            "ОО с таким кодом нет в реестре: загрузите сначала реестр школ (таблица schools)",
+        )
+    if context.known_staff is not None and "staff_key" in names and plan.table.name != "staff":
+        keys = typed.column("staff_key")
+        unknown = _as_numpy(
+            pc.and_(
+                pc.is_valid(keys),
+                pc.invert(pc.is_in(keys, value_set=pa.array(sorted(context.known_staff), pa.string()))),
+            )
+        )
+        _report(
+            log,
+            plan,
+            typed,
+            unknown,
+            "staff_key",
+            "unknown_staff",
+            "педагога с таким кодом нет в таблице staff: загрузите сначала педагогов",
+        )
+    if context.year is not None and "year" in plan.sources:
+        other = _as_numpy(pc.not_equal(typed.column("year"), context.year))
+        _report(
+            log,
+            plan,
+            typed,
+            other,
+            "year",
+            "year",
+            f"год строки не совпадает с указанным при загрузке ({context.year})",
+        )
+    if {"procedure", "grade"} <= names and n:
+        procedure, grade = typed.column("procedure"), typed.column("grade")
+        for code, grades in PROCEDURE_GRADES.items():
+            wrong = _as_numpy(
+                pc.and_(
+                    pc.equal(procedure, code),
+                    pc.invert(pc.is_in(grade, value_set=pa.array(sorted(grades), grade.type))),
+                )
+            )
+            allowed = ", ".join(str(g) for g in sorted(grades))
+            _report(
+                log,
+                plan,
+                typed,
+                wrong,
+                "grade",
+                "combination",
+                f"процедура {code} не проводится в этом классе (возможные классы: {allowed})",
+            )
+    if plan.table.name == "results" and n:
+        procedure = typed.column("procedure")
+        over = _as_numpy(pc.greater(typed.column("primary_score"), typed.column("max_primary_score")))
+        _report(
+            log, plan, typed, over, "primary_score", "range", "первичный балл больше максимального первичного балла"
+        )
+        not_ege = pc.and_(
+            pc.is_in(procedure, value_set=pa.array(["OGE", "VPR", "GVE"])), pc.is_valid(typed.column("test_score"))
+        )
+        _report(log, plan, typed, _as_numpy(not_ege), "test_score", "combination", "тестовый балл бывает только у ЕГЭ")
+        profile_mark = pc.and_(
+            pc.and_(pc.equal(procedure, "EGE"), pc.not_equal(typed.column("subject"), "math_base")),
+            pc.is_valid(typed.column("mark")),
+        )
+        _report(
+            log,
+            plan,
+            typed,
+            _as_numpy(profile_mark),
+            "mark",
+            "suspicious",
+            "у ЕГЭ (кроме базовой математики) отметки нет; значение сохранено, но в расчётах не используется",
+            warning=True,
+        )
+    if plan.table.name in ("results_tasks", "diagnostics") and n:
+        over = _as_numpy(pc.greater(typed.column("score"), typed.column("max_score")))
+        _report(log, plan, typed, over, "score", "range", "балл больше максимального балла")
+    if plan.table.name == "courses" and n:
+        backwards = _as_numpy(pc.greater(typed.column("start"), typed.column("end")))
+        _report(log, plan, typed, backwards, "end", "range", "дата окончания раньше даты начала")
+    if plan.table.name == "results_schools" and n:
+        for prefix, label in (("share_", "долей отметок"), ("journal_share_", "долей отметок по журналу")):
+            cols = [f"{prefix}{m}" for m in (2, 3, 4, 5)]
+            if all(c in plan.sources for c in cols):
+                total = typed.column(cols[0])
+                for c in cols[1:]:
+                    total = pc.add(total, typed.column(c))
+                off = _as_numpy(pc.greater(pc.abs(pc.subtract(total, 1.0)), 0.02))
+                _report(
+                    log,
+                    plan,
+                    typed,
+                    off,
+                    cols[0],
+                    "suspicious",
+                    f"сумма {label} «2»–«5» отличается от 1 больше чем на 0,02",
+                    warning=True,
+                )
+    if plan.table.name in ("schools", "social") and n:
+        column = "enrollment" if plan.table.name == "schools" else "students"
+        zero = _as_numpy(pc.equal(typed.column(column), 0))
+        _report(log, plan, typed, zero, column, "suspicious", "численность обучающихся равна нулю", warning=True)
+    if plan.table.name == "schools" and n and "parent_school_id" in plan.sources:
+        self_parent = _as_numpy(pc.equal(typed.column("parent_school_id"), typed.column("school_id")))
+        _report(
+            log, plan, typed, self_parent, "parent_school_id", "reference", "школа не может быть филиалом самой себя"
+        )
+
+
+class Duplicates:
+    """Repeated keys across a whole file. Small files: exact, with the rows that repeat. Streamed
+    files: a 64-bit hash per row (8 bytes a row), then an exact pass over the few suspects."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.key = list(plan.table.key)
+        self.hashes: list[np.ndarray] = []
+        self.frames: list[pa.Table] = []
+        self.streamed = plan.table.name in STREAMED
+        self.con = duckdb.connect()
+
+    def add(self, typed: pa.Table) -> None:
+        keys = typed.select([*self.key, ROW])
+        if not self.streamed:
+            self.frames.append(keys)
+            return
+        self.con.register("batch", keys)
+        columns = ", ".join(f'"{k}"' for k in self.key)
+        result = self.con.sql(f"SELECT hash({columns}) AS h FROM batch").arrow()
+        if isinstance(result, pa.RecordBatchReader):
+            result = result.read_all()
+        self.con.unregister("batch")
+        self.hashes.append(result.column("h").to_numpy())
+
+    def check(self, log: IssueLog, rescan: Callable[[], Iterator[pa.Table]] | None = None) -> None:
+        if self.streamed:
+            if not self.hashes:
+                return
+            hashes = np.sort(np.concatenate(self.hashes))
+            self.hashes = []
+            repeated = hashes[1:][hashes[1:] == hashes[:-1]]
+            if not len(repeated) or rescan is None:
+                return
+            suspects = np.unique(repeated)
+            frames = []
+            columns = ", ".join(f'"{k}"' for k in self.key)
+            for typed in rescan():
+                self.con.register("batch", typed.select([*self.key, ROW]))
+                self.con.register("suspects", pa.table({"h": pa.array(suspects, pa.uint64())}))
+                found = self.con.sql(f"SELECT * FROM batch WHERE hash({columns}) IN (SELECT h FROM suspects)").arrow()
+                if isinstance(found, pa.RecordBatchReader):
+                    found = found.read_all()
+                frames.append(found)
+            keys = pa.concat_tables(frames) if frames else None
+        else:
+            keys = pa.concat_tables(self.frames) if self.frames else None
+        if keys is None or keys.num_rows == 0:
+            return
+        self.con.register("keys", keys)
+        columns = ", ".join(f'"{k}"' for k in self.key)
+        repeats = self.con.sql(
+            f"""SELECT {ROW}, first_row FROM (
+                    SELECT {ROW}, min({ROW}) OVER (PARTITION BY {columns}) AS first_row,
+                           count(*) OVER (PARTITION BY {columns}) AS n
+                    FROM keys) WHERE n > 1 AND {ROW} <> first_row ORDER BY {ROW}"""
+        ).fetchall()
+        keyset = ", ".join(self.plan.label(k) for k in self.key)
+        for row, first in repeats:
+            log.error("duplicate", f"строка повторяет строку {first}: совпадают {keyset}", row=int(row))
