@@ -21,6 +21,10 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="Токены API.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+imports_app = typer.Typer(help="История загрузок данных и их откат.", no_args_is_help=True)
+app.add_typer(imports_app, name="imports")
+mapping_app = typer.Typer(help="Сохранённые сопоставления столбцов.", no_args_is_help=True)
+app.add_typer(mapping_app, name="mapping")
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -190,11 +194,45 @@ def serve(
     port: Annotated[int, typer.Option(help="Порт.")] = 8000,
     workers: Annotated[int, typer.Option(help="Число рабочих процессов gunicorn.", min=1)] = 2,
     threads: Annotated[int, typer.Option(help="Потоков в процессе.", min=1)] = 4,
+    worker: Annotated[
+        bool,
+        typer.Option(help="Запустить рядом обработчик фоновых задач (загрузки). Отключите, если он запущен отдельно."),
+    ] = True,
 ) -> None:
-    """Запустить веб-интерфейс и API (gunicorn)."""
+    """Запустить веб-интерфейс и API (gunicorn) и обработчик фоновых задач."""
     _django(data_dir)
     _require_initialised()
-    _serve(host, port, workers, threads)
+    process = _start_worker() if worker else None
+    try:
+        _serve(host, port, workers, threads)
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+def _start_worker() -> Any:
+    """The background task worker as a child process (the database task backend needs one)."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    if "DatabaseBackend" not in settings.TASKS["default"]["BACKEND"]:
+        return None
+    env = {**os.environ, "SHNOR_DATA_DIR": str(settings.DATA_DIR)}
+    command = [sys.executable, "-m", "shnor.cli", "worker"]
+    return subprocess.Popen(command, env=env)  # noqa: S603  (our own module, fixed arguments)
+
+
+@app.command()
+def worker(data_dir: DataDir = None) -> None:
+    """Обработчик фоновых задач (загрузки данных). `shnor serve` запускает его сам."""
+    _django(data_dir)
+    _require_initialised()
+    from django.core.management import call_command
+
+    call_command("db_worker", interval=1, startup_delay=False)
 
 
 @app.command()
@@ -280,6 +318,247 @@ def token_create(
         raise typer.Exit(2)
     _, key = issue_token(user, name)
     console.print(key)
+
+
+def _system_user(label: str) -> Any:
+    from shnor.accounts.services import SystemUser
+
+    user = os.environ.get("USER") or os.environ.get("LOGNAME") or "?"
+    return SystemUser(f"{label} ({user})")
+
+
+def _print_issues(run: Any, limit: int = 40) -> None:
+    from rich.table import Table as RichTable
+
+    from shnor.ingest.issues import SEVERITY_LABELS, Issue
+
+    issues = [Issue.from_dict(i) for i in run.issues]
+    if not issues:
+        return
+    table = RichTable(title=f"Замечания ({run.errors} ошибок, {run.warnings} предупреждений)", show_lines=False)
+    for title in ("Вид", "Строка", "Столбец", "Значение", "Что не так"):
+        table.add_column(title, overflow="fold")
+    for issue in issues[:limit]:
+        style = "red" if issue.severity == "error" else "yellow"
+        table.add_row(
+            f"[{style}]{SEVERITY_LABELS[issue.severity]}[/{style}]",
+            "" if issue.row is None else str(issue.row),
+            issue.column,
+            issue.value,
+            issue.message,
+        )
+    console.print(table)
+    if len(issues) > limit:
+        console.print(f"… и ещё {len(issues) - limit} замечаний: полный отчёт — параметр --report ФАЙЛ.xlsx")
+
+
+def _write_report(run: Any, path: Path) -> None:
+    from shnor.datasets.reports import report_bytes
+
+    path.write_bytes(report_bytes(run))
+    console.print(f"Отчёт о проверке: {path}")
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="Таблица контракта данных: schools, results, results_tasks, results_schools, social, survey, staff, diagnostics, courses, oversight."
+        ),
+    ],
+    file: Annotated[Path, typer.Argument(help="Файл XLSX или CSV.", exists=True, dir_okay=False, readable=True)],
+    year: Annotated[
+        int | None, typer.Option(help="Год данных, если его нет в файле (или проверка, что он такой).")
+    ] = None,
+    mapping: Annotated[
+        str | None, typer.Option(help="Сопоставление столбцов: сохранённое имя или файл YAML/JSON.")
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="Сохранить отчёт о проверке в XLSX.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Загрузить файл в систему: проверка всех строк, затем запись целиком или ничего."""
+    _django(data_dir)
+    _require_initialised()
+    _cli_actor("shnor import")
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from shnor.datasets import services
+    from shnor.datasets.models import ImportRun
+    from shnor.ingest.mapping import MappingError
+
+    user = _system_user("shnor import")
+    try:
+        run = services.create_run(
+            user, kind, file, file.name, mapping=mapping, year=year, channel=ImportRun.Channel.CLI
+        )
+    except (services.ImportRefused, MappingError) as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    if run.status == ImportRun.Status.DRAFT:
+        console.print(
+            f"Загрузка № {run.pk}: {run.get_kind_display()} из «{run.file_name}» ({run.source.get('description', '')})"
+        )
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,.0f} строк"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("Проверка и запись", total=run.estimated_rows or None)
+            run = services.execute(run.pk, hook=lambda r: bar.update(task, completed=r.rows_read))
+    _print_issues(run)
+    if report is not None:
+        _write_report(run, report)
+    if run.status == ImportRun.Status.APPLIED:
+        console.print(f"[green]{run.message}[/green] Загрузка № {run.pk}.")
+        return
+    err.print(f"[red]{run.message}[/red] Загрузка № {run.pk}: ошибок {run.errors}.")
+    raise typer.Exit(1)
+
+
+@imports_app.command("list")
+def imports_list(
+    limit: Annotated[int, typer.Option(help="Сколько последних загрузок показать.")] = 20,
+    data_dir: DataDir = None,
+) -> None:
+    """Последние загрузки: когда, что, из какого файла, сколько строк, чем закончились."""
+    _django(data_dir)
+    _require_initialised()
+    from django.utils import timezone
+    from rich.table import Table as RichTable
+
+    from shnor.datasets import services
+
+    table = RichTable()
+    for title in ("№", "Когда", "Таблица", "Файл", "Строк", "Состояние", "Кто"):
+        table.add_column(title)
+    for run in services.runs_for(_system_user("shnor imports"))[:limit]:
+        table.add_row(
+            str(run.pk),
+            f"{timezone.localtime(run.created_at):%d.%m.%Y %H:%M}",
+            run.kind,
+            run.file_name,
+            f"{run.rows_read:,}".replace(",", " "),
+            run.get_status_display(),
+            run.created_by.username if run.created_by else run.get_channel_display(),
+        )
+    console.print(table)
+
+
+@imports_app.command("show")
+def imports_show(
+    number: Annotated[int, typer.Argument(help="Номер загрузки.")],
+    report: Annotated[Path | None, typer.Option(help="Сохранить отчёт о проверке в XLSX.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Одна загрузка: итог и замечания."""
+    _django(data_dir)
+    _require_initialised()
+    from shnor.datasets import services
+    from shnor.datasets.models import ImportRun
+
+    try:
+        run = services.get_run(_system_user("shnor imports"), number)
+    except ImportRun.DoesNotExist:
+        err.print(f"[red]Загрузки № {number} нет.[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"Загрузка № {run.pk}: {run.get_kind_display()} из «{run.file_name}», SHA-256 {run.sha256}")
+    console.print(f"Состояние: {run.get_status_display()}. {run.message}")
+    _print_issues(run)
+    if report is not None:
+        _write_report(run, report)
+
+
+@imports_app.command("rollback")
+def imports_rollback(number: Annotated[int, typer.Argument(help="Номер загрузки.")], data_dir: DataDir = None) -> None:
+    """Откатить загрузку: вернуть данные, которые она заменила."""
+    _django(data_dir)
+    _require_initialised()
+    _cli_actor("shnor imports rollback")
+    from shnor.datasets import services
+    from shnor.datasets.models import ImportRun
+
+    user = _system_user("shnor imports rollback")
+    try:
+        run = services.rollback(user, services.get_run(user, number))
+    except ImportRun.DoesNotExist:
+        err.print(f"[red]Загрузки № {number} нет.[/red]")
+        raise typer.Exit(2) from None
+    except services.ImportRefused as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"[green]Загрузка № {run.pk} отменена.[/green] {run.message}")
+
+
+@mapping_app.command("list")
+def mapping_list(data_dir: DataDir = None) -> None:
+    """Сохранённые сопоставления столбцов."""
+    _django(data_dir)
+    _require_initialised()
+    from shnor.datasets import services
+
+    for saved in services.mappings_for(_system_user("shnor mapping")):
+        console.print(f"{saved.name}\t{saved.kind}\t{saved.title}")
+
+
+@mapping_app.command("save")
+def mapping_save(
+    file: Annotated[Path, typer.Argument(help="Файл сопоставления YAML или JSON.", exists=True, dir_okay=False)],
+    data_dir: DataDir = None,
+) -> None:
+    """Сохранить сопоставление из файла под его именем (name), чтобы выбирать его в веб-интерфейсе."""
+    _django(data_dir)
+    _require_initialised()
+    _cli_actor("shnor mapping save")
+    from shnor.datasets import services
+    from shnor.ingest.mapping import MappingError, load_file
+
+    try:
+        spec = load_file(file)
+    except MappingError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    saved = services.save_mapping(_system_user("shnor mapping save"), spec)
+    console.print(f"Сопоставление «{saved.name}» для таблицы {saved.kind} сохранено.")
+
+
+@mapping_app.command("show")
+def mapping_show(name: Annotated[str, typer.Argument(help="Имя сопоставления.")], data_dir: DataDir = None) -> None:
+    """Показать сопоставление в YAML (его можно сохранить в файл и передать в --mapping)."""
+    _django(data_dir)
+    _require_initialised()
+    from shnor.datasets import services
+    from shnor.ingest.mapping import MappingError
+
+    try:
+        spec, _ = services.resolve_mapping(name)
+    except MappingError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    assert spec is not None
+    console.print(spec.to_yaml(), markup=False, highlight=False)
+
+
+@app.command()
+def template(
+    kind: Annotated[str, typer.Argument(help="Таблица контракта данных.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Куда сохранить (по умолчанию KIND.xlsx).")
+    ] = None,
+) -> None:
+    """Шаблон XLSX таблицы: русские заголовки, пример строки и лист с пояснениями."""
+    from shnor.core.contract import TABLES
+    from shnor.ingest.workbooks import template as build
+
+    if kind not in TABLES:
+        err.print(f"[red]Неизвестная таблица «{kind}».[/red] Допустимые: {', '.join(TABLES)}.")
+        raise typer.Exit(2)
+    target = output or Path(f"{kind}.xlsx")
+    target.write_bytes(build(kind))
+    console.print(f"Шаблон таблицы {kind}: {target}")
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

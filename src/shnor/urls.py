@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("shnor.accounts.urls")),
     path("registry/", include("shnor.registry.urls")),
     path("audit/", include("shnor.audit.urls")),
+    path("data/", include("shnor.datasets.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

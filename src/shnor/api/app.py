@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from shnor import __version__
-from shnor.api import errors, routers
+from shnor.api import errors, imports, routers
 from shnor.api.auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
@@ -23,3 +23,6 @@ api.add_router("/schools", routers.schools)
 api.add_router("/bodies", routers.bodies)
 api.add_router("/people", routers.people)
 api.add_router("/audit", routers.audit_log)
+api.add_router("/imports", imports.imports)
+api.add_router("/templates", imports.templates)
+api.add_router("/mappings", imports.mappings)

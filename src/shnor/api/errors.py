@@ -11,6 +11,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from shnor.datasets.services import ImportRefused
+from shnor.ingest.mapping import MappingError
+
 TITLES = {
     400: "Некорректный запрос",
     401: "Требуется вход в систему",
@@ -67,6 +70,14 @@ def install(api: NinjaAPI) -> None:
         else:
             errors = [{"loc": [], "msg": m} for m in exc.messages]
         return problem(api, request, 422, "Данные не прошли проверку.", errors)
+
+    @api.exception_handler(ImportRefused)
+    def refused(request: HttpRequest, exc: ImportRefused) -> HttpResponse:
+        return problem(api, request, 409, str(exc))
+
+    @api.exception_handler(MappingError)
+    def bad_mapping(request: HttpRequest, exc: MappingError) -> HttpResponse:
+        return problem(api, request, 422, str(exc))
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

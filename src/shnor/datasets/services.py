@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
+from shnor.accounts.models import User
 from shnor.accounts.roles import Perm
 from shnor.accounts.services import require
 from shnor.audit.context import Actor, acting_as
@@ -97,7 +98,7 @@ def save_mapping(user: Any, spec: Mapping) -> ColumnMapping:
             "kind": spec.kind,
             "title": spec.title,
             "spec": spec.model_dump(mode="json"),
-            "created_by": user if getattr(user, "is_authenticated", False) else None,
+            "created_by": user if isinstance(user, User) else None,
         },
     )
     return saved
@@ -158,7 +159,7 @@ def create_run(
         mapping=saved,
         mapping_spec=spec.model_dump(mode="json") if spec else None,
         year=year,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        created_by=user if isinstance(user, User) else None,
     )
     folder = uploads_dir() / str(run.pk)
     folder.mkdir(parents=True, exist_ok=True)
@@ -456,7 +457,7 @@ def _applied(run: ImportRun, log: IssueLog, outcome: Outcome, rows: int) -> Impo
         outcome.removed,
     )
     run.years = outcome.years
-    parts = [f"строк в файле: {rows:,}".replace(",", "\u00a0")]
+    parts = [f"Строк в файле: {rows:,}".replace(",", "\u00a0")]
     if TABLES[run.kind].store == Destination.COLUMNAR:
         parts.append(f"записано: {outcome.added:,}; заменено прежних: {outcome.removed:,}".replace(",", "\u00a0"))
     else:
@@ -542,7 +543,7 @@ def rollback(user: Any, run: ImportRun) -> ImportRun:
         with transaction.atomic():
             run.status = Status.ROLLED_BACK
             run.rolled_back_at = timezone.now()
-            run.rolled_back_by = user if getattr(user, "is_authenticated", False) else None
+            run.rolled_back_by = user if isinstance(user, User) else None
             run.undo = None
             run.message += f" Отменено {timezone.localtime(run.rolled_back_at):%d.%m.%Y %H:%M}."
             run.save()

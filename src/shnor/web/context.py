@@ -21,6 +21,14 @@ def _sections(user: Any) -> list[dict[str, Any]]:
         {"title": "Обзор", "items": [("Главная", reverse("web:home"))]},
         {"title": "Реестр", "items": [(label, reverse(name)) for label, name in registry]},
     ]
+    if user.has_shnor_perm(Perm.VIEW_IMPORTS):
+        data = [
+            ("История загрузок", reverse("datasets:runs")),
+            ("Сопоставления столбцов", reverse("datasets:mappings")),
+        ]
+        if user.has_shnor_perm(Perm.IMPORT_DATA):
+            data.insert(0, ("Загрузить файл", reverse("datasets:upload")))
+        sections.append({"title": "Данные", "items": data})
     service = [("Профиль и токены API", reverse("accounts:profile")), ("Документация API", "/api/docs")]
     if user.has_shnor_perm(Perm.VIEW_AUDIT):
         service.insert(0, ("Журнал изменений", reverse("audit:list")))

@@ -1,0 +1,94 @@
+"""Forms of the upload pages (labels and messages in Russian)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from shnor.core.contract import TABLES
+from shnor.datasets.models import ColumnMapping, ImportRun
+
+KINDS = [(name, f"{name} — {t.title}") for name, t in TABLES.items()]
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label="Таблица", choices=KINDS)
+    file = forms.FileField(
+        label="Файл XLSX или CSV", help_text="CSV в UTF-8 или Windows-1251, разделитель «,» или «;»."
+    )
+    mapping = forms.ModelChoiceField(
+        label="Сопоставление столбцов",
+        queryset=ColumnMapping.objects.none(),
+        required=False,
+        empty_label="по заголовкам контракта",
+    )
+    year = forms.IntegerField(
+        label="Год", required=False, min_value=2000, max_value=2100, help_text="Если в файле нет столбца «Год»."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        mapping = self.fields["mapping"]
+        assert isinstance(mapping, forms.ModelChoiceField)
+        mapping.queryset = ColumnMapping.objects.all()
+
+
+class ImportFilter(forms.Form):
+    kind = forms.ChoiceField(label="Таблица", choices=[("", "все"), *[(k, k) for k in TABLES]], required=False)
+    status = forms.ChoiceField(label="Состояние", choices=[("", "все"), *ImportRun.Status.choices], required=False)
+
+
+class MappingForm(forms.Form):
+    """One field per contract column: which file column it comes from, or one value for all rows."""
+
+    name = forms.SlugField(
+        label="Название сопоставления",
+        max_length=100,
+        allow_unicode=True,
+        help_text="По нему сопоставление выбирается при следующих загрузках и в командной строке (--mapping).",
+    )
+    title = forms.CharField(label="Описание", max_length=300, required=False)
+
+    def __init__(
+        self, *args: Any, kind: str, headers: list[str], initial_spec: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        spec = initial_spec or {}
+        choices = [("", "— нет в файле —"), *[(h, h) for h in headers if h]]
+        for column in TABLES[kind].columns:
+            self.fields[f"col_{column.name}"] = forms.ChoiceField(
+                label=f"{column.ru} ({column.name})",
+                choices=choices,
+                required=False,
+                initial=spec.get("columns", {}).get(column.name, ""),
+            )
+            self.fields[f"const_{column.name}"] = forms.CharField(
+                label=f"или значение для всех строк: {column.ru}",
+                required=False,
+                max_length=200,
+                initial=spec.get("constants", {}).get(column.name, ""),
+            )
+        if spec:
+            self.initial.setdefault("name", spec.get("name", ""))
+            self.initial.setdefault("title", spec.get("title", ""))
+
+    def rows(self) -> list[tuple[Any, Any, Any]]:
+        return [(c, self[f"col_{c.name}"], self[f"const_{c.name}"]) for c in TABLES[self.kind].columns]
+
+    def spec(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        columns = {c.name: data[f"col_{c.name}"] for c in TABLES[self.kind].columns if data.get(f"col_{c.name}")}
+        constants = {
+            c.name: data[f"const_{c.name}"].strip()
+            for c in TABLES[self.kind].columns
+            if data.get(f"const_{c.name}", "").strip() and c.name not in columns
+        }
+        return {
+            "name": data["name"],
+            "kind": self.kind,
+            "title": data.get("title", ""),
+            "columns": columns,
+            "constants": constants,
+        }
