@@ -30,6 +30,19 @@ class World:
 PASSWORD = "correct-horse-battery-9"
 
 
+@pytest.fixture(autouse=True)
+def _own_data_files(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Each test gets its own columnar store and uploads folder, as it gets its own database."""
+    if "core" in request.node.path.parts:  # no Django there
+        yield
+        return
+    settings = request.getfixturevalue("settings")
+    folder = tmp_path_factory.mktemp("data")
+    settings.SHNOR_STORE_DIR = folder / "store"
+    settings.MEDIA_ROOT = folder / "files"
+    yield
+
+
 @pytest.fixture
 def world(db: Any) -> World:
     from shnor.accounts.roles import Role

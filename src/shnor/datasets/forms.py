@@ -24,7 +24,7 @@ class UploadForm(forms.Form):
         empty_label="по заголовкам контракта",
     )
     year = forms.IntegerField(
-        label="Год", required=False, min_value=2000, max_value=2100, help_text="Если в файле нет столбца «Год»."
+        label="Год", required=False, min_value=1990, max_value=2100, help_text="Если в файле нет столбца «Год»."
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -148,8 +148,9 @@ def create_run(
     spec, saved = resolve_mapping(mapping)
     if spec is not None and spec.kind != kind:
         raise ImportRefused(f"Сопоставление «{spec.name}» предназначено для таблицы {spec.kind}, а загружается {kind}.")
-    if year is not None and not (2000 <= year <= 2100):
-        raise ImportRefused(f"Год {year} вне допустимого диапазона 2000–2100.")
+    year_column = TABLES[kind].column("year") if table.yearly else None
+    if year is not None and year_column is not None and not (year_column.min or 0) <= year <= (year_column.max or 9999):
+        raise ImportRefused(f"Год {year} вне допустимого диапазона {year_column.min:g}–{year_column.max:g}.")
     name = safe_name(file_name)
     run = ImportRun.objects.create(
         kind=kind,

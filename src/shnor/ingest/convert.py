@@ -7,6 +7,8 @@ numbers therefore costs one cast.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -177,28 +179,33 @@ def _boolean(raw: pa.Array, column: Column) -> Converted:
 
 
 def _date(raw: pa.Array, column: Column) -> Converted:
-    text = pc.utf8_trim_whitespace(raw)
-    result = pa.nulls(len(raw), pa.timestamp("s"))
+    """Dates as ДД.ММ.ГГГГ, ГГГГ-ММ-ДД, ДД/ММ/ГГГГ or an Excel day number; 31.02 is not a date.
+    Date columns belong to small tables, so the distinct values are parsed one by one, strictly."""
+    encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(raw))
+    parsed: list[dt.date | None] = []
+    bad_codes: list[int] = []
+    for i, text in enumerate(encoded.dictionary.to_pylist()):
+        value = _parse_date(text)
+        if value is None:
+            bad_codes.append(i)
+        parsed.append(value)
+    values = pa.array(parsed, pa.date32()).take(encoded.indices)
+    bad = _mask(pc.is_in(encoded.indices, value_set=pa.array(bad_codes, encoded.indices.type))) if bad_codes else np.zeros(len(raw), bool)
+    problems = [Problem("type", "ожидалась дата ДД.ММ.ГГГГ", bad)] if bad.any() else []
+    return Converted(values, problems)
+
+
+def _parse_date(text: str) -> dt.date | None:
     for fmt in DATE_FORMATS:
         try:
-            parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
-        except pa.ArrowInvalid:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
             continue
-        result = pc.coalesce(result, parsed)
-    # Excel serial day numbers (a date cell saved as a number in CSV): 1900 system.
-    numbers, not_number, _ = parse_numbers(text)
-    serial = pc.and_(pc.invert(pa.array(not_number)), pc.and_(pc.greater(numbers, 20000), pc.less(numbers, 80000)))
-    if _mask(serial).any():
-        days = pc.cast(pc.if_else(serial, numbers, pa.scalar(None, pa.float64())), pa.int64())
-        epoch = np.datetime64("1899-12-30")
-        as_dates = pa.array(
-            [None if d is None else (epoch + np.timedelta64(d, "D")).astype("datetime64[s]") for d in days.to_pylist()],
-            pa.timestamp("s"),
-        )
-        result = pc.coalesce(result, as_dates)
-    bad = _mask(pc.and_(pc.is_valid(raw), pc.is_null(result)))
-    problems = [Problem("type", "ожидалась дата ДД.ММ.ГГГГ", bad)] if bad.any() else []
-    return Converted(pc.cast(result, pa.date32()), problems)
+    if re.fullmatch(r"\d{5}(\.0+)?", text):  # an Excel day number (1900 date system)
+        serial = int(float(text))
+        if 20000 < serial < 80000:
+            return dt.date(1899, 12, 30) + dt.timedelta(days=serial)
+    return None
 
 
 def _code(raw: pa.Array, column: Column) -> Converted:

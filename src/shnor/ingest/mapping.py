@@ -7,7 +7,8 @@ the UI, the API and the CLI (`--mapping NAME|FILE`). It can
 * give a column one value for every row (`constants`: the year of an export, a procedure code),
 * recode values (`recode`: `E: 4` turns school type E into grade 4),
 * name extra markers of a missing value (`null_values`: `NA`, `s`, `—`),
-* skip rows whose listed columns are empty (`skip_rows_without`: suppressed results),
+* skip rows whose listed columns (contract names or file headers) are empty
+  (`skip_rows_without`: suppressed results, schools with no enrolment figure),
 * pick the sheet of a workbook and the row the header is in.
 """
 
@@ -53,9 +54,6 @@ class Mapping(BaseModel):
                 raise ValueError(
                     f"в разделе {section} столбцы не из контракта таблицы {self.kind}: {', '.join(sorted(unknown))}"
                 )
-        unknown = set(self.skip_rows_without) - names
-        if unknown:
-            raise ValueError(f"skip_rows_without: столбцы не из контракта: {', '.join(sorted(unknown))}")
         both = set(self.columns) & set(self.constants)
         if both:
             raise ValueError(f"столбец задан и из файла, и константой: {', '.join(sorted(both))}")

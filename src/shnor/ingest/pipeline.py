@@ -23,7 +23,7 @@ from shnor.engine.schemas import arrow_type
 from shnor.ingest.convert import convert
 from shnor.ingest.issues import IssueLog, Severity
 from shnor.ingest.mapping import Mapping
-from shnor.ingest.sources import Ragged, SourceInfo, string_batches
+from shnor.ingest.sources import Ragged, SourceInfo, locate_ragged, string_batches
 
 ROW = "_row"  # the spreadsheet row of each converted row
 STREAMED = frozenset({"results", "results_tasks"})  # tables too big to hold; no whole-column rules
@@ -48,6 +48,7 @@ class Plan:
     percent: set[str] = field(default_factory=set)
     ignored: list[str] = field(default_factory=list)
     mapping: Mapping | None = None
+    skip_when_empty: dict[str, int] = field(default_factory=dict)  # label -> file column position
 
     def label(self, name: str) -> str:
         """A column as a person finds it in the file: its header there, and the contract name."""
@@ -109,6 +110,14 @@ def plan(
             if normalise_header(header)[1]:
                 result.percent.add(name)
         result.constants.update(mapping.constants)
+        for name in mapping.skip_rows_without:
+            if name in table.names:
+                continue  # resolved below, once the contract columns are known
+            found = by_header.get(name, by_folded.get(normalise_header(name)[0]))
+            if found is None:
+                log.error("missing_column", f"в файле нет столбца «{name}» из правила skip_rows_without", column=name)
+            else:
+                result.skip_when_empty[name] = found
     for name, positions in claimed.items():
         if not positions:
             continue
@@ -132,11 +141,15 @@ def plan(
         elif position not in used and header:
             result.ignored.append(header)
             log.warning("extra_column", "столбца нет в контракте данных; он не загружается", column=header)
+    if mapping is not None:
+        for name in mapping.skip_rows_without:
+            if name in result.sources:
+                result.skip_when_empty[result.label(name)] = result.sources[name]
     if year is not None:
         if not table.yearly:
             log.error("year", f"у таблицы {table.name} нет года: параметр «год» для неё не указывается", value=year)
-        elif "year" not in result.sources and "year" not in result.constants:
-            result.constants["year"] = year
+        elif "year" not in result.sources:
+            result.constants["year"] = year  # the option wins over a mapping's constant year
     for column in table.columns:
         if column.required and column.name not in result.sources and column.name not in result.constants:
             log.error("missing_column", f"нет обязательного столбца «{column.ru}» ({column.name})", column=column.ru)
@@ -162,7 +175,7 @@ def batches(
 ) -> Iterator[pa.Table]:
     """Typed batches of the file in the contract's columns plus `_row`, every row checked."""
     table, info = plan.table, plan.info
-    positions = sorted(set(plan.sources.values()))
+    positions = sorted(set(plan.sources.values()) | set(plan.skip_when_empty.values()))
     mapping = plan.mapping
     nulls = [v.strip() for v in mapping.null_values] if mapping else []
     notes_seen: set[str] = set()
@@ -192,7 +205,7 @@ def batches(
             if mapping and column.name in mapping.recode:
                 values = _recode(values, mapping.recode[column.name])
             sources[column.name] = values
-        keep = _skip_rows(plan, sources, rows, log)
+        keep = _skip_rows(plan, raw, nulls, rows, log)
         if keep is not None:
             rows = rows.filter(keep)
             sources = {k: v.filter(keep) for k, v in sources.items()}
@@ -220,13 +233,16 @@ def batches(
         if progress:
             progress(read)
         yield typed
-    for number, expected, actual, text in ragged.lines:
-        log.error(
-            "file",
-            f"в строке {actual} полей, а в заголовке {expected}: проверьте разделитель и кавычки",
-            row=number,
-            value=text,
-        )
+    if ragged.lines:
+        texts = [text for _, _, _, text in ragged.lines]
+        expected = ragged.lines[0][1]
+        for i, (number, actual) in enumerate(locate_ragged(info)):
+            log.error(
+                "file",
+                f"в строке {actual} полей, а в заголовке {expected}: проверьте разделитель и кавычки",
+                row=number,
+                value=texts[i] if i < len(texts) else "",
+            )
 
 
 def _as_numpy(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -254,16 +270,19 @@ def _log_mask(
     )
 
 
-def _skip_rows(plan: Plan, sources: dict[str, pa.Array], rows: pa.Array, log: IssueLog) -> pa.Array | None:
-    if not plan.mapping or not plan.mapping.skip_rows_without:
+def _skip_rows(plan: Plan, raw: pa.Table, nulls: list[str], rows: pa.Array, log: IssueLog) -> pa.Array | None:
+    if not plan.skip_when_empty:
         return None
     drop = np.zeros(len(rows), bool)
-    for name in plan.mapping.skip_rows_without:
-        if name in sources:
-            drop |= _as_numpy(pc.is_null(sources[name]))
+    for position in plan.skip_when_empty.values():
+        values = raw.column(f"c{position}").combine_chunks()
+        empty = pc.is_null(values)
+        if nulls:
+            empty = pc.or_(empty, pc.is_in(pc.utf8_trim_whitespace(values), value_set=pa.array(nulls)))
+        drop |= _as_numpy(empty)
     if not drop.any():
         return None
-    names = ", ".join(plan.label(n) for n in plan.mapping.skip_rows_without)
+    names = ", ".join(f"«{n}»" for n in plan.skip_when_empty)
     message = f"строка пропущена по правилу сопоставления: пусто в столбцах {names}"
     _log_mask(log, Severity.WARNING, "skipped", message, "", drop, rows, pa.nulls(len(rows), pa.string()))
     return pa.array(~drop)

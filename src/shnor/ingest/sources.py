@@ -299,6 +299,23 @@ def _csv_batches(
         yield row, pa.Table.from_batches(pending)
 
 
+def locate_ragged(info: SourceInfo, limit: int = 200) -> list[tuple[int, int]]:
+    """Rows (as a spreadsheet numbers them) whose field count differs from the header's, and
+    that count. A slow pass with the csv module, run only when the fast reader skipped lines."""
+    found: list[tuple[int, int]] = []
+    width = max(info.width, len(info.headers))
+    with open(info.path, encoding=info.encoding, errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=info.delimiter)
+        for index, record in enumerate(reader, start=1):
+            if index <= info.header_row:
+                continue
+            if len(record) != width and any(v.strip() for v in record):
+                found.append((index, len(record)))
+                if len(found) >= limit:
+                    break
+    return found
+
+
 def _explain_csv_error(message: str, info: SourceInfo) -> str:
     match = re.search(r"Expected (\d+) columns, got (\d+): (.*)", message)
     if match:

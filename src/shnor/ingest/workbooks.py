@@ -7,6 +7,7 @@ Every text that came from a user's file is written so that Excel shows it and ne
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from shnor.core.contract import TABLES, TYPE_LABELS, VOCABULARIES, Kind
 from shnor.ingest.issues import CODES, SEVERITY_LABELS, Issue
 
+_PLAIN_NUMBER = re.compile(r"^[-+]?\d+([.,]\d+)?$")
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 BOLD = Font(bold=True)
@@ -24,7 +26,7 @@ BOLD = Font(bold=True)
 
 def safe_cell(value: Any) -> Any:
     """A value as Excel should show it: text that looks like a formula stays text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _PLAIN_NUMBER.match(value):
         return "'" + value
     return value
 
