@@ -29,10 +29,11 @@ def test_it_documents_every_setting() -> None:
 
 
 def test_it_documents_every_cli_command() -> None:
-    from shnor.cli import app, token_app
+    from shnor.cli import app, imports_app, mapping_app, token_app
 
     commands = {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
-    commands |= {f"token {c.name}" for c in token_app.registered_commands}
+    for group, sub in (("token", token_app), ("imports", imports_app), ("mapping", mapping_app)):
+        commands |= {f"{group} {c.name}" for c in sub.registered_commands}
     guide = (ROOT / "docs" / "guide" / "cli.md").read_text(encoding="utf-8")
     for command in commands:
         assert f"shnor {command}" in guide, f"`shnor {command}` is missing from docs/guide/cli.md"

@@ -167,8 +167,7 @@ class PartWriter:
             writer, _ = self._writer(int(year))
             writer.write_table(part, row_group_size=1_000_000)
             self._rows[int(year)] += part.num_rows
-            keys = part.select(self.replace_by).group_by(self.replace_by).aggregate([])
-            self._keys[int(year)].append(keys)
+            self._keys[int(year)].append(_distinct(part.select(self.replace_by)))
 
     def _writer(self, year: int) -> tuple[pq.ParquetWriter, str]:
         if year not in self._writers:
@@ -191,8 +190,7 @@ class PartWriter:
         folder = self.store.table_dir(self.table)
         for year, (writer, rel) in sorted(self._writers.items()):
             writer.close()
-            keys = pa.concat_tables(self._keys[year])
-            keys = keys.group_by(self.replace_by).aggregate([])
+            keys = _distinct(pa.concat_tables(self._keys[year]))
             part = Part(file=rel, year=year, rows=self._rows[year], import_id=self.import_id)
             pq.write_table(keys, folder / part.keys_file)
             _fsync_file(folder / rel)
@@ -207,6 +205,17 @@ class PartWriter:
                 writer.close()
             (folder / rel).unlink(missing_ok=True)
         self._writers.clear()
+
+
+def _distinct(keys: pa.Table) -> pa.Table:
+    """Distinct rows of a small set of key columns (DuckDB: parallel, much faster than group_by)."""
+    con = duckdb.connect()
+    con.register("keys", keys)
+    result = con.sql("SELECT DISTINCT * FROM keys").arrow()
+    if isinstance(result, pa.RecordBatchReader):
+        result = result.read_all()
+    con.close()
+    return result.cast(keys.schema)
 
 
 def _fsync_file(path: Path) -> None:

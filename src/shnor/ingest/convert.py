@@ -190,7 +190,11 @@ def _date(raw: pa.Array, column: Column) -> Converted:
             bad_codes.append(i)
         parsed.append(value)
     values = pa.array(parsed, pa.date32()).take(encoded.indices)
-    bad = _mask(pc.is_in(encoded.indices, value_set=pa.array(bad_codes, encoded.indices.type))) if bad_codes else np.zeros(len(raw), bool)
+    bad = (
+        _mask(pc.is_in(encoded.indices, value_set=pa.array(bad_codes, encoded.indices.type)))
+        if bad_codes
+        else np.zeros(len(raw), bool)
+    )
     problems = [Problem("type", "ожидалась дата ДД.ММ.ГГГГ", bad)] if bad.any() else []
     return Converted(values, problems)
 
