@@ -125,7 +125,7 @@ def test_it_serves_the_api_with_a_token(demo_dir: Path) -> None:
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port}/api/me", headers={"Authorization": f"Bearer {key}"}
             )
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+            with urllib.request.urlopen(request, timeout=30) as response:
                 body = json.load(response)
             assert body["role"] == "municipal_coordinator"
         finally:
