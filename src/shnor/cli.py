@@ -408,7 +408,13 @@ def import_(
             transient=True,
         ) as bar:
             task = bar.add_task("Проверка и запись", total=run.estimated_rows or None)
-            run = services.execute(run.pk, hook=lambda r: bar.update(task, completed=r.rows_read))
+
+            def progress(current: Any) -> None:
+                bar.update(task, completed=current.rows_read)
+                if not err.is_terminal:  # logs of cron or systemd get a line per batch instead of a bar
+                    err.print(f"Прочитано строк: {current.rows_read}")
+
+            run = services.execute(run.pk, hook=progress)
     _print_issues(run)
     if report is not None:
         _write_report(run, report)

@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -51,19 +50,21 @@ def test_a_killed_import_leaves_the_old_data_exactly_as_it_was(folder: Path, tmp
     big = tmp_path / "big.csv"
     pacsv.write_csv(pa.concat_tables(copies), big)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHNOR_"))}
+    store = folder / "store" / "results" / "year=2026"
+    known = {p.name for p in store.iterdir()}
     process = subprocess.Popen(
         [sys.executable, "-m", "shnor.cli", "import", "results", str(big), "--data-dir", str(folder)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    store = folder / "store" / "results" / "year=2026"
-    known = {p.name for p in store.iterdir()}
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not ({p.name for p in store.iterdir()} - known):
-        assert process.poll() is None, "the import ended before it could be killed"
-        time.sleep(0.02)
-    os.kill(process.pid, signal.SIGKILL)  # midway: its first part is being written
+    assert process.stderr is not None
+    for line in process.stderr:  # wait until the first batch is read and checked: no sleeping
+        if line.startswith("Прочитано строк"):
+            break
+    assert process.poll() is None, "the import ended before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)  # midway: one batch of three read, nothing committed
     process.wait()
     assert _manifest(folder) == before
     assert _query(folder, "select status from datasets_importrun order by id desc limit 1") == [("running",)]
@@ -130,12 +131,13 @@ def test_the_api_imports_reports_and_refuses(folder: Path, tmp_path: Path) -> No
             str(folder),
         ],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}/api"
-        _wait(base)
+        _wait(server)
         good = folder / "demo" / "oversight.csv"
         status, body = _post(f"{base}/imports", token, {"kind": "oversight"}, good)
         assert status == 201 and body["status"] == "applied" and body["rows_read"] > 0
@@ -165,16 +167,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait(base: str) -> None:
-    import urllib.error
-    import urllib.request
-
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{base}/docs", timeout=5)
+def _wait(server: subprocess.Popen[str]) -> None:
+    """Block until gunicorn reports a booted worker (its log is piped to us)."""
+    assert server.stdout is not None
+    for line in server.stdout:
+        if "Booting worker" in line:
             return
-        except OSError:
-            time.sleep(0.1)
     pytest.fail("the server did not start")
 
 

@@ -141,10 +141,7 @@ def apply(spec: Spec, data: pa.Table, present: set[str]) -> Outcome:
     fields_changed = sorted({f for _, fs in changed for f in fs})
     if changed:
         model._default_manager.bulk_update([o for o, _ in changed], fields_changed, batch_size=1000)
-    if all(o.pk is not None for o in created):
-        created_pks = [o.pk for o in created]
-    else:
-        created_pks = _created_pks(model, spec, created)
+    created_pks = [o.pk for o in created]  # bulk_create returns them on SQLite and PostgreSQL
     outcome.added = len(created)
     outcome.updated = len(changed)
     outcome.undo = {
@@ -156,15 +153,6 @@ def apply(spec: Spec, data: pa.Table, present: set[str]) -> Outcome:
     if "year" in spec.fields or "year" in spec.key:
         outcome.years = sorted({int(v["year"]) for v in incoming.values() if v.get("year") is not None})
     return outcome
-
-
-def _created_pks(model: type[models.Model], spec: Spec, created: list[models.Model]) -> list[int]:
-    """Primary keys of bulk-created rows on databases that do not return them (none of ours)."""
-    pks = []
-    for obj in created:
-        lookup = {k: getattr(obj, k) for k in spec.key}
-        pks.append(model._default_manager.values_list("pk", flat=True).get(**lookup))
-    return pks
 
 
 def _snapshot(obj: models.Model) -> dict[str, Any]:
@@ -377,13 +365,14 @@ def load_schools(data: pa.Table, present: set[str], log: IssueLog) -> Outcome:
     outcome = apply(spec, data, present)
     if "parent_school_id" in present:
         ids = _school_ids()
+        current = dict(School.objects.filter(school_id__in=file_ids).values_list("school_id", "parent_id"))
         undo_parent = []
         for row in rows:
-            school = School.objects.only("pk", "parent_id").get(school_id=row["school_id"])
             wanted = ids.get(row["parent_school_id"]) if row.get("parent_school_id") else None
-            if school.parent_id != wanted:
-                undo_parent.append({"pk": school.pk, "parent_id": school.parent_id})
-                School.objects.filter(pk=school.pk).update(parent_id=wanted)
+            if current[row["school_id"]] != wanted:
+                pk = ids[row["school_id"]]
+                undo_parent.append({"pk": pk, "parent_id": current[row["school_id"]]})
+                School.objects.filter(pk=pk).update(parent_id=wanted)
         outcome.undo["updated"].extend(undo_parent)
     outcome.undo = {
         "parts": [

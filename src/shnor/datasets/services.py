@@ -25,7 +25,7 @@ from typing import Any
 
 import pyarrow as pa
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
@@ -573,16 +573,6 @@ def recover() -> int:
         fixed += 1
     the_store.collect_garbage()
     return fixed
-
-
-def validate_year(value: Any) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        year = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(f"Год «{value}» — не число.") from None
-    return year
 
 
 __all__ = [

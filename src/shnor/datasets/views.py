@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -178,8 +177,6 @@ def run_rollback(request: HttpRequest, pk: int) -> HttpResponse:
         services.rollback(request.user, run)
     except services.ImportRefused as error:
         messages.error(request, str(error))
-    except PermissionDenied:
-        raise
     else:
         messages.success(request, f"Загрузка № {run.pk} отменена: прежние данные восстановлены.")
     return redirect("datasets:run", pk=run.pk)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import duckdb
@@ -37,6 +38,14 @@ class Context:
     known_schools: frozenset[str] | None = None  # None: not checked (the schools table itself)
     known_staff: frozenset[str] | None = None
     year: int | None = None  # the --year option
+
+    @cached_property
+    def school_set(self) -> pa.Array:
+        return pa.array(sorted(self.known_schools or ()), pa.string())
+
+    @cached_property
+    def staff_set(self) -> pa.Array:
+        return pa.array(sorted(self.known_staff or ()), pa.string())
 
 
 @dataclass
@@ -320,7 +329,7 @@ def _row_rules(plan: Plan, typed: pa.Table, context: Context, log: IssueLog) -> 
         unknown = _as_numpy(
             pc.and_(
                 pc.is_valid(ids),
-                pc.invert(pc.is_in(ids, value_set=pa.array(sorted(context.known_schools), pa.string()))),
+                pc.invert(pc.is_in(ids, value_set=context.school_set)),
             )
         )
         _report(
@@ -337,7 +346,7 @@ def _row_rules(plan: Plan, typed: pa.Table, context: Context, log: IssueLog) -> 
         unknown = _as_numpy(
             pc.and_(
                 pc.is_valid(keys),
-                pc.invert(pc.is_in(keys, value_set=pa.array(sorted(context.known_staff), pa.string()))),
+                pc.invert(pc.is_in(keys, value_set=context.staff_set)),
             )
         )
         _report(
