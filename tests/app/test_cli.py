@@ -15,10 +15,15 @@ import pytest
 SHNOR = [sys.executable, "-m", "shnor.cli"]
 
 
+def clean_env() -> dict[str, str]:
+    """The environment of a CLI subprocess: none of the test run's own settings (database included)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHNOR_", "DATABASE_URL"))}
+
+
 def run(
     *args: str, data_dir: Path, env: dict[str, str] | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHNOR_", "DATABASE_URL"))}
+    full_env = clean_env()
     full_env.update(env or {})
     result = subprocess.run(
         [*SHNOR, *args, "--data-dir", str(data_dir)], capture_output=True, text=True, env=full_env, timeout=300
@@ -105,7 +110,7 @@ def test_it_creates_users_and_refuses_bad_input(demo_dir: Path) -> None:
 def test_it_serves_the_api_with_a_token(demo_dir: Path) -> None:
     key = run("token", "create", "municipal", data_dir=demo_dir).stdout.strip()
     assert key.startswith("shnor_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHNOR_", "DATABASE_URL"))}
+    env = clean_env()
     with subprocess.Popen(
         [*SHNOR, "serve", "--data-dir", str(demo_dir), "--port", "0", "--workers", "1"],
         stdout=subprocess.PIPE,

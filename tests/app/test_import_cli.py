@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
-from tests.app.test_cli import run
+from tests.app.test_cli import clean_env, run
 
 ROOT = Path(__file__).resolve().parents[2]
 REALDATA = ROOT.parent / "shared" / "realdata" / "ca-api-1999-2000" / "apipop.csv"
@@ -49,7 +49,7 @@ def test_a_killed_import_leaves_the_old_data_exactly_as_it_was(folder: Path, tmp
         copies.append(base.set_column(base.schema.get_field_index("student_key"), "student_key", keys))
     big = tmp_path / "big.csv"
     pacsv.write_csv(pa.concat_tables(copies), big)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHNOR_"))}
+    env = clean_env()
     store = folder / "store" / "results" / "year=2026"
     known = {p.name for p in store.iterdir()}
     process = subprocess.Popen(
@@ -115,7 +115,7 @@ def test_the_api_imports_reports_and_refuses(folder: Path, tmp_path: Path) -> No
     token = run("token", "create", "operator", data_dir=folder).stdout.strip()
     school_token = run("token", "create", "school", data_dir=folder).stdout.strip()
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHNOR_"))}
+    env = clean_env()
     server = subprocess.Popen(
         [
             sys.executable,
