@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,7 +14,7 @@ from shnor.ingest.convert import convert, parse_numbers
 from shnor.ingest.issues import IssueLog
 from shnor.ingest.mapping import MappingError, parse
 from shnor.ingest.pipeline import ROW, Context, Duplicates, batches, plan
-from shnor.ingest.sources import SourceError, sniff
+from shnor.ingest.sources import SourceError, read_ahead, sniff
 
 SCHOOLS = frozenset({"S1", "S2"})
 
@@ -162,10 +163,28 @@ def test_a_student_key_that_is_a_snils_or_a_name_is_refused(tmp_path: Path) -> N
         "year,procedure,grade,subject,school_id,student_key,primary_score\n"
         "2026,VPR,4,rus,S1,123-456-789 01,10\n"
         "2026,VPR,4,rus,S1,Петров Пётр,10\n"
-        "2026,VPR,4,rus,S1,P0001,10\n",
+        "2026,VPR,4,rus,S1,P0001,10\n"
+        "2026,VPR,4,rus,S1,12345678901,10\n",
     )
     _, log = _run(path, "results")
-    assert [(i.row, i.code) for i in log if i.severity == "error"] == [(2, "personal_data"), (3, "personal_data")]
+    errors = [(i.row, i.code) for i in log if i.severity == "error"]
+    assert errors == [(2, "personal_data"), (3, "personal_data"), (5, "personal_data")]
+
+
+def test_read_ahead_keeps_order_raises_where_the_source_failed_and_stops_early() -> None:
+    def source() -> Iterator[int]:
+        yield 1
+        yield 2
+        raise ValueError("broken line")
+
+    seen = []
+    with pytest.raises(ValueError, match="broken line"):
+        for item in read_ahead(source()):
+            seen.append(item)
+    assert seen == [1, 2]
+    endless = read_ahead(iter(range(10**9)))
+    assert [next(endless), next(endless)] == [0, 1]
+    endless.close()  # the background thread stops instead of reading on
 
 
 def test_empty_files_and_header_only_files(tmp_path: Path) -> None:

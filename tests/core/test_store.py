@@ -121,3 +121,20 @@ def test_cluster_order_groups_rows_by_work_then_school() -> None:
         {"procedure": "VPR", "subject": "rus", "grade": 4, "school_id": "B"},
         {"procedure": None, "subject": "rus", "grade": 4, "school_id": "A"},
     ]
+
+
+def test_a_writer_error_in_the_background_surfaces_and_leaves_no_part(tmp_path: Path) -> None:
+    """Parts are written in a background thread; its failure is raised to the caller and the
+    half-written files are removed, so the store is as it was."""
+    store = Store(tmp_path)
+    store.replace("results", _results(2025, {"S1": 3}), "i1", REPLACE_BY)
+    before = _content(store)
+    writer = store.writer("results", "i2", REPLACE_BY)
+    writer.write(_results(2025, {"S2": 2}))
+    writer.write(_results(2025, {"S3": 2}).drop_columns(["student_key"]))  # not the contract's columns
+    with pytest.raises(KeyError):
+        writer.write(_results(2025, {"S4": 2}))
+        writer.close()
+    writer.abort()
+    assert _content(store) == before
+    assert not [p for p in (tmp_path / "results" / "year=2025").iterdir() if p.name.startswith("i2-")]

@@ -20,6 +20,8 @@ import contextlib
 import fcntl
 import json
 import os
+import queue
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -140,11 +142,17 @@ def cluster_order(batch: pa.RecordBatch | pa.Table, keys: Sequence[str]) -> np.n
             break  # the remaining keys would overflow one integer; the order is still clustered
         composite = composite * width + codes
         span *= width
-    return np.argsort(composite, kind="stable")
+    return np.argsort(composite)  # introsort: deterministic, and faster than a stable sort
 
 
 class PartWriter:
-    """Streams batches of one import into new parts, one per year, clustering each batch."""
+    """Streams batches of one import into new parts, one per year, clustering each batch.
+
+    Clustering, compression and the key sets of a batch run in one background thread while the
+    caller reads and checks the next batch, so the two halves of an import use both cores. At most
+    one batch waits in the queue, which bounds memory to two batches. An error in the thread is
+    raised by the next `write` or by `close`.
+    """
 
     def __init__(self, store: Store, table: str, import_id: str, replace_by: Sequence[str]) -> None:
         self.store = store
@@ -155,10 +163,30 @@ class PartWriter:
         self._writers: dict[int, tuple[pq.ParquetWriter, str]] = {}
         self._rows: dict[int, int] = {}
         self._keys: dict[int, list[pa.Table]] = {}
+        self._queue: queue.Queue[pa.Table | None] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._con = duckdb.connect()
 
     def write(self, batch: pa.Table) -> None:
+        self._raise()
         if batch.num_rows == 0:
             return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._drain, name=f"shnor-writer-{self.table}", daemon=True)
+            self._thread.start()
+        self._queue.put(batch)
+
+    def _drain(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # keep taking batches so the producer never blocks; they are dropped
+            try:
+                self._write(batch)
+            except BaseException as error:  # noqa: BLE001  (handed to the caller's thread)
+                self._error = error
+
+    def _write(self, batch: pa.Table) -> None:
         batch = batch.select(self.schema.names).cast(self.schema)
         years = batch.column("year").unique().to_pylist()
         for year in years:
@@ -167,7 +195,18 @@ class PartWriter:
             writer, _ = self._writer(int(year))
             writer.write_table(part, row_group_size=1_000_000)
             self._rows[int(year)] += part.num_rows
-            self._keys[int(year)].append(_distinct(part.select(self.replace_by)))
+            self._keys[int(year)].append(_distinct(part.select(self.replace_by), self._con))
+
+    def _stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
     def _writer(self, year: int) -> tuple[pq.ParquetWriter, str]:
         if year not in self._writers:
@@ -186,35 +225,49 @@ class PartWriter:
         return self._writers[year]
 
     def close(self) -> list[Part]:
+        self._stop()
+        try:
+            self._raise()
+        except BaseException:
+            self.abort()
+            raise
         parts = []
         folder = self.store.table_dir(self.table)
         for year, (writer, rel) in sorted(self._writers.items()):
             writer.close()
-            keys = _distinct(pa.concat_tables(self._keys[year]))
+            keys = _distinct(pa.concat_tables(self._keys[year]), self._con)
             part = Part(file=rel, year=year, rows=self._rows[year], import_id=self.import_id)
             pq.write_table(keys, folder / part.keys_file)
             _fsync_file(folder / rel)
             parts.append(part)
         self._writers.clear()
+        self._con.close()
         return parts
 
     def abort(self) -> None:
+        self._stop()
+        self._error = None
         folder = self.store.table_dir(self.table)
         for writer, rel in self._writers.values():
             with contextlib.suppress(Exception):
                 writer.close()
             (folder / rel).unlink(missing_ok=True)
         self._writers.clear()
+        with contextlib.suppress(Exception):
+            self._con.close()
 
 
-def _distinct(keys: pa.Table) -> pa.Table:
+def _distinct(keys: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
     """Distinct rows of a small set of key columns (DuckDB: parallel, much faster than group_by)."""
-    con = duckdb.connect()
+    own = con is None
+    con = con or duckdb.connect()
     con.register("keys", keys)
     result = con.sql("SELECT DISTINCT * FROM keys").arrow()
     if isinstance(result, pa.RecordBatchReader):
         result = result.read_all()
-    con.close()
+    con.unregister("keys")
+    if own:
+        con.close()
     return result.cast(keys.schema)
 
 

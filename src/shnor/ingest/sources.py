@@ -12,13 +12,15 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import queue
 import re
+import threading
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -258,7 +260,48 @@ def string_batches(
     if info.format == "workbook":
         yield from _workbook_batches(info, columns, batch_rows)
     else:
-        yield from _csv_batches(info, columns, batch_rows, ragged or Ragged(info.header_row))
+        yield from read_ahead(_csv_batches(info, columns, batch_rows, ragged or Ragged(info.header_row)))
+
+
+_DONE = object()
+T = TypeVar("T")
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """The items of `items`, produced one ahead in a background thread: the next batch of a file
+    is parsed while the caller checks the current one. Errors come out where they happened; a
+    caller that stops early stops the thread at its next item."""
+    slot: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def offer(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                slot.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not offer(item):
+                    return
+            offer(_DONE)
+        except BaseException as error:  # noqa: BLE001  (raised again in the caller's thread)
+            offer(error)
+
+    thread = threading.Thread(target=produce, name="shnor-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while (item := slot.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _csv_batches(
