@@ -1,7 +1,8 @@
 """Presets: everything that differs between regions, as versioned YAML validated by pydantic.
 
-This version holds a preset's identity and sources; the methodology (components, weights,
-cut-offs, risk catalogue, targets, cyclogram) is added to the same model as it is built.
+A preset holds its identity and sources and the identification methodology
+(`shnor.core.methodology`); the risk catalogue, targets and cyclogram join the same model as
+they are built.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shnor.core.methodology import Methodology
 
 
 class PresetError(Exception):
@@ -27,6 +30,7 @@ class Preset(BaseModel):
     level: str = Field(pattern=r"^(region|municipality)$")
     seeds: list[str] = Field(default_factory=list)
     description: str = ""
+    methodology: Methodology = Methodology()
 
 
 def available() -> list[str]:

@@ -1,0 +1,158 @@
+"""Student-level results → school-level aggregates, as Ibis expressions (DuckDB or Spark).
+
+This is the only part of the identification that touches student-level data; everything after
+it works on a few rows per school. Each function takes Ibis tables in the contract's shapes and
+returns a pandas DataFrame:
+
+* `works`: one row per year × procedure × subject × grade × school with the pupils, the mean
+  score and the within-school sum of squares (for pupil standard deviations), the marks, the
+  pairs of ВПР mark and term mark, the pupils below the minimum threshold and above `ege_high`;
+* `heaping`: pupils exactly at each mark cut-off of a work and one point below it;
+* `tasks`: solve rates per task (task-level data, when there is any).
+
+The score of a pupil is the test score where the work has one (ЕГЭ) and the primary score otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import ibis
+import numpy as np
+import pandas as pd
+from ibis import _
+
+WORK = ["year", "procedure", "subject", "grade"]
+KEYS = [*WORK, "school_id"]
+WORK_COLUMNS = [
+    *KEYS,
+    "n",
+    "mean",
+    "within_ss",
+    "n_marked",
+    "n2",
+    "n3",
+    "n4",
+    "n5",
+    "pairs",
+    "raised",
+    "lowered",
+    "q_vpr",
+    "q_journal",
+    "below_min",
+    "n_test",
+    "high",
+    "source",
+]
+
+
+def _execute(expr: ibis.Table) -> pd.DataFrame:
+    frame: pd.DataFrame = expr.to_pandas()
+    return frame
+
+
+def works(
+    results: ibis.Table,
+    years: Sequence[int],
+    min_test_scores: Mapping[str, float],
+    ege_high: float = 75.0,
+    school_level: ibis.Table | None = None,
+) -> pd.DataFrame:
+    """Aggregates of every work in `years`; school-level rows fill in where no pupil rows exist."""
+    r = results.filter(results.year.isin(list(years)))
+    score = ibis.coalesce(r.test_score, r.primary_score)
+    minimum = ibis.cases(*[(r.subject == s, v) for s, v in min_test_scores.items()], else_=ibis.null("float64"))
+    below = (r.mark == 2) | (r.test_score.notnull() & (r.test_score < minimum))
+    both = r.mark.notnull() & r.journal_mark.notnull()
+    r = r.mutate(score=score, below=below.fill_null(False), both=both)
+    agg = r.group_by(KEYS).aggregate(
+        n=_.count(),
+        mean=_.score.mean(),
+        sumsq=(_.score * _.score).sum(),
+        n_marked=_.mark.notnull().sum(),
+        n2=(_.mark == 2).sum(),
+        n3=(_.mark == 3).sum(),
+        n4=(_.mark == 4).sum(),
+        n5=(_.mark == 5).sum(),
+        pairs=_.both.sum(),
+        raised=(_.both & (_.mark > _.journal_mark)).sum(),
+        lowered=(_.both & (_.mark < _.journal_mark)).sum(),
+        q_vpr=(_.both & (_.mark >= 4)).sum(),
+        q_journal=(_.both & (_.journal_mark >= 4)).sum(),
+        below_min=_.below.sum(),
+        n_test=_.test_score.notnull().sum(),
+        high=(_.test_score >= ege_high).sum(),
+    )
+    frame = _execute(agg)
+    frame["within_ss"] = (frame["sumsq"] - frame["n"] * frame["mean"] ** 2).clip(lower=0.0)
+    frame["source"] = "pupils"
+    frame = frame.drop(columns=["sumsq"])
+    if school_level is not None:
+        frame = pd.concat([frame, _school_level(school_level, years, frame)], ignore_index=True)
+    for column in WORK_COLUMNS:
+        if column not in frame:
+            frame[column] = np.nan
+    counts = WORK_COLUMNS[WORK_COLUMNS.index("n_marked") : -1]
+    frame[counts] = frame[counts].fillna(0).astype("int64")
+    frame["n"] = frame["n"].astype("int64")
+    frame["year"] = frame["year"].astype("int64")
+    frame["grade"] = frame["grade"].astype("int64")
+    return frame[WORK_COLUMNS].sort_values(KEYS, ignore_index=True)
+
+
+def _school_level(table: ibis.Table, years: Sequence[int], pupils: pd.DataFrame) -> pd.DataFrame:
+    """Rows of `results_schools` for works and schools that have no pupil-level rows."""
+    frame = _execute(table.filter(table.year.isin(list(years))))
+    if frame.empty:
+        return frame
+    if not pupils.empty:
+        have = pd.MultiIndex.from_frame(pupils[KEYS])
+        frame = frame[~pd.MultiIndex.from_frame(frame[KEYS]).isin(have)]
+    n = frame["participants"].astype("int64")
+    out = frame[KEYS].copy()
+    out["n"] = n
+    out["mean"] = frame["mean_score"].astype(float)
+    out["within_ss"] = np.nan
+    marks = [f"share_{k}" for k in (2, 3, 4, 5)]
+    if set(marks) <= set(frame.columns) and frame[marks].notna().all(axis=None):
+        for k in (2, 3, 4, 5):
+            out[f"n{k}"] = (frame[f"share_{k}"] * n).round()
+        out["n_marked"] = out[["n2", "n3", "n4", "n5"]].sum(axis=1)
+    below = frame.get("share_below_min")
+    if below is not None and below.notna().any():
+        out["below_min"] = (below.fillna(0) * n).round()
+    elif "share_2" in frame:
+        out["below_min"] = (frame["share_2"].fillna(0) * n).round()
+    out["source"] = "schools"
+    return out
+
+
+def heaping(results: ibis.Table, years: Sequence[int], procedures: Sequence[str]) -> pd.DataFrame:
+    """Pupils at each mark cut-off (the lowest primary score the region marked «3», «4», «5») and
+    one point below it, per school and work."""
+    r = results.filter(results.year.isin(list(years)) & results.procedure.isin(list(procedures)))
+    cuts = (
+        r.filter(r.mark.notnull() & (r.mark >= 3))
+        .group_by([*WORK, "mark"])
+        .aggregate(cut=_.primary_score.min())
+        .rename(cut_mark="mark")
+    )
+    joined = r.join(cuts, WORK).filter((_.primary_score == _.cut) | (_.primary_score == _.cut - 1))
+    agg = joined.group_by(KEYS).aggregate(
+        at_cut=(_.primary_score == _.cut).sum(),
+        below_cut=(_.primary_score == _.cut - 1).sum(),
+    )
+    frame = _execute(agg)
+    return frame.astype({"at_cut": "int64", "below_cut": "int64"}).sort_values(KEYS, ignore_index=True)
+
+
+def tasks(results_tasks: ibis.Table, years: Sequence[int]) -> pd.DataFrame:
+    """Solve rate of every task per school and work (score over maximum, summed over pupils)."""
+    t = results_tasks.filter(results_tasks.year.isin(list(years)))
+    agg = t.group_by([*KEYS, "task"]).aggregate(
+        pupils=_.count(),
+        score=_.score.sum(),
+        max_score=_.max_score.sum(),
+    )
+    frame = _execute(agg)
+    return frame.sort_values([*KEYS, "task"], ignore_index=True)

@@ -1,0 +1,343 @@
+"""One identification: the school-level inputs of a reference year → the output table of the data
+contract, with every intermediate figure kept for the evidence pages.
+
+Order of the steps (docs/methodology.md, section by section):
+
+1. standardise every work of every year in pupil SDs (`indices.standardise`);
+2. ИСБ from the latest social record (`indices.social_index`);
+3. signs of biased results and the objectivity flag (`objectivity`);
+4. component weights, with the flagged procedures of a school down-weighted;
+5. ИОР = the weighted composite over the window, shrunk as a whole (empirical Bayes), and the
+   same per year for «stable low» and dynamics;
+6. low zones, clusters, value added with its interval;
+7. the federal risk indicator, orders and complaints, risk-oriented categories;
+8. the selection rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from shnor.core.identification import indices, objectivity
+from shnor.core.methodology import RESULT_FLAGS, Methodology
+
+OUTPUT_COLUMNS = [
+    "school_id",
+    "name",
+    "municipality",
+    "year",
+    "ior",
+    "ior_low",
+    "isb",
+    "isb_low",
+    "cluster",
+    "stable_low",
+    "value_added",
+    "value_added_low",
+    "value_added_high",
+    "objectivity_flag",
+    "objectivity_signs",
+    "category",
+    "selected",
+    "insufficient_data",
+]
+EXTRA_COLUMNS = [
+    "ior_se",
+    "ior_raw",
+    "ior_reliability",
+    "participants",
+    "components",
+    "isb_components",
+    "federal_risk",
+    "orders",
+    "complaints",
+    "value_added_negative",
+    "value_added_positive",
+    "reasons",
+]
+CATEGORY_ORDER = ("НР", "ССК", "НО")
+COMBINATIONS = ("НР", "ССК", "НО", "НР+ССК", "НР+НО", "ССК+НО", "НР+ССК+НО")
+
+
+@dataclass
+class Inputs:
+    """School-level data of a region, as the engine's aggregation and the database give them."""
+
+    schools: pd.DataFrame  # school_id, name, municipality, locality
+    works: pd.DataFrame  # aggregate.WORK_COLUMNS, for the window and the year before it
+    social: pd.DataFrame  # the contract's social table
+    oversight: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["year", "school_id", "kind", "count"])
+    )
+    heaping: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tasks: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+@dataclass
+class Outcome:
+    year: int
+    table: pd.DataFrame  # OUTPUT_COLUMNS + EXTRA_COLUMNS, one row per school of the registry
+    components: pd.DataFrame  # every standardised work of the window with its weight
+    per_year: pd.DataFrame  # school_id, year, ior, ior_se, low
+    signs: pd.DataFrame  # objectivity.SIGN_COLUMNS + severity
+    federal: pd.DataFrame  # school_id, year, procedure, subject, grade, n, share_below
+    summary: dict[str, Any]
+
+
+def window(year: int, methodology: Methodology) -> list[int]:
+    return list(range(year - methodology.window + 1, year + 1))
+
+
+def identify(inputs: Inputs, year: int, methodology: Methodology) -> Outcome:
+    years = window(year, methodology)
+    schools = inputs.schools.set_index("school_id")
+    index = schools.index
+
+    scored = indices.standardise(inputs.works, methodology.assumed_icc) if not inputs.works.empty else _no_works()
+    social = indices.social_index(inputs.social, year, methodology)
+    isb = social.table["isb"].reindex(index)
+
+    found = objectivity.signs(scored, inputs.heaping, inputs.tasks, isb, years, methodology.objectivity)
+    flagged, down = objectivity.flags(found, methodology.objectivity)
+    objectivity_flag = flagged.reindex(index, fill_value=False).astype(bool)
+
+    in_window = scored[scored["year"].isin(years)].copy()
+    in_window["weight"] = indices.weights_for(in_window, methodology, down)
+    overall = indices.composite(in_window, ["school_id"]).reindex(index)
+    shrunk = indices.shrink(overall["raw"], overall["variance"])
+
+    participants = overall["participants"].fillna(0).astype(int)
+    insufficient = participants < methodology.min_participants
+    ior = shrunk.estimate
+    ior_low, ior_threshold = indices.low_zone(ior, ~insufficient, methodology.ior_low)
+
+    per_year = _per_year(in_window, years, methodology, ~insufficient)
+    low_years = per_year[per_year["low"]].groupby("school_id")["year"].nunique()
+    stable_low = (low_years.reindex(index, fill_value=0) == len(years)) & ~insufficient
+
+    isb_low, isb_threshold = indices.low_zone(isb, isb.notna(), methodology.isb_low)
+    cluster = pd.Series(
+        np.select(
+            [ior_low & isb_low, ior_low & ~isb_low, ~ior_low & isb_low],
+            ["deprived", "struggling", "resilient"],
+            default="effective",
+        ),
+        index=index,
+        dtype=object,
+    )
+    cluster[ior.isna() | isb.isna() | insufficient] = ""
+
+    rural = (schools["locality"] == "rural") if methodology.value_added_locality and "locality" in schools else None
+    va = indices.value_added(
+        overall["raw"], overall["variance"], isb, rural, fit_on=~insufficient, level=methodology.value_added_level
+    )
+    va_negative = (va.table["value_added_high"] < 0).fillna(False)
+    va_positive = (va.table["value_added_low"] > 0).fillna(False)
+
+    federal, federal_risk = _federal(scored, years, methodology, index)
+    oversight = inputs.oversight
+    recent = oversight[oversight["year"].isin(years)] if not oversight.empty else oversight
+    orders = _oversight_flag(recent, "order", index)
+    complaints = _oversight_flag(recent, "complaint", index)
+
+    flags = pd.DataFrame(
+        {
+            "ior_low": ior_low,
+            "isb_low": isb_low,
+            "stable_low": stable_low,
+            "federal_risk": federal_risk,
+            "objectivity_flag": objectivity_flag,
+            "value_added_negative": va_negative,
+            "orders": orders,
+            "complaints": complaints,
+        },
+        index=index,
+    ).astype(bool)
+    category_flags = pd.DataFrame(
+        {
+            "НР": flags[list(methodology.categories.low_results)].any(axis=1),
+            "ССК": flags[list(methodology.categories.hard_context)].any(axis=1),
+            "НО": flags[list(methodology.categories.biased)].any(axis=1),
+        }
+    )
+    category = category_flags.apply(lambda r: "+".join(c for c in CATEGORY_ORDER if r[c]), axis=1)
+    selected, reasons = _select(flags, category_flags, insufficient, ior, methodology)
+
+    sign_codes = (
+        found.groupby("school_id")["code"].agg(lambda c: ";".join(sorted(set(c)))) if not found.empty else pd.Series()
+    )
+    table = pd.DataFrame(
+        {
+            "school_id": index,
+            "name": schools["name"].to_numpy(),
+            "municipality": schools["municipality"].to_numpy(),
+            "year": year,
+            "ior": ior.to_numpy(),
+            "ior_low": ior_low.to_numpy(),
+            "isb": isb.to_numpy(),
+            "isb_low": isb_low.to_numpy(),
+            "cluster": cluster.to_numpy(),
+            "stable_low": stable_low.to_numpy(),
+            "value_added": va.table["value_added"].to_numpy(),
+            "value_added_low": va.table["value_added_low"].to_numpy(),
+            "value_added_high": va.table["value_added_high"].to_numpy(),
+            "objectivity_flag": objectivity_flag.to_numpy(),
+            "objectivity_signs": sign_codes.reindex(index, fill_value="").fillna("").to_numpy(),
+            "category": category.to_numpy(),
+            "selected": selected.to_numpy(),
+            "insufficient_data": insufficient.to_numpy(),
+            "ior_se": shrunk.se.to_numpy(),
+            "ior_raw": overall["raw"].to_numpy(),
+            "ior_reliability": shrunk.reliability.to_numpy(),
+            "participants": participants.to_numpy(),
+            "components": overall["components"].fillna(0).astype(int).to_numpy(),
+            "isb_components": social.table["isb_components"].reindex(index).fillna(0).astype(int).to_numpy(),
+            "federal_risk": federal_risk.to_numpy(),
+            "orders": orders.to_numpy(),
+            "complaints": complaints.to_numpy(),
+            "value_added_negative": va_negative.to_numpy(),
+            "value_added_positive": va_positive.to_numpy(),
+            "reasons": reasons.to_numpy(),
+        }
+    )
+    summary = {
+        "window": years,
+        "schools": len(table),
+        "selected": int(table["selected"].sum()),
+        "insufficient_data": int(table["insufficient_data"].sum()),
+        "ior_threshold": ior_threshold,
+        "isb_threshold": isb_threshold,
+        "tau2": shrunk.tau2,
+        "isb_alpha": social.alpha,
+        "isb_parts": social.parts,
+        "value_added": {"coefficients": va.coefficients, "tau2": va.tau2, "r2": va.r2},
+        "clusters": {
+            c: int((table["cluster"] == c).sum()) for c in ("effective", "resilient", "struggling", "deprived")
+        },
+        "combinations": combinations(table["category"]),
+        "signs": {str(k): int(v) for k, v in found["code"].value_counts().items()} if not found.empty else {},
+    }
+    return Outcome(year, table, in_window, per_year, found, federal, summary)
+
+
+def _no_works() -> pd.DataFrame:
+    return pd.DataFrame(
+        columns=["year", "procedure", "subject", "grade", "school_id", "n", "z", "v", "region_mean", "region_sd"]
+    )
+
+
+def _per_year(in_window: pd.DataFrame, years: list[int], methodology: Methodology, eligible: pd.Series) -> pd.DataFrame:
+    """ИОР of each year on its own (shrunk within the year), and whether it is in that year's low zone."""
+    frames = []
+    for y in years:
+        part = in_window[in_window["year"] == y]
+        if part.empty:
+            continue
+        comp = indices.composite(part, ["school_id"])
+        shrunk = indices.shrink(comp["raw"], comp["variance"])
+        ok = eligible.reindex(comp.index, fill_value=False)
+        low, _ = indices.low_zone(shrunk.estimate, ok, methodology.ior_low)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "school_id": comp.index,
+                    "year": y,
+                    "ior": shrunk.estimate.to_numpy(),
+                    "ior_se": shrunk.se.to_numpy(),
+                    "participants": comp["participants"].to_numpy(),
+                    "low": low.to_numpy(),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=["school_id", "year", "ior", "ior_se", "participants", "low"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _federal(
+    scored: pd.DataFrame, years: list[int], methodology: Methodology, index: pd.Index
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Works where at least `share` of the participants are below the minimum threshold; a school is
+    at risk with `procedures` such works in one year, or the same work in two consecutive years."""
+    rule = methodology.federal_risk
+    w = scored[scored["year"].isin(years) & (scored["n"] >= rule.min_participants)].copy()
+    if rule.works == "components":
+        keys = {c.key for c in methodology.components}
+        w = w[[k in keys for k in zip(w["procedure"], w["subject"], w["grade"], strict=True)]]
+    w["share_below"] = w["below_min"] / w["n"]
+    risky = w[w["share_below"] >= rule.share][
+        ["school_id", "year", "procedure", "subject", "grade", "n", "share_below"]
+    ]
+    at_risk: set[str] = set()
+    per_year = risky.groupby(["school_id", "year"]).size()
+    at_risk |= {s for (s, _), k in per_year.items() if k >= rule.procedures}
+    seen = set(
+        zip(risky["school_id"], risky["year"], risky["procedure"], risky["subject"], risky["grade"], strict=True)
+    )
+    at_risk |= {s for (s, y, p, sub, g) in seen if (s, y - 1, p, sub, g) in seen}
+    return risky.reset_index(drop=True), pd.Series(index.isin(list(at_risk)), index=index)
+
+
+def _oversight_flag(oversight: pd.DataFrame, kind: str, index: pd.Index) -> pd.Series:
+    if oversight.empty:
+        return pd.Series(False, index=index)
+    hit = set(oversight.loc[(oversight["kind"] == kind) & (oversight["count"] > 0), "school_id"])
+    return pd.Series(index.isin(list(hit)), index=index)
+
+
+def _select(
+    flags: pd.DataFrame,
+    categories: pd.DataFrame,
+    insufficient: pd.Series,
+    ior: pd.Series,
+    methodology: Methodology,
+) -> tuple[pd.Series, pd.Series]:
+    """The selection rule. Result-based flags do not count for a school with insufficient data."""
+    rule = methodology.selection
+    usable = flags.copy()
+    for column in RESULT_FLAGS:
+        usable.loc[insufficient, column] = False
+    usable_categories = pd.DataFrame(
+        {
+            "НР": usable[list(methodology.categories.low_results)].any(axis=1),
+            "ССК": usable[list(methodology.categories.hard_context)].any(axis=1),
+            "НО": usable[list(methodology.categories.biased)].any(axis=1),
+        }
+    )
+    every = usable.join(usable_categories)
+    any_of = every[list(rule.any_of)].any(axis=1) if rule.any_of else pd.Series(True, index=flags.index)
+    all_of = every[list(rule.all_of)].all(axis=1) if rule.all_of else pd.Series(True, index=flags.index)
+    selected = any_of & all_of
+    reasons = pd.Series(
+        [
+            ",".join(c for c in (*rule.any_of, *rule.all_of) if every.at[s, c]) if selected[s] else ""
+            for s in flags.index
+        ],
+        index=flags.index,
+        dtype=object,
+    )
+    short = rule.minimum - int(selected.sum())
+    if short > 0:
+        candidates = ior[~selected & ~insufficient & ior.notna()].sort_values().head(short)
+        selected[candidates.index] = True
+        reasons[candidates.index] = "minimum"
+    return selected, reasons
+
+
+def combinations(category: pd.Series) -> list[dict[str, Any]]:
+    """Seed 001's table: how many schools fall in each of the seven combinations, and their share
+    of the schools in any category."""
+    counted = category[category != ""]
+    total = len(counted)
+    return [
+        {
+            "category": c,
+            "schools": int((counted == c).sum()),
+            "share": (float((counted == c).sum()) / total) if total else 0.0,
+        }
+        for c in COMBINATIONS
+    ]

@@ -1,0 +1,261 @@
+"""The indices: ИОР with empirical-Bayes shrinkage of the composite, ИСБ with Cronbach's α,
+value added with its interval, and the low zones. Pure numpy/pandas; see docs/methodology.md."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from shnor.core.methodology import Cutoff, Methodology
+
+WORK = ["procedure", "subject", "grade"]
+
+
+def standardise(works: pd.DataFrame, assumed_icc: float) -> pd.DataFrame:
+    """Each school mean of a work and year in pupil standard deviations from the regional mean.
+
+    Adds `z` (the standardised mean) and `v` (its sampling variance, σ²_within / (s² · n)). Where
+    pupil-level data give the within-school sums of squares, the pupil SD `s` and the pooled
+    within-school variance come from them. Where only school means exist (`results_schools`), the
+    pupil variance is taken as the between-school variance of the means divided by `assumed_icc`.
+    """
+    frames = []
+    for _, group in works.groupby(["year", *WORK], sort=True):
+        g = group.copy()
+        n = g["n"].to_numpy(float)
+        mean = g["mean"].to_numpy(float)
+        total = n.sum()
+        mu = float((n * mean).sum() / total)
+        between = float((n * (mean - mu) ** 2).sum())
+        within_ss = g["within_ss"].to_numpy(float)
+        if np.isfinite(within_ss).all() and total > len(g):
+            s2 = (within_ss.sum() + between) / (total - 1)
+            sigma2 = within_ss.sum() / (total - len(g))
+        else:
+            tau2_means = between / total if len(g) > 1 else 0.0
+            s2 = tau2_means / assumed_icc if tau2_means > 0 else 1.0
+            sigma2 = s2 * (1 - assumed_icc)
+        s = float(np.sqrt(s2)) if s2 > 0 else 1.0
+        g["region_mean"] = mu
+        g["region_sd"] = s
+        g["z"] = (mean - mu) / s
+        g["v"] = sigma2 / (s * s * n)
+        frames.append(g)
+    if not frames:
+        return works.assign(region_mean=np.nan, region_sd=np.nan, z=np.nan, v=np.nan)
+    return pd.concat(frames, ignore_index=True)
+
+
+def dersimonian_laird(estimate: np.ndarray, variance: np.ndarray) -> float:
+    """Between-unit variance τ² by DerSimonian–Laird's method of moments (0 when not positive)."""
+    k = len(estimate)
+    if k < 2:
+        return 0.0
+    w = 1.0 / variance
+    mean = (w * estimate).sum() / w.sum()
+    q = (w * (estimate - mean) ** 2).sum()
+    denominator = w.sum() - (w * w).sum() / w.sum()
+    return float(max(0.0, (q - (k - 1)) / denominator)) if denominator > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Shrunk:
+    estimate: pd.Series
+    se: pd.Series
+    reliability: pd.Series
+    tau2: float
+    mean: float
+
+
+def shrink(raw: pd.Series, variance: pd.Series) -> Shrunk:
+    """Empirical Bayes: each raw value pulled toward the precision-weighted mean by its reliability
+    B = τ² / (τ² + V); standard error √(B·V + (1 − B)² · Var(mean))."""
+    ok = raw.notna() & variance.notna() & (variance > 0)
+    r, v = raw[ok].to_numpy(float), variance[ok].to_numpy(float)
+    tau2 = dersimonian_laird(r, v)
+    w = 1.0 / (tau2 + v)
+    mean = float((w * r).sum() / w.sum()) if len(r) else 0.0
+    var_mean = 1.0 / w.sum() if len(r) else 0.0
+    b = tau2 / (tau2 + v)
+    estimate = pd.Series(np.nan, index=raw.index)
+    se = pd.Series(np.nan, index=raw.index)
+    reliability = pd.Series(np.nan, index=raw.index)
+    estimate[ok] = mean + b * (r - mean)
+    se[ok] = np.sqrt(b * v + (1 - b) ** 2 * var_mean)
+    reliability[ok] = b
+    return Shrunk(estimate, se, reliability, tau2, mean)
+
+
+def composite(scored: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Weighted mean of the standardised components (`z`, `v`, `weight`) per `by`: the raw composite
+    R = Σwz / Σw and its sampling variance V = Σw²v / (Σw)²; also the pupils and components counted."""
+    s = scored[scored["weight"] > 0]
+    w = s["weight"]
+    parts = pd.DataFrame(
+        {
+            **{k: s[k] for k in by},
+            "wz": w * s["z"],
+            "w": w,
+            "w2v": w * w * s["v"],
+            "n": s["n"],
+            "one": 1,
+        }
+    )
+    g = parts.groupby(by).sum(numeric_only=True)
+    return pd.DataFrame(
+        {
+            "raw": g["wz"] / g["w"],
+            "variance": g["w2v"] / g["w"] ** 2,
+            "participants": g["n"],
+            "components": g["one"],
+        }
+    )
+
+
+def low_zone(values: pd.Series, eligible: pd.Series, cutoff: Cutoff) -> tuple[pd.Series, float]:
+    """Values in the low zone (at or below the cut-off) among `eligible`, and the threshold used."""
+    pool = values[eligible & values.notna()]
+    if pool.empty:
+        return pd.Series(False, index=values.index), float("nan")
+    threshold = float(pool.quantile(cutoff.value)) if cutoff.kind == "quantile" else cutoff.value
+    return (values <= threshold) & eligible & values.notna(), threshold
+
+
+@dataclass(frozen=True)
+class Social:
+    table: pd.DataFrame  # school_id → isb, isb_components, isb_year
+    alpha: float  # Cronbach's α of the oriented, standardised shares
+    parts: list[str]
+
+
+def social_index(social: pd.DataFrame, year: int, methodology: Methodology) -> Social:
+    """ИСБ of each school from its latest social record up to `year`: each share standardised across
+    the region, oriented so that higher = better, and averaged with the preset's weights."""
+    parts = [p for p in methodology.social if p.column in social]
+    empty = pd.DataFrame(columns=["isb", "isb_components", "isb_year"]).rename_axis("school_id")
+    if social.empty or not parts:
+        return Social(empty, float("nan"), [])
+    latest = social[social["year"] <= year].sort_values("year").groupby("school_id").tail(1).set_index("school_id")
+    if latest.empty:
+        return Social(empty, float("nan"), [])
+    oriented = pd.DataFrame(index=latest.index)
+    for part in parts:
+        x = latest[part.column].astype(float)
+        sd = x.std(ddof=1)
+        z = (x - x.mean()) / sd if sd and np.isfinite(sd) and sd > 0 else x * 0.0
+        oriented[part.column] = z if part.higher_is_better else -z
+    weights = pd.Series({p.column: p.weight for p in parts})
+    present = oriented.notna()
+    weighted = oriented.fillna(0.0).mul(weights, axis=1).sum(axis=1)
+    total = present.mul(weights, axis=1).sum(axis=1)
+    table = pd.DataFrame(
+        {
+            "isb": (weighted / total).where(total > 0),
+            "isb_components": present.sum(axis=1).astype(int),
+            "isb_year": latest["year"].astype(int),
+        }
+    )
+    return Social(table, cronbach_alpha(oriented.dropna()), [p.column for p in parts])
+
+
+def cronbach_alpha(items: pd.DataFrame) -> float:
+    """α = k/(k−1) · (1 − Σ var(item) / var(Σ items)); NaN for fewer than two items or rows."""
+    k = items.shape[1]
+    if k < 2 or len(items) < 2:
+        return float("nan")
+    total = items.sum(axis=1).var(ddof=1)
+    if not total:
+        return float("nan")
+    return float(k / (k - 1) * (1 - items.var(ddof=1).sum() / total))
+
+
+@dataclass(frozen=True)
+class ValueAdded:
+    table: pd.DataFrame  # value_added, value_added_low, value_added_high, predicted
+    coefficients: dict[str, float]
+    tau2: float
+    r2: float
+
+
+def value_added(
+    raw: pd.Series,
+    variance: pd.Series,
+    isb: pd.Series,
+    rural: pd.Series | None,
+    fit_on: pd.Series,
+    level: float,
+    iterations: int = 50,
+) -> ValueAdded:
+    """Residual of the results on the social context, shrunk toward the regression line.
+
+    Model: R_i = x_i·β + u_i + e_i with u ~ N(0, τ²) the school's value added and e ~ N(0, V_i)
+    its sampling noise. β by weighted least squares with weights 1 / (τ² + V), τ² by moments
+    (E[r² − V] with a k/(k − p) correction), iterated. The value added is B·(R − x·β) with
+    B = τ²/(τ² + V), its variance B·V + B²·x·Cov(β)·x, and its interval the central `level` one.
+    """
+    index = raw.index
+    columns = {"const": pd.Series(1.0, index=index), "isb": isb}
+    if rural is not None and rural[fit_on].nunique() > 1:
+        columns["rural"] = rural.astype(float)
+    design = pd.DataFrame(columns)
+    usable = raw.notna() & variance.notna() & design.notna().all(axis=1)
+    fit = usable & fit_on
+    x = design[fit].to_numpy(float)
+    y = raw[fit].to_numpy(float)
+    v = variance[fit].to_numpy(float)
+    k, p = x.shape
+    empty = pd.DataFrame(
+        np.nan, index=index, columns=["value_added", "value_added_low", "value_added_high", "predicted"]
+    )
+    if k <= p:
+        return ValueAdded(empty, {}, float("nan"), float("nan"))
+    tau2 = max(0.0, float(np.var(y)) - float(v.mean()))
+    beta = np.zeros(p)
+    cov = np.zeros((p, p))
+    for _ in range(iterations):
+        w = 1.0 / (tau2 + v)
+        xtwx = x.T @ (x * w[:, None])
+        cov = np.linalg.inv(xtwx)
+        beta = cov @ (x.T @ (w * y))
+        resid = y - x @ beta
+        new = max(0.0, float(((resid**2 - v).sum()) / (k - p)))
+        if abs(new - tau2) < 1e-10:
+            tau2 = new
+            break
+        tau2 = new
+    xa = design[usable].to_numpy(float)
+    ra = raw[usable].to_numpy(float)
+    va = variance[usable].to_numpy(float)
+    predicted = xa @ beta
+    b = tau2 / (tau2 + va)
+    estimate = b * (ra - predicted)
+    var = b * va + b * b * np.einsum("ij,jk,ik->i", xa, cov, xa)
+    half = stats.norm.ppf(0.5 + level / 2) * np.sqrt(var)
+    table = empty.copy()
+    table.loc[usable, "value_added"] = estimate
+    table.loc[usable, "value_added_low"] = estimate - half
+    table.loc[usable, "value_added_high"] = estimate + half
+    table.loc[usable, "predicted"] = predicted
+    fitted = x @ beta
+    spread = float(((y - y.mean()) ** 2).sum())
+    r2 = 1 - float(((y - fitted) ** 2).sum()) / spread if spread > 0 else float("nan")
+    return ValueAdded(table, dict(zip(design.columns, map(float, beta), strict=True)), tau2, r2)
+
+
+def weights_for(scored: pd.DataFrame, methodology: Methodology, downweighted: Mapping[str, set[str]]) -> pd.Series:
+    """Each component row's weight: the preset's weight, times the down-weight of a procedure the
+    school's objectivity flag names (an inflated ВПР must not hide low results)."""
+    base = {c.key: c.weight for c in methodology.components}
+    keys = list(zip(scored["procedure"], scored["subject"], scored["grade"], strict=True))
+    weight = pd.Series([base.get(k, 0.0) for k in keys], index=scored.index, dtype=float)
+    if downweighted:
+        hit = [
+            proc in downweighted.get(school, set())
+            for school, proc in zip(scored["school_id"], scored["procedure"], strict=True)
+        ]
+        weight[np.array(hit, dtype=bool)] *= methodology.objectivity.downweight
+    return weight

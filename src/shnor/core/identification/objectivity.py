@@ -1,0 +1,359 @@
+"""Signs of biased results (признаки необъективности). Signs, not proof: each comes with its value,
+the threshold it crossed, the regional reference, and the counts behind it, for a person to
+confirm or reject. See docs/methodology.md for each rule and its source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from shnor.core.methodology import Objectivity
+
+SIGN_COLUMNS = [
+    "school_id",
+    "year",
+    "code",
+    "procedure",
+    "subject",
+    "grade",
+    "value",
+    "threshold",
+    "reference",
+    "evidence",
+]
+
+
+def _rows(frame: pd.DataFrame, code: str, evidence: list[str], **fixed: Any) -> list[dict[str, Any]]:
+    out = []
+    for row in frame.itertuples(index=False):
+        data = row._asdict()
+        out.append(
+            {
+                "school_id": data["school_id"],
+                "year": int(data["year"]),
+                "code": code,
+                "procedure": data.get("procedure", fixed.get("procedure")),
+                "subject": data.get("subject", fixed.get("subject")),
+                "grade": data.get("grade", fixed.get("grade")),
+                "value": float(data["value"]),
+                "threshold": float(data["threshold"]),
+                "reference": float(data["reference"]),
+                "evidence": {k: _plain(data[k]) for k in evidence},
+            }
+        )
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return round(float(value), 4)
+    return value
+
+
+def journal(works: pd.DataFrame, rule: Objectivity) -> list[dict[str, Any]]:
+    """ВПР mark against the term mark of the same pupils, pooled over a school's ВПР works of a year:
+    shares that raised (ВПР above the term mark), confirmed and lowered it, against the region's;
+    and, after seed 003, «quality» (marks 4 and 5) by term marks against quality by ВПР."""
+    vpr = works[(works["procedure"] == "VPR") & (works["pairs"] > 0)]
+    if vpr.empty:
+        return []
+    g = vpr.groupby(["school_id", "year"])[["pairs", "raised", "lowered", "q_vpr", "q_journal"]].sum().reset_index()
+    region = vpr.groupby("year")[["pairs", "raised", "lowered"]].sum()
+    g["share_raised"] = g["raised"] / g["pairs"]
+    g["share_lowered"] = g["lowered"] / g["pairs"]
+    g["share_confirmed"] = 1 - g["share_raised"] - g["share_lowered"]
+    g["quality_vpr"] = g["q_vpr"] / g["pairs"]
+    g["quality_journal"] = g["q_journal"] / g["pairs"]
+    g["region_raised"] = g["year"].map(region["raised"] / region["pairs"])
+    g["region_lowered"] = g["year"].map(region["lowered"] / region["pairs"])
+    g = g[g["pairs"] >= rule.min_participants]
+    evidence = [
+        "pairs",
+        "share_raised",
+        "share_confirmed",
+        "share_lowered",
+        "quality_vpr",
+        "quality_journal",
+        "region_raised",
+        "region_lowered",
+    ]
+    out: list[dict[str, Any]] = []
+    for code, share, reference in (
+        ("vpr_journal", "share_raised", "region_raised"),
+        ("journal_inflation", "share_lowered", "region_lowered"),
+    ):
+        if code not in rule.signs:
+            continue
+        z = (g[share] - g[reference]) / np.sqrt(g[reference] * (1 - g[reference]) / g["pairs"])
+        hit = g[(g[share] - g[reference] >= rule.journal_gap) & (z >= rule.z)].copy()
+        hit["value"] = hit[share]
+        hit["reference"] = hit[reference]
+        hit["threshold"] = hit[reference] + rule.journal_gap
+        out += _rows(hit, code, evidence, procedure="VPR")
+    return out
+
+
+def high_fives(works: pd.DataFrame, isb: pd.Series, external: pd.Series, rule: Objectivity) -> list[dict[str, Any]]:
+    """Share of «5» on a ВПР work (marked by the school's own teachers) against the share its context
+    predicts: a weighted linear fit, across the region's schools, of the share on ИСБ and on the
+    school's externally marked results (ОГЭ and ЕГЭ in pupil SDs, where it has them). A school whose
+    ВПР «5» are high because its pupils are strong on every exam is therefore not flagged."""
+    marked = works[(works["procedure"] == "VPR") & (works["n_marked"] > 0)].copy()
+    if marked.empty:
+        return []
+    marked["share"] = marked["n5"] / marked["n_marked"]
+    marked["isb"] = marked["school_id"].map(isb)
+    marked["external"] = marked["school_id"].map(external)
+    out = []
+    for _work, part in marked.groupby(["year", "procedure", "subject", "grade"]):
+        fit = part.dropna(subset=["isb"])
+        if len(fit) < 10:
+            continue
+        has_external = fit["external"].notna()
+        columns = ["isb", "external"] if has_external.sum() >= 10 else ["isb"]
+        fit = fit[has_external] if columns == ["isb", "external"] else fit
+        design = np.column_stack([np.ones(len(fit)), *(fit[c].to_numpy(float) for c in columns)])
+        n5, n = fit["n5"].to_numpy(float), fit["n_marked"].to_numpy(float)
+        logit = np.log((n5 + 0.5) / (n - n5 + 0.5))  # empirical logits: shares are not linear in ability
+        weight = np.sqrt((n5 + 0.5) * (n - n5 + 0.5) / (n + 1))
+        beta, *_ = np.linalg.lstsq(design * weight[:, None], logit * weight, rcond=None)
+        p = part.copy()
+        predictors = [p["isb"].fillna(0.0)] + ([p["external"].fillna(0.0)] if len(columns) == 2 else [])
+        eta = beta[0] + sum(b * x for b, x in zip(beta[1:], predictors, strict=True))
+        p["reference"] = (1 / (1 + np.exp(-eta))).clip(0.01, 0.99)
+        p["z"] = (p["share"] - p["reference"]) / np.sqrt(p["reference"] * (1 - p["reference"]) / p["n_marked"])
+        p["value"] = p["share"]
+        p["threshold"] = p["reference"] + rule.fives_gap
+        hit = p[(p["n_marked"] >= rule.min_participants) & (p["share"] >= p["threshold"]) & (p["z"] >= rule.z)]
+        out += _rows(hit, "high_fives", ["n_marked", "n5", "isb", "external", "z"])
+    return out
+
+
+def oge_ege(works: pd.DataFrame, rule: Objectivity) -> list[dict[str, Any]]:
+    """The state programme's objectivity ratio at school level: the share of ОГЭ «5» in Russian and
+    mathematics over the share of ЕГЭ results ≥ `ege_high` in them, against the region's ratio."""
+    core = works[works["subject"].isin(["rus", "math", "math_prof"])]
+    oge = core[core["procedure"] == "OGE"].groupby(["school_id", "year"])[["n_marked", "n5"]].sum()
+    ege = core[core["procedure"] == "EGE"].groupby(["school_id", "year"])[["n_test", "high"]].sum()
+    both = oge.join(ege, how="inner").reset_index()
+    both = both[(both["n_marked"] >= rule.min_participants) & (both["n_test"] >= rule.min_participants)]
+    if both.empty:
+        return []
+    region = both.groupby("year")[["n_marked", "n5", "n_test", "high"]].sum()
+    region_ratio = (region["n5"] / region["n_marked"]) / (region["high"] / region["n_test"]).clip(lower=1e-6)
+    both["share_oge5"] = both["n5"] / both["n_marked"]
+    both["share_ege_high"] = both["high"] / both["n_test"]
+    # Smoothed, so that a school with no ЕГЭ ≥ 75 at all gets a finite ratio.
+    both["value"] = ((both["n5"] + 0.5) / (both["n_marked"] + 1)) / ((both["high"] + 0.5) / (both["n_test"] + 1))
+    both["reference"] = both["year"].map(region_ratio)
+    both["threshold"] = both["reference"] * rule.ratio
+    hit = both[both["value"] >= both["threshold"]]
+    return _rows(hit, "oge_ege", ["n_marked", "share_oge5", "n_test", "share_ege_high"], procedure="OGE")
+
+
+def heaping(heaps: pd.DataFrame, works: pd.DataFrame, rule: Objectivity) -> list[dict[str, Any]]:
+    """Pupils exactly at a mark cut-off against those one point below, per school, year and
+    procedure, where the region's own ratio shows no heaping."""
+    if heaps.empty:
+        return []
+    g = heaps.groupby(["school_id", "year", "procedure"])[["at_cut", "below_cut"]].sum().reset_index()
+    n = works.groupby(["school_id", "year", "procedure"])["n"].sum()
+    g["pupils"] = [n.get((s, y, p), 0) for s, y, p in zip(g["school_id"], g["year"], g["procedure"], strict=True)]
+    region = heaps.groupby(["year", "procedure"])[["at_cut", "below_cut"]].sum()
+    ratio = (region["at_cut"] + 0.5) / (region["below_cut"] + 0.5)
+    g["reference"] = [ratio.get((y, p), np.nan) for y, p in zip(g["year"], g["procedure"], strict=True)]
+    g["value"] = (g["at_cut"] + 0.5) / (g["below_cut"] + 0.5)
+    g["threshold"] = rule.heap_ratio
+    # Under no heaping, a pupil of the two scores is at the cut-off with the region's probability.
+    p_at = g["reference"] / (1 + g["reference"])
+    g["p_value"] = stats.binom.sf(g["at_cut"] - 1, g["at_cut"] + g["below_cut"], p_at)
+    hit = g[
+        (g["pupils"] >= rule.min_participants)
+        & (g["at_cut"] >= 5)
+        & (g["value"] >= rule.heap_ratio)
+        & (g["reference"] < 1.5)
+        & (g["p_value"] < stats.norm.sf(rule.z))
+    ]
+    return _rows(hit, "heaping", ["at_cut", "below_cut", "pupils", "p_value"])
+
+
+def difficulty_inversion(task_rates: pd.DataFrame, rule: Objectivity) -> list[dict[str, Any]]:
+    """A school whose task solve rates do not follow the tasks' difficulty in the region (rank
+    correlation below the threshold) while its overall solve rate is at or above the region's."""
+    if task_rates.empty:
+        return []
+    keys = ["year", "procedure", "subject", "grade"]
+    t = task_rates.copy()
+    region = t.groupby([*keys, "task"])[["score", "max_score"]].sum()
+    region_rate = region["score"] / region["max_score"]
+    out = []
+    for (school, *work), part in t.groupby(["school_id", *keys]):
+        if len(part) < 5 or part["pupils"].max() < rule.min_participants:
+            continue
+        rate = part["score"] / part["max_score"]
+        reference = [region_rate.get((*work, task), np.nan) for task in part["task"]]
+        rho = stats.spearmanr(rate, reference).statistic
+        overall = part["score"].sum() / part["max_score"].sum()
+        work_region = region.loc[tuple(work)]
+        region_overall = work_region["score"].sum() / work_region["max_score"].sum()
+        if np.isfinite(rho) and rho < rule.inversion_rho and overall >= region_overall:
+            out.append(
+                {
+                    "school_id": school,
+                    "year": int(work[0]),
+                    "code": "difficulty_inversion",
+                    "procedure": work[1],
+                    "subject": work[2],
+                    "grade": int(work[3]),
+                    "value": float(rho),
+                    "threshold": rule.inversion_rho,
+                    "reference": 1.0,
+                    "evidence": {
+                        "tasks": len(part),
+                        "pupils": int(part["pupils"].max()),
+                        "solve_rate": round(float(overall), 4),
+                        "region_solve_rate": round(float(region_overall), 4),
+                    },
+                }
+            )
+    return out
+
+
+def jump(scored: pd.DataFrame, years: list[int], rule: Objectivity) -> list[dict[str, Any]]:
+    """A work's standardised mean in a year of the window against the mean of the school's one or
+    two previous years of that work: a rise of at least `jump` pupil SDs that is also `z` standard
+    errors away from no change."""
+    s = scored[scored["n"] >= rule.min_participants]
+    keys = ["school_id", "procedure", "subject", "grade"]
+    z = s.pivot_table(index=keys, columns="year", values="z", aggfunc="first")
+    v = s.pivot_table(index=keys, columns="year", values="v", aggfunc="first")
+    out = []
+    for year in years:
+        earlier = [y for y in (year - 1, year - 2) if y in z.columns]
+        if year not in z.columns or not earlier:
+            continue
+        before = z[earlier].mean(axis=1)
+        count = z[earlier].notna().sum(axis=1)
+        before_v = v[earlier].sum(axis=1, min_count=1) / count**2
+        rise = z[year] - before
+        zscore = rise / np.sqrt(v[year] + before_v)
+        hit = rise[(rise >= rule.jump) & (zscore >= rule.z) & (count > 0)]
+        for (school, procedure, subject, grade), value in hit.items():
+            out.append(
+                {
+                    "school_id": school,
+                    "year": int(year),
+                    "code": "jump",
+                    "procedure": procedure,
+                    "subject": subject,
+                    "grade": int(grade),
+                    "value": float(value),
+                    "threshold": rule.jump,
+                    "reference": 0.0,
+                    "evidence": {
+                        "z": round(float(z.at[(school, procedure, subject, grade), year]), 4),
+                        "earlier_z": round(float(before[(school, procedure, subject, grade)]), 4),
+                        "earlier_years": [y for y in earlier if pd.notna(z.at[(school, procedure, subject, grade), y])],
+                    },
+                }
+            )
+    return out
+
+
+def mismatch(scored: pd.DataFrame, years: list[int], rule: Objectivity) -> list[dict[str, Any]]:
+    """The same cohort on two procedures: ВПР in grade 8 of year Y−1 against ОГЭ in grade 9 of
+    year Y, in Russian and in mathematics, in pupil SDs from the region."""
+    s = scored[scored["n"] >= rule.min_participants]
+    vpr = s[(s["procedure"] == "VPR") & (s["grade"] == 8)].set_index(["school_id", "subject", "year"])[["z", "v"]]
+    oge = s[(s["procedure"] == "OGE") & (s["grade"] == 9)].set_index(["school_id", "subject", "year"])[["z", "v"]]
+    out = []
+    for (school, subject, year), row in oge.iterrows():
+        if year not in years or (school, subject, year - 1) not in vpr.index:
+            continue
+        z_oge = row["z"]
+        z_vpr = vpr.at[(school, subject, year - 1), "z"]
+        gap = float(z_vpr - z_oge)
+        se = float(np.sqrt(row["v"] + vpr.at[(school, subject, year - 1), "v"]))
+        if gap >= rule.mismatch and gap >= rule.z * se:
+            out.append(
+                {
+                    "school_id": school,
+                    "year": int(year),
+                    "code": "vpr_oge_mismatch",
+                    "procedure": "VPR",
+                    "subject": subject,
+                    "grade": 8,
+                    "value": gap,
+                    "threshold": rule.mismatch,
+                    "reference": 0.0,
+                    "evidence": {"z_vpr_grade8": round(float(z_vpr), 4), "z_oge": round(float(z_oge), 4)},
+                }
+            )
+    return out
+
+
+def signs(
+    scored: pd.DataFrame,
+    heaps: pd.DataFrame,
+    task_rates: pd.DataFrame,
+    isb: pd.Series,
+    years: list[int],
+    rule: Objectivity,
+) -> pd.DataFrame:
+    """Every sign the preset looks for, in the window's years, with its severity: «high» when the
+    same sign recurs in `persistence_years` or more years, otherwise «medium»."""
+    window = scored[scored["year"].isin(years)]
+    found: list[dict[str, Any]] = []
+    if {"vpr_journal", "journal_inflation"} & set(rule.signs):
+        found += journal(window, rule)
+    if "high_fives" in rule.signs:
+        found += high_fives(window, isb, _external(window), rule)
+    if "oge_ege" in rule.signs:
+        found += oge_ege(window, rule)
+    if "heaping" in rule.signs:
+        found += heaping(heaps[heaps["year"].isin(years)] if not heaps.empty else heaps, window, rule)
+    if "difficulty_inversion" in rule.signs and not task_rates.empty:
+        found += difficulty_inversion(task_rates[task_rates["year"].isin(years)], rule)
+    if "jump" in rule.signs:
+        found += jump(scored, years, rule)
+    if "vpr_oge_mismatch" in rule.signs:
+        found += mismatch(scored, years, rule)
+    frame = pd.DataFrame(found, columns=SIGN_COLUMNS)
+    if frame.empty:
+        return frame.assign(severity=pd.Series(dtype=str))
+    recurring = frame.groupby(["school_id", "code"])["year"].nunique()
+    frame["severity"] = [
+        "high" if recurring[(s, c)] >= rule.persistence_years else "medium"
+        for s, c in zip(frame["school_id"], frame["code"], strict=True)
+    ]
+    return frame.sort_values(["school_id", "year", "code", "procedure", "subject"], ignore_index=True)
+
+
+def _external(window: pd.DataFrame) -> pd.Series:
+    """Each school's results on the externally marked exams (ОГЭ, ЕГЭ) of the window: the mean of
+    its standardised works weighted by pupils."""
+    ext = window[window["procedure"].isin(["OGE", "EGE"])]
+    if ext.empty:
+        return pd.Series(dtype=float)
+    weighted = (ext["z"] * ext["n"]).groupby(ext["school_id"]).sum()
+    return weighted / ext.groupby("school_id")["n"].sum()
+
+
+def flags(found: pd.DataFrame, rule: Objectivity) -> tuple[pd.Series, dict[str, set[str]]]:
+    """The objectivity flag per school (at least `flag_signs` distinct signs, or one persistent
+    sign) and the procedures whose components are down-weighted for flagged schools."""
+    if found.empty:
+        return pd.Series(dtype=bool), {}
+    distinct = found.groupby("school_id")["code"].nunique()
+    persistent = found[found["severity"] == "high"].groupby("school_id").size()
+    flagged = (distinct >= rule.flag_signs) | distinct.index.isin(persistent.index)
+    procedures: dict[str, set[str]] = {}
+    for school in flagged[flagged].index:
+        procs = found.loc[found["school_id"] == school, "procedure"].dropna()
+        procedures[str(school)] = set(procs)
+    return flagged, procedures

@@ -1,0 +1,346 @@
+"""The identification methodology against hand-computed examples, statsmodels/scipy where they
+apply, and the demo region's planted structure."""
+
+from __future__ import annotations
+
+import ibis
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from statsmodels.stats.meta_analysis import combine_effects
+
+from shnor.core.identification import aggregate, indices, objectivity
+from shnor.core.identification.identify import OUTPUT_COLUMNS, Inputs, identify
+from shnor.core.methodology import Component, Cutoff, FederalRisk, Methodology, Objectivity, Selection
+from shnor.core.presets import PresetError, available, load
+from shnor.demo.generator import DemoConfig, DemoRegion, generate
+
+
+def _works(rows: list[dict[str, object]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    for column in aggregate.WORK_COLUMNS:
+        if column not in frame:
+            frame[column] = 0
+    return frame[aggregate.WORK_COLUMNS]
+
+
+def _work(school: str, n: int, mean: float, within_ss: float, year: int = 2026, **extra: object) -> dict[str, object]:
+    return {
+        "year": year,
+        "procedure": extra.pop("procedure", "OGE"),
+        "subject": extra.pop("subject", "rus"),
+        "grade": extra.pop("grade", 9),
+        "school_id": school,
+        "n": n,
+        "mean": mean,
+        "within_ss": within_ss,
+        **extra,
+    }
+
+
+# --- standardising and shrinking ------------------------------------------------------------------
+
+
+def test_a_school_mean_is_expressed_in_pupil_sds_with_its_sampling_variance() -> None:
+    # School A: pupils 1 and 3 (mean 2, within SS 2); school B: pupils 5 and 7 (mean 6, within SS 2).
+    # Regional mean 4; pupil variance (2 + 2 + 2·2² + 2·2²) / 3 = 20/3; pooled within variance 4/2 = 2.
+    scored = indices.standardise(_works([_work("A", 2, 2.0, 2.0), _work("B", 2, 6.0, 2.0)]), assumed_icc=0.2)
+    a = scored.set_index("school_id").loc["A"]
+    assert a["region_mean"] == pytest.approx(4.0)
+    assert a["region_sd"] == pytest.approx(np.sqrt(20 / 3))
+    assert a["z"] == pytest.approx(-2 / np.sqrt(20 / 3))
+    assert a["v"] == pytest.approx(2 / (20 / 3 * 2))
+
+
+def test_school_means_alone_use_the_assumed_share_of_variance_between_schools() -> None:
+    # Means 2 and 6 of 10 pupils each: between-school variance of the means 4; with ICC 0.2 the pupil
+    # variance is 20, so z = ±2/√20 and v = 20·0.8 / (20·10) = 0.08.
+    frame = _works([_work("A", 10, 2.0, np.nan), _work("B", 10, 6.0, np.nan)])
+    scored = indices.standardise(frame, assumed_icc=0.2).set_index("school_id")
+    assert scored.loc["B", "z"] == pytest.approx(2 / np.sqrt(20))
+    assert scored.loc["B", "v"] == pytest.approx(0.08)
+
+
+def test_the_composite_weights_components_and_its_noise_partly_cancels() -> None:
+    scored = pd.DataFrame(
+        {"school_id": ["A", "A"], "z": [1.0, -1.0], "v": [0.2, 0.2], "weight": [3.0, 1.0], "n": [10, 12]}
+    )
+    row = indices.composite(scored, ["school_id"]).loc["A"]
+    assert row["raw"] == pytest.approx(0.5)  # (3·1 − 1) / 4
+    assert row["variance"] == pytest.approx((9 * 0.2 + 0.2) / 16)  # below either component's 0.2
+    assert (row["participants"], row["components"]) == (22, 2)
+
+
+def test_dersimonian_laird_agrees_with_statsmodels() -> None:
+    rng = np.random.default_rng(7)
+    v = rng.uniform(0.01, 0.3, 60)
+    y = rng.normal(0, 0.4, 60) + rng.normal(0, np.sqrt(v))
+    reference = combine_effects(y, v, method_re="dl")
+    assert indices.dersimonian_laird(y, v) == pytest.approx(reference.tau2)
+
+
+def test_shrinkage_by_hand() -> None:
+    # Raw −1, 0, 1 with sampling variance 0.5 each: DL gives τ² = (4 − 2) / (6 − 2) = 0.5, so the
+    # reliability is 0.5, the estimates −0.5, 0, 0.5, and the SE √(0.5·0.5 + 0.25 · 1/3).
+    shrunk = indices.shrink(pd.Series([-1.0, 0.0, 1.0]), pd.Series([0.5, 0.5, 0.5]))
+    assert shrunk.tau2 == pytest.approx(0.5)
+    assert list(shrunk.estimate) == pytest.approx([-0.5, 0.0, 0.5])
+    assert list(shrunk.se) == pytest.approx([np.sqrt(0.25 + 0.25 / 3)] * 3)
+
+
+def test_cronbach_alpha_by_hand() -> None:
+    # Item variances 1 and 7/3, variance of the sum 19/3: α = 2 · (1 − (10/3) / (19/3)) = 18/19.
+    items = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [2.0, 3.0, 5.0]})
+    assert indices.cronbach_alpha(items) == pytest.approx(18 / 19)
+
+
+def test_the_social_index_is_oriented_so_that_higher_is_better() -> None:
+    social = pd.DataFrame(
+        {
+            "year": [2026, 2026, 2026, 2025],
+            "school_id": ["A", "B", "C", "D"],
+            "share_parents_no_higher_ed": [0.1, 0.2, 0.3, 0.5],
+            "share_unemployed_parents": [0.0, 0.1, 0.2, 0.5],
+            "share_on_register": [np.nan, 0.05, 0.1, 0.2],
+        }
+    )
+    result = indices.social_index(social, 2026, Methodology())
+    table = result.table
+    assert table.loc["A", "isb"] > table.loc["B", "isb"] > table.loc["C", "isb"] > table.loc["D", "isb"]
+    assert table.loc["A", "isb_components"] == 2 and table.loc["B", "isb_components"] == 3
+    assert table.loc["D", "isb_year"] == 2025  # the latest record up to the year
+    assert 0 < result.alpha <= 1
+
+
+def test_low_zones_by_quantile_and_by_fixed_value() -> None:
+    values = pd.Series([-2.0, -1.0, 0.0, 1.0, 2.0], index=list("abcde"))
+    eligible = pd.Series([True, True, True, True, False], index=list("abcde"))
+    low, threshold = indices.low_zone(values, eligible, Cutoff(kind="quantile", value=0.25))
+    assert threshold == pytest.approx(-1.25) and list(low) == [True, False, False, False, False]
+    low, threshold = indices.low_zone(values, eligible, Cutoff(kind="fixed", value=0.0))
+    assert threshold == 0.0 and list(low) == [True, True, True, False, False]
+
+
+def test_value_added_uses_weighted_least_squares_like_statsmodels() -> None:
+    rng = np.random.default_rng(3)
+    n = 200
+    isb = pd.Series(rng.normal(0, 1, n))
+    v = pd.Series(rng.uniform(0.01, 0.2, n))
+    raw = 0.1 + 0.5 * isb + rng.normal(0, 0.3, n) + rng.normal(0, np.sqrt(v))
+    result = indices.value_added(raw, v, isb, None, fit_on=pd.Series(True, index=raw.index), level=0.9)
+    x = sm.add_constant(isb.to_numpy())
+    reference = sm.WLS(raw.to_numpy(), x, weights=1 / (result.tau2 + v.to_numpy())).fit()
+    assert [result.coefficients["const"], result.coefficients["isb"]] == pytest.approx(list(reference.params))
+    assert result.tau2 == pytest.approx(0.09, abs=0.03)
+    table = result.table
+    assert (
+        (table["value_added_low"] < table["value_added"]) & (table["value_added"] < table["value_added_high"])
+    ).all()
+    # The shrunk value added is smaller in size than the raw residual.
+    residual = raw - reference.fittedvalues
+    assert (table["value_added"].abs() <= residual.abs() + 1e-12).all()
+
+
+# --- aggregation from pupils (Ibis over DuckDB) ---------------------------------------------------
+
+
+def test_pupil_rows_become_work_aggregates_and_heaps() -> None:
+    rows = pd.DataFrame(
+        {
+            "year": [2026] * 6,
+            "procedure": ["VPR"] * 4 + ["EGE"] * 2,
+            "grade": [4] * 4 + [11] * 2,
+            "subject": ["rus"] * 6,
+            "school_id": ["A"] * 6,
+            "student_key": list("pqrstu"),
+            "primary_score": [10.0, 14.0, 14.0, 13.0, 20.0, 40.0],
+            "max_primary_score": [38.0] * 4 + [50.0] * 2,
+            "test_score": [np.nan] * 4 + [20.0, 80.0],
+            "mark": [2.0, 3.0, 3.0, 2.0, np.nan, np.nan],
+            "journal_mark": [3.0, 3.0, 2.0, np.nan, np.nan, np.nan],
+        }
+    )
+    table = ibis.memtable(rows)
+    works = aggregate.works(table, [2026], {"rus": 24.0}).set_index("procedure")
+    vpr, ege = works.loc["VPR"], works.loc["EGE"]
+    assert (vpr["n"], vpr["mean"], vpr["within_ss"]) == (4, 12.75, pytest.approx(10.75))
+    assert (vpr["n2"], vpr["n3"], vpr["pairs"], vpr["raised"], vpr["lowered"]) == (2, 2, 3, 1, 1)
+    assert vpr["below_min"] == 2
+    assert (ege["n"], ege["mean"], ege["below_min"], ege["n_test"], ege["high"]) == (2, 50.0, 1, 2, 1)
+    heaps = aggregate.heaping(table, [2026], ["VPR"]).iloc[0]
+    # The lowest score marked «3» is 14: two pupils are at the cut-off, one (13) just below it.
+    assert (heaps["at_cut"], heaps["below_cut"]) == (2, 1)
+
+
+# --- signs, federal risk, selection ---------------------------------------------------------------
+
+
+def test_vpr_marks_above_term_marks_are_a_sign_with_their_evidence() -> None:
+    rows = [_work(f"S{i}", 40, 10.0, 40.0, procedure="VPR", grade=4, pairs=40, raised=4, lowered=4) for i in range(9)]
+    rows.append(
+        _work("X", 40, 10.0, 40.0, procedure="VPR", grade=4, pairs=40, raised=24, lowered=0, q_vpr=30, q_journal=12)
+    )
+    found = objectivity.journal(_works(rows), Objectivity())
+    assert [(s["school_id"], s["code"]) for s in found] == [("X", "vpr_journal")]
+    sign = found[0]
+    assert sign["value"] == pytest.approx(0.6)
+    assert sign["reference"] == pytest.approx(60 / 400)  # the region's share raised, X included
+    assert sign["evidence"]["quality_vpr"] == pytest.approx(0.75) and sign["evidence"][
+        "quality_journal"
+    ] == pytest.approx(0.3)
+
+
+def _identify(works: list[dict[str, object]], schools: list[str], methodology: Methodology) -> pd.DataFrame:
+    registry = pd.DataFrame(
+        {
+            "school_id": schools,
+            "name": schools,
+            "municipality": "M",
+            "locality": ["city", "rural"] * (len(schools) // 2) + ["city"] * (len(schools) % 2),
+        }
+    )
+    social = pd.DataFrame(
+        {
+            "year": 2026,
+            "school_id": schools,
+            "share_parents_no_higher_ed": np.linspace(0.2, 0.6, len(schools)),
+            "share_unemployed_parents": np.linspace(0.05, 0.2, len(schools)),
+            "share_on_register": np.linspace(0.01, 0.05, len(schools)),
+        }
+    )
+    outcome = identify(Inputs(schools=registry, works=_works(works), social=social), 2026, methodology)
+    return outcome.table.set_index("school_id")
+
+
+def test_the_federal_risk_needs_two_works_in_a_year_or_one_work_two_years_running() -> None:
+    m = Methodology(federal_risk=FederalRisk(works="all"))
+    rows = []
+    for school in "ABCDEF":
+        for year in (2024, 2025, 2026):
+            for subject in ("rus", "math"):
+                below = 0
+                if school == "A" and year == 2026:
+                    below = 6  # both subjects in one year
+                if school == "B" and subject == "rus" and year in (2025, 2026):
+                    below = 6  # the same work two years running
+                if school == "C" and subject == "rus" and year in (2024, 2026):
+                    below = 6  # twice, but not running
+                rows.append(_work(school, 20, 10.0, 200.0, year=year, subject=subject, below_min=below))
+    table = _identify(rows, list("ABCDEF"), m)
+    assert list(table["federal_risk"]) == [True, True, False, False, False, False]
+
+
+def test_a_school_with_too_few_results_is_never_selected_on_results_alone() -> None:
+    m = Methodology(min_participants=15, selection=Selection(any_of=("ior_low",), minimum=3))
+    rows = [_work(s, 30, mean, 30 * 4.0) for s, mean in zip("ABCDEFGH", [4, 9, 10, 10, 11, 11, 12, 12], strict=True)]
+    rows.append(_work("T", 3, 2.0, 3 * 4.0))  # the lowest mean, but of three pupils
+    table = _identify(rows, [*"ABCDEFGH", "T"], m)
+    assert bool(table.loc["T", "insufficient_data"]) and not table.loc["T", "selected"]
+    assert table.loc["T", "ior_reliability"] < table.loc["A", "ior_reliability"]  # three pupils say less
+    assert table.loc["T", "ior_se"] > table.loc["A", "ior_se"]
+    assert bool(table.loc["A", "selected"]) and table.loc["A", "reasons"] == "ior_low"
+    assert int(table["selected"].sum()) == 3  # topped up to the minimum by the lowest ИОР
+    assert list(table.columns[: len(OUTPUT_COLUMNS) - 1]) == OUTPUT_COLUMNS[1:]
+
+
+def test_every_built_in_preset_declares_a_valid_methodology() -> None:
+    for name in available():
+        preset, _ = load(name)
+        assert preset.methodology.components
+
+
+def test_a_preset_methodology_with_an_unknown_flag_is_refused(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "p.yaml"
+    path.write_text(
+        "name: x\nversion: '1'\ntitle: x\nregion: x\nlevel: region\nmethodology:\n  selection:\n    any_of: [low_mood]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PresetError, match="low_mood"):
+        load(str(path))
+
+
+# --- the demo region's planted structure --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo() -> tuple[DemoRegion, pd.DataFrame, pd.DataFrame]:
+    region = generate(DemoConfig())
+    m = Methodology()
+    results = ibis.memtable(region.results.astype({"mark": "float64", "journal_mark": "float64"}))
+    years = list(range(2026 - m.window - 1, 2027))
+    works = aggregate.works(results, years, m.min_test_scores)
+    heaps = aggregate.heaping(results, years, ["VPR", "OGE"])
+    outcome = identify(
+        Inputs(schools=region.schools, works=works, social=region.social, oversight=region.oversight, heaping=heaps),
+        2026,
+        m,
+    )
+    table = outcome.table.merge(region.truth.rename(columns={"value_added": "true_value_added"}), on="school_id")
+    return region, table, outcome.signs
+
+
+def _precision_recall(found: pd.Series, truth: pd.Series) -> tuple[float, float]:
+    hits = int((found & truth).sum())
+    return hits / max(int(found.sum()), 1), hits / max(int(truth.sum()), 1)
+
+
+def test_planted_resilient_and_struggling_schools_are_separated_by_value_added(demo) -> None:  # type: ignore[no-untyped-def]
+    _, table, _ = demo
+    precision, recall = _precision_recall(table["value_added_positive"], table["planted"] == "resilient")
+    assert recall >= 0.95
+    precision, recall = _precision_recall(table["value_added_negative"], table["planted"] == "struggling")
+    assert recall >= 0.95
+    # Among the schools the model calls resilient (cluster), most are planted resilient or ordinary
+    # schools with a hard context and good results; none is planted struggling.
+    assert not ((table["cluster"] == "resilient") & (table["planted"] == "struggling")).any()
+    assert not ((table["cluster"] == "struggling") & (table["planted"] == "resilient")).any()
+
+
+def test_planted_inflated_vpr_is_flagged_and_ordinary_schools_are_not(demo) -> None:  # type: ignore[no-untyped-def]
+    _, table, signs = demo
+    precision, recall = _precision_recall(table["objectivity_flag"], table["inflated"])
+    assert recall >= 0.95 and precision >= 0.9
+    inflated = set(table.loc[table["inflated"], "school_id"])
+    journal = signs[signs["code"] == "vpr_journal"]
+    assert set(journal["school_id"]) & inflated == inflated or len(set(journal["school_id"]) & inflated) >= 0.9 * len(
+        inflated
+    )
+
+
+def test_very_small_schools_are_not_flagged_on_noise(demo) -> None:  # type: ignore[no-untyped-def]
+    _, table, _ = demo
+    tiny = table[table["planted"] == "tiny"]
+    ordinary = table[table["planted"] == "ordinary"]
+    assert tiny["objectivity_flag"].mean() <= 0.02
+    # Flagged low although their true quality (context plus value added) is above the median: noise.
+    quality = 0.55 * table["social"] + table["true_value_added"]
+    good = quality > quality.median()
+    assert (tiny["ior_low"] & good[tiny.index]).mean() <= (ordinary["ior_low"] & good[ordinary.index]).mean() + 0.02
+    assert (tiny["ior_se"].median()) > ordinary["ior_se"].median()
+    assert not (tiny["insufficient_data"] & tiny["selected"] & ~tiny["isb_low"]).any()
+
+
+def test_a_down_weighted_inflated_vpr_does_not_raise_the_index() -> None:
+    # Two components; school X's ВПР is inflated and flagged: its ИОР leans on its ОГЭ.
+    m = Methodology(
+        components=(
+            Component(procedure="OGE", subject="rus", grade=9),
+            Component(procedure="VPR", subject="rus", grade=4),
+        ),
+        objectivity=Objectivity(downweight=0.0, flag_signs=1, signs=("vpr_journal",)),
+    )
+    rows = []
+    for i in range(12):
+        rows.append(_work(f"S{i:02d}", 40, 10.0 + (i % 3), 40 * 4.0, procedure="OGE"))
+        rows.append(
+            _work(f"S{i:02d}", 40, 10.0 + (i % 3), 40 * 4.0, procedure="VPR", grade=4, pairs=40, raised=4, lowered=4)
+        )
+    rows.append(_work("X", 40, 8.0, 40 * 4.0, procedure="OGE"))
+    rows.append(_work("X", 40, 14.0, 40 * 4.0, procedure="VPR", grade=4, pairs=40, raised=30, lowered=0))
+    table = _identify(rows, [*(f"S{i:02d}" for i in range(12)), "X"], m)
+    assert table.loc["X", "objectivity_flag"] and table.loc["X", "objectivity_signs"] == "vpr_journal"
+    assert table.loc["X", "ior"] < 0  # its ОГЭ alone: below the region
+    assert table.loc["X", "ior_low"]
