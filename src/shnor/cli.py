@@ -425,6 +425,47 @@ def import_(
     raise typer.Exit(1)
 
 
+@app.command()
+def identify(
+    year: Annotated[int, typer.Option(help="Отчётный год (окно — этот год и два предыдущих).")],
+    out: Annotated[
+        Path | None, typer.Option(help="Записать таблицу результатов в файл .csv или .xlsx (контракт данных).")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="Вычислитель: duckdb (встроенный) или spark.")] = "duckdb",
+    data_dir: DataDir = None,
+) -> None:
+    """Идентификация ШНОР и ШНСУ за год по пресету каталога данных; итог — таблица по всем школам."""
+    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
+        err.print(f"[red]Файл результатов должен быть .csv или .xlsx, а не «{out.name}».[/red]")
+        raise typer.Exit(2)
+    _django(data_dir)
+    _require_initialised()
+    _cli_actor("shnor identify")
+    from shnor.identification import services
+    from shnor.identification.models import Run
+
+    user = _system_user("shnor identify")
+
+    def progress(percent: int, stage: str) -> None:
+        err.print(f"{percent:3d} % {stage}")
+
+    try:
+        run = services.start(user, year, engine=engine, channel="cli", queue=False)
+    except services.IdentificationRefused as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    run = services.execute(run.pk, progress=progress)
+    if run.status != Run.Status.DONE:
+        err.print(f"[red]{run.message}[/red] Расчёт № {run.pk}.")
+        raise typer.Exit(1)
+    console.print(f"[green]Расчёт № {run.pk} за {run.year} год выполнен.[/green] {run.message}")
+    if out is not None:
+        rows = services.output_rows(user, run)
+        data = services.export_csv(rows) if out.suffix.lower() == ".csv" else services.export_xlsx(rows, run)
+        out.write_bytes(data)
+        console.print(f"Таблица результатов: {out}")
+
+
 @imports_app.command("list")
 def imports_list(
     limit: Annotated[int, typer.Option(help="Сколько последних загрузок показать.")] = 20,

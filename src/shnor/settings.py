@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "shnor.audit",
     "shnor.datasets",
     "shnor.staff",
+    "shnor.identification",
     "shnor.web",
 ]
 

@@ -35,11 +35,13 @@ class Perm(StrEnum):
     APPROVE = "approve"  # approve lists, decisions and reports
     IMPORT_DATA = "import_data"  # load files, save column mappings, roll back an import
     VIEW_IMPORTS = "view_imports"  # see the import history and its reports
+    RUN_IDENTIFICATION = "run_identification"  # start identification runs, edit the proposed list
+    REVIEW_SIGNS = "review_signs"  # confirm or reject signs of biased results
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.OPERATOR: frozenset(Perm),
-    Role.REGIONAL_COORDINATOR: frozenset({Perm.APPROVE, Perm.VIEW_IMPORTS}),
+    Role.REGIONAL_COORDINATOR: frozenset({Perm.APPROVE, Perm.VIEW_IMPORTS, Perm.REVIEW_SIGNS}),
     Role.MUNICIPAL_COORDINATOR: frozenset({Perm.MANAGE_LOCAL_BODIES}),
     Role.SCHOOL: frozenset(),
     Role.CURATOR: frozenset(),

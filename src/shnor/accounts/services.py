@@ -18,6 +18,7 @@ class SystemUser:
     is_authenticated = True
     is_active = True
     pk = None
+    role = "operator"  # the region-wide scope (shnor.accounts.scoping)
 
     def __init__(self, label: str) -> None:
         self.label = label
