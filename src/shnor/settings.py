@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import plotly
 
 from shnor.env import SettingError, data_dir, env_bool, env_choice, env_int, env_list, env_str
 
@@ -144,6 +145,8 @@ FORMAT_MODULE_PATH = ["shnor.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Plotly's offline bundle ships inside the plotly package: served from there, never from a CDN.
+STATICFILES_DIRS = [("plotly", str(Path(plotly.__file__).parent / "package_data"))]
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

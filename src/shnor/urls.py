@@ -12,6 +12,7 @@ urlpatterns = [
     path("registry/", include("shnor.registry.urls")),
     path("audit/", include("shnor.audit.urls")),
     path("data/", include("shnor.datasets.urls")),
+    path("identification/", include("shnor.identification.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

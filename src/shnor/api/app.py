@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from shnor import __version__
-from shnor.api import errors, imports, routers
+from shnor.api import errors, identification, imports, routers
 from shnor.api.auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
@@ -26,3 +26,4 @@ api.add_router("/audit", routers.audit_log)
 api.add_router("/imports", imports.imports)
 api.add_router("/templates", imports.templates)
 api.add_router("/mappings", imports.mappings)
+api.add_router("/identification/runs", identification.runs)

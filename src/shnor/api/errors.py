@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from shnor.datasets.services import ImportRefused
+from shnor.identification.services import IdentificationRefused
 from shnor.ingest.mapping import MappingError
 
 TITLES = {
@@ -73,6 +74,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(ImportRefused)
     def refused(request: HttpRequest, exc: ImportRefused) -> HttpResponse:
+        return problem(api, request, 409, str(exc))
+
+    @api.exception_handler(IdentificationRefused)
+    def run_refused(request: HttpRequest, exc: IdentificationRefused) -> HttpResponse:
         return problem(api, request, 409, str(exc))
 
     @api.exception_handler(MappingError)

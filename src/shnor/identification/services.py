@@ -13,13 +13,14 @@ import hashlib
 import io
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -432,3 +433,97 @@ def export_xlsx(rows: list[dict[str, Any]], run: Run) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+def filter_results(
+    qs: QuerySet[SchoolResult],
+    *,
+    q: str = "",
+    municipality: int | None = None,
+    cluster: str = "",
+    category: str = "",
+    selected: bool | None = None,
+    objectivity: bool | None = None,
+    stable_low: bool | None = None,
+) -> QuerySet[SchoolResult]:
+    if q:
+        qs = qs.filter(Q(school__name__icontains=q) | Q(school__school_id__icontains=q))
+    if municipality:
+        qs = qs.filter(school__municipality_id=municipality)
+    if cluster == "none":
+        qs = qs.filter(cluster="")
+    elif cluster:
+        qs = qs.filter(cluster=cluster)
+    if category:
+        qs = qs.filter(category=category)
+    for field, value in (("selected", selected), ("objectivity_flag", objectivity), ("stable_low", stable_low)):
+        if value is not None:
+            qs = qs.filter(**{field: value})
+    return qs
+
+
+@dataclass
+class Evidence:
+    result: SchoolResult
+    components: list[Component]
+    signs: list[Sign]
+    history: list[SchoolResult]
+
+
+def evidence(user: Any, run: Run, school_pk: int) -> Evidence:
+    """Everything behind one school's row: raises SchoolResult.DoesNotExist outside the user's scope."""
+    result = results_for(user, run).get(school_id=school_pk)
+    components = list(
+        Component.objects.filter(run=run, school_id=school_pk).order_by("procedure", "subject", "grade", "year")
+    )
+    signs = list(
+        Sign.objects.filter(run=run, school_id=school_pk).select_related("reviewed_by").order_by("year", "code")
+    )
+    history = list(
+        SchoolResult.objects.filter(school_id=school_pk, run__status=Run.Status.DONE)
+        .select_related("run")
+        .order_by("-run__year", "-run__finished_at")[:10]
+    )
+    return Evidence(result, components, signs, history)
+
+
+def review_sign(user: Any, sign: Sign, review: str, note: str = "") -> Sign:
+    """A person confirms or rejects a sign; the decision is kept on the sign and in the audit."""
+    require(user, Perm.REVIEW_SIGNS)
+    if review not in (Sign.Review.CONFIRMED, Sign.Review.REJECTED):
+        raise IdentificationRefused("Решение по признаку: «подтвердить» или «отклонить».")
+    before = sign.review
+    sign.review = review
+    sign.review_note = note
+    sign.reviewed_by = user if getattr(user, "pk", None) else None
+    sign.reviewed_at = timezone.now()
+    sign.save(update_fields=["review", "review_note", "reviewed_by", "reviewed_at"])
+    record(sign, "review", {"review": [before, review], "note": note})
+    return sign
+
+
+def scatter(user: Any, run: Run) -> dict[str, Any]:
+    """Points of the ИОР × ИСБ chart (the user's schools), the cut-offs and the value-added line."""
+    points = []
+    for r in results_for(user, run).exclude(ior=None).exclude(isb=None):
+        assert r.ior is not None and r.isb is not None
+        points.append(
+            {
+                "id": r.school_id,
+                "name": r.school.name,
+                "x": round(r.isb, 4),
+                "y": round(r.ior, 4),
+                "cluster": r.cluster,
+                "selected": r.selected,
+            }
+        )
+    coefficients = (run.summary.get("value_added") or {}).get("coefficients") or {}
+    return {
+        "points": points,
+        "ior_threshold": run.summary.get("ior_threshold"),
+        "isb_threshold": run.summary.get("isb_threshold"),
+        "line": {"const": coefficients.get("const"), "isb": coefficients.get("isb")},
+    }

@@ -20,6 +20,7 @@ def _sections(user: Any) -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = [
         {"title": "Обзор", "items": [("Главная", reverse("web:home"))]},
         {"title": "Реестр", "items": [(label, reverse(name)) for label, name in registry]},
+        {"title": "Идентификация", "items": [("Расчёты и списки", reverse("identification:runs"))]},
     ]
     if user.has_shnor_perm(Perm.VIEW_IMPORTS):
         data = [

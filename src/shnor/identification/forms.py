@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from shnor.identification.models import SchoolResult
+from shnor.registry.models import Municipality
+
+YES_NO = [("", "все"), ("1", "да"), ("0", "нет")]
+
+
+class StartForm(forms.Form):
+    year = forms.IntegerField(label="Отчётный год", min_value=1990, max_value=2100)
+
+
+class ResultFilter(forms.Form):
+    q = forms.CharField(label="Поиск", required=False)
+    municipality = forms.ModelChoiceField(
+        label="Муниципалитет", queryset=Municipality.objects.none(), required=False, empty_label="все"
+    )
+    cluster = forms.ChoiceField(
+        label="Кластер",
+        choices=[("", "все"), *SchoolResult.Cluster.choices, ("none", "недостаточно данных")],
+        required=False,
+    )
+    category = forms.CharField(label="Категория", required=False)
+    selected = forms.ChoiceField(label="Предложена к отбору", choices=YES_NO, required=False)
+    objectivity = forms.ChoiceField(label="Признаки необъективности", choices=YES_NO, required=False)
+    stable_low = forms.ChoiceField(label="Стабильно низкие", choices=YES_NO, required=False)
+
+    def __init__(
+        self, *args: Any, municipalities: Any = None, categories: list[str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if municipalities is not None:
+            self.fields["municipality"].queryset = municipalities  # type: ignore[attr-defined]
+        self.fields["category"] = forms.ChoiceField(
+            label="Категория", choices=[("", "все"), *((c, c) for c in categories or [])], required=False
+        )
+
+
+class ReviewForm(forms.Form):
+    review = forms.ChoiceField(label="Решение", choices=[("confirmed", "подтвердить"), ("rejected", "отклонить")])
+    note = forms.CharField(label="Комментарий", widget=forms.Textarea(attrs={"rows": 2}), required=False)

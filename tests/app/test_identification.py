@@ -1,0 +1,228 @@
+"""Identification as people use it: the service, the pages, the exports and the API, on the test
+world's four schools with pupil results written to the store and social data in the database."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from shnor.accounts.services import SystemUser
+from shnor.core.contract import TABLES
+from shnor.core.identification.identify import OUTPUT_COLUMNS
+from shnor.datasets.models import SocialRecord
+from shnor.engine.store import Store
+from shnor.identification import services
+from shnor.identification.models import Run, SchoolResult, Sign
+from tests.conftest import World
+
+LEVEL = {"A001": 0.0, "A001F": -0.3, "A002": -1.2, "B001": 0.8}
+SOCIAL = {"A001": 0.45, "A001F": 0.5, "A002": 0.2, "B001": 0.15}  # share of parents without higher education
+
+
+def _results() -> pa.Table:
+    rng = np.random.default_rng(5)
+    rows: dict[str, list[Any]] = {c.name: [] for c in TABLES["results"].columns}
+    for year in (2024, 2025, 2026):
+        for school, level in LEVEL.items():
+            for procedure, subject, grade, top in (("OGE", "rus", 9, 33), ("VPR", "rus", 4, 38)):
+                pupils = 2 if school == "A001F" else 40
+                for i in range(pupils):
+                    score = float(np.clip(round(top * 0.6 + 5 * (level + rng.normal(0, 1))), 0, top))
+                    mark = 2 + int(score >= top * 0.4) + int(score >= top * 0.6) + int(score >= top * 0.85)
+                    values = {
+                        "year": year,
+                        "procedure": procedure,
+                        "grade": grade,
+                        "subject": subject,
+                        "school_id": school,
+                        "student_key": f"P{school}{year}{grade}{i:03d}",
+                        "primary_score": score,
+                        "max_primary_score": float(top),
+                        "test_score": None,
+                        "mark": mark,
+                        "journal_mark": mark if procedure == "VPR" else None,
+                    }
+                    for name, value in values.items():
+                        rows[name].append(value)
+    return pa.table(rows)
+
+
+@pytest.fixture
+def region(world: World) -> World:
+    Store(settings.SHNOR_STORE_DIR).replace("results", _results(), "test", TABLES["results"].replace_by)
+    for school in (world.a1, world.a1_branch, world.a2, world.b1):
+        share = SOCIAL[school.school_id]
+        SocialRecord.objects.create(
+            year=2026,
+            school=school,
+            students=school.enrollment,
+            share_parents_no_higher_ed=share,
+            share_unemployed_parents=share / 4,
+            share_on_register=share / 10,
+        )
+    return world
+
+
+@pytest.fixture
+def run(region: World) -> Run:
+    started = services.start(SystemUser("test"), 2026, channel="cli", queue=False)
+    return services.execute(started.pk)
+
+
+def test_a_run_records_its_preset_and_inputs_and_finds_the_weak_school(run: Run) -> None:
+    assert run.status == Run.Status.DONE, run.message
+    assert run.preset == "volgograd-2021" and "volgograd-2021" in run.preset_text and run.methodology["window"] == 3
+    assert run.inputs["store"]["results"] >= 1 and len(run.inputs["social"]) == 64
+    rows = {r.school.school_id: r for r in SchoolResult.objects.filter(run=run).select_related("school")}
+    assert set(rows) == {"A001", "A001F", "A002", "B001"}
+    assert rows["A002"].ior < rows["A001"].ior < rows["B001"].ior
+    assert rows["A001F"].insufficient_data and not rows["A002"].insufficient_data
+    assert rows["A002"].ior_low and rows["A002"].selected
+    assert run.summary["window"] == [2024, 2025, 2026]
+
+
+def test_the_operator_starts_a_run_on_the_page_and_sees_the_table(region: World, login: Any) -> None:
+    client = login("operator")
+    response = client.post(reverse("identification:runs"), {"year": 2026})
+    assert response.status_code == 302
+    the_run = Run.objects.get()
+    assert the_run.status == Run.Status.DONE  # the test settings run tasks at once
+    page = client.get(response["Location"])
+    text = page.content.decode()
+    assert "Школа А2" in text and "Кластеры" in text and "предложена" in text
+    partial = client.get(
+        reverse("identification:run", args=[the_run.pk]),
+        {"selected": "1"},
+        headers={"HX-Request": "true", "HX-Target": "table"},
+    )
+    assert "Школа А2" in partial.content.decode() and "<h1>" not in partial.content.decode()
+
+
+def test_roles_without_the_permission_cannot_start_a_run(region: World, login: Any) -> None:
+    for name in ("municipal", "school", "coordinator"):
+        response = login(name).post(reverse("identification:runs"), {"year": 2026})
+        assert response.status_code == 403
+    assert not Run.objects.exists()
+
+
+def test_the_exports_are_exactly_the_contract_table(run: Run, login: Any) -> None:
+    client = login("operator")
+    text = client.get(reverse("identification:run-csv", args=[run.pk])).content.decode("utf-8")
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0] == OUTPUT_COLUMNS
+    assert len(table) == 5
+    a2 = next(r for r in table if r[0] == "A002")
+    assert a2[OUTPUT_COLUMNS.index("selected")] == "true" and a2[OUTPUT_COLUMNS.index("year")] == "2026"
+    assert "." in a2[OUTPUT_COLUMNS.index("ior")] and "," not in a2[OUTPUT_COLUMNS.index("ior")]
+    book = load_workbook(io.BytesIO(client.get(reverse("identification:run-xlsx", args=[run.pk])).content))
+    sheet = book["identification"]
+    assert [c.value for c in sheet[1]] == OUTPUT_COLUMNS and sheet.max_row == 5
+    assert "пояснения" in book.sheetnames
+
+
+def test_a_school_sees_only_itself_and_its_branch(run: Run, login: Any, world: World) -> None:
+    client = login("school")
+    text = client.get(reverse("identification:run-csv", args=[run.pk])).content.decode("utf-8")
+    assert sorted(r[0] for r in list(csv.reader(io.StringIO(text)))[1:]) == ["A001", "A001F"]
+    assert client.get(reverse("identification:school", args=[run.pk, world.a1.pk])).status_code == 200
+    assert client.get(reverse("identification:school", args=[run.pk, world.b1.pk])).status_code == 404
+
+
+def test_the_school_card_shows_shrinkage_components_and_signs_and_a_coordinator_reviews_a_sign(
+    run: Run, login: Any, world: World
+) -> None:
+    sign = Sign.objects.create(
+        run=run,
+        school=world.a2,
+        year=2026,
+        code="vpr_journal",
+        procedure="VPR",
+        subject="rus",
+        grade=4,
+        value=0.6,
+        threshold=0.3,
+        reference=0.15,
+        evidence={"pairs": 40},
+        severity="high",
+    )
+    client = login("coordinator")
+    page = client.get(reverse("identification:school", args=[run.pk, world.a2.pk])).content.decode()
+    assert "ИОР без сглаживания" in page and "ОГЭ, русский язык, 9 кл." in page
+    assert "Отметки за ВПР выше отметок по журналу" in page and "устойчивый" in page
+    response = client.post(
+        reverse("identification:review", args=[run.pk, sign.pk]), {"review": "rejected", "note": "проверено"}
+    )
+    assert response.status_code == 302
+    sign.refresh_from_db()
+    assert sign.review == "rejected" and sign.reviewed_by == world.users["coordinator"]
+    assert (
+        login("school")
+        .post(reverse("identification:review", args=[run.pk, sign.pk]), {"review": "confirmed"})
+        .status_code
+        == 404
+    )
+
+
+def test_the_chart_page_carries_its_data_and_the_offline_bundle(run: Run, login: Any) -> None:
+    page = login("operator").get(reverse("identification:run-chart", args=[run.pk])).content.decode()
+    assert (
+        'id="chart-data"' in page
+        and "/static/plotly/plotly.min.js" in page
+        and "http" not in page.split("chart-data")[1][:200]
+    )
+
+
+def test_the_api_runs_lists_and_explains(region: World, client: Any, world: World) -> None:
+    from shnor.accounts.services import issue_token
+
+    _, operator = issue_token(world.users["operator"], "t")
+    _, school = issue_token(world.users["school"], "t")
+    response = client.post(
+        "/api/identification/runs",
+        {"year": 2026},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {operator}"},
+    )
+    assert response.status_code == 201, response.content
+    run_id = response.json()["id"]
+    denied = client.post(
+        "/api/identification/runs",
+        {"year": 2026},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {school}"},
+    )
+    assert denied.status_code == 403 and denied["Content-Type"] == "application/problem+json"
+    spark = client.post(
+        "/api/identification/runs",
+        {"year": 2026, "engine": "spark"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {operator}"},
+    )
+    assert spark.status_code == 409
+    rows = client.get(
+        f"/api/identification/runs/{run_id}/results", headers={"Authorization": f"Bearer {school}"}
+    ).json()
+    assert sorted(r["school_id"] for r in rows["items"]) == ["A001", "A001F"]
+    evidence = client.get(
+        f"/api/identification/runs/{run_id}/schools/A001", headers={"Authorization": f"Bearer {school}"}
+    )
+    assert evidence.status_code == 200 and evidence.json()["components"]
+    hidden = client.get(
+        f"/api/identification/runs/{run_id}/schools/B001", headers={"Authorization": f"Bearer {school}"}
+    )
+    assert hidden.status_code == 404
+
+
+def test_a_run_without_results_fails_with_a_clear_message(world: World) -> None:
+    started = services.start(SystemUser("test"), 2026, channel="cli", queue=False)
+    failed = services.execute(started.pk)
+    assert failed.status == Run.Status.FAILED and "Нет результатов" in failed.message
+    assert not SchoolResult.objects.exists()
