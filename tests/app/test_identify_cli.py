@@ -1,0 +1,85 @@
+"""`shnor init`, `shnor import` and `shnor identify` on a fresh data folder, with no other step,
+for every built-in preset; the output file is exactly the contract's table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from shnor.core.identification.identify import OUTPUT_COLUMNS
+from shnor.core.presets import available
+from tests.app.test_cli import run
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo region's files as a region would hand them over (built in a separate folder)."""
+    source = tmp_path_factory.mktemp("source")
+    run("demo", "--no-serve", "--schools", "60", "--municipalities", "4", data_dir=source)
+    return source / "demo"
+
+
+@pytest.fixture(scope="module")
+def imported(files: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh folder after `shnor init` and `shnor import` of the files, and nothing else."""
+    folder = tmp_path_factory.mktemp("fresh") / "data"
+    run("init", "--preset", "volgograd-2021", data_dir=folder)
+    for kind in ("schools", "social", "oversight"):
+        run("import", kind, str(files / f"{kind}.csv"), data_dir=folder)
+    for year in (2023, 2024, 2025, 2026):
+        run("import", "results", str(files / f"results_{year}.csv"), data_dir=folder)
+    return folder
+
+
+@pytest.mark.parametrize("preset", available())
+def test_every_preset_identifies_with_its_own_rule(preset: str, files: Path, imported: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    shutil.copytree(imported, folder)
+    run("init", "--preset", preset, data_dir=folder)  # a second init changes the preset only
+    out = tmp_path / "result.csv"
+    done = run("identify", "--year", "2026", "--out", str(out), data_dir=folder)
+    assert "выполнен" in done.stdout
+    table = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert table[0] == OUTPUT_COLUMNS
+    schools = list(csv.DictReader(io.StringIO((files / "schools.csv").read_text(encoding="utf-8"))))
+    assert sorted(r[0] for r in table[1:]) == sorted(s["school_id"] for s in schools)
+    rows = [dict(zip(OUTPUT_COLUMNS, r, strict=True)) for r in table[1:]]
+    assert {r["selected"] for r in rows} <= {"true", "false"} and any(r["selected"] == "true" for r in rows)
+    assert {r["cluster"] for r in rows} <= {"effective", "resilient", "struggling", "deprived", ""}
+    show = run(
+        "manage",
+        "shell",
+        "-c",
+        "from shnor.identification.models import Run; r = Run.objects.latest('pk'); print(r.preset, r.summary['selected'])",
+        data_dir=folder,
+    )
+    name, count = show.stdout.strip().splitlines()[-1].split()
+    assert name == preset
+    selected[preset] = int(count)
+
+
+selected: dict[str, int] = {}
+
+
+def test_the_presets_select_differently() -> None:
+    """Run after the parametrised test: each preset's own rule gives its own list."""
+    assert len(selected) == len(available()) and len(set(selected.values())) > 1
+
+
+def test_xlsx_output_and_exit_codes(imported: Path, tmp_path: Path) -> None:
+    folder = imported
+    out = tmp_path / "result.xlsx"
+    run("identify", "--year", "2026", "--out", str(out), data_dir=folder)
+    sheet = load_workbook(out)["identification"]
+    assert [c.value for c in sheet[1]] == OUTPUT_COLUMNS
+    bad_suffix = run("identify", "--year", "2026", "--out", str(tmp_path / "x.txt"), data_dir=folder, check=False)
+    assert bad_suffix.returncode == 2 and ".csv или .xlsx" in bad_suffix.stderr
+    spark = run("identify", "--year", "2026", "--engine", "spark", data_dir=folder, check=False)
+    assert spark.returncode == 2 and "Spark" in spark.stderr
+    empty = run("identify", "--year", "2030", data_dir=folder, check=False)
+    assert empty.returncode == 1 and "Нет результатов" in empty.stderr
