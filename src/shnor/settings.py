@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "shnor.datasets",
     "shnor.staff",
     "shnor.identification",
+    "shnor.cycle",
     "shnor.web",
 ]
 

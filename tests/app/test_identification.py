@@ -226,3 +226,90 @@ def test_a_run_without_results_fails_with_a_clear_message(world: World) -> None:
     failed = services.execute(started.pk)
     assert failed.status == Run.Status.FAILED and "Нет результатов" in failed.message
     assert not SchoolResult.objects.exists()
+
+
+def _docx_text(data: bytes) -> str:
+    from docx import Document as Docx
+
+    document = Docx(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for t in document.tables:
+        for row in t.rows:
+            parts.append(" | ".join(c.text for c in row.cells))
+    return "\n".join(parts)
+
+
+def test_people_change_the_list_and_the_coordinator_approves_it_with_two_documents(
+    run: Run, login: Any, world: World
+) -> None:
+    import datetime as dt
+
+    from docx import Document as Docx
+
+    from shnor.cycle.models import Decision
+
+    operator = login("operator")
+    listed = services.final_list(run)
+    assert world.a2.pk in listed
+    url = reverse("identification:list", args=[run.pk])
+    operator.post(url, {"form": "change", "school_id": "A002", "action": "remove", "reason": "реорганизация школы"})
+    assert world.a2.pk not in services.final_list(run)
+    refused = operator.post(
+        url, {"form": "change", "school_id": "A002", "action": "remove", "reason": "ещё раз"}, follow=True
+    )
+    assert "Школы нет в перечне" in refused.content.decode()
+    operator.post(url, {"form": "change", "school_id": "A002", "action": "add", "reason": "решение рабочей группы"})
+    assert "решение рабочей группы" in services.final_list(run)[world.a2.pk]
+
+    assert login("municipal").post(url, {"form": "approve", "number": "1", "date": "01.02.2027"}).status_code == 403
+    coordinator = login("coordinator")
+    response = coordinator.post(
+        url,
+        {"form": "approve", "number": "12-од", "date": "01.02.2027", "signatory": "Председатель комитета И. И. Иванов"},
+    )
+    assert response.status_code == 302
+    decision = Decision.objects.get()
+    assert decision.kind == "organising" and decision.date == dt.date(2027, 2, 1) and decision.identification_run == run
+    assert set(decision.schools.values_list("pk", flat=True)) == set(services.final_list(run))
+    documents = {d.kind: d for d in decision.documents.all()}
+    order = _docx_text(documents["order"].file.read())
+    assert "ПРИКАЗ" in order and "№ 12-од" in order and "«01» февраля 2027 г." in order
+    assert "Школа А2" in order and "решение рабочей группы" in order
+    assert "Комитет образования, науки и молодёжной политики Волгоградской области".upper() in order
+    note_bytes = documents["analytic_note"].file.open("rb").read()
+    note = _docx_text(note_bytes)
+    assert "Аналитическая справка по итогам идентификации" in note and "НР+ССК+НО" in note
+    assert "Альфинский район" in note and "реорганизация школы" in note
+    assert len(Docx(io.BytesIO(note_bytes)).inline_shapes) == 1  # the ИОР × ИСБ chart
+    download = login("school").get(reverse("identification:document", args=[documents["order"].pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"PK"
+
+    again = coordinator.post(url, {"form": "approve", "number": "13", "date": "02.02.2027"}, follow=True)
+    assert "Перечень уже утверждён" not in again.content.decode() or Decision.objects.count() == 1
+    assert Decision.objects.count() == 1
+    with pytest.raises(services.IdentificationRefused, match="уже утверждён"):
+        services.change_list(world.users["operator"], run, world.b1.pk, "remove", "поздно")
+
+
+def test_a_failed_approval_leaves_no_decision_and_no_files(run: Run, world: World, monkeypatch: Any) -> None:
+    from pathlib import Path
+
+    from shnor.cycle.models import Decision, Document
+
+    saved = Document.save
+    calls = {"n": 0}
+
+    def failing(self: Document, *args: Any, **kwargs: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full")
+        saved(self, *args, **kwargs)
+
+    monkeypatch.setattr(Document, "save", failing)
+    import datetime as dt
+
+    with pytest.raises(RuntimeError):
+        services.approve(world.users["coordinator"], run, number="7", date=dt.date(2027, 1, 10))
+    assert not Decision.objects.exists() and not Document.objects.exists()
+    folder = Path(settings.MEDIA_ROOT) / "documents"
+    assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))

@@ -30,6 +30,8 @@ class Preset(BaseModel):
     level: str = Field(pattern=r"^(region|municipality)$")
     seeds: list[str] = Field(default_factory=list)
     description: str = ""
+    # Who issues the region's acts (the header of generated orders and notes).
+    authority: str = ""
     methodology: Methodology = Methodology()
 
 
@@ -50,6 +52,11 @@ def _parse(text: str, origin: str) -> Preset:
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         raise PresetError(f"{origin}: {problems}") from None
+
+
+def load_text(text: str, origin: str = "пресет расчёта") -> Preset:
+    """A preset from its YAML text (as a run keeps it)."""
+    return _parse(text, origin)
 
 
 def load(name_or_path: str) -> tuple[Preset, str]:

@@ -43,3 +43,15 @@ class ResultFilter(forms.Form):
 class ReviewForm(forms.Form):
     review = forms.ChoiceField(label="Решение", choices=[("confirmed", "подтвердить"), ("rejected", "отклонить")])
     note = forms.CharField(label="Комментарий", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ListChangeForm(forms.Form):
+    school_id = forms.CharField(label="Код ОО", max_length=64)
+    action = forms.ChoiceField(label="Действие", choices=[("add", "включить"), ("remove", "исключить")])
+    reason = forms.CharField(label="Основание", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ApproveForm(forms.Form):
+    number = forms.CharField(label="Номер приказа", max_length=50)
+    date = forms.DateField(label="Дата приказа", input_formats=["%d.%m.%Y", "%Y-%m-%d"])
+    signatory = forms.CharField(label="Подпись (должность, ФИО)", max_length=300, required=False)

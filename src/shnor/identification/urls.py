@@ -13,4 +13,6 @@ urlpatterns = [
     path("runs/<int:pk>/chart/", views.run_scatter, name="run-chart"),
     path("runs/<int:pk>/schools/<int:school>/", views.school_card, name="school"),
     path("runs/<int:pk>/signs/<int:sign>/review/", views.review, name="review"),
+    path("runs/<int:pk>/list/", views.run_list_page, name="list"),
+    path("documents/<int:pk>/", views.document_download, name="document"),
 ]

@@ -7,14 +7,15 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from shnor.accounts.roles import Perm
 from shnor.identification import labels, services
-from shnor.identification.forms import ResultFilter, ReviewForm, StartForm
+from shnor.identification.forms import ApproveForm, ListChangeForm, ResultFilter, ReviewForm, StartForm
 from shnor.identification.models import Run, SchoolResult, Sign
 from shnor.registry import services as registry
 from shnor.web.listing import Column, is_partial, table
@@ -220,3 +221,79 @@ def review(request: HttpRequest, pk: int, sign: int) -> HttpResponse:
     else:
         messages.error(request, "Выберите решение по признаку.")
     return redirect("identification:school", pk, the_sign.school_id)
+
+
+@login_required
+def run_list_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The list as it stands: proposed schools, people's changes, approval and its documents."""
+    user = request.user
+    run = _run(pk)
+    if run.status != Run.Status.DONE:
+        raise Http404
+    can_edit = user.has_shnor_perm(Perm.RUN_IDENTIFICATION)  # type: ignore[union-attr]
+    can_approve = user.has_shnor_perm(Perm.APPROVE)  # type: ignore[union-attr]
+    change_form = ListChangeForm(request.POST if request.POST.get("form") == "change" else None)
+    approve_form = ApproveForm(
+        request.POST if request.POST.get("form") == "approve" else None, initial={"date": timezone.localdate()}
+    )
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "change" and change_form.is_valid():
+                data = change_form.cleaned_data
+                school = get_object_or_404(services.results_for(user, run), school__school_id=data["school_id"]).school
+                services.change_list(user, run, school.pk, data["action"], data["reason"])
+                messages.success(request, "Перечень изменён.")
+                return redirect("identification:list", run.pk)
+            if request.POST.get("form") == "approve" and approve_form.is_valid():
+                data = approve_form.cleaned_data
+                approved = services.approve(
+                    user, run, number=data["number"], date=data["date"], signatory=data["signatory"]
+                )
+                messages.success(request, f"Перечень утверждён: {approved}.")
+                return redirect("identification:list", run.pk)
+        except services.IdentificationRefused as error:
+            messages.error(request, str(error))
+    listed = services.final_list(run)
+    visible = {r.school_id: r for r in services.results_for(user, run).filter(school_id__in=listed)}
+    rows = [
+        {"r": visible[pk], "reason": reason}
+        for pk, reason in sorted(
+            listed.items(),
+            key=lambda item: (
+                (visible[item[0]].school.municipality.name, visible[item[0]].school.name)
+                if item[0] in visible
+                else ("", "")
+            ),
+        )
+        if pk in visible
+    ]
+    decision = run.decisions.prefetch_related("documents").first()
+    context = {
+        "run": run,
+        "rows": rows,
+        "total": len(listed),
+        "changes": run.changes.select_related("school", "created_by"),
+        "decision": decision,
+        "can_edit": can_edit and decision is None,
+        "can_approve": can_approve and decision is None,
+        "change_form": change_form,
+        "approve_form": approve_form,
+        "breadcrumbs": [
+            ("Идентификация", reverse("identification:runs")),
+            (str(run), reverse("identification:run", args=[run.pk])),
+            ("Перечень", None),
+        ],
+    }
+    return render(request, "identification/list.html", context)
+
+
+@login_required
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    from shnor.cycle.models import Document
+
+    document = get_object_or_404(Document, pk=pk)
+    if document.decision is None or not services.can_read_decision(request.user, document.decision):
+        raise Http404
+    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=f"{document.title}.docx")
+    response["Content-Type"] = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    return response

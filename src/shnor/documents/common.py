@@ -1,0 +1,126 @@
+"""Shared pieces of the generated DOCX documents: Russian number and date formats, the official
+page set-up (A4, margins of GOST R 7.0.97-2016), headings and tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Cm, Pt
+
+MONTHS = (
+    "января", "февраля", "марта", "апреля", "мая", "июня",
+    "июля", "августа", "сентября", "октября", "ноября", "декабря",
+)  # fmt: skip
+
+
+def number(value: Any, digits: int = 0) -> str:
+    """`1 234,5`: a narrow no-break space between thousands, a decimal comma, a true minus sign."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    text = f"{float(value):,.{digits}f}".replace(",", "\u00a0").replace(".", ",")
+    return text.replace("-", "−")
+
+
+def percent(share: float | None, digits: int = 1) -> str:
+    return "—" if share is None else f"{number(100 * share, digits)} %"
+
+
+def date(value: dt.date) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
+def date_words(value: dt.date) -> str:
+    return f"«{value.day:02d}» {MONTHS[value.month - 1]} {value.year} г."
+
+
+def new_document(landscape: bool = False) -> DocxDocument:
+    document = Document()
+    section = document.sections[0]
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    else:
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.left_margin, section.right_margin = Cm(3.0), Cm(1.5)
+    section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.0)
+    style = document.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(14)
+    style.paragraph_format.space_after = Pt(0)
+    return document
+
+
+def paragraph(
+    document: DocxDocument,
+    text: str,
+    *,
+    bold: bool = False,
+    align: str = "justify",
+    indent: bool = True,
+    size: int | None = None,
+) -> None:
+    p = document.add_paragraph()
+    run = p.add_run(text)
+    run.bold = bold
+    if size:
+        run.font.size = Pt(size)
+    p.alignment = {
+        "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+        "center": WD_ALIGN_PARAGRAPH.CENTER,
+        "left": WD_ALIGN_PARAGRAPH.LEFT,
+        "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    }[align]
+    if indent and align == "justify":
+        p.paragraph_format.first_line_indent = Cm(1.25)
+
+
+def heading(document: DocxDocument, text: str) -> None:
+    p = document.add_paragraph()
+    p.paragraph_format.space_before = Pt(12)
+    p.paragraph_format.space_after = Pt(6)
+    run = p.add_run(text)
+    run.bold = True
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def table(
+    document: DocxDocument,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    size: int = 11,
+    numeric: Sequence[int] = (),
+) -> None:
+    t = document.add_table(rows=1, cols=len(headers))
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(t.rows[0].cells, headers, strict=True):
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(str(text))
+        run.bold = True
+        run.font.size = Pt(size)
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for row in rows:
+        cells = t.add_row().cells
+        for i, (cell, value) in enumerate(zip(cells, row, strict=True)):
+            cell.text = ""
+            run = cell.paragraphs[0].add_run(str(value))
+            run.font.size = Pt(size)
+            if i in numeric:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    document.add_paragraph()
+
+
+def to_bytes(document: DocxDocument) -> bytes:
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

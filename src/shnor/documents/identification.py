@@ -1,0 +1,255 @@
+"""The documents of an approved identification: the order (приказ) that approves the list of
+schools, and the analytical note (аналитическая справка) on the identification's results.
+
+Pure builders: they take plain data and return DOCX bytes, so tests open what they build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+from docx.shared import Cm
+
+from shnor.documents.common import date, date_words, heading, new_document, number, paragraph, percent, table, to_bytes
+
+
+@dataclass(frozen=True)
+class ListedSchool:
+    municipality: str
+    school_id: str
+    name: str
+    cluster: str
+    category: str
+    reasons: str
+
+
+@dataclass(frozen=True)
+class OrderData:
+    authority: str  # who issues the order, e.g. «Министерство образования … области»
+    number: str
+    date: dt.date
+    year: int
+    basis: str  # the act the methodology follows (the preset's title)
+    schools: list[ListedSchool]
+    signatory: str = ""
+
+
+def order(data: OrderData) -> bytes:
+    """Приказ «Об утверждении перечня ШНОР и ШНСУ» with the list as its appendix."""
+    document = new_document()
+    paragraph(document, data.authority.upper(), bold=True, align="center")
+    document.add_paragraph()
+    paragraph(document, "ПРИКАЗ", bold=True, align="center", size=16)
+    document.add_paragraph()
+    paragraph(document, f"{date_words(data.date)}\t\t\t\t\t\t№ {data.number}", align="left")
+    document.add_paragraph()
+    paragraph(
+        document,
+        "Об утверждении перечня школ с низкими результатами обучения и школ, функционирующих "
+        f"в неблагоприятных социальных условиях, на {data.year}–{data.year + 1} учебный год",
+        bold=True,
+        align="center",
+    )
+    document.add_paragraph()
+    paragraph(
+        document,
+        f"В соответствии с документом «{data.basis}», по итогам идентификации школ с низкими "
+        "результатами обучения и школ, функционирующих в неблагоприятных социальных условиях, "
+        f"проведённой по результатам оценочных процедур {data.year - 2}–{data.year} годов и данным "
+        "о социальном контексте школ,",
+    )
+    paragraph(document, "ПРИКАЗЫВАЮ:", bold=True, align="left", indent=False)
+    items = [
+        "Утвердить перечень школ с низкими результатами обучения и школ, функционирующих в "
+        f"неблагоприятных социальных условиях (далее — перечень), в количестве {len(data.schools)} "
+        "(приложение).",
+        "Руководителям органов местного самоуправления, осуществляющих управление в сфере "
+        "образования, обеспечить включение школ перечня в муниципальные программы (дорожные карты) "
+        "поддержки и назначение школ-кураторов.",
+        "Руководителям школ перечня разработать (актуализировать) программы повышения качества "
+        "образования с учётом рискового профиля школы.",
+        "Контроль за исполнением настоящего приказа оставляю за собой.",
+    ]
+    for i, text in enumerate(items, start=1):
+        paragraph(document, f"{i}. {text}")
+    document.add_paragraph()
+    paragraph(document, data.signatory or "Руководитель\t\t\t\t\t\t\t______________", align="left", indent=False)
+    document.add_page_break()  # type: ignore[no-untyped-call]
+    paragraph(
+        document, f"Приложение\nк приказу от {date(data.date)} № {data.number}", align="right", indent=False, size=12
+    )
+    document.add_paragraph()
+    heading(
+        document,
+        "Перечень школ с низкими результатами обучения и школ, функционирующих в неблагоприятных социальных условиях",
+    )
+    rows = [
+        (i, s.municipality, s.school_id, s.name, s.category or "—", s.reasons)
+        for i, s in enumerate(sorted(data.schools, key=lambda s: (s.municipality, s.name)), start=1)
+    ]
+    table(
+        document,
+        ["№ п/п", "Муниципалитет", "Код ОО", "Наименование ОО", "Категория", "Основание включения"],
+        rows,
+        size=10,
+        numeric=(0,),
+    )
+    return to_bytes(document)
+
+
+@dataclass(frozen=True)
+class NoteData:
+    authority: str
+    region: str
+    year: int
+    window: list[int]
+    run_number: int
+    run_date: dt.date
+    preset_title: str
+    preset_version: str
+    components: list[str]
+    social_parts: list[str]
+    schools_total: int
+    selected: int
+    insufficient: int
+    ior_threshold: float | None
+    isb_threshold: float | None
+    alpha: float | None
+    value_added: dict[str, float]
+    r2: float | None
+    clusters: dict[str, int]
+    combinations: list[dict[str, object]]
+    municipalities: list[tuple[str, int, int, int, int, int, int]]  # name, schools, selected, clusters ×4
+    signs: list[tuple[str, int, int]]  # title, signs, schools
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # school, action, reason
+    chart_png: bytes | None = None
+
+
+CLUSTER_TITLES = (
+    ("effective", "эффективные"),
+    ("resilient", "резильентные"),
+    ("struggling", "несправляющиеся"),
+    ("deprived", "депривированные"),
+)
+
+
+def analytic_note(data: NoteData) -> bytes:
+    """Аналитическая справка по итогам идентификации: method, figures, clusters, combinations,
+    municipalities, signs of biased results, the chart, and the changes people made to the list."""
+    document = new_document()
+    paragraph(document, data.authority, align="center", indent=False)
+    document.add_paragraph()
+    heading(
+        document,
+        f"Аналитическая справка по итогам идентификации школ с низкими результатами обучения и школ, функционирующих в неблагоприятных социальных условиях, за {data.year} год",
+    )
+    paragraph(document, f"{data.region}, {date(data.run_date)}", align="center", indent=False)
+
+    heading(document, "1. Методика")
+    paragraph(
+        document,
+        f"Идентификация проведена по методике «{data.preset_title}» (версия {data.preset_version}), "
+        f"расчёт № {data.run_number}. Использованы результаты оценочных процедур за "
+        f"{', '.join(map(str, data.window))} годы: {'; '.join(data.components)}.",
+    )
+    paragraph(
+        document,
+        "Индекс образовательных результатов (ИОР) — взвешенное среднее отклонений средних баллов школы "
+        "от региональных, выраженных в стандартных отклонениях баллов обучающихся, сглаженное с учётом "
+        "числа участников: результаты малых школ приближаются к среднему по региону пропорционально их "
+        "ненадёжности. Индекс социального благополучия (ИСБ) — среднее стандартизованных долей: "
+        f"{'; '.join(data.social_parts)} (чем больше индекс, тем благоприятнее условия).",
+    )
+    if data.alpha is not None:
+        paragraph(document, f"Согласованность составляющих ИСБ (α Кронбаха) — {number(data.alpha, 2)}.")
+
+    heading(document, "2. Основные результаты")
+    paragraph(
+        document,
+        f"Рассмотрено школ: {number(data.schools_total)}. Предложено к включению в программу поддержки: "
+        f"{number(data.selected)} ({percent(data.selected / data.schools_total if data.schools_total else None)}). "
+        f"Недостаточно данных для суждения по результатам: {number(data.insufficient)}.",
+    )
+    if data.ior_threshold is not None and data.isb_threshold is not None:
+        paragraph(
+            document,
+            f"Граница «низкого» ИОР — {number(data.ior_threshold, 3)}, «низкого» ИСБ — {number(data.isb_threshold, 3)}.",
+        )
+    if data.value_added:
+        paragraph(
+            document,
+            "Связь результатов с социальным контекстом: при росте ИСБ на единицу ожидаемый ИОР изменяется на "
+            f"{number(data.value_added.get('isb'), 3)}; контекст объясняет {percent(data.r2)} различий между школами. "
+            "Школы, результаты которых достоверно ниже ожидаемых при их контексте, не используют свои "
+            "преимущества; достоверно выше — работают эффективнее ожидаемого (резильентные).",
+        )
+
+    heading(document, "3. Кластеры школ")
+    c = data.clusters
+    table(
+        document,
+        ["", "ИОР низкий", "ИОР не низкий"],
+        [
+            (
+                "ИСБ не низкий",
+                f"несправляющиеся: {number(c.get('struggling', 0))}",
+                f"эффективные: {number(c.get('effective', 0))}",
+            ),
+            (
+                "ИСБ низкий",
+                f"депривированные: {number(c.get('deprived', 0))}",
+                f"резильентные: {number(c.get('resilient', 0))}",
+            ),
+        ],
+    )
+
+    heading(document, "4. Категории риска и их сочетания")
+    table(
+        document,
+        ["Категория", "Школ", "Доля, %"],
+        [(str(r["category"]), number(r["schools"]), number(100 * float(r["share"]), 1)) for r in data.combinations],  # type: ignore[arg-type]
+        numeric=(1, 2),
+    )
+    paragraph(
+        document,
+        "НР — низкие результаты; ССК — сложный социальный контекст; НО — признаки необъективности результатов.",
+        size=11,
+    )
+
+    heading(document, "5. По муниципалитетам")
+    table(
+        document,
+        ["Муниципалитет", "Школ", "Отобрано", "Эффективные", "Резильентные", "Несправляющиеся", "Депривированные"],
+        [(m[0], *(number(v) for v in m[1:])) for m in data.municipalities],
+        size=10,
+        numeric=(1, 2, 3, 4, 5, 6),
+    )
+
+    heading(document, "6. Признаки необъективности результатов")
+    if data.signs:
+        table(
+            document,
+            ["Признак", "Случаев", "Школ"],
+            [(t, number(n), number(s)) for t, n, s in data.signs],
+            numeric=(1, 2),
+        )
+        paragraph(
+            document,
+            "Признаки не являются доказательством необъективности и подлежат рассмотрению экспертами.",
+            size=11,
+        )
+    else:
+        paragraph(document, "Признаков необъективности не выявлено.")
+
+    if data.chart_png:
+        heading(document, "7. Диаграмма ИОР × ИСБ")
+        document.add_picture(io.BytesIO(data.chart_png), width=Cm(16))
+        paragraph(
+            document, "Пунктир — границы «низких» зон; линия — результаты, ожидаемые при социальном контексте.", size=11
+        )
+
+    if data.changes:
+        heading(document, "8. Изменения предложенного перечня")
+        table(document, ["Школа", "Действие", "Основание"], data.changes, size=11)
+    return to_bytes(document)
