@@ -313,3 +313,22 @@ def test_a_failed_approval_leaves_no_decision_and_no_files(run: Run, world: Worl
     assert not Decision.objects.exists() and not Document.objects.exists()
     folder = Path(settings.MEDIA_ROOT) / "documents"
     assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
+
+
+def test_sensitivity_and_comparison_pages(run: Run, login: Any, world: World) -> None:
+    client = login("operator")
+    page = client.get(reverse("identification:sensitivity", args=[run.pk])).content.decode()
+    assert "как в пресете" in page and "+5 п. п." in page
+    rows = services.sensitivity(world.users["operator"], run)
+    assert len(rows) == 9 and {r.selected for r in rows if r.ior_shift == 0 and r.isb_shift == 0} == {
+        run.summary["selected"]
+    }
+    # A second run under a stricter rule: the comparison shows who left the list.
+    second = services.execute(services.start(SystemUser("test"), 2026, channel="cli", queue=False).pk)
+    SchoolResult.objects.filter(run=second, school=world.a2).update(selected=False)
+    comparison = services.compare(world.users["operator"], run, second)
+    assert comparison.left == 1 and comparison.entered == 0
+    text = client.get(reverse("identification:compare"), {"a": run.pk, "b": second.pk}).content.decode()
+    assert "вышли: 1" in text and "Школа А2" in text
+    school_view = services.compare(world.users["school"], run, second)
+    assert {r["school"].school_id for r in school_view.rows} == {"A001", "A001F"}

@@ -344,3 +344,34 @@ def test_a_down_weighted_inflated_vpr_does_not_raise_the_index() -> None:
     assert table.loc["X", "objectivity_flag"] and table.loc["X", "objectivity_signs"] == "vpr_journal"
     assert table.loc["X", "ior"] < 0  # its ОГЭ alone: below the region
     assert table.loc["X", "ior_low"]
+
+
+def test_moving_the_cut_offs_moves_the_list_predictably(demo) -> None:  # type: ignore[no-untyped-def]
+    from shnor.core.identification.sensitivity import sensitivity, shifted
+
+    region, table, _ = demo
+    base = table.set_index("school_id")[
+        [
+            "ior",
+            "isb",
+            "insufficient_data",
+            "federal_risk",
+            "objectivity_flag",
+            "value_added_negative",
+            "orders",
+            "complaints",
+        ]
+    ]
+    per_year = pd.DataFrame(columns=["school_id", "year", "ior"])  # no per-year data: «stable low» is off
+    m = Methodology()
+    scenarios = {(s.ior_shift, s.isb_shift): s for s in sensitivity(base, per_year, [2024, 2025, 2026], m)}
+    assert len(scenarios) == 9
+    middle = scenarios[(0.0, 0.0)]
+    assert middle.added == [] and middle.removed == []
+    assert scenarios[(0.05, 0.0)].selected >= middle.selected >= scenarios[(-0.05, 0.0)].selected
+    assert scenarios[(0.05, 0.05)].selected > scenarios[(-0.05, -0.05)].selected
+    assert not scenarios[(0.05, 0.0)].removed and scenarios[(0.05, 0.0)].added  # a wider zone only adds
+    # A fixed cut-off moves to the value at its own rank ± 5 points.
+    values = pd.Series(np.arange(100, dtype=float))
+    moved = shifted(Cutoff(kind="fixed", value=24.0), values, pd.Series(True, index=values.index), 0.05)
+    assert moved.kind == "fixed" and moved.value == pytest.approx(0.30 * 99)  # rank 25 % + 5 points

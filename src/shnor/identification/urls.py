@@ -14,5 +14,7 @@ urlpatterns = [
     path("runs/<int:pk>/schools/<int:school>/", views.school_card, name="school"),
     path("runs/<int:pk>/signs/<int:sign>/review/", views.review, name="review"),
     path("runs/<int:pk>/list/", views.run_list_page, name="list"),
+    path("runs/<int:pk>/sensitivity/", views.run_sensitivity, name="sensitivity"),
+    path("compare/", views.run_compare, name="compare"),
     path("documents/<int:pk>/", views.document_download, name="document"),
 ]

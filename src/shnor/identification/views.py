@@ -297,3 +297,45 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
     response = FileResponse(document.file.open("rb"), as_attachment=True, filename=f"{document.title}.docx")
     response["Content-Type"] = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     return response
+
+
+@login_required
+def run_sensitivity(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(pk)
+    if run.status != Run.Status.DONE:
+        raise Http404
+    rows = services.sensitivity(request.user, run)
+    grid = {(r.ior_shift, r.isb_shift): r for r in rows}
+    shifts = sorted({r.ior_shift for r in rows})
+    context = {
+        "run": run,
+        "rows": rows,
+        "grid": [[grid[(i, j)] for j in shifts] for i in shifts],
+        "shifts": shifts,
+        "breadcrumbs": [
+            ("Идентификация", reverse("identification:runs")),
+            (str(run), reverse("identification:run", args=[run.pk])),
+            ("Чувствительность к порогам", None),
+        ],
+    }
+    return render(request, "identification/sensitivity.html", context)
+
+
+@login_required
+def run_compare(request: HttpRequest) -> HttpResponse:
+    done = services.runs().filter(status=Run.Status.DONE)
+    first = done.filter(pk=request.GET.get("a") or 0).first()
+    second = done.filter(pk=request.GET.get("b") or 0).first()
+    comparison = services.compare(request.user, first, second) if first and second else None
+    context = {
+        "runs": done[:50],
+        "first": first,
+        "second": second,
+        "comparison": comparison,
+        "cluster_labels": labels.CLUSTERS,
+        "transitions": [(labels.CLUSTERS[code], list(row.values())) for code, row in comparison.transitions.items()]
+        if comparison
+        else [],
+        "breadcrumbs": [("Идентификация", reverse("identification:runs")), ("Сравнение расчётов", None)],
+    }
+    return render(request, "identification/compare.html", context)

@@ -113,23 +113,7 @@ def identify(inputs: Inputs, year: int, methodology: Methodology) -> Outcome:
     participants = overall["participants"].fillna(0).astype(int)
     insufficient = participants < methodology.min_participants
     ior = shrunk.estimate
-    ior_low, ior_threshold = indices.low_zone(ior, ~insufficient, methodology.ior_low)
-
-    per_year = _per_year(in_window, years, methodology, ~insufficient)
-    low_years = per_year[per_year["low"]].groupby("school_id")["year"].nunique()
-    stable_low = (low_years.reindex(index, fill_value=0) == len(years)) & ~insufficient
-
-    isb_low, isb_threshold = indices.low_zone(isb, isb.notna(), methodology.isb_low)
-    cluster = pd.Series(
-        np.select(
-            [ior_low & isb_low, ior_low & ~isb_low, ~ior_low & isb_low],
-            ["deprived", "struggling", "resilient"],
-            default="effective",
-        ),
-        index=index,
-        dtype=object,
-    )
-    cluster[ior.isna() | isb.isna() | insufficient] = ""
+    per_year = _per_year(in_window, years)
 
     rural = (schools["locality"] == "rural") if methodology.value_added_locality and "locality" in schools else None
     va = indices.value_added(
@@ -144,11 +128,11 @@ def identify(inputs: Inputs, year: int, methodology: Methodology) -> Outcome:
     orders = _oversight_flag(recent, "order", index)
     complaints = _oversight_flag(recent, "complaint", index)
 
-    flags = pd.DataFrame(
+    base = pd.DataFrame(
         {
-            "ior_low": ior_low,
-            "isb_low": isb_low,
-            "stable_low": stable_low,
+            "ior": ior,
+            "isb": isb,
+            "insufficient_data": insufficient,
             "federal_risk": federal_risk,
             "objectivity_flag": objectivity_flag,
             "value_added_negative": va_negative,
@@ -156,16 +140,13 @@ def identify(inputs: Inputs, year: int, methodology: Methodology) -> Outcome:
             "complaints": complaints,
         },
         index=index,
-    ).astype(bool)
-    category_flags = pd.DataFrame(
-        {
-            "НР": flags[list(methodology.categories.low_results)].any(axis=1),
-            "ССК": flags[list(methodology.categories.hard_context)].any(axis=1),
-            "НО": flags[list(methodology.categories.biased)].any(axis=1),
-        }
     )
-    category = category_flags.apply(lambda r: "+".join(c for c in CATEGORY_ORDER if r[c]), axis=1)
-    selected, reasons = _select(flags, category_flags, insufficient, ior, methodology)
+    classes = classify(base, per_year, years, methodology)
+    per_year = per_year.merge(classes.per_year_low, on=["school_id", "year"], how="left")
+    ior_low, isb_low, stable_low = classes.table["ior_low"], classes.table["isb_low"], classes.table["stable_low"]
+    cluster, category = classes.table["cluster"], classes.table["category"]
+    selected, reasons = classes.table["selected"], classes.table["reasons"]
+    ior_threshold, isb_threshold = classes.ior_threshold, classes.isb_threshold
 
     sign_codes = (
         found.groupby("school_id")["code"].agg(lambda c: ";".join(sorted(set(c)))) if not found.empty else pd.Series()
@@ -230,8 +211,8 @@ def _no_works() -> pd.DataFrame:
     )
 
 
-def _per_year(in_window: pd.DataFrame, years: list[int], methodology: Methodology, eligible: pd.Series) -> pd.DataFrame:
-    """ИОР of each year on its own (shrunk within the year), and whether it is in that year's low zone."""
+def _per_year(in_window: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """ИОР of each year on its own, shrunk within the year."""
     frames = []
     for y in years:
         part = in_window[in_window["year"] == y]
@@ -239,8 +220,6 @@ def _per_year(in_window: pd.DataFrame, years: list[int], methodology: Methodolog
             continue
         comp = indices.composite(part, ["school_id"])
         shrunk = indices.shrink(comp["raw"], comp["variance"])
-        ok = eligible.reindex(comp.index, fill_value=False)
-        low, _ = indices.low_zone(shrunk.estimate, ok, methodology.ior_low)
         frames.append(
             pd.DataFrame(
                 {
@@ -249,13 +228,94 @@ def _per_year(in_window: pd.DataFrame, years: list[int], methodology: Methodolog
                     "ior": shrunk.estimate.to_numpy(),
                     "ior_se": shrunk.se.to_numpy(),
                     "participants": comp["participants"].to_numpy(),
-                    "low": low.to_numpy(),
                 }
             )
         )
     if not frames:
-        return pd.DataFrame(columns=["school_id", "year", "ior", "ior_se", "participants", "low"])
+        return pd.DataFrame(columns=["school_id", "year", "ior", "ior_se", "participants"])
     return pd.concat(frames, ignore_index=True)
+
+
+@dataclass
+class Classes:
+    table: pd.DataFrame  # ior_low, isb_low, stable_low, cluster, category, selected, reasons
+    per_year_low: pd.DataFrame  # school_id, year, low
+    ior_threshold: float
+    isb_threshold: float
+
+
+def classify(base: pd.DataFrame, per_year: pd.DataFrame, years: list[int], methodology: Methodology) -> Classes:
+    """Everything that depends on the cut-offs: low zones (overall and per year), «stable low»,
+    clusters, categories and the selection. `base` is indexed by school with ior, isb,
+    insufficient_data and the flags that do not depend on cut-offs. The sensitivity analysis calls
+    this again with the cut-offs moved."""
+    index = base.index
+    insufficient = base["insufficient_data"].astype(bool)
+    ior, isb = base["ior"], base["isb"]
+    ior_low, ior_threshold = indices.low_zone(ior, ~insufficient, methodology.ior_low)
+    isb_low, isb_threshold = indices.low_zone(isb, isb.notna(), methodology.isb_low)
+    lows = []
+    for y in years:
+        part = per_year[per_year["year"] == y].set_index("school_id")
+        if part.empty:
+            continue
+        eligible = (~insufficient).reindex(part.index, fill_value=False)
+        low, _ = indices.low_zone(part["ior"], eligible, methodology.ior_low)
+        lows.append(pd.DataFrame({"school_id": part.index, "year": y, "low": low.to_numpy()}))
+    per_year_low = pd.concat(lows, ignore_index=True) if lows else pd.DataFrame(columns=["school_id", "year", "low"])
+    low_years = per_year_low[per_year_low["low"].astype(bool)].groupby("school_id")["year"].nunique()
+    stable_low = (low_years.reindex(index, fill_value=0) == len(years)) & ~insufficient
+
+    cluster = pd.Series(
+        np.select(
+            [ior_low & isb_low, ior_low & ~isb_low, ~ior_low & isb_low],
+            ["deprived", "struggling", "resilient"],
+            default="effective",
+        ),
+        index=index,
+        dtype=object,
+    )
+    cluster[ior.isna() | isb.isna() | insufficient] = ""
+    flags = pd.DataFrame(
+        {
+            "ior_low": ior_low,
+            "isb_low": isb_low,
+            "stable_low": stable_low,
+            "federal_risk": base["federal_risk"],
+            "objectivity_flag": base["objectivity_flag"],
+            "value_added_negative": base["value_added_negative"],
+            "orders": base["orders"],
+            "complaints": base["complaints"],
+        },
+        index=index,
+    ).astype(bool)
+    category_flags = _categories(flags, methodology)
+    category = category_flags.apply(lambda r: "+".join(c for c in CATEGORY_ORDER if r[c]), axis=1)
+    selected, reasons = _select(flags, insufficient, ior, methodology)
+    table = pd.DataFrame(
+        {
+            "ior_low": ior_low,
+            "isb_low": isb_low,
+            "stable_low": stable_low,
+            "cluster": cluster,
+            "category": category if len(index) else pd.Series(dtype=object),
+            "selected": selected,
+            "reasons": reasons,
+        },
+        index=index,
+    )
+    return Classes(table, per_year_low, ior_threshold, isb_threshold)
+
+
+def _categories(flags: pd.DataFrame, methodology: Methodology) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "НР": flags[list(methodology.categories.low_results)].any(axis=1),
+            "ССК": flags[list(methodology.categories.hard_context)].any(axis=1),
+            "НО": flags[list(methodology.categories.biased)].any(axis=1),
+        },
+        index=flags.index,
+    )
 
 
 def _federal(
@@ -291,7 +351,6 @@ def _oversight_flag(oversight: pd.DataFrame, kind: str, index: pd.Index) -> pd.S
 
 def _select(
     flags: pd.DataFrame,
-    categories: pd.DataFrame,
     insufficient: pd.Series,
     ior: pd.Series,
     methodology: Methodology,
@@ -301,14 +360,7 @@ def _select(
     usable = flags.copy()
     for column in RESULT_FLAGS:
         usable.loc[insufficient, column] = False
-    usable_categories = pd.DataFrame(
-        {
-            "НР": usable[list(methodology.categories.low_results)].any(axis=1),
-            "ССК": usable[list(methodology.categories.hard_context)].any(axis=1),
-            "НО": usable[list(methodology.categories.biased)].any(axis=1),
-        }
-    )
-    every = usable.join(usable_categories)
+    every = usable.join(_categories(usable, methodology))
     any_of = every[list(rule.any_of)].any(axis=1) if rule.any_of else pd.Series(True, index=flags.index)
     all_of = every[list(rule.all_of)].all(axis=1) if rule.all_of else pd.Series(True, index=flags.index)
     selected = any_of & all_of
