@@ -249,13 +249,19 @@ def value_added(
 def weights_for(scored: pd.DataFrame, methodology: Methodology, downweighted: Mapping[str, set[str]]) -> pd.Series:
     """Each component row's weight: the preset's weight, times the down-weight of a procedure the
     school's objectivity flag names (an inflated ВПР must not hide low results)."""
-    base = {c.key: c.weight for c in methodology.components}
-    keys = list(zip(scored["procedure"], scored["subject"], scored["grade"], strict=True))
-    weight = pd.Series([base.get(k, 0.0) for k in keys], index=scored.index, dtype=float)
+    preset = pd.DataFrame(
+        [(c.procedure, c.subject, c.grade, c.weight) for c in methodology.components],
+        columns=["procedure", "subject", "grade", "preset_weight"],
+    )
+    keyed = scored[["school_id", "procedure", "subject", "grade"]].merge(
+        preset, how="left", on=["procedure", "subject", "grade"]
+    )
+    weight = pd.Series(keyed["preset_weight"].fillna(0.0).to_numpy(float), index=scored.index)
     if downweighted:
-        hit = [
-            proc in downweighted.get(school, set())
-            for school, proc in zip(scored["school_id"], scored["procedure"], strict=True)
-        ]
-        weight[np.array(hit, dtype=bool)] *= methodology.objectivity.downweight
+        flagged = pd.DataFrame(
+            [(school, proc) for school, procs in downweighted.items() for proc in procs],
+            columns=["school_id", "procedure"],
+        ).assign(hit=True)
+        hit = scored[["school_id", "procedure"]].merge(flagged, how="left", on=["school_id", "procedure"])["hit"]
+        weight[hit.fillna(False).astype(bool).to_numpy()] *= methodology.objectivity.downweight
     return weight

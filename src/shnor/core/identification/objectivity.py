@@ -162,11 +162,13 @@ def heaping(heaps: pd.DataFrame, works: pd.DataFrame, rule: Objectivity) -> list
     if heaps.empty:
         return []
     g = heaps.groupby(["school_id", "year", "procedure"])[["at_cut", "below_cut"]].sum().reset_index()
-    n = works.groupby(["school_id", "year", "procedure"])["n"].sum()
-    g["pupils"] = [n.get((s, y, p), 0) for s, y, p in zip(g["school_id"], g["year"], g["procedure"], strict=True)]
-    region = heaps.groupby(["year", "procedure"])[["at_cut", "below_cut"]].sum()
-    ratio = (region["at_cut"] + 0.5) / (region["below_cut"] + 0.5)
-    g["reference"] = [ratio.get((y, p), np.nan) for y, p in zip(g["year"], g["procedure"], strict=True)]
+    pupils = (
+        works.groupby(["school_id", "year", "procedure"], as_index=False)["n"].sum().rename(columns={"n": "pupils"})
+    )
+    g = g.merge(pupils, on=["school_id", "year", "procedure"], how="left").fillna({"pupils": 0})
+    region = heaps.groupby(["year", "procedure"], as_index=False)[["at_cut", "below_cut"]].sum()
+    region["reference"] = (region["at_cut"] + 0.5) / (region["below_cut"] + 0.5)
+    g = g.merge(region[["year", "procedure", "reference"]], on=["year", "procedure"], how="left")
     g["value"] = (g["at_cut"] + 0.5) / (g["below_cut"] + 0.5)
     g["threshold"] = rule.heap_ratio
     # Under no heaping, a pupil of the two scores is at the cut-off with the region's probability.
@@ -269,32 +271,30 @@ def mismatch(scored: pd.DataFrame, years: list[int], rule: Objectivity) -> list[
     """The same cohort on two procedures: ВПР in grade 8 of year Y−1 against ОГЭ in grade 9 of
     year Y, in Russian and in mathematics, in pupil SDs from the region."""
     s = scored[scored["n"] >= rule.min_participants]
-    vpr = s[(s["procedure"] == "VPR") & (s["grade"] == 8)].set_index(["school_id", "subject", "year"])[["z", "v"]]
-    oge = s[(s["procedure"] == "OGE") & (s["grade"] == 9)].set_index(["school_id", "subject", "year"])[["z", "v"]]
-    out = []
-    for (school, subject, year), row in oge.iterrows():
-        if year not in years or (school, subject, year - 1) not in vpr.index:
-            continue
-        z_oge = row["z"]
-        z_vpr = vpr.at[(school, subject, year - 1), "z"]
-        gap = float(z_vpr - z_oge)
-        se = float(np.sqrt(row["v"] + vpr.at[(school, subject, year - 1), "v"]))
-        if gap >= rule.mismatch and gap >= rule.z * se:
-            out.append(
-                {
-                    "school_id": school,
-                    "year": int(year),
-                    "code": "vpr_oge_mismatch",
-                    "procedure": "VPR",
-                    "subject": subject,
-                    "grade": 8,
-                    "value": gap,
-                    "threshold": rule.mismatch,
-                    "reference": 0.0,
-                    "evidence": {"z_vpr_grade8": round(float(z_vpr), 4), "z_oge": round(float(z_oge), 4)},
-                }
-            )
-    return out
+    vpr = s[(s["procedure"] == "VPR") & (s["grade"] == 8)][["school_id", "subject", "year", "z", "v"]].copy()
+    vpr["year"] += 1  # the cohort's ОГЭ comes a year after its ВПР in grade 8
+    oge = s[(s["procedure"] == "OGE") & (s["grade"] == 9) & s["year"].isin(years)][
+        ["school_id", "subject", "year", "z", "v"]
+    ]
+    both = oge.merge(vpr, on=["school_id", "subject", "year"], suffixes=("_oge", "_vpr"))
+    both["gap"] = both["z_vpr"] - both["z_oge"]
+    both["se"] = np.sqrt(both["v_oge"] + both["v_vpr"])
+    hit = both[(both["gap"] >= rule.mismatch) & (both["gap"] >= rule.z * both["se"])]
+    return [
+        {
+            "school_id": row.school_id,
+            "year": int(row.year),
+            "code": "vpr_oge_mismatch",
+            "procedure": "VPR",
+            "subject": row.subject,
+            "grade": 8,
+            "value": float(row.gap),
+            "threshold": rule.mismatch,
+            "reference": 0.0,
+            "evidence": {"z_vpr_grade8": round(float(row.z_vpr), 4), "z_oge": round(float(row.z_oge), 4)},
+        }
+        for row in hit.itertuples(index=False)
+    ]
 
 
 def signs(

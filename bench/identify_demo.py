@@ -1,0 +1,89 @@
+"""Identification of the demo region (700 schools, about 1.2 million pupil results), end to end
+in the core, against a bare DuckDB GROUP BY over the same Parquet in the same process.
+
+    .venv/bin/python bench/identify_demo.py [--repeat 3]
+
+  reference  DuckDB: SELECT year, school_id, procedure, subject, grade, count(*), avg(score)
+             over the store's Parquet parts (the floor of any aggregation)
+  aggregate  shnor's Ibis aggregation (works + score heaping) over the same parts
+  identify   the methodology on the aggregates (indices, signs, value added, selection)
+
+Prints the best of `--repeat` runs of each and the ratios. Figures go to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def best(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    import duckdb
+    import ibis
+
+    from shnor.core.contract import TABLES
+    from shnor.core.identification import aggregate
+    from shnor.core.identification.identify import Inputs, identify
+    from shnor.core.methodology import Methodology
+    from shnor.demo.generator import DemoConfig, generate
+    from shnor.engine.store import Store
+
+    work = Path(tempfile.mkdtemp(prefix="shnor-bench-id-"))
+    try:
+        region = generate(DemoConfig())
+        import pyarrow as pa
+
+        store = Store(work)
+        store.replace("results", pa.Table.from_pandas(region.results, preserve_index=False), "demo", TABLES["results"].replace_by)
+        files = [str(f) for f in store.files("results")]
+        rows = store.row_count("results")
+        m = Methodology()
+        years = list(range(2026 - m.window - 1, 2027))
+
+        def reference() -> object:
+            con = duckdb.connect()
+            return con.sql(
+                "SELECT year, school_id, procedure, subject, grade, count(*), avg(coalesce(test_score, primary_score)) "
+                f"FROM read_parquet({files!r}) GROUP BY ALL"
+            ).fetchall()
+
+        def aggregated() -> tuple[object, object]:
+            con = ibis.duckdb.connect()
+            results = store.table("results", con)
+            return aggregate.works(results, years, m.min_test_scores), aggregate.heaping(results, years, ["VPR", "OGE"])
+
+        ref, _ = best(reference, args.repeat)
+        agg, (works, heaps) = best(aggregated, args.repeat)
+        inputs = Inputs(schools=region.schools, works=works, social=region.social, oversight=region.oversight, heaping=heaps)  # type: ignore[arg-type]
+        ident, outcome = best(lambda: identify(inputs, 2026, m), args.repeat)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"pupil results: {rows:,}; schools: {len(region.schools)}")
+        print(f"reference GROUP BY (DuckDB)   {ref:6.2f} s")
+        print(f"shnor aggregation (Ibis)      {agg:6.2f} s  ratio to reference {agg / ref:5.2f}")
+        print(f"shnor methodology (core)      {ident:6.2f} s")
+        print(f"identification without Django {agg + ident:6.2f} s")
+        print(f"peak RSS of the process: {peak:,.0f} MB")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    main()
