@@ -71,6 +71,24 @@ def region(world: World) -> World:
     return world
 
 
+def make_sign(run: Run, school: Any, severity: str = "medium") -> Sign:
+    """A ВПР-above-term-marks sign, as the methodology would store it."""
+    return Sign.objects.create(
+        run=run,
+        school=school,
+        year=2026,
+        code="vpr_journal",
+        procedure="VPR",
+        subject="rus",
+        grade=4,
+        value=0.6,
+        threshold=0.3,
+        reference=0.15,
+        evidence={"pairs": 40},
+        severity=severity,
+    )
+
+
 @pytest.fixture
 def run(region: World) -> Run:
     started = services.start(SystemUser("test"), 2026, channel="cli", queue=False)
@@ -139,20 +157,7 @@ def test_a_school_sees_only_itself_and_its_branch(run: Run, login: Any, world: W
 def test_the_school_card_shows_shrinkage_components_and_signs_and_a_coordinator_reviews_a_sign(
     run: Run, login: Any, world: World
 ) -> None:
-    sign = Sign.objects.create(
-        run=run,
-        school=world.a2,
-        year=2026,
-        code="vpr_journal",
-        procedure="VPR",
-        subject="rus",
-        grade=4,
-        value=0.6,
-        threshold=0.3,
-        reference=0.15,
-        evidence={"pairs": 40},
-        severity="high",
-    )
+    sign = make_sign(run, world.a2, severity="high")
     client = login("coordinator")
     page = client.get(reverse("identification:school", args=[run.pk, world.a2.pk])).content.decode()
     assert "ИОР без сглаживания" in page and "ОГЭ, русский язык, 9 кл." in page

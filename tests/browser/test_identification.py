@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.app.test_identification import region as region
+from tests.app.test_identification import make_sign
+from tests.app.test_identification import region as region  # the fixture, reused
 from tests.browser.test_roles import _sign_in
 from tests.conftest import World
 
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_operator_identifies_and_reads_the_evidence(page: Any, live_server: Any, region: World) -> None:
-    from shnor.identification.models import Run, Sign
+    from shnor.identification.models import Run
 
     base = live_server.url
     _sign_in(page, base, "operator")
@@ -33,20 +34,7 @@ def test_the_operator_identifies_and_reads_the_evidence(page: Any, live_server: 
     assert "municipality=" in page.url  # the filter is in the address: the list can be shared
 
     run = Run.objects.get()
-    Sign.objects.create(
-        run=run,
-        school=region.a2,
-        year=2026,
-        code="vpr_journal",
-        procedure="VPR",
-        subject="rus",
-        grade=4,
-        value=0.6,
-        threshold=0.3,
-        reference=0.15,
-        evidence={"pairs": 40},
-        severity="medium",
-    )
+    make_sign(run, region.a2)
     page.get_by_role("link", name="Школа А2").click()
     assert "низкий ИОР" in page.get_by_test_id("verdict").inner_text()  # why it is proposed
     assert "ИОР без сглаживания" in page.get_by_test_id("indices").inner_text()

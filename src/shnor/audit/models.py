@@ -13,6 +13,9 @@ class AuditEntry(models.Model):
         CREATE = "create", "создание"
         UPDATE = "update", "изменение"
         DELETE = "delete", "удаление"
+        IDENTIFY = "identify", "расчёт идентификации"
+        REVIEW = "review", "рассмотрение"
+        APPROVE = "approve", "утверждение"
 
     class Source(models.TextChoices):
         WEB = "web", "веб-интерфейс"
@@ -27,7 +30,7 @@ class AuditEntry(models.Model):
     actor_repr = models.CharField("кто (как записано)", max_length=200)
     source = models.CharField("откуда", max_length=8, choices=Source.choices)
     ip = models.GenericIPAddressField("IP-адрес", null=True, blank=True)
-    action = models.CharField("действие", max_length=8, choices=Action.choices)
+    action = models.CharField("действие", max_length=16, choices=Action.choices)
     content_type = models.ForeignKey(ContentType, models.PROTECT, related_name="+", verbose_name="тип объекта")
     object_id = models.CharField("идентификатор объекта", max_length=64)
     object_repr = models.CharField("объект", max_length=500)

@@ -44,6 +44,9 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
 def record(instance: models.Model, action: str, changes: dict[str, Any]) -> None:
     from shnor.audit.models import AuditEntry
 
+    if action not in AuditEntry.Action.values:  # SQLite would store it; PostgreSQL would refuse it
+        raise ValueError(f"unknown audit action {action!r}; add it to AuditEntry.Action")
+
     actor = current_actor()
     user = actor.user if actor.user is not None and actor.user.is_authenticated else None
     AuditEntry.objects.create(

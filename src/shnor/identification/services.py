@@ -226,6 +226,43 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
+FLOAT_FIELDS = (
+    "ior",
+    "ior_se",
+    "ior_raw",
+    "ior_reliability",
+    "isb",
+    "value_added",
+    "value_added_low",
+    "value_added_high",
+)
+BOOL_FIELDS = (
+    "ior_low",
+    "isb_low",
+    "stable_low",
+    "value_added_negative",
+    "value_added_positive",
+    "objectivity_flag",
+    "federal_risk",
+    "orders",
+    "complaints",
+    "selected",
+    "insufficient_data",
+)
+INT_FIELDS = ("isb_components", "participants", "components")
+TEXT_FIELDS = ("cluster", "objectivity_signs", "category", "reasons")
+
+
+def _result_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """One row of the core's table as SchoolResult fields (NaN → None, numpy → Python)."""
+    return {
+        **{f: _num(row[f]) for f in FLOAT_FIELDS},
+        **{f: bool(row[f]) for f in BOOL_FIELDS},
+        **{f: int(row[f]) for f in INT_FIELDS},
+        **{f: str(row[f]) for f in TEXT_FIELDS},
+    }
+
+
 def _save(run: Run, outcome: Outcome, fingerprints: dict[str, Any]) -> None:
     pks = dict(School.objects.values_list("school_id", "pk"))
     per_year: dict[str, list[dict[str, Any]]] = {}
@@ -241,37 +278,9 @@ def _save(run: Run, outcome: Outcome, fingerprints: dict[str, Any]) -> None:
         )
     results = [
         SchoolResult(
-            run=run,
-            school_id=pks[r.school_id],
-            ior=_num(r.ior),
-            ior_se=_num(r.ior_se),
-            ior_raw=_num(r.ior_raw),
-            ior_reliability=_num(r.ior_reliability),
-            ior_low=bool(r.ior_low),
-            isb=_num(r.isb),
-            isb_low=bool(r.isb_low),
-            isb_components=int(r.isb_components),
-            cluster=r.cluster,
-            stable_low=bool(r.stable_low),
-            value_added=_num(r.value_added),
-            value_added_low=_num(r.value_added_low),
-            value_added_high=_num(r.value_added_high),
-            value_added_negative=bool(r.value_added_negative),
-            value_added_positive=bool(r.value_added_positive),
-            objectivity_flag=bool(r.objectivity_flag),
-            objectivity_signs=r.objectivity_signs,
-            federal_risk=bool(r.federal_risk),
-            orders=bool(r.orders),
-            complaints=bool(r.complaints),
-            category=r.category,
-            selected=bool(r.selected),
-            reasons=r.reasons,
-            insufficient_data=bool(r.insufficient_data),
-            participants=int(r.participants),
-            components=int(r.components),
-            per_year=per_year.get(r.school_id, []),
+            run=run, school_id=pks[r["school_id"]], per_year=per_year.get(r["school_id"], []), **_result_fields(r)
         )
-        for r in outcome.table.itertuples(index=False)
+        for r in outcome.table.to_dict("records")
     ]
     components = [
         Component(
@@ -369,28 +378,13 @@ def output_rows(user: Any, run: Run) -> list[dict[str, Any]]:
     """The contract's output table for the schools the user may see, in registry order."""
     rows = []
     for r in results_for(user, run).order_by("school__municipality__name", "school__name"):
-        rows.append(
-            {
-                "school_id": r.school.school_id,
-                "name": r.school.name,
-                "municipality": r.school.municipality.name,
-                "year": run.year,
-                "ior": r.ior,
-                "ior_low": r.ior_low,
-                "isb": r.isb,
-                "isb_low": r.isb_low,
-                "cluster": r.cluster,
-                "stable_low": r.stable_low,
-                "value_added": r.value_added,
-                "value_added_low": r.value_added_low,
-                "value_added_high": r.value_added_high,
-                "objectivity_flag": r.objectivity_flag,
-                "objectivity_signs": r.objectivity_signs,
-                "category": r.category,
-                "selected": r.selected,
-                "insufficient_data": r.insufficient_data,
-            }
-        )
+        fixed = {
+            "school_id": r.school.school_id,
+            "name": r.school.name,
+            "municipality": r.school.municipality.name,
+            "year": run.year,
+        }
+        rows.append({c: fixed[c] if c in fixed else getattr(r, c) for c in OUTPUT_COLUMNS})
     return rows
 
 
@@ -583,7 +577,7 @@ def change_list(user: Any, run: Run, school_pk: int, action: str, reason: str) -
         reason=reason.strip(),
         created_by=user if getattr(user, "pk", None) else None,
     )
-    record(change, "list_change", {"action": action, "reason": reason.strip()})
+    record(change, "create", {"action": [None, action], "reason": [None, reason.strip()]})
     return change
 
 
