@@ -24,7 +24,6 @@ class ResultFilter(forms.Form):
         choices=[("", "все"), *SchoolResult.Cluster.choices, ("none", "недостаточно данных")],
         required=False,
     )
-    category = forms.CharField(label="Категория", required=False)
     selected = forms.ChoiceField(label="Предложена к отбору", choices=YES_NO, required=False)
     objectivity = forms.ChoiceField(label="Признаки необъективности", choices=YES_NO, required=False)
     stable_low = forms.ChoiceField(label="Стабильно низкие", choices=YES_NO, required=False)

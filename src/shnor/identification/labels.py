@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shnor.core.contract import PROCEDURES, SUBJECTS
+
 SIGNS = {
     "vpr_journal": "Отметки за ВПР выше отметок по журналу",
     "journal_inflation": "Отметки по журналу выше отметок за ВПР",
@@ -34,18 +36,13 @@ FLAGS = {
     "НО": "необъективность (НО)",
     "minimum": "добор до минимального числа школ",
 }
-PROCEDURES = {"EGE": "ЕГЭ", "OGE": "ОГЭ", "VPR": "ВПР", "GVE": "ГВЭ"}
-SUBJECTS = {
-    "rus": "русский язык",
-    "math": "математика",
-    "math_base": "математика (базовая)",
-    "math_prof": "математика (профильная)",
-}
 
 
 def work(procedure: str, subject: str, grade: int | None) -> str:
+    """«ОГЭ, русский язык, 9 кл.»: the names of the data contract's vocabularies."""
     grade_text = f", {grade} кл." if grade else ""
-    return f"{PROCEDURES.get(procedure, procedure)}, {SUBJECTS.get(subject, subject)}{grade_text}"
+    title = SUBJECTS[subject][0] if subject in SUBJECTS else subject
+    return f"{PROCEDURES[procedure][0] if procedure in PROCEDURES else procedure}, {title[:1].lower()}{title[1:]}{grade_text}"
 
 
 def reasons(codes: str) -> str:

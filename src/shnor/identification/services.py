@@ -493,6 +493,8 @@ def evidence(user: Any, run: Run, school_pk: int) -> Evidence:
 
 def review_sign(user: Any, sign: Sign, review: str, note: str = "") -> Sign:
     """A person confirms or rejects a sign; the decision is kept on the sign and in the audit."""
+    if not results_for(user, sign.run).filter(school_id=sign.school_id).exists():
+        raise SchoolResult.DoesNotExist  # outside the user's scope: as if it did not exist
     require(user, Perm.REVIEW_SIGNS)
     if review not in (Sign.Review.CONFIRMED, Sign.Review.REJECTED):
         raise IdentificationRefused("Решение по признаку: «подтвердить» или «отклонить».")

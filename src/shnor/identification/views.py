@@ -210,16 +210,15 @@ def school_card(request: HttpRequest, pk: int, school: int) -> HttpResponse:
 @require_POST
 def review(request: HttpRequest, pk: int, sign: int) -> HttpResponse:
     the_sign = get_object_or_404(Sign, pk=sign, run_id=pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Выберите решение по признаку.")
+        return redirect("identification:school", pk, the_sign.school_id)
     try:
-        services.evidence(request.user, the_sign.run, the_sign.school_id)
+        services.review_sign(request.user, the_sign, form.cleaned_data["review"], form.cleaned_data["note"])
     except SchoolResult.DoesNotExist:
         raise Http404 from None
-    form = ReviewForm(request.POST)
-    if form.is_valid():
-        services.review_sign(request.user, the_sign, form.cleaned_data["review"], form.cleaned_data["note"])
-        messages.success(request, "Решение по признаку сохранено.")
-    else:
-        messages.error(request, "Выберите решение по признаку.")
+    messages.success(request, "Решение по признаку сохранено.")
     return redirect("identification:school", pk, the_sign.school_id)
 
 
