@@ -79,6 +79,9 @@ def test_it_builds_the_demo_into_database_store_and_files(demo_dir: Path) -> Non
     assert [r[0] for r in runs] == ["social", "staff", "oversight", "results", "results", "results", "results"]
     assert {(r[1], r[2]) for r in runs} == {("applied", "cli")}
     assert _query(demo_dir, "select count(*) from datasets_socialrecord") == [(240,)]
+    # It opens on a finished identification of the latest year, one row per school.
+    assert _query(demo_dir, "select year, status from identification_run") == [(2026, "done")]
+    assert _query(demo_dir, "select count(*) from identification_schoolresult") == [(60,)]
     header = (demo_dir / "demo" / "results_2026.csv").read_text(encoding="utf-8").splitlines()[0]
     assert (
         header.replace('"', "")

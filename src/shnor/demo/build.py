@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -211,4 +212,14 @@ def build(config: DemoConfig | None = None, progress: Progress | None = None) ->
     operator = User.objects.get(username="operator")
     with acting_as(Actor(operator, "cli", label="shnor demo")):
         import_files(paths, operator, say)
+        say(f"Идентификация за {max(region.config.years)} год")
+        identify_latest(operator, max(region.config.years))
     return region, logins
+
+
+def identify_latest(user: Any, year: int) -> None:
+    """The demo opens on a finished identification run, as a region would have one."""
+    from shnor.identification import services
+
+    run = services.start(user, year, channel="cli", queue=False)
+    services.execute(run.pk)
