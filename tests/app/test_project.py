@@ -52,3 +52,19 @@ def test_it_runs_on_the_configured_database(db: Any) -> None:
 
     expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
     assert connection.vendor == expected
+
+
+def test_numbers_in_attributes_and_years_are_not_grouped_by_thousands() -> None:
+    """USE_THOUSAND_SEPARATOR turns 1234 into «1 234» in templates: a primary key in a form value or
+    a year printed that way breaks the form or reads wrong, so such places must unlocalize."""
+    root = Path(__file__).resolve().parents[2] / "src" / "shnor"
+    attribute = re.compile(r'(?:value|href)="[^"]*\{\{\s*[\w.]+\.pk\s*\}\}')
+    year = re.compile(r"\{\{\s*(?!form\.)[\w.]*year\s*\}\}")  # a form field renders itself
+    offenders = []
+    for template in root.rglob("templates/**/*.html"):
+        text = template.read_text(encoding="utf-8")
+        offenders += [f"{template.name}: {m.group(0)}" for m in attribute.finditer(text)]
+        offenders += [f"{template.name}: {m.group(0)}" for m in year.finditer(text)]
+        if "unlocalize" in text:
+            assert re.search(r"\{% load [^%]*l10n", text), f"{template.name} uses unlocalize without loading l10n"
+    assert offenders == []
