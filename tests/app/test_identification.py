@@ -337,3 +337,14 @@ def test_sensitivity_and_comparison_pages(run: Run, login: Any, world: World) ->
     assert "вышли: 1" in text and "Школа А2" in text
     school_view = services.compare(world.users["school"], run, second)
     assert {r["school"].school_id for r in school_view.rows} == {"A001", "A001F"}
+
+
+def test_a_run_is_reproduced_exactly_and_knows_when_its_inputs_changed(run: Run, world: World) -> None:
+    assert services.input_changes(run) == []
+    again = services.execute(services.start(SystemUser("test"), 2026, channel="cli", queue=False).pk)
+    fields = ["school__school_id", "ior", "ior_se", "isb", "value_added", "cluster", "category", "selected"]
+    first = list(SchoolResult.objects.filter(run=run).order_by("school__school_id").values_list(*fields))
+    second = list(SchoolResult.objects.filter(run=again).order_by("school__school_id").values_list(*fields))
+    assert first == second and again.inputs == run.inputs
+    SocialRecord.objects.filter(school=world.b1).update(share_on_register=0.5)
+    assert services.input_changes(run) == ["социальные данные"]

@@ -185,6 +185,14 @@ def gather(year: int, methodology: Methodology, step: Progress | None = None) ->
     )
     if step:
         step(55, "Социальные данные и сигналы надзора")
+    schools, social, oversight = _school_tables()
+    fingerprints = _fingerprints(the_store, schools, social, oversight, years)
+    inputs = Inputs(schools=schools, works=works, social=social, oversight=oversight, heaping=heaps, tasks=tasks)
+    return inputs, fingerprints
+
+
+def _school_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The registry, social data and oversight signals as the core takes them."""
     schools = pd.DataFrame(
         list(School.objects.filter(is_active=True).values("school_id", "name", "municipality__name", "locality")),
         columns=["school_id", "name", "municipality__name", "locality"],
@@ -197,15 +205,40 @@ def gather(year: int, methodology: Methodology, step: Progress | None = None) ->
         list(OversightSignal.objects.values("year", "school__school_id", "kind", "count")),
         columns=["year", "school__school_id", "kind", "count"],
     ).rename(columns={"school__school_id": "school_id"})
-    fingerprints = {
+    return schools, social, oversight
+
+
+def _fingerprints(
+    the_store: Store, schools: pd.DataFrame, social: pd.DataFrame, oversight: pd.DataFrame, years: list[int]
+) -> dict[str, Any]:
+    return {
         "store": {t: the_store.manifest(t).version for t in ("results", "results_schools", "results_tasks")},
         "schools": _digest(schools),
         "social": _digest(social),
         "oversight": _digest(oversight),
         "years": years,
     }
-    inputs = Inputs(schools=schools, works=works, social=social, oversight=oversight, heaping=heaps, tasks=tasks)
-    return inputs, fingerprints
+
+
+INPUT_TITLES = {
+    "results": "результаты обучающихся",
+    "results_schools": "результаты по школам",
+    "results_tasks": "результаты по заданиям",
+    "schools": "реестр школ",
+    "social": "социальные данные",
+    "oversight": "сигналы надзора",
+}
+
+
+def input_changes(run: Run) -> list[str]:
+    """Which inputs differ from those the run used (Russian names). Empty: a new run with the same
+    preset gives the same results, because the computation is deterministic."""
+    if not run.inputs:
+        return []
+    now = _fingerprints(store(), *_school_tables(), run.inputs.get("years", []))
+    changed = [t for t, version in run.inputs.get("store", {}).items() if now["store"].get(t) != version]
+    changed += [k for k in ("schools", "social", "oversight") if now[k] != run.inputs.get(k)]
+    return [INPUT_TITLES[k] for k in changed]
 
 
 def _social_columns() -> list[str]:

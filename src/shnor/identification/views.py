@@ -98,6 +98,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form=form,
         rows_template="identification/_result_rows.html",
         clusters=_clusters(run),
+        changes=services.input_changes(run) if run.status == Run.Status.DONE else [],
         combinations=[{**c, "percent": 100 * c["share"]} for c in run.summary.get("combinations", [])],
         export_query=request.GET.urlencode(),
         breadcrumbs=[("Идентификация", reverse("identification:runs")), (str(run), None)],
