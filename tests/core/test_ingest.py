@@ -273,3 +273,40 @@ def test_a_mapping_renames_sets_constants_recodes_and_skips(tmp_path: Path) -> N
 def test_a_mapping_that_names_an_unknown_column_is_refused() -> None:
     with pytest.raises(MappingError, match="столбцы не из контракта"):
         parse({"name": "x", "kind": "schools", "columns": {"nonsense": "A"}}, "x")
+
+
+def test_a_mapping_declares_shares_not_collected_and_skips_schools_outside_the_registry(tmp_path: Path) -> None:
+    path = _write(tmp_path / "census.csv", "URN,NOR,FSM\nS1,200,16.2\nX9,40,30\nS2,300,8\n")
+    spec = parse(
+        {
+            "name": "census",
+            "kind": "social",
+            "columns": {"school_id": "URN", "students": "NOR", "share_low_income": "FSM"},
+            "constants": {"year": 2019},
+            "not_collected": ["share_parents_no_higher_ed", "share_unemployed_parents", "share_on_register"],
+            "skip_unknown_schools": True,
+        },
+        "census",
+    )
+    log = IssueLog("census.csv")
+    the_plan = plan(sniff(path), TABLES["social"], log, spec)
+    data = pa.concat_tables(list(batches(the_plan, Context(known_schools=SCHOOLS), log)))
+    assert not log.has_errors, list(log)
+    assert data.column("school_id").to_pylist() == ["S1", "S2"]  # X9 is not in the registry
+    assert data.column("share_low_income").to_pylist() == pytest.approx([0.162, 0.08])
+    assert data.column("share_on_register").null_count == 2  # stored empty, never invented
+    warnings = [i.code for i in log if i.severity == "warning"]
+    assert warnings.count("not_collected") == 3 and warnings.count("skipped") == 1
+    # Only shares may be declared not collected, and never one the mapping also provides.
+    with pytest.raises(MappingError, match="только доли"):
+        parse({"name": "x", "kind": "social", "not_collected": ["students"]}, "x")
+    with pytest.raises(MappingError, match="несобираемым, но задан"):
+        parse(
+            {
+                "name": "x",
+                "kind": "social",
+                "columns": {"share_on_register": "R"},
+                "not_collected": ["share_on_register"],
+            },
+            "x",
+        )

@@ -117,9 +117,12 @@ class SocialRecord(models.Model):
     year = models.PositiveSmallIntegerField("год")
     school = models.ForeignKey(School, models.PROTECT, related_name="social", verbose_name="ОО")
     students = models.PositiveIntegerField("численность обучающихся")
-    share_parents_no_higher_ed = models.FloatField("доля из семей, где оба родителя без высшего образования")
-    share_unemployed_parents = models.FloatField("доля из семей с безработными родителями")
-    share_on_register = models.FloatField("доля состоящих на учёте")
+    # Required by the contract; empty only when a column mapping declares the source does not collect it.
+    share_parents_no_higher_ed = models.FloatField(
+        "доля из семей, где оба родителя без высшего образования", null=True, blank=True
+    )
+    share_unemployed_parents = models.FloatField("доля из семей с безработными родителями", null=True, blank=True)
+    share_on_register = models.FloatField("доля состоящих на учёте", null=True, blank=True)
     share_disabilities = models.FloatField("доля обучающихся с ОВЗ", null=True, blank=True)
     share_non_native = models.FloatField("доля с неродным русским языком", null=True, blank=True)
     share_low_income = models.FloatField("доля из малообеспеченных семей", null=True, blank=True)

@@ -434,7 +434,7 @@ def _execute_database(
         log.error("empty", "В файле нет строк с данными.")
     if log.has_errors or data is None:
         return _finish(run, Status.FAILED, log, "Файл не принят: данные не изменены.", rows_read=rows)
-    present = set(the_plan.sources) | set(the_plan.constants)
+    present = set(the_plan.sources) | set(the_plan.constants) | set(the_plan.not_collected)
     try:
         with transaction.atomic():
             outcome = LOADERS[table.name](data, present, log)

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from shnor.core.contract import TABLES
+from shnor.core.contract import TABLES, Kind
 
 
 class MappingError(Exception):
@@ -40,6 +40,12 @@ class Mapping(BaseModel):
     recode: dict[str, dict[str, str | int | float | bool]] = Field(default_factory=dict)
     null_values: list[str] = Field(default_factory=list)
     skip_rows_without: list[str] = Field(default_factory=list)
+    # Shares the source does not collect at all (a foreign dataset): stored empty, said in a warning,
+    # never invented. Only share columns may be declared so.
+    not_collected: list[str] = Field(default_factory=list)
+    # A wider dataset (a national file): rows of schools outside the registry are skipped, counted
+    # in one warning, instead of being errors.
+    skip_unknown_schools: bool = False
     sheet: str | None = None
     header_row: int = Field(default=1, ge=1, le=1000)
 
@@ -54,6 +60,13 @@ class Mapping(BaseModel):
                 raise ValueError(
                     f"в разделе {section} столбцы не из контракта таблицы {self.kind}: {', '.join(sorted(unknown))}"
                 )
+        shares = {c.name for c in TABLES[self.kind].columns if c.kind == Kind.SHARE}
+        wrong = sorted(set(self.not_collected) - shares)
+        if wrong:
+            raise ValueError(f"в разделе not_collected могут быть только доли таблицы {self.kind}: {', '.join(wrong)}")
+        given = sorted(set(self.not_collected) & (set(self.columns) | set(self.constants)))
+        if given:
+            raise ValueError(f"столбец объявлен несобираемым, но задан: {', '.join(given)}")
         both = set(self.columns) & set(self.constants)
         if both:
             raise ValueError(f"столбец задан и из файла, и константой: {', '.join(sorted(both))}")

@@ -58,6 +58,7 @@ class Plan:
     ignored: list[str] = field(default_factory=list)
     mapping: Mapping | None = None
     skip_when_empty: dict[str, int] = field(default_factory=dict)  # label -> file column position
+    not_collected: list[str] = field(default_factory=list)  # shares the source does not collect
 
     def label(self, name: str) -> str:
         """A column as a person finds it in the file: its header there, and the contract name."""
@@ -77,6 +78,9 @@ class Plan:
             elif column.name in self.constants:
                 source = f"значение «{self.constants[column.name]}» для всех строк"
                 state = "constant"
+            elif column.name in self.not_collected:
+                source = "не собирается в этом источнике: значения пустые"
+                state = "absent"
             else:
                 source = "—"
                 state = "missing" if column.required else "absent"
@@ -151,6 +155,14 @@ def plan(
             result.ignored.append(header)
             log.warning("extra_column", "столбца нет в контракте данных; он не загружается", column=header)
     if mapping is not None:
+        for name in mapping.not_collected:
+            result.not_collected.append(name)
+            log.warning(
+                "not_collected",
+                f"доля «{table.column(name).ru}» в этом источнике не собирается (сопоставление «{mapping.name}»): "
+                "значения сохраняются пустыми и в расчётах не участвуют",
+                column=table.column(name).ru,
+            )
         for name in mapping.skip_rows_without:
             if name in result.sources:
                 result.skip_when_empty[result.label(name)] = result.sources[name]
@@ -160,7 +172,8 @@ def plan(
         elif "year" not in result.sources:
             result.constants["year"] = year  # the option wins over a mapping's constant year
     for column in table.columns:
-        if column.required and column.name not in result.sources and column.name not in result.constants:
+        provided = column.name in result.sources or column.name in result.constants
+        if column.required and not provided and column.name not in result.not_collected:
             log.error("missing_column", f"нет обязательного столбца «{column.ru}» ({column.name})", column=column.ru)
     return result
 
@@ -237,6 +250,7 @@ def batches(
                 )
             columns[name] = result.values
         typed = pa.table({**{c.name: columns[c.name] for c in table.columns}, ROW: rows})
+        typed = _outside_registry(plan, typed, context, log)
         _row_rules(plan, typed, context, log)
         read += n
         if progress:
@@ -318,6 +332,30 @@ def _report(
         typed.column(ROW).combine_chunks(),
         typed.column(column).combine_chunks(),
     )
+
+
+def _outside_registry(plan: Plan, typed: pa.Table, context: Context, log: IssueLog) -> pa.Table:
+    """A mapping of a wider dataset (a national file) may skip the rows of schools that are not in
+    this registry: they are counted in one warning instead of an error each."""
+    mapping = plan.mapping
+    if (
+        mapping is None
+        or not mapping.skip_unknown_schools
+        or context.known_schools is None
+        or "school_id" not in typed.column_names
+        or plan.table.name == "schools"
+    ):
+        return typed
+    ids = typed.column("school_id")
+    known = pc.fill_null(pc.is_in(ids, value_set=context.school_set), True)  # empty keys stay: «required» reports them
+    skipped = typed.num_rows - pc.sum(known.cast(pa.int64())).as_py() if typed.num_rows else 0
+    if skipped:
+        log.warning(
+            "skipped",
+            f"пропущено строк школ, которых нет в реестре: {skipped} (сопоставление «{mapping.name}»)",
+            column=plan.label("school_id"),
+        )
+    return typed.filter(known)
 
 
 def _row_rules(plan: Plan, typed: pa.Table, context: Context, log: IssueLog) -> None:

@@ -159,7 +159,8 @@ def social_index(social: pd.DataFrame, year: int, methodology: Methodology) -> S
             "isb_year": latest["year"].astype(int),
         }
     )
-    return Social(table, cronbach_alpha(oriented.dropna()), [p.column for p in parts])
+    collected = oriented.dropna(axis=1, how="all")  # a share the source does not collect is left out
+    return Social(table, cronbach_alpha(collected.dropna()), list(collected.columns))
 
 
 def cronbach_alpha(items: pd.DataFrame) -> float:

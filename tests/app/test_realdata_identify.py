@@ -1,0 +1,66 @@
+"""Real data nobody here wrote: English KS4 results with the school census, through saved column
+mappings and a user preset, on a fresh data folder. England publishes its own value-added measure
+(Progress 8); ours must agree with it where it should."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from openpyxl import load_workbook
+from scipy import stats
+
+from tests.app.test_cli import run
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGLAND = ROOT.parent / "shared" / "realdata" / "england-ks4-census"
+EXAMPLES = ROOT / "docs" / "examples"
+
+
+def test_england_through_mappings_and_a_user_preset_agrees_with_progress_8(tmp_path: Path) -> None:
+    if not ENGLAND.exists():
+        pytest.fail(f"{ENGLAND} is missing: the realdata folder is part of the workspace")
+    folder = tmp_path / "data"
+    run("init", "--preset", str(EXAMPLES / "presets" / "england-ks4.yaml"), data_dir=folder)
+    for name in ("england-ks4-schools", "england-ks4-results", "england-census-social"):
+        run("mapping", "save", str(EXAMPLES / "mappings" / f"{name}.yaml"), data_dir=folder)
+    ks4 = str(ENGLAND / "england_ks4provisional.csv")
+    run("import", "schools", ks4, "--mapping", "england-ks4-schools", data_dir=folder)
+    run("import", "results_schools", ks4, "--mapping", "england-ks4-results", data_dir=folder)
+    report = tmp_path / "social-report.xlsx"
+    census = str(ENGLAND / "england_census.csv")
+    run("import", "social", census, "--mapping", "england-census-social", "--report", str(report), data_dir=folder)
+    cells = " ".join(str(c.value) for row in load_workbook(report).worksheets[0].iter_rows() for c in row)
+    assert "не собирается" in cells and "нет в реестре" in cells  # said, not hidden
+    out = tmp_path / "england.csv"
+    run("identify", "--year", "2019", "--out", str(out), data_dir=folder)
+
+    ours = {r["school_id"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+    published = {
+        r["URN"]: r
+        for r in csv.DictReader(io.StringIO((ENGLAND / "england_ks4provisional.csv").read_text(encoding="utf-8-sig")))
+        if r["URN"]
+    }
+    pairs = [
+        (float(ours[u]["value_added"]), float(p["P8MEA"]), p["RECTYPE"])
+        for u, p in published.items()
+        if u in ours and ours[u]["value_added"] and p["P8MEA"] not in ("", "NA", "NE", "SUPP", "LOWCOV")
+    ]
+    assert len(pairs) > 3000
+    va, p8 = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    assert stats.pearsonr(va, p8).statistic > 0.8  # measured 0.85
+    mainstream = np.array([p[2] == "1" for p in pairs])
+    assert stats.pearsonr(va[mainstream], p8[mainstream]).statistic > 0.6  # measured 0.69
+    # Schools whose interval lies below zero are, by England's own measure, far below average.
+    below = np.array(
+        [
+            float(ours[u]["value_added_high"]) < 0
+            for u, p in published.items()
+            if u in ours and ours[u]["value_added"] and p["P8MEA"] not in ("", "NA", "NE", "SUPP", "LOWCOV")
+        ]
+    )
+    assert p8[below].mean() < -0.5 < 0 < p8[~below].mean() + 0.5
+    assert not any(r["selected"] == "true" and r["insufficient_data"] == "true" for r in ours.values())
