@@ -17,6 +17,7 @@ from tests.app.test_cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGLAND = ROOT.parent / "shared" / "realdata" / "england-ks4-census"
+CALIFORNIA = ROOT.parent / "shared" / "realdata" / "ca-api-1999-2000" / "apipop.csv"
 EXAMPLES = ROOT / "docs" / "examples"
 
 
@@ -64,3 +65,28 @@ def test_england_through_mappings_and_a_user_preset_agrees_with_progress_8(tmp_p
     )
     assert p8[below].mean() < -0.5 < 0 < p8[~below].mean() + 0.5
     assert not any(r["selected"] == "true" and r["insufficient_data"] == "true" for r in ours.values())
+
+
+def test_california_through_mappings_and_a_user_preset(tmp_path: Path) -> None:
+    if not CALIFORNIA.exists():
+        pytest.fail(f"{CALIFORNIA} is missing: the realdata folder is part of the workspace")
+    folder = tmp_path / "data"
+    run("init", "--preset", str(EXAMPLES / "presets" / "ca-api.yaml"), data_dir=folder)
+    for name in ("ca-api-schools", "ca-api-2000", "ca-api-1999", "ca-api-social"):
+        run("mapping", "save", str(EXAMPLES / "mappings" / f"{name}.yaml"), data_dir=folder)
+    for kind, mapping in (
+        ("schools", "ca-api-schools"),
+        ("results_schools", "ca-api-2000"),
+        ("results_schools", "ca-api-1999"),
+        ("social", "ca-api-social"),
+    ):
+        run("import", kind, str(CALIFORNIA), "--mapping", mapping, data_dir=folder)
+    out = tmp_path / "california.csv"
+    run("identify", "--year", "2000", "--out", str(out), data_dir=folder)
+    ours = {r["school_id"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+    source = {r["cds"]: r for r in csv.DictReader(io.StringIO(CALIFORNIA.read_text(encoding="utf-8")))}
+    rows = [(float(ours[k]["ior"]), float(s["meals"])) for k, s in source.items() if k in ours and s["meals"] != "NA"]
+    assert len(ours) == 6157 and len(rows) > 6000
+    assert stats.pearsonr([r[0] for r in rows], [r[1] for r in rows]).statistic < -0.8  # measured −0.85
+    selected = [r for r in ours.values() if r["selected"] == "true"]
+    assert selected and all(r["ior_low"] == "true" for r in selected)  # the preset selects on low results
