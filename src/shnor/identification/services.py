@@ -654,7 +654,7 @@ def approve(user: Any, run: Run, *, number: str, date: dt.date, signatory: str =
             signatory=signatory,
         )
     )
-    note_bytes = documents.analytic_note(note_data(user, run, authority, preset))
+    note_bytes = documents.analytic_note(note_data(run, authority, preset, selected=len(listed)))
     written: list[Document] = []
     try:
         with transaction.atomic():
@@ -698,8 +698,9 @@ def approve(user: Any, run: Run, *, number: str, date: dt.date, signatory: str =
     return decision
 
 
-def note_data(user: Any, run: Run, authority: str, preset: Preset) -> NoteData:
-    """The analytical note's figures, from the run (region-wide: the note is the region's)."""
+def note_data(run: Run, authority: str, preset: Preset, selected: int) -> NoteData:
+    """The analytical note's figures, from the run (region-wide: the note is the region's);
+    `selected` is the length of the list as approved."""
     summary = run.summary
     methodology = Methodology.model_validate(run.methodology)
     rows = SchoolResult.objects.filter(run=run).select_related("school__municipality")
@@ -737,7 +738,7 @@ def note_data(user: Any, run: Run, authority: str, preset: Preset) -> NoteData:
         components=[labels.work(*c.key) for c in methodology.components],
         social_parts=[SOCIAL_TITLES.get(p.column, p.column) for p in methodology.social],
         schools_total=int(summary.get("schools", 0)),
-        selected=len(final_list(run)),
+        selected=selected,
         insufficient=int(summary.get("insufficient_data", 0)),
         ior_threshold=summary.get("ior_threshold"),
         isb_threshold=summary.get("isb_threshold"),

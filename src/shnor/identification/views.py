@@ -97,14 +97,16 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         run=run,
         form=form,
         rows_template="identification/_result_rows.html",
-        clusters=_clusters(run),
-        changes=services.input_changes(run) if run.status == Run.Status.DONE else [],
-        combinations=[{**c, "percent": 100 * c["share"]} for c in run.summary.get("combinations", [])],
-        export_query=request.GET.urlencode(),
         breadcrumbs=[("Идентификация", reverse("identification:runs")), (str(run), None)],
     )
     if is_partial(request):
         return render(request, "web/_table.html", context)
+    # The page around the table only: fingerprinting the inputs reads every social record.
+    context.update(
+        clusters=_clusters(run),
+        changes=services.input_changes(run) if run.status == Run.Status.DONE else [],
+        combinations=[{**c, "percent": 100 * c["share"]} for c in run.summary.get("combinations", [])],
+    )
     return render(request, "identification/run_detail.html", context)
 
 
@@ -254,18 +256,9 @@ def run_list_page(request: HttpRequest, pk: int) -> HttpResponse:
         except services.IdentificationRefused as error:
             messages.error(request, str(error))
     listed = services.final_list(run)
-    visible = {r.school_id: r for r in services.results_for(user, run).filter(school_id__in=listed)}
+    visible = services.results_for(user, run).filter(school_id__in=listed)
     rows = [
-        {"r": visible[pk], "reason": reason}
-        for pk, reason in sorted(
-            listed.items(),
-            key=lambda item: (
-                (visible[item[0]].school.municipality.name, visible[item[0]].school.name)
-                if item[0] in visible
-                else ("", "")
-            ),
-        )
-        if pk in visible
+        {"r": r, "reason": listed[r.school_id]} for r in visible.order_by("school__municipality__name", "school__name")
     ]
     decision = run.decisions.prefetch_related("documents").first()
     context = {

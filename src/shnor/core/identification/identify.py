@@ -84,7 +84,6 @@ class Outcome:
     components: pd.DataFrame  # every standardised work of the window with its weight
     per_year: pd.DataFrame  # school_id, year, ior, ior_se, low
     signs: pd.DataFrame  # objectivity.SIGN_COLUMNS + severity
-    federal: pd.DataFrame  # school_id, year, procedure, subject, grade, n, share_below
     summary: dict[str, Any]
 
 
@@ -122,7 +121,7 @@ def identify(inputs: Inputs, year: int, methodology: Methodology) -> Outcome:
     va_negative = (va.table["value_added_high"] < 0).fillna(False)
     va_positive = (va.table["value_added_low"] > 0).fillna(False)
 
-    federal, federal_risk = _federal(scored, years, methodology, index)
+    federal_risk = _federal(scored, years, methodology, index)
     oversight = inputs.oversight
     recent = oversight[oversight["year"].isin(years)] if not oversight.empty else oversight
     orders = _oversight_flag(recent, "order", index)
@@ -202,7 +201,7 @@ def identify(inputs: Inputs, year: int, methodology: Methodology) -> Outcome:
         "combinations": combinations(table["category"]),
         "signs": {str(k): int(v) for k, v in found["code"].value_counts().items()} if not found.empty else {},
     }
-    return Outcome(year, table, in_window, per_year, found, federal, summary)
+    return Outcome(year, table, in_window, per_year, found, summary)
 
 
 def _no_works() -> pd.DataFrame:
@@ -318,9 +317,7 @@ def _categories(flags: pd.DataFrame, methodology: Methodology) -> pd.DataFrame:
     )
 
 
-def _federal(
-    scored: pd.DataFrame, years: list[int], methodology: Methodology, index: pd.Index
-) -> tuple[pd.DataFrame, pd.Series]:
+def _federal(scored: pd.DataFrame, years: list[int], methodology: Methodology, index: pd.Index) -> pd.Series:
     """Works where at least `share` of the participants are below the minimum threshold; a school is
     at risk with `procedures` such works in one year, or the same work in two consecutive years."""
     rule = methodology.federal_risk
@@ -339,7 +336,7 @@ def _federal(
         zip(risky["school_id"], risky["year"], risky["procedure"], risky["subject"], risky["grade"], strict=True)
     )
     at_risk |= {s for (s, y, p, sub, g) in seen if (s, y - 1, p, sub, g) in seen}
-    return risky.reset_index(drop=True), pd.Series(index.isin(list(at_risk)), index=index)
+    return pd.Series(index.isin(list(at_risk)), index=index)
 
 
 def _oversight_flag(oversight: pd.DataFrame, kind: str, index: pd.Index) -> pd.Series:
