@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian's packages when it is missing: chromium for the
-# browser tests, PostgreSQL server binaries for the PostgreSQL lane. Idempotent and quiet.
+# browser tests, PostgreSQL server binaries for the PostgreSQL lane, Pango for PDF documents. Idempotent and quiet.
 set -euo pipefail
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+# WeasyPrint (PDF copies of documents) renders through Pango.
+ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 
 if [ "${#need[@]}" -eq 0 ]; then
   exit 0
