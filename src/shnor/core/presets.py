@@ -1,8 +1,8 @@
 """Presets: everything that differs between regions, as versioned YAML validated by pydantic.
 
-A preset holds its identity and sources and the identification methodology
-(`shnor.core.methodology`); the risk catalogue, targets and cyclogram join the same model as
-they are built.
+A preset holds its identity and sources, the identification methodology
+(`shnor.core.methodology`), the risk-profile catalogue (`shnor.core.risks`), programme templates
+and the exit rule (`shnor.core.programmes`); targets and the cyclogram join it in issue 7.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shnor.core.methodology import Methodology
+from shnor.core.programmes import ExitRule, ProgrammeTemplate
+from shnor.core.risks import Catalogue, default_catalogue
 
 
 class PresetError(Exception):
@@ -33,6 +35,21 @@ class Preset(BaseModel):
     # Who issues the region's acts (the header of generated orders and notes).
     authority: str = ""
     methodology: Methodology = Methodology()
+    # The risk-profile catalogue; absent → the built-in «500+» catalogue of seed 004.
+    risks: Catalogue | None = None
+    # Programme templates a municipality or school starts from (anti-risk ones are built from
+    # the catalogue's measures).
+    programme_templates: list[ProgrammeTemplate] = Field(default_factory=list)
+    exit: ExitRule = ExitRule()
+
+    def catalogue(self) -> Catalogue:
+        return self.risks if self.risks is not None else default_catalogue()
+
+    def template(self, code: str) -> ProgrammeTemplate:
+        for t in self.programme_templates:
+            if t.code == code:
+                return t
+        raise KeyError(code)
 
 
 def available() -> list[str]:

@@ -1,0 +1,210 @@
+"""Programmes, their templates, monitoring arithmetic and exit rules. Pure: no Django.
+
+* Templates come from the preset: a programme's goal, tasks, phases of activities with deadlines
+  as month offsets from the programme's start, indicators (with a binding when the system computes
+  the value), and the steps of a regulation (Ivanovo's seven steps).
+* `expected` and `on_track`: an indicator is off track when its actual value is on the wrong side
+  of the straight line from the baseline at the start to the target at the end.
+* `effective_status`: an activity not done or cancelled by its deadline is overdue.
+* `ExitRule.evaluate`: which exit conditions hold for a school, from the evidence the app gathers.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Level = Literal["region", "municipality", "school", "anti_risk"]
+Direction = Literal["higher_better", "lower_better"]
+
+# Values an indicator can be bound to; `risk:R01` is a factor's level (0 low, 1 medium, 2 high),
+# `param:R01.2` a parameter's value in the latest risk profile.
+BINDINGS = {
+    "ior": "ИОР школы по последнему расчёту идентификации",
+    "isb": "ИСБ школы по последнему расчёту идентификации",
+    "value_added": "добавленная ценность школы по последнему расчёту",
+    "fixed_risks": "число зафиксированных рисков в последнем рисковом профиле",
+    "activities_done": "доля выполненных мероприятий программы",
+}
+BINDING_PATTERN = re.compile(r"^(ior|isb|value_added|fixed_risks|activities_done|risk:R\d{2}|param:R\d{2}\.\d{1,2})$")
+
+
+class ActivityTemplate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    responsible: str = ""
+    # Deadline: the end of the month `months` after the programme's start (0 = the start month).
+    months: int = Field(default=0, ge=0, le=60)
+    result: str = ""
+
+
+class PhaseTemplate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    activities: list[ActivityTemplate] = Field(min_length=1)
+
+
+class IndicatorTemplate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    unit: str = ""
+    baseline: float | None = None
+    target: float
+    direction: Direction = "higher_better"
+    binding: str | None = None
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _binding(self) -> IndicatorTemplate:
+        if self.binding is not None and not BINDING_PATTERN.match(self.binding):
+            raise ValueError(f"неизвестная привязка показателя «{self.binding}»")
+        return self
+
+
+class ProgrammeTemplate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    level: Level
+    goal: str
+    tasks: list[str] = Field(default_factory=list)
+    months: int = Field(default=12, ge=1, le=60)
+    regulation: list[str] = Field(default_factory=list)
+    phases: list[PhaseTemplate] = Field(default_factory=list)
+    indicators: list[IndicatorTemplate] = Field(default_factory=list)
+    source: str = ""
+
+    def activity_count(self) -> int:
+        return sum(len(p.activities) for p in self.phases)
+
+
+def month_end(start: dt.date, months: int) -> dt.date:
+    """The last day of the month `months` after `start`'s month."""
+    index = start.year * 12 + start.month - 1 + months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, calendar.monthrange(year, month + 1)[1])
+
+
+# --- monitoring arithmetic ---------------------------------------------------------------------
+
+
+def expected(baseline: float, target: float, start: dt.date, end: dt.date, on: dt.date) -> float:
+    """The value on the straight line from the baseline at `start` to the target at `end`."""
+    if end <= start:
+        return target
+    elapsed = min(max((on - start).days / (end - start).days, 0.0), 1.0)
+    return baseline + (target - baseline) * elapsed
+
+
+def reached(direction: Direction, actual: float, target: float) -> bool:
+    return actual >= target if direction == "higher_better" else actual <= target
+
+
+def on_track(
+    direction: Direction,
+    actual: float | None,
+    baseline: float | None,
+    target: float,
+    start: dt.date,
+    end: dt.date,
+    on: dt.date,
+) -> bool | None:
+    """None when it cannot be judged (no actual value or no baseline)."""
+    if actual is None:
+        return None
+    if reached(direction, actual, target):
+        return True
+    if baseline is None:
+        return None if on < end else False
+    line = expected(baseline, target, start, end, on)
+    return actual >= line if direction == "higher_better" else actual <= line
+
+
+ActivityStatus = Literal["planned", "in_progress", "done", "overdue", "cancelled"]
+
+
+def effective_status(status: str, deadline: dt.date | None, today: dt.date) -> str:
+    """An activity neither done nor cancelled after its deadline is overdue."""
+    if status in ("planned", "in_progress") and deadline is not None and deadline < today:
+        return "overdue"
+    return status
+
+
+# --- exit --------------------------------------------------------------------------------------
+
+Condition = Literal["ior_positive", "indicators_on_target", "no_objectivity_signs", "risks_reduced"]
+
+CONDITION_TITLES = {
+    "ior_positive": "положительная динамика ИОР",
+    "indicators_on_target": "выход из группы «аутсайдеров» по показателям программы",
+    "no_objectivity_signs": "нет признаков необъективных результатов",
+    "risks_reduced": "число зафиксированных рисков снизилось",
+}
+
+
+class ExitRule(BaseModel):
+    """All of `all_of` must hold and, when `any_of` is not empty, at least one of it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    all_of: list[Condition] = Field(default_factory=lambda: ["ior_positive"])
+    any_of: list[Condition] = Field(default_factory=list)
+    # indicators_on_target: how many programme indicators must have reached their targets.
+    min_indicators: int = Field(default=3, ge=1)
+    # ior_positive: the rise of ИОР needed (in pupil SDs), and whether it must exceed its
+    # standard error (so that noise is not taken for progress).
+    ior_delta: float = 0.0
+    beyond_error: bool = False
+
+    def conditions(self) -> list[Condition]:
+        return list(dict.fromkeys([*self.all_of, *self.any_of]))
+
+
+@dataclass(frozen=True)
+class ExitEvidence:
+    ior_before: float | None
+    ior_after: float | None
+    ior_se: float | None
+    indicators_on_target: int
+    indicators_total: int
+    objectivity_flag: bool | None
+    fixed_before: int | None
+    fixed_after: int | None
+
+
+def check(condition: Condition, rule: ExitRule, e: ExitEvidence) -> bool | None:
+    """True / False, or None when the evidence for it is missing."""
+    if condition == "ior_positive":
+        if e.ior_before is None or e.ior_after is None:
+            return None
+        rise = e.ior_after - e.ior_before
+        needed = rule.ior_delta
+        if rule.beyond_error and e.ior_se is not None:
+            needed = max(needed, e.ior_se)
+        return rise > needed
+    if condition == "indicators_on_target":
+        if e.indicators_total == 0:
+            return None
+        return e.indicators_on_target >= rule.min_indicators
+    if condition == "no_objectivity_signs":
+        return None if e.objectivity_flag is None else not e.objectivity_flag
+    if e.fixed_before is None or e.fixed_after is None:
+        return None
+    return e.fixed_after < e.fixed_before
+
+
+def evaluate(rule: ExitRule, evidence: ExitEvidence) -> tuple[bool, dict[str, bool | None]]:
+    results: dict[str, bool | None] = {c: check(c, rule, evidence) for c in rule.conditions()}
+    ok = all(results[c] is True for c in rule.all_of)
+    if rule.any_of:
+        ok = ok and any(results[c] is True for c in rule.any_of)
+    return ok, results

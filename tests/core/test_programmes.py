@@ -1,0 +1,100 @@
+"""Programme arithmetic, templates and exit rules against hand-computed examples."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pydantic import ValidationError
+
+from shnor.core import programmes as pg
+from shnor.core.presets import load
+from shnor.core.programmes import ExitEvidence, ExitRule
+
+START, END = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
+
+
+def test_month_end() -> None:
+    assert pg.month_end(dt.date(2020, 9, 1), 0) == dt.date(2020, 9, 30)
+    assert pg.month_end(dt.date(2020, 9, 15), 5) == dt.date(2021, 2, 28)
+    assert pg.month_end(dt.date(2023, 11, 1), 3) == dt.date(2024, 2, 29)
+
+
+def test_expected_path_and_on_track() -> None:
+    mid = dt.date(2026, 7, 2)  # 182 of 364 days: half-way
+    assert pg.expected(0.0, 10.0, START, END, mid) == pytest.approx(5.0)
+    assert pg.on_track("higher_better", 5.5, 0.0, 10.0, START, END, mid) is True
+    assert pg.on_track("higher_better", 4.0, 0.0, 10.0, START, END, mid) is False
+    # Lower is better: from 4 risks to 0, half-way the line is 2.
+    assert pg.on_track("lower_better", 2.0, 4.0, 0.0, START, END, mid) is True
+    assert pg.on_track("lower_better", 3.0, 4.0, 0.0, START, END, mid) is False
+    assert pg.on_track("higher_better", None, 0.0, 10.0, START, END, mid) is None
+    # Without a baseline it is judged only at the end, or once the target is reached.
+    assert pg.on_track("higher_better", 3.0, None, 10.0, START, END, mid) is None
+    assert pg.on_track("higher_better", 3.0, None, 10.0, START, END, dt.date(2027, 1, 5)) is False
+    assert pg.on_track("higher_better", 11.0, None, 10.0, START, END, mid) is True
+
+
+def test_overdue() -> None:
+    today = dt.date(2026, 5, 1)
+    assert pg.effective_status("planned", dt.date(2026, 4, 30), today) == "overdue"
+    assert pg.effective_status("in_progress", dt.date(2026, 5, 1), today) == "in_progress"
+    assert pg.effective_status("done", dt.date(2026, 1, 1), today) == "done"
+    assert pg.effective_status("cancelled", dt.date(2026, 1, 1), today) == "cancelled"
+
+
+def evidence(**kw: object) -> ExitEvidence:
+    base: dict[str, object] = dict(
+        ior_before=-0.5,
+        ior_after=-0.2,
+        ior_se=0.1,
+        indicators_on_target=3,
+        indicators_total=4,
+        objectivity_flag=False,
+        fixed_before=3,
+        fixed_after=1,
+    )
+    base.update(kw)
+    return ExitEvidence(**base)  # type: ignore[arg-type]
+
+
+def test_exit_rules() -> None:
+    volgograd = ExitRule(all_of=["ior_positive", "no_objectivity_signs"])
+    assert pg.evaluate(volgograd, evidence())[0] is True
+    ok, detail = pg.evaluate(volgograd, evidence(objectivity_flag=True))
+    assert ok is False and detail == {"ior_positive": True, "no_objectivity_signs": False}
+    assert pg.evaluate(volgograd, evidence(ior_after=-0.6))[0] is False
+    # Rising by less than its standard error does not count when the rule says so.
+    strict = ExitRule(all_of=["ior_positive"], beyond_error=True)
+    assert pg.evaluate(strict, evidence(ior_after=-0.45))[0] is False
+    assert pg.evaluate(strict, evidence(ior_after=-0.35))[0] is True
+    ivanovo = ExitRule(all_of=["indicators_on_target"], min_indicators=3)
+    assert pg.evaluate(ivanovo, evidence())[0] is True
+    assert pg.evaluate(ivanovo, evidence(indicators_on_target=2))[0] is False
+    # Missing evidence never lets a school out.
+    ok, detail = pg.evaluate(ivanovo, evidence(indicators_total=0, indicators_on_target=0))
+    assert ok is False and detail["indicators_on_target"] is None
+    vologda = ExitRule(all_of=["ior_positive"], any_of=["indicators_on_target", "risks_reduced"], min_indicators=2)
+    assert pg.evaluate(vologda, evidence(indicators_on_target=0))[0] is True  # risks fell 3 → 1
+    assert pg.evaluate(vologda, evidence(indicators_on_target=0, fixed_after=3))[0] is False
+
+
+def test_preset_templates_follow_the_seeds() -> None:
+    ivanovo = load("ivanovo-2020")[0]
+    project = ivanovo.template("ivanovo-municipal-project")
+    assert project.activity_count() == 25  # seed 002: 25 activities in phases
+    assert len(project.phases) == 5
+    assert project.regulation[0] == "Заявка от руководства школы" and len(project.regulation) == 7
+    assert ivanovo.exit.all_of == ["indicators_on_target"] and ivanovo.exit.min_indicators == 3
+    vologda = load("vologda-2019")[0].template("vologda-regional-model")
+    assert len(vologda.phases) == 8  # seed 001: eight directions with their targets
+    assert [i.target for i in vologda.indicators][2:4] == [5, 4]
+    dobrinka = load("dobrinka-2018")[0].template("dobrinka-municipal-plan")
+    assert [i.target for i in dobrinka.indicators] == [72, 100, 30, 10]
+    assert load("volgograd-2021")[0].template("volgograd-school-pko").level == "school"
+
+
+def test_unknown_binding_is_refused() -> None:
+    with pytest.raises(ValidationError, match="неизвестная привязка"):
+        pg.IndicatorTemplate(title="x", target=1, binding="magic")
+    assert pg.IndicatorTemplate(title="x", target=1, binding="param:R01.2").binding == "param:R01.2"
