@@ -44,16 +44,16 @@ def test_overdue() -> None:
 
 
 def evidence(**kw: object) -> ExitEvidence:
-    base: dict[str, object] = dict(
-        ior_before=-0.5,
-        ior_after=-0.2,
-        ior_se=0.1,
-        indicators_on_target=3,
-        indicators_total=4,
-        objectivity_flag=False,
-        fixed_before=3,
-        fixed_after=1,
-    )
+    base: dict[str, object] = {
+        "ior_before": -0.5,
+        "ior_after": -0.2,
+        "ior_se": 0.1,
+        "indicators_on_target": 3,
+        "indicators_total": 4,
+        "objectivity_flag": False,
+        "fixed_before": 3,
+        "fixed_after": 1,
+    }
     base.update(kw)
     return ExitEvidence(**base)  # type: ignore[arg-type]
 

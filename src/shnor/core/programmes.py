@@ -156,7 +156,7 @@ class ExitRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    all_of: list[Condition] = Field(default_factory=lambda: ["ior_positive"])
+    all_of: list[Condition] = Field(default_factory=lambda: list[Condition](["ior_positive"]))
     any_of: list[Condition] = Field(default_factory=list)
     # indicators_on_target: how many programme indicators must have reached their targets.
     min_indicators: int = Field(default=3, ge=1)

@@ -85,9 +85,8 @@ class Parameter(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Parameter:
-        if self.derive is not None:
-            if not (self.derive in DERIVED or self.derive.startswith("social:")):
-                raise ValueError(f"{self.code}: неизвестный источник расчёта «{self.derive}»")
+        if self.derive is not None and not (self.derive in DERIVED or self.derive.startswith("social:")):
+            raise ValueError(f"{self.code}: неизвестный источник расчёта «{self.derive}»")
         if self.source in GROUPS and self.derive is None and (self.question is None or self.answer is None):
             raise ValueError(f"{self.code}: параметр анкеты требует вопроса (question) и вида ответа (answer)")
         if self.answer == "scale5" and self.scale != "scale5":
