@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "shnor.staff",
     "shnor.identification",
     "shnor.cycle",
+    "shnor.risks",
+    "shnor.programmes",
     "shnor.web",
 ]
 
@@ -162,6 +164,15 @@ SHNOR_STORE_DIR = DATA_DIR / "store"
 SHNOR_ENGINE = env_choice("SHNOR_ENGINE", "duckdb", ("duckdb", "spark"))
 SHNOR_PAGE_SIZE = env_int("SHNOR_PAGE_SIZE", 50, minimum=10)
 SHNOR_REGION_NAME = env_str("SHNOR_REGION_NAME", "")
+
+# E-mail copies of in-system notifications; without SHNOR_EMAIL_HOST notifications stay in the system.
+EMAIL_HOST = env_str("SHNOR_EMAIL_HOST", "")
+EMAIL_PORT = env_int("SHNOR_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("SHNOR_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("SHNOR_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("SHNOR_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("SHNOR_EMAIL_FROM", "shnor@localhost")
+SHNOR_BASE_URL = env_str("SHNOR_BASE_URL", "")
 
 TASKS = {
     "default": {

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from shnor.api.app import api
+from shnor.risks.urls import public_urlpatterns as public_questionnaires
 
 admin.site.site_header = "shnor — администрирование"
 admin.site.site_title = "shnor"
@@ -13,6 +14,9 @@ urlpatterns = [
     path("audit/", include("shnor.audit.urls")),
     path("data/", include("shnor.datasets.urls")),
     path("identification/", include("shnor.identification.urls")),
+    path("risks/", include("shnor.risks.urls")),
+    path("programmes/", include("shnor.programmes.urls")),
+    path("q/", include((public_questionnaires, "questionnaire"))),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

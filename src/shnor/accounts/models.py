@@ -108,3 +108,22 @@ class ApiToken(models.Model):
             return None
         cls.objects.filter(pk=token.pk).update(last_used=timezone.now())
         return token.user
+
+
+class Notification(models.Model):
+    """A message to one user inside the system (and by e-mail where an SMTP server is configured)."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="notifications", verbose_name="кому")
+    text = models.CharField("текст", max_length=1000)
+    url = models.CharField("ссылка", max_length=500, blank=True)
+    created_at = models.DateTimeField("создано", auto_now_add=True)
+    read_at = models.DateTimeField("прочитано", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "уведомление"
+        verbose_name_plural = "уведомления"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text

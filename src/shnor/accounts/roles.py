@@ -37,11 +37,12 @@ class Perm(StrEnum):
     VIEW_IMPORTS = "view_imports"  # see the import history and its reports
     RUN_IDENTIFICATION = "run_identification"  # start identification runs, edit the proposed list
     REVIEW_SIGNS = "review_signs"  # confirm or reject signs of biased results
+    BUILD_PROFILES = "build_profiles"  # compute the risk profiles of a year
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.OPERATOR: frozenset(Perm),
-    Role.REGIONAL_COORDINATOR: frozenset({Perm.APPROVE, Perm.VIEW_IMPORTS, Perm.REVIEW_SIGNS}),
+    Role.REGIONAL_COORDINATOR: frozenset({Perm.APPROVE, Perm.VIEW_IMPORTS, Perm.REVIEW_SIGNS, Perm.BUILD_PROFILES}),
     Role.MUNICIPAL_COORDINATOR: frozenset({Perm.MANAGE_LOCAL_BODIES}),
     Role.SCHOOL: frozenset(),
     Role.CURATOR: frozenset(),

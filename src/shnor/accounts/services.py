@@ -82,3 +82,37 @@ def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
 
 def revoke_token(user: User, token_id: int) -> None:
     ApiToken.objects.filter(user=user, pk=token_id).delete()
+
+
+def notify(users: Any, text: str, url: str = "") -> int:
+    """Leave `text` for each active user (once per user), and send it by e-mail where an SMTP server
+    is configured and the user has an address. Returns how many were notified."""
+    import logging
+
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    from shnor.accounts.models import Notification
+
+    seen: dict[int, Any] = {}
+    for user in users:
+        if getattr(user, "pk", None) and user.is_active:
+            seen.setdefault(user.pk, user)
+    Notification.objects.bulk_create([Notification(user=u, text=text[:1000], url=url) for u in seen.values()])
+    if settings.EMAIL_HOST:
+        link = f"\n\n{settings.SHNOR_BASE_URL.rstrip('/')}{url}" if url and settings.SHNOR_BASE_URL else ""
+        for user in seen.values():
+            if user.email:
+                try:
+                    send_mail("shnor: уведомление", text + link, None, [user.email])
+                except OSError as error:  # the message stays in the system; mail is only a copy
+                    logging.getLogger("shnor").warning("Письмо для %s не отправлено: %s", user.email, error)
+    return len(seen)
+
+
+def unread(user: Any) -> int:
+    from shnor.accounts.models import Notification
+
+    if not getattr(user, "pk", None):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -19,4 +19,5 @@ urlpatterns = [
         name="password",
     ),
     path("profile/", views.profile, name="profile"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

@@ -32,3 +32,20 @@ def profile(request: HttpRequest) -> HttpResponse:
         "breadcrumbs": [("Профиль", None)],
     }
     return render(request, "accounts/profile.html", context)
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    from django.utils import timezone
+
+    from shnor.accounts.models import Notification
+
+    items = Notification.objects.filter(user_id=request.user.pk or 0)
+    if request.method == "POST":
+        items.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("accounts:notifications")
+    return render(
+        request,
+        "accounts/notifications.html",
+        {"items": items[:200], "breadcrumbs": [("Уведомления", None)]},
+    )

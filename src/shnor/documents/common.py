@@ -124,3 +124,20 @@ def to_bytes(document: DocxDocument) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def sha256(content: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(content).hexdigest()
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A PDF copy of a document rendered as HTML (WeasyPrint, fonts from the system, no network)."""
+    from weasyprint import HTML
+
+    def no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError(f"внешние ресурсы в документах не загружаются: {url}")
+
+    pdf: bytes = HTML(string=html, url_fetcher=no_fetch).write_pdf()
+    return pdf

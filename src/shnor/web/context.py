@@ -21,6 +21,13 @@ def _sections(user: Any) -> list[dict[str, Any]]:
         {"title": "Обзор", "items": [("Главная", reverse("web:home"))]},
         {"title": "Реестр", "items": [(label, reverse(name)) for label, name in registry]},
         {"title": "Идентификация", "items": [("Расчёты и списки", reverse("identification:runs"))]},
+        {
+            "title": "Сопровождение",
+            "items": [
+                ("Рисковые профили", reverse("risks:regional")),
+                ("Программы и мониторинг", reverse("programmes:list")),
+            ],
+        },
     ]
     if user.has_shnor_perm(Perm.VIEW_IMPORTS):
         data = [
@@ -30,7 +37,14 @@ def _sections(user: Any) -> list[dict[str, Any]]:
         if user.has_shnor_perm(Perm.IMPORT_DATA):
             data.insert(0, ("Загрузить файл", reverse("datasets:upload")))
         sections.append({"title": "Данные", "items": data})
-    service = [("Профиль и токены API", reverse("accounts:profile")), ("Документация API", "/api/docs")]
+    from shnor.accounts.services import unread
+
+    count = unread(user)
+    service = [
+        (f"Уведомления ({count})" if count else "Уведомления", reverse("accounts:notifications")),
+        ("Профиль и токены API", reverse("accounts:profile")),
+        ("Документация API", "/api/docs"),
+    ]
     if user.has_shnor_perm(Perm.VIEW_AUDIT):
         service.insert(0, ("Журнал изменений", reverse("audit:list")))
     if user.is_staff:

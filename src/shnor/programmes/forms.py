@@ -1,0 +1,102 @@
+"""Forms of the programme pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from shnor.accounts.scoping import restrict
+from shnor.core.programmes import BINDING_PATTERN
+from shnor.programmes.models import Activity, Indicator, Programme
+from shnor.registry.models import Municipality, School
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CreateForm(forms.Form):
+    template = forms.ChoiceField(label="Шаблон")
+    school = forms.ModelChoiceField(label="Школа", queryset=School.objects.none(), required=False)
+    municipality = forms.ModelChoiceField(label="Муниципалитет", queryset=Municipality.objects.none(), required=False)
+    start = forms.DateField(label="Начало", widget=DATE)
+
+    def __init__(self, *args: Any, user: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = choices  # type: ignore[attr-defined]
+        self.fields["school"].queryset = restrict(School.objects.filter(is_active=True), user).order_by("name")  # type: ignore[attr-defined]
+        self.fields["municipality"].queryset = restrict(Municipality.objects.all(), user).order_by("name")  # type: ignore[attr-defined]
+
+
+class ProgrammeForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Programme
+        fields = ["title", "goal", "tasks", "start", "end", "source"]
+        widgets = {
+            "start": DATE,
+            "end": DATE,
+            "goal": forms.Textarea(attrs={"rows": 3}),
+            "tasks": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "Окончание раньше начала.")
+        return data
+
+
+class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Indicator
+        fields = ["title", "unit", "baseline", "target", "direction", "binding", "source"]
+
+    def clean_binding(self) -> str:
+        value: str = (self.cleaned_data.get("binding") or "").strip()
+        if value and not BINDING_PATTERN.match(value):
+            raise forms.ValidationError(
+                f"Неизвестная привязка «{value}»: допустимы ior, isb, value_added, fixed_risks, activities_done, "
+                "risk:R01 … risk:R10, param:R01.1 и т. п."
+            )
+        return value
+
+
+IndicatorFormSet = forms.inlineformset_factory(
+    Programme,
+    Indicator,
+    form=IndicatorForm,
+    extra=1,
+    can_delete=True,
+)
+
+ActivityFormSet = forms.inlineformset_factory(
+    Programme,
+    Activity,
+    fields=["phase", "position", "title", "responsible", "deadline", "result"],
+    widgets={"deadline": DATE},
+    extra=2,
+    can_delete=True,
+)
+
+
+class ActivityStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Состояние", choices=[(v, t) for v, t in Activity.Status.choices if v != Activity.Status.OVERDUE]
+    )
+    note = forms.CharField(label="Комментарий", required=False, max_length=2000)
+
+
+class EvidenceForm(forms.Form):
+    title = forms.CharField(label="Описание", max_length=300)
+    file = forms.FileField(label="Файл", required=False)
+    link = forms.URLField(label="Ссылка", required=False, assume_scheme="https")
+
+
+class TransitionForm(forms.Form):
+    action = forms.ChoiceField(choices=[(a, a) for a in ("submit", "take", "return", "approve", "enforce")])
+    comment = forms.CharField(label="Комментарий", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExitForm(forms.Form):
+    number = forms.CharField(label="Номер приказа", max_length=50)
+    date = forms.DateField(label="Дата приказа", widget=DATE)
+    basis = forms.CharField(label="Основание", required=False, widget=forms.Textarea(attrs={"rows": 2}))

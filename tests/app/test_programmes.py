@@ -1,0 +1,192 @@
+"""Programmes: templates, the review workflow, reminders, monitoring waves and exit (real database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from docx import Document as Docx
+
+from shnor.accounts.models import Notification, User
+from shnor.accounts.roles import Role
+from shnor.accounts.services import create_user
+from shnor.audit.models import AuditEntry as Entry
+from shnor.cycle.models import Decision, Document
+from shnor.identification.models import Run, SchoolResult
+from shnor.programmes import services
+from shnor.programmes.models import Activity, Programme, Transition, Wave
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+START = dt.date(2026, 1, 1)
+
+
+def result(
+    school: Any, year: int, ior: float, *, flag: bool = False, per_year: list[Any] | None = None
+) -> SchoolResult:
+    run = Run.objects.create(
+        year=year, status=Run.Status.DONE, preset="volgograd-2021", preset_version="1", preset_text=""
+    )
+    return SchoolResult.objects.create(
+        run=run, school=school, ior=ior, ior_se=0.05, objectivity_flag=flag, per_year=per_year or []
+    )
+
+
+def curator_of(world: Any, school: Any) -> User:
+    user = create_user("curator_a1", PASSWORD, Role.CURATOR, school_id=world.b1.pk, assigned_school_ids=[school.pk])
+    return user
+
+
+def fresh(user: User) -> User:
+    return User.objects.get(pk=user.pk)  # drops the cached scope
+
+
+def test_school_programme_path(world: Any) -> None:
+    school, curator = world.users["school"], curator_of(world, world.a1)
+    result(world.a1, 2025, -0.6)
+    p = services.create(school, "volgograd-school-pko", school=world.a1, start=START)
+    assert p.status == "draft" and p.activities.count() == 7 and p.indicators.count() == 4
+    ior = p.indicators.get(binding="ior")
+    assert (ior.actual, ior.baseline) == (-0.6, -0.6)  # bound: filled and taken as the baseline
+    assert p.activities.order_by("position").first().deadline == dt.date(2026, 1, 31)
+    # Another school cannot touch it; the curator of another school cannot review it.
+    with pytest.raises(PermissionDenied):
+        services.transition(world.users["other_school"], p, "submit")
+    services.transition(school, p, "submit")
+    assert Notification.objects.filter(user=curator).count() == 1
+    with pytest.raises(PermissionDenied):
+        services.transition(world.users["curator"], p, "take")  # assigned to A002, not A001
+    assert services.queue(fresh(curator)) == [p]
+    services.transition(curator, p, "take")
+    with pytest.raises(services.ProgrammeError, match="замечания"):
+        services.transition(curator, p, "return")
+    services.transition(curator, p, "return", "Добавьте мероприятия по рискам")
+    assert Notification.objects.filter(user=school, text__contains="Добавьте мероприятия").exists()
+    services.transition(school, p, "submit")
+    services.transition(curator, p, "approve")
+    assert services.queue(fresh(world.users["municipal"])) == [p]
+    with pytest.raises(PermissionDenied):
+        services.transition(school, p, "enforce")
+    services.transition(world.users["municipal"], p, "enforce")
+    p.refresh_from_db()
+    assert p.status == "in_force"
+    steps = list(Transition.objects.filter(programme=p).values_list("to_status", flat=True))
+    assert steps == ["submitted", "review", "returned", "submitted", "approved", "in_force"]
+    assert Entry.objects.filter(object_id=str(p.pk), action="update").count() >= 6
+
+
+def test_overdue_and_off_track_are_reported_once(world: Any) -> None:
+    p = services.create(world.users["school"], "volgograd-school-pko", school=world.a1, start=START)
+    Programme.objects.filter(pk=p.pk).update(status="in_force")
+    p.refresh_from_db()
+    first = p.activities.order_by("position").first()
+    services.set_activity(world.users["school"], first, "done")
+    on = dt.date(2026, 3, 1)  # two more activities had January and February deadlines
+    assert services.activity_counts(p, on)["overdue"] == 2
+    share = p.indicators.get(binding="activities_done")
+    assert share.actual == pytest.approx(1 / 7)
+    counts = services.remind(on)
+    assert counts["overdue"] == 2
+    assert Activity.objects.filter(programme=p, status="overdue").count() == 2
+    assert Notification.objects.filter(
+        user=world.users["municipal"], text__contains="просрочено мероприятий: 2"
+    ).exists()
+    assert services.remind(on)["overdue"] == 0  # not again
+    rows = services.overview(world.users["coordinator"], on=on)
+    assert rows[0].label == "Альфинский район" and rows[0].overdue == 2
+
+
+def test_waves_are_frozen_and_compared(world: Any) -> None:
+    school = world.users["school"]
+    result(world.a1, 2025, -0.6)
+    p = services.create(school, "volgograd-school-pko", school=world.a1, start=START)
+    entry = services.take_wave(school, p, "entry", dt.date(2026, 1, 15))
+    with pytest.raises(services.ProgrammeError, match="действующей"):
+        services.take_wave(school, p, "interim")
+    Programme.objects.filter(pk=p.pk).update(status="in_force")
+    p.refresh_from_db()
+    for a in p.activities.all()[:4]:
+        services.set_activity(school, a, "done")
+    result(world.a1, 2026, -0.2)
+    final = services.take_wave(school, p, "final", dt.date(2026, 12, 20))
+    with pytest.raises(services.ProgrammeError, match="уже проведён"):
+        services.take_wave(school, p, "final")
+    assert entry.snapshot["ior"] == -0.6 and final.snapshot["ior"] == -0.2
+    assert final.snapshot["activities"]["done"] == 4
+    cmp = services.compare(p)
+    assert [w.kind for w in cmp.waves] == ["entry", "final"]
+    ior_row = next(r for r in cmp.indicators if r["title"] == "ИОР школы")
+    assert ior_row["delta"] == pytest.approx(0.4)
+
+
+def test_exit_proposed_with_evidence_and_approved_with_its_order(world: Any) -> None:
+    school = world.users["school"]
+    result(world.a1, 2025, -0.6)
+    result(world.a2, 2025, -0.5)
+    good = services.create(school, "volgograd-school-pko", school=world.a1, start=START)
+    a2_user = create_user("school_a2", PASSWORD, Role.SCHOOL, school_id=world.a2.pk)
+    flat = services.create(a2_user, "volgograd-school-pko", school=world.a2, start=START)
+    anti = services.create(school, "", school=world.a1, start=START, risk_factor="R01", parent=good)
+    assert anti.level == "anti_risk" and anti.indicators.get().binding == "risk:R01"
+    for p in (good, flat):
+        services.take_wave(school if p is good else a2_user, p, "entry", dt.date(2026, 1, 15))
+    Programme.objects.filter(pk__in=[good.pk, flat.pk, anti.pk]).update(status="in_force")
+    result(world.a1, 2026, -0.2)  # rose, objective
+    result(world.a2, 2026, -0.1, flag=True)  # rose, but with signs of biased results
+    proposals = {x.programme.pk: x for x in services.exit_proposals(world.users["coordinator"])}
+    assert proposals[good.pk].ok is True
+    assert proposals[good.pk].checks == {"ior_positive": True, "no_objectivity_signs": True}
+    assert "входном мониторинге" in proposals[good.pk].basis
+    assert proposals[flat.pk].ok is False and proposals[flat.pk].checks["no_objectivity_signs"] is False
+    with pytest.raises(PermissionDenied):
+        services.approve_exit(school, [good.pk], "1", dt.date(2026, 12, 25))
+    decision = services.approve_exit(world.users["coordinator"], [good.pk], "77-о", dt.date(2026, 12, 25))
+    assert decision.kind == Decision.Kind.ORGANISING and list(decision.schools.all()) == [world.a1]
+    good.refresh_from_db()
+    anti.refresh_from_db()
+    assert good.status == anti.status == "completed" and good.exit_decision == decision
+    document = Document.objects.get(decision=decision)
+    doc = Docx(io.BytesIO(document.file.read()))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "№ 77-о" in text and "Об исключении школ из программы поддержки" in text
+    row = [c.text for c in doc.tables[0].rows[1].cells]
+    assert row[2:5] == ["A001", "Школа А1", "−0,60 → −0,20"]
+
+
+def test_failed_exit_leaves_nothing(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    result(world.a1, 2025, -0.6)
+    p = services.create(world.users["school"], "volgograd-school-pko", school=world.a1, start=START)
+    services.take_wave(world.users["school"], p, "entry", dt.date(2026, 1, 15))
+    Programme.objects.filter(pk=p.pk).update(status="in_force")
+    result(world.a1, 2026, -0.1)
+
+    def boom(*args: Any) -> bytes:
+        raise RuntimeError("диск переполнен")
+
+    monkeypatch.setattr(services.documents, "exit_order", boom)
+    with pytest.raises(RuntimeError):
+        services.approve_exit(world.users["coordinator"], [p.pk], "5", dt.date(2026, 12, 25))
+    assert not Decision.objects.exists() and Programme.objects.get(pk=p.pk).status == "in_force"
+    assert Wave.objects.count() == 1
+
+
+def test_municipal_programme_from_the_ivanovo_template(world: Any, settings: Any) -> None:
+    (settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    from shnor.core.presets import load
+
+    settings.DATA_DIR.joinpath("preset.yaml").write_text(load("ivanovo-2020")[1], encoding="utf-8")
+    m = services.create(
+        world.users["municipal"], "ivanovo-municipal-project", municipality=world.muni_a, start=dt.date(2020, 9, 1)
+    )
+    assert m.activities.count() == 25 and len(m.regulation) == 7
+    assert m.activities.get(position=25).deadline == dt.date(2021, 8, 31)
+    with pytest.raises(PermissionDenied):
+        services.create(world.users["school"], "ivanovo-municipal-project", municipality=world.muni_a)
+    services.mark_step(world.users["municipal"], m, 0, True)
+    m.refresh_from_db()
+    assert m.regulation[0]["done_on"] is not None
+    services.transition(world.users["municipal"], m, "submit")
+    assert services.can_review(world.users["coordinator"], m) and not services.can_review(world.users["curator"], m)
