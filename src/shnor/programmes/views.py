@@ -24,7 +24,6 @@ from shnor.programmes.forms import (
     TransitionForm,
 )
 from shnor.programmes.models import Activity, Evidence, Indicator, Programme, Wave
-from shnor.web.listing import is_partial
 
 LEVELS_BY_ROLE = {
     Role.SCHOOL: ("school",),
@@ -238,7 +237,7 @@ def activity_update(request: HttpRequest, pk: int, activity: int) -> HttpRespons
             error = str(e)
     else:
         error = "Недопустимое состояние мероприятия."
-    if is_partial(request):
+    if getattr(request, "htmx", False):
         item.refresh_from_db()
         return render(
             request,
