@@ -184,3 +184,32 @@ def test_it_describes_the_support_infrastructure(full: DemoRegion) -> None:
     } <= kinds
     keys = {b["key"] for b in full.bodies}
     assert all(p["body"] in keys for p in full.people)
+
+
+def test_questionnaires_follow_context_and_improvement(full: DemoRegion) -> None:
+    """Schools in hard conditions report more risks; improving schools report fewer a year later."""
+    from shnor.core import risks
+
+    catalogue = risks.default_catalogue()
+    survey = full.survey
+    assert list(survey.columns) == ["year", "school_id", "parameter", "value", "respondents"]
+    years = sorted(survey["year"].unique())
+    assert len(years) == 2 and survey["value"].between(0, 5).all()
+
+    def risky(year: int) -> pd.Series:
+        part = survey[survey["year"] == year]
+        values = part.pivot(index="school_id", columns="parameter", values="value")
+        counts = {
+            school: sum(bool(catalogue.parameter(c).past(v)) for c, v in row.items() if pd.notna(v))
+            for school, row in values.iterrows()
+        }
+        return pd.Series(counts)
+
+    later = risky(years[1])
+    truth = full.truth.set_index("school_id")
+    hard = truth["social"] < truth["social"].quantile(0.25)
+    easy = truth["social"] > truth["social"].quantile(0.75)
+    assert later[hard[hard].index].mean() > later[easy[easy].index].mean() + 2
+    improving = truth.index[truth["planted"] == "improving"]
+    earlier = risky(years[0])
+    assert (later[improving] - earlier[improving]).mean() < -1

@@ -42,6 +42,7 @@ def write_files(region: DemoRegion, folder: Path) -> dict[str, Path]:
         "social": region.social,
         "staff": region.staff,
         "oversight": region.oversight,
+        "survey": region.survey,
     }
     paths = {}
     for name, frame in tables.items():
@@ -68,7 +69,7 @@ def import_files(paths: dict[str, Path], user: object, say: Progress) -> list[Im
     from shnor.datasets import services
 
     runs = []
-    order = ["social", "staff", "oversight"] + sorted(k for k in paths if k.startswith("results_"))
+    order = ["social", "staff", "oversight", "survey"] + sorted(k for k in paths if k.startswith("results_"))
     for key in order:
         kind = "results" if key.startswith("results_") else key
         say(f"Загрузка {paths[key].name}")
@@ -165,7 +166,8 @@ def create_demo_users(region: DemoRegion) -> list[DemoLogin]:
     neighbour_codes = list(district.neighbours) or [district.code]
     candidates = schools[schools["municipality_code"].isin(neighbour_codes) & (schools["enrollment"] > 300)]
     curator_code = truth.loc[candidates.index, "value_added"].idxmax()
-    supported = [School.objects.get(school_id=c).pk for c in local.index[1:4]]
+    # The director's school is among them, so that its programme has a curator to review it.
+    supported = [School.objects.get(school_id=c).pk for c in local.index[0:3]]
     teacher_key = region.staff[region.staff["school_id"] == school_code]["staff_key"].iloc[-1]
     specs = [
         (Role.OPERATOR, "operator", "Региональный оператор", {}, "весь регион"),
@@ -214,7 +216,17 @@ def build(config: DemoConfig | None = None, progress: Progress | None = None) ->
         import_files(paths, operator, say)
         say(f"Идентификация за {max(region.config.years)} год")
         identify_latest(operator, max(region.config.years))
+        say("Рисковые профили")
+        build_profiles(operator, sorted(region.config.years)[-2:])
     return region, logins
+
+
+def build_profiles(user: Any, years: list[int]) -> None:
+    """Risk profiles of the years that have questionnaire results."""
+    from shnor.risks import services
+
+    for year in years:
+        services.build(user, year)
 
 
 def identify_latest(user: Any, year: int) -> None:

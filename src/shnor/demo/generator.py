@@ -87,6 +87,7 @@ class DemoRegion:
     truth: pd.DataFrame  # school_id, social, value_added, trend, inflated, planted
     bodies: list[dict[str, Any]] = field(default_factory=list)
     people: list[dict[str, Any]] = field(default_factory=list)
+    survey: pd.DataFrame = field(default_factory=pd.DataFrame)  # SURVEY_COLUMNS
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -526,6 +527,58 @@ def _infrastructure(
     return bodies, people
 
 
+SURVEY_COLUMNS = ["year", "school_id", "parameter", "value", "respondents"]
+
+
+def _survey(
+    cfg: DemoConfig, schools: pd.DataFrame, truth: pd.DataFrame, staff: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Questionnaire results of the risk profile (seed 004 appendix) for the last two years.
+
+    A school's answers follow its context and its value added: schools in hard conditions and
+    struggling schools report more risks; improving schools report fewer in the later year."""
+    from shnor.core.risks import Source, default_catalogue
+
+    catalogue = default_catalogue()
+    params = [p for p in catalogue.parameters() if p.derive is None]
+    n = len(schools)
+    teachers = staff.groupby("school_id").size().reindex(schools["school_id"]).fillna(5).to_numpy()
+    enrollment = schools["enrollment"].to_numpy()
+    respondents = {
+        Source.DIRECTOR: np.ones(n),
+        Source.TEACHERS: np.maximum(2, np.round(teachers * 0.8)),
+        Source.STUDENTS: np.maximum(3, np.round(enrollment * 0.3)),
+        Source.PARENTS: np.maximum(3, np.round(enrollment * 0.2)),
+    }
+    base = 0.6 * truth["social"].to_numpy() + 1.2 * truth["value_added"].to_numpy()
+    years = sorted(cfg.years)[-2:]
+    frames = []
+    for k, year in enumerate(years):
+        school_good = base + 1.5 * truth["trend"].to_numpy() * k + rng.normal(0, 0.25, n)
+        for p in params:
+            good = school_good + rng.normal(0, 0.45, n)
+            sign = 1.0 if p.direction == "lower_is_risk" else -1.0
+            if p.scale == "scale5":
+                value = np.clip(p.threshold + sign * 0.9 * (good + 0.5), 1.0, 5.0)
+            else:
+                spread = max(p.threshold, 0.1)
+                value = np.clip(p.threshold + sign * spread * (good + 0.5), 0.0, 1.0)
+                if p.answer == "yes_no" and p.source == Source.DIRECTOR:
+                    value = (value > 0.5).astype(float)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "year": year,
+                        "school_id": schools["school_id"].to_numpy(),
+                        "parameter": p.code,
+                        "value": np.round(value, 3),
+                        "respondents": respondents[p.source].astype(int),
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)[SURVEY_COLUMNS]
+
+
 def generate(cfg: DemoConfig | None = None) -> DemoRegion:
     """Build the demo region for `cfg` (default: ~30 municipalities, ~700 schools, 2023–2026)."""
     cfg = cfg or DemoConfig()
@@ -541,6 +594,8 @@ def generate(cfg: DemoConfig | None = None) -> DemoRegion:
     staff = _staff(schools, rng)
     oversight = _oversight(cfg, truth, rng)
     bodies, people = _infrastructure(cfg, munis, schools, truth, rng)
+    # A separate stream, so that adding the questionnaires changed nothing generated before them.
+    survey = _survey(cfg, schools, truth, staff, np.random.default_rng(cfg.seed + 5))
     return DemoRegion(
         config=cfg,
         municipalities=munis,
@@ -552,4 +607,5 @@ def generate(cfg: DemoConfig | None = None) -> DemoRegion:
         truth=truth,
         bodies=bodies,
         people=people,
+        survey=survey,
     )
