@@ -121,3 +121,28 @@ def test_notifications_page(world: Any, login: Any) -> None:
     assert "Проверьте программу" in page
     client.post(reverse("accounts:notifications"))
     assert "Уведомления (1)" not in client.get("/").content.decode()
+
+
+def test_api(world: Any, client: Any) -> None:
+    from shnor.accounts.services import issue_token
+
+    _profile(world)
+    _, token = issue_token(world.users["municipal"], "t")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    listing = client.get("/api/risks/profiles?year=2026&fixed=R01", **auth).json()
+    assert [p["school_id"] for p in listing["items"]] == ["A001"]
+    one = client.get("/api/risks/profiles/A001/2026", **auth).json()
+    assert one["factors"]["R01"]["level"] == "high"
+    assert client.get("/api/risks/profiles/B001/2026", **auth).status_code == 404
+    programme = programmes.create(world.users["school"], "volgograd-school-pko", school=world.a1, start=dt.date(2026, 1, 1))
+    _, school_token = issue_token(world.users["school"], "t")
+    sauth = {"HTTP_AUTHORIZATION": f"Bearer {school_token}"}
+    detail = client.get(f"/api/programmes/{programme.pk}", **sauth).json()
+    assert len(detail["activities"]) == 7 and detail["status"] == "draft"
+    moved = client.post(f"/api/programmes/{programme.pk}/transitions", {"action": "submit"}, content_type="application/json", **sauth)
+    assert moved.status_code == 200 and moved.json()["status"] == "submitted"
+    again = client.post(f"/api/programmes/{programme.pk}/transitions", {"action": "submit"}, content_type="application/json", **sauth)
+    assert again.status_code == 409 and "невозможно" in again.json()["detail"]
+    denied = client.post(f"/api/programmes/{programme.pk}/transitions", {"action": "approve"}, content_type="application/json", **sauth)
+    assert denied.status_code == 403
+    assert client.get(f"/api/programmes/{programme.pk}", HTTP_AUTHORIZATION=auth["HTTP_AUTHORIZATION"]).status_code == 200

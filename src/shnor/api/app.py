@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from shnor import __version__
-from shnor.api import errors, identification, imports, routers
+from shnor.api import errors, identification, imports, routers, support
 from shnor.api.auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
@@ -27,3 +27,5 @@ api.add_router("/imports", imports.imports)
 api.add_router("/templates", imports.templates)
 api.add_router("/mappings", imports.mappings)
 api.add_router("/identification/runs", identification.runs)
+api.add_router("/risks/profiles", support.profiles)
+api.add_router("/programmes", support.programmes)

@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from shnor.datasets.services import ImportRefused
 from shnor.identification.services import IdentificationRefused
+from shnor.programmes.services import ProgrammeError
 from shnor.ingest.mapping import MappingError
 
 TITLES = {
@@ -78,6 +79,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(IdentificationRefused)
     def run_refused(request: HttpRequest, exc: IdentificationRefused) -> HttpResponse:
+        return problem(api, request, 409, str(exc))
+
+    @api.exception_handler(ProgrammeError)
+    def programme_refused(request: HttpRequest, exc: ProgrammeError) -> HttpResponse:
         return problem(api, request, 409, str(exc))
 
     @api.exception_handler(MappingError)
