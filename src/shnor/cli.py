@@ -466,6 +466,50 @@ def identify(
         console.print(f"Таблица результатов: {out}")
 
 
+@app.command()
+def profiles(
+    year: Annotated[int, typer.Option(help="Год профилей (анкеты и данные этого года).")],
+    out: Annotated[Path | None, typer.Option(help="Записать профили всех школ в файл .xlsx.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Рисковые профили школ за год: расчёт по анкетам (таблица survey) и данным системы."""
+    if out is not None and out.suffix.lower() != ".xlsx":
+        err.print(f"[red]Файл профилей должен быть .xlsx, а не «{out.name}».[/red]")
+        raise typer.Exit(2)
+    _django(data_dir)
+    _require_initialised()
+    _cli_actor("shnor profiles")
+    from shnor.risks import services
+
+    user = _system_user("shnor profiles")
+    count = services.build(user, year)
+    if not count:
+        err.print(f"[red]За {year} год нет ни анкет, ни данных для профилей.[/red]")
+        raise typer.Exit(1)
+    table = services.regional(user, year)
+    console.print(f"[green]Рисковые профили за {year} год: {count}.[/green]")
+    for factor, (high, medium) in zip(table["factors"], table["totals"], strict=True):
+        console.print(f"  {factor.code} {factor.title}: высокий — {high}, средний — {medium}")
+    if out is not None:
+        out.write_bytes(services.export_xlsx(user, year))
+        console.print(f"Профили: {out}")
+
+
+@app.command()
+def remind(data_dir: DataDir = None) -> None:
+    """Отметить просроченные мероприятия программ и разослать уведомления (запускать ежедневно)."""
+    _django(data_dir)
+    _require_initialised()
+    _cli_actor("shnor remind")
+    from shnor.programmes import services
+
+    counts = services.remind()
+    console.print(
+        f"Просрочено мероприятий: {counts['overdue']}; показателей отстаёт: {counts['off_track']}; "
+        f"уведомлений: {counts['notified']}."
+    )
+
+
 @imports_app.command("list")
 def imports_list(
     limit: Annotated[int, typer.Option(help="Сколько последних загрузок показать.")] = 20,

@@ -83,3 +83,38 @@ def test_xlsx_output_and_exit_codes(imported: Path, tmp_path: Path) -> None:
     assert spark.returncode == 2 and "Spark" in spark.stderr
     empty = run("identify", "--year", "2030", data_dir=folder, check=False)
     assert empty.returncode == 1 and "Нет результатов" in empty.stderr
+
+
+def test_profiles_and_remind_commands(tmp_path: Path) -> None:
+    """`init`, a survey file through `import`, then `profiles --out` and `remind` on a fresh folder."""
+    import io
+
+    from openpyxl import load_workbook
+
+    data = tmp_path / "data"
+    assert run("init", data_dir=data, check=False).returncode == 0
+    schools = tmp_path / "schools.csv"
+    schools.write_text(
+        "school_id,name,municipality,locality,enrollment\nS1,Школа 1,Район,rural,200\nS2,Школа 2,Район,city,500\n",
+        encoding="utf-8",
+    )
+    survey = tmp_path / "survey.csv"
+    survey.write_text(
+        "year,school_id,parameter,value,respondents\n"
+        "2026,S1,R01.1,2,1\n2026,S1,R01.2,2,1\n2026,S1,R01.3,4,1\n2026,S2,R01.1,4,1\n",
+        encoding="utf-8",
+    )
+    assert run("import", "schools", str(schools), data_dir=data, check=False).returncode == 0
+    assert run("import", "survey", str(survey), data_dir=data, check=False).returncode == 0
+    out = tmp_path / "profiles.xlsx"
+    done = run("profiles", "--year", "2026", "--out", str(out), data_dir=data, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "R01 Низкий уровень оснащения школы: высокий — 1, средний — 0" in done.stdout
+    sheet = load_workbook(io.BytesIO(out.read_bytes())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("Код ОО", "Наименование ОО", "Муниципалитет", "Зафиксированные риски")
+    assert rows[1][0] == "S1" and rows[1][3] == "R01" and rows[1][5] == "высокий"
+    assert run("profiles", "--year", "2020", data_dir=data, check=False).returncode == 1
+    assert run("profiles", "--year", "2026", "--out", "x.csv", data_dir=data, check=False).returncode == 2
+    reminded = run("remind", data_dir=data, check=False)
+    assert reminded.returncode == 0 and "Просрочено мероприятий: 0" in reminded.stdout

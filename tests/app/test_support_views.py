@@ -65,7 +65,9 @@ def test_questionnaire_form_is_public_and_counts_once(world: Any, login: Any, cl
     assert "Ваши ответы получены" in done.content.decode()
     again = client.post(url, {"nonce": nonce, "R06.2": "5"})
     assert again.status_code == 400 and "уже получен" in again.content.decode()
-    bad = client.post(url, {"nonce": client.get(url).content.decode().split('name="nonce" value="')[1].split('"')[0], "R06.2": "9"})
+    bad = client.post(
+        url, {"nonce": client.get(url).content.decode().split('name="nonce" value="')[1].split('"')[0], "R06.2": "9"}
+    )
     assert "R06.2: 9 — вне допустимого диапазона 1–5" in bad.content.decode()
     assert Profile.objects.get(school=world.a1, year=2026).parameters["R06.2"]["value"] == 2.0
     assert client.get("/q/no-such-token/").status_code == 404
@@ -97,7 +99,10 @@ def test_programme_pages(world: Any, login: Any) -> None:
     assert login("other_school").get(reverse("programmes:detail", args=[programme.pk])).status_code == 404
     listing = login("coordinator").get(reverse("programmes:list")).content.decode()
     assert "Альфинский район" in listing
-    assert login("curator").post(reverse("programmes:transition", args=[programme.pk]), {"action": "take"}).status_code == 404
+    assert (
+        login("curator").post(reverse("programmes:transition", args=[programme.pk]), {"action": "take"}).status_code
+        == 404
+    )
 
 
 def test_programme_list_query_count_does_not_grow(world: Any, login: Any, django_assert_max_num_queries: Any) -> None:
@@ -134,15 +139,25 @@ def test_api(world: Any, client: Any) -> None:
     one = client.get("/api/risks/profiles/A001/2026", **auth).json()
     assert one["factors"]["R01"]["level"] == "high"
     assert client.get("/api/risks/profiles/B001/2026", **auth).status_code == 404
-    programme = programmes.create(world.users["school"], "volgograd-school-pko", school=world.a1, start=dt.date(2026, 1, 1))
+    programme = programmes.create(
+        world.users["school"], "volgograd-school-pko", school=world.a1, start=dt.date(2026, 1, 1)
+    )
     _, school_token = issue_token(world.users["school"], "t")
     sauth = {"HTTP_AUTHORIZATION": f"Bearer {school_token}"}
     detail = client.get(f"/api/programmes/{programme.pk}", **sauth).json()
     assert len(detail["activities"]) == 7 and detail["status"] == "draft"
-    moved = client.post(f"/api/programmes/{programme.pk}/transitions", {"action": "submit"}, content_type="application/json", **sauth)
+    moved = client.post(
+        f"/api/programmes/{programme.pk}/transitions", {"action": "submit"}, content_type="application/json", **sauth
+    )
     assert moved.status_code == 200 and moved.json()["status"] == "submitted"
-    again = client.post(f"/api/programmes/{programme.pk}/transitions", {"action": "submit"}, content_type="application/json", **sauth)
+    again = client.post(
+        f"/api/programmes/{programme.pk}/transitions", {"action": "submit"}, content_type="application/json", **sauth
+    )
     assert again.status_code == 409 and "невозможно" in again.json()["detail"]
-    denied = client.post(f"/api/programmes/{programme.pk}/transitions", {"action": "approve"}, content_type="application/json", **sauth)
+    denied = client.post(
+        f"/api/programmes/{programme.pk}/transitions", {"action": "approve"}, content_type="application/json", **sauth
+    )
     assert denied.status_code == 403
-    assert client.get(f"/api/programmes/{programme.pk}", HTTP_AUTHORIZATION=auth["HTTP_AUTHORIZATION"]).status_code == 200
+    assert (
+        client.get(f"/api/programmes/{programme.pk}", HTTP_AUTHORIZATION=auth["HTTP_AUTHORIZATION"]).status_code == 200
+    )

@@ -13,8 +13,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from shnor.datasets.services import ImportRefused
 from shnor.identification.services import IdentificationRefused
-from shnor.programmes.services import ProgrammeError
 from shnor.ingest.mapping import MappingError
+from shnor.programmes.services import ProgrammeError
 
 TITLES = {
     400: "Некорректный запрос",

@@ -47,7 +47,9 @@ class ProfileOut(Schema):
         return p.school.municipality.name
 
 
-@profiles.get("", response={200: list[ProfileOut], **ERRORS}, operation_id="risk_profiles_list", summary="Рисковые профили")
+@profiles.get(
+    "", response={200: list[ProfileOut], **ERRORS}, operation_id="risk_profiles_list", summary="Рисковые профили"
+)
 @paginate(LimitOffsetPagination)
 def profiles_list(request: HttpRequest, year: int | None = None, fixed: str = "") -> Any:
     qs = risk_services.profiles(request.auth, year).order_by("school__school_id")  # type: ignore[attr-defined]

@@ -406,3 +406,41 @@ def submit(token: str, nonce: str, raw: dict[str, str]) -> QuestionnaireResponse
             )
         build(SystemUser("анкетирование"), link.year, link.school)
     return response
+
+
+def export_xlsx(user: Any, year: int) -> bytes:
+    """One row per school: factor levels, the fixed risks and every parameter value."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from shnor.ingest.workbooks import safe_cell
+
+    cat = catalogue()
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"Профили {year}"
+    params = cat.parameters()
+    header = ["Код ОО", "Наименование ОО", "Муниципалитет", "Зафиксированные риски", "Доля измеренных параметров"]
+    header += [f"{f.code} {f.title}" for f in cat.factors] + [f"{p.code} {p.title}" for p in params]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for p in profiles(user, year).order_by("school__school_id"):
+        levels = [
+            risks.LEVEL_TITLES[risks.Level(lv)] if (lv := p.factors.get(f.code, {}).get("level")) else ""
+            for f in cat.factors
+        ]
+        values = [p.parameters.get(x.code, {}).get("value") for x in params]
+        row = [
+            p.school.school_id,
+            p.school.name,
+            p.school.municipality.name,
+            "; ".join(p.fixed),
+            round(p.completeness, 3),
+        ]
+        sheet.append([safe_cell(v) for v in row + levels + values])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
