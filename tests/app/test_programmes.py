@@ -80,6 +80,8 @@ def test_school_programme_path(world: Any) -> None:
 
 def test_overdue_and_off_track_are_reported_once(world: Any) -> None:
     p = services.create(world.users["school"], "volgograd-school-pko", school=world.a1, start=START)
+    # A draft is not judged against its deadlines: it is not agreed yet.
+    assert services.activity_counts(p, dt.date(2026, 3, 1))["overdue"] == 0
     Programme.objects.filter(pk=p.pk).update(status="in_force")
     p.refresh_from_db()
     first = p.activities.order_by("position").first()
@@ -173,9 +175,10 @@ def test_failed_exit_leaves_nothing(world: Any, monkeypatch: pytest.MonkeyPatch)
     assert Wave.objects.count() == 1
 
 
-def test_municipal_programme_from_the_ivanovo_template(world: Any, settings: Any) -> None:
-    (settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+def test_municipal_programme_from_the_ivanovo_template(world: Any, settings: Any, tmp_path: Any) -> None:
     from shnor.core.presets import load
+
+    settings.DATA_DIR = tmp_path  # this test's own data folder and preset
 
     settings.DATA_DIR.joinpath("preset.yaml").write_text(load("ivanovo-2020")[1], encoding="utf-8")
     m = services.create(

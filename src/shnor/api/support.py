@@ -141,7 +141,7 @@ class ProgrammeDetailOut(ProgrammeOut):
         today = programme_services.today()
         out = []
         for a in p.activities.all():
-            a.status = programme_services.status_of(a, today)
+            a.status = programme_services.status_of(a, today, programme_services.is_live(p))
             out.append(a)
         return out
 

@@ -486,22 +486,35 @@ class IndicatorRow:
 
 def indicator_rows(programme: Programme, on: dt.date | None = None, indicators: Any = None) -> list[IndicatorRow]:
     on = on or today()
+    live = is_live(programme) or programme.status == S.COMPLETED
     rows = []
     for ind in indicators if indicators is not None else programme.indicators.all():
         direction: core.Direction = "lower_better" if ind.direction == "lower_better" else "higher_better"
-        track = core.on_track(direction, ind.actual, ind.baseline, ind.target, programme.start, programme.end, on)
+        track = (
+            core.on_track(direction, ind.actual, ind.baseline, ind.target, programme.start, programme.end, on)
+            if live
+            else None
+        )
         done = ind.actual is not None and core.reached(direction, ind.actual, ind.target)
         rows.append(IndicatorRow(ind, track, done))
     return rows
 
 
-def status_of(activity: Activity, on: dt.date | None = None) -> str:
+def is_live(programme: Programme) -> bool:
+    """Deadlines and the plan line are judged only once a programme is agreed and being carried out."""
+    return programme.status in WORKING
+
+
+def status_of(activity: Activity, on: dt.date | None = None, live: bool = True) -> str:
+    if not live:
+        return activity.status
     return core.effective_status(activity.status, activity.deadline, on or today())
 
 
 def activity_counts(programme: Programme, on: dt.date | None = None) -> dict[str, int]:
     on = on or today()
-    counts = Counter(status_of(a, on) for a in programme.activities.all())
+    live = is_live(programme)
+    counts = Counter(status_of(a, on, live) for a in programme.activities.all())
     return {s: counts.get(s, 0) for s in Activity.Status.values}
 
 

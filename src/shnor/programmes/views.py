@@ -129,9 +129,10 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     services.refresh(programme)
     activities = list(programme.activities.prefetch_related("evidence"))
     today = services.today()
+    live = services.is_live(programme)
     phases: list[tuple[str, list[tuple[Activity, str]]]] = []
     for a in activities:
-        status = services.status_of(a, today)
+        status = services.status_of(a, today, live)
         if not phases or phases[-1][0] != a.phase:
             phases.append((a.phase, []))
         phases[-1][1].append((a, status))
@@ -244,7 +245,7 @@ def activity_update(request: HttpRequest, pk: int, activity: int) -> HttpRespons
             "programmes/_activity.html",
             {
                 "a": item,
-                "status": services.status_of(item),
+                "status": services.status_of(item, live=services.is_live(programme)),
                 "p": programme,
                 "can_work": True,
                 "error": error,

@@ -15,9 +15,9 @@
       type: "bar", orientation: "h", x: shares, y: data.factors, marker: { color: colours },
       hovertemplate: "%{y}: %{x:.0f} %<extra></extra>"
     }], {
-      margin: { l: 420, r: 20, t: 10, b: 40 }, height: 420,
+      margin: { l: 20, r: 20, t: 10, b: 40 }, height: 460,
       xaxis: { title: "% параметров за порогом", range: [0, 100] },
-      yaxis: { autorange: "reversed" },
+      yaxis: { autorange: "reversed", automargin: true },
       shapes: [data.high, data.medium].map(function (v) {
         return { type: "line", x0: v * 100, x1: v * 100, y0: -0.5, y1: data.factors.length - 0.5, line: { dash: "dot", color: "#555" } };
       }),
