@@ -36,7 +36,9 @@ def demo(db: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
     candidates = [
         r
         for r in SchoolResult.objects.filter(selected=True, objectivity_flag=False).select_related("school")
-        if len(r.per_year) >= 2 and r.per_year[-1]["ior"] is not None and r.per_year[-2]["ior"] is not None
+        if len(r.per_year) >= 2
+        and r.per_year[-1]["ior"] is not None
+        and r.per_year[-2]["ior"] is not None
         and r.per_year[-1]["ior"] > r.per_year[-2]["ior"]
     ]
     assert candidates, "the demo must have a selected school with rising results"
@@ -142,7 +144,10 @@ def test_the_four_questionnaires_change_the_profile(page: Any, browser: Any, liv
     page.goto(f"{base}/risks/schools/{world.a1.pk}/2026/")
     assert page.get_by_test_id("no-profile").is_visible()
     page.get_by_test_id("publish").get_by_role("button").click()
-    links = {g: page.get_by_test_id(f"q-link-{g}").get_attribute("href") for g in ("director", "teachers", "students", "parents")}
+    links = {
+        g: page.get_by_test_id(f"q-link-{g}").get_attribute("href")
+        for g in ("director", "teachers", "students", "parents")
+    }
     # Respondents have no account: a fresh browser context, no cookies.
     anonymous = browser.new_context(locale="ru-RU")
     form = anonymous.new_page()

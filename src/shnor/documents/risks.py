@@ -35,8 +35,9 @@ def profile(view: Any, authority: str, generated: Any) -> bytes:
         f"значением не меньше {number(view.catalogue.high * 100, 0)} % — высокий, не меньше "
         f"{number(view.catalogue.medium * 100, 0)} % — средний.",
     )
+    factor_rows = view.rows()
     rows = []
-    for row in view.rows():
+    for row in factor_rows:
         for i, item in enumerate(row["parameters"]):
             param = item["parameter"]
             past = item.get("past")
@@ -65,7 +66,7 @@ def profile(view: Any, authority: str, generated: Any) -> bytes:
         rows,
         size=9,
     )
-    fixed = [r["factor"].title for r in view.rows() if r["fixed"]]
+    fixed = [r["factor"].title for r in factor_rows if r["fixed"]]
     heading(document, "Зафиксированные риски")
     if fixed:
         for i, title in enumerate(fixed, start=1):
@@ -81,7 +82,7 @@ def profile(view: Any, authority: str, generated: Any) -> bytes:
                 r["level_title"],
                 {1: "риск вырос", -1: "риск снизился", 0: "без изменений"}[r["change"]],
             )
-            for r in view.rows()
+            for r in factor_rows
         ]
         table(document, ["Фактор риска", f"{view.previous.year}", f"{p.year}", "Изменение"], changes, size=10)
     paragraph(document, f"Сформировано {date(generated)}.", align="left", indent=False, size=10)

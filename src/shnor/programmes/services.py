@@ -526,6 +526,7 @@ def remind(on: dt.date | None = None) -> dict[str, int]:
     tell them too about indicators that fell off track. Run daily (`shnor remind`)."""
     on = on or today()
     counts = {"overdue": 0, "off_track": 0, "notified": 0}
+    still_off: list[int] = []
     live = Programme.objects.filter(status__in=WORKING).select_related("school", "municipality")
     for programme in live:
         late = list(
@@ -534,11 +535,9 @@ def remind(on: dt.date | None = None) -> dict[str, int]:
             )
         )
         refresh(programme)
-        off = [
-            r.indicator
-            for r in indicator_rows(programme, on)
-            if r.on_track is False and not r.indicator.off_track_notified
-        ]
+        off_all = [r.indicator for r in indicator_rows(programme, on) if r.on_track is False]
+        still_off += [i.pk for i in off_all]
+        off = [i for i in off_all if not i.off_track_notified]
         if not late and not off:
             continue
         url = reverse("programmes:detail", args=[programme.pk])
@@ -553,13 +552,10 @@ def remind(on: dt.date | None = None) -> dict[str, int]:
             parts.append(f"отстают от плана показатели: {', '.join('«' + i.title + '»' for i in off[:3])}")
         counts["overdue"] += len(late)
         counts["off_track"] += len(off)
-        counts["notified"] += notify(
-            people, f"«{programme.title}» ({programme.owner_label()}): " + "; ".join(parts) + ".", url
-        )
+        text = f"«{programme.title}» ({programme.owner_label()}): " + "; ".join(parts) + "."
+        counts["notified"] += notify(people, text, url)
     # Indicators back on track may be reported again when they fall off later.
-    Indicator.objects.filter(off_track_notified=True, programme__status__in=WORKING).exclude(
-        pk__in=[r.indicator.pk for p in live for r in indicator_rows(p, on) if r.on_track is False]
-    ).update(off_track_notified=False)
+    Indicator.objects.filter(off_track_notified=True).exclude(pk__in=still_off).update(off_track_notified=False)
     return counts
 
 

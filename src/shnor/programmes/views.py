@@ -361,7 +361,9 @@ def exit_page(request: HttpRequest) -> HttpResponse:
         "rule_text": services.rule_text(services.preset().exit),
         "form": form,
         "can_approve": can_approve,
-        "decisions": Decision.objects.filter(title__startswith="Об исключении школ").prefetch_related("documents")[:20],
+        "decisions": Decision.objects.filter(
+            pk__in=Programme.objects.exclude(exit_decision=None).values("exit_decision")
+        ).prefetch_related("documents", "schools")[:20],
         "breadcrumbs": [("Программы", reverse("programmes:list")), ("Выход из программы", None)],
     }
     return render(request, "programmes/exit.html", context)
