@@ -76,12 +76,26 @@ def test_it_builds_the_demo_into_database_store_and_files(demo_dir: Path) -> Non
     manifest = json.loads((demo_dir / "store" / "results" / "_manifest.json").read_text(encoding="utf-8"))
     assert sorted({p["year"] for p in manifest["parts"]}) == [2023, 2024, 2025, 2026]
     runs = _query(demo_dir, "select kind, status, channel from datasets_importrun order by id")
-    assert [r[0] for r in runs] == ["social", "staff", "oversight", "results", "results", "results", "results"]
+    assert [r[0] for r in runs] == [
+        "social",
+        "staff",
+        "oversight",
+        "survey",
+        "results",
+        "results",
+        "results",
+        "results",
+    ]
     assert {(r[1], r[2]) for r in runs} == {("applied", "cli")}
     assert _query(demo_dir, "select count(*) from datasets_socialrecord") == [(240,)]
     # It opens on a finished identification of the latest year, one row per school.
     assert _query(demo_dir, "select year, status from identification_run") == [(2026, "done")]
     assert _query(demo_dir, "select count(*) from identification_schoolresult") == [(60,)]
+    # And with the risk profiles of the two years that have questionnaire results.
+    assert _query(demo_dir, "select year, count(*) from risks_profile group by year order by year") == [
+        (2025, 60),
+        (2026, 60),
+    ]
     header = (demo_dir / "demo" / "results_2026.csv").read_text(encoding="utf-8").splitlines()[0]
     assert (
         header.replace('"', "")
