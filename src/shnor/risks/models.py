@@ -73,7 +73,7 @@ class QuestionnaireResponse(models.Model):
     token (so that the same filled-in form is not counted twice)."""
 
     link = models.ForeignKey(QuestionnaireLink, models.CASCADE, related_name="responses", verbose_name="анкета")
-    nonce = models.CharField("одноразовый токен формы", max_length=64, unique=True)
+    nonce = models.CharField("SHA-256 одноразового токена формы", max_length=64, unique=True)
     answers = models.JSONField("ответы", default=dict)
     submitted_at = models.DateTimeField("получен", auto_now_add=True)
 

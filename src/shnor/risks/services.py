@@ -10,6 +10,7 @@ submit         — one anonymous response; the group's answers become `survey` v
 
 from __future__ import annotations
 
+import hashlib
 import math
 import secrets
 from collections import defaultdict
@@ -396,9 +397,11 @@ def submit(token: str, nonce: str, raw: dict[str, str]) -> QuestionnaireResponse
         locked = QuestionnaireLink.objects.select_for_update().get(pk=link.pk)
         if locked.max_responses is not None and locked.responses.count() >= locked.max_responses:
             raise QuestionnaireError("По этой ссылке уже получен ответ: анкета директора заполняется один раз.")
-        if QuestionnaireResponse.objects.filter(nonce=nonce).exists():
+        # The token itself is long (it is signed); its SHA-256 is what makes the response unique.
+        key = hashlib.sha256(nonce.encode("utf-8")).hexdigest()
+        if QuestionnaireResponse.objects.filter(nonce=key).exists():
             raise QuestionnaireError("Этот ответ уже получен. Спасибо!")
-        response = QuestionnaireResponse.objects.create(link=locked, nonce=nonce, answers=answers)
+        response = QuestionnaireResponse.objects.create(link=locked, nonce=key, answers=answers)
         all_answers = list(locked.responses.values_list("answers", flat=True))
         for code, (value, n) in risks.aggregate_answers(params, all_answers).items():
             SurveyValue.objects.update_or_create(
