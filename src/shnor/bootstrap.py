@@ -16,7 +16,8 @@ def migrate(verbosity: int = 0) -> None:
 
 
 def collect_static() -> None:
-    call_command("collectstatic", interactive=False, verbosity=0)
+    # Source maps and Plotly's Jupyter widget bundle are never served: not copied, not compressed.
+    call_command("collectstatic", interactive=False, verbosity=0, ignore_patterns=["*.map", "widgetbundle.js"])
 
 
 def initialise(preset_ref: str, *, region_code: str = "", region_name: str = "") -> tuple[Region, Preset]:

@@ -153,7 +153,7 @@ STATICFILES_DIRS = [("plotly", str(Path(plotly.__file__).parent / "package_data"
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "shnor.web.storage.StaticStorage"},
 }
 # Serve from the app folders too, so `shnor serve` works before collectstatic has run.
 WHITENOISE_USE_FINDERS = True
