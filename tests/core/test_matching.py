@@ -1,0 +1,100 @@
+"""Curator matching: exact against brute force on small cases, cheaper than greedy, rules respected."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from shnor.core.matching import Costs, Curator, MatchingError, Place, School, greedy, haversine, pair, solve
+
+NEIGHBOURS = {"A": frozenset({"B"}), "B": frozenset({"A", "C"}), "C": frozenset({"B"})}
+
+
+def brute_force(schools: list[School], curators: list[Curator]) -> float:
+    """The least total cost over every assignment that places every school within capacity."""
+    best = float("inf")
+    for choice in itertools.product(range(len(curators)), repeat=len(schools)):
+        load = [0] * len(curators)
+        for j in choice:
+            load[j] += 1
+        if any(load[j] > c.capacity for j, c in enumerate(curators)):
+            continue
+        total = sum(pair(s, curators[j], NEIGHBOURS).cost for s, j in zip(schools, choice, strict=True))
+        best = min(best, total)
+    return best
+
+
+def random_case(rng: random.Random) -> tuple[list[School], list[Curator]]:
+    factors = ["R01", "R02", "R03", "R06", "R09"]
+    munis = ["A", "B", "C"]
+    schools = [
+        School(f"S{i}", Place(rng.choice(munis)), frozenset(rng.sample(factors, rng.randint(0, 3))))
+        for i in range(rng.randint(1, 6))
+    ]
+    curators = [
+        Curator(f"C{j}", Place(rng.choice(munis)), rng.randint(1, 3), frozenset(rng.sample(factors, rng.randint(0, 3))))
+        for j in range(rng.randint(2, 4))
+    ]
+    while sum(c.capacity for c in curators) < len(schools):
+        curators.append(Curator(f"C{len(curators)}", Place("A"), 3))
+    return schools, curators
+
+
+def test_the_cost_of_a_pair_by_hand() -> None:
+    s = School("S", Place("A"), frozenset({"R01", "R03"}))
+    assert pair(s, Curator("C", Place("A"), 2, frozenset({"R01"})), NEIGHBOURS).cost == 10 + 25  # same, one gap
+    assert pair(s, Curator("C", Place("B"), 2, frozenset({"R01", "R03"})), NEIGHBOURS).cost == 40  # neighbouring
+    assert pair(s, Curator("C", Place("C"), 2), NEIGHBOURS).cost == 120 + 50  # other, two gaps
+    # Moscow → Saint Petersburg, about 634 km.
+    assert haversine(Place("x", 55.7558, 37.6173), Place("y", 59.9311, 30.3609)) == pytest.approx(634, abs=3)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_it_is_optimal_against_brute_force(seed: int) -> None:
+    schools, curators = random_case(random.Random(seed))
+    result = solve(schools, curators, NEIGHBOURS)
+    assert result.unassigned == []
+    assert result.total == pytest.approx(brute_force(schools, curators), abs=1e-6)
+    load: dict[str, int] = {}
+    for p in result.pairs:
+        load[p.curator] = load.get(p.curator, 0) + 1
+    assert all(load.get(c.id, 0) <= c.capacity for c in curators)
+    assert result.total <= greedy(schools, curators, NEIGHBOURS).total + 1e-6
+
+
+def test_greedy_can_be_worse() -> None:
+    """S1 comes first and takes the curator S2 needs more."""
+    schools = [School("S1", Place("B")), School("S2", Place("A"))]
+    curators = [Curator("X", Place("B"), 1), Curator("Y", Place("C"), 1)]
+    # S1: X 10 (same), Y 40 (neighbouring). S2: X 40, Y 120 (other).
+    # Greedy: S1→X, S2→Y = 130. Optimum: S1→Y, S2→X = 80.
+    assert greedy(schools, curators, NEIGHBOURS).total == 130
+    result = solve(schools, curators, NEIGHBOURS)
+    assert result.total == 80 and result.curator_of() == {"S1": "Y", "S2": "X"}
+
+
+def test_pins_forbids_and_capacity() -> None:
+    schools = [School("S1", Place("A")), School("S2", Place("A")), School("S3", Place("A"))]
+    curators = [Curator("X", Place("A"), 2), Curator("Y", Place("C"), 2)]
+    free = solve(schools, curators, NEIGHBOURS)
+    assert sorted(free.curator_of().values()).count("X") == 2
+    pinned = solve(schools, curators, NEIGHBOURS, pinned={"S1": "Y"})
+    assert pinned.curator_of()["S1"] == "Y"
+    banned = solve(schools, curators, NEIGHBOURS, forbidden=[("S2", "X"), ("S3", "X")])
+    assert banned.curator_of() == {"S1": "X", "S2": "Y", "S3": "Y"}
+    # Not enough room: as many as possible are placed, the rest named.
+    short = solve(schools, [Curator("X", Place("A"), 2)], NEIGHBOURS)
+    assert len(short.pairs) == 2 and len(short.unassigned) == 1
+    with pytest.raises(MatchingError, match="вместимость — 1"):
+        solve(schools, [Curator("X", Place("A"), 1)], NEIGHBOURS, pinned={"S1": "X", "S2": "X"})
+    with pytest.raises(MatchingError, match="одновременно закреплена и запрещена"):
+        solve(schools, curators, NEIGHBOURS, pinned={"S1": "X"}, forbidden=[("S1", "X")])
+
+
+def test_strengths_decide_between_equally_near_curators() -> None:
+    s = School("S", Place("A"), frozenset({"R03"}))
+    curators = [Curator("plain", Place("A"), 3), Curator("strong", Place("A"), 3, frozenset({"R03"}))]
+    result = solve([s], curators, NEIGHBOURS, costs=Costs())
+    assert result.pairs[0].curator == "strong" and result.pairs[0].covered == frozenset({"R03"})
