@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import transaction
 
-from shnor.accounts.models import ApiToken, User
+from shnor.accounts.models import ApiToken, Notification, User
 from shnor.accounts.roles import Perm, Role
+
+log = logging.getLogger("shnor")
 
 
 class SystemUser:
@@ -87,13 +92,6 @@ def revoke_token(user: User, token_id: int) -> None:
 def notify(users: Any, text: str, url: str = "") -> int:
     """Leave `text` for each active user (once per user), and send it by e-mail where an SMTP server
     is configured and the user has an address. Returns how many were notified."""
-    import logging
-
-    from django.conf import settings
-    from django.core.mail import send_mail
-
-    from shnor.accounts.models import Notification
-
     seen: dict[int, Any] = {}
     for user in users:
         if getattr(user, "pk", None) and user.is_active:
@@ -106,13 +104,11 @@ def notify(users: Any, text: str, url: str = "") -> int:
                 try:
                     send_mail("shnor: уведомление", text + link, None, [user.email])
                 except OSError as error:  # the message stays in the system; mail is only a copy
-                    logging.getLogger("shnor").warning("Письмо для %s не отправлено: %s", user.email, error)
+                    log.warning("Письмо для %s не отправлено: %s", user.email, error)
     return len(seen)
 
 
 def unread(user: Any) -> int:
-    from shnor.accounts.models import Notification
-
     if not getattr(user, "pk", None):
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -181,6 +181,16 @@ class ExitEvidence:
     fixed_after: int | None
 
 
+def rule_text(rule: ExitRule) -> str:
+    """The rule in words, as the exit page and the order state it."""
+    text = "; ".join(CONDITION_TITLES[c] for c in rule.all_of)
+    if rule.any_of:
+        text += "; а также одно из: " + ", ".join(CONDITION_TITLES[c] for c in rule.any_of)
+    if "indicators_on_target" in rule.conditions():
+        text += f" (показателей — не меньше {rule.min_indicators})"
+    return text
+
+
 def check(condition: Condition, rule: ExitRule, e: ExitEvidence) -> bool | None:
     """True / False, or None when the evidence for it is missing."""
     if condition == "ior_positive":

@@ -17,6 +17,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
@@ -158,8 +159,9 @@ class Catalogue(BaseModel):
         return [p for p in self.parameters() if p.source == group and p.derive is None]
 
 
+@lru_cache(maxsize=1)
 def default_catalogue() -> Catalogue:
-    """The built-in «500+» catalogue (seed 004 appendix)."""
+    """The built-in «500+» catalogue (seed 004 appendix); packaged, so read once per process."""
     text = resources.files("shnor.presets").joinpath("catalogues/risks-500plus.yaml").read_text(encoding="utf-8")
     return Catalogue.model_validate(yaml.safe_load(text))
 

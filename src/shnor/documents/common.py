@@ -141,3 +141,34 @@ def html_to_pdf(html: str) -> bytes:
 
     pdf: bytes = HTML(string=html, url_fetcher=no_fetch).write_pdf()
     return pdf
+
+
+def order(
+    document: DocxDocument,
+    *,
+    authority: str,
+    date_of: dt.date,
+    number_of: str,
+    title: str,
+    preamble: str,
+    items: Sequence[str],
+    signatory: str = "",
+) -> None:
+    """The body of an order (приказ): authority, ПРИКАЗ, date and number, title, preamble,
+    ПРИКАЗЫВАЮ with numbered items, the signature, then a page break and the appendix mark."""
+    paragraph(document, authority.upper(), bold=True, align="center")
+    document.add_paragraph()
+    paragraph(document, "ПРИКАЗ", bold=True, align="center", size=16)
+    document.add_paragraph()
+    paragraph(document, f"{date_words(date_of)}\t\t\t\t\t\t№ {number_of}", align="left")
+    document.add_paragraph()
+    paragraph(document, title, bold=True, align="center")
+    document.add_paragraph()
+    paragraph(document, preamble)
+    paragraph(document, "ПРИКАЗЫВАЮ:", bold=True, align="left", indent=False)
+    for i, text in enumerate(items, start=1):
+        paragraph(document, f"{i}. {text}")
+    document.add_paragraph()
+    paragraph(document, signatory or "Руководитель\t\t\t\t\t\t\t______________", align="left", indent=False)
+    document.add_page_break()  # type: ignore[no-untyped-call]
+    paragraph(document, f"Приложение\nк приказу от {date(date_of)} № {number_of}", align="right", indent=False, size=12)

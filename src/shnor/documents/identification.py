@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from docx.shared import Cm
 
-from shnor.documents.common import date, date_words, heading, new_document, number, paragraph, percent, table, to_bytes
+from shnor.documents import common
+from shnor.documents.common import date, heading, new_document, number, paragraph, percent, table, to_bytes
 
 
 @dataclass(frozen=True)
@@ -38,46 +39,29 @@ class OrderData:
 def order(data: OrderData) -> bytes:
     """Приказ «Об утверждении перечня ШНОР и ШНСУ» with the list as its appendix."""
     document = new_document()
-    paragraph(document, data.authority.upper(), bold=True, align="center")
-    document.add_paragraph()
-    paragraph(document, "ПРИКАЗ", bold=True, align="center", size=16)
-    document.add_paragraph()
-    paragraph(document, f"{date_words(data.date)}\t\t\t\t\t\t№ {data.number}", align="left")
-    document.add_paragraph()
-    paragraph(
+    common.order(
         document,
-        "Об утверждении перечня школ с низкими результатами обучения и школ, функционирующих "
+        authority=data.authority,
+        date_of=data.date,
+        number_of=data.number,
+        title="Об утверждении перечня школ с низкими результатами обучения и школ, функционирующих "
         f"в неблагоприятных социальных условиях, на {data.year}–{data.year + 1} учебный год",
-        bold=True,
-        align="center",
-    )
-    document.add_paragraph()
-    paragraph(
-        document,
-        f"В соответствии с документом «{data.basis}», по итогам идентификации школ с низкими "
+        preamble=f"В соответствии с документом «{data.basis}», по итогам идентификации школ с низкими "
         "результатами обучения и школ, функционирующих в неблагоприятных социальных условиях, "
         f"проведённой по результатам оценочных процедур {data.year - 2}–{data.year} годов и данным "
         "о социальном контексте школ,",
-    )
-    paragraph(document, "ПРИКАЗЫВАЮ:", bold=True, align="left", indent=False)
-    items = [
-        "Утвердить перечень школ с низкими результатами обучения и школ, функционирующих в "
-        f"неблагоприятных социальных условиях (далее — перечень), в количестве {len(data.schools)} "
-        "(приложение).",
-        "Руководителям органов местного самоуправления, осуществляющих управление в сфере "
-        "образования, обеспечить включение школ перечня в муниципальные программы (дорожные карты) "
-        "поддержки и назначение школ-кураторов.",
-        "Руководителям школ перечня разработать (актуализировать) программы повышения качества "
-        "образования с учётом рискового профиля школы.",
-        "Контроль за исполнением настоящего приказа оставляю за собой.",
-    ]
-    for i, text in enumerate(items, start=1):
-        paragraph(document, f"{i}. {text}")
-    document.add_paragraph()
-    paragraph(document, data.signatory or "Руководитель\t\t\t\t\t\t\t______________", align="left", indent=False)
-    document.add_page_break()  # type: ignore[no-untyped-call]
-    paragraph(
-        document, f"Приложение\nк приказу от {date(data.date)} № {data.number}", align="right", indent=False, size=12
+        items=[
+            "Утвердить перечень школ с низкими результатами обучения и школ, функционирующих в "
+            f"неблагоприятных социальных условиях (далее — перечень), в количестве {len(data.schools)} "
+            "(приложение).",
+            "Руководителям органов местного самоуправления, осуществляющих управление в сфере "
+            "образования, обеспечить включение школ перечня в муниципальные программы (дорожные карты) "
+            "поддержки и назначение школ-кураторов.",
+            "Руководителям школ перечня разработать (актуализировать) программы повышения качества "
+            "образования с учётом рискового профиля школы.",
+            "Контроль за исполнением настоящего приказа оставляю за собой.",
+        ],
+        signatory=data.signatory,
     )
     document.add_paragraph()
     heading(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -174,7 +175,10 @@ def templates(level: str | None = None) -> list[ProgrammeTemplate]:
 
 def _anti_risk_template(factor_code: str) -> ProgrammeTemplate:
     cat = preset().catalogue()
-    factor = cat.factor(factor_code)
+    try:
+        factor = cat.factor(factor_code)
+    except KeyError:
+        raise ProgrammeError(f"Фактора риска «{factor_code}» нет в каталоге пресета.") from None
     return ProgrammeTemplate(
         code=f"anti-risk-{factor.code.lower()}",
         title=f"Антирисковая программа: {factor.title[0].lower()}{factor.title[1:]}",
@@ -441,18 +445,36 @@ def latest_profile(school_pk: int) -> Profile | None:
 LEVEL_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
-def bound_value(binding: str, programme: Programme) -> float | None:
+class _Sources:
+    """What bound indicators read, each loaded once per refresh: the school's latest result and
+    profile, and the programme's activity counts."""
+
+    def __init__(self, programme: Programme) -> None:
+        self.programme = programme
+
+    @cached_property
+    def result(self) -> SchoolResult | None:
+        return _latest_result(self.programme.school_id) if self.programme.school_id else None
+
+    @cached_property
+    def profile(self) -> Profile | None:
+        return latest_profile(self.programme.school_id) if self.programme.school_id else None
+
+    @cached_property
+    def activities(self) -> Counter[str]:
+        return Counter(self.programme.activities.values_list("status", flat=True))
+
+
+def bound_value(binding: str, programme: Programme, sources: _Sources | None = None) -> float | None:
+    sources = sources or _Sources(programme)
     if binding == "activities_done":
-        counts = Counter(programme.activities.values_list("status", flat=True))
+        counts = sources.activities
         total = sum(counts.values()) - counts[Activity.Status.CANCELLED]
         return counts[Activity.Status.DONE] / total if total else None
-    if programme.school_id is None:
-        return None
     if binding in ("ior", "isb", "value_added"):
-        result = _latest_result(programme.school_id)
-        value = getattr(result, binding) if result else None
+        value = getattr(sources.result, binding) if sources.result else None
         return None if value is None else round(float(value), 3)
-    profile = latest_profile(programme.school_id)
+    profile = sources.profile
     if profile is None:
         return None
     if binding == "fixed_risks":
@@ -469,8 +491,9 @@ def bound_value(binding: str, programme: Programme) -> float | None:
 def refresh(programme: Programme) -> None:
     """Update the indicators bound to computed values."""
     now = timezone.now()
+    sources = _Sources(programme)
     for ind in programme.indicators.exclude(binding=""):
-        value = bound_value(ind.binding, programme)
+        value = bound_value(ind.binding, programme, sources)
         if value != ind.actual:
             ind.actual = value
             ind.updated_at = now
@@ -709,15 +732,6 @@ class ExitProposal:
         return [(core.CONDITION_TITLES[c], v) for c, v in self.checks.items()]
 
 
-def rule_text(rule: core.ExitRule) -> str:
-    text = "; ".join(core.CONDITION_TITLES[c] for c in rule.all_of)
-    if rule.any_of:
-        text += "; а также одно из: " + ", ".join(core.CONDITION_TITLES[c] for c in rule.any_of)
-    if "indicators_on_target" in rule.conditions():
-        text += f" (показателей — не меньше {rule.min_indicators})"
-    return text
-
-
 def _exit_evidence(programme: Programme) -> tuple[ExitEvidence, str]:
     waves = {w.kind: w for w in programme.waves.all()}
     entry = waves.get(Wave.Kind.ENTRY)
@@ -762,6 +776,13 @@ def exit_proposals(user: Any) -> list[ExitProposal]:
         ok, checks = core.evaluate(rule, evidence)
         out.append(ExitProposal(programme, ok, checks, evidence, basis))
     return sorted(out, key=lambda p: (not p.ok, p.programme.owner_label()))
+
+
+def exit_decisions() -> QuerySet[Decision]:
+    """The orders by which schools left the programme (official acts: every user may read them)."""
+    return Decision.objects.filter(
+        pk__in=Programme.objects.exclude(exit_decision=None).values("exit_decision")
+    ).prefetch_related("documents", "schools")
 
 
 def approve_exit(user: Any, programme_ids: list[int], number: str, date: dt.date, basis: str = "") -> Decision:

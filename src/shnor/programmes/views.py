@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from shnor.accounts.roles import Perm, Role
+from shnor.core.programmes import rule_text
 from shnor.programmes import services
 from shnor.programmes.forms import (
     ActivityFormSet,
@@ -115,7 +116,7 @@ def anti_risk_new(request: HttpRequest, pk: int) -> HttpResponse:
         programme = services.create(
             request.user, "", school=parent.school, start=parent.start, risk_factor=factor, parent=parent
         )
-    except (services.ProgrammeError, KeyError) as error:
+    except services.ProgrammeError as error:
         messages.error(request, f"Антирисковая программа не создана: {error}")
         return redirect("programmes:detail", pk)
     messages.success(request, "Антирисковая программа создана.")
@@ -141,14 +142,15 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     existing = set(programme.children.values_list("risk_factor", flat=True))
     fixed = [(f, f.code in existing) for f in catalogue.factors if profile and f.code in profile.fixed]
     can_edit = services.can_edit(user, programme)
+    waves = list(programme.waves.all())
     context = {
         "p": programme,
         "indicators": services.indicator_rows(programme, today),
         "phases": phases,
         "counts": services.activity_counts(programme, today),
         "transitions": programme.transitions.select_related("by"),
-        "waves": programme.waves.all(),
-        "wave_kinds": [(k, label) for k, label in Wave.Kind.choices if not programme.waves.filter(kind=k).exists()],
+        "waves": waves,
+        "wave_kinds": [(k, label) for k, label in Wave.Kind.choices if k not in {w.kind for w in waves}],
         "actions": [(a, ACTION_LABELS[a]) for a in services.allowed_actions(user, programme)],
         "can_edit_content": can_edit and programme.status in ("draft", "returned"),
         "can_work": can_edit and programme.status in ("draft", "returned", "approved", "in_force"),
@@ -354,16 +356,12 @@ def exit_page(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"Выход утверждён: {decision}.")
                 return redirect("programmes:exit")
-    from shnor.cycle.models import Decision
-
     context = {
         "proposals": services.exit_proposals(user),
-        "rule_text": services.rule_text(services.preset().exit),
+        "rule_text": rule_text(services.preset().exit),
         "form": form,
         "can_approve": can_approve,
-        "decisions": Decision.objects.filter(
-            pk__in=Programme.objects.exclude(exit_decision=None).values("exit_decision")
-        ).prefetch_related("documents", "schools")[:20],
+        "decisions": services.exit_decisions()[:20],
         "breadcrumbs": [("Программы", reverse("programmes:list")), ("Выход из программы", None)],
     }
     return render(request, "programmes/exit.html", context)

@@ -19,6 +19,7 @@ from typing import Any
 
 import ibis
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Avg, F, QuerySet
 
@@ -294,8 +295,6 @@ def can_publish(user: Any, school: School) -> bool:
 def publish(user: Any, school: School, year: int) -> list[QuestionnaireLink]:
     """The four links of a school for a year (created once; publishing again reopens them)."""
     if not can_publish(user, school):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied("Публиковать анкеты может школа, муниципальный координатор или оператор.")
     links = []
     with transaction.atomic():
@@ -324,8 +323,6 @@ def links_for(user: Any, school: School, year: int) -> list[tuple[QuestionnaireL
 
 def close(user: Any, link: QuestionnaireLink) -> None:
     if not can_publish(user, link.school):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
     link.is_open = False
     link.save(update_fields=["is_open"])
