@@ -14,6 +14,13 @@ forbidden pairs never used. The problem is solved exactly as a min-cost flow (OR
 A school no curator can take goes to an «unassigned» node whose cost exceeds any real pair, so
 the solver assigns as many schools as possible and names the rest. `greedy` is the baseline a
 person would do by hand (each school in turn takes its cheapest curator with room left).
+
+Costs are computed as numpy blocks, never pair by pair. A small problem gets every arc. A
+large one (thousands of schools and curators) first gets each school's `candidates` cheapest
+curators. The flow on that graph is then checked against every arc left out: node potentials
+come from Bellman-Ford on the residual graph, and an arc left out with a negative reduced cost
+could improve the solution, so it is added and the flow solved again. When no such arc
+remains, the flow is optimal for the full problem. The result is exact either way, only faster.
 """
 
 from __future__ import annotations
@@ -22,9 +29,12 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.graph.python import min_cost_flow
 
 SCALE = 100  # costs are integers for the solver: hundredths of a km
+DENSE_ARCS = 2_000_000  # up to this many school × curator arcs, give the solver all of them
+CANDIDATES = 24  # otherwise start from each school's cheapest curators
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,7 @@ class Pair:
 class Assignment:
     pairs: list[Pair]
     unassigned: list[str] = field(default_factory=list)
+    rounds: int = 0  # arcs added by the optimality check (sparse start only)
 
     @property
     def total(self) -> float:
@@ -131,6 +142,192 @@ def _check(
             raise MatchingError(f"За куратором {c.id} закреплено школ: {load[c.id]}, а его вместимость — {c.capacity}.")
 
 
+class _Problem:
+    """The schools and curators as arrays, and the cost of any block of pairs."""
+
+    def __init__(
+        self,
+        schools: list[School],
+        curators: list[Curator],
+        neighbours: Mapping[str, frozenset[str]],
+        costs: Costs,
+    ) -> None:
+        self.schools, self.curators, self.costs = schools, curators, costs
+        munis = sorted({s.place.municipality for s in schools} | {c.place.municipality for c in curators})
+        index = {m: i for i, m in enumerate(munis)}
+        near = np.zeros((len(munis), len(munis)), dtype=bool)
+        for a, bs in neighbours.items():
+            for b in bs:
+                if a in index and b in index:
+                    near[index[a], index[b]] = True
+        self.near = near
+        self.s_muni = np.array([index[s.place.municipality] for s in schools], dtype=np.int32)
+        self.c_muni = np.array([index[c.place.municipality] for c in curators], dtype=np.int32)
+        self.s_lat, self.s_lon, self.s_geo = self._coords([s.place for s in schools])
+        self.c_lat, self.c_lon, self.c_geo = self._coords([c.place for c in curators])
+        codes = sorted(set().union(*(s.weaknesses for s in schools), *(c.strengths for c in curators)))
+        code = {c: i for i, c in enumerate(codes)}
+        self.weak = np.zeros((len(schools), len(codes)), dtype=np.int32)
+        for i, s in enumerate(schools):
+            self.weak[i, [code[w] for w in s.weaknesses]] = 1
+        self.strong = np.zeros((len(curators), len(codes)), dtype=np.int32)
+        for j, c in enumerate(curators):
+            self.strong[j, [code[w] for w in c.strengths]] = 1
+        self.weak_count = self.weak.sum(axis=1)
+        self.capacity = np.array([c.capacity for c in curators], dtype=np.int64)
+
+    @staticmethod
+    def _coords(places: list[Place]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        geo = np.array([p.lat is not None and p.lon is not None for p in places], dtype=bool)
+        lat = np.radians(np.array([p.lat if p.lat is not None else 0.0 for p in places], dtype=float))
+        lon = np.radians(np.array([p.lon if p.lon is not None else 0.0 for p in places], dtype=float))
+        return lat, lon, geo
+
+    def block(self, rows: slice) -> np.ndarray:
+        """Integer costs (× SCALE) of the schools in `rows` against every curator."""
+        c = self.costs
+        s_lat, s_lon = self.s_lat[rows, None], self.s_lon[rows, None]
+        h = (
+            np.sin((self.c_lat[None, :] - s_lat) / 2) ** 2
+            + np.cos(s_lat) * np.cos(self.c_lat[None, :]) * np.sin((self.c_lon[None, :] - s_lon) / 2) ** 2
+        )
+        km = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+        sm = self.s_muni[rows, None]
+        by_muni = np.where(
+            sm == self.c_muni[None, :],
+            c.same_municipality,
+            np.where(self.near[sm, self.c_muni[None, :]], c.neighbouring, c.other),
+        )
+        geo = self.s_geo[rows, None] & self.c_geo[None, :]
+        distance = np.where(geo, km, by_muni)
+        gaps = self.weak_count[rows, None] - self.weak[rows] @ self.strong.T
+        result: np.ndarray = np.rint((distance + c.gap_penalty * gaps) * SCALE).astype(np.int64)
+        return result
+
+    def blocks(self, size: int = 512) -> Iterable[tuple[int, np.ndarray]]:
+        for i0 in range(0, len(self.schools), size):
+            yield i0, self.block(slice(i0, min(i0 + size, len(self.schools))))
+
+
+def _arcs(
+    problem: _Problem, pinned: Mapping[str, str], banned: set[tuple[str, str]], candidates: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """School → curator arcs (row, column, integer cost): all of them, or each school's cheapest;
+    and the dearest pair of the whole problem (the «unassigned» way out must cost more)."""
+    n, m = len(problem.schools), len(problem.curators)
+    c_index = {c.id: j for j, c in enumerate(problem.curators)}
+    rows, cols, vals = [], [], []
+    worst = 0
+    for i0, block in problem.blocks():
+        k = block.shape[0]
+        worst = max(worst, int(block.max(initial=0)))
+        if candidates is None or candidates >= m:
+            r = np.repeat(np.arange(i0, i0 + k), m)
+            col = np.tile(np.arange(m), k)
+        else:
+            part = np.argpartition(block, candidates - 1, axis=1)[:, :candidates]
+            r = np.repeat(np.arange(i0, i0 + k), candidates)
+            col = part.ravel()
+        rows.append(r)
+        cols.append(col)
+        vals.append(block[r - i0, col])
+    row, col, val = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    keep = np.ones(len(row), dtype=bool)
+    pinned_rows = {i: c_index[pinned[s.id]] for i, s in enumerate(problem.schools) if s.id in pinned}
+    if pinned_rows:
+        pr = np.fromiter(pinned_rows.keys(), dtype=np.int64)
+        keep &= ~np.isin(row, pr)
+    if banned:
+        s_index = {s.id: i for i, s in enumerate(problem.schools)}
+        codes = {s_index[a] * m + c_index[b] for a, b in banned if a in s_index and b in c_index}
+        if codes:
+            keep &= ~np.isin(row * m + col, np.fromiter(codes, dtype=np.int64))
+    row, col, val = row[keep], col[keep], val[keep]
+    if pinned_rows:
+        pr = np.fromiter(pinned_rows.keys(), dtype=np.int64)
+        pc = np.fromiter(pinned_rows.values(), dtype=np.int64)
+        pv = np.array([problem.block(slice(i, i + 1))[0, j] for i, j in zip(pr, pc, strict=True)], dtype=np.int64)
+        row, col, val = np.concatenate([row, pr]), np.concatenate([col, pc]), np.concatenate([val, pv])
+    del n
+    return row, col, val, worst
+
+
+class _Flow:
+    """One min-cost flow over the given school → curator arcs, with the «unassigned» way out."""
+
+    def __init__(
+        self, problem: _Problem, arcs: tuple[np.ndarray, np.ndarray, np.ndarray], worst: int, pinned: set[int]
+    ) -> None:
+        row, col, val = arcs
+        n, m = len(problem.schools), len(problem.curators)
+        self.n, self.m = n, m
+        source, sink, nobody = 0, 1, 2
+        s_node = 3 + np.arange(n, dtype=np.int64)
+        c_node = 3 + n + np.arange(m, dtype=np.int64)
+        free = np.array([i for i in range(n) if i not in pinned], dtype=np.int64)
+        ones = np.ones
+        parts = [  # (tails, heads, capacities, costs)
+            (np.zeros(n, dtype=np.int64), s_node, ones(n, dtype=np.int64), np.zeros(n, dtype=np.int64)),
+            (s_node[row], c_node[col], ones(len(row), dtype=np.int64), val.astype(np.int64)),
+            (
+                s_node[free],
+                np.full(len(free), nobody, dtype=np.int64),
+                ones(len(free), dtype=np.int64),
+                np.full(len(free), (worst + SCALE) * (n + 1), dtype=np.int64),
+            ),
+            (c_node, np.full(m, sink, dtype=np.int64), problem.capacity, np.zeros(m, dtype=np.int64)),
+            (np.array([nobody]), np.array([sink]), np.array([n]), np.array([0])),
+        ]
+        self.tails, self.heads, self.caps, self.costs = (np.concatenate([p[k] for p in parts]) for k in range(4))
+        self.first, self.count = n, len(row)
+        f = min_cost_flow.SimpleMinCostFlow()
+        f.add_arcs_with_capacity_and_unit_cost(self.tails, self.heads, self.caps, self.costs)
+        f.set_node_supply(source, n)
+        f.set_node_supply(sink, -n)
+        if f.solve() != f.OPTIMAL:
+            # Only pinned schools lack the «unassigned» way out: their curator's arc must be forbidden.
+            raise MatchingError("Назначение невозможно: проверьте закреплённые и запрещённые пары.")
+        self.flows = f.flows(np.arange(len(self.tails)))
+
+    def chosen(self) -> np.ndarray:
+        """Indices into the school → curator arcs of those carrying flow."""
+        return np.flatnonzero(self.flows[self.first : self.first + self.count] > 0)
+
+    def potentials(self) -> np.ndarray:
+        """Shortest-path distances on the residual graph (Bellman-Ford): optimal duals."""
+        fwd = self.flows < self.caps
+        back = self.flows > 0
+        t = np.concatenate([self.tails[fwd], self.heads[back]])
+        h = np.concatenate([self.heads[fwd], self.tails[back]])
+        w = np.concatenate([self.costs[fwd], -self.costs[back]])
+        dist = np.zeros(3 + self.n + self.m, dtype=np.int64)  # a virtual root at 0 to every node
+        for _ in range(len(dist) + 1):
+            before = dist.copy()
+            np.minimum.at(dist, h, dist[t] + w)
+            if np.array_equal(dist, before):
+                return dist
+        raise MatchingError("Внутренняя ошибка подбора: отрицательный цикл в остаточной сети.")
+
+
+def _violations(
+    problem: _Problem, dist: np.ndarray, have: set[int], banned_codes: set[int], pinned: set[int]
+) -> list[tuple[int, int, int]]:
+    """Arcs left out whose reduced cost is negative: cost + π(school) − π(curator) < 0."""
+    n, m = len(problem.schools), len(problem.curators)
+    pi_s, pi_c = dist[3 : 3 + n], dist[3 + n : 3 + n + m]
+    found: list[tuple[int, int, int]] = []
+    for i0, block in problem.blocks():
+        k = block.shape[0]
+        reduced = block + pi_s[i0 : i0 + k, None] - pi_c[None, :]
+        rr, cc = np.nonzero(reduced < 0)
+        for r, c in zip(rr + i0, cc, strict=True):
+            code = int(r) * m + int(c)
+            if code in have or code in banned_codes or int(r) in pinned:
+                continue
+            found.append((int(r), int(c), int(block[r - i0, c])))
+    return found
+
+
 def solve(
     schools: Iterable[School],
     curators: Iterable[Curator],
@@ -139,8 +336,13 @@ def solve(
     costs: Costs = Costs(),
     pinned: Mapping[str, str] | None = None,
     forbidden: Iterable[tuple[str, str]] = (),
+    candidates: int | None = None,
 ) -> Assignment:
-    """The assignment of least total cost that places as many schools as capacity allows."""
+    """The assignment of least total cost that places as many schools as capacity allows.
+
+    `candidates`: start from each school's cheapest curators (None: decide by problem size; 0:
+    all arcs). The answer is the same; the certificate loop adds whatever arc it needs.
+    """
     schools, curators = list(schools), list(curators)
     neighbours = neighbours or {}
     pinned = dict(pinned or {})
@@ -148,41 +350,37 @@ def solve(
     _check(schools, curators, pinned, banned)
     if not schools:
         return Assignment([])
-    table = {(s.id, c.id): pair(s, c, neighbours, costs) for s in schools for c in curators}
-    worst = max((p.cost for p in table.values()), default=0.0)
-    unassigned_cost = int(round((worst + 1.0) * SCALE * (len(schools) + 1)))
-
-    flow = min_cost_flow.SimpleMinCostFlow()
-    source, sink, nobody = 0, 1, 2
-    school_node = {s.id: 3 + i for i, s in enumerate(schools)}
-    curator_node = {c.id: 3 + len(schools) + j for j, c in enumerate(curators)}
-    arcs: dict[int, tuple[str, str]] = {}
-    for s in schools:
-        flow.add_arc_with_capacity_and_unit_cost(source, school_node[s.id], 1, 0)
-        options = [pinned[s.id]] if s.id in pinned else [c.id for c in curators]
-        for c_id in options:
-            if (s.id, c_id) in banned:
-                continue
-            arc = flow.add_arc_with_capacity_and_unit_cost(
-                school_node[s.id], curator_node[c_id], 1, int(round(table[(s.id, c_id)].cost * SCALE))
-            )
-            arcs[arc] = (s.id, c_id)
-        if s.id not in pinned:
-            flow.add_arc_with_capacity_and_unit_cost(school_node[s.id], nobody, 1, unassigned_cost)
-    for c in curators:
-        flow.add_arc_with_capacity_and_unit_cost(curator_node[c.id], sink, c.capacity, 0)
-    flow.add_arc_with_capacity_and_unit_cost(nobody, sink, len(schools), 0)
-    flow.set_node_supply(source, len(schools))
-    flow.set_node_supply(sink, -len(schools))
-    status = flow.solve()
-    if status != flow.OPTIMAL:
-        # Only pinned schools lack the «unassigned» way out: their curator's arc must be forbidden.
-        raise MatchingError("Назначение невозможно: проверьте закреплённые и запрещённые пары.")
-    pairs = [table[arcs[a]] for a in arcs if flow.flow(a) > 0]
+    problem = _Problem(schools, curators, neighbours, costs)
+    n, m = len(schools), len(curators)
+    if candidates is None:
+        candidates = 0 if n * m <= DENSE_ARCS else CANDIDATES
+    sparse = 0 < candidates < m
+    row, col, val, worst = _arcs(problem, pinned, banned, candidates if sparse else None)
+    pinned_rows = {i for i, s in enumerate(schools) if s.id in pinned}
+    c_index = {c.id: j for j, c in enumerate(curators)}
+    s_index = {s.id: i for i, s in enumerate(schools)}
+    banned_codes = {s_index[a] * m + c_index[b] for a, b in banned if a in s_index and b in c_index}
+    flow = _Flow(problem, (row, col, val), worst, pinned_rows)
+    rounds = 0
+    while sparse:
+        have = set((row * m + col).tolist())
+        missing = _violations(problem, flow.potentials(), have, banned_codes, pinned_rows)
+        if not missing:
+            break
+        rounds += 1
+        extra = np.array(missing, dtype=np.int64)
+        row = np.concatenate([row, extra[:, 0]])
+        col = np.concatenate([col, extra[:, 1]])
+        val = np.concatenate([val, extra[:, 2]])
+        flow = _Flow(problem, (row, col, val), worst, pinned_rows)
+    take = flow.chosen()
+    pairs = [
+        pair(schools[int(r)], curators[int(c)], neighbours, costs) for r, c in zip(row[take], col[take], strict=True)
+    ]
     placed = {p.school for p in pairs}
     order = {s.id: i for i, s in enumerate(schools)}
     pairs.sort(key=lambda p: order[p.school])
-    return Assignment(pairs, [s.id for s in schools if s.id not in placed])
+    return Assignment(pairs, [s.id for s in schools if s.id not in placed], rounds=rounds)
 
 
 def greedy(
@@ -192,19 +390,27 @@ def greedy(
     *,
     costs: Costs = Costs(),
 ) -> Assignment:
-    """Each school in turn takes the cheapest curator with room left (the by-hand baseline)."""
+    """Each school in turn takes the cheapest curator with room left (the by-hand baseline).
+
+    Ties go to the curator whose id sorts first.
+    """
+    schools, curators = list(schools), list(curators)
     neighbours = neighbours or {}
-    curators = list(curators)
-    room = {c.id: c.capacity for c in curators}
+    if not schools:
+        return Assignment([])
+    problem = _Problem(schools, curators, neighbours, costs)
+    by_id = np.argsort(np.array([c.id for c in curators], dtype=object), kind="stable")
+    room = problem.capacity[by_id].copy()
     pairs, unassigned = [], []
-    for s in schools:
-        options = sorted(
-            (pair(s, c, neighbours, costs) for c in curators if room[c.id] > 0), key=lambda p: (p.cost, p.curator)
-        )
-        if not options:
-            unassigned.append(s.id)
-            continue
-        best = options[0]
-        room[best.curator] -= 1
-        pairs.append(best)
+    for i0, block in problem.blocks():
+        block = block[:, by_id].astype(float)
+        for k in range(block.shape[0]):
+            s = schools[i0 + k]
+            options = np.where(room > 0, block[k], np.inf)
+            j = int(np.argmin(options))
+            if not np.isfinite(options[j]):
+                unassigned.append(s.id)
+                continue
+            room[j] -= 1
+            pairs.append(pair(s, curators[int(by_id[j])], neighbours, costs))
     return Assignment(pairs, unassigned)
