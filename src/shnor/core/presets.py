@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from shnor.core.methodology import Methodology
 from shnor.core.programmes import ExitRule, ProgrammeTemplate
 from shnor.core.risks import Catalogue, default_catalogue
+from shnor.core.support import SupportRules
 
 
 class PresetError(Exception):
@@ -42,6 +43,8 @@ class Preset(BaseModel):
     # the catalogue's measures).
     programme_templates: list[ProgrammeTemplate] = Field(default_factory=list)
     exit: ExitRule = ExitRule()
+    # Curators, matching, forms of support, teachers' deficits and the preset's targets.
+    support: SupportRules = SupportRules()
 
     def catalogue(self) -> Catalogue:
         return self.risks if self.risks is not None else default_catalogue()

@@ -1,0 +1,216 @@
+"""The support network and teachers' growth: rules a preset sets, and the pure logic behind them
+(DOMAIN §5, §7; seeds 000, 001, 003, 004).
+
+Curators. Seed 004 names four criteria of a curator school: stably high results, the status of
+a regional innovation site, a strong head, a motivated head. The first two are computed here
+from the data; the last two only a person can judge, so the operator marks them. Seeds 000 and
+001 add that schools with positive dynamics and resilient ones (high results in a hard social
+context) are the first to ask.
+
+Teachers. A diagnostic gives a score per area; an area is a deficit when the share of the
+maximum is below the preset's threshold. A route (ИОМ) is proposed from the catalogue: for the
+deepest deficit first, the offer that covers the most still uncovered deficits (fewer hours on
+a tie). Repeated diagnostics give the change per area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shnor.core.matching import Costs
+
+FORMS = {
+    "pair": "сетевая пара",
+    "group": "кураторская группа",
+    "consulting": "школа — консалтинговый центр",
+    "resource": "ресурсный центр",
+}
+
+CRITERIA = {
+    "stable_high": "стабильно высокие образовательные результаты",
+    "positive_dynamics": "положительная динамика результатов",
+    "resilient": "резильентная школа (высокие результаты в сложном социальном контексте)",
+    "innovation_site": "статус региональной инновационной площадки",
+    "strong_head": "высокий уровень профессиональных компетенций руководителя",
+    "motivated_head": "высокая мотивация руководителя к участию в проекте",
+}
+COMPUTED = ("stable_high", "positive_dynamics", "resilient", "innovation_site")
+MARKED = ("strong_head", "motivated_head")
+
+AREAS = {
+    "subject": "предметные компетенции",
+    "methodical": "методические компетенции",
+    "psych_ped": "психолого-педагогические компетенции",
+    "assessment": "оценочные компетенции",
+    "digital": "цифровые компетенции",
+}
+
+
+class CuratorRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # A school enters the pool as a candidate when it meets at least one of these (computed).
+    candidate_if_any: list[str] = Field(default_factory=lambda: ["stable_high", "resilient", "innovation_site"])
+    # All of these must hold (computed or marked) before the operator may include it.
+    required: list[str] = Field(default_factory=lambda: ["strong_head", "motivated_head"])
+    # «Stably high»: ИОР in each year of the window at or above this regional quantile.
+    high_quantile: float = Field(default=0.75, gt=0, lt=1)
+    # Positive dynamics: the last year's ИОР above the first year's by at least this (pupil SD).
+    dynamics_delta: float = Field(default=0.1, ge=0)
+    # Strong in a subject: its latest z at or above this; weak: at or below minus it.
+    subject_z: float = Field(default=0.3, gt=0)
+    capacity: int = Field(default=3, ge=1, le=20)
+
+
+class Targets(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    trained_per_school: int | None = Field(default=None, ge=1)
+    trained_total: int | None = Field(default=None, ge=1)
+    coverage: float | None = Field(default=None, gt=0, le=1)  # share of teachers of the selected schools diagnosed
+    agreements: int | None = Field(default=None, ge=1)
+    events_per_year: int | None = Field(default=None, ge=1)
+
+
+class SupportRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    form: str = Field(default="pair", pattern="^(pair|group|consulting|resource)$")
+    curators: CuratorRules = CuratorRules()
+    same_municipality: float = 10.0
+    neighbouring: float = 40.0
+    other: float = 120.0
+    gap_penalty: float = 25.0
+    inactive_weeks: int = Field(default=6, ge=1, le=52)
+    deficit_threshold: float = Field(default=0.6, gt=0, lt=1)
+    areas: dict[str, str] = Field(default_factory=lambda: dict(AREAS))
+    targets: Targets = Targets()
+
+    def costs(self) -> Costs:
+        return Costs(self.same_municipality, self.neighbouring, self.other, self.gap_penalty)
+
+
+# --- curators ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the data say about a school, for the curator criteria."""
+
+    per_year: Mapping[int, float]  # ИОР by year of the window
+    cluster: str = ""
+    innovation_site: bool = False
+
+
+def thresholds(records: Iterable[Record], quantile: float) -> dict[int, float]:
+    """The regional ИОР at `quantile` for each year (linear interpolation)."""
+    by_year: dict[int, list[float]] = {}
+    for r in records:
+        for year, value in r.per_year.items():
+            by_year.setdefault(year, []).append(value)
+    result = {}
+    for year, values in by_year.items():
+        values.sort()
+        pos = quantile * (len(values) - 1)
+        lo = int(pos)
+        hi = min(lo + 1, len(values) - 1)
+        result[year] = values[lo] + (values[hi] - values[lo]) * (pos - lo)
+    return result
+
+
+def criteria(record: Record, cuts: Mapping[int, float], rules: CuratorRules) -> dict[str, bool]:
+    """The computed criteria of one school."""
+    years = sorted(record.per_year)
+    stable = len(years) >= 2 and all(record.per_year[y] >= cuts.get(y, float("inf")) for y in years)
+    dynamics = len(years) >= 2 and record.per_year[years[-1]] - record.per_year[years[0]] >= rules.dynamics_delta
+    return {
+        "stable_high": stable,
+        "positive_dynamics": dynamics,
+        "resilient": record.cluster == "resilient",
+        "innovation_site": record.innovation_site,
+    }
+
+
+def is_candidate(met: Mapping[str, bool], rules: CuratorRules) -> bool:
+    return any(met.get(c, False) for c in rules.candidate_if_any)
+
+
+def missing(met: Mapping[str, bool], rules: CuratorRules) -> list[str]:
+    """The required criteria not (yet) met, in the preset's order."""
+    return [c for c in rules.required if not met.get(c, False)]
+
+
+def rank(met: Mapping[str, bool]) -> tuple[int, ...]:
+    """Order of the pool: resilient first (the seeds), then stably high, dynamics, innovation site."""
+    return tuple(0 if met.get(c) else 1 for c in ("resilient", "stable_high", "positive_dynamics", "innovation_site"))
+
+
+def subject_codes(z_by_subject: Mapping[str, float], limit: float) -> tuple[frozenset[str], frozenset[str]]:
+    """(strong, weak) subjects, as `subject:<name>` codes, from the latest z of each subject."""
+    strong = frozenset(f"subject:{s}" for s, z in z_by_subject.items() if z >= limit)
+    weak = frozenset(f"subject:{s}" for s, z in z_by_subject.items() if z <= -limit)
+    return strong, weak
+
+
+# --- teachers ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An entry of the course catalogue (ДПП ПК) or another activity a route may hold."""
+
+    id: int
+    title: str
+    hours: int
+    areas: frozenset[str]
+
+
+def shares(scores: Mapping[str, tuple[float, float]]) -> dict[str, float]:
+    """Share of the maximum per area; an area without a positive maximum is left out."""
+    return {area: round(score / top, 4) for area, (score, top) in scores.items() if top > 0}
+
+
+def deficits(scores: Mapping[str, tuple[float, float]], threshold: float) -> dict[str, float]:
+    """Areas below the threshold, deepest first: area → share of the maximum."""
+    below = {a: s for a, s in shares(scores).items() if s < threshold}
+    return dict(sorted(below.items(), key=lambda kv: (kv[1], kv[0])))
+
+
+def propose(found: Mapping[str, float], offers: Sequence[Offer]) -> list[tuple[Offer, frozenset[str]]]:
+    """Offers that cover the deficits: for the deepest uncovered deficit, the offer covering the
+    most uncovered deficits (fewer hours, then the lower id, on a tie). Returns (offer, areas it
+    covers here). Deficits no offer addresses stay uncovered (see `uncovered`)."""
+    left = list(found)  # deepest first
+    route: list[tuple[Offer, frozenset[str]]] = []
+    used: set[int] = set()
+    while left:
+        area = left[0]
+        options = [o for o in offers if area in o.areas and o.id not in used]
+        if not options:
+            left.pop(0)
+            continue
+        best = min(options, key=lambda o: (-len(o.areas & set(left)), o.hours, o.id))
+        covers = frozenset(best.areas & set(left))
+        route.append((best, covers))
+        used.add(best.id)
+        left = [a for a in left if a not in covers]
+    return route
+
+
+def uncovered(found: Mapping[str, float], route: Iterable[tuple[Offer, frozenset[str]]]) -> list[str]:
+    covered = set().union(*(areas for _, areas in route)) if route else set()
+    return [a for a in found if a not in covered]
+
+
+def dynamics(before: Mapping[str, tuple[float, float]], after: Mapping[str, tuple[float, float]]) -> dict[str, float]:
+    """Change of the share of the maximum per area measured both times (+ = better)."""
+    a, b = shares(before), shares(after)
+    return {area: round(b[area] - a[area], 4) for area in sorted(a.keys() & b.keys())}
+
+
+def overall(change: Mapping[str, float]) -> float | None:
+    """Mean change over the areas; None when nothing was measured twice."""
+    return round(sum(change.values()) / len(change), 4) if change else None

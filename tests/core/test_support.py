@@ -1,0 +1,114 @@
+"""Curator criteria and teachers' deficits, routes and dynamics, against hand-computed cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from shnor.core.presets import load
+from shnor.core.support import (
+    CuratorRules,
+    Offer,
+    Record,
+    criteria,
+    deficits,
+    dynamics,
+    is_candidate,
+    missing,
+    overall,
+    propose,
+    rank,
+    subject_codes,
+    thresholds,
+    uncovered,
+)
+
+RULES = CuratorRules()
+
+
+def test_thresholds_interpolate_the_quantile_per_year() -> None:
+    records = [Record({2024: v, 2025: v + 1}) for v in (0.0, 1.0, 2.0, 3.0, 4.0)]
+    # 0.75 × 4 = position 3 → 3.0; next year every value is one higher.
+    assert thresholds(records, 0.75) == {2024: 3.0, 2025: 4.0}
+    assert thresholds([Record({2024: 0.0}), Record({2024: 1.0})], 0.75) == {2024: 0.75}
+
+
+def test_criteria_of_a_school() -> None:
+    cuts = {2023: 0.5, 2024: 0.5, 2025: 0.5}
+    high = Record({2023: 0.6, 2024: 0.5, 2025: 0.9}, cluster="effective")
+    met = criteria(high, cuts, RULES)
+    assert met == {"stable_high": True, "positive_dynamics": True, "resilient": False, "innovation_site": False}
+    dipped = Record({2023: 0.6, 2024: 0.49, 2025: 0.65}, cluster="resilient", innovation_site=True)
+    met = criteria(dipped, cuts, RULES)
+    assert not met["stable_high"]  # one year under the cut is enough to fail «stably»
+    assert not met["positive_dynamics"]  # +0.05 < 0.1
+    assert met["resilient"] and met["innovation_site"]
+    # One year of data cannot be «stable» nor show dynamics.
+    assert criteria(Record({2025: 2.0}), cuts, RULES) == {
+        "stable_high": False,
+        "positive_dynamics": False,
+        "resilient": False,
+        "innovation_site": False,
+    }
+
+
+def test_candidate_required_and_rank() -> None:
+    met = {"stable_high": False, "resilient": True, "strong_head": True}
+    assert is_candidate(met, RULES)
+    assert missing(met, RULES) == ["motivated_head"]
+    assert not is_candidate({"positive_dynamics": True}, RULES)  # not in candidate_if_any by default
+    resilient = rank({"resilient": True})
+    stable = rank({"stable_high": True, "innovation_site": True})
+    assert sorted([stable, resilient]) == [resilient, stable]  # resilient schools first
+
+
+def test_subject_codes() -> None:
+    strong, weak = subject_codes({"math": 0.4, "rus": -0.31, "bio": 0.1}, 0.3)
+    assert strong == {"subject:math"} and weak == {"subject:rus"}
+
+
+def test_deficits_below_the_threshold_deepest_first() -> None:
+    scores = {"subject": (18, 30), "methodical": (10, 20), "digital": (9, 10), "assessment": (5, 0)}
+    # shares 0.6, 0.5, 0.9; «assessment» has no maximum and is left out; 0.6 is not below 0.6.
+    assert deficits(scores, 0.6) == {"methodical": 0.5}
+    assert list(deficits(scores, 0.95)) == ["methodical", "subject", "digital"]
+
+
+def test_route_covers_the_deepest_first_with_the_widest_offer() -> None:
+    found = {"methodical": 0.3, "assessment": 0.4, "digital": 0.5, "psych_ped": 0.55}
+    offers = [
+        Offer(1, "Формирующее оценивание", 36, frozenset({"assessment"})),
+        Offer(2, "Современный урок", 72, frozenset({"methodical", "assessment"})),
+        Offer(3, "Методика, короткий курс", 16, frozenset({"methodical"})),
+        Offer(4, "Цифровая школа", 36, frozenset({"digital"})),
+        Offer(5, "Цифровая школа, расширенный", 72, frozenset({"digital"})),
+    ]
+    route = propose(found, offers)
+    # methodical (deepest): offer 2 covers methodical + assessment (2 deficits) beats offer 3 (1).
+    # digital: offers 4 and 5 cover one each; fewer hours wins → 4. psych_ped: nothing offers it.
+    assert [(o.id, sorted(a)) for o, a in route] == [(2, ["assessment", "methodical"]), (4, ["digital"])]
+    assert uncovered(found, route) == ["psych_ped"]
+    assert propose({}, offers) == []
+
+
+def test_dynamics_of_repeated_diagnostics() -> None:
+    before = {"subject": (15, 30), "methodical": (8, 20), "digital": (5, 10)}
+    after = {"subject": (21, 30), "methodical": (8, 20), "assessment": (7, 10)}
+    change = dynamics(before, after)
+    assert change == {"methodical": 0.0, "subject": 0.2}  # only areas measured both times
+    assert overall(change) == pytest.approx(0.1)
+    assert overall({}) is None
+
+
+def test_presets_carry_the_seeds_support_rules() -> None:
+    vologda = load("vologda-2019")[0].support
+    assert vologda.form == "group" and vologda.curators.capacity == 3  # 1 curator + 2–3 schools
+    assert (vologda.targets.trained_per_school, vologda.targets.agreements, vologda.targets.events_per_year) == (
+        5,
+        5,
+        4,
+    )
+    dobrinka = load("dobrinka-2018")[0].support
+    assert (dobrinka.targets.trained_per_school, dobrinka.targets.trained_total) == (10, 30)
+    assert load("ivanovo-2020")[0].support.targets.coverage == 0.8
+    volgograd = load("volgograd-2021")[0].support
+    assert volgograd.form == "pair" and volgograd.curators.required == ["strong_head", "motivated_head"]
