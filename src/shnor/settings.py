@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "shnor.cycle",
     "shnor.risks",
     "shnor.programmes",
+    "shnor.support",
     "shnor.web",
 ]
 

@@ -38,11 +38,23 @@ class Perm(StrEnum):
     RUN_IDENTIFICATION = "run_identification"  # start identification runs, edit the proposed list
     REVIEW_SIGNS = "review_signs"  # confirm or reject signs of biased results
     BUILD_PROFILES = "build_profiles"  # compute the risk profiles of a year
+    MATCH_CURATORS = "match_curators"  # keep the curator pool, run the matching, approve pairs
+    MANAGE_CATALOGUE = "manage_catalogue"  # the catalogue of courses and activities for routes
+    PUBLISH_PRACTICES = "publish_practices"  # publish practices in the bank, record regional events
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.OPERATOR: frozenset(Perm),
-    Role.REGIONAL_COORDINATOR: frozenset({Perm.APPROVE, Perm.VIEW_IMPORTS, Perm.REVIEW_SIGNS, Perm.BUILD_PROFILES}),
+    Role.REGIONAL_COORDINATOR: frozenset(
+        {
+            Perm.APPROVE,
+            Perm.VIEW_IMPORTS,
+            Perm.REVIEW_SIGNS,
+            Perm.BUILD_PROFILES,
+            Perm.MATCH_CURATORS,
+            Perm.PUBLISH_PRACTICES,
+        }
+    ),
     Role.MUNICIPAL_COORDINATOR: frozenset({Perm.MANAGE_LOCAL_BODIES}),
     Role.SCHOOL: frozenset(),
     Role.CURATOR: frozenset(),

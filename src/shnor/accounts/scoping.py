@@ -24,6 +24,8 @@ class Scope:
     region_wide: bool
     municipality_ids: frozenset[int] = frozenset()
     school_ids: frozenset[int] = frozenset()
+    # A teacher: rows about teachers are narrowed to this pseudonym (their own record).
+    staff_key: str = ""
 
     def describe(self) -> str:
         if self.region_wide:
@@ -42,12 +44,17 @@ class ScopeRule:
 
     `shared_when_unbound`: rows bound to neither (e.g. a regional working group) are visible to
     every signed-in user, because they are the region's public structure.
+    `teacher`: paths to a teacher's pseudonym; a user with the teacher role sees only the rows
+    about themself (DOMAIN §7), never a colleague's.
+    `public`: every signed-in user sees every row (a catalogue the region publishes).
     """
 
     school: tuple[str, ...] = ()
     municipality: tuple[str, ...] = ()
     distinct: bool = False
     shared_when_unbound: bool = False
+    teacher: tuple[str, ...] = ()
+    public: bool = False
 
 
 SCOPE_RULES: dict[str, ScopeRule] = {}
@@ -83,12 +90,15 @@ def _compute(user: Any) -> Scope:
         schools.add(user.school_id)
         # A school's management team also runs its branches (филиалы).
         schools.update(School.objects.filter(parent_id=user.school_id).values_list("pk", flat=True))
-    elif role == Role.TEACHER and user.school_id:
-        schools.add(user.school_id)
+    elif role == Role.TEACHER:
+        if user.school_id:
+            schools.add(user.school_id)
+        return Scope(False, frozenset(), frozenset(schools), staff_key=user.staff_key or "\x00")
     elif role == Role.CURATOR:
         if user.school_id:
             schools.add(user.school_id)
         schools.update(user.assigned_schools.values_list("pk", flat=True))
+        schools.update(_supported_by(user))
     elif role == Role.OBSERVER:
         if user.municipality_id:
             municipalities.add(user.municipality_id)
@@ -98,6 +108,16 @@ def _compute(user: Any) -> Scope:
     return Scope(False, frozenset(municipalities), frozenset(schools))
 
 
+def _supported_by(user: Any) -> set[int]:
+    """Schools in an approved pair with the curator school (or tutor) of this user."""
+    from shnor.support.models import Pairing
+
+    who = Q(curator__user_id=user.pk)
+    if user.school_id:
+        who |= Q(curator__school_id=user.school_id)
+    return set(Pairing.objects.filter(who, status=Pairing.Status.APPROVED).values_list("school_id", flat=True))
+
+
 def restrict(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
     """Narrow `queryset` to the rows `user` may see. Unregistered models are refused."""
     model = queryset.model
@@ -105,9 +125,17 @@ def restrict(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
     rule = SCOPE_RULES.get(label)
     if rule is None:
         raise LookupError(f"{label} has no scope rule; register one in its app's scopes module")
+    if rule.public:
+        return queryset if getattr(user, "is_authenticated", False) else queryset.none()
     scope = scope_of(user)
     if scope.region_wide:
         return queryset
+    if scope.staff_key and rule.teacher:
+        mine = Q(pk__in=[])
+        for path in rule.teacher:
+            mine |= Q(**{path: scope.staff_key})
+        narrowed = queryset.filter(mine)
+        return narrowed.distinct() if rule.distinct else narrowed
     condition = Q(pk__in=[])
     if scope.school_ids:
         for path in rule.school:

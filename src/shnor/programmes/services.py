@@ -85,9 +85,19 @@ def can_edit(user: Any, programme: Programme) -> bool:
 
 
 def _curators(school: School | None) -> QuerySet[User]:
+    """The curators of a school: those of its approved pair (the curator school's accounts or the
+    tutor's), and any the operator assigned by hand."""
     if school is None:
         return User.objects.none()
-    return User.objects.filter(role=Role.CURATOR, assigned_schools=school, is_active=True)
+    from shnor.support.models import Pairing
+
+    pairs = Pairing.objects.filter(school=school, status=Pairing.Status.APPROVED)
+    who = (
+        Q(assigned_schools=school)
+        | Q(school_id__in=pairs.filter(curator__school__isnull=False).values("curator__school_id"))
+        | Q(pk__in=pairs.filter(curator__user__isnull=False).values("curator__user_id"))
+    )
+    return User.objects.filter(who, role=Role.CURATOR, is_active=True).distinct()
 
 
 def can_review(user: Any, programme: Programme) -> bool:
@@ -96,7 +106,7 @@ def can_review(user: Any, programme: Programme) -> bool:
         return True
     if programme.level in SCHOOL_LEVELS:
         if role == Role.CURATOR:
-            return bool(user.assigned_schools.filter(pk=programme.school_id).exists())
+            return _curators(programme.school).filter(pk=user.pk).exists()
         if role == Role.MUNICIPAL_COORDINATOR and programme.school is not None:
             return user.municipality_id == programme.school.municipality_id and not _curators(programme.school).exists()
         return False

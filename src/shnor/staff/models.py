@@ -86,3 +86,96 @@ class Course(models.Model):
 
     def __str__(self) -> str:
         return f"{self.teacher}: {self.title}"
+
+
+class Offer(models.Model):
+    """An entry of the catalogue the operator maintains: a course (ДПП ПК) or another activity."""
+
+    class Kind(models.TextChoices):
+        COURSE = "course", "курсы повышения квалификации (ДПП ПК)"
+        INTERNSHIP = "internship", "стажировка"
+        MENTORING = "mentoring", "наставничество"
+        SEMINAR = "seminar", "постоянно действующий семинар"
+        SELF_STUDY = "self_study", "самообразование"
+
+    kind = models.CharField("вид", max_length=16, choices=Kind.choices, default=Kind.COURSE)
+    title = models.CharField("программа", max_length=500)
+    provider = models.CharField("организация", max_length=300, blank=True)
+    hours = models.PositiveIntegerField("часы")
+    topic = models.CharField("тема", max_length=300, blank=True)
+    areas = models.JSONField("области дефицитов, которые закрывает", default=list)
+    url = models.URLField("ссылка", blank=True)
+    is_active = models.BooleanField("предлагается", default=True)
+
+    class Meta:
+        verbose_name = "программа каталога"
+        verbose_name_plural = "каталог программ и мероприятий"
+        ordering = ["title"]
+        constraints = [models.UniqueConstraint(fields=["title", "provider"], name="offer_unique")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Route(models.Model):
+    """Индивидуальный образовательный маршрут (ИОМ) of a teacher for a year."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "проект"
+        APPROVED = "approved", "утверждён"
+        COMPLETED = "completed", "выполнен"
+
+    teacher = models.ForeignKey(Teacher, models.PROTECT, related_name="routes", verbose_name="педагог")
+    year = models.PositiveSmallIntegerField("год")
+    basis_year = models.PositiveSmallIntegerField("год диагностики")
+    deficits = models.JSONField("дефициты (доля от максимума)", default=dict)
+    uncovered = models.JSONField("дефициты без программы в каталоге", default=list, blank=True)
+    status = models.CharField("статус", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    note = models.TextField("примечание", blank=True)
+    created_by = models.ForeignKey("accounts.User", models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField("создан", auto_now_add=True)
+    approved_by = models.ForeignKey(
+        "accounts.User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="утвердил"
+    )
+    approved_at = models.DateTimeField("утверждён", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "индивидуальный образовательный маршрут"
+        verbose_name_plural = "индивидуальные образовательные маршруты"
+        ordering = ["-year", "teacher"]
+        constraints = [models.UniqueConstraint(fields=["teacher", "year"], name="route_teacher_year")]
+
+    def __str__(self) -> str:
+        return f"ИОМ {self.teacher} на {self.year} год"
+
+
+class RouteItem(models.Model):
+    """One course or activity of a route (the enrolment), and whether it was done."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "запланировано"
+        IN_PROGRESS = "in_progress", "выполняется"
+        DONE = "done", "выполнено"
+        DROPPED = "dropped", "исключено"
+
+    route = models.ForeignKey(Route, models.CASCADE, related_name="items", verbose_name="маршрут")
+    offer = models.ForeignKey(
+        Offer, models.PROTECT, null=True, blank=True, related_name="enrolments", verbose_name="программа каталога"
+    )
+    title = models.CharField("содержание", max_length=500)
+    areas = models.JSONField("области", default=list, blank=True)
+    hours = models.PositiveIntegerField("часы", default=0)
+    due = models.DateField("срок")
+    status = models.CharField("статус", max_length=12, choices=Status.choices, default=Status.PLANNED)
+    done_at = models.DateField("выполнено", null=True, blank=True)
+    course = models.ForeignKey(
+        Course, models.SET_NULL, null=True, blank=True, related_name="route_items", verbose_name="запись о курсе"
+    )
+
+    class Meta:
+        verbose_name = "пункт маршрута"
+        verbose_name_plural = "пункты маршрута"
+        ordering = ["route", "due", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

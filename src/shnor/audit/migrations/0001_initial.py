@@ -7,35 +7,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='когда')),
-                ('actor_repr', models.CharField(max_length=200, verbose_name='кто (как записано)')),
-                ('source', models.CharField(choices=[('web', 'веб-интерфейс'), ('api', 'API'), ('cli', 'командная строка'), ('system', 'система')], max_length=8, verbose_name='откуда')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP-адрес')),
-                ('action', models.CharField(choices=[('create', 'создание'), ('update', 'изменение'), ('delete', 'удаление')], max_length=8, verbose_name='действие')),
-                ('object_id', models.CharField(max_length=64, verbose_name='идентификатор объекта')),
-                ('object_repr', models.CharField(max_length=500, verbose_name='объект')),
-                ('changes', models.JSONField(default=dict, help_text='{поле: [было, стало]}', verbose_name='изменения')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='кто')),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype', verbose_name='тип объекта')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name="когда")),
+                ("actor_repr", models.CharField(max_length=200, verbose_name="кто (как записано)")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("web", "веб-интерфейс"),
+                            ("api", "API"),
+                            ("cli", "командная строка"),
+                            ("system", "система"),
+                        ],
+                        max_length=8,
+                        verbose_name="откуда",
+                    ),
+                ),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP-адрес")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("create", "создание"), ("update", "изменение"), ("delete", "удаление")],
+                        max_length=8,
+                        verbose_name="действие",
+                    ),
+                ),
+                ("object_id", models.CharField(max_length=64, verbose_name="идентификатор объекта")),
+                ("object_repr", models.CharField(max_length=500, verbose_name="объект")),
+                (
+                    "changes",
+                    models.JSONField(default=dict, help_text="{поле: [было, стало]}", verbose_name="изменения"),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="кто",
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                        verbose_name="тип объекта",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'запись журнала',
-                'verbose_name_plural': 'журнал изменений',
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['content_type', 'object_id', '-at'], name='audit_audit_content_325211_idx')],
+                "verbose_name": "запись журнала",
+                "verbose_name_plural": "журнал изменений",
+                "ordering": ["-at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["content_type", "object_id", "-at"], name="audit_audit_content_325211_idx")
+                ],
             },
         ),
     ]

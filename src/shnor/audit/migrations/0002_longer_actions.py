@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('create', 'создание'), ('update', 'изменение'), ('delete', 'удаление'), ('identify', 'расчёт идентификации'), ('review', 'рассмотрение'), ('approve', 'утверждение')], max_length=16, verbose_name='действие'),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("create", "создание"),
+                    ("update", "изменение"),
+                    ("delete", "удаление"),
+                    ("identify", "расчёт идентификации"),
+                    ("review", "рассмотрение"),
+                    ("approve", "утверждение"),
+                ],
+                max_length=16,
+                verbose_name="действие",
+            ),
         ),
     ]

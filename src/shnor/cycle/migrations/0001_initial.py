@@ -6,53 +6,117 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('identification', '0001_initial'),
-        ('registry', '0001_initial'),
+        ("identification", "0001_initial"),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('organising', 'организующее'), ('activating', 'активизирующее'), ('coordinating', 'координирующее'), ('controlling', 'контролирующее'), ('stimulating', 'стимулирующее')], max_length=16, verbose_name='вид решения')),
-                ('title', models.CharField(max_length=500, verbose_name='содержание')),
-                ('number', models.CharField(max_length=50, verbose_name='номер документа')),
-                ('date', models.DateField(verbose_name='дата документа')),
-                ('basis', models.TextField(blank=True, verbose_name='основание (анализ)')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='создано')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='кто принял')),
-                ('identification_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='identification.run', verbose_name='расчёт идентификации')),
-                ('schools', models.ManyToManyField(blank=True, related_name='decisions', to='registry.school', verbose_name='школы')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("organising", "организующее"),
+                            ("activating", "активизирующее"),
+                            ("coordinating", "координирующее"),
+                            ("controlling", "контролирующее"),
+                            ("stimulating", "стимулирующее"),
+                        ],
+                        max_length=16,
+                        verbose_name="вид решения",
+                    ),
+                ),
+                ("title", models.CharField(max_length=500, verbose_name="содержание")),
+                ("number", models.CharField(max_length=50, verbose_name="номер документа")),
+                ("date", models.DateField(verbose_name="дата документа")),
+                ("basis", models.TextField(blank=True, verbose_name="основание (анализ)")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="создано")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="кто принял",
+                    ),
+                ),
+                (
+                    "identification_run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decisions",
+                        to="identification.run",
+                        verbose_name="расчёт идентификации",
+                    ),
+                ),
+                (
+                    "schools",
+                    models.ManyToManyField(
+                        blank=True, related_name="decisions", to="registry.school", verbose_name="школы"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'управленческое решение',
-                'verbose_name_plural': 'управленческие решения',
-                'ordering': ['-date', '-pk'],
+                "verbose_name": "управленческое решение",
+                "verbose_name_plural": "управленческие решения",
+                "ordering": ["-date", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('order', 'приказ'), ('analytic_note', 'аналитическая справка')], max_length=32, verbose_name='вид документа')),
-                ('title', models.CharField(max_length=500, verbose_name='название')),
-                ('file', models.FileField(upload_to='documents/%Y/%m/', verbose_name='файл')),
-                ('sha256', models.CharField(max_length=64, verbose_name='контрольная сумма SHA-256')),
-                ('size', models.PositiveIntegerField(verbose_name='размер, байт')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='создано')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='кто создал')),
-                ('decision', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='cycle.decision', verbose_name='решение')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("order", "приказ"), ("analytic_note", "аналитическая справка")],
+                        max_length=32,
+                        verbose_name="вид документа",
+                    ),
+                ),
+                ("title", models.CharField(max_length=500, verbose_name="название")),
+                ("file", models.FileField(upload_to="documents/%Y/%m/", verbose_name="файл")),
+                ("sha256", models.CharField(max_length=64, verbose_name="контрольная сумма SHA-256")),
+                ("size", models.PositiveIntegerField(verbose_name="размер, байт")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="создано")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="кто создал",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="cycle.decision",
+                        verbose_name="решение",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'документ',
-                'verbose_name_plural': 'документы',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "документ",
+                "verbose_name_plural": "документы",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
     ]

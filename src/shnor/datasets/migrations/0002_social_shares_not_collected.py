@@ -4,25 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('datasets', '0001_initial'),
+        ("datasets", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='socialrecord',
-            name='share_on_register',
-            field=models.FloatField(blank=True, null=True, verbose_name='доля состоящих на учёте'),
+            model_name="socialrecord",
+            name="share_on_register",
+            field=models.FloatField(blank=True, null=True, verbose_name="доля состоящих на учёте"),
         ),
         migrations.AlterField(
-            model_name='socialrecord',
-            name='share_parents_no_higher_ed',
-            field=models.FloatField(blank=True, null=True, verbose_name='доля из семей, где оба родителя без высшего образования'),
+            model_name="socialrecord",
+            name="share_parents_no_higher_ed",
+            field=models.FloatField(
+                blank=True, null=True, verbose_name="доля из семей, где оба родителя без высшего образования"
+            ),
         ),
         migrations.AlterField(
-            model_name='socialrecord',
-            name='share_unemployed_parents',
-            field=models.FloatField(blank=True, null=True, verbose_name='доля из семей с безработными родителями'),
+            model_name="socialrecord",
+            name="share_unemployed_parents",
+            field=models.FloatField(blank=True, null=True, verbose_name="доля из семей с безработными родителями"),
         ),
     ]

@@ -5,121 +5,266 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='код')),
-                ('name', models.CharField(max_length=200, verbose_name='наименование')),
-                ('preset', models.CharField(blank=True, max_length=100, verbose_name='пресет методики')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="код")),
+                ("name", models.CharField(max_length=200, verbose_name="наименование")),
+                ("preset", models.CharField(blank=True, max_length=100, verbose_name="пресет методики")),
             ],
             options={
-                'verbose_name': 'регион',
-                'verbose_name_plural': 'регионы',
-                'ordering': ['name'],
+                "verbose_name": "регион",
+                "verbose_name_plural": "регионы",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Municipality',
+            name="Municipality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, verbose_name='код')),
-                ('name', models.CharField(max_length=200, verbose_name='наименование')),
-                ('kind', models.CharField(choices=[('city_okrug', 'городской округ'), ('municipal_district', 'муниципальный район'), ('municipal_okrug', 'муниципальный округ')], default='municipal_district', max_length=32, verbose_name='вид')),
-                ('neighbours', models.ManyToManyField(blank=True, to='registry.municipality', verbose_name='соседние муниципалитеты')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='municipalities', to='registry.region', verbose_name='регион')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=32, verbose_name="код")),
+                ("name", models.CharField(max_length=200, verbose_name="наименование")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("city_okrug", "городской округ"),
+                            ("municipal_district", "муниципальный район"),
+                            ("municipal_okrug", "муниципальный округ"),
+                        ],
+                        default="municipal_district",
+                        max_length=32,
+                        verbose_name="вид",
+                    ),
+                ),
+                (
+                    "neighbours",
+                    models.ManyToManyField(
+                        blank=True, to="registry.municipality", verbose_name="соседние муниципалитеты"
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="municipalities",
+                        to="registry.region",
+                        verbose_name="регион",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'муниципалитет',
-                'verbose_name_plural': 'муниципалитеты',
-                'ordering': ['name'],
+                "verbose_name": "муниципалитет",
+                "verbose_name_plural": "муниципалитеты",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='School',
+            name="School",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('school_id', models.CharField(max_length=64, unique=True, verbose_name='код ОО')),
-                ('name', models.CharField(max_length=500, verbose_name='наименование ОО')),
-                ('locality', models.CharField(choices=[('city', 'город'), ('rural', 'село')], max_length=8, verbose_name='тип местности')),
-                ('enrollment', models.PositiveIntegerField(default=0, verbose_name='численность обучающихся')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='широта')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='долгота')),
-                ('innovation_site', models.BooleanField(default=False, verbose_name='региональная инновационная площадка')),
-                ('last_grade', models.PositiveSmallIntegerField(blank=True, help_text='4 — начальная, 9 — основная, 11 — средняя школа.', null=True, verbose_name='старший класс')),
-                ('is_active', models.BooleanField(default=True, verbose_name='действующая')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='schools', to='registry.municipality', verbose_name='муниципалитет')),
-                ('parent', models.ForeignKey(blank=True, help_text='Для филиала — школа, филиалом которой он является.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='branches', to='registry.school', verbose_name='головная ОО')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("school_id", models.CharField(max_length=64, unique=True, verbose_name="код ОО")),
+                ("name", models.CharField(max_length=500, verbose_name="наименование ОО")),
+                (
+                    "locality",
+                    models.CharField(
+                        choices=[("city", "город"), ("rural", "село")], max_length=8, verbose_name="тип местности"
+                    ),
+                ),
+                ("enrollment", models.PositiveIntegerField(default=0, verbose_name="численность обучающихся")),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="широта")),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="долгота")),
+                (
+                    "innovation_site",
+                    models.BooleanField(default=False, verbose_name="региональная инновационная площадка"),
+                ),
+                (
+                    "last_grade",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="4 — начальная, 9 — основная, 11 — средняя школа.",
+                        null=True,
+                        verbose_name="старший класс",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="действующая")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="schools",
+                        to="registry.municipality",
+                        verbose_name="муниципалитет",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Для филиала — школа, филиалом которой он является.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="branches",
+                        to="registry.school",
+                        verbose_name="головная ОО",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'общеобразовательная организация',
-                'verbose_name_plural': 'общеобразовательные организации',
-                'ordering': ['name'],
+                "verbose_name": "общеобразовательная организация",
+                "verbose_name_plural": "общеобразовательные организации",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('full_name', models.CharField(max_length=200, verbose_name='фамилия, имя, отчество')),
-                ('position', models.CharField(max_length=300, verbose_name='должность')),
-                ('organization', models.CharField(blank=True, max_length=500, verbose_name='организация')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='электронная почта')),
-                ('phone', models.CharField(blank=True, max_length=50, verbose_name='телефон')),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='people', to='registry.municipality', verbose_name='муниципалитет')),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='people', to='registry.school', verbose_name='ОО')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("full_name", models.CharField(max_length=200, verbose_name="фамилия, имя, отчество")),
+                ("position", models.CharField(max_length=300, verbose_name="должность")),
+                ("organization", models.CharField(blank=True, max_length=500, verbose_name="организация")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="электронная почта")),
+                ("phone", models.CharField(blank=True, max_length=50, verbose_name="телефон")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="people",
+                        to="registry.municipality",
+                        verbose_name="муниципалитет",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="people",
+                        to="registry.school",
+                        verbose_name="ОО",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'участник',
-                'verbose_name_plural': 'участники',
-                'ordering': ['full_name'],
+                "verbose_name": "участник",
+                "verbose_name_plural": "участники",
+                "ordering": ["full_name"],
             },
         ),
         migrations.CreateModel(
-            name='InfrastructureBody',
+            name="InfrastructureBody",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('regional_working_group', 'региональная рабочая группа'), ('municipal_working_group', 'муниципальная рабочая группа'), ('operator', 'региональный оператор'), ('methodological_association', 'муниципальное методическое объединение'), ('consultation_point', 'консультационный пункт'), ('consulting_centre', 'школа — консалтинговый центр'), ('resource_centre', 'ресурсный центр'), ('tutor_community', 'сообщество консультантов и тьюторов'), ('information_resource', 'информационный ресурс')], max_length=40, verbose_name='вид')),
-                ('name', models.CharField(max_length=500, verbose_name='наименование')),
-                ('functions', models.TextField(blank=True, verbose_name='функциональные обязанности')),
-                ('url', models.URLField(blank=True, verbose_name='адрес в сети')),
-                ('is_active', models.BooleanField(default=True, verbose_name='действует')),
-                ('municipality', models.ForeignKey(blank=True, help_text='Пусто — региональный уровень.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='bodies', to='registry.municipality', verbose_name='муниципалитет')),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='bodies', to='registry.school', verbose_name='базовая ОО')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("regional_working_group", "региональная рабочая группа"),
+                            ("municipal_working_group", "муниципальная рабочая группа"),
+                            ("operator", "региональный оператор"),
+                            ("methodological_association", "муниципальное методическое объединение"),
+                            ("consultation_point", "консультационный пункт"),
+                            ("consulting_centre", "школа — консалтинговый центр"),
+                            ("resource_centre", "ресурсный центр"),
+                            ("tutor_community", "сообщество консультантов и тьюторов"),
+                            ("information_resource", "информационный ресурс"),
+                        ],
+                        max_length=40,
+                        verbose_name="вид",
+                    ),
+                ),
+                ("name", models.CharField(max_length=500, verbose_name="наименование")),
+                ("functions", models.TextField(blank=True, verbose_name="функциональные обязанности")),
+                ("url", models.URLField(blank=True, verbose_name="адрес в сети")),
+                ("is_active", models.BooleanField(default=True, verbose_name="действует")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Пусто — региональный уровень.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bodies",
+                        to="registry.municipality",
+                        verbose_name="муниципалитет",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bodies",
+                        to="registry.school",
+                        verbose_name="базовая ОО",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'структура инфраструктуры',
-                'verbose_name_plural': 'инфраструктура',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "структура инфраструктуры",
+                "verbose_name_plural": "инфраструктура",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='BodyMembership',
+            name="BodyMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('head', 'руководитель'), ('deputy', 'заместитель руководителя'), ('secretary', 'секретарь'), ('member', 'член')], default='member', max_length=16, verbose_name='роль')),
-                ('body', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='registry.infrastructurebody', verbose_name='структура')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='registry.person', verbose_name='участник')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("head", "руководитель"),
+                            ("deputy", "заместитель руководителя"),
+                            ("secretary", "секретарь"),
+                            ("member", "член"),
+                        ],
+                        default="member",
+                        max_length=16,
+                        verbose_name="роль",
+                    ),
+                ),
+                (
+                    "body",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="registry.infrastructurebody",
+                        verbose_name="структура",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="registry.person",
+                        verbose_name="участник",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'участие в структуре',
-                'verbose_name_plural': 'участие в структурах',
-                'constraints': [models.UniqueConstraint(fields=('body', 'person'), name='membership_unique')],
+                "verbose_name": "участие в структуре",
+                "verbose_name_plural": "участие в структурах",
+                "constraints": [models.UniqueConstraint(fields=("body", "person"), name="membership_unique")],
             },
         ),
         migrations.AddConstraint(
-            model_name='municipality',
-            constraint=models.UniqueConstraint(fields=('region', 'code'), name='municipality_code_unique'),
+            model_name="municipality",
+            constraint=models.UniqueConstraint(fields=("region", "code"), name="municipality_code_unique"),
         ),
         migrations.AddIndex(
-            model_name='school',
-            index=models.Index(fields=['municipality', 'name'], name='registry_sc_municip_163cc1_idx'),
+            model_name="school",
+            index=models.Index(fields=["municipality", "name"], name="registry_sc_municip_163cc1_idx"),
         ),
     ]

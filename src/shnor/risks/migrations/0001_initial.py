@@ -6,71 +6,122 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='QuestionnaireLink',
+            name="QuestionnaireLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='год')),
-                ('group', models.CharField(choices=[('director', 'директор'), ('teachers', 'учителя'), ('students', 'обучающиеся'), ('parents', 'родители')], max_length=16, verbose_name='группа респондентов')),
-                ('token', models.CharField(max_length=64, unique=True, verbose_name='токен ссылки')),
-                ('is_open', models.BooleanField(default=True, verbose_name='принимает ответы')),
-                ('max_responses', models.PositiveIntegerField(blank=True, null=True, verbose_name='наибольшее число ответов')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='опубликована')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='кто опубликовал')),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='questionnaires', to='registry.school', verbose_name='ОО')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="год")),
+                (
+                    "group",
+                    models.CharField(
+                        choices=[
+                            ("director", "директор"),
+                            ("teachers", "учителя"),
+                            ("students", "обучающиеся"),
+                            ("parents", "родители"),
+                        ],
+                        max_length=16,
+                        verbose_name="группа респондентов",
+                    ),
+                ),
+                ("token", models.CharField(max_length=64, unique=True, verbose_name="токен ссылки")),
+                ("is_open", models.BooleanField(default=True, verbose_name="принимает ответы")),
+                (
+                    "max_responses",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="наибольшее число ответов"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="опубликована")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="кто опубликовал",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="questionnaires",
+                        to="registry.school",
+                        verbose_name="ОО",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'анкета',
-                'verbose_name_plural': 'анкеты',
-                'ordering': ['school', '-year', 'group'],
+                "verbose_name": "анкета",
+                "verbose_name_plural": "анкеты",
+                "ordering": ["school", "-year", "group"],
             },
         ),
         migrations.CreateModel(
-            name='QuestionnaireResponse',
+            name="QuestionnaireResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nonce', models.CharField(max_length=64, unique=True, verbose_name='SHA-256 одноразового токена формы')),
-                ('answers', models.JSONField(default=dict, verbose_name='ответы')),
-                ('submitted_at', models.DateTimeField(auto_now_add=True, verbose_name='получен')),
-                ('link', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='risks.questionnairelink', verbose_name='анкета')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "nonce",
+                    models.CharField(max_length=64, unique=True, verbose_name="SHA-256 одноразового токена формы"),
+                ),
+                ("answers", models.JSONField(default=dict, verbose_name="ответы")),
+                ("submitted_at", models.DateTimeField(auto_now_add=True, verbose_name="получен")),
+                (
+                    "link",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responses",
+                        to="risks.questionnairelink",
+                        verbose_name="анкета",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ответ на анкету',
-                'verbose_name_plural': 'ответы на анкеты',
-                'ordering': ['link', 'submitted_at'],
+                "verbose_name": "ответ на анкету",
+                "verbose_name_plural": "ответы на анкеты",
+                "ordering": ["link", "submitted_at"],
             },
         ),
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='год')),
-                ('catalogue_version', models.CharField(max_length=40, verbose_name='версия каталога рисков')),
-                ('parameters', models.JSONField(default=dict, verbose_name='параметры')),
-                ('factors', models.JSONField(default=dict, verbose_name='факторы')),
-                ('fixed', models.JSONField(default=list, verbose_name='зафиксированные риски')),
-                ('completeness', models.FloatField(default=0, verbose_name='доля измеренных параметров')),
-                ('computed_at', models.DateTimeField(auto_now=True, verbose_name='рассчитан')),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='risk_profiles', to='registry.school', verbose_name='ОО')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="год")),
+                ("catalogue_version", models.CharField(max_length=40, verbose_name="версия каталога рисков")),
+                ("parameters", models.JSONField(default=dict, verbose_name="параметры")),
+                ("factors", models.JSONField(default=dict, verbose_name="факторы")),
+                ("fixed", models.JSONField(default=list, verbose_name="зафиксированные риски")),
+                ("completeness", models.FloatField(default=0, verbose_name="доля измеренных параметров")),
+                ("computed_at", models.DateTimeField(auto_now=True, verbose_name="рассчитан")),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="risk_profiles",
+                        to="registry.school",
+                        verbose_name="ОО",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'рисковый профиль',
-                'verbose_name_plural': 'рисковые профили',
-                'ordering': ['-year', 'school'],
-                'constraints': [models.UniqueConstraint(fields=('school', 'year'), name='risk_profile_unique')],
+                "verbose_name": "рисковый профиль",
+                "verbose_name_plural": "рисковые профили",
+                "ordering": ["-year", "school"],
+                "constraints": [models.UniqueConstraint(fields=("school", "year"), name="risk_profile_unique")],
             },
         ),
         migrations.AddConstraint(
-            model_name='questionnairelink',
-            constraint=models.UniqueConstraint(fields=('school', 'year', 'group'), name='questionnaire_unique'),
+            model_name="questionnairelink",
+            constraint=models.UniqueConstraint(fields=("school", "year", "group"), name="questionnaire_unique"),
         ),
     ]

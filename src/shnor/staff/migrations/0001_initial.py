@@ -5,80 +5,133 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Teacher',
+            name="Teacher",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('staff_key', models.CharField(max_length=64, unique=True, verbose_name='код педагога')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("staff_key", models.CharField(max_length=64, unique=True, verbose_name="код педагога")),
             ],
             options={
-                'verbose_name': 'педагог',
-                'verbose_name_plural': 'педагоги',
-                'ordering': ['staff_key'],
+                "verbose_name": "педагог",
+                "verbose_name_plural": "педагоги",
+                "ordering": ["staff_key"],
             },
         ),
         migrations.CreateModel(
-            name='StaffMember',
+            name="StaffMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.CharField(max_length=200, verbose_name='должность')),
-                ('subjects', models.CharField(blank=True, max_length=300, verbose_name='предметы')),
-                ('experience_years', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='стаж, лет')),
-                ('category', models.CharField(blank=True, choices=[('highest', 'высшая'), ('first', 'первая'), ('conformity', 'соответствие занимаемой должности'), ('none', 'нет')], max_length=16, verbose_name='квалификационная категория')),
-                ('age', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='возраст')),
-                ('is_active', models.BooleanField(default=True, help_text='Снимается, когда педагога нет в новом файле его школы.', verbose_name='работает')),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='registry.school', verbose_name='ОО')),
-                ('teacher', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='employments', to='staff.teacher', verbose_name='педагог')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.CharField(max_length=200, verbose_name="должность")),
+                ("subjects", models.CharField(blank=True, max_length=300, verbose_name="предметы")),
+                ("experience_years", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="стаж, лет")),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("highest", "высшая"),
+                            ("first", "первая"),
+                            ("conformity", "соответствие занимаемой должности"),
+                            ("none", "нет"),
+                        ],
+                        max_length=16,
+                        verbose_name="квалификационная категория",
+                    ),
+                ),
+                ("age", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="возраст")),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Снимается, когда педагога нет в новом файле его школы.",
+                        verbose_name="работает",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="registry.school",
+                        verbose_name="ОО",
+                    ),
+                ),
+                (
+                    "teacher",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="employments",
+                        to="staff.teacher",
+                        verbose_name="педагог",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'место работы педагога',
-                'verbose_name_plural': 'педагогические работники',
-                'ordering': ['school', 'teacher'],
-                'constraints': [models.UniqueConstraint(fields=('teacher', 'school'), name='staff_teacher_school_unique')],
+                "verbose_name": "место работы педагога",
+                "verbose_name_plural": "педагогические работники",
+                "ordering": ["school", "teacher"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("teacher", "school"), name="staff_teacher_school_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Diagnostic',
+            name="Diagnostic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='год')),
-                ('area', models.CharField(max_length=40, verbose_name='область')),
-                ('score', models.FloatField(verbose_name='балл')),
-                ('max_score', models.FloatField(verbose_name='максимальный балл')),
-                ('teacher', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='diagnostics', to='staff.teacher', verbose_name='педагог')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="год")),
+                ("area", models.CharField(max_length=40, verbose_name="область")),
+                ("score", models.FloatField(verbose_name="балл")),
+                ("max_score", models.FloatField(verbose_name="максимальный балл")),
+                (
+                    "teacher",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="diagnostics",
+                        to="staff.teacher",
+                        verbose_name="педагог",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'результат диагностики',
-                'verbose_name_plural': 'результаты диагностики',
-                'ordering': ['-year', 'teacher', 'area'],
-                'constraints': [models.UniqueConstraint(fields=('teacher', 'year', 'area'), name='diagnostic_unique')],
+                "verbose_name": "результат диагностики",
+                "verbose_name_plural": "результаты диагностики",
+                "ordering": ["-year", "teacher", "area"],
+                "constraints": [models.UniqueConstraint(fields=("teacher", "year", "area"), name="diagnostic_unique")],
             },
         ),
         migrations.CreateModel(
-            name='Course',
+            name="Course",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=500, verbose_name='программа')),
-                ('provider', models.CharField(blank=True, max_length=300, verbose_name='организация')),
-                ('hours', models.PositiveIntegerField(verbose_name='часы')),
-                ('start', models.DateField(verbose_name='начало')),
-                ('end', models.DateField(verbose_name='окончание')),
-                ('topic', models.CharField(blank=True, max_length=300, verbose_name='тема')),
-                ('teacher', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='courses', to='staff.teacher', verbose_name='педагог')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=500, verbose_name="программа")),
+                ("provider", models.CharField(blank=True, max_length=300, verbose_name="организация")),
+                ("hours", models.PositiveIntegerField(verbose_name="часы")),
+                ("start", models.DateField(verbose_name="начало")),
+                ("end", models.DateField(verbose_name="окончание")),
+                ("topic", models.CharField(blank=True, max_length=300, verbose_name="тема")),
+                (
+                    "teacher",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="courses",
+                        to="staff.teacher",
+                        verbose_name="педагог",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'курс повышения квалификации',
-                'verbose_name_plural': 'курсы повышения квалификации',
-                'ordering': ['-start', 'teacher'],
-                'constraints': [models.UniqueConstraint(fields=('teacher', 'title', 'start'), name='course_unique')],
+                "verbose_name": "курс повышения квалификации",
+                "verbose_name_plural": "курсы повышения квалификации",
+                "ordering": ["-start", "teacher"],
+                "constraints": [models.UniqueConstraint(fields=("teacher", "title", "start"), name="course_unique")],
             },
         ),
     ]
