@@ -16,6 +16,8 @@ urlpatterns = [
     path("identification/", include("shnor.identification.urls")),
     path("risks/", include("shnor.risks.urls")),
     path("programmes/", include("shnor.programmes.urls")),
+    path("support/", include("shnor.support.urls")),
+    path("teachers/", include("shnor.staff.urls")),
     path("q/", include((public_questionnaires, "questionnaire"))),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

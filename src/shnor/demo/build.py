@@ -43,6 +43,8 @@ def write_files(region: DemoRegion, folder: Path) -> dict[str, Path]:
         "staff": region.staff,
         "oversight": region.oversight,
         "survey": region.survey,
+        "diagnostics": region.diagnostics,
+        "courses": region.courses,
     }
     paths = {}
     for name, frame in tables.items():
@@ -69,7 +71,8 @@ def import_files(paths: dict[str, Path], user: object, say: Progress) -> list[Im
     from shnor.datasets import services
 
     runs = []
-    order = ["social", "staff", "oversight", "survey"] + sorted(k for k in paths if k.startswith("results_"))
+    order = ["social", "staff", "diagnostics", "courses", "oversight", "survey"]
+    order = [k for k in order if k in paths] + sorted(k for k in paths if k.startswith("results_"))
     for key in order:
         kind = "results" if key.startswith("results_") else key
         say(f"Загрузка {paths[key].name}")
@@ -168,7 +171,10 @@ def create_demo_users(region: DemoRegion) -> list[DemoLogin]:
     curator_code = truth.loc[candidates.index, "value_added"].idxmax()
     # The director's school is among them, so that its programme has a curator to review it.
     supported = [School.objects.get(school_id=c).pk for c in local.index[0:3]]
-    teacher_key = region.staff[region.staff["school_id"] == school_code]["staff_key"].iloc[-1]
+    own = region.staff[region.staff["school_id"] == school_code]["staff_key"]
+    diagnosed = own[own.isin(region.diagnostics["staff_key"])] if len(region.diagnostics) else own.iloc[0:0]
+    # The demo teacher has diagnostics of both years, so their route and dynamics show.
+    teacher_key = diagnosed.iloc[-1] if len(diagnosed) else own.iloc[-1]
     specs = [
         (Role.OPERATOR, "operator", "Региональный оператор", {}, "весь регион"),
         (Role.REGIONAL_COORDINATOR, "coordinator", "Региональный координатор", {}, "весь регион"),
@@ -218,6 +224,10 @@ def build(config: DemoConfig | None = None, progress: Progress | None = None) ->
         identify_latest(operator, max(region.config.years))
         say("Рисковые профили")
         build_profiles(operator, sorted(region.config.years)[-2:])
+        say("Кураторы, пары, журналы и маршруты педагогов")
+        from shnor.demo.support import build_support
+
+        build_support(operator, region)
     return region, logins
 
 

@@ -63,6 +63,71 @@ SOCIAL_COLUMNS = [
 ]
 STAFF_COLUMNS = ["staff_key", "school_id", "position", "subjects", "experience_years", "category", "age"]
 OVERSIGHT_COLUMNS = ["year", "school_id", "kind", "count"]
+DIAGNOSTIC_COLUMNS = ["year", "staff_key", "area", "score", "max_score"]
+COURSE_COLUMNS = ["staff_key", "title", "provider", "hours", "start", "end", "topic"]
+AREA_MAX = {"subject": 30.0, "methodical": 20.0, "psych_ped": 20.0, "assessment": 20.0, "digital": 10.0}
+# The demo catalogue of courses and activities (title, provider, hours, topic, kind, areas).
+CATALOGUE: list[tuple[str, str, int, str, str, tuple[str, ...]]] = [
+    (
+        "Современный урок: деятельностный подход",
+        "Институт развития образования",
+        72,
+        "методика",
+        "course",
+        ("methodical", "assessment"),
+    ),
+    ("Формирующее оценивание на уроке", "Институт развития образования", 36, "оценивание", "course", ("assessment",)),
+    (
+        "Содержание и методика преподавания предмета: трудные темы ОГЭ и ЕГЭ",
+        "Институт развития образования",
+        72,
+        "предмет",
+        "course",
+        ("subject",),
+    ),
+    (
+        "Функциональная грамотность обучающихся",
+        "Центр непрерывного повышения профессионального мастерства",
+        36,
+        "функциональная грамотность",
+        "course",
+        ("subject", "methodical"),
+    ),
+    (
+        "Работа с детьми с трудностями в обучении и поведении",
+        "Центр психолого-педагогической помощи",
+        36,
+        "психолого-педагогическое сопровождение",
+        "course",
+        ("psych_ped",),
+    ),
+    (
+        "Цифровая образовательная среда: ресурсы и сервисы",
+        "Центр цифровой трансформации образования",
+        24,
+        "цифровые компетенции",
+        "course",
+        ("digital",),
+    ),
+    (
+        "Объективность оценки образовательных результатов",
+        "Региональный центр оценки качества образования",
+        18,
+        "оценивание",
+        "course",
+        ("assessment",),
+    ),
+    ("Стажировка в школе-кураторе", "Школа-куратор", 16, "обмен опытом", "internship", ("methodical", "psych_ped")),
+    ("Наставничество «педагог — педагог»", "Школа", 20, "наставничество", "mentoring", ("subject", "methodical")),
+    (
+        "Постоянно действующий семинар для педагогов ШНОР",
+        "Муниципальная методическая служба",
+        12,
+        "обмен опытом",
+        "seminar",
+        ("methodical", "psych_ped", "digital"),
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -88,6 +153,8 @@ class DemoRegion:
     bodies: list[dict[str, Any]] = field(default_factory=list)
     people: list[dict[str, Any]] = field(default_factory=list)
     survey: pd.DataFrame = field(default_factory=pd.DataFrame)  # SURVEY_COLUMNS
+    diagnostics: pd.DataFrame = field(default_factory=pd.DataFrame)  # DIAGNOSTIC_COLUMNS
+    courses: pd.DataFrame = field(default_factory=pd.DataFrame)  # COURSE_COLUMNS
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -579,6 +646,63 @@ def _survey(
     return pd.concat(frames, ignore_index=True)[SURVEY_COLUMNS]
 
 
+def _teachers(
+    cfg: DemoConfig, staff: pd.DataFrame, truth: pd.DataFrame, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Diagnostics of the last two years and the courses taken in between.
+
+    Teachers of all struggling and inflated schools and of about half the others are diagnosed.
+    Competence follows the school's value added and social context. Teachers with a deficit the
+    first year take a course with probability 0.6; those who did gain about 0.1 of the maximum
+    in the course's areas by the second diagnostic, the others about nothing.
+    """
+    first, second = sorted(cfg.years)[-2:]
+    teaching = staff[staff["position"].str.startswith("учитель")].reset_index(drop=True)
+    school = truth.set_index("school_id").reindex(teaching["school_id"])
+    risky = school["planted"].isin(["struggling", "inflated"]).to_numpy()
+    chosen = risky | (rng.random(len(teaching)) < 0.5)
+    teaching, school = teaching[chosen].reset_index(drop=True), school[chosen].reset_index(drop=True)
+    n = len(teaching)
+    base = 0.66 + 0.25 * school["value_added"].to_numpy() + 0.08 * school["social"].to_numpy() + rng.normal(0, 0.1, n)
+    areas = list(AREA_MAX)
+    level = {a: np.clip(base + rng.normal(0, 0.09, n), 0.15, 0.98) for a in areas}
+    diag_rows, course_rows = [], []
+    gained = {a: np.zeros(n) for a in areas}
+    by_area = {a: [c for c in CATALOGUE if c[4] == "course" and a in c[5]] for a in areas}
+    for i in range(n):
+        weak = [a for a in areas if level[a][i] < 0.6]
+        if weak and rng.random() < 0.6:
+            area = min(weak, key=lambda a: level[a][i])
+            title, provider, hours, topic, _kind, covers = by_area[area][int(rng.integers(len(by_area[area])))]
+            start = pd.Timestamp(first, int(rng.integers(3, 10)), int(rng.integers(1, 28)))
+            end = start + pd.Timedelta(days=int(hours // 4) + 3)
+            course_rows.append(
+                {
+                    "staff_key": teaching.at[i, "staff_key"],
+                    "title": title,
+                    "provider": provider,
+                    "hours": hours,
+                    "start": start.strftime("%d.%m.%Y"),
+                    "end": end.strftime("%d.%m.%Y"),
+                    "topic": topic,
+                }
+            )
+            for a in covers:
+                gained[a][i] = 0.1
+    for year, shift in ((first, {a: np.zeros(n) for a in areas}), (second, gained)):
+        for a in areas:
+            share = np.clip(level[a] + shift[a] + rng.normal(0, 0.03, n), 0, 1)
+            top = AREA_MAX[a]
+            score = np.round(share * top)
+            diag_rows.append(
+                pd.DataFrame(
+                    {"year": year, "staff_key": teaching["staff_key"], "area": a, "score": score, "max_score": top}
+                )
+            )
+    diagnostics = pd.concat(diag_rows, ignore_index=True)[DIAGNOSTIC_COLUMNS]
+    return diagnostics, pd.DataFrame(course_rows, columns=COURSE_COLUMNS)
+
+
 def generate(cfg: DemoConfig | None = None) -> DemoRegion:
     """Build the demo region for `cfg` (default: ~30 municipalities, ~700 schools, 2023–2026)."""
     cfg = cfg or DemoConfig()
@@ -596,6 +720,7 @@ def generate(cfg: DemoConfig | None = None) -> DemoRegion:
     bodies, people = _infrastructure(cfg, munis, schools, truth, rng)
     # A separate stream, so that adding the questionnaires changed nothing generated before them.
     survey = _survey(cfg, schools, truth, staff, np.random.default_rng(cfg.seed + 5))
+    diagnostics, courses = _teachers(cfg, staff, truth, np.random.default_rng(cfg.seed + 6))
     return DemoRegion(
         config=cfg,
         municipalities=munis,
@@ -608,4 +733,6 @@ def generate(cfg: DemoConfig | None = None) -> DemoRegion:
         bodies=bodies,
         people=people,
         survey=survey,
+        diagnostics=diagnostics,
+        courses=courses,
     )

@@ -378,7 +378,7 @@ def propose(user: Any, year: int) -> Proposal:
         schools=len(p.schools),
         curators=len(p.curators),
         total=exact.total,
-        greedy_total=round(baseline.total + kept_cost, 6) if not baseline.unassigned else None,
+        greedy_total=round(baseline.total + kept_cost, 6),
         unassigned=sorted(
             School.objects.filter(pk__in=[int(s) for s in exact.unassigned]).values_list("school_id", flat=True)
         ),
@@ -765,10 +765,16 @@ def agreements(user: Any, pairing: Pairing | None = None) -> QuerySet[Agreement]
 
 
 def events(user: Any, year: int | None = None) -> QuerySet[Event]:
+    """Regional events are everyone's; a municipal one is seen by the whole municipality, its
+    schools included; a school one by whoever may see the organiser or a participant."""
     qs = Event.objects.select_related("municipality", "organiser")
     if year is not None:
         qs = qs.filter(date__year=year)
-    return restrict(qs, user)
+    scope = scope_of(user)
+    if scope.region_wide:
+        return qs
+    own = School.objects.filter(pk__in=scope.school_ids).values("municipality_id")
+    return qs.filter(Q(pk__in=restrict(Event.objects.all(), user).values("pk")) | Q(municipality_id__in=own))
 
 
 @transaction.atomic

@@ -26,6 +26,8 @@ def _sections(user: Any) -> list[dict[str, Any]]:
             "items": [
                 ("Рисковые профили", reverse("risks:regional")),
                 ("Программы и мониторинг", reverse("programmes:list")),
+                ("Кураторы и пары", reverse("support:overview")),
+                ("Педагоги", reverse("staff:teachers")),
             ],
         },
     ]

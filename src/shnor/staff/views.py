@@ -1,0 +1,173 @@
+"""Teachers' pages: thin wrappers around shnor.staff.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from shnor.accounts.roles import Perm, Role
+from shnor.accounts.scoping import restrict
+from shnor.registry.models import Municipality
+from shnor.staff import services
+from shnor.staff.models import Offer, Route, RouteItem, Teacher
+from shnor.staff.services import TeacherError
+
+
+class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
+    areas = forms.MultipleChoiceField(label="Области дефицитов", widget=forms.CheckboxSelectMultiple)
+    url = forms.URLField(label="Ссылка", required=False, assume_scheme="https")
+
+    class Meta:
+        model = Offer
+        fields = ["kind", "title", "provider", "hours", "topic", "areas", "url"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["areas"].choices = list(services.rules().areas.items())  # type: ignore[attr-defined]
+
+
+def _year(request: HttpRequest) -> int | None:
+    value = request.GET.get("year", "")
+    if value.isdigit():
+        return int(value)
+    years = services.diagnostic_years()
+    return years[0] if years else None
+
+
+@login_required
+def teacher_list(request: HttpRequest) -> HttpResponse:
+    """A teacher goes to their own record; a school sees its teachers; the region and a
+    municipality see aggregates with drill-down, and the presets' targets with progress."""
+    user: Any = request.user
+    if user.role == Role.TEACHER:
+        teacher = restrict(Teacher.objects.all(), user).first()
+        if teacher is None:
+            raise Http404("Ваша запись педагога не найдена: проверьте код педагога в учётной записи.")
+        return redirect("staff:teacher", pk=teacher.pk)
+    year = _year(request)
+    muni = request.GET.get("municipality", "")
+    municipality = restrict(Municipality.objects.filter(pk=muni), user).first() if muni.isdigit() else None
+    if municipality is None and user.role == Role.MUNICIPAL_COORDINATOR and user.municipality_id:
+        municipality = user.municipality
+    staff = services.teachers(user) if user.role in (Role.SCHOOL, Role.CURATOR) else None
+    return render(
+        request,
+        "staff/list.html",
+        {
+            "year": year,
+            "years": services.diagnostic_years(),
+            "municipality": municipality,
+            "aggregates": services.aggregates(user, year, municipality) if year and staff is None else [],
+            "targets": services.targets(user, year) if year else [],
+            "staff": staff,
+            "can_catalogue": user.has_shnor_perm(Perm.MANAGE_CATALOGUE),
+        },
+    )
+
+
+@login_required
+def teacher_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    try:
+        teacher = services.get_teacher(user, pk)
+    except Teacher.DoesNotExist:
+        raise Http404("Педагог не найден или нет доступа") from None
+    card = services.card(user, teacher)
+    return render(
+        request,
+        "staff/teacher.html",
+        {
+            "card": card,
+            "rows": card.rows(),
+            "deficits": [(services.area_title(a), s) for a, s in card.deficits.items()],
+            "can_draft": services.can_draft(user, teacher),
+            "can_approve": services.can_approve(user, teacher),
+            "year": card.latest,
+            "statuses": RouteItem.Status.choices,
+            "area_title": services.area_title,
+        },
+    )
+
+
+@login_required
+@require_POST
+def route_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    try:
+        teacher = services.get_teacher(user, pk)
+    except Teacher.DoesNotExist:
+        raise Http404("Педагог не найден или нет доступа") from None
+    year = request.POST.get("year", "")
+    if not year.isdigit():
+        messages.error(request, "Укажите год маршрута.")
+        return redirect("staff:teacher", pk=pk)
+    try:
+        route = services.propose_route(user, teacher, int(year))
+    except TeacherError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Составлен проект маршрута: пунктов {route.items.count()}.")
+    return redirect("staff:teacher", pk=pk)
+
+
+def _route(request: HttpRequest, pk: int) -> Route:
+    try:
+        return restrict(Route.objects.select_related("teacher"), request.user).get(pk=pk)
+    except ObjectDoesNotExist:
+        raise Http404("Маршрут не найден или нет доступа") from None
+
+
+@login_required
+@require_POST
+def route_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    route = _route(request, pk)
+    try:
+        services.approve_route(request.user, route)
+    except TeacherError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Маршрут утверждён.")
+    return redirect("staff:teacher", pk=route.teacher_id)
+
+
+@login_required
+@require_POST
+def item_status(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        item = restrict(RouteItem.objects.select_related("route", "route__teacher", "offer"), request.user).get(pk=pk)
+    except RouteItem.DoesNotExist:
+        raise Http404("Пункт маршрута не найден") from None
+    try:
+        services.set_item(request.user, item, request.POST.get("status", ""))
+    except TeacherError as error:
+        messages.error(request, str(error))
+    return redirect("staff:teacher", pk=item.route.teacher_id)
+
+
+@login_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    can_edit = user.has_shnor_perm(Perm.MANAGE_CATALOGUE)
+    form = OfferForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.save_offer(user, form.save(commit=False))
+            except TeacherError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Программа добавлена в каталог.")
+                return redirect("staff:catalogue")
+    offers = list(services.catalogue(user, active=False))
+    for o in offers:
+        o.area_titles = [services.area_title(a) for a in o.areas]  # type: ignore[attr-defined]
+    return render(request, "staff/catalogue.html", {"offers": offers, "form": form, "can_edit": can_edit})

@@ -1,0 +1,118 @@
+"""Forms of the support pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from shnor.accounts.scoping import restrict
+from shnor.core.support import MARKED
+from shnor.registry.models import Municipality, School
+from shnor.support.models import Consultation, Curator, Event, Pairing, Practice, Rule
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CuratorForm(forms.Form):
+    status = forms.ChoiceField(label="Решение", choices=Curator.Status.choices)
+    strong_head = forms.BooleanField(label="Высокий уровень профессиональных компетенций руководителя", required=False)
+    motivated_head = forms.BooleanField(label="Высокая мотивация руководителя к участию в проекте", required=False)
+    capacity = forms.IntegerField(label="Сколько школ может сопровождать", min_value=1, max_value=20)
+    extra_strengths = forms.CharField(
+        label="Сильные стороны (коды факторов или предметы, через запятую)", required=False
+    )
+    note = forms.CharField(label="Примечание", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    @staticmethod
+    def initial_for(curator: Curator) -> dict[str, Any]:
+        return {
+            "status": curator.status,
+            **{m: bool(curator.met.get(m)) for m in MARKED},
+            "capacity": curator.capacity,
+            "extra_strengths": ", ".join(curator.extra_strengths),
+            "note": curator.note,
+        }
+
+
+class RuleForm(forms.Form):
+    school = forms.ModelChoiceField(label="Школа из списка", queryset=School.objects.none())
+    curator = forms.ModelChoiceField(label="Куратор", queryset=Curator.objects.none())
+    kind = forms.ChoiceField(label="Правило", choices=[*Rule.Kind.choices, ("", "снять правило")], required=False)
+    note = forms.CharField(label="Основание", required=False)
+
+    def __init__(self, *args: Any, schools: Any, curators: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools  # type: ignore[attr-defined]
+        self.fields["curator"].queryset = curators  # type: ignore[attr-defined]
+
+
+class ConsultationForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Consultation
+        fields = ["date", "form", "topic", "participants", "hours", "materials", "file"]
+        widgets = {"date": DATE, "materials": forms.Textarea(attrs={"rows": 2})}
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label="Оценка", coerce=int, choices=[(5, "5 — отлично"), (4, "4"), (3, "3"), (2, "2"), (1, "1 — плохо")]
+    )
+    useful = forms.BooleanField(label="Полезно для работы школы", required=False, initial=True)
+    comment = forms.CharField(label="Комментарий", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AgreementForm(forms.Form):
+    number = forms.CharField(label="Номер", max_length=50)
+    date = forms.DateField(label="Дата", widget=DATE)
+    start = forms.DateField(label="Действует с", widget=DATE)
+    end = forms.DateField(label="Действует по", widget=DATE)
+    subject = forms.CharField(
+        label="Предмет (пусто — типовой)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PairForm(forms.Form):
+    form = forms.ChoiceField(label="Форма", choices=Pairing.Form.choices)
+
+
+class EventForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Event
+        fields = [
+            "title",
+            "kind",
+            "level",
+            "date",
+            "audience",
+            "participants",
+            "materials",
+            "url",
+            "municipality",
+            "organiser",
+        ]
+        widgets = {"date": DATE, "materials": forms.Textarea(attrs={"rows": 2})}
+
+    url = forms.URLField(label="Ссылка на материалы", required=False, assume_scheme="https")
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = restrict(Municipality.objects.all(), user).order_by("name")  # type: ignore[attr-defined]
+        self.fields["organiser"].queryset = restrict(School.objects.filter(is_active=True), user).order_by("name")  # type: ignore[attr-defined]
+
+
+class PracticeForm(forms.ModelForm):  # type: ignore[type-arg]
+    url = forms.URLField(label="Материалы (ссылка)", required=False, assume_scheme="https")
+    factors_text = forms.CharField(label="Факторы риска (коды через запятую, например R06, R09)", required=False)
+
+    class Meta:
+        model = Practice
+        fields = ["title", "school", "summary", "description", "url"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 2}), "description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = restrict(School.objects.filter(is_active=True), user).order_by("name")  # type: ignore[attr-defined]
+
+    def factors(self) -> list[str]:
+        return sorted({f.strip().upper() for f in self.cleaned_data.get("factors_text", "").split(",") if f.strip()})

@@ -1,0 +1,470 @@
+"""Support network pages: thin wrappers around shnor.support.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from shnor.accounts.roles import Perm
+from shnor.accounts.scoping import restrict
+from shnor.core.support import COMPUTED, CRITERIA, FORMS, MARKED
+from shnor.registry.models import School
+from shnor.support import services
+from shnor.support.forms import (
+    AgreementForm,
+    ConsultationForm,
+    CuratorForm,
+    EventForm,
+    FeedbackForm,
+    PairForm,
+    PracticeForm,
+    RuleForm,
+)
+from shnor.support.models import Consultation, Curator, Practice, Rule
+from shnor.support.services import SupportError
+
+
+def _year(request: HttpRequest) -> int | None:
+    value = request.GET.get("year", "")
+    if value.isdigit():
+        return int(value)
+    run, _ = services.official_run()
+    return run.year if run else None
+
+
+def _or_404(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except ObjectDoesNotExist:
+        raise Http404("Не найдено или нет доступа") from None
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """The regional view of the network: every pair's activity, idle ones flagged."""
+    user: Any = request.user
+    year = _year(request)
+    rows = services.activity(user, year)
+    muni = request.GET.get("municipality", "")
+    municipalities = sorted(
+        {(r.pairing.school.municipality_id, r.pairing.school.municipality.name) for r in rows}, key=lambda m: m[1]
+    )
+    if muni.isdigit():
+        rows = [r for r in rows if r.pairing.school.municipality_id == int(muni)]
+    totals = {
+        "pairs": len(rows),
+        "active": sum(1 for r in rows if not r.inactive),
+        "inactive": sum(1 for r in rows if r.inactive),
+        "consultations": sum(r.consultations for r in rows),
+        "hours": sum(r.hours for r in rows),
+        "agreements": sum(1 for r in rows if r.agreements),
+    }
+    return render(
+        request,
+        "support/overview.html",
+        {
+            "rows": rows,
+            "year": year,
+            "totals": totals,
+            "weeks": services.rules().inactive_weeks,
+            "municipalities": municipalities,
+            "municipality": int(muni) if muni.isdigit() else None,
+            "can_match": user.has_shnor_perm(Perm.MATCH_CURATORS),
+        },
+    )
+
+
+# --- the curator pool -----------------------------------------------------------------------------
+
+
+@login_required
+def curator_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    status = request.GET.get("status", "")
+    curators = services.pool(user, status if status in Curator.Status.values else None)
+    for c in curators:
+        c.flags = [c.met.get(code) for code in (*COMPUTED, *MARKED)]  # type: ignore[attr-defined]
+    return render(
+        request,
+        "support/curators.html",
+        {
+            "curators": curators,
+            "criteria": [(c, CRITERIA[c]) for c in (*COMPUTED, *MARKED)],
+            "rules": services.rules().curators,
+            "required": [CRITERIA[c] for c in services.rules().curators.required],
+            "candidate_if": [CRITERIA[c] for c in services.rules().curators.candidate_if_any],
+            "status": status,
+            "statuses": Curator.Status.choices,
+            "can_match": user.has_shnor_perm(Perm.MATCH_CURATORS),
+        },
+    )
+
+
+@login_required
+@require_POST
+def curator_refresh(request: HttpRequest) -> HttpResponse:
+    try:
+        summary = services.refresh_pool(request.user)
+    except SupportError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"Критерии пересчитаны по расчёту {summary.year} года: кандидатов {summary.candidates}, "
+            f"новых {summary.added}, обновлено {summary.updated}.",
+        )
+    return redirect("support:curators")
+
+
+@login_required
+def curator_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    curator = _or_404(services.get_curator, user, pk)
+    form = CuratorForm(request.POST or None, initial=CuratorForm.initial_for(curator))
+    if request.method == "POST":
+        if not user.has_shnor_perm(Perm.MATCH_CURATORS):
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.update_curator(
+                    user,
+                    curator,
+                    marks={m: data[m] for m in MARKED},
+                    capacity=data["capacity"],
+                    extra_strengths=data["extra_strengths"].split(","),
+                    note=data["note"],
+                    status=data["status"],
+                )
+            except SupportError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Изменения сохранены.")
+                return redirect("support:curator", pk=curator.pk)
+    return render(
+        request,
+        "support/curator.html",
+        {
+            "c": curator,
+            "form": form,
+            "criteria": [(CRITERIA[c], curator.met.get(c), c in MARKED) for c in (*COMPUTED, *MARKED)],
+            "strengths": [services.label(s) for s in curator.all_strengths],
+            "pairs": services.pairings(user).filter(curator=curator),
+            "can_match": user.has_shnor_perm(Perm.MATCH_CURATORS),
+        },
+    )
+
+
+# --- matching -------------------------------------------------------------------------------------
+
+
+@login_required
+def matching(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    proposals = list(services.proposals(user)[:10])
+    pk = request.GET.get("proposal", "")
+    proposal = next((p for p in proposals if str(p.pk) == pk), proposals[0] if proposals else None)
+    pairs = services.proposal_pairs(user, proposal) if proposal else []
+    run, listed = services.official_run()
+    rules = Rule.objects.select_related("school", "curator", "curator__school", "curator__person")
+    rule_form = RuleForm(
+        schools=School.objects.filter(pk__in=listed).order_by("name"),
+        curators=Curator.objects.filter(status=Curator.Status.INCLUDED).select_related("school", "person"),
+    )
+    saving = None
+    greedy_short = proposal.settings.get("greedy_unassigned", 0) if proposal else 0
+    if proposal and proposal.greedy_total is not None and greedy_short == len(proposal.unassigned):
+        saving = proposal.greedy_total - proposal.total
+    return render(
+        request,
+        "support/matching.html",
+        {
+            "proposal": proposal,
+            "proposals": proposals,
+            "pairs": pairs,
+            "saving": saving,
+            "greedy_short": greedy_short,
+            "run": run,
+            "listed": len(listed),
+            "rules": rules,
+            "rule_form": rule_form,
+            "pending": sum(1 for p in pairs if p.status == "proposed"),
+            "costs": services.rules(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def matching_run(request: HttpRequest) -> HttpResponse:
+    run, _ = services.official_run()
+    if run is None:
+        messages.error(request, "Нет выполненного расчёта идентификации.")
+        return redirect("support:matching")
+    try:
+        proposal = services.propose(request.user, run.year)
+    except SupportError as error:
+        messages.error(request, str(error))
+        return redirect("support:matching")
+    messages.success(request, f"Предложено пар: {proposal.pairings.count()}.")
+    return redirect(f"{reverse('support:matching')}?proposal={proposal.pk}")
+
+
+@login_required
+@require_POST
+def matching_rule(request: HttpRequest) -> HttpResponse:
+    form = RuleForm(
+        request.POST,
+        schools=School.objects.all(),
+        curators=Curator.objects.filter(status=Curator.Status.INCLUDED),
+    )
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.set_rule(request.user, d["school"], d["curator"], d["kind"], d["note"])
+        except SupportError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Правило подбора сохранено; оно учитывается при следующем подборе.")
+    else:
+        messages.error(request, "Правило не сохранено: выберите школу и куратора.")
+    return redirect("support:matching")
+
+
+@login_required
+@require_POST
+def matching_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    if not user.has_shnor_perm(Perm.MATCH_CURATORS):
+        raise PermissionDenied
+    proposal = _or_404(services.proposals(user).get, pk=pk)
+    chosen = {int(v) for v in request.POST.getlist("school") if v.isdigit()}
+    try:
+        n = services.approve(user, proposal, chosen or None)
+    except SupportError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Утверждено пар: {n}. Кураторы и школы получили уведомления.")
+    return redirect(f"{reverse('support:matching')}?proposal={proposal.pk}")
+
+
+# --- a pair and its journals ----------------------------------------------------------------------
+
+
+@login_required
+def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    pairing = _or_404(services.get_pair, user, pk)
+    entries = services.journal(user, pairing)
+    activity = next((a for a in services.activity(user, pairing.year) if a.pairing.pk == pairing.pk), None)
+    return render(
+        request,
+        "support/pair.html",
+        {
+            "p": pairing,
+            "reason": services.reason(pairing),
+            "entries": entries,
+            "activity": activity,
+            "agreements": services.agreements(user, pairing),
+            "can_journal": services.can_keep_journal(user, pairing),
+            "can_rate": services.can_rate(user, pairing),
+            "can_agree": services.can_keep_journal(user, pairing) or user.has_shnor_perm(Perm.MATCH_CURATORS),
+            "can_match": user.has_shnor_perm(Perm.MATCH_CURATORS),
+            "consultation_form": ConsultationForm(initial={"date": services.today()}),
+            "feedback_form": FeedbackForm(),
+            "agreement_form": AgreementForm(initial={"date": services.today(), "start": services.today()}),
+            "pair_form": PairForm(initial={"form": pairing.form}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def consultation_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    pairing = _or_404(services.get_pair, user, pk)
+    form = ConsultationForm(request.POST, request.FILES)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.record_consultation(
+                user,
+                pairing,
+                date=d["date"],
+                form=d["form"],
+                topic=d["topic"],
+                participants=d["participants"],
+                hours=float(d["hours"]),
+                materials=d["materials"],
+                upload=d.get("file"),
+            )
+        except SupportError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Консультация внесена в журнал; школа получила уведомление.")
+    else:
+        messages.error(
+            request,
+            "Консультация не внесена: "
+            + "; ".join(
+                f"{form.fields[f].label if f in form.fields else ''}: {' '.join(str(x) for x in e)}"
+                for f, e in form.errors.items()
+            ),
+        )
+    return redirect("support:pair", pk=pairing.pk)
+
+
+@login_required
+@require_POST
+def feedback_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    try:
+        entry = restrict(Consultation.objects.select_related("pairing"), user).get(pk=pk)
+    except Consultation.DoesNotExist:
+        raise Http404("Консультация не найдена") from None
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.give_feedback(user, entry, d["rating"], d["comment"], d["useful"])
+        except SupportError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Спасибо: оценка внесена в журнал обратной связи.")
+    else:
+        messages.error(request, "Выберите оценку от 1 до 5.")
+    return redirect("support:pair", pk=entry.pairing_id)
+
+
+@login_required
+def consultation_file(request: HttpRequest, pk: int) -> FileResponse:
+    try:
+        entry = restrict(Consultation.objects.all(), request.user).get(pk=pk)
+    except Consultation.DoesNotExist:
+        raise Http404("Консультация не найдена") from None
+    if not entry.file:
+        raise Http404("Файла нет")
+    return FileResponse(entry.file.open("rb"), as_attachment=True, filename=(entry.file.name or "").rsplit("/", 1)[-1])
+
+
+@login_required
+@require_POST
+def agreement_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    pairing = _or_404(services.get_pair, user, pk)
+    form = AgreementForm(request.POST)
+    if form.is_valid():
+        try:
+            agreement = services.make_agreement(user, pairing, **form.cleaned_data)
+        except SupportError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{agreement} сформировано.")
+    else:
+        messages.error(request, "Соглашение не сформировано: заполните номер, дату и срок действия.")
+    return redirect("support:pair", pk=pairing.pk)
+
+
+@login_required
+@require_POST
+def pair_form(request: HttpRequest, pk: int) -> HttpResponse:
+    pairing = _or_404(services.get_pair, request.user, pk)
+    form = PairForm(request.POST)
+    if form.is_valid():
+        services.set_form(request.user, pairing, form.cleaned_data["form"])
+        messages.success(request, "Форма сопровождения изменена.")
+    return redirect("support:pair", pk=pairing.pk)
+
+
+@login_required
+def agreement_download(request: HttpRequest, pk: int) -> FileResponse:
+    try:
+        agreement = services.agreements(request.user).get(pk=pk)
+    except ObjectDoesNotExist:
+        raise Http404("Соглашение не найдено") from None
+    return FileResponse(agreement.file.open("rb"), as_attachment=True, filename=f"Соглашение № {agreement.number}.docx")
+
+
+# --- events, practices, the map -------------------------------------------------------------------
+
+
+@login_required
+def event_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = EventForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_event(user, **form.cleaned_data)
+        except SupportError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Мероприятие внесено в реестр.")
+            return redirect("support:events")
+    year = request.GET.get("year", "")
+    events = services.events(user, int(year) if year.isdigit() else None)
+    return render(request, "support/events.html", {"events": events, "form": form, "year": year})
+
+
+@login_required
+def practice_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = PracticeForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.add_practice(
+                user,
+                d["school"],
+                title=d["title"],
+                summary=d["summary"],
+                description=d["description"],
+                url=d["url"],
+                factors=form.factors(),
+            )
+        except SupportError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Практика сохранена как черновик; её опубликует региональный оператор.")
+            return redirect("support:practices")
+    factor = request.GET.get("factor", "")
+    query = request.GET.get("q", "")
+    from shnor.identification.services import current_preset
+
+    factors = [(f.code, f.title) for f in current_preset()[0].catalogue().factors]
+    return render(
+        request,
+        "support/practices.html",
+        {
+            "practices": services.practices(user, factor or None, query or None),
+            "form": form,
+            "factors": factors,
+            "factor": factor,
+            "q": query,
+            "can_publish": user.has_shnor_perm(Perm.PUBLISH_PRACTICES),
+        },
+    )
+
+
+@login_required
+@require_POST
+def practice_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        practice = Practice.objects.get(pk=pk)
+    except Practice.DoesNotExist:
+        raise Http404("Практика не найдена") from None
+    services.publish_practice(request.user, practice, request.POST.get("publish", "1") == "1")
+    messages.success(request, "Статус практики изменён.")
+    return redirect("support:practices")
+
+
+@login_required
+def infrastructure_map(request: HttpRequest) -> HttpResponse:
+    levels = services.infrastructure(request.user, _year(request))
+    return render(request, "support/map.html", {"levels": levels, "forms": FORMS})

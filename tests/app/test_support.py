@@ -1,0 +1,291 @@
+"""The support network on a real database: the curator pool, matching, pairs, journals,
+agreements (DOCX read back), events, practices and the infrastructure map."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from docx import Document as Docx
+
+from shnor.accounts.models import Notification, User
+from shnor.accounts.roles import Role
+from shnor.accounts.services import create_user
+from shnor.documents.common import sha256
+from shnor.identification.models import Run, SchoolResult
+from shnor.programmes import services as programmes
+from shnor.registry.models import Person, School
+from shnor.risks.models import Profile
+from shnor.support import services
+from shnor.support.models import Curator, Event, Pairing, Practice
+from shnor.support.services import SupportError
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def fresh(user: User) -> User:
+    return User.objects.get(pk=user.pk)
+
+
+def identification(world: Any) -> Run:
+    """A run where A1 and A2 are on the list, B1 is stably high and a fourth school is resilient.
+
+    ИОР by year (2024, 2025, 2026) of eight schools; the 0.75 quantile of each year is taken over
+    all of them, so B1 (always the highest) is «stably high» and nobody else is."""
+    run = Run.objects.create(
+        year=2026, status=Run.Status.DONE, preset="volgograd-2021", preset_version="1", preset_text=""
+    )
+    extra = [
+        School.objects.create(school_id=f"B00{i}", name=f"Школа Б{i}", municipality=world.muni_b, locality="city")
+        for i in range(2, 7)
+    ]
+    rows = [
+        (world.a1, [-0.8, -0.7, -0.6], "struggling", True),
+        (world.a2, [-0.5, -0.5, -0.4], "struggling", True),
+        (world.b1, [0.9, 0.9, 1.0], "effective", False),
+        (extra[0], [0.2, 0.5, 0.3], "resilient", False),
+        *[(s, [0.0, 0.1, 0.0], "effective", False) for s in extra[1:]],
+    ]
+    for school, values, cluster, selected in rows:
+        SchoolResult.objects.create(
+            run=run,
+            school=school,
+            ior=values[-1],
+            cluster=cluster,
+            selected=selected,
+            reasons="ior_low" if selected else "",
+            per_year=[{"year": 2024 + i, "ior": v} for i, v in enumerate(values)],
+        )
+    # A1 is weak in R06; B1 is strong there (low level), the resilient school is not.
+    Profile.objects.create(school=world.a1, year=2026, catalogue_version="t", fixed=["R06"], factors={})
+    Profile.objects.create(school=world.b1, year=2026, catalogue_version="t", factors={"R06": {"level": "low"}})
+    return run
+
+
+def included_pool(world: Any) -> tuple[Curator, Curator]:
+    operator = world.users["operator"]
+    services.refresh_pool(operator)
+    b1 = Curator.objects.get(school=world.b1)
+    resilient = Curator.objects.get(school__school_id="B002")
+    for c in (b1, resilient):
+        services.update_curator(
+            operator, c, marks={"strong_head": True, "motivated_head": True}, status="included", capacity=1
+        )
+    return b1, resilient
+
+
+def test_pool_from_the_criteria_and_the_operators_marks(world: Any) -> None:
+    identification(world)
+    operator = world.users["operator"]
+    with pytest.raises(PermissionDenied):
+        services.refresh_pool(world.users["school"])
+    summary = services.refresh_pool(operator)
+    assert (summary.year, summary.candidates, summary.added) == (2026, 2, 2)
+    b1 = Curator.objects.get(school=world.b1)
+    assert b1.met["stable_high"] and not b1.met["resilient"]
+    assert b1.strengths == ["R06"]
+    # Schools on the list are never candidates.
+    assert not Curator.objects.filter(school__in=[world.a1, world.a2]).exists()
+    with pytest.raises(SupportError, match="высокий уровень профессиональных компетенций руководителя"):
+        services.update_curator(operator, b1, status="included")
+    services.update_curator(operator, b1, marks={"strong_head": True, "motivated_head": True}, status="included")
+    # Refreshing again keeps the operator's marks and decision.
+    services.refresh_pool(operator)
+    b1.refresh_from_db()
+    assert b1.status == "included" and b1.met["strong_head"] is True
+    # Resilient first (the seeds), then stably high.
+    order = [str(c) for c in services.pool(operator)]
+    assert order.index("Школа Б1") == 0  # included comes before candidates
+    resilient = Curator.objects.get(school__school_id="B002")
+    services.update_curator(operator, resilient, marks={"strong_head": True, "motivated_head": True}, status="included")
+    assert [str(c) for c in services.pool(operator)][:2] == ["Школа Б2", "Школа Б1"]
+
+
+def test_matching_proposes_explains_and_approves(world: Any) -> None:
+    identification(world)
+    b1, resilient = included_pool(world)
+    operator = world.users["operator"]
+    proposal = services.propose(operator, 2026)
+    pairs = {p.school_id: p for p in services.proposal_pairs(operator, proposal)}
+    # A1 is weak in R06 and B1 strong there: A1 → B1 (neighbouring 40), A2 → Б2 (neighbouring 40).
+    assert pairs[world.a1.pk].curator == b1 and pairs[world.a1.pk].covered == ["R06"]
+    assert pairs[world.a2.pk].curator == resilient
+    assert proposal.total == pytest.approx(80.0) and proposal.unassigned == []
+    assert proposal.greedy_total is not None and proposal.greedy_total >= proposal.total
+    assert "соседний муниципалитет" in pairs[world.a1.pk].reason  # type: ignore[attr-defined]
+    assert "R06" in pairs[world.a1.pk].reason  # type: ignore[attr-defined]
+    assert pairs[world.a1.pk].form == "pair"
+    with pytest.raises(PermissionDenied):
+        services.approve(world.users["school"], proposal)
+    assert services.approve(operator, proposal) == 2
+    assert Pairing.objects.filter(status="approved").count() == 2
+    # The curator school's account is told, and now sees and reviews the school it supports.
+    curator = world.users["curator"]  # its school is B1
+    assert Notification.objects.filter(user=curator, text__contains="Школа А1").exists()
+    assert Notification.objects.filter(user=world.users["school"], text__contains="Школа Б1").exists()
+    assert services.pairings(fresh(curator)).filter(school=world.a1).exists()
+    assert programmes._curators(world.a1).filter(pk=curator.pk).exists()
+    # A new proposal keeps approved pairs as they are.
+    again = services.propose(operator, 2026)
+    assert again.settings["kept"] == 2 and not again.pairings.exists()
+
+
+def test_pins_forbids_and_capacity(world: Any) -> None:
+    identification(world)
+    b1, resilient = included_pool(world)
+    operator = world.users["operator"]
+    services.set_rule(operator, world.a1, b1, "forbid", "Конфликт интересов")
+    proposal = services.propose(operator, 2026)
+    pairs = {p.school_id: p.curator_id for p in proposal.pairings.all()}
+    assert pairs[world.a1.pk] == resilient.pk and pairs[world.a2.pk] == b1.pk
+    services.set_rule(operator, world.a1, b1, "")  # removed
+    services.set_rule(operator, world.a2, b1, "pin")
+    proposal = services.propose(operator, 2026)
+    pairs = {p.school_id: p.curator_id for p in proposal.pairings.all()}
+    assert pairs[world.a2.pk] == b1.pk and proposal.pairings.get(school=world.a2).pinned
+    # One curator with room for one school: the other is named as unassigned.
+    services.update_curator(operator, resilient, status="excluded")
+    proposal = services.propose(operator, 2026)
+    assert proposal.unassigned == ["A001"]
+    with pytest.raises(SupportError, match="уже закреплён"):
+        services.set_rule(operator, world.a2, resilient, "pin")
+
+
+def approved_pair(world: Any) -> Pairing:
+    identification(world)
+    included_pool(world)
+    operator = world.users["operator"]
+    services.approve(operator, services.propose(operator, 2026))
+    return Pairing.objects.get(school=world.a1, status="approved")
+
+
+def test_journal_feedback_and_idle_pairs(world: Any) -> None:
+    pair = approved_pair(world)
+    curator, school = fresh(world.users["curator"]), world.users["school"]
+    with pytest.raises(PermissionDenied):
+        services.record_consultation(
+            school, pair, date=dt.date(2026, 10, 1), form="seminar", topic="x", participants=5, hours=2
+        )
+    with pytest.raises(SupportError, match="ещё не наступила"):
+        services.record_consultation(
+            curator,
+            pair,
+            date=services.today() + dt.timedelta(days=3),
+            form="seminar",
+            topic="x",
+            participants=5,
+            hours=2,
+        )
+    first = services.record_consultation(
+        curator, pair, date=dt.date(2026, 10, 1), form="seminar", topic="Анализ ВПР", participants=12, hours=2
+    )
+    services.record_consultation(
+        curator, pair, date=dt.date(2026, 10, 15), form="open_lesson", topic="Открытый урок", participants=8, hours=1.5
+    )
+    assert Notification.objects.filter(user=school, text__contains="Анализ ВПР").exists()
+    with pytest.raises(PermissionDenied):
+        services.give_feedback(world.users["other_school"], first, 5)
+    with pytest.raises(SupportError, match="от 1 до 5"):
+        services.give_feedback(school, first, 6)
+    services.give_feedback(school, first, 4, "Полезно")
+    with pytest.raises(SupportError, match="уже оценена"):
+        services.give_feedback(school, first, 5)
+    rows = {a.pairing.school_id: a for a in services.activity(world.users["operator"], 2026, on=dt.date(2026, 10, 20))}
+    a1 = rows[world.a1.pk]
+    assert (a1.consultations, a1.hours, a1.participants, a1.rated, a1.rating) == (2, 3.5, 20, 1, 4.0)
+    assert a1.last == dt.date(2026, 10, 15) and not a1.inactive
+    # Six weeks (the default) after the last consultation the pair is flagged; the other pair,
+    # with no consultation at all, counts from its approval.
+    later = {a.pairing.school_id: a for a in services.activity(world.users["operator"], 2026, on=dt.date(2026, 11, 26))}
+    assert later[world.a1.pk].inactive and later[world.a1.pk].weeks_idle == 6
+    assert not {
+        a.pairing.school_id: a for a in services.activity(world.users["operator"], 2026, on=dt.date(2026, 11, 25))
+    }[world.a1.pk].inactive
+    # The curator school's staff see the pair from their end; a third school's staff do not see it.
+    assert services.pairings(world.users["other_school"]).filter(pk=pair.pk).exists()  # B1 is the curator
+    stranger = create_user("b3", PASSWORD, Role.SCHOOL, school_id=School.objects.get(school_id="B003").pk)
+    assert not services.pairings(stranger).filter(pk=pair.pk).exists()
+
+
+def test_agreement_is_generated_from_the_template_and_reads_back(world: Any) -> None:
+    pair = approved_pair(world)
+    curator = fresh(world.users["curator"])
+    with pytest.raises(SupportError, match="раньше даты начала"):
+        services.make_agreement(
+            curator, pair, number="1", date=dt.date(2026, 9, 1), start=dt.date(2026, 9, 1), end=dt.date(2026, 8, 1)
+        )
+    with pytest.raises(PermissionDenied):
+        services.make_agreement(
+            world.users["other_school"],
+            pair,
+            number="1",
+            date=dt.date(2026, 9, 1),
+            start=dt.date(2026, 9, 1),
+            end=dt.date(2027, 8, 31),
+        )
+    a = services.make_agreement(
+        curator, pair, number="15-С", date=dt.date(2026, 9, 1), start=dt.date(2026, 9, 1), end=dt.date(2027, 8, 31)
+    )
+    content = a.file.read()
+    assert sha256(content) == a.sha256
+    import io
+
+    text = "\n".join(p.text for p in Docx(io.BytesIO(content)).paragraphs)
+    assert "СОГЛАШЕНИЕ № 15-С" in text
+    assert "«01» сентября 2026 г." in text
+    assert "Школа Б1, именуемое в дальнейшем «Школа-куратор», и Школа А1" in text
+    assert "с 01.09.2026 по 31.08.2027" in text
+    assert "2.1. работа по направлению «R06" in text  # the weakness the curator covers
+    assert "{{" not in text and "{%" not in text
+
+
+def test_events_practices_and_the_map(world: Any) -> None:
+    pair = approved_pair(world)
+    municipal, school, other = world.users["municipal"], world.users["school"], world.users["other_school"]
+    day = dt.date(2026, 10, 1)
+    event = services.add_event(
+        municipal, title="Семинар", kind="seminar", level="municipal", date=day, municipality=world.muni_a
+    )
+    with pytest.raises(PermissionDenied):
+        services.add_event(
+            municipal, title="Чужой", kind="seminar", level="municipal", date=day, municipality=world.muni_b
+        )
+    with pytest.raises(PermissionDenied):
+        services.add_event(municipal, title="Региональный", kind="conference", level="regional", date=day)
+    regional = services.add_event(
+        world.users["coordinator"], title="Конференция", kind="conference", level="regional", date=day
+    )
+    assert set(services.events(other)) == {regional}  # a regional event is everyone's; Б does not see А's
+    assert set(services.events(school)) == {event, regional}
+    practice = services.add_practice(school, world.a1, title="Консилиумы", summary="Еженедельно", factors=["R09"])
+    with pytest.raises(PermissionDenied):
+        services.add_practice(other, world.a1, title="Чужая", summary="-")
+    assert practice.status == Practice.Status.DRAFT
+    assert not services.practices(other).exists()
+    with pytest.raises(PermissionDenied):
+        services.publish_practice(school, practice)
+    services.publish_practice(world.users["coordinator"], practice)
+    assert list(services.practices(other, factor="R09")) == [practice]
+    assert not services.practices(other, factor="R01").exists()
+    levels = services.infrastructure(world.users["operator"], 2026)
+    assert levels[0].title == "Региональный уровень" and levels[0].bodies == [world.rwg]
+    alpha = next(lv for lv in levels if lv.title == world.muni_a.name)
+    assert alpha.pairs["сетевая пара"][0] == pair
+    assert world.wg_a in alpha.bodies
+    assert Event.objects.count() == 2
+
+
+def test_a_tutor_curates_with_their_own_account(world: Any) -> None:
+    identification(world)
+    operator = world.users["operator"]
+    person = Person.objects.get(full_name="Иванова Анна Петровна")
+    account = create_user("tutor", PASSWORD, Role.CURATOR)
+    tutor = services.add_tutor(operator, person, world.muni_a, capacity=2, strengths=["R06"], account=account)
+    services.set_rule(operator, world.a1, tutor, "pin")
+    services.approve(operator, services.propose(operator, 2026))
+    assert Pairing.objects.get(school=world.a1, status="approved").curator == tutor
+    assert services.pairings(fresh(account)).filter(school=world.a1).exists()
+    assert programmes._curators(world.a1).filter(pk=account.pk).exists()
