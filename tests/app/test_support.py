@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from docx import Document as Docx
 
 from shnor.accounts.models import Notification, User
@@ -289,3 +290,62 @@ def test_a_tutor_curates_with_their_own_account(world: Any) -> None:
     assert Pairing.objects.get(school=world.a1, status="approved").curator == tutor
     assert services.pairings(fresh(account)).filter(school=world.a1).exists()
     assert programmes._curators(world.a1).filter(pk=account.pk).exists()
+
+
+def test_pages_through_the_web_client(world: Any, login: Any) -> None:
+    identification(world)
+    included_pool(world)
+    operator = login("operator")
+    for name in (
+        "support:overview",
+        "support:curators",
+        "support:matching",
+        "support:events",
+        "support:practices",
+        "support:map",
+    ):
+        assert operator.get(reverse(name)).status_code == 200, name
+    assert operator.post(reverse("support:matching-run")).status_code == 302
+    proposal = services.proposals(world.users["operator"]).first()
+    assert proposal is not None
+    page = operator.get(reverse("support:matching")).content.decode()
+    assert "Почему этот куратор" in page and "соседний муниципалитет" in page
+    operator.post(reverse("support:matching-approve", args=[proposal.pk]), {"school": [str(world.a1.pk)]})
+    pair = Pairing.objects.get(school=world.a1, status="approved")
+    assert not Pairing.objects.filter(school=world.a2, status="approved").exists()  # only the one ticked
+    curator = login("curator")
+    assert 'data-testid="consultation-form"' in curator.get(reverse("support:pair", args=[pair.pk])).content.decode()
+    curator.post(
+        reverse("support:consultation-add", args=[pair.pk]),
+        {"date": "2026-10-01", "form": "visit", "topic": "Выезд", "participants": "6", "hours": "3"},
+    )
+    entry = pair.consultations.get()
+    curator.post(
+        reverse("support:agreement-add", args=[pair.pk]),
+        {"number": "7", "date": "2026-09-01", "start": "2026-09-01", "end": "2027-08-31"},
+    )
+    agreement = pair.agreements.get()
+    download = curator.get(reverse("support:agreement", args=[agreement.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"PK"
+    school = login("school")
+    school.post(reverse("support:feedback", args=[entry.pk]), {"rating": "5", "comment": "Спасибо"})
+    assert entry.__class__.objects.get(pk=entry.pk).feedback.rating == 5
+    overview = login("coordinator").get(reverse("support:overview")).content.decode()
+    assert "Выезд" not in overview and "Школа А1" in overview
+    # A school outside the pair gets 404 for its page.
+    stranger = create_user("b3", PASSWORD, Role.SCHOOL, school_id=School.objects.get(school_id="B003").pk)
+    from django.test import Client
+
+    other = Client()
+    other.force_login(stranger)
+    assert other.get(reverse("support:pair", args=[pair.pk])).status_code == 404
+
+
+def test_overview_query_count_does_not_grow(world: Any, login: Any, django_assert_max_num_queries: Any) -> None:
+    identification(world)
+    included_pool(world)
+    operator = world.users["operator"]
+    services.approve(operator, services.propose(operator, 2026))
+    client = login("operator")
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("support:overview")).status_code == 200

@@ -1,0 +1,146 @@
+"""Teachers: diagnostics → deficits → route from the catalogue → completion → dynamics; targets;
+a teacher sees only their own record (real database, services and pages)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from shnor.accounts.models import Notification
+from shnor.identification.models import Run, SchoolResult
+from shnor.staff import services
+from shnor.staff.models import Course, Diagnostic, Offer, Route, StaffMember, Teacher
+
+pytestmark = pytest.mark.django_db
+
+# 2025: methodical 8/20 = 0.40 and assessment 10/20 = 0.50 are deficits (threshold 0.6);
+# subject 24/30 = 0.80 is not. 2026: methodical 12/20 = 0.60, assessment 11/20 = 0.55, subject 0.80.
+SCORES = {
+    2025: {"subject": (24, 30), "methodical": (8, 20), "assessment": (10, 20)},
+    2026: {"subject": (24, 30), "methodical": (12, 20), "assessment": (11, 20)},
+}
+
+
+def staff(world: Any) -> tuple[Teacher, Teacher]:
+    me = Teacher.objects.create(staff_key="TA001-001")
+    colleague = Teacher.objects.create(staff_key="TA001-002")
+    for t in (me, colleague):
+        StaffMember.objects.create(teacher=t, school=world.a1, position="учитель", subjects="математика")
+    for year, areas in SCORES.items():
+        for area, (score, top) in areas.items():
+            Diagnostic.objects.create(teacher=me, year=year, area=area, score=score, max_score=top)
+    Diagnostic.objects.create(teacher=colleague, year=2026, area="digital", score=9, max_score=10)
+    operator = world.users["operator"]
+    offers = [
+        Offer(title="Современный урок", hours=72, areas=["methodical", "assessment"]),
+        Offer(title="Методика, коротко", hours=16, areas=["methodical"]),
+        Offer(title="Оценивание", hours=36, areas=["assessment"]),
+    ]
+    for o in offers:
+        services.save_offer(operator, o)
+    return me, colleague
+
+
+def test_the_catalogue_checks_areas(world: Any) -> None:
+    with pytest.raises(PermissionDenied):
+        services.save_offer(world.users["school"], Offer(title="x", hours=1, areas=["subject"]))
+    with pytest.raises(services.TeacherError, match="неизвестные области дефицитов nonsense"):
+        services.save_offer(world.users["operator"], Offer(title="x", hours=1, areas=["nonsense"]))
+
+
+def test_route_follows_from_the_diagnostics_and_repeated_ones_show_the_change(world: Any) -> None:
+    me, _ = staff(world)
+    teacher, head = world.users["teacher"], world.users["school"]
+    card = services.card(teacher, me)
+    assert card.years == [2025, 2026]
+    # 2026: methodical 0.60 is not below 0.6; assessment 0.55 is.
+    assert card.deficits == {"assessment": 0.55}
+    assert card.change == {"assessment": 0.05, "methodical": 0.2, "subject": 0.0}
+    assert card.change_overall == pytest.approx(0.0833, abs=1e-4)
+    # The route of 2025, from the 2025 diagnostics: methodical (0.40, deepest) → «Современный
+    # урок» covers both deficits and beats the shorter course that covers one.
+    route = services.propose_route(teacher, me, 2025)
+    assert route.basis_year == 2025 and route.deficits == {"methodical": 0.4, "assessment": 0.5}
+    assert [(i.title, i.areas, i.due) for i in route.items.all()] == [
+        ("Современный урок", ["assessment", "methodical"], dt.date(2025, 12, 31))
+    ]
+    with pytest.raises(PermissionDenied):
+        services.approve_route(teacher, route)  # the head approves
+    services.approve_route(head, route)
+    assert Notification.objects.filter(user=teacher, text__contains="2025").exists()
+    with pytest.raises(services.TeacherError, match="уже утверждён"):
+        services.propose_route(head, me, 2025)
+    item = route.items.get()
+    services.set_item(teacher, item, "done", on=dt.date(2025, 11, 1))
+    route.refresh_from_db()
+    assert route.status == Route.Status.COMPLETED
+    course = Course.objects.get(teacher=me)
+    assert (course.title, course.hours, course.end) == ("Современный урок", 72, dt.date(2025, 11, 1))
+
+
+def test_a_teacher_sees_only_their_own_record(world: Any, login: Any) -> None:
+    me, colleague = staff(world)
+    teacher = world.users["teacher"]
+    assert list(services.teachers(teacher)) == list(StaffMember.objects.filter(teacher=me))
+    with pytest.raises(Teacher.DoesNotExist):
+        services.get_teacher(teacher, colleague.pk)
+    assert {d.teacher_id for d in services.card(teacher, me).routes} == set()
+    assert services.teachers(world.users["school"]).count() == 2  # the head sees the school's teachers
+    assert services.teachers(world.users["other_school"]).count() == 0
+    client = login("teacher")
+    assert client.get(reverse("staff:teachers")).url == reverse("staff:teacher", args=[me.pk])
+    page = client.get(reverse("staff:teacher", args=[me.pk]))
+    assert page.status_code == 200 and "TA001-001" in page.content.decode()
+    assert client.get(reverse("staff:teacher", args=[colleague.pk])).status_code == 404
+    with pytest.raises(PermissionDenied):
+        services.propose_route(teacher, colleague, 2026)
+
+
+def test_targets_and_aggregates(world: Any, settings: Any, tmp_path: Any) -> None:
+    """Vologda's targets: at least 5 trained per school of the list (seed 001)."""
+    world.region.preset = "vologda-2019"
+    world.region.save()
+    settings.DATA_DIR = tmp_path
+    me, colleague = staff(world)
+    run = Run.objects.create(
+        year=2026, status=Run.Status.DONE, preset="vologda-2019", preset_version="1", preset_text=""
+    )
+    SchoolResult.objects.create(run=run, school=world.a1, selected=True, reasons="ior_low")
+    Course.objects.create(teacher=me, title="К", hours=36, start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 20))
+    Course.objects.create(teacher=colleague, title="К", hours=36, start=dt.date(2025, 3, 1), end=dt.date(2025, 3, 20))
+    targets = services.targets(world.users["operator"], 2026)
+    assert [(t.value, t.target, t.met) for t in targets] == [(0.0, 100.0, False)]
+    assert targets[0].detail == [("Школа А1", 1.0)]  # one teacher trained in 2026, the target is 5
+    rows = services.aggregates(world.users["operator"], 2026)
+    assert [(g.name, g.teachers, g.diagnosed, g.with_deficits, g.repeated, g.improved) for g in rows] == [
+        ("Альфинский район", 2, 2, 1, 1, 1)
+    ]
+    drill = services.aggregates(world.users["operator"], 2026, world.muni_a)
+    assert [(g.name, g.teachers) for g in drill] == [("Школа А1", 2)]
+
+
+def test_pages(world: Any, login: Any) -> None:
+    me, _ = staff(world)
+    client = login("school")
+    page = client.get(reverse("staff:teachers"))
+    assert page.status_code == 200 and "TA001-002" in page.content.decode()
+    response = client.post(reverse("staff:route-propose", args=[me.pk]), {"year": "2026"})
+    assert response.status_code == 302
+    route = Route.objects.get(teacher=me, year=2026)
+    client.post(reverse("staff:route-approve", args=[route.pk]))
+    route.refresh_from_db()
+    assert route.status == "approved"
+    item = route.items.get()
+    assert item.title == "Оценивание"
+    client.post(reverse("staff:item", args=[item.pk]), {"status": "done"})
+    route.refresh_from_db()
+    assert route.status == "completed"
+    operator = login("operator")
+    assert operator.get(reverse("staff:teachers")).status_code == 200
+    assert operator.get(reverse("staff:catalogue")).status_code == 200
+    operator.post(reverse("staff:catalogue"), {"kind": "course", "title": "Цифра", "hours": "24", "areas": ["digital"]})
+    assert Offer.objects.filter(title="Цифра", areas=["digital"]).exists()

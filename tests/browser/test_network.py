@@ -1,0 +1,138 @@
+"""User journeys of issue 6 in a real browser, on a small demo region built by `shnor demo`'s build.
+
+1. The operator approves a proposed pair → the curator records a consultation → the supported
+   school rates it → the regional coordinator sees the pair's activity.
+2. A school head drafts a teacher's route from the diagnostics and approves it → the teacher
+   sees their own record with the change between two diagnostics and marks the course done.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.test_roles import _sign_in
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(db: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
+    from shnor.accounts.models import User
+    from shnor.accounts.roles import Role
+    from shnor.accounts.services import create_user
+    from shnor.demo.build import build
+    from shnor.demo.generator import DemoConfig
+    from shnor.staff.models import Diagnostic, Route, StaffMember
+    from shnor.support import services
+    from shnor.support.models import Pairing
+
+    settings.DATA_DIR = tmp_path
+    build(DemoConfig(schools=60, municipalities=6))
+    year = max(Diagnostic.objects.values_list("year", flat=True))
+    routed = set(Route.objects.filter(year=year).values_list("teacher_id", flat=True))
+
+    def eligible(school_id: int) -> Any:
+        """A teacher of the school with diagnostics of both years, a deficit now and no route yet."""
+        for m in StaffMember.objects.filter(school_id=school_id).select_related("teacher").order_by("pk"):
+            rows = list(Diagnostic.objects.filter(teacher=m.teacher, year__gte=year - 1))
+            if (
+                m.teacher_id not in routed
+                and {d.year for d in rows} == {year - 1, year}
+                and any(d.year == year and d.score / d.max_score < 0.6 for d in rows)
+            ):
+                return m.teacher
+        return None
+
+    pairs = (
+        Pairing.objects.filter(status="approved", curator__school__isnull=False)
+        .select_related("school", "curator", "curator__school")
+        .order_by("school__name")
+    )
+    pair, teacher = next((p, t) for p in pairs if (t := eligible(p.school_id)) is not None)
+    operator = User.objects.get(username="operator")
+    # The pair ends (as at the turn of a year) and is pinned, so the next proposal offers it again.
+    services.end_pair(operator, pair)
+    services.set_rule(operator, pair.school, pair.curator, "pin", "Продолжение работы")
+    create_user("director", PASSWORD, Role.SCHOOL, school_id=pair.school_id, last_name="Директор")
+    create_user("mentor", PASSWORD, Role.CURATOR, school_id=pair.curator.school_id, last_name="Куратор")
+    create_user("coord", PASSWORD, Role.REGIONAL_COORDINATOR)
+    create_user("op", PASSWORD, Role.OPERATOR)
+    create_user("teacher1", PASSWORD, Role.TEACHER, school_id=pair.school_id, staff_key=teacher.staff_key)
+    return {"school": pair.school, "curator": pair.curator, "teacher": teacher, "year": year}
+
+
+def _switch(page: Any, base: str, username: str) -> None:
+    page.get_by_role("button", name="Выйти").click()
+    _sign_in(page, base, username)
+
+
+def test_pairs_are_approved_consulted_rated_and_seen(page: Any, live_server: Any, demo: dict[str, Any]) -> None:
+    base, school = live_server.url, demo["school"]
+    _sign_in(page, base, "op")
+    page.get_by_role("link", name="Кураторы и пары").click()
+    page.get_by_role("link", name="Подбор кураторов").click()
+    page.get_by_test_id("run-matching").click()
+    summary = page.get_by_test_id("matching-summary").inner_text()
+    assert "Суммарная стоимость" in summary
+    row = page.get_by_test_id("pairs").locator("tr", has_text=school.name)
+    assert "пара закреплена оператором" in row.inner_text()
+    row.get_by_role("checkbox").check()
+    page.get_by_test_id("approve-pairs").click()
+    assert "Утверждено пар: 1" in page.content()
+
+    _switch(page, base, "mentor")
+    page.get_by_role("link", name="Кураторы и пары").click()
+    page.get_by_test_id("activity").get_by_role("link", name=school.name).click()
+    form = page.get_by_test_id("consultation-form")
+    form.get_by_label("Форма").select_option("master_class")
+    form.get_by_label("Тема").fill("Формирующее оценивание на уроках математики")
+    form.get_by_label("Участников").fill("14")
+    form.get_by_label("Часов").fill("2")
+    form.get_by_role("button", name="Внести в журнал").click()
+    assert "Формирующее оценивание" in page.get_by_test_id("journal").inner_text()
+
+    _switch(page, base, "director")
+    page.get_by_role("link", name="Кураторы и пары").click()
+    page.get_by_test_id("activity").get_by_role("link", name=school.name).click()
+    rate = page.get_by_test_id("rate-form").first
+    rate.get_by_label("Оценка").select_option("5")
+    rate.get_by_label("Комментарий").fill("Полезно, применим на уроках")
+    rate.get_by_role("button", name="Оценить").click()
+    assert "Спасибо" in page.content()
+
+    _switch(page, base, "coord")
+    page.get_by_role("link", name="Кураторы и пары").click()
+    line = page.get_by_test_id("activity").locator("tr", has_text=school.name).inner_text()
+    cells = line.split("\t")
+    assert cells[4] == "1" and cells[7] == "1" and cells[8].replace(",", ".") == "5.00", cells
+    assert "активна" in line
+
+
+def test_a_teachers_route_follows_from_diagnostics(page: Any, live_server: Any, demo: dict[str, Any]) -> None:
+    from shnor.staff.models import Route
+
+    base, teacher, year = live_server.url, demo["teacher"], demo["year"]
+    _sign_in(page, base, "director")
+    page.get_by_role("link", name="Педагоги").click()
+    page.get_by_test_id("staff").get_by_role("link", name=teacher.staff_key).click()
+    assert "да" in page.get_by_test_id("diagnostics").inner_text()  # a deficit is shown
+    page.get_by_test_id("propose-route").click()
+    assert "Составлен проект маршрута" in page.content()
+    page.get_by_test_id("approve-route").click()
+    route = Route.objects.get(teacher=teacher, year=year)
+    assert route.status == "approved" and route.items.exists()
+
+    _switch(page, base, "teacher1")
+    page.get_by_role("link", name="Педагоги").click()
+    assert teacher.staff_key in page.locator("h1").inner_text()  # straight to their own record
+    assert "Динамика по повторной диагностике" in page.get_by_test_id("dynamics").inner_text()
+    for item in route.items.all():
+        select = page.get_by_label(f"Статус: {item.title}")
+        select.select_option("done")
+        select.locator("xpath=..").get_by_role("button", name="Сохранить").click()
+    route.refresh_from_db()
+    assert route.status == "completed"
+    assert "выполнен" in page.get_by_test_id("route").inner_text()
