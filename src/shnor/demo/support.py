@@ -179,7 +179,9 @@ def _routes(operator: Any, year: int, rng: np.random.Generator) -> None:
     from shnor.accounts.models import User
 
     director = User.objects.filter(username="school").values_list("school_id", flat=True).first()
-    listed = {pk for i, pk in enumerate(sorted(services.official_run(year)[1])) if i % 4 == 0} | {director}
+    listed = {pk for i, pk in enumerate(sorted(services.official_run(year)[1])) if i % 4 == 0}
+    if director is not None:
+        listed.add(director)
     keys = Teacher.objects.filter(
         employments__school_id__in=listed, employments__is_active=True, diagnostics__year=year
     ).distinct()
