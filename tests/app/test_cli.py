@@ -79,6 +79,8 @@ def test_it_builds_the_demo_into_database_store_and_files(demo_dir: Path) -> Non
     assert [r[0] for r in runs] == [
         "social",
         "staff",
+        "diagnostics",
+        "courses",
         "oversight",
         "survey",
         "results",
@@ -96,6 +98,9 @@ def test_it_builds_the_demo_into_database_store_and_files(demo_dir: Path) -> Non
         (2025, 60),
         (2026, 60),
     ]
+    # And with the support network: pairs approved for the latest year, teachers' routes.
+    assert _query(demo_dir, "select count(*) > 0 from support_pairing where status = 'approved'") == [(1,)]
+    assert _query(demo_dir, "select count(*) > 0 from staff_route") == [(1,)]
     header = (demo_dir / "demo" / "results_2026.csv").read_text(encoding="utf-8").splitlines()[0]
     assert (
         header.replace('"', "")
