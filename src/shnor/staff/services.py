@@ -212,10 +212,6 @@ def propose_route(user: Any, teacher: Teacher, year: int) -> Route:
     return route
 
 
-def _route_teacher(route: Route) -> Teacher:
-    return route.teacher
-
-
 @transaction.atomic
 def add_item(
     user: Any, route: Route, *, title: str, due: dt.date, offer: Offer | None = None, hours: int = 0
@@ -257,7 +253,7 @@ def set_item(user: Any, item: RouteItem, status: str, on: dt.date | None = None)
     contract's `courses` row), which the targets count. The route completes with its last item."""
     route = item.route
     teacher = route.teacher
-    if not (can_draft(user, teacher)):
+    if not can_draft(user, teacher):
         raise PermissionDenied("Отмечать выполнение может педагог, руководитель его школы или оператор.")
     if route.status == Route.Status.DRAFT:
         raise TeacherError("Маршрут ещё не утверждён.")

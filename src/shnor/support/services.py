@@ -132,11 +132,8 @@ def label(code: str) -> str:
     """A weakness or strength code in words."""
     if code.startswith("subject:"):
         return code.removeprefix("subject:")
-    cat = identification.current_preset()[0].catalogue()
-    for f in cat.factors:
-        if f.code == code:
-            return f"{code} {f.title}"
-    return code
+    titles = {f.code: f.title for f in identification.current_preset()[0].catalogue().factors}
+    return f"{code} {titles[code]}" if code in titles else code
 
 
 # --- the curator pool -----------------------------------------------------------------------------
@@ -208,9 +205,10 @@ def pool(user: Any, status: str | None = None) -> list[Curator]:
         .values_list("curator", "n")
     )
     curators = list(qs)
+    criteria = rules().curators
     for c in curators:
         c.load = load.get(c.pk, 0)  # type: ignore[attr-defined]
-        c.missing = core.missing(c.met, rules().curators)  # type: ignore[attr-defined]
+        c.missing = core.missing(c.met, criteria)  # type: ignore[attr-defined]
     order: dict[str, int] = {"included": 0, "candidate": 1, "excluded": 2}
     curators.sort(key=lambda c: (order[c.status], core.rank(c.met), str(c)))
     return curators
@@ -647,12 +645,18 @@ class Activity:
     weeks_idle: int = 0
 
 
-def activity(user: Any, year: int | None = None, on: dt.date | None = None) -> list[Activity]:
-    """Per approved pair: consultations, hours, last date, ratings, agreements; a pair with no
-    consultation for the preset's number of weeks (counted from its approval) is flagged."""
+def activity(
+    user: Any, year: int | None = None, on: dt.date | None = None, pairing: Pairing | None = None
+) -> list[Activity]:
+    """Per approved pair (or the one given): consultations, hours, last date, ratings, agreements;
+    a pair with no consultation for the preset's number of weeks (counted from its approval) is
+    flagged."""
     on = on or today()
     weeks = rules().inactive_weeks
-    pairs = list(pairings(user, year).order_by("school__municipality__name", "school__name"))
+    qs = pairings(user, year, status=None if pairing else Pairing.Status.APPROVED)
+    if pairing is not None:
+        qs = qs.filter(pk=pairing.pk)
+    pairs = list(qs.order_by("school__municipality__name", "school__name"))
     ids = [p.pk for p in pairs]
     stats = {
         row["pairing"]: row
@@ -880,8 +884,3 @@ def infrastructure(user: Any, year: int | None = None) -> list[Level]:
         if level is not None:
             level.pairs.setdefault(p.get_form_display(), []).append(p)
     return [region, *(lv for lv in munis.values() if lv.bodies or lv.curators or lv.pairs)]
-
-
-def supported_schools(user: Any) -> set[int]:
-    """For a curator: the schools they support (used by the programmes' review rules)."""
-    return set(scope_of(user).school_ids) - ({user.school_id} if user.school_id else set())

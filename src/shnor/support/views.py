@@ -263,7 +263,7 @@ def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     pairing = _or_404(services.get_pair, user, pk)
     entries = services.journal(user, pairing)
-    activity = next((a for a in services.activity(user, pairing.year) if a.pairing.pk == pairing.pk), None)
+    activity = next(iter(services.activity(user, pairing=pairing)), None)
     return render(
         request,
         "support/pair.html",
