@@ -214,7 +214,7 @@ def _arcs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """School → curator arcs (row, column, integer cost): all of them, or each school's cheapest;
     and the dearest pair of the whole problem (the «unassigned» way out must cost more)."""
-    n, m = len(problem.schools), len(problem.curators)
+    m = len(problem.curators)
     c_index = {c.id: j for j, c in enumerate(problem.curators)}
     rows, cols, vals = [], [], []
     worst = 0
@@ -248,7 +248,6 @@ def _arcs(
         pc = np.fromiter(pinned_rows.values(), dtype=np.int64)
         pv = np.array([problem.block(slice(i, i + 1))[0, j] for i, j in zip(pr, pc, strict=True)], dtype=np.int64)
         row, col, val = np.concatenate([row, pr]), np.concatenate([col, pc]), np.concatenate([val, pv])
-    del n
     return row, col, val, worst
 
 

@@ -105,10 +105,8 @@ def card(user: Any, teacher: Teacher) -> Card:
     latest = years[-1] if years else None
     found = core.deficits(scores[latest], threshold) if latest else {}
     change = core.dynamics(scores[years[-2]], scores[years[-1]]) if len(years) >= 2 else {}
-    areas = sorted(
-        {a for s in scores.values() for a in s},
-        key=lambda a: (list(rules().areas).index(a) if a in rules().areas else 99, a),
-    )
+    order = {a: i for i, a in enumerate(rules().areas)}
+    areas = sorted({a for s in scores.values() for a in s}, key=lambda a: (order.get(a, len(order)), a))
     return Card(
         teacher=teacher,
         employments=list(restrict(StaffMember.objects.filter(teacher=teacher).select_related("school"), user)),

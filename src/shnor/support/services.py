@@ -355,10 +355,9 @@ def propose(user: Any, year: int) -> Proposal:
     if not p.curators:
         raise SupportError("В пуле нет включённых кураторов: отметьте критерии и включите кураторов в пул.")
     r = rules()
+    near = _neighbours()
     try:
-        exact = matching.solve(
-            p.schools, p.curators, _neighbours(), costs=r.costs(), pinned=p.pinned, forbidden=p.forbidden
-        )
+        exact = matching.solve(p.schools, p.curators, near, costs=r.costs(), pinned=p.pinned, forbidden=p.forbidden)
     except matching.MatchingError as error:
         raise SupportError(str(error)) from None
     free = [s for s in p.schools if s.id not in p.kept]
@@ -366,7 +365,7 @@ def propose(user: Any, year: int) -> Proposal:
     for c_id in p.kept.values():
         room[c_id] -= 1
     left = [matching.Curator(c.id, c.place, room[c.id], c.strengths) for c in p.curators if room[c.id] > 0]
-    baseline = matching.greedy(free, left, _neighbours(), costs=r.costs())
+    baseline = matching.greedy(free, left, near, costs=r.costs())
     kept_cost = sum(pr.cost for pr in exact.pairs if pr.school in p.kept)
     Pairing.objects.filter(year=year, status=Pairing.Status.PROPOSED).delete()
     Proposal.objects.filter(year=year, approved_at__isnull=True, pairings__isnull=True).delete()
@@ -697,6 +696,10 @@ def activity(
             )
         )
     return result
+
+
+def get_consultation(user: Any, pk: int) -> Consultation:
+    return restrict(Consultation.objects.select_related("pairing"), user).get(pk=pk)
 
 
 def journal(user: Any, pairing: Pairing) -> list[Consultation]:

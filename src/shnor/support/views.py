@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from shnor.accounts.roles import Perm
-from shnor.accounts.scoping import restrict
 from shnor.core.support import COMPUTED, CRITERIA, FORMS, MARKED
 from shnor.registry.models import School
 from shnor.support import services
@@ -27,7 +26,7 @@ from shnor.support.forms import (
     PracticeForm,
     RuleForm,
 )
-from shnor.support.models import Consultation, Curator, Practice, Rule
+from shnor.support.models import Curator, Rule
 from shnor.support.services import SupportError
 
 
@@ -325,10 +324,7 @@ def consultation_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def feedback_add(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
-    try:
-        entry = restrict(Consultation.objects.select_related("pairing"), user).get(pk=pk)
-    except Consultation.DoesNotExist:
-        raise Http404("Консультация не найдена") from None
+    entry = _or_404(services.get_consultation, user, pk)
     form = FeedbackForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
@@ -345,10 +341,7 @@ def feedback_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def consultation_file(request: HttpRequest, pk: int) -> FileResponse:
-    try:
-        entry = restrict(Consultation.objects.all(), request.user).get(pk=pk)
-    except Consultation.DoesNotExist:
-        raise Http404("Консультация не найдена") from None
+    entry = _or_404(services.get_consultation, request.user, pk)
     if not entry.file:
         raise Http404("Файла нет")
     return FileResponse(entry.file.open("rb"), as_attachment=True, filename=(entry.file.name or "").rsplit("/", 1)[-1])
@@ -455,10 +448,7 @@ def practice_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def practice_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        practice = Practice.objects.get(pk=pk)
-    except Practice.DoesNotExist:
-        raise Http404("Практика не найдена") from None
+    practice = _or_404(services.practices(request.user).get, pk=pk)
     services.publish_practice(request.user, practice, request.POST.get("publish", "1") == "1")
     messages.success(request, "Статус практики изменён.")
     return redirect("support:practices")
