@@ -157,6 +157,24 @@ def test_it_names_every_operation(client: Client, db: Any) -> None:
     assert all(ids)
 
 
+def test_no_two_schemas_share_a_name(db: Any) -> None:
+    """OpenAPI names a component by its class name only: a second `ActivityOut` in another module
+    silently replaces the first in the docs and in every generated client."""
+    from ninja import Schema
+
+    import shnor.api.app  # noqa: F401  (imports every API module)
+
+    seen: dict[str, str] = {}
+    todo = list(Schema.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if not cls.__module__.startswith("shnor."):
+            continue
+        where = f"{cls.__module__}.{cls.__qualname__}"
+        assert seen.setdefault(cls.__name__, where) == where, f"{cls.__name__}: {seen[cls.__name__]} and {where}"
+
+
 def test_it_matches_the_openapi_snapshot(db: Any) -> None:
     """A changed API must be a deliberate change: regenerate with SHNOR_UPDATE_SNAPSHOT=1."""
     import os

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from shnor import __version__
-from shnor.api import errors, identification, imports, routers, support
+from shnor.api import errors, identification, imports, network, programmes, routers
 from shnor.api.auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
@@ -27,5 +27,9 @@ api.add_router("/imports", imports.imports)
 api.add_router("/templates", imports.templates)
 api.add_router("/mappings", imports.mappings)
 api.add_router("/identification/runs", identification.runs)
-api.add_router("/risks/profiles", support.profiles)
-api.add_router("/programmes", support.programmes)
+api.add_router("/risks/profiles", programmes.profiles)
+api.add_router("/programmes", programmes.programmes)
+api.add_router("/support/curators", network.curators)
+api.add_router("/support", network.matching)
+api.add_router("/support", network.pairs)
+api.add_router("/teachers", network.teachers)

@@ -15,6 +15,8 @@ from shnor.datasets.services import ImportRefused
 from shnor.identification.services import IdentificationRefused
 from shnor.ingest.mapping import MappingError
 from shnor.programmes.services import ProgrammeError
+from shnor.staff.services import TeacherError
+from shnor.support.services import SupportError
 
 TITLES = {
     400: "Некорректный запрос",
@@ -83,6 +85,14 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(ProgrammeError)
     def programme_refused(request: HttpRequest, exc: ProgrammeError) -> HttpResponse:
+        return problem(api, request, 409, str(exc))
+
+    @api.exception_handler(SupportError)
+    def support_refused(request: HttpRequest, exc: SupportError) -> HttpResponse:
+        return problem(api, request, 409, str(exc))
+
+    @api.exception_handler(TeacherError)
+    def teacher_refused(request: HttpRequest, exc: TeacherError) -> HttpResponse:
         return problem(api, request, 409, str(exc))
 
     @api.exception_handler(MappingError)

@@ -60,6 +60,14 @@ def get_teacher(user: Any, pk: int) -> Teacher:
     return restrict(Teacher.objects.all(), user).get(pk=pk)
 
 
+def get_route(user: Any, pk: int) -> Route:
+    return restrict(Route.objects.select_related("teacher"), user).get(pk=pk)
+
+
+def get_item(user: Any, pk: int) -> RouteItem:
+    return restrict(RouteItem.objects.select_related("route", "route__teacher", "offer"), user).get(pk=pk)
+
+
 def _scores(diagnostics: list[Diagnostic]) -> dict[int, dict[str, tuple[float, float]]]:
     by_year: dict[int, dict[str, tuple[float, float]]] = defaultdict(dict)
     for d in diagnostics:

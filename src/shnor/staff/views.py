@@ -119,7 +119,7 @@ def route_propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _route(request: HttpRequest, pk: int) -> Route:
     try:
-        return restrict(Route.objects.select_related("teacher"), request.user).get(pk=pk)
+        return services.get_route(request.user, pk)
     except ObjectDoesNotExist:
         raise Http404("Маршрут не найден или нет доступа") from None
 
@@ -141,7 +141,7 @@ def route_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_status(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        item = restrict(RouteItem.objects.select_related("route", "route__teacher", "offer"), request.user).get(pk=pk)
+        item = services.get_item(request.user, pk)
     except RouteItem.DoesNotExist:
         raise Http404("Пункт маршрута не найден") from None
     try:

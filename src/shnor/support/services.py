@@ -75,6 +75,12 @@ def official_run(year: int | None = None) -> tuple[Run | None, dict[int, str]]:
     return run, (identification.final_list(run) if run else {})
 
 
+def current_year() -> int:
+    """The year of the latest finished identification run (the year the network works on)."""
+    latest = Run.objects.filter(status=Run.Status.DONE).order_by("-year").values_list("year", flat=True).first()
+    return latest or today().year
+
+
 def _subject_z(run: Run, school_pks: set[int] | None = None) -> dict[int, dict[str, float]]:
     """School → subject → mean z of its latest year's works in the run."""
     qs = Component.objects.filter(run=run)
@@ -193,13 +199,15 @@ def refresh_pool(user: Any, year: int | None = None) -> PoolSummary:
     return PoolSummary(run.year, len(chosen), added, updated)
 
 
-def pool(user: Any, status: str | None = None) -> list[Curator]:
-    """The pool, resilient schools first (seeds 000, 001), then stably high, dynamics, innovation."""
+def pool(user: Any, status: str | None = None, year: int | None = None) -> list[Curator]:
+    """The pool, resilient schools first (seeds 000, 001), then stably high, dynamics, innovation.
+    Each curator's load counts its approved pairs of the year (of the official run's year if none)."""
     qs = restrict(Curator.objects.select_related("school", "municipality", "person"), user)
     if status:
         qs = qs.filter(status=status)
+    year = year or current_year()
     load = dict(
-        Pairing.objects.filter(status=Pairing.Status.APPROVED)
+        Pairing.objects.filter(status=Pairing.Status.APPROVED, year=year)
         .values("curator")
         .annotate(n=Count("pk"))
         .values_list("curator", "n")
@@ -871,7 +879,7 @@ def infrastructure(user: Any, year: int | None = None) -> list[Level]:
         .prefetch_related("memberships__person")
     )
     pairs = list(pairings(user, year))
-    curators = pool(user, Curator.Status.INCLUDED)
+    curators = pool(user, Curator.Status.INCLUDED, year)
     region = Level("Региональный уровень", [b for b in bodies if b.municipality_id is None])
     munis: dict[int, Level] = {}
     for m in restrict(Municipality.objects.all(), user).order_by("name"):
