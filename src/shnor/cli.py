@@ -496,6 +496,68 @@ def profiles(
 
 
 @app.command()
+def match(
+    year: Annotated[int, typer.Option(help="Год списка школ (утверждённый расчёт идентификации этого года).")],
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Сначала пересчитать критерии кураторов по расчёту.")
+    ] = False,
+    approve: Annotated[
+        bool, typer.Option("--approve", help="Сразу утвердить все предложенные пары (с уведомлениями).")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="Записать предложение с обоснованием пар в файл .xlsx.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Подбор кураторов школам из списка: точное решение (поток минимальной стоимости) и сравнение с подбором «по очереди»."""
+    if out is not None and out.suffix.lower() != ".xlsx":
+        err.print(f"[red]Файл предложения должен быть .xlsx, а не «{out.name}».[/red]")
+        raise typer.Exit(2)
+    _django(data_dir)
+    _require_initialised()
+    _cli_actor("shnor match")
+    from shnor.documents.common import number
+    from shnor.support import services
+    from shnor.support.services import SupportError
+
+    user = _system_user("shnor match")
+    try:
+        if refresh:
+            pool = services.refresh_pool(user, year)
+            console.print(
+                f"Критерии кураторов по расчёту {pool.year} года: кандидатов {pool.candidates}, "
+                f"новых {pool.added}, обновлено {pool.updated}."
+            )
+        proposal = services.propose(user, year)
+    except SupportError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    s = proposal.settings
+    console.print(
+        f"[green]Предложение № {proposal.pk} за {year} год:[/green] школ {proposal.schools}, "
+        f"кураторов в пуле {proposal.curators}, новых пар {proposal.pairings.count()}, "
+        f"сохранены утверждённые {s.get('kept', 0)}."
+    )
+    console.print(
+        f"Стоимость точного решения {number(proposal.total, 1)}; подбора «по очереди» "
+        f"{number(proposal.greedy_total, 1)}"
+        + (f" (не распределены {s['greedy_unassigned']})" if s.get("greedy_unassigned") else "")
+        + "."
+    )
+    if out is not None:
+        out.write_bytes(services.export_xlsx(user, proposal))
+        console.print(f"Предложение: {out}")
+    if proposal.unassigned:
+        err.print(
+            f"[yellow]Не хватило вместимости кураторов для школ ({len(proposal.unassigned)}): "
+            f"{', '.join(proposal.unassigned)}.[/yellow]"
+        )
+    if approve:
+        if proposal.pairings.exists():
+            console.print(f"[green]Утверждено пар: {services.approve(user, proposal)}.[/green]")
+        else:
+            console.print("Новых пар нет: утверждать нечего.")
+
+
+@app.command()
 def remind(data_dir: DataDir = None) -> None:
     """Отметить просроченные мероприятия программ и разослать уведомления (запускать ежедневно)."""
     _django(data_dir)

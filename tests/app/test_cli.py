@@ -169,3 +169,32 @@ def test_it_stops_on_a_bad_setting(tmp_path: Path) -> None:
     result = run("init", data_dir=tmp_path, env={"SHNOR_DEBUG": "maybe"}, check=False)
     assert result.returncode != 0
     assert "SHNOR_DEBUG='maybe' is invalid: expected true or false" in result.stderr + result.stdout
+
+
+def test_it_matches_curators_and_writes_the_proposal(demo_dir: Path, tmp_path: Path) -> None:
+    """`shnor match` on the demo: the approved pairs are kept; once they end, a new exact
+    assignment covers every school again and is approved; the workbook reads back."""
+    from openpyxl import load_workbook
+
+    approved = "select count(*) from support_pairing where status = 'approved' and year = 2026"
+    (before,) = _query(demo_dir, approved)[0]
+    assert before > 0
+    out = tmp_path / "match.xlsx"
+    result = run("match", "--year", "2026", "--out", str(out), data_dir=demo_dir)
+    assert "Стоимость точного решения" in result.stdout and "сохранены утверждённые " + str(before) in result.stdout
+    book = load_workbook(out, read_only=True)
+    assert book.sheetnames == ["Итоги", "Пары"]
+    summary = {row[0]: row[1] for row in book["Итоги"].iter_rows(values_only=True)}
+    assert summary["Год"] == 2026 and summary["Школ к распределению"] == before
+    pairs = list(book["Пары"].iter_rows(min_row=2, values_only=True))
+    assert len(pairs) == before and all(p[5] == "утверждена" and p[12] for p in pairs)
+
+    with sqlite3.connect(demo_dir / "shnor.sqlite3") as db:
+        db.execute("update support_pairing set status = 'ended' where status = 'approved'")
+    result = run("match", "--year", "2026", "--approve", data_dir=demo_dir)
+    assert f"новых пар {before}" in result.stdout and f"Утверждено пар: {before}." in result.stdout
+    assert _query(demo_dir, approved) == [(before,)]
+
+    assert run("match", "--year", "2026", "--out", "x.csv", data_dir=demo_dir, check=False).returncode == 2
+    empty = run("match", "--year", "1999", data_dir=demo_dir, check=False)
+    assert empty.returncode == 1 and "нет школ" in empty.stderr

@@ -35,6 +35,11 @@ class SystemUser:
         return self.label
 
 
+def account(user: Any) -> Any:
+    """The user's own row for a `created_by` or `approved_by`; None for the command line's SystemUser."""
+    return user if getattr(user, "pk", None) else None
+
+
 def require(user: Any, perm: Perm) -> None:
     """Raise PermissionDenied unless `user` holds `perm`."""
     if not getattr(user, "is_authenticated", False) or not user.has_shnor_perm(perm):

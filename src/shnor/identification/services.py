@@ -29,7 +29,7 @@ from openpyxl.styles import Font
 
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict
-from shnor.accounts.services import require
+from shnor.accounts.services import account, require
 from shnor.audit.context import Actor, acting_as
 from shnor.audit.tracking import record
 from shnor.core.identification import aggregate
@@ -112,7 +112,7 @@ def start(user: Any, year: int, *, engine: str = "duckdb", channel: str = "web",
         methodology=preset.methodology.model_dump(mode="json"),
         engine=engine,
         channel=channel,
-        created_by=user if getattr(user, "pk", None) else None,
+        created_by=account(user),
     )
     if not queue:
         return run
@@ -534,7 +534,7 @@ def review_sign(user: Any, sign: Sign, review: str, note: str = "") -> Sign:
     before = sign.review
     sign.review = review
     sign.review_note = note
-    sign.reviewed_by = user if getattr(user, "pk", None) else None
+    sign.reviewed_by = account(user)
     sign.reviewed_at = timezone.now()
     sign.save(update_fields=["review", "review_note", "reviewed_by", "reviewed_at"])
     record(sign, "review", {"review": [before, review], "note": note})
@@ -610,7 +610,7 @@ def change_list(user: Any, run: Run, school_pk: int, action: str, reason: str) -
         school_id=school_pk,
         action=action,
         reason=reason.strip(),
-        created_by=user if getattr(user, "pk", None) else None,
+        created_by=account(user),
     )
     record(change, "create", {"action": [None, action], "reason": [None, reason.strip()]})
     return change
@@ -668,7 +668,7 @@ def approve(user: Any, run: Run, *, number: str, date: dt.date, signatory: str =
                 date=date,
                 basis=f"{run}: {run.message}",
                 identification_run=run,
-                created_by=user if getattr(user, "pk", None) else None,
+                created_by=account(user),
             )
             decision.schools.set(listed)
             for kind, name, data in (

@@ -30,7 +30,7 @@ from django.utils import timezone
 from shnor.accounts.models import User
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
-from shnor.accounts.services import notify, require
+from shnor.accounts.services import account, notify, require
 from shnor.audit.tracking import record
 from shnor.core import programmes as core
 from shnor.core.presets import Preset
@@ -247,7 +247,7 @@ def create(
         regulation=[{"title": step, "done_on": None} for step in template.regulation],
         start=start,
         end=core.month_end(start, template.months - 1),
-        created_by=user if getattr(user, "pk", None) else None,
+        created_by=account(user),
     )
     if not can_edit(user, programme):
         raise PermissionDenied("Создавать эту программу может её исполнитель или оператор.")

@@ -25,7 +25,7 @@ from django.db.models import Avg, F, QuerySet
 
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
-from shnor.accounts.services import SystemUser, require
+from shnor.accounts.services import SystemUser, account, require
 from shnor.audit.context import Actor, acting_as
 from shnor.core import risks
 from shnor.core.risks import Catalogue, Source
@@ -305,7 +305,7 @@ def publish(user: Any, school: School, year: int) -> list[QuestionnaireLink]:
                 group=group.value,
                 defaults={
                     "token": secrets.token_urlsafe(18),
-                    "created_by": user if getattr(user, "pk", None) else None,
+                    "created_by": account(user),
                     "max_responses": 1 if group == Source.DIRECTOR else None,
                 },
             )

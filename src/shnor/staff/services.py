@@ -21,7 +21,7 @@ from django.utils import timezone
 from shnor.accounts.models import User
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
-from shnor.accounts.services import notify, require
+from shnor.accounts.services import account, notify, require
 from shnor.audit.tracking import record
 from shnor.core import support as core
 from shnor.core.support import SupportRules
@@ -201,7 +201,7 @@ def propose_route(user: Any, teacher: Teacher, year: int) -> Route:
         basis_year=basis,
         deficits=found,
         uncovered=core.uncovered(found, plan),
-        created_by=user if getattr(user, "pk", None) else None,
+        created_by=account(user),
     )
     due = dt.date(year, 12, 31)
     RouteItem.objects.bulk_create(
@@ -242,7 +242,7 @@ def approve_route(user: Any, route: Route) -> Route:
         raise TeacherError("Утвердить можно только проект маршрута.")
     if not route.items.exists():
         raise TeacherError("В маршруте нет ни одного пункта.")
-    route.status, route.approved_by, route.approved_at = Route.Status.APPROVED, user, timezone.now()
+    route.status, route.approved_by, route.approved_at = Route.Status.APPROVED, account(user), timezone.now()
     route.save(update_fields=["status", "approved_by", "approved_at"])
     record(route, "approve", {"status": [Route.Status.DRAFT, Route.Status.APPROVED]})
     notify(

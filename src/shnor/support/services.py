@@ -21,7 +21,7 @@ from django.utils import timezone
 from shnor.accounts.models import User
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict, scope_of
-from shnor.accounts.services import notify, require
+from shnor.accounts.services import account, notify, require
 from shnor.audit.tracking import record
 from shnor.core import matching
 from shnor.core import support as core
@@ -379,7 +379,7 @@ def propose(user: Any, year: int) -> Proposal:
     Proposal.objects.filter(year=year, approved_at__isnull=True, pairings__isnull=True).delete()
     proposal = Proposal.objects.create(
         year=year,
-        created_by=user if getattr(user, "pk", None) else None,
+        created_by=account(user),
         schools=len(p.schools),
         curators=len(p.curators),
         total=exact.total,
@@ -466,6 +466,91 @@ def proposal_pairs(user: Any, proposal: Proposal) -> list[Pairing]:
     return pairs
 
 
+BASIS = {
+    "km": "км по координатам",
+    "same": "тот же муниципалитет",
+    "neighbouring": "соседний муниципалитет",
+    "other": "другой муниципалитет",
+}
+
+
+def export_xlsx(user: Any, proposal: Proposal) -> bytes:
+    """The proposal as a workbook: its totals against greedy, then one row per pair of the year with
+    the reason: the proposal's own pairs and the approved pairs it kept from earlier proposals."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from shnor.ingest.workbooks import safe_cell
+
+    pairs = proposal_pairs(user, proposal)
+    kept = (
+        pairings(user, proposal.year).exclude(proposal=proposal).order_by("school__municipality__name", "school__name")
+    )
+    for p in kept:
+        p.reason = reason(p)  # type: ignore[attr-defined]
+        pairs.append(p)
+    book = Workbook()
+    summary = book.active
+    summary.title = "Итоги"
+    greedy_short = proposal.settings.get("greedy_unassigned", 0)
+    rows: list[tuple[str, Any]] = [
+        ("Год", proposal.year),
+        ("Сформировано", timezone.localtime(proposal.created_at).strftime("%d.%m.%Y %H:%M")),
+        ("Утверждено", timezone.localtime(proposal.approved_at).strftime("%d.%m.%Y") if proposal.approved_at else ""),
+        ("Школ к распределению", proposal.schools),
+        ("Кураторов в пуле", proposal.curators),
+        ("Стоимость точного решения", round(proposal.total, 1)),
+        ("Стоимость подбора «по очереди»", None if proposal.greedy_total is None else round(proposal.greedy_total, 1)),
+        ("Не распределены при подборе «по очереди»", greedy_short),
+        ("Не распределены (коды ОО)", ", ".join(proposal.unassigned)),
+    ]
+    for label_, value in rows:
+        summary.append([label_, safe_cell(value)])
+    summary.column_dimensions["A"].width = 44
+    sheet = book.create_sheet("Пары")
+    header = [
+        "Код ОО",
+        "Школа",
+        "Муниципалитет",
+        "Куратор",
+        "Форма",
+        "Статус",
+        "Расстояние",
+        "Основа расстояния",
+        "Стоимость",
+        "Куратор силён",
+        "Не закрыто",
+        "Закреплена",
+        "Обоснование",
+    ]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for p in pairs:
+        row = [
+            p.school.school_id,
+            p.school.name,
+            p.school.municipality.name,
+            str(p.curator),
+            p.get_form_display(),
+            p.get_status_display(),
+            round(p.distance, 1),
+            BASIS.get(p.basis, p.basis),
+            round(p.cost, 1),
+            "; ".join(p.covered),
+            "; ".join(p.uncovered),
+            "да" if p.pinned else "",
+            p.reason,  # type: ignore[attr-defined]
+        ]
+        sheet.append([safe_cell(v) for v in row])
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 @transaction.atomic
 def approve(user: Any, proposal: Proposal, school_pks: set[int] | None = None) -> int:
     """Approve the proposed pairs (all, or those of the given schools). An earlier approved pair of
@@ -484,7 +569,7 @@ def approve(user: Any, proposal: Proposal, school_pks: set[int] | None = None) -
         year=proposal.year, status=Pairing.Status.APPROVED, school_id__in=[p.school_id for p in pairs]
     ).update(status=Pairing.Status.ENDED, ended_at=now)
     for p in pairs:
-        p.status, p.approved_by, p.approved_at = Pairing.Status.APPROVED, user, now
+        p.status, p.approved_by, p.approved_at = Pairing.Status.APPROVED, account(user), now
         p.save(update_fields=["status", "approved_by", "approved_at"])
         record(p, "approve", {"status": [Pairing.Status.PROPOSED, Pairing.Status.APPROVED]})
         url = reverse("support:pair", args=[p.pk])
@@ -521,7 +606,7 @@ def set_rule(user: Any, school: School, curator: Curator, kind: str, note: str =
         raise SupportError(f"Неизвестное правило подбора: «{kind}».")
     if kind == Rule.Kind.PIN and Rule.objects.filter(school=school, kind=Rule.Kind.PIN).exists():
         raise SupportError(f"За школой «{school}» уже закреплён другой куратор: снимите прежнее закрепление.")
-    return Rule.objects.create(school=school, curator=curator, kind=kind, note=note, created_by=user)
+    return Rule.objects.create(school=school, curator=curator, kind=kind, note=note, created_by=account(user))
 
 
 @transaction.atomic
@@ -609,7 +694,7 @@ def record_consultation(
         participants=participants,
         hours=hours,
         materials=materials,
-        recorded_by=user,
+        recorded_by=account(user),
     )
     if upload is not None:
         entry.file.save(upload.name, upload, save=False)
@@ -634,7 +719,7 @@ def give_feedback(
     if Feedback.objects.filter(consultation=consultation).exists():
         raise SupportError("Эта консультация уже оценена.")
     return Feedback.objects.create(
-        consultation=consultation, rating=rating, comment=comment.strip(), useful=useful, given_by=user
+        consultation=consultation, rating=rating, comment=comment.strip(), useful=useful, given_by=account(user)
     )
 
 
@@ -762,7 +847,7 @@ def make_agreement(
         start=start,
         end=end,
         sha256=documents.sha256(content),
-        created_by=user,
+        created_by=account(user),
     )
     agreement.file.save(f"soglashenie-{number.strip().replace('/', '-')}.docx", ContentFile(content), save=False)
     agreement.save()
@@ -815,7 +900,7 @@ def add_event(user: Any, *, schools: list[School] | None = None, **fields: Any) 
         )
     if not allowed:
         raise PermissionDenied("Недостаточно прав, чтобы внести мероприятие этого уровня.")
-    event = Event.objects.create(created_by=user, **fields)
+    event = Event.objects.create(created_by=account(user), **fields)
     if schools:
         event.schools.set(schools)
     return event
@@ -846,7 +931,7 @@ def add_practice(user: Any, school: School, **fields: Any) -> Practice:
     own = _role(user) in (Role.SCHOOL, Role.CURATOR) and user.school_id == school.pk
     if not (own or user.has_shnor_perm(Perm.PUBLISH_PRACTICES)):
         raise PermissionDenied("Практику описывает сама школа или региональный оператор.")
-    return Practice.objects.create(school=school, created_by=user, status=Practice.Status.DRAFT, **fields)
+    return Practice.objects.create(school=school, created_by=account(user), status=Practice.Status.DRAFT, **fields)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ urlpatterns = [
     path("matching/run/", views.matching_run, name="matching-run"),
     path("matching/rules/", views.matching_rule, name="matching-rule"),
     path("matching/<int:pk>/approve/", views.matching_approve, name="matching-approve"),
+    path("matching/<int:pk>/xlsx/", views.matching_export, name="matching-export"),
     path("pairs/<int:pk>/", views.pair_detail, name="pair"),
     path("pairs/<int:pk>/consultations/", views.consultation_add, name="consultation-add"),
     path("consultations/<int:pk>/feedback/", views.feedback_add, name="feedback"),

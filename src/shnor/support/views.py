@@ -254,6 +254,18 @@ def matching_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{reverse('support:matching')}?proposal={proposal.pk}")
 
 
+@login_required
+def matching_export(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    proposal = _or_404(services.proposals(user).get, pk=pk)
+    response = HttpResponse(
+        services.export_xlsx(user, proposal),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="matching-{proposal.year}-{proposal.pk}.xlsx"'
+    return response
+
+
 # --- a pair and its journals ----------------------------------------------------------------------
 
 
