@@ -16,7 +16,7 @@ from django.utils import timezone
 from shnor.accounts.models import User
 from shnor.accounts.roles import Role
 from shnor.accounts.services import create_user, issue_token
-from shnor.registry.models import School
+from shnor.registry.models import Person, School
 from shnor.support.models import Curator, Pairing, Rule
 from tests.app.test_support import identification, included_pool
 from tests.app.test_teachers import staff
@@ -59,6 +59,15 @@ def test_matching_pairs_journal_and_feedback(client: Client, world: World) -> No
         == 2
     )
     assert school.get("/support/curators").status_code == 200  # the pool is readable in scope
+    person = Person.objects.get(full_name="Иванова Анна Петровна")
+    tutor = {"person_id": person.pk, "municipality_id": world.muni_b.pk, "capacity": 1, "strengths": ["R06"]}
+    assert school.send("post", "/support/curators/tutors", tutor).status_code == 403
+    added = operator.send("post", "/support/curators/tutors", {**tutor, "username": "curator"})
+    assert added.status_code == 409 and "без привязки к школе" in added.json()["detail"]
+    added = operator.send("post", "/support/curators/tutors", tutor)
+    assert added.status_code == 201 and added.json()["kind"] == "tutor" and added.json()["strengths"] == ["R06"]
+    # Out of the matching: a tutor in the pool would change the assignment checked below.
+    operator.send("patch", f"/support/curators/{added.json()['id']}", {"status": "excluded"})
     assert school.send("post", "/support/proposals", {"year": 2026}).status_code == 403
 
     # Forbid A1 → Б2; the exact solve still finds an assignment for both schools.

@@ -292,6 +292,34 @@ def test_a_tutor_curates_with_their_own_account(world: Any) -> None:
     assert programmes._curators(world.a1).filter(pk=account.pk).exists()
 
 
+def test_the_operator_adds_a_tutor_on_the_pool_page(world: Any, login: Any) -> None:
+    person = Person.objects.get(full_name="Иванова Анна Петровна")
+    account = create_user("tutor", PASSWORD, Role.CURATOR)
+    data = {
+        "person": person.pk,
+        "municipality": world.muni_b.pk,
+        "capacity": 2,
+        "strengths": "R06, математика",
+        "account": account.pk,
+    }
+    assert login("school").post(reverse("support:tutor-add"), data).status_code == 403
+    operator = login("operator")
+    assert "Добавить тьютора" in operator.get(reverse("support:curators")).content.decode()
+    response = operator.post(reverse("support:tutor-add"), data, follow=True)
+    tutor = Curator.objects.get(kind="tutor", person=person)
+    assert (tutor.capacity, tutor.extra_strengths, tutor.user, tutor.status) == (
+        2,
+        ["R06", "математика"],
+        account,
+        "included",
+    )
+    assert "включён в пул" in response.content.decode()
+    again = operator.post(reverse("support:tutor-add"), data, follow=True).content.decode()
+    assert "уже в пуле кураторов" in again and Curator.objects.filter(kind="tutor").count() == 1
+    bad = operator.post(reverse("support:tutor-add"), {**data, "capacity": 99}, follow=True).content.decode()
+    assert "Тьютор не добавлен" in bad
+
+
 def test_pages_through_the_web_client(world: Any, login: Any) -> None:
     identification(world)
     included_pool(world)

@@ -14,8 +14,12 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from shnor.accounts.models import User
+from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict
+from shnor.accounts.services import require
 from shnor.api.schemas import Problem
+from shnor.registry import services as registry
 from shnor.registry.models import Municipality, School
 from shnor.staff import services as staff
 from shnor.staff.models import Route, RouteItem, StaffMember
@@ -79,6 +83,14 @@ class CuratorPatch(Schema):
     note: str | None = None
 
 
+class TutorIn(Schema):
+    person_id: int = Field(description="участник (раздел «Участники»)")
+    municipality_id: int
+    capacity: int = 3
+    strengths: list[str] = Field(default_factory=list, description="коды факторов риска или предметы")
+    username: str = Field(default="", description="учётная запись с ролью «Куратор», без школы")
+
+
 class PoolOut(Schema):
     year: int
     candidates: int
@@ -100,6 +112,24 @@ def curators_list(request: HttpRequest, status: str = "", year: int | None = Non
 )
 def curators_refresh(request: HttpRequest, year: int | None = None) -> Any:
     return support.refresh_pool(request.auth, year)  # type: ignore[attr-defined]
+
+
+@curators.post(
+    "/tutors",
+    response={201: CuratorOut, **ERRORS},
+    operation_id="curators_add_tutor",
+    summary="Включить в пул тьютора (консультанта)",
+)
+def curators_add_tutor(request: HttpRequest, body: TutorIn) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    require(user, Perm.MATCH_CURATORS)
+    person = get_object_or_404(registry.people(user), pk=body.person_id)
+    municipality = get_object_or_404(registry.municipalities(user), pk=body.municipality_id)
+    account = get_object_or_404(User, username=body.username) if body.username else None
+    tutor = support.add_tutor(
+        user, person, municipality, capacity=body.capacity, strengths=body.strengths, account=account
+    )
+    return Status(201, next(c for c in support.pool(user) if c.pk == tutor.pk))
 
 
 @curators.patch(

@@ -10,13 +10,15 @@ from typing import Any
 
 import numpy as np
 
+from shnor.accounts.models import User
+from shnor.accounts.roles import Role
 from shnor.core.support import missing
 from shnor.demo.generator import CATALOGUE, DemoRegion
 from shnor.registry.models import Municipality, Person
 from shnor.staff import services as teachers
 from shnor.staff.models import Offer, RouteItem, Teacher
 from shnor.support import services
-from shnor.support.models import Consultation, Curator, Feedback, Pairing
+from shnor.support.models import Consultation, Curator, Pairing
 
 TOPICS = [
     "Анализ результатов ВПР и планирование коррекционной работы",
@@ -58,8 +60,6 @@ def build_support(operator: Any, region: DemoRegion) -> None:
 
 def _demo_curator(operator: Any) -> None:
     """The demo curator account's school is in the pool and curates the director's school."""
-    from shnor.accounts.models import User
-
     curator_user = User.objects.filter(username="curator").first()
     director = User.objects.filter(username="school").first()
     if curator_user is None or director is None or curator_user.school is None:
@@ -98,6 +98,11 @@ def _journals(operator: Any, year: int, start: dt.date, rng: np.random.Generator
     days = max(1, (end - start).days)
     pairs = list(Pairing.objects.filter(year=year, status=Pairing.Status.APPROVED).order_by("pk"))
     forms = list(Consultation.Form.values)
+    # The supported school rates each consultation through the same rules as on the pair's page:
+    # the demo director's own account for their school, an unsaved head account for the others
+    # (the demo has one school account).
+    accounts = {u.school_id: u for u in User.objects.filter(role=Role.SCHOOL, school__isnull=False)}
+    heads = {p.school_id: accounts.get(p.school_id) or User(role=Role.SCHOOL, school_id=p.school_id) for p in pairs}
     for k, pair in enumerate(pairs):
         if rng.random() < 0.2:
             continue  # an idle pair: flagged after the preset's weeks without a consultation
@@ -113,10 +118,7 @@ def _journals(operator: Any, year: int, start: dt.date, rng: np.random.Generator
                 hours=float(rng.choice([1.0, 1.5, 2.0, 3.0, 4.0])),
             )
             if rng.random() < 0.75:
-                # The supported school rates it (written directly: the demo has no account per school).
-                Feedback.objects.create(
-                    consultation=entry, rating=int(rng.choice([3, 4, 4, 5, 5])), comment="", useful=True
-                )
+                services.give_feedback(heads[pair.school_id], entry, int(rng.choice([3, 4, 4, 5, 5])))
         if k % 4 == 0:
             services.make_agreement(
                 operator,
@@ -176,8 +178,6 @@ def _routes(operator: Any, year: int, rng: np.random.Generator) -> None:
     """Routes of the teachers with a deficit this year in every fourth supported school (and the
     demo director's): drafted, most approved, some items done. The other schools have not yet
     drafted theirs, as in a real region in the autumn."""
-    from shnor.accounts.models import User
-
     director = User.objects.filter(username="school").values_list("school_id", flat=True).first()
     listed = {pk for i, pk in enumerate(sorted(services.official_run(year)[1])) if i % 4 == 0}
     if director is not None:

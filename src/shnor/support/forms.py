@@ -6,9 +6,11 @@ from typing import Any
 
 from django import forms
 
+from shnor.accounts.models import User
+from shnor.accounts.roles import Role
 from shnor.accounts.scoping import restrict
 from shnor.core.support import MARKED
-from shnor.registry.models import Municipality, School
+from shnor.registry.models import Municipality, Person, School
 from shnor.support.models import Consultation, Curator, Event, Pairing, Practice, Rule
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -33,6 +35,29 @@ class CuratorForm(forms.Form):
             "extra_strengths": ", ".join(curator.extra_strengths),
             "note": curator.note,
         }
+
+
+class TutorForm(forms.Form):
+    """An individual tutor or consultant joins the pool (people are added under «Участники»)."""
+
+    person = forms.ModelChoiceField(label="Тьютор (из участников)", queryset=Person.objects.none())
+    municipality = forms.ModelChoiceField(label="Муниципалитет", queryset=Municipality.objects.none())
+    capacity = forms.IntegerField(label="Сколько школ может сопровождать", min_value=1, max_value=20, initial=3)
+    strengths = forms.CharField(label="Сильные стороны (коды факторов или предметы, через запятую)", required=False)
+    account = forms.ModelChoiceField(
+        label="Учётная запись с ролью «Куратор» (необязательно)", queryset=User.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = restrict(Person.objects.all(), user).order_by("full_name")  # type: ignore[attr-defined]
+        self.fields["municipality"].queryset = restrict(Municipality.objects.all(), user).order_by("name")  # type: ignore[attr-defined]
+        self.fields["account"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            role=Role.CURATOR, is_active=True, school__isnull=True
+        ).order_by("username")
+
+    def strengths_list(self) -> list[str]:
+        return [s.strip() for s in self.cleaned_data["strengths"].split(",") if s.strip()]
 
 
 class RuleForm(forms.Form):

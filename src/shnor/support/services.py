@@ -275,6 +275,14 @@ def add_tutor(
 ) -> Curator:
     """An individual tutor or consultant (наставник, управленческий ментор) joins the pool."""
     require(user, Perm.MATCH_CURATORS)
+    if not 1 <= capacity <= 20:
+        raise SupportError("Вместимость куратора — от 1 до 20 школ.")
+    if Curator.objects.filter(kind=Curator.Kind.TUTOR, person=person).exists():
+        raise SupportError(f"{person.full_name} уже в пуле кураторов.")
+    if account is not None and (account.role != Role.CURATOR or account.school_id is not None):
+        raise SupportError(
+            f"Учётная запись {account.username} не подходит тьютору: нужна роль «Куратор» без привязки к школе."
+        )
     return Curator.objects.create(
         kind=Curator.Kind.TUTOR,
         person=person,

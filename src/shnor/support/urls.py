@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("curators/", views.curator_list, name="curators"),
     path("curators/refresh/", views.curator_refresh, name="curators-refresh"),
+    path("curators/tutors/", views.tutor_add, name="tutor-add"),
     path("curators/<int:pk>/", views.curator_detail, name="curator"),
     path("matching/", views.matching, name="matching"),
     path("matching/run/", views.matching_run, name="matching-run"),

@@ -25,6 +25,7 @@ from shnor.support.forms import (
     PairForm,
     PracticeForm,
     RuleForm,
+    TutorForm,
 )
 from shnor.support.models import Curator, Rule
 from shnor.support.services import SupportError
@@ -102,6 +103,7 @@ def curator_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": Curator.Status.choices,
             "can_match": user.has_shnor_perm(Perm.MATCH_CURATORS),
+            "tutor_form": TutorForm(user=user) if user.has_shnor_perm(Perm.MATCH_CURATORS) else None,
         },
     )
 
@@ -120,6 +122,36 @@ def curator_refresh(request: HttpRequest) -> HttpResponse:
             f"новых {summary.added}, обновлено {summary.updated}.",
         )
     return redirect("support:curators")
+
+
+@login_required
+@require_POST
+def tutor_add(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not user.has_shnor_perm(Perm.MATCH_CURATORS):
+        raise PermissionDenied
+    form = TutorForm(request.POST, user=user)
+    if not form.is_valid():
+        errors = "; ".join(
+            f"{form.fields[f].label}: {' '.join(str(m) for m in e)}" for f, e in form.errors.items() if f in form.fields
+        )
+        messages.error(request, f"Тьютор не добавлен. {errors}")
+        return redirect("support:curators")
+    d = form.cleaned_data
+    try:
+        tutor = services.add_tutor(
+            user,
+            d["person"],
+            d["municipality"],
+            capacity=d["capacity"],
+            strengths=form.strengths_list(),
+            account=d["account"],
+        )
+    except SupportError as error:
+        messages.error(request, str(error))
+        return redirect("support:curators")
+    messages.success(request, f"Тьютор {tutor} включён в пул кураторов.")
+    return redirect("support:curator", pk=tutor.pk)
 
 
 @login_required
