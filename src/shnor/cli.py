@@ -130,6 +130,7 @@ def demo(
 ) -> None:
     """Собрать демонстрационный регион (около 700 школ, 4 года результатов) и открыть веб-интерфейс."""
     import shutil
+    import time
 
     folder = (data_dir or Path(os.environ.get("SHNOR_DATA_DIR") or "data/demo")).resolve()
     marker = folder / ".demo-built"
@@ -150,13 +151,23 @@ def demo(
     else:
         initialise("volgograd-2021")
         config = DemoConfig(seed=seed, schools=schools, municipalities=municipalities)
+        stages: list[tuple[str, float]] = []
+
+        def finish_stage() -> None:
+            if stages:
+                message, started = stages[-1]
+                seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
+                console.print(f"• {message}: {seconds} с")
+
         with console.status("Сборка демонстрационного региона…") as status:
 
             def report(message: str) -> None:
+                finish_stage()
                 status.update(message + "…")
-                console.print("• " + message)
+                stages.append((message, time.monotonic()))
 
             _, logins = build(config, progress=report)
+            finish_stage()
         marker.write_text(
             "".join(f"{x.role}\t{x.username}\t{x.password}\t{x.scope}\n" for x in logins), encoding="utf-8"
         )

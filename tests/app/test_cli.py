@@ -98,8 +98,21 @@ def test_it_builds_the_demo_into_database_store_and_files(demo_dir: Path) -> Non
         (2025, 60),
         (2026, 60),
     ]
-    # And with the support network: pairs approved for the latest year, teachers' routes.
-    assert _query(demo_dir, "select count(*) > 0 from support_pairing where status = 'approved'") == [(1,)]
+    # And with the support network: every listed school has an approved curator within capacity,
+    # and the exact assignment is cheaper than the greedy one; teachers' routes.
+    ((schools, total, greedy, unassigned),) = _query(
+        demo_dir, "select schools, total, greedy_total, unassigned from support_proposal where year = 2026"
+    )
+    assert unassigned == "[]" and greedy > total  # type: ignore[operator]
+    assert _query(demo_dir, "select count(*) from support_pairing where status = 'approved' and year = 2026") == [
+        (schools,)
+    ]
+    over = _query(
+        demo_dir,
+        "select count(*) from (select c.id from support_curator c join support_pairing p on p.curator_id = c.id "
+        "where p.status = 'approved' group by c.id having count(*) > c.capacity)",
+    )
+    assert over == [(0,)]
     assert _query(demo_dir, "select count(*) > 0 from staff_route") == [(1,)]
     header = (demo_dir / "demo" / "results_2026.csv").read_text(encoding="utf-8").splitlines()[0]
     assert (
