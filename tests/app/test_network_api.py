@@ -150,6 +150,29 @@ def test_teacher_card_route_and_targets(client: Client, world: World) -> None:
     done = teacher.send("patch", f"/teachers/routes/items/{item}", {"status": "done", "on": "2026-11-20"})
     assert done.json()["done_at"] == "2026-11-20"
     assert teacher.get(f"/teachers/{me.pk}").json()["routes"][0]["status"] == "completed"
+    # Entered by hand: the head records a diagnostic and a course; the teacher may not.
+    scores = {"digital": {"score": 4, "max_score": 10}}
+    assert teacher.send("post", f"/teachers/{me.pk}/diagnostics", {"year": 2026, "scores": scores}).status_code == 403
+    bad = head.send(
+        "post", f"/teachers/{me.pk}/diagnostics", {"year": 2026, "scores": {"digital": {"score": 11, "max_score": 10}}}
+    )
+    assert bad.status_code == 409 and "от 0 до максимального" in bad.json()["detail"]
+    assert head.send("post", f"/teachers/{me.pk}/diagnostics", {"year": 2026, "scores": scores}).json() == {
+        "entered": 1
+    }
+    assert teacher.get(f"/teachers/{me.pk}").json()["deficits"]["digital"] == pytest.approx(0.4)
+    today = timezone.localdate().isoformat()
+    course = {"title": "Цифровая школа", "hours": 36, "start": today, "end": today}
+    assert head.send("post", f"/teachers/{me.pk}/courses", course).status_code == 201
+    assert head.send("post", f"/teachers/{me.pk}/courses", course).status_code == 409  # entered once
+    # A draft route is edited: an item added and removed.
+    route = teacher.send("post", f"/teachers/{me.pk}/routes", {"year": 2027}).json()
+    due = "2027-06-30"
+    added = teacher.send(
+        "post", f"/teachers/routes/{route['id']}/items", {"title": "Наставничество", "hours": 10, "due": due}
+    )
+    assert added.status_code == 201
+    assert teacher.send("delete", f"/teachers/routes/items/{added.json()['id']}").status_code == 204
     assert operator.get("/teachers/catalogue").json()["count"] == 3
     assert operator.get("/teachers/aggregates", year=2026).json()[0]["teachers"] == 2
     assert operator.get("/teachers/targets", year=2026).status_code == 200

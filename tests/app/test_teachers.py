@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 
 from shnor.accounts.models import Notification
 from shnor.identification.models import Run, SchoolResult
@@ -144,3 +145,64 @@ def test_pages(world: Any, login: Any) -> None:
     assert operator.get(reverse("staff:catalogue")).status_code == 200
     operator.post(reverse("staff:catalogue"), {"kind": "course", "title": "Цифра", "hours": "24", "areas": ["digital"]})
     assert Offer.objects.filter(title="Цифра", areas=["digital"]).exists()
+
+
+def test_diagnostics_and_courses_entered_by_hand_and_a_draft_route_edited(world: Any, login: Any) -> None:
+    me, colleague = staff(world)
+    teacher, head = world.users["teacher"], world.users["school"]
+    with pytest.raises(PermissionDenied):
+        services.record_diagnostics(teacher, me, 2026, {"digital": (5, 10)})  # not by the teacher
+    with pytest.raises(services.TeacherError, match="от 0 до максимального"):
+        services.record_diagnostics(head, me, 2026, {"digital": (12, 10)})
+    with pytest.raises(services.TeacherError, match="Неизвестная область"):
+        services.record_diagnostics(head, me, 2026, {"magic": (1, 10)})
+    assert not Diagnostic.objects.filter(teacher=me, area="digital").exists()  # nothing partly written
+
+    client = login("school")
+    page = client.get(reverse("staff:teacher", args=[me.pk])).content.decode()
+    assert "Внести результаты диагностики" in page and "Внести пройденный курс" in page
+    # digital 4/10 = 0.40 is entered; assessment is entered again for 2026: 15/20 replaces 11/20.
+    client.post(
+        reverse("staff:diagnostics-add", args=[me.pk]),
+        {"year": 2026, "score_digital": 4, "max_digital": 10, "score_assessment": 15, "max_assessment": 20},
+    )
+    assert services.card(head, me).deficits == {"digital": 0.4}
+    half = client.post(
+        reverse("staff:diagnostics-add", args=[me.pk]), {"year": 2026, "score_digital": 4}, follow=True
+    ).content.decode()
+    assert "укажите и балл, и максимум" in half
+
+    today = timezone.localdate()
+    course = {"title": "Цифровая школа", "provider": "ИРО", "hours": 36, "start": today, "end": today}
+    client.post(reverse("staff:course-add", args=[me.pk]), course)
+    assert Course.objects.filter(teacher=me, title="Цифровая школа", hours=36).exists()
+    future = client.post(
+        reverse("staff:course-add", args=[me.pk]),
+        {**course, "title": "Потом", "end": today + dt.timedelta(days=30)},
+        follow=True,
+    ).content.decode()
+    assert "ещё не наступило" in future
+
+    # The teacher drafts a route for the year, removes the proposed item and adds an activity.
+    year = today.year
+    Diagnostic.objects.filter(teacher=me, year=2026).update(year=year)
+    services.save_offer(world.users["operator"], Offer(title="Цифра", hours=24, areas=["digital"]))
+    route = services.propose_route(teacher, me, year)
+    item = route.items.get()
+    assert item.title == "Цифра"
+    own = login("teacher")
+    own.post(reverse("staff:item-remove", args=[item.pk]))
+    assert not route.items.exists()
+    own.post(
+        reverse("staff:item-add", args=[route.pk]),
+        {"title": "Наставничество: посещение уроков наставника", "hours": 10, "due": f"{year}-12-20"},
+    )
+    assert [i.title for i in route.items.all()] == ["Наставничество: посещение уроков наставника"]
+    with pytest.raises(services.TeacherError, match="вне года маршрута"):
+        services.add_item(teacher, route, title="x", due=dt.date(year + 1, 1, 10))
+    services.approve_route(head, route)
+    with pytest.raises(PermissionDenied):
+        services.remove_item(teacher, route.items.get())
+    assert own.post(reverse("staff:item-remove", args=[route.items.get().pk])).status_code == 403
+    # A colleague's record is out of the teacher's scope.
+    assert own.post(reverse("staff:diagnostics-add", args=[colleague.pk]), {"year": 2026}).status_code == 404

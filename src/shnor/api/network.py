@@ -483,6 +483,40 @@ class ItemIn(Schema):
     on: dt.date | None = None
 
 
+class ScoreIn(Schema):
+    score: float
+    max_score: float
+
+
+class DiagnosticsIn(Schema):
+    year: int
+    scores: dict[str, ScoreIn] = Field(description="область → балл и максимальный балл")
+
+
+class EnteredOut(Schema):
+    entered: int
+
+
+class CourseIn(Schema):
+    title: str
+    provider: str = ""
+    hours: int
+    start: dt.date
+    end: dt.date
+    topic: str = ""
+
+
+class CourseOut(CourseIn):
+    id: int
+
+
+class ItemNewIn(Schema):
+    offer_id: int | None = None
+    title: str = ""
+    hours: int = 0
+    due: dt.date
+
+
 class TargetOut(Schema):
     title: str
     value: float
@@ -592,6 +626,56 @@ def teachers_get(request: HttpRequest, teacher_id: int) -> Any:
 def routes_create(request: HttpRequest, teacher_id: int, body: RouteIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     return Status(201, staff.propose_route(user, _get(staff.get_teacher, user, teacher_id), body.year))
+
+
+@teachers.post(
+    "/{teacher_id}/diagnostics",
+    response={200: EnteredOut, **ERRORS},
+    operation_id="diagnostics_enter",
+    summary="Внести результаты диагностики (руководитель школы или оператор)",
+)
+def diagnostics_enter(request: HttpRequest, teacher_id: int, body: DiagnosticsIn) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    teacher = _get(staff.get_teacher, user, teacher_id)
+    scores = {area: (s.score, s.max_score) for area, s in body.scores.items()}
+    return {"entered": staff.record_diagnostics(user, teacher, body.year, scores)}
+
+
+@teachers.post(
+    "/{teacher_id}/courses",
+    response={201: CourseOut, **ERRORS},
+    operation_id="courses_enter",
+    summary="Внести пройденный курс повышения квалификации",
+)
+def courses_enter(request: HttpRequest, teacher_id: int, body: CourseIn) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    teacher = _get(staff.get_teacher, user, teacher_id)
+    return Status(201, staff.record_course(user, teacher, **body.dict()))
+
+
+@teachers.post(
+    "/routes/{route_id}/items",
+    response={201: ItemOut, **ERRORS},
+    operation_id="route_items_create",
+    summary="Добавить пункт в проект маршрута",
+)
+def route_items_create(request: HttpRequest, route_id: int, body: ItemNewIn) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    route = _get(staff.get_route, user, route_id)
+    offer = get_object_or_404(staff.catalogue(user), pk=body.offer_id) if body.offer_id else None
+    return Status(201, staff.add_item(user, route, title=body.title, due=body.due, offer=offer, hours=body.hours))
+
+
+@teachers.delete(
+    "/routes/items/{item_id}",
+    response={204: None, **ERRORS},
+    operation_id="route_items_delete",
+    summary="Исключить пункт из проекта маршрута",
+)
+def route_items_delete(request: HttpRequest, item_id: int) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    staff.remove_item(user, _get(staff.get_item, user, item_id))
+    return Status(204, None)
 
 
 @teachers.post(

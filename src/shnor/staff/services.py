@@ -224,13 +224,81 @@ def add_item(
 ) -> RouteItem:
     if not can_draft(user, route.teacher) or route.status != Route.Status.DRAFT:
         raise PermissionDenied("Пункты добавляют в проект маршрута.")
+    if offer is None and not title.strip():
+        raise TeacherError("Выберите программу из каталога или опишите мероприятие.")
+    if due.year != route.year:
+        raise TeacherError(f"Срок {due:%d.%m.%Y} вне года маршрута ({route.year}).")
     return RouteItem.objects.create(
         route=route,
         offer=offer,
-        title=title or (offer.title if offer else ""),
+        title=title.strip() or (offer.title if offer else ""),
         areas=list(offer.areas) if offer else [],
         hours=hours or (offer.hours if offer else 0),
         due=due,
+    )
+
+
+@transaction.atomic
+def remove_item(user: Any, item: RouteItem) -> None:
+    if not can_draft(user, item.route.teacher) or item.route.status != Route.Status.DRAFT:
+        raise PermissionDenied("Пункты исключают из проекта маршрута; в утверждённом — отметьте «исключено».")
+    item.delete()
+
+
+# --- entered by hand (the contract's `diagnostics` and `courses` rows) -----------------------------
+
+
+@transaction.atomic
+def record_diagnostics(user: Any, teacher: Teacher, year: int, scores: dict[str, tuple[float, float]]) -> int:
+    """One diagnostic's results entered by hand, as the import would write them: the head of the
+    teacher's school or the operator; an area entered again for the year is replaced."""
+    if not can_approve(user, teacher):
+        raise PermissionDenied("Результаты диагностики вносит руководитель школы педагога или оператор.")
+    if not 2000 <= year <= timezone.localdate().year:
+        raise TeacherError(f"Год диагностики {year}: допустимы годы с 2000 по текущий.")
+    if not scores:
+        raise TeacherError("Укажите балл хотя бы по одной области.")
+    areas = rules().areas
+    for area, (score, top) in scores.items():
+        if area not in areas:
+            raise TeacherError(f"Неизвестная область диагностики «{area}»; допустимы: {', '.join(areas)}.")
+        if not (top > 0 and 0 <= score <= top):
+            raise TeacherError(
+                f"{areas[area]}: балл {score:g} должен быть от 0 до максимального, максимальный {top:g} — больше 0."
+            )
+    for area, (score, top) in scores.items():
+        Diagnostic.objects.update_or_create(
+            teacher=teacher, year=year, area=area, defaults={"score": score, "max_score": top}
+        )
+    return len(scores)
+
+
+@transaction.atomic
+def record_course(
+    user: Any,
+    teacher: Teacher,
+    *,
+    title: str,
+    hours: int,
+    start: dt.date,
+    end: dt.date,
+    provider: str = "",
+    topic: str = "",
+) -> Course:
+    """Completed training entered by hand (the head of the teacher's school or the operator)."""
+    if not can_approve(user, teacher):
+        raise PermissionDenied("Пройденное повышение квалификации вносит руководитель школы педагога или оператор.")
+    title = title.strip()
+    if not title or hours < 1:
+        raise TeacherError("Укажите программу и число часов (не меньше 1).")
+    if end < start:
+        raise TeacherError(f"Окончание {end:%d.%m.%Y} раньше начала {start:%d.%m.%Y}.")
+    if end > timezone.localdate():
+        raise TeacherError(f"Окончание {end:%d.%m.%Y} ещё не наступило: вносят пройденное обучение.")
+    if Course.objects.filter(teacher=teacher, title=title, start=start).exists():
+        raise TeacherError(f"Курс «{title}» с началом {start:%d.%m.%Y} уже внесён.")
+    return Course.objects.create(
+        teacher=teacher, title=title, provider=provider.strip(), hours=hours, start=start, end=end, topic=topic.strip()
     )
 
 

@@ -16,21 +16,9 @@ from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
 from shnor.registry.models import Municipality
 from shnor.staff import services
-from shnor.staff.models import Offer, Route, RouteItem, Teacher
+from shnor.staff.forms import CourseForm, DiagnosticForm, ItemForm, OfferForm
+from shnor.staff.models import Route, RouteItem, Teacher
 from shnor.staff.services import TeacherError
-
-
-class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
-    areas = forms.MultipleChoiceField(label="Области дефицитов", widget=forms.CheckboxSelectMultiple)
-    url = forms.URLField(label="Ссылка", required=False, assume_scheme="https")
-
-    class Meta:
-        model = Offer
-        fields = ["kind", "title", "provider", "hours", "topic", "areas", "url"]
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["areas"].choices = list(services.rules().areas.items())  # type: ignore[attr-defined]
 
 
 def _year(request: HttpRequest) -> int | None:
@@ -92,8 +80,83 @@ def teacher_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "year": card.latest,
             "statuses": RouteItem.Status.choices,
             "area_title": services.area_title,
+            "diagnostic_form": DiagnosticForm() if services.can_approve(user, teacher) else None,
+            "course_form": CourseForm() if services.can_approve(user, teacher) else None,
+            "item_form": ItemForm(offers=services.catalogue(user).order_by("title")),
         },
     )
+
+
+def _teacher(request: HttpRequest, pk: int) -> Teacher:
+    try:
+        return services.get_teacher(request.user, pk)
+    except ObjectDoesNotExist:
+        raise Http404("Педагог не найден или нет доступа") from None
+
+
+def _errors(form: forms.BaseForm) -> str:
+    return "; ".join(" ".join(str(m) for m in errors) for errors in form.errors.values())
+
+
+@login_required
+@require_POST
+def diagnostics_add(request: HttpRequest, pk: int) -> HttpResponse:
+    teacher = _teacher(request, pk)
+    form = DiagnosticForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Результаты не внесены: {_errors(form)}")
+        return redirect("staff:teacher", pk=pk)
+    try:
+        n = services.record_diagnostics(request.user, teacher, form.cleaned_data["year"], form.scores())
+    except TeacherError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Внесены результаты диагностики {form.cleaned_data['year']} года: областей {n}.")
+    return redirect("staff:teacher", pk=pk)
+
+
+@login_required
+@require_POST
+def course_add(request: HttpRequest, pk: int) -> HttpResponse:
+    teacher = _teacher(request, pk)
+    form = CourseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Курс не внесён: {_errors(form)}")
+        return redirect("staff:teacher", pk=pk)
+    try:
+        course = services.record_course(request.user, teacher, **form.cleaned_data)
+    except TeacherError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Внесён курс «{course.title}».")
+    return redirect("staff:teacher", pk=pk)
+
+
+@login_required
+@require_POST
+def item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    route = _route(request, pk)
+    form = ItemForm(request.POST, offers=services.catalogue(request.user))
+    if not form.is_valid():
+        messages.error(request, f"Пункт не добавлен: {_errors(form)}")
+        return redirect("staff:teacher", pk=route.teacher_id)
+    d = form.cleaned_data
+    try:
+        services.add_item(request.user, route, title=d["title"], due=d["due"], offer=d["offer"], hours=d["hours"] or 0)
+    except TeacherError as error:
+        messages.error(request, str(error))
+    return redirect("staff:teacher", pk=route.teacher_id)
+
+
+@login_required
+@require_POST
+def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        item = services.get_item(request.user, pk)
+    except ObjectDoesNotExist:
+        raise Http404("Пункт маршрута не найден") from None
+    services.remove_item(request.user, item)
+    return redirect("staff:teacher", pk=item.route.teacher_id)
 
 
 @login_required

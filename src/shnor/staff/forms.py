@@ -1,0 +1,78 @@
+"""Forms of the teachers' pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+
+from shnor.staff import services
+from shnor.staff.models import Course, Offer
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
+    areas = forms.MultipleChoiceField(label="Области дефицитов", widget=forms.CheckboxSelectMultiple)
+    url = forms.URLField(label="Ссылка", required=False, assume_scheme="https")
+
+    class Meta:
+        model = Offer
+        fields = ["kind", "title", "provider", "hours", "topic", "areas", "url"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["areas"].choices = list(services.rules().areas.items())  # type: ignore[attr-defined]
+
+
+class DiagnosticForm(forms.Form):
+    """One diagnostic: the year, then a score and a maximum per area of the preset (empty = not assessed)."""
+
+    year = forms.IntegerField(label="Год диагностики", min_value=2000, max_value=2100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = dt.date.today().year
+        for code, title in services.rules().areas.items():
+            self.fields[f"score_{code}"] = forms.FloatField(label=f"{title}: балл", required=False, min_value=0)
+            self.fields[f"max_{code}"] = forms.FloatField(label=f"{title}: максимум", required=False, min_value=0)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for code, title in services.rules().areas.items():
+            score, top = data.get(f"score_{code}"), data.get(f"max_{code}")
+            if (score is None) != (top is None):
+                self.add_error(
+                    f"max_{code}" if top is None else f"score_{code}", f"{title}: укажите и балл, и максимум."
+                )
+        return data
+
+    def rows(self) -> list[tuple[str, Any, Any]]:
+        return [(title, self[f"score_{code}"], self[f"max_{code}"]) for code, title in services.rules().areas.items()]
+
+    def scores(self) -> dict[str, tuple[float, float]]:
+        d = self.cleaned_data
+        return {
+            code: (d[f"score_{code}"], d[f"max_{code}"])
+            for code in services.rules().areas
+            if d.get(f"score_{code}") is not None and d.get(f"max_{code}") is not None
+        }
+
+
+class CourseForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Course
+        fields = ["title", "provider", "hours", "start", "end", "topic"]
+        widgets = {"start": DATE, "end": DATE}
+
+
+class ItemForm(forms.Form):
+    offer = forms.ModelChoiceField(label="Программа каталога", queryset=Offer.objects.none(), required=False)
+    title = forms.CharField(label="Или мероприятие (описание)", required=False, max_length=500)
+    hours = forms.IntegerField(label="Часов", required=False, min_value=0)
+    due = forms.DateField(label="Срок", widget=DATE)
+
+    def __init__(self, *args: Any, offers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["offer"].queryset = offers  # type: ignore[attr-defined]
