@@ -2,7 +2,8 @@
 
 1. The operator approves a proposed pair → the curator records a consultation → the supported
    school rates it → the regional coordinator sees the pair's activity.
-2. A school head drafts a teacher's route from the diagnostics and approves it → the teacher
+2. A school head drafts a teacher's route from the diagnostics, adds an activity of their own
+   and approves it → the teacher
    sees their own record with the change between two diagnostics and marks the course done.
 """
 
@@ -121,9 +122,17 @@ def test_a_teachers_route_follows_from_diagnostics(page: Any, live_server: Any, 
     assert "да" in page.get_by_test_id("diagnostics").inner_text()  # a deficit is shown
     page.get_by_test_id("propose-route").click()
     assert "Составлен проект маршрута" in page.content()
+    # The head adds an activity of their own to the draft before approving it.
+    page.get_by_text("Добавить пункт").click()
+    add = page.get_by_test_id("item-add")
+    add.get_by_label("Или мероприятие (описание)").fill("Посещение уроков наставника")
+    add.get_by_label("Часов").fill("6")
+    add.get_by_label("Срок").fill(f"{year}-12-15")
+    add.get_by_role("button", name="Добавить").click()
+    assert "Посещение уроков наставника" in page.get_by_test_id("route").inner_text()
     page.get_by_test_id("approve-route").click()
     route = Route.objects.get(teacher=teacher, year=year)
-    assert route.status == "approved" and route.items.exists()
+    assert route.status == "approved" and route.items.filter(title="Посещение уроков наставника").exists()
 
     _switch(page, base, "teacher1")
     page.get_by_role("link", name="Педагоги").click()
