@@ -205,6 +205,18 @@ def test_journal_feedback_and_idle_pairs(world: Any) -> None:
     assert not {
         a.pairing.school_id: a for a in services.activity(world.users["operator"], 2026, on=dt.date(2026, 11, 25))
     }[world.a1.pk].inactive
+    # The daily reminder tells the curator, the school and its municipality's coordinator — once.
+    assert services.remind_idle(dt.date(2026, 11, 26)) == {"idle": 1, "notified": 3}
+    for name in ("curator", "school", "municipal"):
+        assert Notification.objects.filter(user=world.users[name], text__contains="нет активности 6 нед.").exists()
+    assert services.remind_idle(dt.date(2026, 11, 27))["idle"] == 0
+    # Active again, the pair may be reported again later.
+    services.record_consultation(
+        curator, pair, date=dt.date(2026, 11, 20), form="visit", topic="Выезд", participants=4, hours=3
+    )
+    assert services.remind_idle(dt.date(2026, 11, 27))["idle"] == 0
+    pair.refresh_from_db()
+    assert pair.idle_notified is False
     # The curator school's staff see the pair from their end; a third school's staff do not see it.
     assert services.pairings(world.users["other_school"]).filter(pk=pair.pk).exists()  # B1 is the curator
     stranger = create_user("b3", PASSWORD, Role.SCHOOL, school_id=School.objects.get(school_id="B003").pk)

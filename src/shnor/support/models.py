@@ -152,6 +152,7 @@ class Pairing(models.Model):
     )
     approved_at = models.DateTimeField("утверждена", null=True, blank=True)
     ended_at = models.DateTimeField("завершена", null=True, blank=True)
+    idle_notified = models.BooleanField("о бездействии сообщено", default=False)
 
     class Meta:
         verbose_name = "пара (школа — куратор)"

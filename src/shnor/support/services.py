@@ -751,12 +751,14 @@ def activity(
     """Per approved pair (or the one given): consultations, hours, last date, ratings, agreements;
     a pair with no consultation for the preset's number of weeks (counted from its approval) is
     flagged."""
-    on = on or today()
-    weeks = rules().inactive_weeks
     qs = pairings(user, year, status=None if pairing else Pairing.Status.APPROVED)
     if pairing is not None:
         qs = qs.filter(pk=pairing.pk)
-    pairs = list(qs.order_by("school__municipality__name", "school__name"))
+    return _activity(list(qs.order_by("school__municipality__name", "school__name")), on or today())
+
+
+def _activity(pairs: list[Pairing], on: dt.date) -> list[Activity]:
+    weeks = rules().inactive_weeks
     ids = [p.pk for p in pairs]
     stats = {
         row["pairing"]: row
@@ -797,6 +799,37 @@ def activity(
             )
         )
     return result
+
+
+def remind_idle(on: dt.date | None = None) -> dict[str, int]:
+    """Tell the curator, the supported school and the municipality's coordinators about each
+    approved pair idle for the preset's weeks — once; a pair that becomes active again may be
+    reported later. Part of the daily `shnor remind`."""
+    on = on or today()
+    pairs = list(
+        Pairing.objects.filter(status=Pairing.Status.APPROVED).select_related(
+            "school", "curator", "curator__school", "curator__person"
+        )
+    )
+    rows = _activity(pairs, on)
+    idle = [r for r in rows if r.inactive and not r.pairing.idle_notified]
+    active = [r.pairing.pk for r in rows if not r.inactive and r.pairing.idle_notified]
+    notified = 0
+    for r in idle:
+        p = r.pairing
+        people = list(_curator_users(p.curator)) + list(
+            User.objects.filter(
+                Q(role=Role.SCHOOL, school_id=p.school_id)
+                | Q(role=Role.MUNICIPAL_COORDINATOR, municipality_id=p.school.municipality_id)
+            )
+        )
+        since = f"последняя консультация {r.last:%d.%m.%Y}" if r.last else "консультаций не было"
+        text = f"Пара «{p.school} — {p.curator}»: нет активности {r.weeks_idle} нед. ({since})."
+        notified += notify(people, text, reverse("support:pair", args=[p.pk]))
+    with transaction.atomic():
+        Pairing.objects.filter(pk__in=[r.pairing.pk for r in idle]).update(idle_notified=True)
+        Pairing.objects.filter(pk__in=active).update(idle_notified=False)
+    return {"idle": len(idle), "notified": notified}
 
 
 def get_consultation(user: Any, pk: int) -> Consultation:
