@@ -131,6 +131,11 @@ def test_teacher_card_route_and_targets(client: Client, world: World) -> None:
     assert [t["staff_key"] for t in listed["items"]] == ["TA001-001"]
     assert teacher.get(f"/teachers/{colleague.pk}").status_code == 404
     assert head.get("/teachers", school_id="A001").json()["count"] == 2
+    new = {"school_id": "A001", "staff_key": "TA001-011", "position": "учитель", "subjects": "химия"}
+    assert head.send("post", "/teachers", {**new, "school_id": "B001"}).status_code == 404  # out of scope
+    assert head.send("post", "/teachers", {**new, "staff_key": "Петров Пётр"}).status_code == 409
+    assert head.send("post", "/teachers", new).json()["subjects"] == "химия"
+    assert head.get("/teachers", school_id="A001").json()["count"] == 3
     card = teacher.get(f"/teachers/{me.pk}").json()
     assert card["years"] == [2025, 2026]
     # 2026: assessment 0.55 is a deficit, methodical 0.60 is not (the threshold 0.6 itself is fine).
@@ -174,5 +179,7 @@ def test_teacher_card_route_and_targets(client: Client, world: World) -> None:
     assert added.status_code == 201
     assert teacher.send("delete", f"/teachers/routes/items/{added.json()['id']}").status_code == 204
     assert operator.get("/teachers/catalogue").json()["count"] == 3
-    assert operator.get("/teachers/aggregates", year=2026).json()[0]["teachers"] == 2
+    assert (
+        operator.get("/teachers/aggregates", year=2026).json()[0]["teachers"] == 3
+    )  # two from the fixture, one entered above
     assert operator.get("/teachers/targets", year=2026).status_code == 200

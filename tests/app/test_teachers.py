@@ -206,3 +206,26 @@ def test_diagnostics_and_courses_entered_by_hand_and_a_draft_route_edited(world:
     assert own.post(reverse("staff:item-remove", args=[route.items.get().pk])).status_code == 403
     # A colleague's record is out of the teacher's scope.
     assert own.post(reverse("staff:diagnostics-add", args=[colleague.pk]), {"year": 2026}).status_code == 404
+
+
+def test_a_head_enters_a_new_teacher_by_a_pseudonymous_code(world: Any, login: Any) -> None:
+    head = world.users["school"]
+    with pytest.raises(PermissionDenied):
+        services.add_staff(world.users["other_school"], world.a1, "TA001-010", position="учитель")
+    for bad in ("Иванова Анна Петровна", "123-456-789 01", ""):
+        with pytest.raises(services.TeacherError, match="не ФИО и не СНИЛС"):
+            services.add_staff(head, world.a1, bad, position="учитель")
+    client = login("school")
+    assert "Внести педагога" in client.get(reverse("staff:teachers")).content.decode()
+    response = client.post(
+        reverse("staff:staff-add"),
+        {"staff_key": "TA001-010", "position": "учитель", "subjects": "физика", "category": "first", "age": 31},
+    )
+    member = StaffMember.objects.get(teacher__staff_key="TA001-010")
+    assert response.url == reverse("staff:teacher", args=[member.teacher_id])
+    assert (member.school, member.subjects, member.category, member.age) == (world.a1, "физика", "first", 31)
+    again = client.post(
+        reverse("staff:staff-add"), {"staff_key": "TA001-010", "position": "учитель"}, follow=True
+    ).content.decode()
+    assert "уже работает" in again
+    assert login("teacher").post(reverse("staff:staff-add"), {"staff_key": "X1", "position": "y"}).status_code == 403

@@ -431,6 +431,16 @@ class EmploymentOut(Schema):
         return s.school.name
 
 
+class StaffIn(Schema):
+    school_id: str
+    staff_key: str = Field(description="псевдоним педагога; не ФИО и не СНИЛС")
+    position: str
+    subjects: str = ""
+    experience_years: int | None = None
+    category: str = Field(default="", description="highest, first, conformity, none")
+    age: int | None = None
+
+
 class ItemOut(Schema):
     id: int
     title: str
@@ -561,6 +571,19 @@ def teachers_list(request: HttpRequest, school_id: str = "") -> Any:
     user = request.auth  # type: ignore[attr-defined]
     school = get_object_or_404(restrict(School.objects.all(), user), school_id=school_id) if school_id else None
     return staff.teachers(user, school)
+
+
+@teachers.post(
+    "",
+    response={201: EmploymentOut, **ERRORS},
+    operation_id="teachers_create",
+    summary="Внести педагога школы (руководитель школы или оператор)",
+)
+def teachers_create(request: HttpRequest, body: StaffIn) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    school = get_object_or_404(restrict(School.objects.all(), user), school_id=body.school_id)
+    fields = body.dict(exclude={"school_id", "staff_key"})
+    return Status(201, staff.add_staff(user, school, body.staff_key, **fields))
 
 
 @teachers.get(

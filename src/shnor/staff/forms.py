@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from shnor.staff import services
-from shnor.staff.models import Course, Offer
+from shnor.staff.models import Course, Offer, StaffMember
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -76,3 +76,13 @@ class ItemForm(forms.Form):
     def __init__(self, *args: Any, offers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["offer"].queryset = offers  # type: ignore[attr-defined]
+
+
+class StaffForm(forms.ModelForm):  # type: ignore[type-arg]
+    staff_key = forms.CharField(
+        label="Код педагога (псевдоним, не ФИО и не СНИЛС)", max_length=64, help_text="например, T01001-007"
+    )
+
+    class Meta:
+        model = StaffMember
+        fields = ["position", "subjects", "experience_years", "category", "age"]

@@ -24,6 +24,7 @@ from shnor.accounts.scoping import restrict
 from shnor.accounts.services import account, notify, require
 from shnor.audit.tracking import record
 from shnor.core import support as core
+from shnor.core.contract import FULL_NAME_VALUE, SNILS_VALUE
 from shnor.core.support import SupportRules
 from shnor.identification import services as identification
 from shnor.registry.models import Municipality, School
@@ -245,7 +246,42 @@ def remove_item(user: Any, item: RouteItem) -> None:
     item.delete()
 
 
-# --- entered by hand (the contract's `diagnostics` and `courses` rows) -----------------------------
+# --- entered by hand (the contract's `staff`, `diagnostics` and `courses` rows) --------------------
+
+
+@transaction.atomic
+def add_staff(
+    user: Any,
+    school: School,
+    staff_key: str,
+    *,
+    position: str,
+    subjects: str = "",
+    experience_years: int | None = None,
+    category: str = "",
+    age: int | None = None,
+) -> StaffMember:
+    """A teacher joins a school, as a `staff` row would bring them: the school's head or the
+    operator; the teacher is known by a pseudonymous code only, never a name or a SNILS."""
+    head = _role(user) == Role.SCHOOL and user.school_id == school.pk
+    if not (head or _role(user) == Role.OPERATOR):
+        raise PermissionDenied("Педагога вносит руководитель его школы или оператор.")
+    key = staff_key.strip()
+    if not key or len(key) > 64 or SNILS_VALUE.match(key) or FULL_NAME_VALUE.match(key):
+        raise TeacherError(f"Код педагога «{key}»: нужен псевдоним до 64 символов, не ФИО и не СНИЛС.")
+    if not position.strip():
+        raise TeacherError("Укажите должность.")
+    if category and category not in StaffMember.Category.values:
+        raise TeacherError(f"Неизвестная квалификационная категория «{category}».")
+    teacher, _ = Teacher.objects.get_or_create(staff_key=key)
+    member = StaffMember.objects.filter(teacher=teacher, school=school).first()
+    if member is not None and member.is_active:
+        raise TeacherError(f"Педагог {key} уже работает в школе «{school}».")
+    member = member or StaffMember(teacher=teacher, school=school)
+    member.position, member.subjects, member.category = position.strip(), subjects.strip(), category
+    member.experience_years, member.age, member.is_active = experience_years, age, True
+    member.save()
+    return member
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from shnor.staff import views
 app_name = "staff"
 urlpatterns = [
     path("", views.teacher_list, name="teachers"),
+    path("staff/", views.staff_add, name="staff-add"),
     path("<int:pk>/", views.teacher_detail, name="teacher"),
     path("<int:pk>/route/", views.route_propose, name="route-propose"),
     path("<int:pk>/diagnostics/", views.diagnostics_add, name="diagnostics-add"),

@@ -16,7 +16,7 @@ from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
 from shnor.registry.models import Municipality
 from shnor.staff import services
-from shnor.staff.forms import CourseForm, DiagnosticForm, ItemForm, OfferForm
+from shnor.staff.forms import CourseForm, DiagnosticForm, ItemForm, OfferForm, StaffForm
 from shnor.staff.models import Route, RouteItem, Teacher
 from shnor.staff.services import TeacherError
 
@@ -56,8 +56,30 @@ def teacher_list(request: HttpRequest) -> HttpResponse:
             "targets": services.targets(user, year) if year else [],
             "staff": staff,
             "can_catalogue": user.has_shnor_perm(Perm.MANAGE_CATALOGUE),
+            "staff_form": StaffForm() if user.role == Role.SCHOOL and user.school_id else None,
         },
     )
+
+
+@login_required
+@require_POST
+def staff_add(request: HttpRequest) -> HttpResponse:
+    """The head adds a teacher of their school (the operator uses the API or the import)."""
+    user: Any = request.user
+    if user.role != Role.SCHOOL or not user.school_id:
+        raise PermissionDenied
+    form = StaffForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Педагог не внесён: {_errors(form)}")
+        return redirect("staff:teachers")
+    d = form.cleaned_data
+    try:
+        member = services.add_staff(user, user.school, d.pop("staff_key"), **d)
+    except TeacherError as error:
+        messages.error(request, str(error))
+        return redirect("staff:teachers")
+    messages.success(request, f"Педагог {member.teacher} внесён.")
+    return redirect("staff:teacher", pk=member.teacher_id)
 
 
 @login_required
