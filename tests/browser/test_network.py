@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_roles import _sign_in
 from tests.conftest import PASSWORD
@@ -82,7 +83,7 @@ def test_pairs_are_approved_consulted_rated_and_seen(page: Any, live_server: Any
     assert "пара закреплена оператором" in row.inner_text()
     row.get_by_role("checkbox").check()
     page.get_by_test_id("approve-pairs").click()
-    assert "Утверждено пар: 1" in page.content()
+    expect(page.locator("body")).to_contain_text("Утверждено пар: 1")
 
     _switch(page, base, "mentor")
     page.get_by_role("link", name="Кураторы и пары").click()
@@ -102,7 +103,7 @@ def test_pairs_are_approved_consulted_rated_and_seen(page: Any, live_server: Any
     rate.get_by_label("Оценка").select_option("5")
     rate.get_by_label("Комментарий").fill("Полезно, применим на уроках")
     rate.get_by_role("button", name="Оценить").click()
-    assert "Спасибо" in page.content()
+    expect(page.locator("body")).to_contain_text("Спасибо")
 
     _switch(page, base, "coord")
     page.get_by_role("link", name="Кураторы и пары").click()
@@ -121,7 +122,7 @@ def test_a_teachers_route_follows_from_diagnostics(page: Any, live_server: Any, 
     page.get_by_test_id("staff").get_by_role("link", name=teacher.staff_key).click()
     assert "да" in page.get_by_test_id("diagnostics").inner_text()  # a deficit is shown
     page.get_by_test_id("propose-route").click()
-    assert "Составлен проект маршрута" in page.content()
+    expect(page.locator("body")).to_contain_text("Составлен проект маршрута")
     # The head adds an activity of their own to the draft before approving it.
     page.get_by_text("Добавить пункт").click()
     add = page.get_by_test_id("item-add")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, World
 
@@ -46,7 +47,7 @@ def test_it_shows_the_operator_the_region_and_a_school_only_itself(page: Any, li
     assert page.get_by_role("link", name="Журнал изменений").count() == 0
     response = page.goto(f"{base}/registry/schools/{world.b1.pk}/")
     assert response.status == 404
-    assert "вне вашей области доступа" in page.content()
+    expect(page.locator("body")).to_contain_text("вне вашей области доступа")
 
 
 def test_it_lets_the_operator_edit_a_school_and_see_the_history(page: Any, live_server: Any, world: World) -> None:
@@ -57,6 +58,6 @@ def test_it_lets_the_operator_edit_a_school_and_see_the_history(page: Any, live_
     page.get_by_label("Численность обучающихся").fill("815")
     page.get_by_role("button", name="Сохранить").click()
     page.wait_for_url(f"{base}/registry/schools/{world.a2.pk}/")
-    assert "Сведения о школе сохранены." in page.content()
+    expect(page.locator("body")).to_contain_text("Сведения о школе сохранены.")
     history = page.locator("h2:has-text('История изменений') + table").inner_text()
     assert "enrollment: 800 → 815" in history and "operator" in history

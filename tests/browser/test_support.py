@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from docx import Document as Docx
+from playwright.sync_api import expect
 
 from tests.browser.test_roles import _sign_in
 from tests.conftest import PASSWORD, World
@@ -127,7 +128,7 @@ def test_a_selected_school_goes_the_whole_path(page: Any, live_server: Any, demo
     assert row.get_attribute("data-ok") == "yes"
     page.get_by_label("Номер приказа").fill("301-о")
     page.get_by_role("button", name=re.compile("Утвердить выход")).click()
-    assert "Выход утверждён" in page.content()
+    expect(page.locator("body")).to_contain_text("Выход утверждён")
     link = page.get_by_role("link", name=re.compile("Приказ № 301-о"))
     response = page.request.get(base + link.get_attribute("href"))
     doc = Docx(io.BytesIO(response.body()))
@@ -163,7 +164,7 @@ def test_the_four_questionnaires_change_the_profile(page: Any, browser: Any, liv
             fieldset = form.locator("fieldset", has_text=question)
             fieldset.locator(f"input[value='{value}']").check()
         form.get_by_role("button", name="Отправить ответы").click()
-        assert form.get_by_test_id("answer-done").is_visible()
+        form.get_by_test_id("answer-done").wait_for(state="visible")  # the click navigates: wait, do not peek
     anonymous.close()
     page.reload()
     table = page.get_by_test_id("profile-table").inner_text()
