@@ -18,6 +18,7 @@ urlpatterns = [
     path("programmes/", include("shnor.programmes.urls")),
     path("support/", include("shnor.support.urls")),
     path("teachers/", include("shnor.staff.urls")),
+    path("cycle/", include("shnor.cycle.urls")),
     path("q/", include((public_questionnaires, "questionnaire"))),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from shnor import __version__
-from shnor.api import errors, identification, imports, network, programmes, routers
+from shnor.api import cycle, errors, identification, imports, network, programmes, routers
 from shnor.api.auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
@@ -33,3 +33,4 @@ api.add_router("/support/curators", network.curators)
 api.add_router("/support", network.matching)
 api.add_router("/support", network.pairs)
 api.add_router("/teachers", network.teachers)
+api.add_router("/indicators", cycle.indicators)

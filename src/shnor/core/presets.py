@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from shnor.core.indicators import Indicators
 from shnor.core.methodology import Methodology
 from shnor.core.programmes import ExitRule, ProgrammeTemplate
 from shnor.core.risks import Catalogue, default_catalogue
@@ -45,6 +46,8 @@ class Preset(BaseModel):
     exit: ExitRule = ExitRule()
     # Curators, matching, forms of support, teachers' deficits and the preset's targets.
     support: SupportRules = SupportRules()
+    # System indicators (seed 004 §3) and their targets; the preset's own targets are in `support`.
+    indicators: Indicators = Indicators()
 
     def catalogue(self) -> Catalogue:
         return self.risks if self.risks is not None else default_catalogue()

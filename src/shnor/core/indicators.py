@@ -1,0 +1,207 @@
+"""System indicators (seed 004 §3 and the presets' own targets): what each one counts, its target
+and the arithmetic of a value and its drill-down. Pure: no Django.
+
+A value is never typed in. The app lists the units an indicator counts over — schools of the list,
+their teachers, agreements, events — each marked counted or not, with its school and municipality;
+the value is the share (or the number) of counted units, and any drill-down by municipality or
+school sums back to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Kind = Literal["share", "count"]
+
+
+@dataclass(frozen=True)
+class Definition:
+    code: str
+    title: str
+    kind: Kind
+    counts: str  # what the units are, for the drill-down's heading
+    source: str  # the seed or preset it comes from
+
+
+SYSTEM: dict[str, Definition] = {
+    d.code: d
+    for d in (
+        Definition(
+            "1.1", "Доля школ, для которых рассчитаны ИОР и ИСБ", "share", "школы региона", "приказ № 616, п. 1.1"
+        ),
+        Definition(
+            "1.2",
+            "Доля ШНОР и ШНСУ, показавших положительную динамику ИОР за год",
+            "share",
+            "школы списка",
+            "приказ № 616, п. 1.2",
+        ),
+        Definition(
+            "1.3.1",
+            "Доля педагогов ШНОР и ШНСУ, прошедших диагностику профессиональных дефицитов",
+            "share",
+            "педагоги школ списка",
+            "приказ № 616, п. 1.3",
+        ),
+        Definition(
+            "1.3.2",
+            "Доля педагогов ШНОР и ШНСУ с положительной динамикой по результатам повторной диагностики",
+            "share",
+            "педагоги школ списка, прошедшие диагностику дважды",
+            "приказ № 616, п. 1.3",
+        ),
+        Definition(
+            "1.4.1",
+            "Доля педагогов и управленческих кадров ШНОР и ШНСУ, для которых разработаны ИОМ",
+            "share",
+            "педагоги школ списка",
+            "приказ № 616, п. 1.4",
+        ),
+        Definition(
+            "1.4.2",
+            "Доля ШНОР и ШНСУ, вовлечённых в сетевое взаимодействие со школами-кураторами",
+            "share",
+            "школы списка",
+            "приказ № 616, п. 1.4",
+        ),
+        Definition(
+            "1.4.3",
+            "Доля ШНОР и ШНСУ, управленческие команды которых повысили квалификацию",
+            "share",
+            "школы списка",
+            "приказ № 616, п. 1.4",
+        ),
+        Definition(
+            "trained_per_school",
+            "Доля ШНОР и ШНСУ, где повышение квалификации прошли не менее {n} педагогов",
+            "share",
+            "школы списка",
+            "целевые показатели пресета",
+        ),
+        Definition(
+            "trained_total",
+            "Педагоги ШНОР и ШНСУ, прошедшие повышение квалификации за год",
+            "count",
+            "педагоги, прошедшие курсы",
+            "целевые показатели пресета",
+        ),
+        Definition(
+            "agreements",
+            "Заключено соглашений о сотрудничестве (партнёрских договоров)",
+            "count",
+            "соглашения",
+            "целевые показатели пресета",
+        ),
+        Definition(
+            "events",
+            "Проведено региональных мероприятий сети сопровождения",
+            "count",
+            "мероприятия",
+            "целевые показатели пресета",
+        ),
+    )
+}
+
+
+class Indicators(BaseModel):
+    """The preset's indicators: which of the system ones it uses and their targets (percent for a
+    share, a number for a count). A seed that names no number leaves the target to the operator;
+    the preset then carries the region's own figure and says so in `note`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    targets: dict[str, float] = Field(
+        default_factory=lambda: {
+            "1.1": 100.0,
+            "1.2": 50.0,
+            "1.3.1": 100.0,
+            "1.3.2": 50.0,
+            "1.4.1": 50.0,
+            "1.4.2": 100.0,
+            "1.4.3": 100.0,
+        }
+    )
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One member of what an indicator counts over."""
+
+    key: str  # a school code, a teacher's pseudonymous code, an agreement's number
+    label: str
+    school: str  # the school's code
+    school_name: str
+    municipality: str
+    counted: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    key: str
+    numerator: int
+    denominator: int
+    value: float | None
+
+
+@dataclass
+class Value:
+    definition: Definition
+    title: str
+    year: int
+    target: float | None
+    units: list[Unit] = field(default_factory=list)
+
+    @property
+    def numerator(self) -> int:
+        return sum(1 for u in self.units if u.counted)
+
+    @property
+    def denominator(self) -> int:
+        return len(self.units)
+
+    @property
+    def value(self) -> float | None:
+        return value_of(self.definition.kind, self.numerator, self.denominator)
+
+    @property
+    def unit(self) -> str:
+        return "%" if self.definition.kind == "share" else ""
+
+    @property
+    def status(self) -> str:
+        """met / not_met / no_data / no_target."""
+        if self.value is None:
+            return "no_data"
+        if self.target is None:
+            return "no_target"
+        return "met" if self.value >= self.target - 1e-9 else "not_met"
+
+    def by(self, level: Literal["municipality", "school"]) -> list[Row]:
+        """The drill-down: numerators and denominators per municipality or per school sum to the
+        indicator's own."""
+        return drill(self.definition.kind, self.units, level)
+
+
+def value_of(kind: Kind, numerator: int, denominator: int) -> float | None:
+    if kind == "count":
+        return float(numerator)
+    return None if denominator == 0 else round(100.0 * numerator / denominator, 1)
+
+
+def drill(kind: Kind, units: Iterable[Unit], level: Literal["municipality", "school"]) -> list[Row]:
+    groups: dict[tuple[str, str], list[Unit]] = {}
+    for u in units:
+        group = (u.municipality, u.municipality) if level == "municipality" else (u.school_name, u.school)
+        groups.setdefault(group, []).append(u)
+    rows = []
+    for (name, key), members in sorted(groups.items()):
+        num = sum(1 for u in members if u.counted)
+        rows.append(Row(name, key, num, len(members), value_of(kind, num, len(members))))
+    return rows

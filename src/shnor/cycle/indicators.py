@@ -1,0 +1,223 @@
+"""System indicators computed from the data (seed 004 §3 and the presets' targets), in the user's
+scope: the region sees every school, a municipality its own, a school itself. The arithmetic and
+the drill-down are in shnor.core.indicators; here the units are gathered from the database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from shnor.accounts.scoping import restrict
+from shnor.core import support as core_support
+from shnor.core.indicators import SYSTEM, Unit, Value
+from shnor.documents.common import number
+from shnor.identification import services as identification
+from shnor.identification.models import Run, SchoolResult
+from shnor.registry.models import School
+from shnor.staff.models import Course, Diagnostic, Route, StaffMember
+from shnor.support.models import Agreement, Event, Pairing
+
+MANAGERS = re.compile(r"директор|руководител|заместител|завуч", re.IGNORECASE)
+REGION = "Региональный уровень"
+
+
+def _run(year: int) -> tuple[Run | None, set[int]]:
+    from shnor.support.services import official_run
+
+    run, listed = official_run(year)
+    return run, set(listed)
+
+
+def _unit(school: School, counted: bool, key: str = "", label: str = "", detail: str = "") -> Unit:
+    return Unit(
+        key=key or school.school_id,
+        label=label or school.name,
+        school=school.school_id,
+        school_name=school.name,
+        municipality=school.municipality.name,
+        counted=counted,
+        detail=detail,
+    )
+
+
+def note() -> str:
+    """Where the targets come from, when the preset says (a seed that names no number)."""
+    return identification.current_preset()[0].indicators.note
+
+
+def years() -> list[int]:
+    """Years with a finished identification run, newest first."""
+    return sorted(set(Run.objects.filter(status=Run.Status.DONE).values_list("year", flat=True)), reverse=True)
+
+
+def compute(user: Any, year: int, municipality: int | None = None, school: int | None = None) -> list[Value]:
+    """Every indicator of the preset for the year, over the schools in the user's scope (and of
+    one municipality or one school inside it, for the dashboards of those levels)."""
+    preset = identification.current_preset()[0]
+    targets = dict(preset.indicators.targets)
+    t = preset.support.targets
+    if t.coverage:
+        targets["1.3.1"] = round(100 * t.coverage, 1)
+    run, listed_pks = _run(year)
+    qs = restrict(School.objects.filter(is_active=True, parent__isnull=True), user).select_related("municipality")
+    if municipality is not None:
+        qs = qs.filter(municipality_id=municipality)
+    if school is not None:
+        qs = qs.filter(pk=school)
+    schools = {s.pk: s for s in qs}
+    local = municipality is not None or school is not None
+    listed = {pk: schools[pk] for pk in sorted(listed_pks) if pk in schools}
+    values: list[Value] = []
+
+    def add(code: str, units: list[Unit], target: float | None, **fmt: Any) -> None:
+        d = SYSTEM[code]
+        values.append(Value(d, d.title.format(**fmt), year, target, units))
+
+    # 1.1: every school has its ИОР and ИСБ in the year's run.
+    measured: set[int] = set()
+    per_year: dict[int, dict[int, float]] = {}
+    if run is not None:
+        for pk, ior, isb, window in SchoolResult.objects.filter(run=run, school_id__in=schools).values_list(
+            "school_id", "ior", "isb", "per_year"
+        ):
+            if ior is not None and isb is not None:
+                measured.add(pk)
+            per_year[pk] = {int(y["year"]): y["ior"] for y in window if y.get("ior") is not None}
+    add(
+        "1.1",
+        [_unit(s, pk in measured) for pk, s in sorted(schools.items(), key=lambda x: x[1].school_id)],
+        targets.get("1.1"),
+    )
+
+    # 1.2: a school of the list whose ИОР of the year is above the year before.
+    def rising(pk: int) -> tuple[bool, str]:
+        y = per_year.get(pk, {})
+        if year in y and year - 1 in y:
+            return y[year] > y[year - 1], f"ИОР {number(y[year - 1], 3)} → {number(y[year], 3)}"
+        return False, "нет ИОР за оба года"
+
+    add(
+        "1.2",
+        [_unit(s, (r := rising(pk))[0], detail=r[1]) for pk, s in listed.items()],
+        targets.get("1.2"),
+    )
+
+    # Teachers of the listed schools (a teacher in two of them counts once, at the first).
+    staff: dict[int, tuple[School, str, str]] = {}
+    for teacher_id, school_id, key, position in (
+        StaffMember.objects.filter(school_id__in=listed, is_active=True)
+        .order_by("school_id", "teacher_id")
+        .values_list("teacher_id", "school_id", "teacher__staff_key", "position")
+    ):
+        staff.setdefault(teacher_id, (listed[school_id], key, position))
+    scores: dict[int, dict[int, dict[str, tuple[float, float]]]] = defaultdict(lambda: defaultdict(dict))
+    for t_id, y, area, score, top in Diagnostic.objects.filter(
+        teacher_id__in=staff, year__in=[year - 1, year]
+    ).values_list("teacher_id", "year", "area", "score", "max_score"):
+        scores[t_id][y][area] = (score, top)
+    diagnosed = {t_id for t_id, s in scores.items() if year in s}
+
+    def teacher(t_id: int, counted: bool, detail: str = "") -> Unit:
+        school, key, _ = staff[t_id]
+        return _unit(school, counted, key=key, label=f"педагог {key}", detail=detail)
+
+    add("1.3.1", [teacher(t, t in diagnosed) for t in staff], targets.get("1.3.1"))
+    twice = []
+    for t_id in staff:
+        s = scores.get(t_id, {})
+        if year in s and year - 1 in s:
+            change = core_support.overall(core_support.dynamics(s[year - 1], s[year]))
+            twice.append(
+                teacher(
+                    t_id,
+                    change is not None and change > 0,
+                    f"изменение {'+' if change > 0 else ''}{number(change, 3)}" if change is not None else "",
+                )
+            )
+    add("1.3.2", twice, targets.get("1.3.2"))
+
+    with_route = set(
+        Route.objects.filter(
+            teacher_id__in=staff, year=year, status__in=[Route.Status.APPROVED, Route.Status.COMPLETED]
+        ).values_list("teacher_id", flat=True)
+    )
+    add("1.4.1", [teacher(t, t in with_route) for t in staff], targets.get("1.4.1"))
+
+    paired = set(
+        Pairing.objects.filter(year=year, status=Pairing.Status.APPROVED, school_id__in=listed).values_list(
+            "school_id", flat=True
+        )
+    )
+    add("1.4.2", [_unit(s, pk in paired) for pk, s in listed.items()], targets.get("1.4.2"))
+
+    trained_teachers = set(
+        Course.objects.filter(teacher_id__in=staff, end__year=year).values_list("teacher_id", flat=True)
+    )
+    managers_trained = {staff[t][0].pk for t in trained_teachers if MANAGERS.search(staff[t][2])}
+    add("1.4.3", [_unit(s, pk in managers_trained) for pk, s in listed.items()], targets.get("1.4.3"))
+
+    # The preset's own targets.
+    if t.trained_per_school:
+        per_school: dict[int, int] = defaultdict(int)
+        for t_id in trained_teachers:
+            per_school[staff[t_id][0].pk] += 1
+        add(
+            "trained_per_school",
+            [
+                _unit(s, per_school[pk] >= t.trained_per_school, detail=f"обучено {per_school[pk]}")
+                for pk, s in listed.items()
+            ],
+            100.0,
+            n=t.trained_per_school,
+        )
+    if t.trained_total:
+        add(
+            "trained_total",
+            [teacher(t_id, True) for t_id in staff if t_id in trained_teachers],
+            float(t.trained_total),
+        )
+    if t.agreements:
+        agreements = (
+            restrict(Agreement.objects.filter(date__year=year, pairing__school_id__in=listed), user)
+            .select_related("pairing__school", "pairing__school__municipality")
+            .order_by("date", "pk")
+        )
+        add(
+            "agreements",
+            [
+                _unit(a.pairing.school, True, key=a.number, label=f"соглашение № {a.number} от {a.date:%d.%m.%Y}")
+                for a in agreements
+            ],
+            float(t.agreements),
+        )
+    if t.events_per_year and not local:
+        events = Event.objects.filter(date__year=year, level__in=[Event.Level.REGIONAL, Event.Level.INTERREGIONAL])
+        add(
+            "events",
+            [
+                Unit(str(e.pk), f"{e.title} ({e.date:%d.%m.%Y})", "", REGION, REGION, True, e.get_kind_display())
+                for e in events.order_by("date", "pk")
+            ],
+            float(t.events_per_year),
+        )
+    return values
+
+
+def get(user: Any, year: int, code: str, municipality: int | None = None, school: int | None = None) -> Value:
+    for v in compute(user, year, municipality, school):
+        if v.definition.code == code:
+            return v
+    raise KeyError(code)
+
+
+def trends(
+    user: Any, municipality: int | None = None, school: int | None = None
+) -> dict[str, list[tuple[int, float | None]]]:
+    """Each indicator's value in every year with a run, oldest first."""
+    result: dict[str, list[tuple[int, float | None]]] = defaultdict(list)
+    for y in sorted(years()):
+        for v in compute(user, y, municipality, school):
+            result[v.definition.code].append((y, v.value))
+    return dict(result)

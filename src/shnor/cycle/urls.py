@@ -1,0 +1,9 @@
+from django.urls import path
+
+from shnor.cycle import views
+
+app_name = "cycle"
+urlpatterns = [
+    path("indicators/", views.dashboard, name="indicators"),
+    path("indicators/<str:code>/", views.detail, name="indicator"),
+]

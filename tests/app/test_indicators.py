@@ -1,0 +1,116 @@
+"""System indicators on real data: hand-computed values on a small world, and on the demo region
+every indicator has a value and a target, and its drill-down sums to it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from shnor.cycle import indicators
+from shnor.staff.models import Course, Diagnostic, Route, StaffMember, Teacher
+from shnor.support import services as support
+from tests.app.test_support import identification, included_pool
+
+pytestmark = pytest.mark.django_db
+
+
+def test_values_by_hand(world: Any) -> None:
+    """The world's run of 2026: A1 and A2 are listed (ИОР 2025 → 2026: A1 −0.7 → −0.6 rising,
+    A2 −0.5 → −0.4 rising); eight schools of the run have ИОР, none has ИСБ."""
+    identification(world)
+    operator = world.users["operator"]
+    # Two teachers at A1: one diagnosed in both years and improving, with an approved route;
+    # a deputy head (management) with a course ending in 2026.
+    t1, t2 = Teacher.objects.create(staff_key="T1"), Teacher.objects.create(staff_key="T2")
+    StaffMember.objects.create(teacher=t1, school=world.a1, position="учитель")
+    StaffMember.objects.create(teacher=t2, school=world.a1, position="заместитель директора по УВР")
+    for year, score in ((2025, 10), (2026, 14)):
+        Diagnostic.objects.create(teacher=t1, year=year, area="methodical", score=score, max_score=20)
+    Route.objects.create(teacher=t1, year=2026, basis_year=2026, status=Route.Status.APPROVED)
+    Course.objects.create(
+        teacher=t2, title="Управление качеством", hours=72, start=dt.date(2026, 3, 1), end=dt.date(2026, 4, 1)
+    )
+    included_pool(world)
+    support.approve(operator, support.propose(operator, 2026), {world.a1.pk})
+
+    got = {v.definition.code: v for v in indicators.compute(operator, 2026)}
+    # 1.1: schools without a parent (A1, A2, B1 and five more), none with ИСБ in this run.
+    assert (got["1.1"].numerator, got["1.1"].denominator, got["1.1"].value) == (0, 8, 0.0)
+    assert (got["1.2"].numerator, got["1.2"].denominator, got["1.2"].value) == (2, 2, 100.0)
+    assert (got["1.3.1"].numerator, got["1.3.1"].denominator, got["1.3.1"].value) == (1, 2, 50.0)
+    assert (got["1.3.2"].numerator, got["1.3.2"].denominator) == (1, 1)  # 0.5 → 0.7
+    assert (got["1.4.1"].numerator, got["1.4.1"].denominator) == (1, 2)
+    assert (got["1.4.2"].numerator, got["1.4.2"].denominator, got["1.4.2"].value) == (1, 2, 50.0)
+    assert (got["1.4.3"].numerator, got["1.4.3"].denominator) == (1, 2)  # A1's deputy head trained
+    assert got["1.2"].status == "met" and got["1.4.2"].status == "not_met"
+    # Scope: the municipal coordinator of A sees A's schools only; A1's head sees A1.
+    municipal = {v.definition.code: v for v in indicators.compute(world.users["municipal"], 2026)}
+    assert municipal["1.1"].denominator == 2 and {u.school for u in municipal["1.1"].units} == {"A001", "A002"}
+    head = {v.definition.code: v for v in indicators.compute(world.users["school"], 2026)}
+    assert [u.school for u in head["1.4.2"].units] == ["A001"] and head["1.4.2"].value == 100.0
+
+
+def test_on_the_demo_every_indicator_has_a_value_a_target_and_a_drill_down_that_sums(
+    settings: Any, tmp_path: Any
+) -> None:
+    from shnor.accounts.models import User
+    from shnor.demo.build import build
+    from shnor.demo.generator import DemoConfig
+
+    settings.DATA_DIR = tmp_path
+    build(DemoConfig(schools=60, municipalities=6))
+    operator = User.objects.get(username="operator")
+    values = indicators.compute(operator, 2026)
+    assert [v.definition.code for v in values][:7] == ["1.1", "1.2", "1.3.1", "1.3.2", "1.4.1", "1.4.2", "1.4.3"]
+    for v in values:
+        assert v.value is not None and v.target is not None, v.definition.code
+        for level in ("municipality", "school"):
+            rows = v.by(level)
+            assert sum(r.numerator for r in rows) == v.numerator, (v.definition.code, level)
+            assert sum(r.denominator for r in rows) == v.denominator, (v.definition.code, level)
+    got = {v.definition.code: v for v in values}
+    assert got["1.1"].value == 100.0  # the demo's run measures every school
+    assert got["1.4.2"].value == 100.0  # every listed school has an approved curator
+    assert 0 < got["1.3.1"].value <= 100
+
+
+def test_dashboards_and_drill_down_pages(world: Any, login: Any) -> None:
+    from django.urls import reverse
+
+    identification(world)
+    operator = login("operator")
+    page = operator.get(reverse("cycle:indicators")).content.decode()
+    assert "Доля ШНОР и ШНСУ, показавших положительную динамику ИОР за год" in page and "2026 год" in page
+    drill = operator.get(reverse("cycle:indicator", args=["1.2"]), {"year": 2026}).content.decode()
+    assert "По муниципалитетам" in drill and "Альфинский район" in drill and f"municipality={world.muni_a.pk}" in drill
+    muni = operator.get(reverse("cycle:indicator", args=["1.2"]), {"year": 2026, "municipality": world.muni_a.pk})
+    text = muni.content.decode()
+    assert "По школам" in text and "Школа А1" in text and "ИОР −0,700 → −0,600" in text
+    assert operator.get(reverse("cycle:indicator", args=["9.9"])).status_code == 404
+    # A municipal coordinator lands on their municipality and cannot open another.
+    municipal = login("municipal")
+    assert "Альфинский район" in municipal.get(reverse("cycle:indicators")).content.decode()
+    assert municipal.get(reverse("cycle:indicators"), {"municipality": world.muni_b.pk}).status_code == 404
+    # A school sees itself only.
+    school = login("school")
+    assert "Школа А1" in school.get(reverse("cycle:indicators")).content.decode()
+    assert school.get(reverse("cycle:indicators"), {"school": world.b1.pk}).status_code == 404
+
+
+def test_indicators_over_the_api(client: Any, world: Any) -> None:
+    from shnor.accounts.services import issue_token
+
+    identification(world)
+    _, key = issue_token(world.users["municipal"], "test")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    listed = client.get("/api/indicators", {"year": 2026}, **headers).json()
+    one_two = next(i for i in listed if i["code"] == "1.2")
+    assert (one_two["numerator"], one_two["denominator"], one_two["value"], one_two["status"]) == (2, 2, 100.0, "met")
+    detail = client.get("/api/indicators/1.2", {"year": 2026}, **headers).json()
+    assert [r["name"] for r in detail["by_school"]] == ["Школа А1", "Школа А2"]
+    assert sum(r["numerator"] for r in detail["by_school"]) == detail["numerator"]
+    assert {u["school"] for u in detail["units"]} == {"A001", "A002"}
+    assert client.get("/api/indicators", {"year": 2026, "school_id": "B001"}, **headers).status_code == 404
+    assert client.get("/api/indicators/9.9", {"year": 2026}, **headers).status_code == 404
