@@ -570,18 +570,22 @@ def match(
 
 @app.command()
 def remind(data_dir: DataDir = None) -> None:
-    """Отметить просроченные мероприятия программ, пары кураторов без активности и разослать уведомления (запускать ежедневно)."""
+    """Отметить просроченные мероприятия программ, пары кураторов без активности, пункты циклограммы и разослать уведомления (запускать ежедневно)."""
     _django(data_dir)
     _require_initialised()
     _cli_actor("shnor remind")
+    from shnor.cycle import cyclogram
     from shnor.programmes import services
     from shnor.support import services as support
 
     counts = services.remind()
     idle = support.remind_idle()
+    cycle = cyclogram.remind()
+    notified = counts["notified"] + idle["notified"] + cycle["notified"]
     console.print(
         f"Просрочено мероприятий: {counts['overdue']}; показателей отстаёт: {counts['off_track']}; "
-        f"пар без активности: {idle['idle']}; уведомлений: {counts['notified'] + idle['notified']}."
+        f"пар без активности: {idle['idle']}; просрочено пунктов циклограммы: {cycle['overdue']}; "
+        f"уведомлений: {notified}."
     )
 
 

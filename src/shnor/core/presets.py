@@ -14,6 +14,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from shnor.core.cyclogram import DEFAULT as CYCLOGRAM
+from shnor.core.cyclogram import Item as CycleItem
 from shnor.core.indicators import Indicators
 from shnor.core.methodology import Methodology
 from shnor.core.programmes import ExitRule, ProgrammeTemplate
@@ -48,6 +50,8 @@ class Preset(BaseModel):
     support: SupportRules = SupportRules()
     # System indicators (seed 004 §3) and their targets; the preset's own targets are in `support`.
     indicators: Indicators = Indicators()
+    # The yearly cyclogram of monitoring (seed 004, table 2 by default).
+    cyclogram: list[CycleItem] = Field(default_factory=lambda: list(CYCLOGRAM))
 
     def catalogue(self) -> Catalogue:
         return self.risks if self.risks is not None else default_catalogue()

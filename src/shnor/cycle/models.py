@@ -74,3 +74,19 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Reminder(models.Model):
+    """A cyclogram item reported overdue for a year (so that it is reported once)."""
+
+    year = models.PositiveSmallIntegerField("год")
+    code = models.CharField("пункт циклограммы", max_length=40)
+    sent_at = models.DateTimeField("отправлено", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "напоминание по циклограмме"
+        verbose_name_plural = "напоминания по циклограмме"
+        constraints = [models.UniqueConstraint(fields=["year", "code"], name="cycle_reminder_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.year}"

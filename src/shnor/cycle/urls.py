@@ -4,6 +4,7 @@ from shnor.cycle import views
 
 app_name = "cycle"
 urlpatterns = [
+    path("", views.cyclogram, name="cyclogram"),
     path("indicators/", views.dashboard, name="indicators"),
     path("indicators/<str:code>/", views.detail, name="indicator"),
 ]

@@ -8,9 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from shnor.accounts.roles import Role
 from shnor.accounts.scoping import restrict
+from shnor.cycle import cyclogram as cyclogram_service
 from shnor.cycle import indicators
 from shnor.registry.models import Municipality, School
 
@@ -112,4 +114,16 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "level": level,
             "units": value.units if (school or municipality) else [],
         },
+    )
+
+
+@login_required
+def cyclogram(request: HttpRequest) -> HttpResponse:
+    """The year's cyclogram: each item's period, status and the evidence that fulfilled it."""
+    today = timezone.localdate()
+    year = _int(request, "year") or today.year
+    return render(
+        request,
+        "cycle/cyclogram.html",
+        {"lines": cyclogram_service.lines(year, today), "year": year, "years": range(today.year - 3, today.year + 2)},
     )

@@ -20,7 +20,13 @@ def _sections(user: Any) -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = [
         {"title": "Обзор", "items": [("Главная", reverse("web:home"))]},
         {"title": "Реестр", "items": [(label, reverse(name)) for label, name in registry]},
-        {"title": "Управленческий цикл", "items": [("Показатели системы", reverse("cycle:indicators"))]},
+        {
+            "title": "Управленческий цикл",
+            "items": [
+                ("Циклограмма", reverse("cycle:cyclogram")),
+                ("Показатели системы", reverse("cycle:indicators")),
+            ],
+        },
         {"title": "Идентификация", "items": [("Расчёты и списки", reverse("identification:runs"))]},
         {
             "title": "Сопровождение",
