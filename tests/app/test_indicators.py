@@ -36,8 +36,8 @@ def test_values_by_hand(world: Any) -> None:
     support.approve(operator, support.propose(operator, 2026), {world.a1.pk})
 
     got = {v.definition.code: v for v in indicators.compute(operator, 2026)}
-    # 1.1: schools without a parent (A1, A2, B1 and five more), none with ИСБ in this run.
-    assert (got["1.1"].numerator, got["1.1"].denominator, got["1.1"].value) == (0, 8, 0.0)
+    # 1.1: nine schools (A1, its branch, A2, B1 and five more), none with ИСБ in this run.
+    assert (got["1.1"].numerator, got["1.1"].denominator, got["1.1"].value) == (0, 9, 0.0)
     assert (got["1.2"].numerator, got["1.2"].denominator, got["1.2"].value) == (2, 2, 100.0)
     assert (got["1.3.1"].numerator, got["1.3.1"].denominator, got["1.3.1"].value) == (1, 2, 50.0)
     assert (got["1.3.2"].numerator, got["1.3.2"].denominator) == (1, 1)  # 0.5 → 0.7
@@ -47,7 +47,7 @@ def test_values_by_hand(world: Any) -> None:
     assert got["1.2"].status == "met" and got["1.4.2"].status == "not_met"
     # Scope: the municipal coordinator of A sees A's schools only; A1's head sees A1.
     municipal = {v.definition.code: v for v in indicators.compute(world.users["municipal"], 2026)}
-    assert municipal["1.1"].denominator == 2 and {u.school for u in municipal["1.1"].units} == {"A001", "A002"}
+    assert {u.school for u in municipal["1.1"].units} == {"A001", "A001F", "A002"}
     head = {v.definition.code: v for v in indicators.compute(world.users["school"], 2026)}
     assert [u.school for u in head["1.4.2"].units] == ["A001"] and head["1.4.2"].value == 100.0
 

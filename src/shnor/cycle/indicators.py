@@ -61,7 +61,7 @@ def compute(user: Any, year: int, municipality: int | None = None, school: int |
     if t.coverage:
         targets["1.3.1"] = round(100 * t.coverage, 1)
     run, listed_pks = _run(year)
-    qs = restrict(School.objects.filter(is_active=True, parent__isnull=True), user).select_related("municipality")
+    qs = restrict(School.objects.filter(is_active=True), user).select_related("municipality")
     if municipality is not None:
         qs = qs.filter(municipality_id=municipality)
     if school is not None:
