@@ -13,6 +13,7 @@ from django.utils import timezone
 from shnor.accounts.roles import Role
 from shnor.accounts.scoping import restrict
 from shnor.cycle import cyclogram as cyclogram_service
+from shnor.cycle import effect as effect_service
 from shnor.cycle import indicators
 from shnor.registry.models import Municipality, School
 
@@ -126,4 +127,26 @@ def cyclogram(request: HttpRequest) -> HttpResponse:
         request,
         "cycle/cyclogram.html",
         {"lines": cyclogram_service.lines(year, today), "year": year, "years": range(today.year - 3, today.year + 2)},
+    )
+
+
+@login_required
+def effect(request: HttpRequest) -> HttpResponse:
+    """Effectiveness of the measures: supported schools against similar unsupported ones."""
+    user: Any = request.user
+    years = sorted(indicators.years())
+    start = _int(request, "start") or (years[-2] if len(years) >= 2 else None)
+    end = _int(request, "end") or (years[-1] if years else None)
+    analysis, error = None, ""
+    if start is None or end is None:
+        error = "Для оценки нужны расчёты идентификации хотя бы двух лет: года начала мер и более позднего."
+    else:
+        try:
+            analysis = effect_service.analyse(user, start, end)
+        except effect_service.EffectError as problem:
+            error = str(problem)
+    return render(
+        request,
+        "cycle/effect.html",
+        {"analysis": analysis, "error": error, "years": years, "start": start, "end": end},
     )

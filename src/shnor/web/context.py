@@ -25,6 +25,7 @@ def _sections(user: Any) -> list[dict[str, Any]]:
             "items": [
                 ("Циклограмма", reverse("cycle:cyclogram")),
                 ("Показатели системы", reverse("cycle:indicators")),
+                ("Эффективность мер", reverse("cycle:effect")),
             ],
         },
         {"title": "Идентификация", "items": [("Расчёты и списки", reverse("identification:runs"))]},
