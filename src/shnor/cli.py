@@ -550,7 +550,7 @@ def match(
     console.print(
         f"Стоимость точного решения {number(proposal.total, 1)}; подбора «по очереди» "
         f"{number(proposal.greedy_total, 1)}"
-        + (f" (не распределены {s['greedy_unassigned']})" if s.get("greedy_unassigned") else "")
+        + (f" (не распределены {proposal.greedy_unassigned})" if proposal.greedy_unassigned else "")
         + "."
     )
     if out is not None:

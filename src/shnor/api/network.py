@@ -8,8 +8,7 @@ No `from __future__ import annotations` here: django-ninja reads the annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -25,6 +24,7 @@ from shnor.staff import services as staff
 from shnor.staff.models import Route, RouteItem, StaffMember
 from shnor.support import services as support
 from shnor.support.models import Consultation, Curator, Feedback, Pairing, Proposal
+from shnor.web.lookup import or_404
 
 ERRORS: dict[int, type[Schema]] = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
 
@@ -32,14 +32,6 @@ curators = Router(tags=["Кураторы"])
 matching = Router(tags=["Подбор кураторов"])
 pairs = Router(tags=["Пары и журналы"])
 teachers = Router(tags=["Педагоги"])
-
-
-def _get(fn: Any, *args: Any) -> Any:
-    """A scoped lookup: missing and out of scope are the same 404."""
-    try:
-        return fn(*args)
-    except ObjectDoesNotExist:
-        raise Http404 from None
 
 
 # --- curators -------------------------------------------------------------------------------------
@@ -129,7 +121,7 @@ def curators_add_tutor(request: HttpRequest, body: TutorIn) -> Any:
     tutor = support.add_tutor(
         user, person, municipality, capacity=body.capacity, strengths=body.strengths, account=account
     )
-    return Status(201, next(c for c in support.pool(user) if c.pk == tutor.pk))
+    return Status(201, support.pool(user, pk=tutor.pk)[0])
 
 
 @curators.patch(
@@ -140,9 +132,9 @@ def curators_add_tutor(request: HttpRequest, body: TutorIn) -> Any:
 )
 def curators_update(request: HttpRequest, curator_id: int, body: CuratorPatch) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    curator = _get(support.get_curator, user, curator_id)
+    curator = or_404(support.get_curator, user, curator_id)
     support.update_curator(user, curator, **body.dict(exclude_unset=True))
-    return next(c for c in support.pool(user) if c.pk == curator.pk)
+    return support.pool(user, pk=curator.pk)[0]
 
 
 # --- matching -------------------------------------------------------------------------------------
@@ -264,7 +256,7 @@ def proposals_create(request: HttpRequest, body: ProposeIn) -> Any:
     operation_id="proposals_get",
     summary="Предложение с парами и обоснованием",
 )
-def proposals_get(request: HttpRequest, proposal_id: int) -> Any:
+def proposalsor_404(request: HttpRequest, proposal_id: int) -> Any:
     return _proposal(request, proposal_id)
 
 
@@ -279,7 +271,8 @@ def proposals_approve(request: HttpRequest, proposal_id: int, body: ApproveIn) -
     proposal = get_object_or_404(support.proposals(user), pk=proposal_id)
     school_pks = None
     if body.school_ids is not None:
-        school_pks = set(School.objects.filter(school_id__in=body.school_ids).values_list("pk", flat=True))
+        schools = restrict(School.objects.filter(school_id__in=body.school_ids), user)
+        school_pks = set(schools.values_list("pk", flat=True))
     return {"approved": support.approve(user, proposal, school_pks)}
 
 
@@ -292,7 +285,7 @@ def proposals_approve(request: HttpRequest, proposal_id: int, body: ApproveIn) -
 def matching_rule_set(request: HttpRequest, body: RuleIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     school = get_object_or_404(restrict(School.objects.all(), user), school_id=body.school_id)
-    curator = _get(support.get_curator, user, body.curator_id)
+    curator = or_404(support.get_curator, user, body.curator_id)
     support.set_rule(user, school, curator, body.kind, body.note)
     return {"school_id": school.school_id, "curator_id": curator.pk, "kind": body.kind}
 
@@ -375,9 +368,9 @@ def pairs_list(request: HttpRequest, year: int | None = None, inactive: bool | N
 @pairs.get(
     "/pairs/{pair_id}", response={200: PairDetailOut, **ERRORS}, operation_id="pairs_get", summary="Пара и журнал"
 )
-def pairs_get(request: HttpRequest, pair_id: int) -> Any:
+def pairsor_404(request: HttpRequest, pair_id: int) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    pairing = _get(support.get_pair, user, pair_id)
+    pairing = or_404(support.get_pair, user, pair_id)
     (row,) = support.activity(user, pairing=pairing)
     return {**_activity(row), "journal": support.journal(user, pairing)}
 
@@ -390,7 +383,7 @@ def pairs_get(request: HttpRequest, pair_id: int) -> Any:
 )
 def consultations_create(request: HttpRequest, pair_id: int, body: ConsultationIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    pairing = _get(support.get_pair, user, pair_id)
+    pairing = or_404(support.get_pair, user, pair_id)
     return Status(201, support.record_consultation(user, pairing, **body.dict()))
 
 
@@ -402,7 +395,7 @@ def consultations_create(request: HttpRequest, pair_id: int, body: ConsultationI
 )
 def feedback_create(request: HttpRequest, consultation_id: int, body: FeedbackIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    consultation = _get(support.get_consultation, user, consultation_id)
+    consultation = or_404(support.get_consultation, user, consultation_id)
     return Status(201, support.give_feedback(user, consultation, body.rating, body.comment, body.useful))
 
 
@@ -625,9 +618,9 @@ def catalogue_list(request: HttpRequest) -> Any:
     operation_id="teachers_get",
     summary="Карта педагога: диагностика по годам, дефициты, динамика, маршруты",
 )
-def teachers_get(request: HttpRequest, teacher_id: int) -> Any:
+def teachersor_404(request: HttpRequest, teacher_id: int) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    c = staff.card(user, _get(staff.get_teacher, user, teacher_id))
+    c = staff.card(user, or_404(staff.get_teacher, user, teacher_id))
     return {
         "teacher_id": c.teacher.pk,
         "staff_key": c.teacher.staff_key,
@@ -648,7 +641,7 @@ def teachers_get(request: HttpRequest, teacher_id: int) -> Any:
 )
 def routes_create(request: HttpRequest, teacher_id: int, body: RouteIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    return Status(201, staff.propose_route(user, _get(staff.get_teacher, user, teacher_id), body.year))
+    return Status(201, staff.propose_route(user, or_404(staff.get_teacher, user, teacher_id), body.year))
 
 
 @teachers.post(
@@ -659,7 +652,7 @@ def routes_create(request: HttpRequest, teacher_id: int, body: RouteIn) -> Any:
 )
 def diagnostics_enter(request: HttpRequest, teacher_id: int, body: DiagnosticsIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    teacher = _get(staff.get_teacher, user, teacher_id)
+    teacher = or_404(staff.get_teacher, user, teacher_id)
     scores = {area: (s.score, s.max_score) for area, s in body.scores.items()}
     return {"entered": staff.record_diagnostics(user, teacher, body.year, scores)}
 
@@ -672,7 +665,7 @@ def diagnostics_enter(request: HttpRequest, teacher_id: int, body: DiagnosticsIn
 )
 def courses_enter(request: HttpRequest, teacher_id: int, body: CourseIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    teacher = _get(staff.get_teacher, user, teacher_id)
+    teacher = or_404(staff.get_teacher, user, teacher_id)
     return Status(201, staff.record_course(user, teacher, **body.dict()))
 
 
@@ -684,7 +677,7 @@ def courses_enter(request: HttpRequest, teacher_id: int, body: CourseIn) -> Any:
 )
 def route_items_create(request: HttpRequest, route_id: int, body: ItemNewIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    route = _get(staff.get_route, user, route_id)
+    route = or_404(staff.get_route, user, route_id)
     offer = get_object_or_404(staff.catalogue(user), pk=body.offer_id) if body.offer_id else None
     return Status(201, staff.add_item(user, route, title=body.title, due=body.due, offer=offer, hours=body.hours))
 
@@ -697,7 +690,7 @@ def route_items_create(request: HttpRequest, route_id: int, body: ItemNewIn) -> 
 )
 def route_items_delete(request: HttpRequest, item_id: int) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    staff.remove_item(user, _get(staff.get_item, user, item_id))
+    staff.remove_item(user, or_404(staff.get_item, user, item_id))
     return Status(204, None)
 
 
@@ -709,7 +702,7 @@ def route_items_delete(request: HttpRequest, item_id: int) -> Any:
 )
 def routes_approve(request: HttpRequest, route_id: int) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    return staff.approve_route(user, _get(staff.get_route, user, route_id))
+    return staff.approve_route(user, or_404(staff.get_route, user, route_id))
 
 
 @teachers.patch(
@@ -720,4 +713,4 @@ def routes_approve(request: HttpRequest, route_id: int) -> Any:
 )
 def route_items_update(request: HttpRequest, item_id: int, body: ItemIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    return staff.set_item(user, _get(staff.get_item, user, item_id), body.status, body.on)
+    return staff.set_item(user, or_404(staff.get_item, user, item_id), body.status, body.on)

@@ -212,12 +212,16 @@ def get(user: Any, year: int, code: str, municipality: int | None = None, school
     raise KeyError(code)
 
 
-def trends(
-    user: Any, municipality: int | None = None, school: int | None = None
-) -> dict[str, list[tuple[int, float | None]]]:
-    """Each indicator's value in every year with a run, oldest first."""
-    result: dict[str, list[tuple[int, float | None]]] = defaultdict(list)
-    for y in sorted(years()):
-        for v in compute(user, y, municipality, school):
-            result[v.definition.code].append((y, v.value))
-    return dict(result)
+def dashboard(
+    user: Any, year: int, municipality: int | None = None, school: int | None = None
+) -> list[tuple[Value, list[tuple[int, float | None]]]]:
+    """The year's indicators, each with its values in every year with a run, oldest first (each
+    year computed once)."""
+    history = {y: compute(user, y, municipality, school) for y in sorted(years())}
+    if year not in history:
+        history[year] = compute(user, year, municipality, school)
+    trend: dict[str, list[tuple[int, float | None]]] = defaultdict(list)
+    for y, values in sorted(history.items()):
+        for v in values:
+            trend[v.definition.code].append((y, v.value))
+    return [(v, trend[v.definition.code]) for v in history[year]]

@@ -57,9 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     municipality, school = _level(request)
     year = _year(request)
     m, s = (municipality.pk if municipality else None), (school.pk if school else None)
-    values = indicators.compute(user, year, m, s) if year else []
-    trends = indicators.trends(user, m, s) if year else {}
-    rows = [(v, trends.get(v.definition.code, [])) for v in values]
+    rows = indicators.dashboard(user, year, m, s) if year else []
     return render(
         request,
         "cycle/indicators.html",
@@ -71,7 +69,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "school": school,
             "municipalities": restrict(Municipality.objects.all(), user).order_by("name"),
             "note": indicators.note(),
-            "met": sum(1 for v in values if v.status == "met"),
+            "met": sum(1 for v, _ in rows if v.status == "met"),
         },
     )
 

@@ -25,6 +25,7 @@ from shnor.programmes.forms import (
     TransitionForm,
 )
 from shnor.programmes.models import Activity, Evidence, Indicator, Programme, Wave
+from shnor.web.lookup import form_errors
 
 LEVELS_BY_ROLE = {
     Role.SCHOOL: ("school",),
@@ -281,9 +282,7 @@ def evidence_add(request: HttpRequest, pk: int, activity: int) -> HttpResponse:
         else:
             messages.success(request, "Подтверждение добавлено.")
     else:
-        messages.error(
-            request, "Подтверждение не добавлено: " + "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        )
+        messages.error(request, f"Подтверждение не добавлено: {form_errors(form)}")
     return redirect(reverse("programmes:detail", args=[pk]) + f"#activity-{activity}")
 
 

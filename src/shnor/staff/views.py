@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -17,8 +16,9 @@ from shnor.accounts.scoping import restrict
 from shnor.registry.models import Municipality
 from shnor.staff import services
 from shnor.staff.forms import CourseForm, DiagnosticForm, ItemForm, OfferForm, StaffForm
-from shnor.staff.models import Route, RouteItem, Teacher
+from shnor.staff.models import RouteItem, Teacher
 from shnor.staff.services import TeacherError
+from shnor.web.lookup import form_errors, or_404
 
 
 def _year(request: HttpRequest) -> int | None:
@@ -70,7 +70,7 @@ def staff_add(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = StaffForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Педагог не внесён: {_errors(form)}")
+        messages.error(request, f"Педагог не внесён: {form_errors(form)}")
         return redirect("staff:teachers")
     d = form.cleaned_data
     try:
@@ -85,10 +85,7 @@ def staff_add(request: HttpRequest) -> HttpResponse:
 @login_required
 def teacher_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
-    try:
-        teacher = services.get_teacher(user, pk)
-    except Teacher.DoesNotExist:
-        raise Http404("Педагог не найден или нет доступа") from None
+    teacher = or_404(services.get_teacher, user, pk)
     card = services.card(user, teacher)
     return render(
         request,
@@ -109,24 +106,13 @@ def teacher_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _teacher(request: HttpRequest, pk: int) -> Teacher:
-    try:
-        return services.get_teacher(request.user, pk)
-    except ObjectDoesNotExist:
-        raise Http404("Педагог не найден или нет доступа") from None
-
-
-def _errors(form: forms.BaseForm) -> str:
-    return "; ".join(" ".join(str(m) for m in errors) for errors in form.errors.values())
-
-
 @login_required
 @require_POST
 def diagnostics_add(request: HttpRequest, pk: int) -> HttpResponse:
-    teacher = _teacher(request, pk)
+    teacher = or_404(services.get_teacher, request.user, pk)
     form = DiagnosticForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Результаты не внесены: {_errors(form)}")
+        messages.error(request, f"Результаты не внесены: {form_errors(form)}")
         return redirect("staff:teacher", pk=pk)
     try:
         n = services.record_diagnostics(request.user, teacher, form.cleaned_data["year"], form.scores())
@@ -140,10 +126,10 @@ def diagnostics_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def course_add(request: HttpRequest, pk: int) -> HttpResponse:
-    teacher = _teacher(request, pk)
+    teacher = or_404(services.get_teacher, request.user, pk)
     form = CourseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Курс не внесён: {_errors(form)}")
+        messages.error(request, f"Курс не внесён: {form_errors(form)}")
         return redirect("staff:teacher", pk=pk)
     try:
         course = services.record_course(request.user, teacher, **form.cleaned_data)
@@ -157,10 +143,10 @@ def course_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def item_add(request: HttpRequest, pk: int) -> HttpResponse:
-    route = _route(request, pk)
+    route = or_404(services.get_route, request.user, pk)
     form = ItemForm(request.POST, offers=services.catalogue(request.user))
     if not form.is_valid():
-        messages.error(request, f"Пункт не добавлен: {_errors(form)}")
+        messages.error(request, f"Пункт не добавлен: {form_errors(form)}")
         return redirect("staff:teacher", pk=route.teacher_id)
     d = form.cleaned_data
     try:
@@ -173,10 +159,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        item = services.get_item(request.user, pk)
-    except ObjectDoesNotExist:
-        raise Http404("Пункт маршрута не найден") from None
+    item = or_404(services.get_item, request.user, pk)
     services.remove_item(request.user, item)
     return redirect("staff:teacher", pk=item.route.teacher_id)
 
@@ -185,10 +168,7 @@ def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def route_propose(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
-    try:
-        teacher = services.get_teacher(user, pk)
-    except Teacher.DoesNotExist:
-        raise Http404("Педагог не найден или нет доступа") from None
+    teacher = or_404(services.get_teacher, user, pk)
     year = request.POST.get("year", "")
     if not year.isdigit():
         messages.error(request, "Укажите год маршрута.")
@@ -202,17 +182,10 @@ def route_propose(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("staff:teacher", pk=pk)
 
 
-def _route(request: HttpRequest, pk: int) -> Route:
-    try:
-        return services.get_route(request.user, pk)
-    except ObjectDoesNotExist:
-        raise Http404("Маршрут не найден или нет доступа") from None
-
-
 @login_required
 @require_POST
 def route_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    route = _route(request, pk)
+    route = or_404(services.get_route, request.user, pk)
     try:
         services.approve_route(request.user, route)
     except TeacherError as error:
@@ -225,10 +198,7 @@ def route_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def item_status(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        item = services.get_item(request.user, pk)
-    except RouteItem.DoesNotExist:
-        raise Http404("Пункт маршрута не найден") from None
+    item = or_404(services.get_item, request.user, pk)
     try:
         services.set_item(request.user, item, request.POST.get("status", ""))
     except TeacherError as error:

@@ -95,6 +95,17 @@ class Proposal(models.Model):
     def __str__(self) -> str:
         return f"Распределение {self.year} от {self.created_at:%d.%m.%Y %H:%M}"
 
+    @property
+    def greedy_unassigned(self) -> int:
+        return int(self.settings.get("greedy_unassigned", 0))
+
+    @property
+    def saving(self) -> float | None:
+        """Greedy's cost minus the exact one, when both placed the same number of schools."""
+        if self.greedy_total is None or self.greedy_unassigned != len(self.unassigned):
+            return None
+        return self.greedy_total - self.total
+
 
 class Rule(models.Model):
     """A pair the operator pins or forbids before the matching."""

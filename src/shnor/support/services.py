@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,20 +200,21 @@ def refresh_pool(user: Any, year: int | None = None) -> PoolSummary:
     return PoolSummary(run.year, len(chosen), added, updated)
 
 
-def pool(user: Any, status: str | None = None, year: int | None = None) -> list[Curator]:
+def pool(user: Any, status: str | None = None, year: int | None = None, pk: int | None = None) -> list[Curator]:
     """The pool, resilient schools first (seeds 000, 001), then stably high, dynamics, innovation.
     Each curator's load counts its approved pairs of the year (by default the latest run's year)."""
     qs = restrict(Curator.objects.select_related("school", "municipality", "person"), user)
     if status:
         qs = qs.filter(status=status)
-    year = year or current_year()
+    if pk is not None:
+        qs = qs.filter(pk=pk)
+    curators = list(qs)
     load = dict(
-        Pairing.objects.filter(status=Pairing.Status.APPROVED, year=year)
+        Pairing.objects.filter(status=Pairing.Status.APPROVED, year=year or current_year(), curator__in=qs.values("pk"))
         .values("curator")
         .annotate(n=Count("pk"))
         .values_list("curator", "n")
     )
-    curators = list(qs)
     criteria = rules().curators
     for c in curators:
         c.load = load.get(c.pk, 0)  # type: ignore[attr-defined]
@@ -455,23 +457,15 @@ def proposals(user: Any) -> QuerySet[Proposal]:
     return Proposal.objects.all()
 
 
-def proposal_pairs(user: Any, proposal: Proposal) -> list[Pairing]:
-    pairs = list(
-        restrict(
-            Pairing.objects.filter(proposal=proposal).select_related(
-                "school",
-                "school__municipality",
-                "curator",
-                "curator__school",
-                "curator__person",
-                "curator__municipality",
-            ),
-            user,
-        ).order_by("school__municipality__name", "school__name")
-    )
+def _with_reasons(qs: QuerySet[Pairing]) -> list[Pairing]:
+    pairs = list(qs.order_by("school__municipality__name", "school__name"))
     for p in pairs:
         p.reason = reason(p)  # type: ignore[attr-defined]
     return pairs
+
+
+def proposal_pairs(user: Any, proposal: Proposal) -> list[Pairing]:
+    return _with_reasons(pairings(user, status=None).filter(proposal=proposal))
 
 
 BASIS = {
@@ -492,17 +486,10 @@ def export_xlsx(user: Any, proposal: Proposal) -> bytes:
 
     from shnor.ingest.workbooks import safe_cell
 
-    pairs = proposal_pairs(user, proposal)
-    kept = (
-        pairings(user, proposal.year).exclude(proposal=proposal).order_by("school__municipality__name", "school__name")
-    )
-    for p in kept:
-        p.reason = reason(p)  # type: ignore[attr-defined]
-        pairs.append(p)
+    pairs = proposal_pairs(user, proposal) + _with_reasons(pairings(user, proposal.year).exclude(proposal=proposal))
     book = Workbook()
     summary = book.active
     summary.title = "Итоги"
-    greedy_short = proposal.settings.get("greedy_unassigned", 0)
     rows: list[tuple[str, Any]] = [
         ("Год", proposal.year),
         ("Сформировано", timezone.localtime(proposal.created_at).strftime("%d.%m.%Y %H:%M")),
@@ -511,7 +498,7 @@ def export_xlsx(user: Any, proposal: Proposal) -> bytes:
         ("Кураторов в пуле", proposal.curators),
         ("Стоимость точного решения", round(proposal.total, 1)),
         ("Стоимость подбора «по очереди»", None if proposal.greedy_total is None else round(proposal.greedy_total, 1)),
-        ("Не распределены при подборе «по очереди»", greedy_short),
+        ("Не распределены при подборе «по очереди»", proposal.greedy_unassigned),
         ("Не распределены (коды ОО)", ", ".join(proposal.unassigned)),
     ]
     for label_, value in rows:
@@ -601,6 +588,20 @@ def _curator_users(curator: Curator) -> QuerySet[User]:
     if curator.user_id:
         who |= Q(pk=curator.user_id)
     return User.objects.filter(who, role=Role.CURATOR, is_active=True)
+
+
+def matching_rules(user: Any) -> QuerySet[Rule]:
+    require(user, Perm.MATCH_CURATORS)
+    return Rule.objects.select_related("school", "curator", "curator__school", "curator__person")
+
+
+def rule_choices(user: Any, listed: Iterable[int] | None = None) -> tuple[QuerySet[School], QuerySet[Curator]]:
+    """The schools (those of the list, if given) and the included curators a rule may name."""
+    schools = restrict(School.objects.all(), user)
+    if listed is not None:
+        schools = schools.filter(pk__in=list(listed)).order_by("name")
+    curators = restrict(Curator.objects.filter(status=Curator.Status.INCLUDED).select_related("school", "person"), user)
+    return schools, curators
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from shnor.accounts.roles import Perm
 from shnor.core.support import COMPUTED, CRITERIA, FORMS, MARKED
-from shnor.registry.models import School
 from shnor.support import services
 from shnor.support.forms import (
     AgreementForm,
@@ -27,8 +26,9 @@ from shnor.support.forms import (
     RuleForm,
     TutorForm,
 )
-from shnor.support.models import Curator, Rule
+from shnor.support.models import Curator
 from shnor.support.services import SupportError
+from shnor.web.lookup import form_errors, or_404
 
 
 def _year(request: HttpRequest) -> int | None:
@@ -37,13 +37,6 @@ def _year(request: HttpRequest) -> int | None:
         return int(value)
     run, _ = services.official_run()
     return run.year if run else None
-
-
-def _or_404(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(*args, **kwargs)
-    except ObjectDoesNotExist:
-        raise Http404("Не найдено или нет доступа") from None
 
 
 @login_required
@@ -132,10 +125,7 @@ def tutor_add(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = TutorForm(request.POST, user=user)
     if not form.is_valid():
-        errors = "; ".join(
-            f"{form.fields[f].label}: {' '.join(str(m) for m in e)}" for f, e in form.errors.items() if f in form.fields
-        )
-        messages.error(request, f"Тьютор не добавлен. {errors}")
+        messages.error(request, f"Тьютор не добавлен. {form_errors(form)}")
         return redirect("support:curators")
     d = form.cleaned_data
     try:
@@ -157,7 +147,7 @@ def tutor_add(request: HttpRequest) -> HttpResponse:
 @login_required
 def curator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
-    curator = _or_404(services.get_curator, user, pk)
+    curator = or_404(services.get_curator, user, pk)
     form = CuratorForm(request.POST or None, initial=CuratorForm.initial_for(curator))
     if request.method == "POST":
         if not user.has_shnor_perm(Perm.MATCH_CURATORS):
@@ -204,15 +194,8 @@ def matching(request: HttpRequest) -> HttpResponse:
     proposal = next((p for p in proposals if str(p.pk) == pk), proposals[0] if proposals else None)
     pairs = services.proposal_pairs(user, proposal) if proposal else []
     run, listed = services.official_run()
-    rules = Rule.objects.select_related("school", "curator", "curator__school", "curator__person")
-    rule_form = RuleForm(
-        schools=School.objects.filter(pk__in=listed).order_by("name"),
-        curators=Curator.objects.filter(status=Curator.Status.INCLUDED).select_related("school", "person"),
-    )
-    saving = None
-    greedy_short = proposal.settings.get("greedy_unassigned", 0) if proposal else 0
-    if proposal and proposal.greedy_total is not None and greedy_short == len(proposal.unassigned):
-        saving = proposal.greedy_total - proposal.total
+    schools, curators = services.rule_choices(user, listed)
+    rule_form = RuleForm(schools=schools, curators=curators)
     return render(
         request,
         "support/matching.html",
@@ -220,11 +203,9 @@ def matching(request: HttpRequest) -> HttpResponse:
             "proposal": proposal,
             "proposals": proposals,
             "pairs": pairs,
-            "saving": saving,
-            "greedy_short": greedy_short,
             "run": run,
             "listed": len(listed),
-            "rules": rules,
+            "rules": services.matching_rules(user),
             "rule_form": rule_form,
             "pending": sum(1 for p in pairs if p.status == "proposed"),
             "costs": services.rules(),
@@ -251,11 +232,8 @@ def matching_run(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def matching_rule(request: HttpRequest) -> HttpResponse:
-    form = RuleForm(
-        request.POST,
-        schools=School.objects.all(),
-        curators=Curator.objects.filter(status=Curator.Status.INCLUDED),
-    )
+    schools, curators = services.rule_choices(request.user)
+    form = RuleForm(request.POST, schools=schools, curators=curators)
     if form.is_valid():
         d = form.cleaned_data
         try:
@@ -273,9 +251,7 @@ def matching_rule(request: HttpRequest) -> HttpResponse:
 @require_POST
 def matching_approve(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
-    if not user.has_shnor_perm(Perm.MATCH_CURATORS):
-        raise PermissionDenied
-    proposal = _or_404(services.proposals(user).get, pk=pk)
+    proposal = or_404(services.proposals(user).get, pk=pk)  # the service refuses without the right
     chosen = {int(v) for v in request.POST.getlist("school") if v.isdigit()}
     try:
         n = services.approve(user, proposal, chosen or None)
@@ -289,7 +265,7 @@ def matching_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def matching_export(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
-    proposal = _or_404(services.proposals(user).get, pk=pk)
+    proposal = or_404(services.proposals(user).get, pk=pk)
     response = HttpResponse(
         services.export_xlsx(user, proposal),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -304,7 +280,7 @@ def matching_export(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
-    pairing = _or_404(services.get_pair, user, pk)
+    pairing = or_404(services.get_pair, user, pk)
     entries = services.journal(user, pairing)
     activity = next(iter(services.activity(user, pairing=pairing)), None)
     return render(
@@ -332,7 +308,7 @@ def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def consultation_add(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
-    pairing = _or_404(services.get_pair, user, pk)
+    pairing = or_404(services.get_pair, user, pk)
     form = ConsultationForm(request.POST, request.FILES)
     if form.is_valid():
         d = form.cleaned_data
@@ -353,14 +329,7 @@ def consultation_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Консультация внесена в журнал; школа получила уведомление.")
     else:
-        messages.error(
-            request,
-            "Консультация не внесена: "
-            + "; ".join(
-                f"{form.fields[f].label if f in form.fields else ''}: {' '.join(str(x) for x in e)}"
-                for f, e in form.errors.items()
-            ),
-        )
+        messages.error(request, f"Консультация не внесена: {form_errors(form)}")
     return redirect("support:pair", pk=pairing.pk)
 
 
@@ -368,7 +337,7 @@ def consultation_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def feedback_add(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
-    entry = _or_404(services.get_consultation, user, pk)
+    entry = or_404(services.get_consultation, user, pk)
     form = FeedbackForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
@@ -385,7 +354,7 @@ def feedback_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def consultation_file(request: HttpRequest, pk: int) -> FileResponse:
-    entry = _or_404(services.get_consultation, request.user, pk)
+    entry = or_404(services.get_consultation, request.user, pk)
     if not entry.file:
         raise Http404("Файла нет")
     return FileResponse(entry.file.open("rb"), as_attachment=True, filename=(entry.file.name or "").rsplit("/", 1)[-1])
@@ -395,7 +364,7 @@ def consultation_file(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def agreement_add(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
-    pairing = _or_404(services.get_pair, user, pk)
+    pairing = or_404(services.get_pair, user, pk)
     form = AgreementForm(request.POST)
     if form.is_valid():
         try:
@@ -412,7 +381,7 @@ def agreement_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def pair_form(request: HttpRequest, pk: int) -> HttpResponse:
-    pairing = _or_404(services.get_pair, request.user, pk)
+    pairing = or_404(services.get_pair, request.user, pk)
     form = PairForm(request.POST)
     if form.is_valid():
         services.set_form(request.user, pairing, form.cleaned_data["form"])
@@ -422,10 +391,7 @@ def pair_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def agreement_download(request: HttpRequest, pk: int) -> FileResponse:
-    try:
-        agreement = services.agreements(request.user).get(pk=pk)
-    except ObjectDoesNotExist:
-        raise Http404("Соглашение не найдено") from None
+    agreement = or_404(services.agreements(request.user).get, pk=pk)
     return FileResponse(agreement.file.open("rb"), as_attachment=True, filename=f"Соглашение № {agreement.number}.docx")
 
 
@@ -492,7 +458,7 @@ def practice_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def practice_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    practice = _or_404(services.practices(request.user).get, pk=pk)
+    practice = or_404(services.practices(request.user).get, pk=pk)
     services.publish_practice(request.user, practice, request.POST.get("publish", "1") == "1")
     messages.success(request, "Статус практики изменён.")
     return redirect("support:practices")
