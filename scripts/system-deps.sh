@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian's packages when it is missing: chromium for the
-# browser tests, PostgreSQL server binaries for the PostgreSQL lane, Pango for PDF documents. Idempotent and quiet.
+# browser tests, PostgreSQL server binaries for the PostgreSQL lane, Pango and LibreOffice Writer
+# for PDF documents. Idempotent and quiet.
 set -euo pipefail
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+# PDF copies of DOCX documents and the documents' check in the tests: LibreOffice Writer headless.
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 # WeasyPrint (PDF copies of documents) renders through Pango.
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 

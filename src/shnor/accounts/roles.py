@@ -41,6 +41,7 @@ class Perm(StrEnum):
     MATCH_CURATORS = "match_curators"  # keep the curator pool, run the matching, approve pairs
     MANAGE_CATALOGUE = "manage_catalogue"  # the catalogue of courses and activities for routes
     PUBLISH_PRACTICES = "publish_practices"  # publish practices in the bank, record regional events
+    MANAGE_CYCLE = "manage_cycle"  # goals, targets, conclusions, recommendations, measures, decisions, meetings
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
@@ -53,9 +54,10 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.BUILD_PROFILES,
             Perm.MATCH_CURATORS,
             Perm.PUBLISH_PRACTICES,
+            Perm.MANAGE_CYCLE,
         }
     ),
-    Role.MUNICIPAL_COORDINATOR: frozenset({Perm.MANAGE_LOCAL_BODIES}),
+    Role.MUNICIPAL_COORDINATOR: frozenset({Perm.MANAGE_LOCAL_BODIES, Perm.MANAGE_CYCLE}),
     Role.SCHOOL: frozenset(),
     Role.CURATOR: frozenset(),
     Role.TEACHER: frozenset(),

@@ -27,6 +27,17 @@ class PresetError(Exception):
     """A preset cannot be found or does not validate; the message says where and why."""
 
 
+class Goals(BaseModel):
+    """The goal(s) and tasks of the system as its founding act states them (seed 004 §2 and the
+    other seeds' programmes); a year's editable copy starts from these."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    goal: list[str] = Field(default_factory=list)
+    tasks: list[str] = Field(default_factory=list)
+    source: str = ""
+
+
 class Preset(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -52,6 +63,8 @@ class Preset(BaseModel):
     indicators: Indicators = Indicators()
     # The yearly cyclogram of monitoring (seed 004, table 2 by default).
     cyclogram: list[CycleItem] = Field(default_factory=lambda: list(CYCLOGRAM))
+    # Goals and tasks of the system (seed 004 §2; each seed's programme).
+    goals: Goals = Goals()
 
     def catalogue(self) -> Catalogue:
         return self.risks if self.risks is not None else default_catalogue()

@@ -7,18 +7,20 @@ locality (shnor.core.effect).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from shnor.accounts.scoping import restrict
 from shnor.core.effect import EffectError, Estimate, Unit, did
+from shnor.core.numbers import number
 from shnor.identification.models import SchoolResult
 from shnor.registry.models import School
 
 COVARIATES = ("ИСБ", "численность обучающихся (логарифм)", "ИОР года до начала мер")
 
-__all__ = ["COVARIATES", "Analysis", "EffectError", "analyse"]
+__all__ = ["COVARIATES", "Analysis", "EffectError", "analyse", "report", "report_bytes", "verdict"]
 
 
 @dataclass
@@ -67,3 +69,120 @@ def analyse(user: Any, start: int, end: int, k: int = 3, level: float = 0.9) -> 
         )
     estimate = did(units, k=k, level=level)
     return Analysis(start, end, estimate, {s.school_id: s.name for s in schools.values()})
+
+
+def verdict(analysis: Analysis) -> str:
+    e = analysis.estimate
+    interval = (
+        f"{number(e.effect, 3)} ({int(round(e.level * 100))} % интервал {number(e.low, 3)} … {number(e.high, 3)})"
+    )
+    if e.significant and e.effect > 0:
+        return f"Эффект мер положителен: ИОР поддержанных школ вырос относительно похожих школ на {interval}."
+    if e.significant:
+        return f"ИОР поддержанных школ снизился относительно похожих школ: {interval}."
+    return (
+        f"Эффект мер не доказан: разность {interval}; интервал включает ноль, и изменение поддержанных школ "
+        "не отличается от изменения похожих школ."
+    )
+
+
+def report_bytes(user: Any, start: int, end: int, on: dt.date | None = None) -> bytes:
+    """The report for the working group (seed 004 §10): indicators' dynamics, measures, decisions
+    and their execution, recommendations, and the matched comparison (or why it is not possible)."""
+    from shnor.cycle import indicators
+    from shnor.cycle import services as cycle
+    from shnor.cycle.models import Conclusion
+    from shnor.documents import cycle as documents
+
+    p = cycle.preset()
+    rows = indicators.dashboard(user, end)
+    years = sorted({y for _v, trend in rows for y, _ in trend})
+    status = {"met": "достигнуто", "not_met": "не достигнуто", "no_data": "нет данных", "no_target": "цель не задана"}
+    table = []
+    for value, trend in rows:
+        by_year = dict(trend)
+        table.append(
+            (
+                value.definition.code,
+                value.title,
+                [documents.value_text(by_year.get(y), value.unit) for y in years],
+                documents.value_text(value.target, value.unit),
+                status[value.status],
+            )
+        )
+    figures: list[tuple[str, str]] = []
+    balance: list[tuple[str, str, str]] = []
+    try:
+        analysis = analyse(user, start, end)
+        estimate = verdict(analysis)
+        e = analysis.estimate
+        figures = [
+            ("Поддержанных школ в сравнении", str(e.treated)),
+            ("Похожих неподдержанных школ (контроль)", str(e.controls)),
+            ("Изменение ИОР поддержанных школ", number(e.change_treated, 3)),
+            ("Изменение ИОР контрольных школ (общий тренд)", number(e.change_controls, 3)),
+            ("Оценка эффекта (разность разностей)", number(e.effect, 3)),
+            ("Границы интервала", f"{number(e.low, 3)} … {number(e.high, 3)}"),
+            ("Школы без пары для сравнения", str(len(e.unmatched))),
+        ]
+        balance = [(name, number(b, 2), number(a, 2)) for name, b, a in analysis.balance()]
+    except EffectError as problem:
+        estimate = f"Сравнение с похожими школами не выполнено: {problem}"
+    period = range(start, end + 1)
+    measures = [
+        (
+            m.title,
+            f"{m.start:%d.%m.%Y} — {m.end:%d.%m.%Y}",
+            m.get_status_display() + (" (просрочено)" if cycle.is_overdue(m, on) else ""),
+            m.result,
+        )
+        for m in cycle.measures(user).filter(year__in=period).order_by("start", "pk")
+    ]
+    decisions = [
+        (str(d), d.get_kind_display(), cycle.execution_status(d, on) + (f": {d.execution}" if d.execution else ""))
+        for d in cycle.decisions(user).filter(date__year__in=period).order_by("date", "pk")
+    ]
+    recs = cycle.recommendations(user).filter(year__in=period)
+    counts = [(label, recs.filter(status=code).count()) for code, label in recs.model.Status.choices]
+    conclusion = (
+        cycle.conclusions(user, end).filter(direction=Conclusion.Direction.ASSISTANCE, municipality=None).first()
+    )
+    return documents.effect_report(
+        documents.EffectData(
+            authority=p.authority or p.region,
+            region=p.region,
+            start=start,
+            end=end,
+            date=on or cycle.today(),
+            indicators=table,
+            years=years,
+            estimate=estimate,
+            figures=figures,
+            balance=balance,
+            measures=measures,
+            decisions=decisions,
+            recommendations=[(label, n) for label, n in counts if n],
+            conclusion=conclusion.text if conclusion else "",
+        )
+    )
+
+
+def report(user: Any, start: int, end: int) -> Any:
+    """Generate the report and keep it (a document of the year `end`)."""
+    from shnor.accounts.roles import Perm
+    from shnor.accounts.services import require
+    from shnor.cycle import services as cycle
+    from shnor.cycle.models import Document
+
+    require(user, Perm.MANAGE_CYCLE)
+    if end < start:
+        raise EffectError(f"Год окончания ({end}) раньше года начала ({start}).")
+    content = report_bytes(user, start, end)
+    return cycle._save_document(
+        Document.Kind.EFFECT_REPORT,
+        f"Отчёт об эффективности принятых мер за {start}–{end} годы",
+        content,
+        f"effect-report-{start}-{end}.docx",
+        user,
+        end,
+    )

@@ -12,6 +12,7 @@ from typing import Any
 from shnor.accounts.scoping import restrict
 from shnor.core import support as core_support
 from shnor.core.indicators import SYSTEM, Unit, Value
+from shnor.cycle.models import Target
 from shnor.documents.common import number
 from shnor.identification import services as identification
 from shnor.identification.models import Run, SchoolResult
@@ -71,9 +72,11 @@ def compute(user: Any, year: int, municipality: int | None = None, school: int |
     listed = {pk: schools[pk] for pk in sorted(listed_pks) if pk in schools}
     values: list[Value] = []
 
+    own = dict(Target.objects.filter(year=year).values_list("code", "value"))  # set for the year
+
     def add(code: str, units: list[Unit], target: float | None, **fmt: Any) -> None:
         d = SYSTEM[code]
-        values.append(Value(d, d.title.format(**fmt), year, target, units))
+        values.append(Value(d, d.title.format(**fmt), year, own.get(code, target), units))
 
     # 1.1: every school has its ИОР and ИСБ in the year's run.
     measured: set[int] = set()

@@ -1,12 +1,222 @@
-"""The management cycle. This first part holds management decisions and the documents that fix
-them; indicators, the cyclogram, recommendations and effectiveness join it (issue 7)."""
+"""The management cycle (seed 004 §§2–10): goals and tasks, per-year targets of the indicators,
+the analysts' conclusions, addressed recommendations, measures, management decisions with their
+documents, working-group meetings and the reminders of the cyclogram."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 
-from shnor.registry.models import School
+from shnor.registry.models import Municipality, School
+
+
+class Level(models.TextChoices):
+    REGION = "region", "региональный"
+    MUNICIPALITY = "municipality", "муниципальный"
+    SCHOOL = "school", "школьный"
+
+
+class Goal(models.Model):
+    """A goal or a task of the regional (municipality empty) or a municipal system for a year."""
+
+    class Kind(models.TextChoices):
+        GOAL = "goal", "цель"
+        TASK = "task", "задача"
+
+    year = models.PositiveSmallIntegerField("год")
+    municipality = models.ForeignKey(
+        Municipality, models.CASCADE, null=True, blank=True, related_name="+", verbose_name="муниципалитет"
+    )
+    kind = models.CharField("вид", max_length=8, choices=Kind.choices)
+    text = models.TextField("формулировка")
+    position = models.PositiveSmallIntegerField("порядок", default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто изменил"
+    )
+    updated_at = models.DateTimeField("изменено", auto_now=True)
+
+    class Meta:
+        verbose_name = "цель или задача"
+        verbose_name_plural = "цели и задачи"
+        ordering = ["year", "municipality_id", "kind", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Target(models.Model):
+    """The target of a system indicator set for one year (otherwise the preset's)."""
+
+    year = models.PositiveSmallIntegerField("год")
+    code = models.CharField("показатель", max_length=40)
+    value = models.FloatField("целевое значение")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто установил"
+    )
+    set_at = models.DateTimeField("установлено", auto_now=True)
+
+    class Meta:
+        verbose_name = "целевое значение показателя"
+        verbose_name_plural = "целевые значения показателей"
+        constraints = [models.UniqueConstraint(fields=["year", "code"], name="cycle_target_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.year}: {self.value}"
+
+
+class Conclusion(models.Model):
+    """An analyst's conclusions on one of seed 004 §6's four directions for a year, for the
+    region (municipality empty) or a municipality."""
+
+    class Direction(models.TextChoices):
+        IDENTIFICATION = "identification", "Выявление ШНОР и ШНСУ"
+        DYNAMICS = "dynamics", "Динамика образовательных результатов ШНОР и ШНСУ"
+        COMPETENCES = "competences", "Оценка предметных компетенций педагогов"
+        ASSISTANCE = "assistance", "Оказание методической помощи"
+
+    year = models.PositiveSmallIntegerField("год")
+    direction = models.CharField("направление", max_length=16, choices=Direction.choices)
+    municipality = models.ForeignKey(
+        Municipality, models.CASCADE, null=True, blank=True, related_name="+", verbose_name="муниципалитет"
+    )
+    text = models.TextField("выводы")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто написал"
+    )
+    updated_at = models.DateTimeField("изменено", auto_now=True)
+
+    class Meta:
+        verbose_name = "выводы анализа"
+        verbose_name_plural = "выводы анализа"
+        constraints = [
+            models.UniqueConstraint(fields=["year", "direction", "municipality"], name="cycle_conclusion_unique"),
+            models.UniqueConstraint(
+                fields=["year", "direction"],
+                condition=models.Q(municipality=None),
+                name="cycle_conclusion_region_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.year}"
+
+
+class Recommendation(models.Model):
+    """An addressed recommendation (seed 004 §7): to a municipality, a school head or a curator
+    school. Drafted from the data, edited by a person, issued as a DOCX, read and reported on by
+    the addressee."""
+
+    class Addressee(models.TextChoices):
+        MUNICIPALITY = "municipality", "органу управления образованием муниципалитета"
+        SCHOOL = "school", "руководителю школы"
+        CURATOR = "curator", "школе-куратору"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "проект"
+        ISSUED = "issued", "направлена"
+        READ = "read", "получена адресатом"
+        REPORTED = "reported", "исполнение доложено"
+
+    year = models.PositiveSmallIntegerField("год")
+    addressee = models.CharField("адресат", max_length=16, choices=Addressee.choices)
+    municipality = models.ForeignKey(
+        Municipality, models.CASCADE, related_name="+", verbose_name="муниципалитет адресата"
+    )
+    school = models.ForeignKey(
+        School, models.CASCADE, null=True, blank=True, related_name="+", verbose_name="школа адресата"
+    )
+    curator = models.ForeignKey(
+        "support.Curator", models.CASCADE, null=True, blank=True, related_name="+", verbose_name="куратор"
+    )
+    level = models.CharField("уровень", max_length=16, choices=Level.choices, default=Level.REGION)
+    title = models.CharField("заголовок", max_length=500)
+    findings = models.TextField("что выявлено")
+    text = models.TextField("рекомендации")
+    due = models.DateField("срок отчёта", null=True, blank=True)
+    status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField("версия", default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто составил"
+    )
+    created_at = models.DateTimeField("создано", auto_now_add=True)
+    issued_at = models.DateTimeField("направлено", null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто направил"
+    )
+    read_at = models.DateTimeField("получено", null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто получил"
+    )
+    report = models.TextField("отчёт об исполнении", blank=True)
+    reported_at = models.DateTimeField("доложено", null=True, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто доложил"
+    )
+
+    class Meta:
+        verbose_name = "адресная рекомендация"
+        verbose_name_plural = "адресные рекомендации"
+        ordering = ["-year", "addressee", "municipality__name", "school__name", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def addressee_label(self) -> str:
+        if self.addressee == self.Addressee.MUNICIPALITY:
+            return self.municipality.name
+        return self.school.name if self.school else str(self.curator)
+
+
+class Measure(models.Model):
+    """A measure or an event planned on the results of the analysis (seed 004 §8) and tracked."""
+
+    class Direction(models.TextChoices):
+        PREPARATION = "preparation", "повышение качества подготовки обучающихся"
+        NETWORK = "network", "развитие сетевого взаимодействия"
+        METHODICAL = "methodical", "адресная методическая поддержка"
+        CURATORS = "curators", "привлечение школ-кураторов (управленческое менторство)"
+        MANAGEMENT = "management", "подготовка управленческих команд"
+        TRAINING = "training", "программы повышения квалификации педагогов"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "запланировано"
+        IN_PROGRESS = "in_progress", "выполняется"
+        DONE = "done", "выполнено"
+        CANCELLED = "cancelled", "отменено"
+
+    year = models.PositiveSmallIntegerField("год")
+    title = models.CharField("мера, мероприятие", max_length=500)
+    direction = models.CharField("направление", max_length=16, choices=Direction.choices)
+    level = models.CharField("уровень", max_length=16, choices=Level.choices, default=Level.REGION)
+    municipality = models.ForeignKey(
+        Municipality, models.CASCADE, null=True, blank=True, related_name="+", verbose_name="муниципалитет"
+    )
+    schools = models.ManyToManyField(School, related_name="+", blank=True, verbose_name="школы")
+    responsible = models.CharField("ответственный", max_length=300)
+    start = models.DateField("начало")
+    end = models.DateField("окончание")
+    status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.PLANNED)
+    result = models.TextField("результат", blank=True)
+    recommendation = models.ForeignKey(
+        Recommendation,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="measures",
+        verbose_name="по рекомендации",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто внёс"
+    )
+    updated_at = models.DateTimeField("изменено", auto_now=True)
+
+    class Meta:
+        verbose_name = "мера (мероприятие)"
+        verbose_name_plural = "меры и мероприятия"
+        ordering = ["-year", "start", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Decision(models.Model):
@@ -33,6 +243,27 @@ class Decision(models.Model):
         verbose_name="расчёт идентификации",
     )
     schools = models.ManyToManyField(School, related_name="decisions", blank=True, verbose_name="школы")
+    level = models.CharField("уровень", max_length=16, choices=Level.choices, default=Level.REGION)
+    municipality = models.ForeignKey(
+        Municipality, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="муниципалитет"
+    )
+    document_kind = models.CharField(
+        "вид документа",
+        max_length=16,
+        choices=[("order", "приказ"), ("disposition", "распоряжение"), ("protocol", "протокол")],
+        default="order",
+    )
+    conclusion = models.ForeignKey(
+        Conclusion, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="анализ"
+    )
+    recommendations = models.ManyToManyField(
+        Recommendation, related_name="decisions", blank=True, verbose_name="рекомендации"
+    )
+    measures = models.ManyToManyField(Measure, related_name="decisions", blank=True, verbose_name="меры")
+    items = models.JSONField("пункты решения", default=list, blank=True)
+    due = models.DateField("срок исполнения", null=True, blank=True)
+    executed_at = models.DateField("исполнено", null=True, blank=True)
+    execution = models.TextField("сведения об исполнении", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто принял"
     )
@@ -47,12 +278,58 @@ class Decision(models.Model):
         return f"{self.get_kind_display().capitalize()} решение № {self.number} от {self.date:%d.%m.%Y}"
 
 
+class Meeting(models.Model):
+    """A meeting of the working group (seed 000): agenda, heard, resolved, vote; a protocol."""
+
+    body = models.CharField("рабочая группа", max_length=500)
+    number = models.CharField("номер протокола", max_length=50)
+    date = models.DateField("дата заседания")
+    chair = models.CharField("руководитель рабочей группы", max_length=300)
+    secretary = models.CharField("секретарь", max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто внёс"
+    )
+    created_at = models.DateTimeField("создано", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "заседание рабочей группы"
+        verbose_name_plural = "заседания рабочей группы"
+        ordering = ["-date", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Протокол № {self.number} от {self.date:%d.%m.%Y}"
+
+
+class AgendaItem(models.Model):
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="items", verbose_name="заседание")
+    position = models.PositiveSmallIntegerField("номер вопроса")
+    title = models.CharField("вопрос повестки", max_length=500)
+    heard = models.TextField("слушали", blank=True)
+    resolved = models.TextField("постановили", blank=True)
+    votes_for = models.PositiveIntegerField("за", default=0)
+    votes_against = models.PositiveIntegerField("против", default=0)
+    votes_abstained = models.PositiveIntegerField("воздержались", default=0)
+
+    class Meta:
+        verbose_name = "вопрос повестки"
+        verbose_name_plural = "вопросы повестки"
+        ordering = ["meeting", "position"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "position"], name="cycle_agenda_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+
 class Document(models.Model):
     """A generated document (DOCX): what it is, the file, its checksum, what it belongs to."""
 
     class Kind(models.TextChoices):
         ORDER = "order", "приказ"
         ANALYTIC_NOTE = "analytic_note", "аналитическая справка"
+        DISPOSITION = "disposition", "распоряжение"
+        PROTOCOL = "protocol", "протокол"
+        RECOMMENDATION = "recommendation", "адресные рекомендации"
+        EFFECT_REPORT = "effect_report", "отчёт об эффективности принятых мер"
 
     kind = models.CharField("вид документа", max_length=32, choices=Kind.choices)
     title = models.CharField("название", max_length=500)
@@ -62,6 +339,13 @@ class Document(models.Model):
     decision = models.ForeignKey(
         Decision, models.CASCADE, null=True, blank=True, related_name="documents", verbose_name="решение"
     )
+    recommendation = models.ForeignKey(
+        Recommendation, models.CASCADE, null=True, blank=True, related_name="documents", verbose_name="рекомендация"
+    )
+    meeting = models.ForeignKey(
+        Meeting, models.CASCADE, null=True, blank=True, related_name="documents", verbose_name="заседание"
+    )
+    year = models.PositiveSmallIntegerField("год", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто создал"
     )

@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import quote
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from shnor.accounts.roles import Role
+from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
+from shnor.core.indicators import SYSTEM
 from shnor.cycle import cyclogram as cyclogram_service
 from shnor.cycle import effect as effect_service
-from shnor.cycle import indicators
+from shnor.cycle import evidence, indicators, services
+from shnor.cycle.forms import (
+    ConclusionForm,
+    DecisionForm,
+    DraftForm,
+    ExecutionForm,
+    FullMeetingForm,
+    GoalsForm,
+    MeasureForm,
+    MeasureStatusForm,
+    RecommendationForm,
+    ReportForm,
+)
+from shnor.cycle.models import Document, Recommendation
+from shnor.documents import convert
 from shnor.registry.models import Municipality, School
+from shnor.web.lookup import form_errors, or_404
 
 
 def _int(request: HttpRequest, name: str) -> int | None:
@@ -146,5 +167,495 @@ def effect(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cycle/effect.html",
-        {"analysis": analysis, "error": error, "years": years, "start": start, "end": end},
+        {
+            "analysis": analysis,
+            "error": error,
+            "years": years,
+            "start": start,
+            "end": end,
+            "can_report": user.has_shnor_perm(Perm.MANAGE_CYCLE),
+        },
     )
+
+
+# --- goals, targets, analysis --------------------------------------------------------------------
+
+
+def _cycle_year(request: HttpRequest) -> int:
+    years = indicators.years()
+    return _int(request, "year") or (years[0] if years else timezone.localdate().year)
+
+
+def _municipality(request: HttpRequest) -> Municipality | None:
+    """The municipality a page works on: asked for, or a municipal coordinator's own."""
+    user: Any = request.user
+    pk = _int(request, "municipality") or (user.municipality_id if user.role == Role.MUNICIPAL_COORDINATOR else None)
+    return or_404(services.municipality_in_scope, user, pk)
+
+
+@login_required
+def goals(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    year, municipality = _cycle_year(request), _municipality(request)
+    here = f"{reverse('cycle:goals')}?year={year}" + (f"&municipality={municipality.pk}" if municipality else "")
+    if request.method == "POST":
+        form = GoalsForm(request.POST)
+        try:
+            if "targets" in request.POST:
+                values: dict[str, float | None] = {}
+                for code in SYSTEM:
+                    raw = request.POST.get(f"target_{code}", "").strip().replace(",", ".").replace("\u00a0", "")
+                    if raw == "":
+                        values[code] = None
+                    else:
+                        try:
+                            values[code] = float(raw)
+                        except ValueError:
+                            raise services.CycleError(f"Показатель {code}: «{raw}» — не число.") from None
+                services.set_targets(user, year, values)
+                messages.success(request, f"Целевые значения на {year} год сохранены.")
+            elif form.is_valid():
+                services.set_goals(user, year, municipality, form.cleaned_data["goal"], form.cleaned_data["tasks"])
+                messages.success(request, "Цели и задачи сохранены.")
+            else:
+                messages.error(request, form_errors(form))
+        except services.CycleError as error:
+            messages.error(request, str(error))
+        return redirect(here)
+    g = services.goals(user, year, municipality)
+    targets = services.targets(year)
+    return render(
+        request,
+        "cycle/goals.html",
+        {
+            "g": g,
+            "year": year,
+            "municipality": municipality,
+            "form": GoalsForm(initial={"goal": "\n".join(g.goal), "tasks": "\n".join(g.tasks)}),
+            "can_edit": _can_keep(user, municipality),
+            "can_targets": _can_keep(user, None) and municipality is None,
+            "targets": [
+                (code, d.title, d.kind, targets.get(code, (None, ""))) for code, d in SYSTEM.items() if code in targets
+            ]
+            + [(code, d.title, d.kind, (None, "")) for code, d in SYSTEM.items() if code not in targets],
+            "years": _years_around(year),
+        },
+    )
+
+
+def _years_around(year: int) -> list[int]:
+    return sorted(set(indicators.years()) | {timezone.localdate().year, year})
+
+
+def _can_keep(user: Any, municipality: Municipality | None) -> bool:
+    try:
+        services._check_keeper(user, municipality)
+    except PermissionDenied:
+        return False
+    return True
+
+
+@login_required
+def analysis(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    year, municipality = _cycle_year(request), _municipality(request)
+    if request.method == "POST":
+        form = ConclusionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.save_conclusion(
+                    user, year, form.cleaned_data["direction"], municipality, form.cleaned_data["text"]
+                )
+                messages.success(request, "Выводы сохранены.")
+            except services.CycleError as error:
+                messages.error(request, str(error))
+        else:
+            messages.error(request, form_errors(form))
+        return redirect(
+            f"{reverse('cycle:analysis')}?year={year}" + (f"&municipality={municipality.pk}" if municipality else "")
+        )
+    directions = services.analysis(user, year, municipality)
+    return render(
+        request,
+        "cycle/analysis.html",
+        {
+            "directions": [
+                (d, ConclusionForm(initial={"direction": d.code, "text": d.conclusion.text if d.conclusion else ""}))
+                for d in directions
+            ],
+            "year": year,
+            "municipality": municipality,
+            "can_edit": _can_keep(user, municipality),
+            "years": _years_around(year),
+        },
+    )
+
+
+# --- recommendations -----------------------------------------------------------------------------
+
+
+def _targets(user: Any) -> list[tuple[str, list[tuple[int, str]]]]:
+    from shnor.support import services as support
+
+    schools = restrict(School.objects.select_related("municipality"), user).order_by("municipality__name", "name")
+    groups: list[tuple[str, list[tuple[int, str]]]] = []
+    if services._region_wide(user):
+        groups.append(("Муниципалитеты", [(m.pk, m.name) for m in Municipality.objects.order_by("name")]))
+    groups.append(("Школы", [(s.pk, f"{s.school_id} — {s.name}") for s in schools[:2000]]))
+    groups.append(("Кураторы", [(c.pk, str(c)) for c in support.pool(user)]))
+    return groups
+
+
+@login_required
+def recommendations(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    year = _cycle_year(request)
+    if request.method == "POST":
+        try:
+            if "all" in request.POST:
+                n = services.draft_all(user, year)
+                messages.success(request, f"Подготовлено проектов рекомендаций: {n}.")
+            else:
+                addressee, target = request.POST.get("addressee", ""), request.POST.get("target", "")
+                if not target.isdigit():
+                    raise services.CycleError("Выберите адресата.")
+                rec = or_404(services.draft, user, year, addressee, int(target))
+                messages.success(request, "Проект рекомендаций подготовлен по данным; отредактируйте и направьте.")
+                return redirect("cycle:recommendation", rec.pk)
+        except services.CycleError as error:
+            messages.error(request, str(error))
+        return redirect(f"{reverse('cycle:recommendations')}?year={year}")
+    status = request.GET.get("status") or None
+    recs = services.recommendations(user, year, status)
+    page = Paginator(recs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cycle/recommendations.html",
+        {
+            "page": page,
+            "year": year,
+            "status": status,
+            "statuses": Recommendation.Status.choices,
+            "can_draft": user.has_shnor_perm(Perm.MANAGE_CYCLE),
+            "draft_form": DraftForm(targets=_targets(user)) if user.has_shnor_perm(Perm.MANAGE_CYCLE) else None,
+            "years": _years_around(year),
+        },
+    )
+
+
+@login_required
+def recommendation(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    rec = or_404(services.get_recommendation, user, pk)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "save":
+                form = RecommendationForm(request.POST)
+                if not form.is_valid():
+                    raise services.CycleError(form_errors(form))
+                data = form.cleaned_data
+                services.edit(
+                    user,
+                    rec,
+                    title=data["title"],
+                    findings=data["findings"],
+                    text=data["text"],
+                    due=data["due"],
+                    version=data["version"],
+                )
+                messages.success(request, "Изменения сохранены.")
+            elif action == "issue":
+                services.issue(user, rec)
+                messages.success(request, "Рекомендации направлены адресату; документ DOCX сформирован.")
+            elif action == "read":
+                services.mark_read(user, rec)
+                messages.success(request, "Получение отмечено.")
+            elif action == "report":
+                services.report(user, rec, request.POST.get("text", ""))
+                messages.success(request, "Отчёт об исполнении отправлен.")
+        except services.CycleError as error:
+            messages.error(request, str(error))
+        return redirect("cycle:recommendation", rec.pk)
+    keeper = _can_keep(user, None if rec.level == "region" else rec.municipality)
+    return render(
+        request,
+        "cycle/recommendation.html",
+        {
+            "r": rec,
+            "documents": rec.documents.all(),
+            "form": RecommendationForm(
+                initial={
+                    "version": rec.version,
+                    "title": rec.title,
+                    "findings": rec.findings,
+                    "text": rec.text,
+                    "due": rec.due,
+                }
+            ),
+            "report_form": ReportForm(),
+            "can_edit": keeper and rec.status == Recommendation.Status.DRAFT,
+            "is_addressee": services.is_addressee(user, rec),
+            "decisions": rec.decisions.all(),
+        },
+    )
+
+
+# --- measures ------------------------------------------------------------------------------------
+
+
+def _school_codes(user: Any, raw: str) -> list[School]:
+    codes = [c.strip() for c in raw.replace(";", ",").split(",") if c.strip()]
+    found = {s.school_id: s for s in restrict(School.objects.filter(school_id__in=codes), user)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise services.CycleError(f"Школы с кодами {', '.join(missing)} не найдены в вашей зоне ответственности.")
+    return [found[c] for c in codes]
+
+
+@login_required
+def measures(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    year = _cycle_year(request)
+    municipality = _municipality(request)
+    if request.method == "POST":
+        form = MeasureForm(request.POST)
+        try:
+            if "status" in request.POST:
+                measure = or_404(services.measures(user).get, pk=_post_int(request, "measure"))
+                status_form = MeasureStatusForm(request.POST)
+                if not status_form.is_valid():
+                    raise services.CycleError(form_errors(status_form))
+                services.update_measure(
+                    user, measure, status_form.cleaned_data["status"], status_form.cleaned_data["result"]
+                )
+                messages.success(request, "Статус мероприятия изменён.")
+            elif form.is_valid():
+                data = form.cleaned_data
+                services.add_measure(
+                    user,
+                    schools=_school_codes(user, data.pop("schools")),
+                    year=year,
+                    municipality=municipality,
+                    **data,
+                )
+                messages.success(request, "Мероприятие внесено в план.")
+            else:
+                messages.error(request, form_errors(form))
+        except services.CycleError as error:
+            messages.error(request, str(error))
+        return redirect(f"{reverse('cycle:measures')}?year={year}")
+    rows = [
+        (m, services.is_overdue(m), MeasureStatusForm(initial={"status": m.status, "result": m.result}))
+        for m in services.measures(user, year)
+    ]
+    return render(
+        request,
+        "cycle/measures.html",
+        {
+            "rows": rows,
+            "year": year,
+            "form": MeasureForm(),
+            "can_edit": _can_keep(user, municipality),
+            "years": _years_around(year),
+        },
+    )
+
+
+def _post_int(request: HttpRequest, name: str) -> int:
+    value = request.POST.get(name, "")
+    if not value.isdigit():
+        raise Http404
+    return int(value)
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+
+@login_required
+def decisions(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    year = _cycle_year(request)
+    municipality = _municipality(request)
+    measure_qs = services.measures(user, year)
+    rec_qs = services.recommendations(user, year)
+    if request.method == "POST":
+        form = DecisionForm(request.POST, measures=measure_qs, recommendations=rec_qs)
+        try:
+            if not form.is_valid():
+                raise services.CycleError(form_errors(form))
+            data = form.cleaned_data
+            decision = services.record_decision(
+                user,
+                kind=data["kind"],
+                document_kind=data["document_kind"],
+                number=data["number"],
+                date=data["date"],
+                title=data["title"],
+                basis=data["basis"],
+                items=data["items"].splitlines(),
+                municipality=municipality,
+                schools=_school_codes(user, data["schools"]),
+                measures_=measure_qs.filter(pk__in=data["measures"]),
+                recommendations_=rec_qs.filter(pk__in=data["recommendations"]),
+                conclusion=None,
+                due=data["due"],
+                signatory=data["signatory"],
+            )
+            messages.success(request, f"Решение зарегистрировано: {decision}. Документ сформирован.")
+            return redirect("cycle:decision", decision.pk)
+        except services.CycleError as error:
+            messages.error(request, str(error))
+        return redirect(f"{reverse('cycle:decisions')}?year={year}")
+    rows = [(d, services.execution_status(d)) for d in services.decisions(user, year)]
+    initial = {"recommendations": [request.GET["recommendation"]]} if request.GET.get("recommendation") else {}
+    return render(
+        request,
+        "cycle/decisions.html",
+        {
+            "rows": rows,
+            "year": year,
+            "form": DecisionForm(initial=initial, measures=measure_qs, recommendations=rec_qs),
+            "can_edit": _can_keep(user, municipality),
+            "years": _years_around(year),
+        },
+    )
+
+
+@login_required
+def decision(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    d = or_404(services.get_decision, user, pk)
+    if request.method == "POST":
+        form = ExecutionForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise services.CycleError(form_errors(form))
+            services.execute(user, d, form.cleaned_data["executed_at"], form.cleaned_data["execution"])
+            messages.success(request, "Исполнение отмечено.")
+        except services.CycleError as error:
+            messages.error(request, str(error))
+        return redirect("cycle:decision", d.pk)
+    return render(
+        request,
+        "cycle/decision.html",
+        {
+            "d": d,
+            "status": services.execution_status(d),
+            "form": ExecutionForm(),
+            "can_edit": _can_keep(user, d.municipality) and not d.executed_at,
+        },
+    )
+
+
+# --- working group -------------------------------------------------------------------------------
+
+
+@login_required
+def meetings(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if request.method == "POST":
+        form = FullMeetingForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise services.CycleError(form_errors(form))
+            data = form.cleaned_data
+            meeting = services.add_meeting(
+                user,
+                body=data["body"],
+                number=data["number"],
+                date=data["date"],
+                chair=data["chair"],
+                secretary=data["secretary"],
+                items=form.items(),
+            )
+            services.protocol(user, meeting)
+            messages.success(request, f"Заседание внесено, протокол № {meeting.number} сформирован.")
+            return redirect("cycle:meeting", meeting.pk)
+        except services.CycleError as error:
+            messages.error(request, str(error))
+        return redirect("cycle:meetings")
+    return render(
+        request,
+        "cycle/meetings.html",
+        {"meetings": services.meetings(user), "form": FullMeetingForm(), "can_edit": _can_keep(user, None)},
+    )
+
+
+@login_required
+def meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    m = or_404(services.get_meeting, user, pk)
+    if request.method == "POST":
+        services.protocol(user, m)
+        messages.success(request, "Протокол сформирован заново.")
+        return redirect("cycle:meeting", m.pk)
+    return render(
+        request,
+        "cycle/meeting.html",
+        {"m": m, "documents": m.documents.order_by("-created_at"), "can_edit": _can_keep(user, None)},
+    )
+
+
+# --- effectiveness report, evidence pack, documents ----------------------------------------------
+
+
+@login_required
+@require_POST
+def effect_report(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    start, end = _post_int(request, "start"), _post_int(request, "end")
+    try:
+        document = effect_service.report(user, start, end)
+    except effect_service.EffectError as error:
+        messages.error(request, str(error))
+        return redirect(reverse("cycle:effect"))
+    messages.success(request, "Отчёт для рабочей группы сформирован.")
+    return redirect("cycle:document", document.pk)
+
+
+@login_required
+def evidence_pack(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    year = _cycle_year(request)
+    if request.GET.get("download"):
+        content = evidence.build(user, year)
+        response = HttpResponse(content, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="evidence-{year}.zip"'
+        return response
+    return render(
+        request,
+        "cycle/evidence.html",
+        {
+            "year": year,
+            "elements": evidence.ELEMENTS,
+            "years": _years_around(year),
+            "can_download": user.has_shnor_perm(Perm.MANAGE_CYCLE),
+            "effect_reports": Document.objects.filter(kind=Document.Kind.EFFECT_REPORT).order_by("-created_at")[:10]
+            if user.has_shnor_perm(Perm.MANAGE_CYCLE)
+            else [],
+        },
+    )
+
+
+@login_required
+def document(request: HttpRequest, pk: int, fmt: str = "docx") -> HttpResponse:
+    user: Any = request.user
+    doc = or_404(services.get_document, user, pk)
+    with doc.file.open("rb") as f:
+        content = f.read()
+    if fmt == "pdf":
+        try:
+            pdf = convert.to_pdf(content, f"document-{doc.pk}.docx")
+        except convert.ConversionError as error:
+            messages.error(request, str(error))
+            return redirect(request.META.get("HTTP_REFERER") or reverse("cycle:evidence"))
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(doc.title)}.pdf"
+        return response
+    response = HttpResponse(content, content_type=DOCX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(doc.title)}.docx"
+    return response
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

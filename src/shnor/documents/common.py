@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,22 +15,13 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
+from shnor.core.numbers import number as number  # re-exported: documents format numbers from here
+from shnor.core.numbers import percent as percent
+
 MONTHS = (
     "января", "февраля", "марта", "апреля", "мая", "июня",
     "июля", "августа", "сентября", "октября", "ноября", "декабря",
 )  # fmt: skip
-
-
-def number(value: Any, digits: int = 0) -> str:
-    """`1 234,5`: a narrow no-break space between thousands, a decimal comma, a true minus sign."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    text = f"{float(value):,.{digits}f}".replace(",", "\u00a0").replace(".", ",")
-    return text.replace("-", "−")
-
-
-def percent(share: float | None, digits: int = 1) -> str:
-    return "—" if share is None else f"{number(100 * share, digits)} %"
 
 
 def date(value: dt.date) -> str:

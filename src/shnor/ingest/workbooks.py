@@ -161,3 +161,22 @@ def report(
         )
     _autosize(totals, [28, 40, 34, 10, 16])
     return _bytes(book)
+
+
+def tables(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """A workbook of plain tables, one per sheet (title, headers, rows): bold shaded headers,
+    frozen first row, every text cell safe from formula injection."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(title[:31])
+        sheet.append(list(headers))
+        for cell in sheet[1]:
+            cell.font = BOLD
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for row in rows:
+            sheet.append([safe_cell(v) for v in row])
+        sheet.freeze_panes = "A2"
+        _autosize(sheet, [max(12, min(60, len(str(h)) + 4)) for h in headers])
+    return _bytes(book)

@@ -23,9 +23,16 @@ def _sections(user: Any) -> list[dict[str, Any]]:
         {
             "title": "Управленческий цикл",
             "items": [
+                ("Цели и задачи", reverse("cycle:goals")),
                 ("Циклограмма", reverse("cycle:cyclogram")),
                 ("Показатели системы", reverse("cycle:indicators")),
+                ("Анализ", reverse("cycle:analysis")),
+                ("Адресные рекомендации", reverse("cycle:recommendations")),
+                ("Меры и мероприятия", reverse("cycle:measures")),
+                ("Управленческие решения", reverse("cycle:decisions")),
+                ("Рабочая группа", reverse("cycle:meetings")),
                 ("Эффективность мер", reverse("cycle:effect")),
+                ("Доказательная база", reverse("cycle:evidence")),
             ],
         },
         {"title": "Идентификация", "items": [("Расчёты и списки", reverse("identification:runs"))]},

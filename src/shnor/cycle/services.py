@@ -1,0 +1,863 @@
+"""The management cycle's services (seed 004 §§2, 6–10): goals and tasks, per-year targets, the
+analysts' conclusions, addressed recommendations, measures, management decisions with their
+documents and the working group's meetings.
+
+Rules: a region-level object (no municipality) is kept by the region (operator, regional
+coordinator); a municipality's by its coordinator too. Recommendations are read and reported on
+by their addressee only. Every document is generated here, stored with its SHA-256, and written
+all or nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from shnor.accounts.models import User
+from shnor.accounts.roles import Perm, Role
+from shnor.accounts.scoping import restrict, scope_of
+from shnor.accounts.services import account, notify, require
+from shnor.core import recommend
+from shnor.core.indicators import SYSTEM, Value
+from shnor.cycle import indicators
+from shnor.cycle.models import (
+    AgendaItem,
+    Conclusion,
+    Decision,
+    Document,
+    Goal,
+    Level,
+    Measure,
+    Meeting,
+    Recommendation,
+    Target,
+)
+from shnor.documents import cycle as documents
+from shnor.documents.common import sha256
+from shnor.identification import services as identification
+from shnor.identification.models import SchoolResult
+from shnor.registry.models import Municipality, School
+
+
+class CycleError(Exception):
+    """A refusal of the management cycle, with its reason in Russian."""
+
+
+def preset() -> Any:
+    return identification.current_preset()[0]
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def _region_wide(user: Any) -> bool:
+    return scope_of(user).region_wide
+
+
+def _check_keeper(user: Any, municipality: Municipality | None) -> None:
+    """May the user keep the cycle at this level: the region's needs a region-wide role, a
+    municipality's one in the user's scope."""
+    require(user, Perm.MANAGE_CYCLE)
+    if municipality is None:
+        if not _region_wide(user):
+            raise PermissionDenied("Региональный уровень ведёт региональный оператор или координатор.")
+    elif not restrict(Municipality.objects.filter(pk=municipality.pk), user).exists():
+        raise PermissionDenied("Муниципалитет вне вашей зоны ответственности.")
+
+
+def municipality_in_scope(user: Any, pk: int | None) -> Municipality | None:
+    if pk is None:
+        return None
+    found = restrict(Municipality.objects.filter(pk=pk), user).first()
+    if found is None:
+        raise Municipality.DoesNotExist
+    return found
+
+
+def _save_document(
+    kind: str, title: str, content: bytes, name: str, user: Any, year: int | None, **owner: Any
+) -> Document:
+    document = Document(
+        kind=kind, title=title, sha256=sha256(content), size=len(content), created_by=account(user), year=year, **owner
+    )
+    document.file.save(name, ContentFile(content), save=False)
+    try:
+        document.save()
+    except BaseException:
+        document.file.delete(save=False)
+        raise
+    return document
+
+
+def _lines(text: str) -> list[str]:
+    """Non-empty lines of a text area, without a leading «1.», «1)» or «-»."""
+    import re
+
+    out = []
+    for line in text.splitlines():
+        line = re.sub(r"^\s*(\d+[.)]|[-–•])\s*", "", line).strip()
+        if line:
+            out.append(line)
+    return out
+
+
+# --- goals and tasks -----------------------------------------------------------------------------
+
+
+@dataclass
+class Goals:
+    year: int
+    municipality: Municipality | None
+    goal: list[str]
+    tasks: list[str]
+    from_preset: bool
+    source: str
+    updated_at: dt.datetime | None = None
+
+
+def goals(user: Any, year: int, municipality: Municipality | None = None) -> Goals:
+    """The year's goals and tasks of the region or a municipality. Until someone saves them, the
+    region's are the preset's (its founding act); a municipality's start empty."""
+    if municipality is not None and not restrict(Municipality.objects.filter(pk=municipality.pk), user).exists():
+        raise PermissionDenied("Муниципалитет вне вашей зоны ответственности.")
+    rows = list(Goal.objects.filter(year=year, municipality=municipality))
+    if rows:
+        return Goals(
+            year,
+            municipality,
+            [g.text for g in rows if g.kind == Goal.Kind.GOAL],
+            [g.text for g in rows if g.kind == Goal.Kind.TASK],
+            False,
+            "",
+            max(g.updated_at for g in rows),
+        )
+    p = preset().goals
+    if municipality is None:
+        return Goals(year, None, list(p.goal), list(p.tasks), True, p.source)
+    return Goals(year, municipality, [], [], True, "")
+
+
+@transaction.atomic
+def set_goals(user: Any, year: int, municipality: Municipality | None, goal: str, tasks: str) -> Goals:
+    _check_keeper(user, municipality)
+    goal_lines, task_lines = _lines(goal), _lines(tasks)
+    if not goal_lines:
+        raise CycleError("Сформулируйте цель (хотя бы одну строку).")
+    if not task_lines:
+        raise CycleError("Перечислите задачи (по одной на строке).")
+    Goal.objects.filter(year=year, municipality=municipality).delete()
+    who = account(user)
+    Goal.objects.bulk_create(
+        [
+            Goal(year=year, municipality=municipality, kind=kind, text=text, position=i, updated_by=who)
+            for kind, lines in ((Goal.Kind.GOAL, goal_lines), (Goal.Kind.TASK, task_lines))
+            for i, text in enumerate(lines, start=1)
+        ]
+    )
+    for g in Goal.objects.filter(year=year, municipality=municipality):
+        from shnor.audit.tracking import record
+
+        record(g, "create", {"text": [None, g.text]})
+    return goals(user, year, municipality)
+
+
+# --- per-year targets ----------------------------------------------------------------------------
+
+
+def targets(year: int) -> dict[str, tuple[float | None, str]]:
+    """Every indicator's target for the year and where it comes from (the preset or the year)."""
+    p = preset()
+    out: dict[str, tuple[float | None, str]] = {code: (value, "пресет") for code, value in p.indicators.targets.items()}
+    for t in Target.objects.filter(year=year):
+        out[t.code] = (t.value, "установлено на год")
+    return out
+
+
+@transaction.atomic
+def set_targets(user: Any, year: int, values: dict[str, float | None]) -> None:
+    """Set (a number) or reset to the preset's (None) the targets of a year. Shares are percents."""
+    _check_keeper(user, None)
+    for code, value in values.items():
+        if code not in SYSTEM:
+            raise CycleError(f"Нет показателя с кодом «{code}».")
+        if value is None:
+            for t in Target.objects.filter(year=year, code=code):
+                t.delete()
+            continue
+        if value < 0 or (SYSTEM[code].kind == "share" and value > 100):
+            raise CycleError(f"Показатель {code}: целевое значение {value} вне допустимых пределов (0–100 %).")
+        target, created = Target.objects.get_or_create(
+            year=year, code=code, defaults={"value": value, "set_by": account(user)}
+        )
+        if not created and target.value != value:
+            target.value, target.set_by = value, account(user)
+            target.save()
+
+
+# --- analysis by the four directions -------------------------------------------------------------
+
+DIRECTION_CODES: dict[str, tuple[str, ...]] = {
+    Conclusion.Direction.IDENTIFICATION: ("1.1",),
+    Conclusion.Direction.DYNAMICS: ("1.2",),
+    Conclusion.Direction.COMPETENCES: ("1.3.1", "1.3.2", "trained_per_school", "trained_total"),
+    Conclusion.Direction.ASSISTANCE: ("1.4.1", "1.4.2", "1.4.3", "agreements", "events"),
+}
+
+
+@dataclass
+class Direction:
+    code: str
+    title: str
+    figures: list[tuple[str, str]]
+    values: list[Value]
+    conclusion: Conclusion | None
+
+
+def analysis(user: Any, year: int, municipality: Municipality | None = None) -> list[Direction]:
+    """Seed 004 §6: for each direction, the figures that inform it and the conclusions written."""
+    values = {v.definition.code: v for v in indicators.compute(user, year, municipality.pk if municipality else None)}
+    run, listed = indicators._run(year)
+    results = SchoolResult.objects.filter(run=run) if run else SchoolResult.objects.none()
+    results = restrict_results(results, user, municipality)
+    clusters = Counter(results.values_list("cluster", flat=True))
+    from shnor.identification import labels
+
+    figures: dict[str, list[tuple[str, str]]] = {
+        Conclusion.Direction.IDENTIFICATION: [
+            ("Школ в расчёте", str(results.count())),
+            ("Школ в перечне", str(results.filter(school_id__in=listed).count())),
+            *[(f"Кластер «{labels.CLUSTERS[c]}»", str(n)) for c, n in sorted(clusters.items()) if c in labels.CLUSTERS],
+        ],
+        Conclusion.Direction.DYNAMICS: [],
+        Conclusion.Direction.COMPETENCES: [],
+        Conclusion.Direction.ASSISTANCE: [],
+    }
+    written = {c.direction: c for c in Conclusion.objects.filter(year=year, municipality=municipality)}
+    out = []
+    for code, title in Conclusion.Direction.choices:
+        vs = [values[c] for c in DIRECTION_CODES[code] if c in values]
+        out.append(Direction(code, title, figures[code], vs, written.get(code)))
+    return out
+
+
+def restrict_results(
+    qs: QuerySet[SchoolResult], user: Any, municipality: Municipality | None
+) -> QuerySet[SchoolResult]:
+    qs = qs.filter(school__in=restrict(School.objects.all(), user))
+    return qs.filter(school__municipality=municipality) if municipality else qs
+
+
+def save_conclusion(user: Any, year: int, direction: str, municipality: Municipality | None, text: str) -> Conclusion:
+    _check_keeper(user, municipality)
+    if direction not in Conclusion.Direction.values:
+        raise CycleError(f"Нет направления анализа «{direction}».")
+    if not text.strip():
+        raise CycleError("Напишите выводы: поле пустое.")
+    conclusion = Conclusion.objects.filter(year=year, direction=direction, municipality=municipality).first()
+    if conclusion is None:
+        conclusion = Conclusion(year=year, direction=direction, municipality=municipality)
+    conclusion.text, conclusion.updated_by = text.strip(), account(user)
+    conclusion.save()
+    return conclusion
+
+
+def conclusions(user: Any, year: int | None = None) -> QuerySet[Conclusion]:
+    qs = restrict(Conclusion.objects.select_related("municipality"), user)
+    return qs.filter(year=year) if year else qs
+
+
+# --- addressed recommendations -------------------------------------------------------------------
+
+
+def recommendations(user: Any, year: int | None = None, status: str | None = None) -> QuerySet[Recommendation]:
+    """The recommendations the user may see (a tutor also sees those addressed to them)."""
+    base = Recommendation.objects.select_related("municipality", "school", "curator", "curator__school")
+    qs = restrict(base, user)
+    if getattr(user, "pk", None) and getattr(user, "role", "") == Role.CURATOR:
+        qs = qs | base.filter(curator__user_id=user.pk)
+    if year:
+        qs = qs.filter(year=year)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.distinct()
+
+
+def get_recommendation(user: Any, pk: int) -> Recommendation:
+    return recommendations(user).get(pk=pk)
+
+
+def _region_reference(user: Any, year: int) -> dict[str, float | None]:
+    return {v.definition.code: v.value for v in indicators.compute(user, year)}
+
+
+def _catalogue_factors(profile: Any) -> tuple[recommend.Factor, ...]:
+    if profile is None:
+        return ()
+    catalogue = {f.code: f for f in preset().catalogue().factors}
+    return tuple(
+        recommend.Factor(catalogue[code].title, tuple(catalogue[code].measures))
+        for code in profile.fixed
+        if code in catalogue
+    )
+
+
+def _school_facts(user: Any, year: int, school: School, reference: dict[str, float | None]) -> recommend.SchoolFacts:
+    from shnor.support.models import Pairing
+    from shnor.support.services import _latest_profiles
+
+    run, _listed = indicators._run(year)
+    result = SchoolResult.objects.filter(run=run, school=school).first() if run else None
+    peers: list[float] = []
+    models: list[str] = []
+    if result is not None and result.isb is not None:
+        others = list(
+            SchoolResult.objects.filter(run=run, isb__isnull=False, ior__isnull=False)
+            .exclude(school=school)
+            .select_related("school")
+        )
+        spread = statistics.pstdev([o.isb for o in others if o.isb is not None]) if len(others) > 1 else 0.0
+        near = [o for o in others if o.isb is not None and abs(o.isb - result.isb) <= 0.25 * spread]
+        peers = [o.ior for o in near if o.ior is not None]
+        resilient = sorted((o for o in near if o.cluster == "resilient"), key=lambda o: -(o.ior or 0))
+        models = [o.school.name for o in resilient[:3]]
+    school_values = indicators.compute(user, year, school=school.pk)
+    pair = (
+        Pairing.objects.filter(school=school, year=year, status=Pairing.Status.APPROVED)
+        .select_related("curator", "curator__school", "curator__person")
+        .first()
+    )
+    return recommend.SchoolFacts(
+        name=school.name,
+        ior=result.ior if result else None,
+        threshold=run.summary.get("ior_threshold") if run else None,
+        peers=len(peers),
+        peers_median=statistics.median(peers) if peers else None,
+        models=tuple(models),
+        factors=_catalogue_factors(_latest_profiles({school.pk}, year).get(school.pk)),
+        gaps=tuple(recommend.gaps(school_values, reference, "по региону")),
+        curator=str(pair.curator) if pair else "",
+    )
+
+
+def _compose(user: Any, year: int, addressee: str, target: Any) -> tuple[str, recommend.Draft, Municipality]:
+    """The title, the draft and the addressee's municipality for one addressee."""
+    from shnor.support.models import Pairing
+    from shnor.support.services import _activity, _latest_profiles, rules
+
+    reference = _region_reference(user, year)
+    if addressee == Recommendation.Addressee.MUNICIPALITY:
+        municipality: Municipality = target
+        values = indicators.compute(user, year, municipality=municipality.pk)
+        _run, listed = indicators._run(year)
+        local = set(School.objects.filter(pk__in=listed, municipality=municipality).values_list("pk", flat=True))
+        catalogue = {f.code: f.title for f in preset().catalogue().factors}
+        factors: Counter[str] = Counter()
+        for profile in _latest_profiles(local, year).values():
+            factors.update(catalogue[c] for c in profile.fixed if c in catalogue)
+        local_pairs = list(Pairing.objects.filter(school__in=local, year=year, status=Pairing.Status.APPROVED))
+        idle = sum(1 for a in _activity(local_pairs, today()) if a.inactive)
+        draft = recommend.for_municipality(recommend.gaps(values, reference, "по региону"), len(local), idle, factors)
+        return f"Адресные рекомендации органу управления образованием: {municipality.name}", draft, municipality
+    if addressee == Recommendation.Addressee.SCHOOL:
+        school: School = target
+        draft = recommend.for_school(_school_facts(user, year, school, reference))
+        return f"Адресные рекомендации руководителю: {school.name}", draft, school.municipality
+    curator = target
+    supported = list(
+        Pairing.objects.filter(curator=curator, year=year, status=Pairing.Status.APPROVED).select_related(
+            "school", "school__municipality"
+        )
+    )
+    facts = [
+        recommend.PairFacts(
+            _school_facts(user, year, a.pairing.school, reference), a.consultations, a.last, a.inactive, a.rating
+        )
+        for a in _activity(supported, today())
+    ]
+    draft = recommend.for_curator(facts, rules().inactive_weeks)
+    return f"Адресные рекомендации школе-куратору: {curator}", draft, curator.municipality
+
+
+def _addressee_in_scope(user: Any, addressee: str, pk: int) -> Any:
+    from shnor.support.models import Curator
+
+    if addressee == Recommendation.Addressee.MUNICIPALITY:
+        if not _region_wide(user):
+            raise PermissionDenied("Рекомендации муниципалитетам направляет региональный уровень.")
+        return restrict(Municipality.objects.all(), user).get(pk=pk)
+    if addressee == Recommendation.Addressee.SCHOOL:
+        return restrict(School.objects.select_related("municipality"), user).get(pk=pk)
+    if addressee == Recommendation.Addressee.CURATOR:
+        return restrict(Curator.objects.select_related("school", "person", "municipality"), user).get(pk=pk)
+    raise CycleError(f"Неизвестный адресат «{addressee}».")
+
+
+@transaction.atomic
+def draft(user: Any, year: int, addressee: str, pk: int) -> Recommendation:
+    """Draft (or re-draft while it is a draft) the recommendation to one addressee from the data."""
+    require(user, Perm.MANAGE_CYCLE)
+    target = _addressee_in_scope(user, addressee, pk)
+    title, text, municipality = _compose(user, year, addressee, target)
+    key = {"year": year, "addressee": addressee}
+    key |= (
+        {"municipality": target, "school": None}
+        if addressee == Recommendation.Addressee.MUNICIPALITY
+        else {"school": target}
+        if addressee == Recommendation.Addressee.SCHOOL
+        else {"curator": target}
+    )
+    existing = Recommendation.objects.filter(**key).order_by("-pk").first()
+    if existing is not None and existing.status != Recommendation.Status.DRAFT:
+        raise CycleError(f"Рекомендации адресату на {year} год уже направлены ({existing.issued_at:%d.%m.%Y}).")
+    rec = existing or Recommendation(**key)
+    rec.municipality = municipality
+    if addressee == Recommendation.Addressee.CURATOR:
+        rec.school = target.school
+    rec.level = Level.REGION if _region_wide(user) else Level.MUNICIPALITY
+    rec.title, rec.findings, rec.text = title, text.findings_text, text.actions_text
+    rec.due = rec.due or dt.date(year, 12, 20)
+    rec.created_by = rec.created_by or account(user)
+    if existing is not None:
+        rec.version += 1
+    rec.save()
+    return rec
+
+
+def draft_all(user: Any, year: int) -> int:
+    """Draft for every addressee in the user's reach: each municipality with schools on the list
+    (region only), each listed school's head, each curator with approved pairs of the year."""
+    from shnor.support.models import Curator, Pairing
+
+    require(user, Perm.MANAGE_CYCLE)
+    _run, listed = indicators._run(year)
+    schools = restrict(School.objects.filter(pk__in=listed), user)
+    count = 0
+    if _region_wide(user):
+        for m in Municipality.objects.filter(schools__in=schools).distinct():
+            count += _try_draft(user, year, Recommendation.Addressee.MUNICIPALITY, m.pk)
+    for pk in schools.values_list("pk", flat=True):
+        count += _try_draft(user, year, Recommendation.Addressee.SCHOOL, pk)
+    curators = restrict(Curator.objects.all(), user).filter(
+        pk__in=Pairing.objects.filter(year=year, status=Pairing.Status.APPROVED).values("curator")
+    )
+    for pk in curators.values_list("pk", flat=True):
+        count += _try_draft(user, year, Recommendation.Addressee.CURATOR, pk)
+    return count
+
+
+def _try_draft(user: Any, year: int, addressee: str, pk: int) -> int:
+    try:
+        draft(user, year, addressee, pk)
+    except CycleError:  # already issued: left as it is
+        return 0
+    return 1
+
+
+def edit(
+    user: Any, rec: Recommendation, *, title: str, findings: str, text: str, due: dt.date | None, version: int
+) -> Recommendation:
+    """Edit a draft. `version` is the one the editor started from: a newer one means somebody
+    else saved in between, and this save is refused rather than overwriting theirs."""
+    _check_keeper(user, None if rec.level == Level.REGION else rec.municipality)
+    if rec.status != Recommendation.Status.DRAFT:
+        raise CycleError("Направленные рекомендации не редактируются.")
+    if not title.strip() or not text.strip():
+        raise CycleError("Заголовок и текст рекомендаций обязательны.")
+    with transaction.atomic():
+        updated = Recommendation.objects.filter(pk=rec.pk, version=version).update(
+            title=title.strip(), findings=findings.strip(), text=text.strip(), due=due, version=version + 1
+        )
+        if not updated:
+            raise CycleError(
+                "Рекомендацию уже изменил другой пользователь. Обновите страницу: ваши правки не сохранены."
+            )
+    rec.refresh_from_db()
+    from shnor.audit.tracking import record
+
+    record(rec, "update", {"version": [version, rec.version]})
+    return rec
+
+
+def addressee_users(rec: Recommendation) -> QuerySet[User]:
+    from shnor.support.services import _curator_users
+
+    if rec.addressee == Recommendation.Addressee.MUNICIPALITY:
+        return User.objects.filter(role=Role.MUNICIPAL_COORDINATOR, municipality_id=rec.municipality_id, is_active=True)
+    if rec.addressee == Recommendation.Addressee.SCHOOL:
+        return User.objects.filter(role=Role.SCHOOL, school=rec.school, is_active=True)
+    assert rec.curator is not None
+    return _curator_users(rec.curator)
+
+
+def is_addressee(user: Any, rec: Recommendation) -> bool:
+    return bool(getattr(user, "pk", None)) and addressee_users(rec).filter(pk=user.pk).exists()
+
+
+def issue(user: Any, rec: Recommendation) -> Recommendation:
+    """Issue a draft: its DOCX is generated and kept, the addressee is notified."""
+    _check_keeper(user, None if rec.level == Level.REGION else rec.municipality)
+    if rec.status != Recommendation.Status.DRAFT:
+        raise CycleError("Рекомендации уже направлены.")
+    p = preset()
+    content = documents.recommendation(
+        documents.RecommendationData(
+            authority=p.authority or p.region,
+            addressee=documents.addressee_line(rec.addressee, rec.addressee_label(), rec.municipality.name),
+            title=rec.title,
+            year=rec.year,
+            findings=_lines(rec.findings),
+            actions=_lines(rec.text),
+            due=rec.due,
+            date=today(),
+        )
+    )
+    with transaction.atomic():
+        locked = Recommendation.objects.select_for_update().get(pk=rec.pk)
+        if locked.status != Recommendation.Status.DRAFT:
+            raise CycleError("Рекомендации уже направлены.")
+        _save_document(
+            Document.Kind.RECOMMENDATION,
+            f"{rec.title} ({rec.year})",
+            content,
+            f"recommendation-{rec.year}-{rec.pk}.docx",
+            user,
+            rec.year,
+            recommendation=rec,
+        )
+        rec.status, rec.issued_at, rec.issued_by = Recommendation.Status.ISSUED, timezone.now(), account(user)
+        rec.save()
+    notify(
+        addressee_users(rec),
+        f"Вам направлены адресные рекомендации: {rec.title}. Отметьте получение и доложите об исполнении"
+        + (f" до {rec.due:%d.%m.%Y}." if rec.due else "."),
+        reverse("cycle:recommendation", args=[rec.pk]),
+    )
+    return rec
+
+
+def mark_read(user: Any, rec: Recommendation) -> Recommendation:
+    if not is_addressee(user, rec):
+        raise PermissionDenied("Отметить получение может только адресат рекомендаций.")
+    if rec.status != Recommendation.Status.ISSUED:
+        raise CycleError("Получение отмечается у направленных рекомендаций.")
+    rec.status, rec.read_at, rec.read_by = Recommendation.Status.READ, timezone.now(), account(user)
+    rec.save()
+    return rec
+
+
+def report(user: Any, rec: Recommendation, text: str) -> Recommendation:
+    if not is_addressee(user, rec):
+        raise PermissionDenied("Доложить об исполнении может только адресат рекомендаций.")
+    if rec.status not in (Recommendation.Status.ISSUED, Recommendation.Status.READ):
+        raise CycleError("Об исполнении докладывают по направленным рекомендациям.")
+    if len(text.strip()) < 10:
+        raise CycleError("Опишите, что сделано (не короче 10 знаков).")
+    now = timezone.now()
+    rec.read_at, rec.read_by = rec.read_at or now, rec.read_by or account(user)
+    rec.status, rec.report, rec.reported_at, rec.reported_by = (
+        Recommendation.Status.REPORTED,
+        text.strip(),
+        now,
+        account(user),
+    )
+    rec.save()
+    if rec.issued_by_id:
+        notify(
+            User.objects.filter(pk=rec.issued_by_id),
+            f"Доложено об исполнении: {rec.title}.",
+            reverse("cycle:recommendation", args=[rec.pk]),
+        )
+    return rec
+
+
+# --- measures ------------------------------------------------------------------------------------
+
+
+def measures(user: Any, year: int | None = None) -> QuerySet[Measure]:
+    qs = restrict(Measure.objects.select_related("municipality", "recommendation"), user)
+    return qs.filter(year=year) if year else qs
+
+
+def add_measure(user: Any, *, schools: Iterable[School] = (), **fields: Any) -> Measure:
+    municipality = fields.get("municipality")
+    _check_keeper(user, municipality)
+    if fields["end"] < fields["start"]:
+        raise CycleError("Окончание мероприятия раньше его начала.")
+    schools = list(schools)
+    allowed = set(restrict(School.objects.filter(pk__in=[s.pk for s in schools]), user).values_list("pk", flat=True))
+    if any(s.pk not in allowed for s in schools) or (
+        municipality is not None and any(s.municipality_id != municipality.pk for s in schools)
+    ):
+        raise CycleError("Среди школ есть школы вне уровня мероприятия или вашей зоны ответственности.")
+    fields.setdefault("level", Level.MUNICIPALITY if municipality else Level.REGION)
+    with transaction.atomic():
+        measure = Measure.objects.create(created_by=account(user), **fields)
+        measure.schools.set(schools)
+    return measure
+
+
+def update_measure(user: Any, measure: Measure, status: str, result: str = "") -> Measure:
+    _check_keeper(user, measure.municipality)
+    if status not in Measure.Status.values:
+        raise CycleError(f"Неизвестный статус «{status}».")
+    if status == Measure.Status.DONE and not result.strip():
+        raise CycleError("Для выполненного мероприятия укажите результат.")
+    measure.status, measure.result = status, result.strip()
+    measure.save()
+    return measure
+
+
+def is_overdue(measure: Measure, on: dt.date | None = None) -> bool:
+    return measure.status in (Measure.Status.PLANNED, Measure.Status.IN_PROGRESS) and measure.end < (on or today())
+
+
+# --- management decisions ------------------------------------------------------------------------
+
+
+def decisions(user: Any, year: int | None = None) -> QuerySet[Decision]:
+    """Decisions are official acts: the region's are read by every signed-in user, a
+    municipality's by whoever sees that municipality."""
+    qs = Decision.objects.filter(
+        Q(municipality=None) | Q(municipality__in=restrict(Municipality.objects.all(), user))
+    ).prefetch_related("documents")
+    return qs.filter(date__year=year) if year else qs
+
+
+def get_decision(user: Any, pk: int) -> Decision:
+    return decisions(user).get(pk=pk)
+
+
+DOCUMENT_TITLES = {"order": "ПРИКАЗ", "disposition": "РАСПОРЯЖЕНИЕ", "protocol": "ПРОТОКОЛ"}
+
+
+def record_decision(
+    user: Any,
+    *,
+    kind: str,
+    document_kind: str,
+    number: str,
+    date: dt.date,
+    title: str,
+    items: list[str],
+    basis: str = "",
+    municipality: Municipality | None = None,
+    schools: Iterable[School] = (),
+    measures_: Iterable[Measure] = (),
+    recommendations_: Iterable[Recommendation] = (),
+    conclusion: Conclusion | None = None,
+    due: dt.date | None = None,
+    signatory: str = "",
+) -> Decision:
+    """A management decision of one of the five kinds, fixed in its document (generated from the
+    template `decision.docx`) with number and date; all or nothing."""
+    _check_keeper(user, municipality)
+    if kind not in Decision.Kind.values:
+        raise CycleError(f"Неизвестный вид решения «{kind}».")
+    if document_kind not in DOCUMENT_TITLES:
+        raise CycleError(f"Неизвестный вид документа «{document_kind}».")
+    if not number.strip() or not title.strip():
+        raise CycleError("Укажите номер документа и содержание решения.")
+    items = [i.strip() for i in items if i.strip()]
+    if not items:
+        raise CycleError("Решение должно содержать хотя бы один пункт.")
+    if due is not None and due < date:
+        raise CycleError("Срок исполнения раньше даты документа.")
+    schools = list(schools)
+    visible = set(restrict(School.objects.filter(pk__in=[s.pk for s in schools]), user).values_list("pk", flat=True))
+    if any(s.pk not in visible for s in schools):
+        raise CycleError("Среди школ есть школы вне вашей зоны ответственности.")
+    if Decision.objects.filter(number=number.strip(), date__year=date.year, municipality=municipality).exists():
+        raise CycleError(f"Документ № {number.strip()} за {date.year} год уже зарегистрирован.")
+    p = preset()
+    authority = p.authority or p.region
+    if municipality is not None:
+        authority = f"Орган управления образованием: {municipality.name}"
+    level = Level.MUNICIPALITY if municipality else Level.REGION
+    measure_list, rec_list = list(measures_), list(recommendations_)
+    content = documents.decision(
+        documents.DecisionData(
+            authority=authority,
+            document=DOCUMENT_TITLES[document_kind],
+            number=number.strip(),
+            date=date,
+            title=title.strip(),
+            basis=basis.strip(),
+            items=items,
+            kind=Decision.Kind(kind).label,
+            schools=[f"{s.school_id} — {s.name}" for s in sorted(schools, key=lambda s: s.name)],
+            measures=[f"{m.title} ({m.start:%d.%m.%Y} — {m.end:%d.%m.%Y}, {m.responsible})" for m in measure_list],
+            due=due,
+            signatory=signatory,
+        )
+    )
+    with transaction.atomic():
+        decision = Decision.objects.create(
+            kind=kind,
+            title=title.strip(),
+            number=number.strip(),
+            date=date,
+            basis=basis.strip(),
+            level=level,
+            municipality=municipality,
+            document_kind=document_kind,
+            conclusion=conclusion,
+            items=items,
+            due=due,
+            created_by=account(user),
+        )
+        decision.schools.set(schools)
+        decision.measures.set(measure_list)
+        decision.recommendations.set(rec_list)
+        doc_kind = {"order": Document.Kind.ORDER, "disposition": Document.Kind.DISPOSITION}.get(
+            document_kind, Document.Kind.PROTOCOL
+        )
+        _save_document(
+            doc_kind,
+            f"{Decision.Kind(kind).label.capitalize()} решение: {DOCUMENT_TITLES[document_kind].lower()} "
+            f"№ {decision.number} от {date:%d.%m.%Y}",
+            content,
+            f"decision-{date.year}-{decision.pk}.docx",
+            user,
+            date.year,
+            decision=decision,
+        )
+    return decision
+
+
+def execute(user: Any, decision: Decision, executed_at: dt.date, execution: str) -> Decision:
+    _check_keeper(user, decision.municipality)
+    if executed_at < decision.date:
+        raise CycleError("Дата исполнения раньше даты документа.")
+    if executed_at > today():
+        raise CycleError("Дата исполнения не может быть в будущем.")
+    if not execution.strip():
+        raise CycleError("Опишите исполнение решения.")
+    decision.executed_at, decision.execution = executed_at, execution.strip()
+    decision.save()
+    return decision
+
+
+def execution_status(decision: Decision, on: dt.date | None = None) -> str:
+    if decision.executed_at:
+        return "исполнено"
+    if decision.due and decision.due < (on or today()):
+        return "просрочено"
+    return "на исполнении" if decision.due else "без срока"
+
+
+# --- working group -------------------------------------------------------------------------------
+
+
+def meetings(user: Any) -> QuerySet[Meeting]:
+    """Meetings of the regional working group are its public record."""
+    return Meeting.objects.prefetch_related("items", "documents")
+
+
+def get_meeting(user: Any, pk: int) -> Meeting:
+    return meetings(user).get(pk=pk)
+
+
+def add_meeting(
+    user: Any, *, body: str, number: str, date: dt.date, chair: str, secretary: str, items: list[dict[str, Any]]
+) -> Meeting:
+    _check_keeper(user, None)
+    if not number.strip() or not chair.strip() or not secretary.strip():
+        raise CycleError("Укажите номер протокола, руководителя и секретаря рабочей группы.")
+    items = [i for i in items if str(i.get("title", "")).strip()]
+    if not items:
+        raise CycleError("В повестке должен быть хотя бы один вопрос.")
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            body=body.strip() or default_body(),
+            number=number.strip(),
+            date=date,
+            chair=chair.strip(),
+            secretary=secretary.strip(),
+            created_by=account(user),
+        )
+        for position, item in enumerate(items, start=1):
+            votes = [int(item.get(k) or 0) for k in ("votes_for", "votes_against", "votes_abstained")]
+            if min(votes) < 0:
+                raise CycleError(f"Вопрос {position}: число голосов не может быть отрицательным.")
+            AgendaItem.objects.create(
+                meeting=meeting,
+                position=position,
+                title=str(item["title"]).strip(),
+                heard=str(item.get("heard", "")).strip(),
+                resolved=str(item.get("resolved", "")).strip(),
+                votes_for=votes[0],
+                votes_against=votes[1],
+                votes_abstained=votes[2],
+            )
+    return meeting
+
+
+def default_body() -> str:
+    return (
+        "Рабочая группа по координации работы со школами с низкими результатами обучения и школами, "
+        f"функционирующими в неблагоприятных социальных условиях ({preset().region})"
+    )
+
+
+def protocol(user: Any, meeting: Meeting) -> Document:
+    """The protocol of the meeting in seed 000's form, generated and kept."""
+    _check_keeper(user, None)
+    p = preset()
+    content = documents.protocol(
+        documents.ProtocolData(
+            authority=p.authority or p.region,
+            body=meeting.body,
+            number=meeting.number,
+            date=meeting.date,
+            chair=meeting.chair,
+            secretary=meeting.secretary,
+            items=[
+                documents.AgendaData(i.title, i.heard, i.resolved, i.votes_for, i.votes_against, i.votes_abstained)
+                for i in meeting.items.all()
+            ],
+        )
+    )
+    return _save_document(
+        Document.Kind.PROTOCOL,
+        f"Протокол заседания рабочей группы № {meeting.number} от {meeting.date:%d.%m.%Y}",
+        content,
+        f"protocol-{meeting.date.year}-{meeting.pk}.docx",
+        user,
+        meeting.date.year,
+        meeting=meeting,
+    )
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+def can_read_document(user: Any, document: Document) -> bool:
+    """A document is read by whoever may read what it belongs to."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if document.decision_id:
+        return decisions(user).filter(pk=document.decision_id).exists()
+    if document.recommendation_id:
+        return recommendations(user).filter(pk=document.recommendation_id).exists()
+    if document.meeting_id:
+        return True
+    return _region_wide(user) or user.has_shnor_perm(Perm.MANAGE_CYCLE)
+
+
+def get_document(user: Any, pk: int) -> Document:
+    document = Document.objects.get(pk=pk)
+    if not can_read_document(user, document):
+        raise Document.DoesNotExist
+    return document

@@ -1,0 +1,306 @@
+"""The management cycle end to end in the services: goals, targets, conclusions, recommendations
+from draft to report, measures, decisions with their documents, the working group's protocol,
+the effectiveness report and the evidence pack (documents read back, converted by LibreOffice)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from docx import Document as Docx
+from openpyxl import load_workbook
+
+from shnor.accounts.models import Notification
+from shnor.cycle import effect, evidence, indicators
+from shnor.cycle import services as cycle
+from shnor.cycle.models import Decision, Document, Measure, Recommendation
+from shnor.documents import convert
+from shnor.support import services as support
+from tests.app.test_support import identification, included_pool
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(content: bytes) -> str:
+    d = Docx(io.BytesIO(content))
+    parts = [p.text for p in d.paragraphs]
+    for t in d.tables:
+        parts += [c.text for row in t.rows for c in row.cells]
+    return "\n".join(parts)
+
+
+def _file(document: Document) -> bytes:
+    with document.file.open("rb") as f:
+        return f.read()
+
+
+def test_goals_start_from_the_preset_and_are_kept_by_level(world: Any) -> None:
+    operator, municipal = world.users["operator"], world.users["municipal"]
+    g = cycle.goals(operator, 2026)
+    assert g.from_preset and len(g.goal) == 1 and len(g.tasks) == 6 and "сетевые пары" in g.tasks[4]
+    saved = cycle.set_goals(operator, 2026, None, "Цель региона", "1. Первая задача\n\n2) Вторая задача\n- Третья")
+    assert not saved.from_preset and saved.tasks == ["Первая задача", "Вторая задача", "Третья"]
+    # A municipal coordinator keeps their municipality's goals, not the region's nor another's.
+    cycle.set_goals(municipal, 2026, world.muni_a, "Цель района", "Задача района")
+    with pytest.raises(PermissionDenied):
+        cycle.set_goals(municipal, 2026, None, "x", "y")
+    with pytest.raises(PermissionDenied):
+        cycle.set_goals(municipal, 2026, world.muni_b, "x", "y")
+    with pytest.raises(PermissionDenied):
+        cycle.set_goals(world.users["school"], 2026, world.muni_a, "x", "y")
+    with pytest.raises(cycle.CycleError, match="задачи"):
+        cycle.set_goals(operator, 2026, None, "Цель", "  ")
+    assert cycle.goals(operator, 2027).from_preset  # another year starts from the preset again
+
+
+def test_a_target_set_for_the_year_replaces_the_presets(world: Any) -> None:
+    identification(world)
+    operator = world.users["operator"]
+    assert indicators.get(operator, 2026, "1.2").target == 50.0
+    cycle.set_targets(operator, 2026, {"1.2": 80.0, "agreements": 7})
+    assert cycle.targets(2026)["1.2"] == (80.0, "установлено на год")
+    assert indicators.get(operator, 2026, "1.2").target == 80.0
+    assert indicators.get(operator, 2025, "1.2").target == 50.0  # other years keep the preset's
+    cycle.set_targets(operator, 2026, {"1.2": None})
+    assert indicators.get(operator, 2026, "1.2").target == 50.0
+    with pytest.raises(cycle.CycleError, match="0–100"):
+        cycle.set_targets(operator, 2026, {"1.4.2": 120.0})
+    with pytest.raises(cycle.CycleError, match="Нет показателя"):
+        cycle.set_targets(operator, 2026, {"9.9": 1.0})
+    with pytest.raises(PermissionDenied):
+        cycle.set_targets(world.users["municipal"], 2026, {"1.2": 10.0})
+
+
+def test_analysis_shows_the_figures_and_keeps_the_conclusions(world: Any) -> None:
+    identification(world)
+    operator = world.users["operator"]
+    directions = cycle.analysis(operator, 2026)
+    assert [d.code for d in directions] == ["identification", "dynamics", "competences", "assistance"]
+    ident = dict(directions[0].figures)
+    assert ident["Школ в расчёте"] == "8" and ident["Школ в перечне"] == "2"
+    assert [v.definition.code for v in directions[1].values] == ["1.2"]
+    cycle.save_conclusion(operator, 2026, "dynamics", None, "Обе школы перечня улучшили ИОР.")
+    cycle.save_conclusion(operator, 2026, "dynamics", None, "Уточнённые выводы.")
+    assert cycle.analysis(operator, 2026)[1].conclusion.text == "Уточнённые выводы."  # type: ignore[union-attr]
+    with pytest.raises(cycle.CycleError, match="пустое"):
+        cycle.save_conclusion(operator, 2026, "dynamics", None, " ")
+
+
+def test_recommendation_from_draft_to_report(world: Any) -> None:
+    run = identification(world)
+    run.summary = {"ior_threshold": -0.3}
+    run.save()
+    operator, head = world.users["operator"], world.users["school"]
+    included_pool(world)
+    support.approve(operator, support.propose(operator, 2026), {world.a1.pk})
+    rec = cycle.draft(operator, 2026, "school", world.a1.pk)
+    assert rec.status == "draft" and rec.municipality == world.muni_a and rec.school == world.a1
+    assert "ИОР школы −0,60 при пороге отбора −0,30" in rec.findings
+    assert "Высокий уровень фактора риска" in rec.findings  # A1's fixed R06 with the catalogue's measures
+    assert "Использовать ресурсы школы-куратора" in rec.text
+    # Drafting again refreshes the draft (no second row); an edit from a stale version is refused.
+    again = cycle.draft(operator, 2026, "school", world.a1.pk)
+    assert again.pk == rec.pk and again.version == 2
+    cycle.edit(operator, again, title="Рекомендации школе А1", findings=again.findings, text="1. Сделать X\n2. Сделать Y", due=dt.date(2026, 12, 25), version=2)
+    with pytest.raises(cycle.CycleError, match="другой пользователь"):
+        cycle.edit(operator, again, title="Чужая правка", findings="", text="z", due=None, version=2)
+    # Only the addressee may mark it read; nobody may before it is issued.
+    with pytest.raises(PermissionDenied):
+        cycle.mark_read(operator, again)
+    with pytest.raises(cycle.CycleError):
+        cycle.mark_read(head, again)
+    issued = cycle.issue(operator, again)
+    assert issued.status == "issued" and issued.issued_by == operator
+    document = issued.documents.get()
+    text = _text(_file(document))
+    assert "АДРЕСНЫЕ РЕКОМЕНДАЦИИ" in text and "2.1. Сделать X" in text and "до 25.12.2026" in text
+    assert document.sha256 and document.year == 2026
+    assert Notification.objects.filter(user=head, text__contains="Рекомендации школе А1").exists()
+    with pytest.raises(cycle.CycleError, match="не редактируются"):
+        cycle.edit(operator, issued, title="x", findings="", text="y", due=None, version=issued.version)
+    with pytest.raises(cycle.CycleError, match="уже направлены"):
+        cycle.draft(operator, 2026, "school", world.a1.pk)
+    # Scope: another school does not see it; the municipality does.
+    with pytest.raises(Recommendation.DoesNotExist):
+        cycle.get_recommendation(world.users["other_school"], issued.pk)
+    assert cycle.get_recommendation(world.users["municipal"], issued.pk) == issued
+    cycle.mark_read(head, issued)
+    with pytest.raises(cycle.CycleError, match="не короче"):
+        cycle.report(head, issued, "мало")
+    done = cycle.report(head, issued, "Проведён педсовет, разработана программа.")
+    assert done.status == "reported" and done.read_by == head and done.reported_at is not None
+    assert Notification.objects.filter(user=operator, text__contains="Доложено об исполнении").exists()
+
+
+def test_who_drafts_to_whom(world: Any) -> None:
+    identification(world)
+    operator, municipal = world.users["operator"], world.users["municipal"]
+    rec = cycle.draft(operator, 2026, "municipality", world.muni_a.pk)
+    assert "Школ муниципалитета в перечне ШНОР и ШНСУ: 2." in rec.findings
+    with pytest.raises(PermissionDenied):
+        cycle.draft(municipal, 2026, "municipality", world.muni_a.pk)  # the region writes to municipalities
+    with pytest.raises(Exception):  # noqa: B017 - out of scope: not found
+        cycle.draft(municipal, 2026, "school", world.b1.pk)
+    own = cycle.draft(municipal, 2026, "school", world.a2.pk)
+    assert own.level == "municipality"
+    with pytest.raises(PermissionDenied):
+        cycle.draft(world.users["school"], 2026, "school", world.a1.pk)
+    # Everyone in reach at once: municipality A, the two listed schools; nothing for B's coordinator.
+    assert cycle.draft_all(operator, 2026) == 3
+    assert Recommendation.objects.filter(year=2026).count() == 3
+
+
+def test_decision_is_fixed_in_its_document_and_executed(world: Any) -> None:
+    identification(world)
+    operator = world.users["operator"]
+    measure = cycle.add_measure(
+        operator,
+        year=2026,
+        title="Семинар для руководителей ШНОР",
+        direction=Measure.Direction.MANAGEMENT,
+        responsible="ГАУ ДПО «ВГАПО»",
+        start=dt.date(2026, 3, 1),
+        end=dt.date(2026, 3, 31),
+        schools=[world.a1, world.a2],
+    )
+    assert cycle.is_overdue(measure, dt.date(2026, 4, 1)) and not cycle.is_overdue(measure, dt.date(2026, 3, 31))
+    with pytest.raises(cycle.CycleError, match="результат"):
+        cycle.update_measure(operator, measure, "done", "")
+    cycle.update_measure(operator, measure, "done", "Обучено 12 руководителей")
+    decision = cycle.record_decision(
+        operator,
+        kind="activating",
+        document_kind="order",
+        number="123-о",
+        date=dt.date(2026, 4, 10),
+        title="О направлении педагогов на обучение",
+        items=["Направить педагогов школ на курсы.", "", "Обеспечить контроль."],
+        basis="По результатам анализа мониторинга 2026 года.",
+        schools=[world.a1],
+        measures_=[measure],
+        due=dt.date(2026, 6, 1),
+        signatory="Председатель комитета А.Б. Иванов",
+    )
+    assert decision.level == "region" and decision.items == ["Направить педагогов школ на курсы.", "Обеспечить контроль."]
+    document = decision.documents.get()
+    text = _text(_file(document))
+    for expected in (
+        "ПРИКАЗ",
+        "№ 123-о",
+        "О направлении педагогов на обучение",
+        "управленческое решение: активизирующее",
+        "1. Направить педагогов школ на курсы.",
+        "Семинар для руководителей ШНОР",
+        "Об исполнении доложить в срок до 01.06.2026.",
+        "A001 — Школа А1",
+        "Председатель комитета А.Б. Иванов",
+    ):
+        assert expected in text, expected
+    with pytest.raises(cycle.CycleError, match="уже зарегистрирован"):
+        cycle.record_decision(operator, kind="activating", document_kind="order", number="123-о", date=dt.date(2026, 5, 1), title="t", items=["x"])
+    assert Decision.objects.count() == 1 and Document.objects.count() == 1  # the refusal wrote nothing
+    assert cycle.execution_status(decision, dt.date(2026, 7, 1)) == "просрочено"
+    with pytest.raises(cycle.CycleError, match="будущем"):
+        cycle.execute(operator, decision, cycle.today() + dt.timedelta(days=2), "x")
+    cycle.execute(operator, decision, dt.date(2026, 5, 20), "Курсы пройдены.")
+    assert cycle.execution_status(decision) == "исполнено"
+    # A municipality's decision is not seen by another municipality; the region's by everyone.
+    local = cycle.record_decision(
+        world.users["municipal"], kind="controlling", document_kind="disposition", number="5", date=dt.date(2026, 4, 1), title="О совещаниях", items=["Проводить ежемесячно."], municipality=world.muni_a
+    )
+    assert "РАСПОРЯЖЕНИЕ" in _text(_file(local.documents.get()))
+    assert set(cycle.decisions(world.users["other_school"])) == {decision}
+    assert set(cycle.decisions(world.users["school"])) == {decision, local}
+
+
+def test_working_group_protocol_in_the_form_of_seed_000(world: Any) -> None:
+    operator = world.users["operator"]
+    meeting = cycle.add_meeting(
+        operator,
+        body="",
+        number="2",
+        date=dt.date(2026, 11, 20),
+        chair="Е.Г. Логойдо, первый заместитель председателя комитета",
+        secretary="Е.А. Сахно, директор центра",
+        items=[
+            {"title": "Об эффективности принятых мер", "heard": "Е.А. Сахно", "resolved": "Утвердить отчёт.\nПродолжить работу.", "votes_for": 19},
+            {"title": "Разное"},
+            {"title": " "},
+        ],
+    )
+    assert meeting.items.count() == 2
+    text = _text(_file(cycle.protocol(operator, meeting)))
+    for expected in (
+        "ПРОТОКОЛ",
+        "20 ноября 2026 года",
+        "№ 2",
+        "Руководитель рабочей группы: Е.Г. Логойдо",
+        "ПОВЕСТКА ДНЯ:",
+        "1. Об эффективности принятых мер",
+        "По первому вопросу слушали: Е.А. Сахно",
+        "Постановили:",
+        "Утвердить отчёт.",
+        "Проголосовали: «За» — 19, «Против» — 0, «Воздержались» — 0.",
+        "По второму вопросу слушали: —",
+    ):
+        assert expected in text, expected
+    with pytest.raises(cycle.CycleError, match="хотя бы один вопрос"):
+        cycle.add_meeting(operator, body="", number="3", date=dt.date(2026, 12, 1), chair="a", secretary="b", items=[])
+    with pytest.raises(PermissionDenied):
+        cycle.add_meeting(world.users["municipal"], body="", number="3", date=dt.date(2026, 12, 1), chair="a", secretary="b", items=[{"title": "x"}])
+
+
+def test_effect_report_states_why_there_is_no_comparison_yet(world: Any) -> None:
+    identification(world)
+    operator = world.users["operator"]
+    document = effect.report(operator, 2026, 2026)
+    text = _text(_file(document))
+    assert "ОТЧЁТ" in text and "Динамика показателей эффективности системы" in text
+    assert "Сравнение с похожими школами не выполнено" in text
+    assert "1.2" in text and "Доля ШНОР и ШНСУ, показавших положительную динамику ИОР за год" in text
+    with pytest.raises(PermissionDenied):
+        effect.report(world.users["school"], 2026, 2026)
+
+
+def test_evidence_pack_holds_the_nine_elements_with_an_index(world: Any, tmp_path: Path) -> None:
+    identification(world)
+    operator = world.users["operator"]
+    cycle.set_goals(operator, 2026, None, "Цель", "Задача")
+    cycle.save_conclusion(operator, 2026, "identification", None, "Выводы по выявлению.")
+    rec = cycle.issue(operator, cycle.draft(operator, 2026, "school", world.a1.pk))
+    cycle.record_decision(operator, kind="organising", document_kind="order", number="1", date=dt.date(2026, 3, 1), title="О мерах", items=["Провести."], recommendations_=[rec])
+    meeting = cycle.add_meeting(operator, body="", number="1", date=dt.date(2026, 11, 1), chair="А", secretary="Б", items=[{"title": "Отчёт"}])
+    cycle.protocol(operator, meeting)
+    content = evidence.build(operator, 2026)
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        names = z.namelist()
+        folders = {n.split("/")[0] for n in names if "/" in n}
+        assert folders == {f"{code} {title}" for code, title in evidence.ELEMENTS}
+        index = load_workbook(io.BytesIO(z.read("00 Опись.xlsx")))["Опись"]
+        listed = {row[2]: row[6] for row in index.iter_rows(min_row=2, values_only=True)}
+        files = [n for n in names if not n.endswith("/") and n != "00 Опись.xlsx"]
+        assert set(listed) == set(files)
+        import hashlib
+
+        for name in files:
+            assert hashlib.sha256(z.read(name)).hexdigest() == listed[name], name
+        assert any(n.startswith("06 ") and n.endswith(".docx") for n in files)
+        assert any(n.startswith("08 ") and "приказ № 1" in n for n in files)
+        assert any(n.startswith("09 ") and "Протокол" in n for n in files)
+        goals = next(n for n in files if n.startswith("01 "))
+        assert "Цель: Цель" in _text(z.read(goals))
+        docx = [n for n in files if n.endswith(".docx")]
+        for i, name in enumerate(docx):
+            (tmp_path / f"{i}.docx").write_bytes(z.read(name))
+    # Every document opens in LibreOffice (converted headless) without errors.
+    pdfs = convert.to_pdf_many(sorted(tmp_path.glob("*.docx")))
+    assert len(pdfs) == len(docx) >= 6 and all(p.startswith(b"%PDF") for p in pdfs.values())
+    # Building the pack writes nothing.
+    assert Document.objects.count() == 3
+    with pytest.raises(PermissionDenied):
+        evidence.build(world.users["school"], 2026)
