@@ -569,23 +569,97 @@ def match(
 
 
 @app.command()
+def recommend(
+    year: Annotated[int, typer.Option(help="Год мониторинга (расчёт идентификации этого года).")],
+    issue: Annotated[
+        bool, typer.Option("--issue", help="Сразу направить все проекты адресатам (DOCX и уведомления).")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Подготовить проекты адресных рекомендаций муниципалитетам, руководителям школ из перечня и школам-кураторам по данным года."""
+    _django(data_dir)
+    _require_initialised()
+    _cli_actor("shnor recommend")
+    from shnor.cycle import services as cycle
+
+    user = _system_user("shnor recommend")
+    drafted = cycle.draft_all(user, year)
+    console.print(f"[green]Подготовлено проектов рекомендаций за {year} год: {drafted}.[/green]")
+    if issue:
+        issued = 0
+        for rec in cycle.recommendations(user, year, "draft"):
+            cycle.issue(user, rec)
+            issued += 1
+        console.print(f"Направлено адресатам: {issued}.")
+
+
+@app.command()
+def evidence(
+    year: Annotated[int, typer.Option(help="Год управленческого цикла.")],
+    out: Annotated[Path, typer.Option(help="Файл архива .zip.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Выгрузить доказательную базу управленческого цикла за год: ZIP по девяти элементам цикла с описью."""
+    if out.suffix.lower() != ".zip":
+        err.print(f"[red]Архив должен быть .zip, а не «{out.name}».[/red]")
+        raise typer.Exit(2)
+    _django(data_dir)
+    _require_initialised()
+    _cli_actor("shnor evidence")
+    from shnor.cycle import evidence as pack
+
+    content = pack.build(_system_user("shnor evidence"), year)
+    out.write_bytes(content)
+    console.print(f"[green]Доказательная база за {year} год: {out} ({len(content) // 1024} КБ).[/green]")
+
+
+@app.command()
+def effect(
+    start: Annotated[int, typer.Option(help="Год начала мер (утверждённый перечень школ этого года).")],
+    end: Annotated[int, typer.Option(help="Год «после» (более поздний расчёт идентификации).")],
+    out: Annotated[Path | None, typer.Option(help="Записать отчёт для рабочей группы в файл .docx.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Эффективность мер: поддержанные школы против похожих неподдержанных (разность разностей) и отчёт DOCX."""
+    if out is not None and out.suffix.lower() != ".docx":
+        err.print(f"[red]Отчёт должен быть .docx, а не «{out.name}».[/red]")
+        raise typer.Exit(2)
+    _django(data_dir)
+    _require_initialised()
+    _cli_actor("shnor effect")
+    from shnor.cycle import effect as service
+
+    user = _system_user("shnor effect")
+    try:
+        console.print(service.verdict(service.analyse(user, start, end)))
+    except service.EffectError as error:
+        err.print(f"[yellow]{error}[/yellow]")
+    if out is not None:
+        out.write_bytes(service.report_bytes(user, start, end))
+        console.print(f"Отчёт: {out}")
+
+
+@app.command()
 def remind(data_dir: DataDir = None) -> None:
     """Отметить просроченные мероприятия программ, пары кураторов без активности, пункты циклограммы и разослать уведомления (запускать ежедневно)."""
     _django(data_dir)
     _require_initialised()
     _cli_actor("shnor remind")
     from shnor.cycle import cyclogram
+    from shnor.cycle import services as management
     from shnor.programmes import services
     from shnor.support import services as support
 
     counts = services.remind()
     idle = support.remind_idle()
     cycle = cyclogram.remind()
-    notified = counts["notified"] + idle["notified"] + cycle["notified"]
+    late = management.remind()
+    notified = counts["notified"] + idle["notified"] + cycle["notified"] + late["notified"]
     console.print(
         f"Просрочено мероприятий: {counts['overdue']}; показателей отстаёт: {counts['off_track']}; "
         f"пар без активности: {idle['idle']}; просрочено пунктов циклограммы: {cycle['overdue']}; "
-        f"уведомлений: {notified}."
+        f"мер цикла: {late['measures']}; решений без исполнения: {late['decisions']}; "
+        f"рекомендаций без отчёта: {late['recommendations']}; уведомлений: {notified}."
     )
 
 

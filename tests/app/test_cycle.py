@@ -106,7 +106,15 @@ def test_recommendation_from_draft_to_report(world: Any) -> None:
     # Drafting again refreshes the draft (no second row); an edit from a stale version is refused.
     again = cycle.draft(operator, 2026, "school", world.a1.pk)
     assert again.pk == rec.pk and again.version == 2
-    cycle.edit(operator, again, title="Рекомендации школе А1", findings=again.findings, text="1. Сделать X\n2. Сделать Y", due=dt.date(2026, 12, 25), version=2)
+    cycle.edit(
+        operator,
+        again,
+        title="Рекомендации школе А1",
+        findings=again.findings,
+        text="1. Сделать X\n2. Сделать Y",
+        due=dt.date(2026, 12, 25),
+        version=2,
+    )
     with pytest.raises(cycle.CycleError, match="другой пользователь"):
         cycle.edit(operator, again, title="Чужая правка", findings="", text="z", due=None, version=2)
     # Only the addressee may mark it read; nobody may before it is issued.
@@ -186,7 +194,10 @@ def test_decision_is_fixed_in_its_document_and_executed(world: Any) -> None:
         due=dt.date(2026, 6, 1),
         signatory="Председатель комитета А.Б. Иванов",
     )
-    assert decision.level == "region" and decision.items == ["Направить педагогов школ на курсы.", "Обеспечить контроль."]
+    assert decision.level == "region" and decision.items == [
+        "Направить педагогов школ на курсы.",
+        "Обеспечить контроль.",
+    ]
     document = decision.documents.get()
     text = _text(_file(document))
     for expected in (
@@ -202,7 +213,15 @@ def test_decision_is_fixed_in_its_document_and_executed(world: Any) -> None:
     ):
         assert expected in text, expected
     with pytest.raises(cycle.CycleError, match="уже зарегистрирован"):
-        cycle.record_decision(operator, kind="activating", document_kind="order", number="123-о", date=dt.date(2026, 5, 1), title="t", items=["x"])
+        cycle.record_decision(
+            operator,
+            kind="activating",
+            document_kind="order",
+            number="123-о",
+            date=dt.date(2026, 5, 1),
+            title="t",
+            items=["x"],
+        )
     assert Decision.objects.count() == 1 and Document.objects.count() == 1  # the refusal wrote nothing
     assert cycle.execution_status(decision, dt.date(2026, 7, 1)) == "просрочено"
     with pytest.raises(cycle.CycleError, match="будущем"):
@@ -211,7 +230,14 @@ def test_decision_is_fixed_in_its_document_and_executed(world: Any) -> None:
     assert cycle.execution_status(decision) == "исполнено"
     # A municipality's decision is not seen by another municipality; the region's by everyone.
     local = cycle.record_decision(
-        world.users["municipal"], kind="controlling", document_kind="disposition", number="5", date=dt.date(2026, 4, 1), title="О совещаниях", items=["Проводить ежемесячно."], municipality=world.muni_a
+        world.users["municipal"],
+        kind="controlling",
+        document_kind="disposition",
+        number="5",
+        date=dt.date(2026, 4, 1),
+        title="О совещаниях",
+        items=["Проводить ежемесячно."],
+        municipality=world.muni_a,
     )
     assert "РАСПОРЯЖЕНИЕ" in _text(_file(local.documents.get()))
     assert set(cycle.decisions(world.users["other_school"])) == {decision}
@@ -228,7 +254,12 @@ def test_working_group_protocol_in_the_form_of_seed_000(world: Any) -> None:
         chair="Е.Г. Логойдо, первый заместитель председателя комитета",
         secretary="Е.А. Сахно, директор центра",
         items=[
-            {"title": "Об эффективности принятых мер", "heard": "Е.А. Сахно", "resolved": "Утвердить отчёт.\nПродолжить работу.", "votes_for": 19},
+            {
+                "title": "Об эффективности принятых мер",
+                "heard": "Е.А. Сахно",
+                "resolved": "Утвердить отчёт.\nПродолжить работу.",
+                "votes_for": 19,
+            },
             {"title": "Разное"},
             {"title": " "},
         ],
@@ -252,7 +283,15 @@ def test_working_group_protocol_in_the_form_of_seed_000(world: Any) -> None:
     with pytest.raises(cycle.CycleError, match="хотя бы один вопрос"):
         cycle.add_meeting(operator, body="", number="3", date=dt.date(2026, 12, 1), chair="a", secretary="b", items=[])
     with pytest.raises(PermissionDenied):
-        cycle.add_meeting(world.users["municipal"], body="", number="3", date=dt.date(2026, 12, 1), chair="a", secretary="b", items=[{"title": "x"}])
+        cycle.add_meeting(
+            world.users["municipal"],
+            body="",
+            number="3",
+            date=dt.date(2026, 12, 1),
+            chair="a",
+            secretary="b",
+            items=[{"title": "x"}],
+        )
 
 
 def test_effect_report_states_why_there_is_no_comparison_yet(world: Any) -> None:
@@ -273,8 +312,19 @@ def test_evidence_pack_holds_the_nine_elements_with_an_index(world: Any, tmp_pat
     cycle.set_goals(operator, 2026, None, "Цель", "Задача")
     cycle.save_conclusion(operator, 2026, "identification", None, "Выводы по выявлению.")
     rec = cycle.issue(operator, cycle.draft(operator, 2026, "school", world.a1.pk))
-    cycle.record_decision(operator, kind="organising", document_kind="order", number="1", date=dt.date(2026, 3, 1), title="О мерах", items=["Провести."], recommendations_=[rec])
-    meeting = cycle.add_meeting(operator, body="", number="1", date=dt.date(2026, 11, 1), chair="А", secretary="Б", items=[{"title": "Отчёт"}])
+    cycle.record_decision(
+        operator,
+        kind="organising",
+        document_kind="order",
+        number="1",
+        date=dt.date(2026, 3, 1),
+        title="О мерах",
+        items=["Провести."],
+        recommendations_=[rec],
+    )
+    meeting = cycle.add_meeting(
+        operator, body="", number="1", date=dt.date(2026, 11, 1), chair="А", secretary="Б", items=[{"title": "Отчёт"}]
+    )
     cycle.protocol(operator, meeting)
     content = evidence.build(operator, 2026)
     with zipfile.ZipFile(io.BytesIO(content)) as z:
@@ -304,3 +354,128 @@ def test_evidence_pack_holds_the_nine_elements_with_an_index(world: Any, tmp_pat
     assert Document.objects.count() == 3
     with pytest.raises(PermissionDenied):
         evidence.build(world.users["school"], 2026)
+
+
+def test_pages_of_the_cycle(world: Any, login: Any) -> None:
+    from django.urls import reverse
+
+    identification(world)
+    operator = login("operator")
+    for name in ("goals", "analysis", "recommendations", "measures", "decisions", "meetings", "evidence", "effect"):
+        response = operator.get(reverse(f"cycle:{name}"), {"year": 2026})
+        assert response.status_code == 200, name
+    # Goals and targets through the forms.
+    r = operator.post(reverse("cycle:goals") + "?year=2026", {"goal": "Цель года", "tasks": "Задача 1\nЗадача 2"})
+    assert r.status_code == 302 and "Задача 2" in operator.get(reverse("cycle:goals"), {"year": 2026}).content.decode()
+    operator.post(reverse("cycle:goals") + "?year=2026", {"targets": "1", "target_1.2": "75,5"})
+    assert cycle.targets(2026)["1.2"] == (75.5, "установлено на год")
+    page = operator.post(reverse("cycle:goals") + "?year=2026", {"targets": "1", "target_1.2": "много"}, follow=True)
+    assert "Показатель 1.2: «много» — не число." in page.content.decode()
+    # A conclusion, a draft edited and issued, then its documents downloaded as DOCX and PDF.
+    operator.post(reverse("cycle:analysis") + "?year=2026", {"direction": "dynamics", "text": "Выводы аналитика"})
+    assert "Выводы аналитика" in operator.get(reverse("cycle:analysis"), {"year": 2026}).content.decode()
+    r = operator.post(reverse("cycle:recommendations") + "?year=2026", {"addressee": "school", "target": world.a1.pk})
+    rec = Recommendation.objects.get()
+    assert r.url == reverse("cycle:recommendation", args=[rec.pk])
+    operator.post(
+        r.url,
+        {
+            "action": "save",
+            "version": rec.version,
+            "title": "Рекомендации А1",
+            "findings": "Ф",
+            "text": "Сделать",
+            "due": "2026-12-20",
+        },
+    )
+    stale = operator.post(
+        r.url, {"action": "save", "version": rec.version, "title": "x", "findings": "", "text": "y"}, follow=True
+    )
+    assert "изменил другой пользователь" in stale.content.decode()
+    operator.post(r.url, {"action": "issue"})
+    document = Recommendation.objects.get().documents.get()
+    docx = operator.get(reverse("cycle:document", args=[document.pk]))
+    assert docx.status_code == 200 and docx["Content-Type"].startswith("application/vnd.openxmlformats")
+    pdf = operator.get(reverse("cycle:document-pdf", args=[document.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # The addressee reads and reports; another school gets 404 for the page and the document.
+    head = login("school")
+    head.post(r.url, {"action": "read"})
+    head.post(r.url, {"action": "report", "text": "Сделано всё, что рекомендовано."})
+    assert Recommendation.objects.get().status == "reported"
+    other = login("other_school")
+    assert other.get(r.url).status_code == 404
+    assert other.get(reverse("cycle:document", args=[document.pk])).status_code == 404
+    # A decision through the form, and the evidence pack.
+    operator = login("operator")
+    conclusion = cycle.conclusions(world.users["operator"], 2026).get()
+    r = operator.post(
+        reverse("cycle:decisions") + "?year=2026",
+        {
+            "kind": "organising",
+            "document_kind": "order",
+            "number": "7",
+            "date": "2026-05-01",
+            "title": "О мерах",
+            "items": "Провести семинар",
+            "schools": "A001, A002",
+            "recommendations": [rec.pk],
+            "conclusion": conclusion.pk,
+        },
+    )
+    decision = Decision.objects.get()
+    assert r.url == reverse("cycle:decision", args=[decision.pk]) and decision.schools.count() == 2
+    assert list(decision.recommendations.all()) == [rec] and decision.conclusion == conclusion
+    assert "Выводы аналитика" in operator.get(r.url).content.decode()
+    bad = operator.post(
+        reverse("cycle:decisions") + "?year=2026",
+        {
+            "kind": "organising",
+            "document_kind": "order",
+            "number": "8",
+            "date": "2026-05-01",
+            "title": "x",
+            "items": "y",
+            "schools": "Z999",
+        },
+        follow=True,
+    )
+    assert "Z999" in bad.content.decode() and Decision.objects.count() == 1
+    pack = operator.get(reverse("cycle:evidence"), {"year": 2026, "download": 1})
+    assert pack.status_code == 200 and pack["Content-Type"] == "application/zip"
+    assert login("school").get(reverse("cycle:evidence"), {"year": 2026, "download": 1}).status_code == 403
+
+
+def test_remind_reports_late_measures_decisions_and_reports_once(world: Any) -> None:
+    identification(world)
+    operator, municipal, head = world.users["operator"], world.users["municipal"], world.users["school"]
+    cycle.add_measure(
+        municipal, year=2026, title="Районный семинар", direction="methodical", responsible="РМК",
+        start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28), municipality=world.muni_a,
+    )  # fmt: skip
+    decision = cycle.record_decision(
+        operator, kind="controlling", document_kind="order", number="9", date=dt.date(2026, 3, 1),
+        title="О контроле", items=["Проверить."], due=dt.date(2026, 4, 1),
+    )  # fmt: skip
+    rec = cycle.draft(operator, 2026, "school", world.a1.pk)
+    cycle.edit(
+        operator,
+        rec,
+        title=rec.title,
+        findings=rec.findings,
+        text=rec.text,
+        due=dt.date(2026, 5, 1),
+        version=rec.version,
+    )
+    cycle.issue(operator, rec)
+    Notification.objects.all().delete()
+    got = cycle.remind(dt.date(2026, 3, 10))
+    assert (got["measures"], got["decisions"], got["recommendations"]) == (1, 0, 0)
+    assert Notification.objects.filter(user=municipal, text__contains="Районный семинар").exists()
+    assert not Notification.objects.filter(user=operator, text__contains="Районный семинар").exists()
+    got = cycle.remind(dt.date(2026, 6, 1))
+    assert (got["measures"], got["decisions"], got["recommendations"]) == (0, 1, 1)
+    assert Notification.objects.filter(user=operator, text__contains="Не отмечено исполнение").exists()
+    assert Notification.objects.filter(user=head, text__contains="Истёк срок отчёта").exists()
+    assert cycle.remind(dt.date(2026, 6, 2)) == {"measures": 0, "decisions": 0, "recommendations": 0, "notified": 0}
+    cycle.execute(operator, decision, dt.date(2026, 5, 30), "Проверено.")

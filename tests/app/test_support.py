@@ -367,6 +367,8 @@ def test_pages_through_the_web_client(world: Any, login: Any) -> None:
     agreement = pair.agreements.get()
     download = curator.get(reverse("support:agreement", args=[agreement.pk]))
     assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"PK"
+    pdf = curator.get(reverse("support:agreement-pdf", args=[agreement.pk]))  # LibreOffice from the same DOCX
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
     school = login("school")
     school.post(reverse("support:feedback", args=[entry.pk]), {"rating": "5", "comment": "Спасибо"})
     assert entry.__class__.objects.get(pk=entry.pk).feedback.rating == 5

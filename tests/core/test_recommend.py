@@ -37,7 +37,9 @@ def test_count_gap_has_no_percent() -> None:
 
 def test_municipality_draft_actions_follow_the_gaps_and_common_risks() -> None:
     gaps = [recommend.Gap("1.3.1", "Диагностика", 40.0, 100.0, "%")]
-    draft = recommend.for_municipality(gaps, listed=3, idle_pairs=1, factors={"Кадры": 2, "Мотивация": 3, "Ресурсы": 1, "Прочее": 1})
+    draft = recommend.for_municipality(
+        gaps, listed=3, idle_pairs=1, factors={"Кадры": 2, "Мотивация": 3, "Ресурсы": 1, "Прочее": 1}
+    )
     assert draft.findings[0] == "Школ муниципалитета в перечне ШНОР и ШНСУ: 3."
     assert "«Мотивация» — 3 шк.; «Кадры» — 2 шк.; «Прочее» — 1 шк." in draft.findings[2]
     assert draft.actions[0] == recommend.ACTIONS["1.3.1"]
@@ -82,5 +84,7 @@ def test_curator_draft_flags_an_idle_pair() -> None:
     pairs = [recommend.PairFacts(school, 2, dt.date(2026, 10, 1), True, 4.5)]
     draft = recommend.for_curator(pairs, 6)
     assert draft.findings == ["Школа А1: консультаций за год — 2, последняя 01.10.2026, средняя оценка школы 4,5 из 5."]
-    assert draft.actions == ["Школа А1: возобновить консультации: перерыв превышает 6 нед.; согласовать график выездов."]
+    assert draft.actions == [
+        "Школа А1: возобновить консультации: перерыв превышает 6 нед.; согласовать график выездов."
+    ]
     assert recommend.for_curator([], 6).findings == ["Утверждённых пар на год нет."]

@@ -11,12 +11,25 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from shnor.core.effect import EffectError
+from shnor.cycle.services import CycleError
 from shnor.datasets.services import ImportRefused
 from shnor.identification.services import IdentificationRefused
 from shnor.ingest.mapping import MappingError
 from shnor.programmes.services import ProgrammeError
 from shnor.staff.services import TeacherError
 from shnor.support.services import SupportError
+
+# A domain's refusal (a rule says no, with the reason in Russian): 409 Conflict.
+REFUSALS: tuple[type[Exception], ...] = (
+    ImportRefused,
+    IdentificationRefused,
+    ProgrammeError,
+    SupportError,
+    TeacherError,
+    CycleError,
+    EffectError,
+)
 
 TITLES = {
     400: "Некорректный запрос",
@@ -75,25 +88,11 @@ def install(api: NinjaAPI) -> None:
             errors = [{"loc": [], "msg": m} for m in exc.messages]
         return problem(api, request, 422, "Данные не прошли проверку.", errors)
 
-    @api.exception_handler(ImportRefused)
-    def refused(request: HttpRequest, exc: ImportRefused) -> HttpResponse:
+    def refused(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
         return problem(api, request, 409, str(exc))
 
-    @api.exception_handler(IdentificationRefused)
-    def run_refused(request: HttpRequest, exc: IdentificationRefused) -> HttpResponse:
-        return problem(api, request, 409, str(exc))
-
-    @api.exception_handler(ProgrammeError)
-    def programme_refused(request: HttpRequest, exc: ProgrammeError) -> HttpResponse:
-        return problem(api, request, 409, str(exc))
-
-    @api.exception_handler(SupportError)
-    def support_refused(request: HttpRequest, exc: SupportError) -> HttpResponse:
-        return problem(api, request, 409, str(exc))
-
-    @api.exception_handler(TeacherError)
-    def teacher_refused(request: HttpRequest, exc: TeacherError) -> HttpResponse:
-        return problem(api, request, 409, str(exc))
+    for refusal in REFUSALS:
+        api.add_exception_handler(refusal, refused)
 
     @api.exception_handler(MappingError)
     def bad_mapping(request: HttpRequest, exc: MappingError) -> HttpResponse:

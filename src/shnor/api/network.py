@@ -256,7 +256,7 @@ def proposals_create(request: HttpRequest, body: ProposeIn) -> Any:
     operation_id="proposals_get",
     summary="Предложение с парами и обоснованием",
 )
-def proposalsor_404(request: HttpRequest, proposal_id: int) -> Any:
+def proposals_get(request: HttpRequest, proposal_id: int) -> Any:
     return _proposal(request, proposal_id)
 
 
@@ -368,7 +368,7 @@ def pairs_list(request: HttpRequest, year: int | None = None, inactive: bool | N
 @pairs.get(
     "/pairs/{pair_id}", response={200: PairDetailOut, **ERRORS}, operation_id="pairs_get", summary="Пара и журнал"
 )
-def pairsor_404(request: HttpRequest, pair_id: int) -> Any:
+def pairs_get(request: HttpRequest, pair_id: int) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     pairing = or_404(support.get_pair, user, pair_id)
     (row,) = support.activity(user, pairing=pairing)
@@ -618,7 +618,7 @@ def catalogue_list(request: HttpRequest) -> Any:
     operation_id="teachers_get",
     summary="Карта педагога: диагностика по годам, дефициты, динамика, маршруты",
 )
-def teachersor_404(request: HttpRequest, teacher_id: int) -> Any:
+def teachers_get(request: HttpRequest, teacher_id: int) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     c = staff.card(user, or_404(staff.get_teacher, user, teacher_id))
     return {

@@ -381,7 +381,8 @@ def _decisions(user: Any, year: int, pack: Pack) -> None:
             )
         )
         for document in d.documents.all():
-            pack.add_document("08", document)
+            if document.kind != Document.Kind.ANALYTIC_NOTE:  # the note describes the method: in 03
+                pack.add_document("08", document)
     content = tables(
         [
             (
@@ -406,17 +407,21 @@ def _decisions(user: Any, year: int, pack: Pack) -> None:
 
 
 def _effectiveness(user: Any, year: int, pack: Pack) -> None:
-    earlier = [y for y in indicators.years() if y < year]
-    start = max(earlier) if earlier else year
-    pack.add(
-        "09",
-        f"Отчёт об эффективности принятых мер {start}-{year}.docx",
-        effect.report_bytes(user, start, year),
-        "отчёт для рабочей группы (сформирован при выгрузке)",
-        timezone.localdate(),
-    )
-    for stored in Document.objects.filter(kind=Document.Kind.EFFECT_REPORT, year=year).order_by("created_at"):
-        pack.add_document("09", stored)
+    """The reports kept for the year (presented to the working group); when none was made yet,
+    one is generated for the pack (comparing with the latest earlier year that has a run)."""
+    stored = Document.objects.filter(kind=Document.Kind.EFFECT_REPORT, year=year).order_by("created_at")
+    for document in stored:
+        pack.add_document("09", document)
+    if not stored:
+        earlier = [y for y in indicators.years() if y < year]
+        start = max(earlier) if earlier else year
+        pack.add(
+            "09",
+            f"Отчёт об эффективности принятых мер {start}-{year}.docx",
+            effect.report_bytes(user, start, year),
+            "отчёт об эффективности (сформирован при выгрузке)",
+            timezone.localdate(),
+        )
     for meeting in cycle.meetings(user).filter(date__year=year):
         latest = meeting.documents.order_by("-created_at", "-pk").first()
         if latest is not None:

@@ -34,7 +34,9 @@ class DraftForm(forms.Form):
 class RecommendationForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     title = forms.CharField(label="Заголовок", max_length=500)
-    findings = forms.CharField(label="Что выявлено (пункт — строка)", widget=forms.Textarea(attrs={"rows": 8}))
+    findings = forms.CharField(
+        label="Что выявлено (пункт — строка)", required=False, widget=forms.Textarea(attrs={"rows": 8})
+    )
     text = forms.CharField(label="Рекомендации (пункт — строка)", widget=forms.Textarea(attrs={"rows": 8}))
     due = forms.DateField(label="Срок отчёта об исполнении", required=False, widget=DATE)
 
@@ -60,7 +62,7 @@ class MeasureStatusForm(forms.Form):
 class DecisionForm(forms.Form):
     kind = forms.ChoiceField(label="Вид решения", choices=Decision.Kind.choices)
     document_kind = forms.ChoiceField(
-        label="Документ", choices=[("order", "приказ"), ("disposition", "распоряжение"), ("protocol", "протокол")]
+        label="Вид документа", choices=[("order", "приказ"), ("disposition", "распоряжение"), ("protocol", "протокол")]
     )
     number = forms.CharField(label="Номер документа", max_length=50)
     date = forms.DateField(label="Дата документа", widget=DATE)
@@ -72,13 +74,23 @@ class DecisionForm(forms.Form):
     schools = forms.CharField(label="Коды школ через запятую (необязательно)", required=False)
     measures = forms.MultipleChoiceField(label="Меры, которых касается решение", required=False)
     recommendations = forms.MultipleChoiceField(label="По рекомендациям", required=False)
+    conclusion = forms.ChoiceField(label="Анализ, на основании которого принято решение", required=False)
     due = forms.DateField(label="Срок исполнения", required=False, widget=DATE)
     signatory = forms.CharField(label="Подписывает (должность, инициалы, фамилия)", required=False, max_length=300)
 
-    def __init__(self, *args: Any, measures: Any = (), recommendations: Any = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, measures: Any = (), recommendations: Any = (), conclusions: Any = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        analysis = [("", "—")] + [(c.pk, _conclusion_label(c)) for c in conclusions]
+        self.fields["conclusion"].choices = analysis  # type: ignore[attr-defined]
         self.fields["measures"].choices = [(m.pk, str(m)) for m in measures]  # type: ignore[attr-defined]
         self.fields["recommendations"].choices = [(r.pk, str(r)) for r in recommendations]  # type: ignore[attr-defined]
+
+
+def _conclusion_label(c: Any) -> str:
+    where = f" ({c.municipality.name})" if c.municipality else ""
+    return f"{c.get_direction_display()}{where}: {c.text[:80]}"
 
 
 class ExecutionForm(forms.Form):

@@ -387,7 +387,8 @@ def _compose(user: Any, year: int, addressee: str, target: Any) -> tuple[str, re
         for a in _activity(supported, today())
     ]
     draft = recommend.for_curator(facts, rules().inactive_weeks)
-    return f"Адресные рекомендации школе-куратору: {curator}", draft, curator.municipality
+    whom = "школе-куратору" if curator.school_id else "куратору-тьютору"
+    return f"Адресные рекомендации {whom}: {curator}", draft, curator.municipality
 
 
 def _addressee_in_scope(user: Any, addressee: str, pk: int) -> Any:
@@ -861,3 +862,65 @@ def get_document(user: Any, pk: int) -> Document:
     if not can_read_document(user, document):
         raise Document.DoesNotExist
     return document
+
+
+# --- reminders -----------------------------------------------------------------------------------
+
+
+def _keepers(municipality_id: int | None) -> QuerySet[User]:
+    if municipality_id is None:
+        return User.objects.filter(role__in=[Role.OPERATOR, Role.REGIONAL_COORDINATOR], is_active=True)
+    return User.objects.filter(role=Role.MUNICIPAL_COORDINATOR, municipality_id=municipality_id, is_active=True)
+
+
+def _once(code: str, year: int) -> bool:
+    """True the first time `code` is reported for `year` (a Reminder row marks it)."""
+    from django.db import IntegrityError
+
+    from shnor.cycle.models import Reminder
+
+    try:
+        with transaction.atomic():
+            Reminder.objects.create(year=year, code=code)
+    except IntegrityError:
+        return False
+    return True
+
+
+def remind(on: dt.date | None = None) -> dict[str, int]:
+    """Report once: measures past their end and not done, decisions past their due date and not
+    executed (to whoever keeps that level), recommendations past their due date without a report
+    (to the addressee)."""
+    on = on or today()
+    counts = {"measures": 0, "decisions": 0, "recommendations": 0, "notified": 0}
+    late_measures = Measure.objects.filter(
+        end__lt=on, status__in=[Measure.Status.PLANNED, Measure.Status.IN_PROGRESS]
+    ).order_by("pk")
+    for m in late_measures:
+        if _once(f"measure:{m.pk}", m.year):
+            counts["measures"] += 1
+            counts["notified"] += notify(
+                _keepers(m.municipality_id),
+                f"Просрочено мероприятие «{m.title}» (срок — {m.end:%d.%m.%Y}): отметьте выполнение или перенос.",
+                f"{reverse('cycle:measures')}?year={m.year}",
+            )
+    for d in Decision.objects.filter(due__lt=on, executed_at=None).order_by("pk"):
+        if _once(f"decision:{d.pk}", d.date.year):
+            counts["decisions"] += 1
+            counts["notified"] += notify(
+                _keepers(d.municipality_id),
+                f"Не отмечено исполнение: {d} (срок — {d.due:%d.%m.%Y}).",
+                reverse("cycle:decision", args=[d.pk]),
+            )
+    late_recs = Recommendation.objects.filter(
+        due__lt=on, status__in=[Recommendation.Status.ISSUED, Recommendation.Status.READ]
+    ).select_related("curator")
+    for r in late_recs.order_by("pk"):
+        if _once(f"recommendation:{r.pk}", r.year):
+            counts["recommendations"] += 1
+            counts["notified"] += notify(
+                addressee_users(r),
+                f"Истёк срок отчёта об исполнении рекомендаций «{r.title}» ({r.due:%d.%m.%Y}).",
+                reverse("cycle:recommendation", args=[r.pk]),
+            )
+    return counts

@@ -479,8 +479,9 @@ def decisions(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
     measure_qs = services.measures(user, year)
     rec_qs = services.recommendations(user, year)
+    conclusion_qs = services.conclusions(user, year)
     if request.method == "POST":
-        form = DecisionForm(request.POST, measures=measure_qs, recommendations=rec_qs)
+        form = DecisionForm(request.POST, measures=measure_qs, recommendations=rec_qs, conclusions=conclusion_qs)
         try:
             if not form.is_valid():
                 raise services.CycleError(form_errors(form))
@@ -498,7 +499,7 @@ def decisions(request: HttpRequest) -> HttpResponse:
                 schools=_school_codes(user, data["schools"]),
                 measures_=measure_qs.filter(pk__in=data["measures"]),
                 recommendations_=rec_qs.filter(pk__in=data["recommendations"]),
-                conclusion=None,
+                conclusion=conclusion_qs.filter(pk=data["conclusion"]).first() if data["conclusion"] else None,
                 due=data["due"],
                 signatory=data["signatory"],
             )
@@ -515,7 +516,9 @@ def decisions(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "year": year,
-            "form": DecisionForm(initial=initial, measures=measure_qs, recommendations=rec_qs),
+            "form": DecisionForm(
+                initial=initial, measures=measure_qs, recommendations=rec_qs, conclusions=conclusion_qs
+            ),
             "can_edit": _can_keep(user, municipality),
             "years": _years_around(year),
         },

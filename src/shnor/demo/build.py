@@ -228,6 +228,10 @@ def build(config: DemoConfig | None = None, progress: Progress | None = None) ->
         from shnor.demo.support import build_support
 
         build_support(operator, region)
+        say("Управленческий цикл: приказ, выводы, рекомендации, меры, решения, рабочая группа")
+        from shnor.demo.cycle import build_cycle
+
+        build_cycle(operator, region)
     return region, logins
 
 

@@ -700,7 +700,36 @@ def _teachers(
                 )
             )
     diagnostics = pd.concat(diag_rows, ignore_index=True)[DIAGNOSTIC_COLUMNS]
+    course_rows += _management_courses(staff, truth, second, np.random.default_rng(cfg.seed + 9))
     return diagnostics, pd.DataFrame(course_rows, columns=COURSE_COLUMNS)
+
+
+def _management_courses(
+    staff: pd.DataFrame, truth: pd.DataFrame, year: int, rng: np.random.Generator
+) -> list[dict[str, object]]:
+    """Management teams of weaker schools (seed 004 §8: «подготовка управленческих команд»): in
+    about 60 % of the schools with a negative value added a director or deputy finishes a course in
+    quality management in the latest year (indicator 1.4.3). Its own random stream: the rest of
+    the demo is unchanged."""
+    value_added = truth.set_index("school_id")["value_added"]
+    managers = staff[staff["position"].isin(["директор", "заместитель директора"])]
+    rows = []
+    for school_id, team in managers.groupby("school_id", sort=True):
+        if value_added.get(school_id, 0.0) >= 0 or rng.random() >= 0.6:
+            continue
+        start = pd.Timestamp(year, int(rng.integers(2, 5)), int(rng.integers(1, 28)))
+        rows.append(
+            {
+                "staff_key": team["staff_key"].iloc[int(rng.integers(len(team)))],
+                "title": "Управление качеством образования в школе с низкими образовательными результатами",
+                "provider": "ГАУ ДПО «Академия последипломного образования»",
+                "hours": 72,
+                "start": start.strftime("%d.%m.%Y"),
+                "end": (start + pd.Timedelta(days=30)).strftime("%d.%m.%Y"),
+                "topic": "управление качеством образования",
+            }
+        )
+    return rows
 
 
 def generate(cfg: DemoConfig | None = None) -> DemoRegion:

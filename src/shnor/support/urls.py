@@ -21,6 +21,7 @@ urlpatterns = [
     path("pairs/<int:pk>/agreements/", views.agreement_add, name="agreement-add"),
     path("pairs/<int:pk>/form/", views.pair_form, name="pair-form"),
     path("agreements/<int:pk>/download/", views.agreement_download, name="agreement"),
+    path("agreements/<int:pk>/pdf/", views.agreement_download, {"fmt": "pdf"}, name="agreement-pdf"),
     path("events/", views.event_list, name="events"),
     path("practices/", views.practice_list, name="practices"),
     path("practices/<int:pk>/publish/", views.practice_publish, name="practice-publish"),

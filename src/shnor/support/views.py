@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -390,8 +392,18 @@ def pair_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def agreement_download(request: HttpRequest, pk: int) -> FileResponse:
+def agreement_download(request: HttpRequest, pk: int, fmt: str = "docx") -> HttpResponseBase:
     agreement = or_404(services.agreements(request.user).get, pk=pk)
+    if fmt == "pdf":  # the copy of the signed form, rendered by LibreOffice from the same DOCX
+        from shnor.documents import convert
+
+        with agreement.file.open("rb") as f:
+            try:
+                pdf = convert.to_pdf(f.read(), f"agreement-{agreement.pk}.docx")
+            except convert.ConversionError as error:
+                messages.error(request, str(error))
+                return redirect("support:pair", agreement.pairing_id)
+        return FileResponse(io.BytesIO(pdf), as_attachment=True, filename=f"Соглашение № {agreement.number}.pdf")
     return FileResponse(agreement.file.open("rb"), as_attachment=True, filename=f"Соглашение № {agreement.number}.docx")
 
 
