@@ -374,7 +374,7 @@ def test_pages_of_the_cycle(world: Any, login: Any) -> None:
     # A conclusion, a draft edited and issued, then its documents downloaded as DOCX and PDF.
     operator.post(reverse("cycle:analysis") + "?year=2026", {"direction": "dynamics", "text": "Выводы аналитика"})
     assert "Выводы аналитика" in operator.get(reverse("cycle:analysis"), {"year": 2026}).content.decode()
-    r = operator.post(reverse("cycle:recommendations") + "?year=2026", {"addressee": "school", "target": world.a1.pk})
+    r = operator.post(reverse("cycle:recommendations") + "?year=2026", {"target": f"school:{world.a1.pk}"})
     rec = Recommendation.objects.get()
     assert r.url == reverse("cycle:recommendation", args=[rec.pk])
     operator.post(
@@ -479,3 +479,50 @@ def test_remind_reports_late_measures_decisions_and_reports_once(world: Any) -> 
     assert Notification.objects.filter(user=head, text__contains="Истёк срок отчёта").exists()
     assert cycle.remind(dt.date(2026, 6, 2)) == {"measures": 0, "decisions": 0, "recommendations": 0, "notified": 0}
     cycle.execute(operator, decision, dt.date(2026, 5, 30), "Проверено.")
+
+
+def test_list_pages_do_not_grow_in_queries_with_their_rows(world: Any, login: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    identification(world)
+    operator = world.users["operator"]
+    client = login("operator")
+
+    def add(n: int) -> None:
+        for i in range(n):
+            number = f"{Decision.objects.count() + 1}-т"
+            cycle.record_decision(
+                operator,
+                kind="organising",
+                document_kind="order",
+                number=number,
+                date=dt.date(2026, 5, 1),
+                title=f"Решение {i}",
+                items=["Пункт."],
+                schools=[world.a1],
+            )
+            cycle.add_measure(
+                operator,
+                year=2026,
+                title=f"Мера {i}",
+                direction="network",
+                responsible="РМК",
+                start=dt.date(2026, 1, 1),
+                end=dt.date(2026, 2, 1),
+                schools=[world.a1, world.a2],
+            )
+
+    def counts() -> list[int]:
+        out = []
+        for url in ("/cycle/decisions/", "/cycle/measures/", "/cycle/recommendations/"):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url, {"year": 2026}).status_code == 200
+            out.append(len(queries))
+        return out
+
+    add(2)
+    cycle.draft_all(operator, 2026)
+    few = counts()
+    add(6)
+    assert counts() == few

@@ -26,3 +26,13 @@ def test_it_answers_the_health_check(client: Any, db: Any) -> None:
 def test_it_shows_the_audit_menu_to_the_operator_only(login: Any, world: World) -> None:
     assert "Журнал изменений" in login("operator").get(reverse("web:home")).content.decode()
     assert "Журнал изменений" not in login("municipal").get(reverse("web:home")).content.decode()
+
+
+def test_the_navigation_marks_one_current_page(world: Any, login: Any) -> None:
+    """The cyclogram lives at /cycle/, a prefix of every cycle page: only the longest match is current."""
+    import re
+
+    page = login("operator").get("/cycle/decisions/").content.decode()
+    assert re.findall(r'aria-current="page">([^<]+)<', page) == ["Управленческие решения"]
+    page = login("operator").get("/cycle/").content.decode()
+    assert re.findall(r'aria-current="page">([^<]+)<', page) == ["Циклограмма"]

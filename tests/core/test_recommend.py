@@ -68,7 +68,8 @@ def test_school_draft_compares_with_peers_and_takes_the_catalogue_measures_once(
     )
     draft = recommend.for_school(facts)
     assert draft.findings[0] == (
-        "ИОР школы −0,60 при пороге отбора −0,30; медиана ИОР школ со сходным социальным контекстом (4 шк.) — 0,05."
+        "ИОР школы −0,60 при пороге отбора −0,30 (ниже порога); медиана ИОР школ со сходным социальным контекстом "
+        "(4 шк.) — 0,05."
     )
     assert "Школа Б2" in draft.findings[1]
     assert draft.actions == [
@@ -88,3 +89,23 @@ def test_curator_draft_flags_an_idle_pair() -> None:
         "Школа А1: возобновить консультации: перерыв превышает 6 нед.; согласовать график выездов."
     ]
     assert recommend.for_curator([], 6).findings == ["Утверждённых пар на год нет."]
+
+
+def test_level_gaps_read_a_part_off_the_drill_down_shares_only() -> None:
+    share = Value(
+        SYSTEM["1.4.2"],
+        SYSTEM["1.4.2"].title,
+        2026,
+        100.0,
+        [
+            Unit("A1", "", "A1", "Школа А1", "Альфа", False),
+            Unit("A2", "", "A2", "Школа А2", "Альфа", True),
+            Unit("B1", "", "B1", "Школа Б1", "Бета", True),
+        ],
+    )
+    count = Value(SYSTEM["agreements"], "Соглашения", 2026, 5.0, [Unit("1", "", "A1", "Школа А1", "Альфа", True)])
+    rows = {v.definition.code: {r.key: r for r in v.by("municipality")} for v in (share, count)}
+    got = recommend.level_gaps([share, count], rows, "Альфа", "по региону")
+    assert [(g.code, g.value, g.target, g.reference) for g in got] == [("1.4.2", 50.0, 100.0, 66.7)]
+    assert recommend.level_gaps([share, count], rows, "Бета", "по региону") == []  # 100 % meets it
+    assert recommend.level_gaps([share], rows, "Гамма", "по региону") == []  # not counted there at all

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from shnor.core.indicators import Value
+from shnor.core.indicators import Row, Value
 from shnor.core.numbers import number
 
 # What to do when a system indicator is below its target (seed 004 §8, the measures).
@@ -76,6 +76,27 @@ def gaps(values: Iterable[Value], reference: Mapping[str, float | None] | None =
             continue
         ref = (reference or {}).get(v.definition.code)
         out.append(Gap(v.definition.code, v.title, v.value, v.target, v.unit, ref, label if ref is not None else ""))
+    return _largest_first(out)
+
+
+def _largest_first(gaps_: list[Gap]) -> list[Gap]:
+    return sorted(gaps_, key=lambda g: (-(g.shortfall / g.target if g.target else g.shortfall), g.code))
+
+
+def level_gaps(values: Iterable[Value], rows: Mapping[str, Mapping[str, Row]], key: str, label: str) -> list[Gap]:
+    """The gaps of one municipality or school, read off the drill-down of the level above
+    (`rows`: code → key → row): share indicators only — a count's target is set for the whole
+    region, not for each part of it — each compared with the value of the level above."""
+    out = []
+    for v in values:
+        if v.definition.kind != "share" or v.target is None:
+            continue
+        row = rows.get(v.definition.code, {}).get(key)
+        if row is None or row.value is None or row.value >= v.target - 1e-9:
+            continue
+        out.append(
+            Gap(v.definition.code, v.title, row.value, v.target, "%", v.value, label if v.value is not None else "")
+        )
     return sorted(out, key=lambda g: (-(g.shortfall / g.target if g.target else g.shortfall), g.code))
 
 
@@ -162,7 +183,8 @@ def for_municipality(gaps_: Sequence[Gap], listed: int, idle_pairs: int, factors
 
 def _school_findings(facts: SchoolFacts, draft: Draft, prefix: str = "") -> None:
     if facts.ior is not None and facts.threshold is not None:
-        text = f"{prefix}ИОР школы {number(facts.ior, 2)} при пороге отбора {number(facts.threshold, 2)}"
+        side = "ниже порога" if facts.ior < facts.threshold else "не ниже порога: в перечне по другим основаниям"
+        text = f"{prefix}ИОР школы {number(facts.ior, 2)} при пороге отбора {number(facts.threshold, 2)} ({side})"
         if facts.peers and facts.peers_median is not None:
             text += (
                 f"; медиана ИОР школ со сходным социальным контекстом ({facts.peers} шк.) — "

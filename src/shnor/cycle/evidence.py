@@ -293,7 +293,7 @@ def _recommendations(user: Any, year: int, pack: Pack) -> None:
     for r in recs:
         rows.append(
             (
-                r.get_addressee_display(),
+                r.addressee_kind(),
                 r.addressee_label(),
                 r.title,
                 r.get_status_display(),

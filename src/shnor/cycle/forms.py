@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from shnor.cycle.models import Decision, Measure, Recommendation
+from shnor.cycle.models import Decision, Measure
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -22,13 +22,13 @@ class ConclusionForm(forms.Form):
 
 
 class DraftForm(forms.Form):
-    addressee = forms.ChoiceField(label="Адресат", choices=Recommendation.Addressee.choices)
-    target = forms.IntegerField(label="Код адресата (выберите из списка)", widget=forms.Select)
+    """One select of every addressee in reach, grouped by kind; a value is «kind:id»."""
 
-    def __init__(self, *args: Any, targets: list[tuple[str, list[tuple[int, str]]]] | None = None, **kwargs: Any):
+    target = forms.ChoiceField(label="Адресат")
+
+    def __init__(self, *args: Any, targets: list[tuple[str, list[tuple[str, str]]]] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["target"].widget.choices = targets or []
-        self.fields["target"].label = "Кому"
+        self.fields["target"].choices = targets or []  # type: ignore[attr-defined]
 
 
 class RecommendationForm(forms.Form):

@@ -161,6 +161,12 @@ class Recommendation(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def addressee_kind(self) -> str:
+        """«школе-куратору», or «куратору-тьютору» for a tutor (a person, not a school)."""
+        if self.addressee == self.Addressee.CURATOR and self.curator is not None and self.curator.school_id is None:
+            return "куратору-тьютору"
+        return self.get_addressee_display()
+
     def addressee_label(self) -> str:
         if self.addressee == self.Addressee.MUNICIPALITY:
             return self.municipality.name

@@ -298,95 +298,135 @@ def get_recommendation(user: Any, pk: int) -> Recommendation:
     return recommendations(user).get(pk=pk)
 
 
-def _region_reference(user: Any, year: int) -> dict[str, float | None]:
-    return {v.definition.code: v.value for v in indicators.compute(user, year)}
+@dataclass
+class Basis:
+    """What every draft of a year compares with, computed once for all the drafts: the indicators
+    in the user's scope with their drill-downs, the run's ИОР and ИСБ, the risk profiles, the
+    approved pairs and their activity."""
+
+    year: int
+    values: list[Value]
+    rows: dict[str, dict[str, dict[str, Any]]]  # level → code → key → Row
+    label: str  # what the reference figure is: the region, or the user's municipality
+    threshold: float | None
+    results: dict[int, SchoolResult]
+    spread: float
+    profiles: dict[int, Any]
+    catalogue: dict[str, Any]
+    pairs: dict[int, Any]  # supported school → its approved pair of the year
+    activity: dict[int, Any]  # pair → its activity
+    idle_weeks: int
+    listed: set[int]
 
 
-def _catalogue_factors(profile: Any) -> tuple[recommend.Factor, ...]:
-    if profile is None:
-        return ()
-    catalogue = {f.code: f for f in preset().catalogue().factors}
-    return tuple(
-        recommend.Factor(catalogue[code].title, tuple(catalogue[code].measures))
-        for code in profile.fixed
-        if code in catalogue
+def basis(user: Any, year: int) -> Basis:
+    from shnor.support.models import Pairing
+    from shnor.support.services import _activity, _latest_profiles, rules
+
+    values = indicators.compute(user, year)
+    rows: dict[str, dict[str, dict[str, Any]]] = {
+        level: {v.definition.code: {r.key: r for r in v.by(level)} for v in values}
+        for level in ("municipality", "school")
+    }
+    run, listed = indicators._run(year)
+    results = {r.school_id: r for r in SchoolResult.objects.filter(run=run).select_related("school")} if run else {}
+    isb = [r.isb for r in results.values() if r.isb is not None]
+    pairs = {
+        p.school_id: p
+        for p in Pairing.objects.filter(year=year, status=Pairing.Status.APPROVED).select_related(
+            "school", "school__municipality", "curator", "curator__school", "curator__person"
+        )
+    }
+    return Basis(
+        year=year,
+        values=values,
+        rows=rows,
+        label="по региону" if _region_wide(user) else "по муниципалитету",
+        threshold=run.summary.get("ior_threshold") if run else None,
+        results=results,
+        spread=statistics.pstdev(isb) if len(isb) > 1 else 0.0,
+        profiles=_latest_profiles(set(listed) | set(pairs), year),
+        catalogue={f.code: f for f in preset().catalogue().factors},
+        pairs=pairs,
+        activity={a.pairing.pk: a for a in _activity(list(pairs.values()), today())},
+        idle_weeks=rules().inactive_weeks,
+        listed=set(listed),
     )
 
 
-def _school_facts(user: Any, year: int, school: School, reference: dict[str, float | None]) -> recommend.SchoolFacts:
-    from shnor.support.models import Pairing
-    from shnor.support.services import _latest_profiles
+def _factors(b: Basis, school_pk: int) -> tuple[recommend.Factor, ...]:
+    profile = b.profiles.get(school_pk)
+    if profile is None:
+        return ()
+    return tuple(
+        recommend.Factor(b.catalogue[code].title, tuple(b.catalogue[code].measures))
+        for code in profile.fixed
+        if code in b.catalogue
+    )
 
-    run, _listed = indicators._run(year)
-    result = SchoolResult.objects.filter(run=run, school=school).first() if run else None
+
+def _school_facts(b: Basis, school: School) -> recommend.SchoolFacts:
+    result = b.results.get(school.pk)
     peers: list[float] = []
     models: list[str] = []
     if result is not None and result.isb is not None:
-        others = list(
-            SchoolResult.objects.filter(run=run, isb__isnull=False, ior__isnull=False)
-            .exclude(school=school)
-            .select_related("school")
-        )
-        spread = statistics.pstdev([o.isb for o in others if o.isb is not None]) if len(others) > 1 else 0.0
-        near = [o for o in others if o.isb is not None and abs(o.isb - result.isb) <= 0.25 * spread]
+        near = [
+            o
+            for pk, o in b.results.items()
+            if pk != school.pk
+            and o.isb is not None
+            and o.ior is not None
+            and abs(o.isb - result.isb) <= 0.25 * b.spread
+        ]
         peers = [o.ior for o in near if o.ior is not None]
         resilient = sorted((o for o in near if o.cluster == "resilient"), key=lambda o: -(o.ior or 0))
         models = [o.school.name for o in resilient[:3]]
-    school_values = indicators.compute(user, year, school=school.pk)
-    pair = (
-        Pairing.objects.filter(school=school, year=year, status=Pairing.Status.APPROVED)
-        .select_related("curator", "curator__school", "curator__person")
-        .first()
-    )
+    pair = b.pairs.get(school.pk)
     return recommend.SchoolFacts(
         name=school.name,
         ior=result.ior if result else None,
-        threshold=run.summary.get("ior_threshold") if run else None,
+        threshold=b.threshold,
         peers=len(peers),
         peers_median=statistics.median(peers) if peers else None,
         models=tuple(models),
-        factors=_catalogue_factors(_latest_profiles({school.pk}, year).get(school.pk)),
-        gaps=tuple(recommend.gaps(school_values, reference, "по региону")),
+        factors=_factors(b, school.pk),
+        gaps=tuple(recommend.level_gaps(b.values, b.rows["school"], school.school_id, b.label)),
         curator=str(pair.curator) if pair else "",
     )
 
 
-def _compose(user: Any, year: int, addressee: str, target: Any) -> tuple[str, recommend.Draft, Municipality]:
+def _compose(b: Basis, addressee: str, target: Any) -> tuple[str, recommend.Draft, Municipality]:
     """The title, the draft and the addressee's municipality for one addressee."""
-    from shnor.support.models import Pairing
-    from shnor.support.services import _activity, _latest_profiles, rules
-
-    reference = _region_reference(user, year)
     if addressee == Recommendation.Addressee.MUNICIPALITY:
         municipality: Municipality = target
-        values = indicators.compute(user, year, municipality=municipality.pk)
-        _run, listed = indicators._run(year)
-        local = set(School.objects.filter(pk__in=listed, municipality=municipality).values_list("pk", flat=True))
-        catalogue = {f.code: f.title for f in preset().catalogue().factors}
+        local = set(School.objects.filter(pk__in=b.listed, municipality=municipality).values_list("pk", flat=True))
         factors: Counter[str] = Counter()
-        for profile in _latest_profiles(local, year).values():
-            factors.update(catalogue[c] for c in profile.fixed if c in catalogue)
-        local_pairs = list(Pairing.objects.filter(school__in=local, year=year, status=Pairing.Status.APPROVED))
-        idle = sum(1 for a in _activity(local_pairs, today()) if a.inactive)
-        draft = recommend.for_municipality(recommend.gaps(values, reference, "по региону"), len(local), idle, factors)
+        for pk in local:
+            factors.update(f.title for f in _factors(b, pk))
+        idle = sum(1 for p in b.pairs.values() if p.school_id in local and b.activity[p.pk].inactive)
+        gaps = recommend.level_gaps(b.values, b.rows["municipality"], municipality.name, b.label)
+        draft = recommend.for_municipality(gaps, len(local), idle, factors)
         return f"Адресные рекомендации органу управления образованием: {municipality.name}", draft, municipality
     if addressee == Recommendation.Addressee.SCHOOL:
         school: School = target
-        draft = recommend.for_school(_school_facts(user, year, school, reference))
+        draft = recommend.for_school(_school_facts(b, school))
         return f"Адресные рекомендации руководителю: {school.name}", draft, school.municipality
     curator = target
-    supported = list(
-        Pairing.objects.filter(curator=curator, year=year, status=Pairing.Status.APPROVED).select_related(
-            "school", "school__municipality"
-        )
+    supported = sorted(
+        (p for p in b.pairs.values() if p.curator_id == curator.pk),
+        key=lambda p: (p.school.municipality.name, p.school.name),
     )
     facts = [
         recommend.PairFacts(
-            _school_facts(user, year, a.pairing.school, reference), a.consultations, a.last, a.inactive, a.rating
+            _school_facts(b, p.school),
+            b.activity[p.pk].consultations,
+            b.activity[p.pk].last,
+            b.activity[p.pk].inactive,
+            b.activity[p.pk].rating,
         )
-        for a in _activity(supported, today())
+        for p in supported
     ]
-    draft = recommend.for_curator(facts, rules().inactive_weeks)
+    draft = recommend.for_curator(facts, b.idle_weeks)
     whom = "школе-куратору" if curator.school_id else "куратору-тьютору"
     return f"Адресные рекомендации {whom}: {curator}", draft, curator.municipality
 
@@ -406,11 +446,12 @@ def _addressee_in_scope(user: Any, addressee: str, pk: int) -> Any:
 
 
 @transaction.atomic
-def draft(user: Any, year: int, addressee: str, pk: int) -> Recommendation:
-    """Draft (or re-draft while it is a draft) the recommendation to one addressee from the data."""
+def draft(user: Any, year: int, addressee: str, pk: int, context: Basis | None = None) -> Recommendation:
+    """Draft (or re-draft while it is a draft) the recommendation to one addressee from the data.
+    `context`: the year's basis when drafting many at once."""
     require(user, Perm.MANAGE_CYCLE)
     target = _addressee_in_scope(user, addressee, pk)
-    title, text, municipality = _compose(user, year, addressee, target)
+    title, text, municipality = _compose(context or basis(user, year), addressee, target)
     key = {"year": year, "addressee": addressee}
     key |= (
         {"municipality": target, "school": None}
@@ -442,28 +483,27 @@ def draft_all(user: Any, year: int) -> int:
     from shnor.support.models import Curator, Pairing
 
     require(user, Perm.MANAGE_CYCLE)
-    _run, listed = indicators._run(year)
-    schools = restrict(School.objects.filter(pk__in=listed), user)
-    count = 0
+    context = basis(user, year)
+    schools = restrict(School.objects.filter(pk__in=context.listed), user)
+    targets: list[tuple[str, int]] = []
     if _region_wide(user):
-        for m in Municipality.objects.filter(schools__in=schools).distinct():
-            count += _try_draft(user, year, Recommendation.Addressee.MUNICIPALITY, m.pk)
-    for pk in schools.values_list("pk", flat=True):
-        count += _try_draft(user, year, Recommendation.Addressee.SCHOOL, pk)
+        municipalities = Municipality.objects.filter(schools__in=schools).distinct().order_by("name")
+        targets += [(Recommendation.Addressee.MUNICIPALITY, m.pk) for m in municipalities]
+    targets += [
+        (Recommendation.Addressee.SCHOOL, pk) for pk in schools.order_by("school_id").values_list("pk", flat=True)
+    ]
     curators = restrict(Curator.objects.all(), user).filter(
         pk__in=Pairing.objects.filter(year=year, status=Pairing.Status.APPROVED).values("curator")
     )
-    for pk in curators.values_list("pk", flat=True):
-        count += _try_draft(user, year, Recommendation.Addressee.CURATOR, pk)
+    targets += [(Recommendation.Addressee.CURATOR, pk) for pk in curators.order_by("pk").values_list("pk", flat=True)]
+    count = 0
+    for addressee, pk in targets:
+        try:
+            draft(user, year, addressee, pk, context)
+        except CycleError:  # already issued: left as it is
+            continue
+        count += 1
     return count
-
-
-def _try_draft(user: Any, year: int, addressee: str, pk: int) -> int:
-    try:
-        draft(user, year, addressee, pk)
-    except CycleError:  # already issued: left as it is
-        return 0
-    return 1
 
 
 def edit(

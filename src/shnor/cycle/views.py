@@ -294,15 +294,23 @@ def analysis(request: HttpRequest) -> HttpResponse:
 # --- recommendations -----------------------------------------------------------------------------
 
 
-def _targets(user: Any) -> list[tuple[str, list[tuple[int, str]]]]:
+def _targets(user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
     from shnor.support import services as support
 
     schools = restrict(School.objects.select_related("municipality"), user).order_by("municipality__name", "name")
-    groups: list[tuple[str, list[tuple[int, str]]]] = []
+    kinds = dict(Recommendation.Addressee.choices)
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
     if services._region_wide(user):
-        groups.append(("Муниципалитеты", [(m.pk, m.name) for m in Municipality.objects.order_by("name")]))
-    groups.append(("Школы", [(s.pk, f"{s.school_id} — {s.name}") for s in schools[:2000]]))
-    groups.append(("Кураторы", [(c.pk, str(c)) for c in support.pool(user)]))
+        groups.append(
+            (
+                kinds["municipality"].capitalize(),
+                [(f"municipality:{m.pk}", m.name) for m in Municipality.objects.order_by("name")],
+            )
+        )
+    groups.append(
+        (kinds["school"].capitalize(), [(f"school:{s.pk}", f"{s.school_id} — {s.name}") for s in schools[:2000]])
+    )
+    groups.append(("Кураторам", [(f"curator:{c.pk}", str(c)) for c in support.pool(user)]))
     return groups
 
 
@@ -316,7 +324,7 @@ def recommendations(request: HttpRequest) -> HttpResponse:
                 n = services.draft_all(user, year)
                 messages.success(request, f"Подготовлено проектов рекомендаций: {n}.")
             else:
-                addressee, target = request.POST.get("addressee", ""), request.POST.get("target", "")
+                addressee, _, target = request.POST.get("target", "").partition(":")
                 if not target.isdigit():
                     raise services.CycleError("Выберите адресата.")
                 rec = or_404(services.draft, user, year, addressee, int(target))

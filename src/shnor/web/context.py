@@ -76,9 +76,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     path = request.path
     sections = _sections(user)
+    # The active item: the longest of the items' addresses the page's path starts with (so that
+    # /cycle/decisions/ lights «Управленческие решения», not also «Циклограмма» at /cycle/).
+    urls = [url for section in sections for _label, url in section["items"]]
+    matching = [url for url in urls if url == path or (url != "/" and path.startswith(url))]
+    current = max(matching, key=len, default=None)
     for section in sections:
-        section["items"] = [
-            {"label": label, "url": url, "active": url != "/" and path.startswith(url) or url == path}
-            for label, url in section["items"]
-        ]
+        section["items"] = [{"label": label, "url": url, "active": url == current} for label, url in section["items"]]
     return {"nav_sections": sections}
