@@ -158,9 +158,28 @@ def test_who_drafts_to_whom(world: Any) -> None:
     assert own.level == "municipality"
     with pytest.raises(PermissionDenied):
         cycle.draft(world.users["school"], 2026, "school", world.a1.pk)
-    # Everyone in reach at once: municipality A, the two listed schools; nothing for B's coordinator.
+    # Everyone in reach at once: municipality A, the two listed schools.
     assert cycle.draft_all(operator, 2026) == 3
     assert Recommendation.objects.filter(year=2026).count() == 3
+
+
+def test_a_curators_recommendation_is_read_by_the_curator_only(world: Any) -> None:
+    """Curator B1 (municipality B) supports A1 (municipality A): its recommendation speaks of A1, so
+    B's coordinator must not read it; the curator school does, and so does the region."""
+    from shnor.accounts.roles import Role
+    from shnor.accounts.services import create_user
+
+    identification(world)
+    operator = world.users["operator"]
+    b1, _ = included_pool(world)
+    support.approve(operator, support.propose(operator, 2026), {world.a1.pk})
+    rec = cycle.draft(operator, 2026, "curator", b1.pk)
+    assert rec.municipality == world.muni_b and "Школа А1" in rec.findings
+    coordinator_b = create_user("muni_b", "x-Passw0rd-1", Role.MUNICIPAL_COORDINATOR, municipality_id=world.muni_b.pk)
+    assert not cycle.recommendations(coordinator_b).exists()
+    assert list(cycle.recommendations(world.users["curator"])) == [rec]  # the curator school's account
+    assert list(cycle.recommendations(world.users["other_school"])) == [rec]  # B1's management team
+    assert list(cycle.recommendations(world.users["coordinator"])) == [rec]
 
 
 def test_decision_is_fixed_in_its_document_and_executed(world: Any) -> None:

@@ -114,3 +114,25 @@ def test_indicators_over_the_api(client: Any, world: Any) -> None:
     assert {u["school"] for u in detail["units"]} == {"A001", "A002"}
     assert client.get("/api/indicators", {"year": 2026, "school_id": "B001"}, **headers).status_code == 404
     assert client.get("/api/indicators/9.9", {"year": 2026}, **headers).status_code == 404
+
+
+def test_parents_satisfaction_of_ivanovo_from_two_years_of_profiles(world: Any, settings: Any, tmp_path: Any) -> None:
+    """Seed 002: parents' satisfaction rises. A1's dissatisfied parents 40 % → 30 % (counted), A2's
+    20 % → 25 % (not); B1 is not listed. Value 50 %, target 100 %."""
+    from shnor.core.presets import load
+    from shnor.risks.models import Profile
+
+    settings.DATA_DIR = tmp_path
+    tmp_path.joinpath("preset.yaml").write_text(load("ivanovo-2020")[1], encoding="utf-8")
+    identification(world)
+    for school, shares in ((world.a1, (0.4, 0.3)), (world.a2, (0.2, 0.25)), (world.b1, (0.5, 0.1))):
+        for year, share in zip((2025, 2026), shares, strict=True):
+            profile, _ = Profile.objects.get_or_create(school=school, year=year, defaults={"catalogue_version": "t"})
+            profile.parameters = {"R03.4": {"value": share}}
+            profile.save()
+    parents = indicators.get(world.users["operator"], 2026, "parents")
+    assert (parents.numerator, parents.denominator, parents.value, parents.target) == (1, 2, 50.0, 100.0)
+    assert [u.detail for u in parents.units] == [
+        "неудовлетворённых 40,0 % → 30,0 %",
+        "неудовлетворённых 20,0 % → 25,0 %",
+    ]

@@ -73,6 +73,9 @@ class Targets(BaseModel):
     coverage: float | None = Field(default=None, gt=0, le=1)  # share of teachers of the selected schools diagnosed
     agreements: int | None = Field(default=None, ge=1)
     events_per_year: int | None = Field(default=None, ge=1)
+    # Share of listed schools (0–1) where parents' dissatisfaction with teaching fell over the year
+    # (seed 002: «повышение степени удовлетворённости родителей качеством образования»).
+    parents: float | None = Field(default=None, gt=0, le=1)
 
 
 class SupportRules(BaseModel):

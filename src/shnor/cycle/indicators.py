@@ -205,7 +205,34 @@ def compute(user: Any, year: int, municipality: int | None = None, school: int |
             ],
             float(t.events_per_year),
         )
+    if t.parents:
+        add("parents", _parents(year, listed), round(100 * t.parents, 1))
     return values
+
+
+PARENTS = "R03.4"  # «Доля родителей, неудовлетворённых преподаванием предметов» (risk catalogue)
+
+
+def _parents(year: int, listed: dict[int, School]) -> list[Unit]:
+    """Listed schools whose parents answered in both years; counted where the share of the
+    dissatisfied fell."""
+    from shnor.risks.models import Profile
+
+    shares: dict[tuple[int, int], float] = {}
+    for school_id, y, parameters in Profile.objects.filter(school_id__in=listed, year__in=[year - 1, year]).values_list(
+        "school_id", "year", "parameters"
+    ):
+        value = (parameters or {}).get(PARENTS, {}).get("value")
+        if value is not None:
+            shares[(school_id, y)] = float(value)
+    units = []
+    for pk, school in sorted(listed.items(), key=lambda x: x[1].school_id):
+        before, after = shares.get((pk, year - 1)), shares.get((pk, year))
+        if before is None or after is None:
+            continue
+        detail = f"неудовлетворённых {number(100 * before, 1)} % → {number(100 * after, 1)} %"
+        units.append(_unit(school, after < before, detail=detail))
+    return units
 
 
 def get(user: Any, year: int, code: str, municipality: int | None = None, school: int | None = None) -> Value:

@@ -285,6 +285,11 @@ def recommendations(user: Any, year: int | None = None, status: str | None = Non
     """The recommendations the user may see (a tutor also sees those addressed to them)."""
     base = Recommendation.objects.select_related("municipality", "school", "curator", "curator__school")
     qs = restrict(base, user)
+    scope = scope_of(user)
+    if not scope.region_wide:
+        # A curator's recommendation speaks of the schools it supports, which may lie in another
+        # municipality: below the region only the curator itself reads it.
+        qs = qs.filter(~Q(addressee=Recommendation.Addressee.CURATOR) | Q(curator__school_id__in=scope.school_ids))
     if getattr(user, "pk", None) and getattr(user, "role", "") == Role.CURATOR:
         qs = qs | base.filter(curator__user_id=user.pk)
     if year:
