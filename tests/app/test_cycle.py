@@ -117,11 +117,12 @@ def test_recommendation_from_draft_to_report(world: Any) -> None:
     )
     with pytest.raises(cycle.CycleError, match="другой пользователь"):
         cycle.edit(operator, again, title="Чужая правка", findings="", text="z", due=None, version=2)
-    # Only the addressee may mark it read; nobody may before it is issued.
+    # Only the addressee may mark it read, and only once issued; until then the head does not see it.
     with pytest.raises(PermissionDenied):
         cycle.mark_read(operator, again)
     with pytest.raises(cycle.CycleError):
         cycle.mark_read(head, again)
+    assert not cycle.recommendations(head).exists() and not cycle.recommendations(world.users["municipal"]).exists()
     issued = cycle.issue(operator, again)
     assert issued.status == "issued" and issued.issued_by == operator
     document = issued.documents.get()
@@ -156,6 +157,7 @@ def test_who_drafts_to_whom(world: Any) -> None:
         cycle.draft(municipal, 2026, "school", world.b1.pk)
     own = cycle.draft(municipal, 2026, "school", world.a2.pk)
     assert own.level == "municipality"
+    assert list(cycle.recommendations(municipal)) == [own]  # its own draft, not the region's to it
     with pytest.raises(PermissionDenied):
         cycle.draft(world.users["school"], 2026, "school", world.a1.pk)
     # Everyone in reach at once: municipality A, the two listed schools.
@@ -175,6 +177,8 @@ def test_a_curators_recommendation_is_read_by_the_curator_only(world: Any) -> No
     support.approve(operator, support.propose(operator, 2026), {world.a1.pk})
     rec = cycle.draft(operator, 2026, "curator", b1.pk)
     assert rec.municipality == world.muni_b and "Школа А1" in rec.findings
+    assert not cycle.recommendations(world.users["curator"]).exists()  # a draft is the author's
+    cycle.issue(operator, rec)
     coordinator_b = create_user("muni_b", "x-Passw0rd-1", Role.MUNICIPAL_COORDINATOR, municipality_id=world.muni_b.pk)
     assert not cycle.recommendations(coordinator_b).exists()
     assert list(cycle.recommendations(world.users["curator"])) == [rec]  # the curator school's account

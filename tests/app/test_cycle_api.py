@@ -56,7 +56,7 @@ def test_recommendation_decision_and_evidence(client: Client, world: World) -> N
     assert r.status_code == 200 and r.json()["version"] == rec["version"] + 1
     stale = operator.send("patch", path, {"version": rec["version"], "title": "x", "text": "y"})
     assert stale.status_code == 409 and "другой пользователь" in stale.json()["detail"]
-    assert head.send("post", f"{path}/issue").status_code == 403
+    assert head.send("post", f"{path}/issue").status_code == 404  # a draft is not shown to its addressee
     issued = operator.send("post", f"{path}/issue").json()
     assert issued["status"] == "issued" and len(issued["documents"]) == 1
     document_url = issued["documents"][0]["url"]

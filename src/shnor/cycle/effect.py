@@ -12,9 +12,15 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict
+from shnor.accounts.services import require
 from shnor.core.effect import EffectError, Estimate, Unit, did
 from shnor.core.numbers import number
+from shnor.cycle import indicators
+from shnor.cycle import services as cycle
+from shnor.cycle.models import Conclusion, Document
+from shnor.documents import cycle as documents
 from shnor.identification.models import SchoolResult
 from shnor.registry.models import School
 
@@ -89,10 +95,6 @@ def verdict(analysis: Analysis) -> str:
 def report_bytes(user: Any, start: int, end: int, on: dt.date | None = None) -> bytes:
     """The report for the working group (seed 004 §10): indicators' dynamics, measures, decisions
     and their execution, recommendations, and the matched comparison (or why it is not possible)."""
-    from shnor.cycle import indicators
-    from shnor.cycle import services as cycle
-    from shnor.cycle.models import Conclusion
-    from shnor.documents import cycle as documents
 
     p = cycle.preset()
     rows = indicators.dashboard(user, end)
@@ -167,18 +169,14 @@ def report_bytes(user: Any, start: int, end: int, on: dt.date | None = None) -> 
     )
 
 
-def report(user: Any, start: int, end: int) -> Any:
+def report(user: Any, start: int, end: int) -> Document:
     """Generate the report and keep it (a document of the year `end`)."""
-    from shnor.accounts.roles import Perm
-    from shnor.accounts.services import require
-    from shnor.cycle import services as cycle
-    from shnor.cycle.models import Document
 
     require(user, Perm.MANAGE_CYCLE)
     if end < start:
         raise EffectError(f"Год окончания ({end}) раньше года начала ({start}).")
     content = report_bytes(user, start, end)
-    return cycle._save_document(
+    return cycle.save_document(
         Document.Kind.EFFECT_REPORT,
         f"Отчёт об эффективности принятых мер за {start}–{end} годы",
         content,

@@ -24,7 +24,7 @@ MANAGERS = re.compile(r"директор|руководител|заместит
 REGION = "Региональный уровень"
 
 
-def _run(year: int) -> tuple[Run | None, set[int]]:
+def listed_run(year: int) -> tuple[Run | None, set[int]]:
     from shnor.support.services import official_run
 
     run, listed = official_run(year)
@@ -61,7 +61,7 @@ def compute(user: Any, year: int, municipality: int | None = None, school: int |
     t = preset.support.targets
     if t.coverage:
         targets["1.3.1"] = round(100 * t.coverage, 1)
-    run, listed_pks = _run(year)
+    run, listed_pks = listed_run(year)
     qs = restrict(School.objects.filter(is_active=True), user).select_related("municipality")
     if municipality is not None:
         qs = qs.filter(municipality_id=municipality)

@@ -11,6 +11,7 @@ all or nothing.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable
@@ -19,7 +20,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +29,7 @@ from shnor.accounts.models import User
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict, scope_of
 from shnor.accounts.services import account, notify, require
+from shnor.audit.tracking import record
 from shnor.core import recommend
 from shnor.core.indicators import SYSTEM, Value
 from shnor.cycle import indicators
@@ -41,13 +43,17 @@ from shnor.cycle.models import (
     Measure,
     Meeting,
     Recommendation,
+    Reminder,
     Target,
 )
 from shnor.documents import cycle as documents
 from shnor.documents.common import sha256
+from shnor.identification import labels
 from shnor.identification import services as identification
 from shnor.identification.models import SchoolResult
 from shnor.registry.models import Municipality, School
+from shnor.support.models import Curator, Pairing
+from shnor.support.services import _activity, _curator_users, _latest_profiles, rules
 
 
 class CycleError(Exception):
@@ -62,7 +68,7 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def _region_wide(user: Any) -> bool:
+def region_wide(user: Any) -> bool:
     return scope_of(user).region_wide
 
 
@@ -71,10 +77,19 @@ def _check_keeper(user: Any, municipality: Municipality | None) -> None:
     municipality's one in the user's scope."""
     require(user, Perm.MANAGE_CYCLE)
     if municipality is None:
-        if not _region_wide(user):
+        if not region_wide(user):
             raise PermissionDenied("Региональный уровень ведёт региональный оператор или координатор.")
     elif not restrict(Municipality.objects.filter(pk=municipality.pk), user).exists():
         raise PermissionDenied("Муниципалитет вне вашей зоны ответственности.")
+
+
+def can_keep(user: Any, municipality: Municipality | None) -> bool:
+    """Whether the user keeps the cycle at this level (the pages show their forms by it)."""
+    try:
+        _check_keeper(user, municipality)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def municipality_in_scope(user: Any, pk: int | None) -> Municipality | None:
@@ -86,7 +101,7 @@ def municipality_in_scope(user: Any, pk: int | None) -> Municipality | None:
     return found
 
 
-def _save_document(
+def save_document(
     kind: str, title: str, content: bytes, name: str, user: Any, year: int | None, **owner: Any
 ) -> Document:
     document = Document(
@@ -103,8 +118,6 @@ def _save_document(
 
 def _lines(text: str) -> list[str]:
     """Non-empty lines of a text area, without a leading «1.», «1)» or «-»."""
-    import re
-
     out = []
     for line in text.splitlines():
         line = re.sub(r"^\s*(\d+[.)]|[-–•])\s*", "", line).strip()
@@ -166,9 +179,7 @@ def set_goals(user: Any, year: int, municipality: Municipality | None, goal: str
             for i, text in enumerate(lines, start=1)
         ]
     )
-    for g in Goal.objects.filter(year=year, municipality=municipality):
-        from shnor.audit.tracking import record
-
+    for g in Goal.objects.filter(year=year, municipality=municipality):  # bulk_create sends no signals
         record(g, "create", {"text": [None, g.text]})
     return goals(user, year, municipality)
 
@@ -228,12 +239,10 @@ class Direction:
 def analysis(user: Any, year: int, municipality: Municipality | None = None) -> list[Direction]:
     """Seed 004 §6: for each direction, the figures that inform it and the conclusions written."""
     values = {v.definition.code: v for v in indicators.compute(user, year, municipality.pk if municipality else None)}
-    run, listed = indicators._run(year)
+    run, listed = indicators.listed_run(year)
     results = SchoolResult.objects.filter(run=run) if run else SchoolResult.objects.none()
-    results = restrict_results(results, user, municipality)
+    results = _restrict_results(results, user, municipality)
     clusters = Counter(results.values_list("cluster", flat=True))
-    from shnor.identification import labels
-
     figures: dict[str, list[tuple[str, str]]] = {
         Conclusion.Direction.IDENTIFICATION: [
             ("Школ в расчёте", str(results.count())),
@@ -252,7 +261,7 @@ def analysis(user: Any, year: int, municipality: Municipality | None = None) -> 
     return out
 
 
-def restrict_results(
+def _restrict_results(
     qs: QuerySet[SchoolResult], user: Any, municipality: Municipality | None
 ) -> QuerySet[SchoolResult]:
     qs = qs.filter(school__in=restrict(School.objects.all(), user))
@@ -290,6 +299,12 @@ def recommendations(user: Any, year: int | None = None, status: str | None = Non
         # A curator's recommendation speaks of the schools it supports, which may lie in another
         # municipality: below the region only the curator itself reads it.
         qs = qs.filter(~Q(addressee=Recommendation.Addressee.CURATOR) | Q(curator__school_id__in=scope.school_ids))
+        # A draft is the author's until it is issued: below the region only a municipality's own
+        # drafts, to its coordinators.
+        own_drafts = Q(level=Level.MUNICIPALITY, municipality_id__in=scope.municipality_ids)
+        if not user.has_shnor_perm(Perm.MANAGE_CYCLE):
+            own_drafts = Q(pk__in=[])
+        qs = qs.filter(~Q(status=Recommendation.Status.DRAFT) | own_drafts)
     if getattr(user, "pk", None) and getattr(user, "role", "") == Role.CURATOR:
         qs = qs | base.filter(curator__user_id=user.pk)
     if year:
@@ -325,15 +340,12 @@ class Basis:
 
 
 def basis(user: Any, year: int) -> Basis:
-    from shnor.support.models import Pairing
-    from shnor.support.services import _activity, _latest_profiles, rules
-
     values = indicators.compute(user, year)
     rows: dict[str, dict[str, dict[str, Any]]] = {
         level: {v.definition.code: {r.key: r for r in v.by(level)} for v in values}
         for level in ("municipality", "school")
     }
-    run, listed = indicators._run(year)
+    run, listed = indicators.listed_run(year)
     results = {r.school_id: r for r in SchoolResult.objects.filter(run=run).select_related("school")} if run else {}
     isb = [r.isb for r in results.values() if r.isb is not None]
     pairs = {
@@ -346,7 +358,7 @@ def basis(user: Any, year: int) -> Basis:
         year=year,
         values=values,
         rows=rows,
-        label="по региону" if _region_wide(user) else "по муниципалитету",
+        label="по региону" if region_wide(user) else "по муниципалитету",
         threshold=run.summary.get("ior_threshold") if run else None,
         results=results,
         spread=statistics.pstdev(isb) if len(isb) > 1 else 0.0,
@@ -437,10 +449,8 @@ def _compose(b: Basis, addressee: str, target: Any) -> tuple[str, recommend.Draf
 
 
 def _addressee_in_scope(user: Any, addressee: str, pk: int) -> Any:
-    from shnor.support.models import Curator
-
     if addressee == Recommendation.Addressee.MUNICIPALITY:
-        if not _region_wide(user):
+        if not region_wide(user):
             raise PermissionDenied("Рекомендации муниципалитетам направляет региональный уровень.")
         return restrict(Municipality.objects.all(), user).get(pk=pk)
     if addressee == Recommendation.Addressee.SCHOOL:
@@ -472,7 +482,7 @@ def draft(user: Any, year: int, addressee: str, pk: int, context: Basis | None =
     rec.municipality = municipality
     if addressee == Recommendation.Addressee.CURATOR:
         rec.school = target.school
-    rec.level = Level.REGION if _region_wide(user) else Level.MUNICIPALITY
+    rec.level = Level.REGION if region_wide(user) else Level.MUNICIPALITY
     rec.title, rec.findings, rec.text = title, text.findings_text, text.actions_text
     rec.due = rec.due or dt.date(year, 12, 20)
     rec.created_by = rec.created_by or account(user)
@@ -485,13 +495,11 @@ def draft(user: Any, year: int, addressee: str, pk: int, context: Basis | None =
 def draft_all(user: Any, year: int) -> int:
     """Draft for every addressee in the user's reach: each municipality with schools on the list
     (region only), each listed school's head, each curator with approved pairs of the year."""
-    from shnor.support.models import Curator, Pairing
-
     require(user, Perm.MANAGE_CYCLE)
     context = basis(user, year)
     schools = restrict(School.objects.filter(pk__in=context.listed), user)
     targets: list[tuple[str, int]] = []
-    if _region_wide(user):
+    if region_wide(user):
         municipalities = Municipality.objects.filter(schools__in=schools).distinct().order_by("name")
         targets += [(Recommendation.Addressee.MUNICIPALITY, m.pk) for m in municipalities]
     targets += [
@@ -530,15 +538,11 @@ def edit(
                 "Рекомендацию уже изменил другой пользователь. Обновите страницу: ваши правки не сохранены."
             )
     rec.refresh_from_db()
-    from shnor.audit.tracking import record
-
     record(rec, "update", {"version": [version, rec.version]})
     return rec
 
 
 def addressee_users(rec: Recommendation) -> QuerySet[User]:
-    from shnor.support.services import _curator_users
-
     if rec.addressee == Recommendation.Addressee.MUNICIPALITY:
         return User.objects.filter(role=Role.MUNICIPAL_COORDINATOR, municipality_id=rec.municipality_id, is_active=True)
     if rec.addressee == Recommendation.Addressee.SCHOOL:
@@ -573,7 +577,7 @@ def issue(user: Any, rec: Recommendation) -> Recommendation:
         locked = Recommendation.objects.select_for_update().get(pk=rec.pk)
         if locked.status != Recommendation.Status.DRAFT:
             raise CycleError("Рекомендации уже направлены.")
-        _save_document(
+        save_document(
             Document.Kind.RECOMMENDATION,
             f"{rec.title} ({rec.year})",
             content,
@@ -769,7 +773,7 @@ def record_decision(
         doc_kind = {"order": Document.Kind.ORDER, "disposition": Document.Kind.DISPOSITION}.get(
             document_kind, Document.Kind.PROTOCOL
         )
-        _save_document(
+        save_document(
             doc_kind,
             f"{Decision.Kind(kind).label.capitalize()} решение: {DOCUMENT_TITLES[document_kind].lower()} "
             f"№ {decision.number} от {date:%d.%m.%Y}",
@@ -875,7 +879,7 @@ def protocol(user: Any, meeting: Meeting) -> Document:
             ],
         )
     )
-    return _save_document(
+    return save_document(
         Document.Kind.PROTOCOL,
         f"Протокол заседания рабочей группы № {meeting.number} от {meeting.date:%d.%m.%Y}",
         content,
@@ -899,7 +903,7 @@ def can_read_document(user: Any, document: Document) -> bool:
         return recommendations(user).filter(pk=document.recommendation_id).exists()
     if document.meeting_id:
         return True
-    return _region_wide(user) or user.has_shnor_perm(Perm.MANAGE_CYCLE)
+    return region_wide(user) or user.has_shnor_perm(Perm.MANAGE_CYCLE)
 
 
 def get_document(user: Any, pk: int) -> Document:
@@ -920,10 +924,6 @@ def _keepers(municipality_id: int | None) -> QuerySet[User]:
 
 def _once(code: str, year: int) -> bool:
     """True the first time `code` is reported for `year` (a Reminder row marks it)."""
-    from django.db import IntegrityError
-
-    from shnor.cycle.models import Reminder
-
     try:
         with transaction.atomic():
             Reminder.objects.create(year=year, code=code)

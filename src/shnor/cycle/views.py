@@ -7,7 +7,6 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -232,8 +231,8 @@ def goals(request: HttpRequest) -> HttpResponse:
             "year": year,
             "municipality": municipality,
             "form": GoalsForm(initial={"goal": "\n".join(g.goal), "tasks": "\n".join(g.tasks)}),
-            "can_edit": _can_keep(user, municipality),
-            "can_targets": _can_keep(user, None) and municipality is None,
+            "can_edit": services.can_keep(user, municipality),
+            "can_targets": services.can_keep(user, None) and municipality is None,
             "targets": [
                 (code, d.title, d.kind, targets.get(code, (None, ""))) for code, d in SYSTEM.items() if code in targets
             ]
@@ -245,14 +244,6 @@ def goals(request: HttpRequest) -> HttpResponse:
 
 def _years_around(year: int) -> list[int]:
     return sorted(set(indicators.years()) | {timezone.localdate().year, year})
-
-
-def _can_keep(user: Any, municipality: Municipality | None) -> bool:
-    try:
-        services._check_keeper(user, municipality)
-    except PermissionDenied:
-        return False
-    return True
 
 
 @login_required
@@ -285,7 +276,7 @@ def analysis(request: HttpRequest) -> HttpResponse:
             ],
             "year": year,
             "municipality": municipality,
-            "can_edit": _can_keep(user, municipality),
+            "can_edit": services.can_keep(user, municipality),
             "years": _years_around(year),
         },
     )
@@ -300,7 +291,7 @@ def _targets(user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
     schools = restrict(School.objects.select_related("municipality"), user).order_by("municipality__name", "name")
     kinds = dict(Recommendation.Addressee.choices)
     groups: list[tuple[str, list[tuple[str, str]]]] = []
-    if services._region_wide(user):
+    if services.region_wide(user):
         groups.append(
             (
                 kinds["municipality"].capitalize(),
@@ -385,7 +376,7 @@ def recommendation(request: HttpRequest, pk: int) -> HttpResponse:
         except services.CycleError as error:
             messages.error(request, str(error))
         return redirect("cycle:recommendation", rec.pk)
-    keeper = _can_keep(user, None if rec.level == "region" else rec.municipality)
+    keeper = services.can_keep(user, None if rec.level == "region" else rec.municipality)
     return render(
         request,
         "cycle/recommendation.html",
@@ -464,7 +455,7 @@ def measures(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "year": year,
             "form": MeasureForm(),
-            "can_edit": _can_keep(user, municipality),
+            "can_edit": services.can_keep(user, municipality),
             "years": _years_around(year),
         },
     )
@@ -527,7 +518,7 @@ def decisions(request: HttpRequest) -> HttpResponse:
             "form": DecisionForm(
                 initial=initial, measures=measure_qs, recommendations=rec_qs, conclusions=conclusion_qs
             ),
-            "can_edit": _can_keep(user, municipality),
+            "can_edit": services.can_keep(user, municipality),
             "years": _years_around(year),
         },
     )
@@ -554,7 +545,7 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
             "d": d,
             "status": services.execution_status(d),
             "form": ExecutionForm(),
-            "can_edit": _can_keep(user, d.municipality) and not d.executed_at,
+            "can_edit": services.can_keep(user, d.municipality) and not d.executed_at,
         },
     )
 
@@ -589,7 +580,7 @@ def meetings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cycle/meetings.html",
-        {"meetings": services.meetings(user), "form": FullMeetingForm(), "can_edit": _can_keep(user, None)},
+        {"meetings": services.meetings(user), "form": FullMeetingForm(), "can_edit": services.can_keep(user, None)},
     )
 
 
@@ -604,7 +595,7 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "cycle/meeting.html",
-        {"m": m, "documents": m.documents.order_by("-created_at"), "can_edit": _can_keep(user, None)},
+        {"m": m, "documents": m.documents.order_by("-created_at"), "can_edit": services.can_keep(user, None)},
     )
 
 
