@@ -50,7 +50,9 @@ def test_recommendation_decision_and_evidence_pack(page: Any, live_server: Any, 
 
     # The school head sees it in the notifications, marks it read and reports.
     _switch(page, base, "school")
-    page.goto(rec_url)
+    page.get_by_role("link", name="Уведомления").click()
+    page.get_by_test_id("notifications").get_by_role("link", name="Вам направлены адресные рекомендации").click()
+    page.wait_for_url(rec_url)
     page.get_by_test_id("mark-read").click()
     expect(page.get_by_test_id("rec-status")).to_contain_text("получена адресатом")
     page.get_by_label("Что сделано по рекомендациям").fill("Программа актуализирована, два педагога записаны на курсы.")
