@@ -549,3 +549,18 @@ def test_list_pages_do_not_grow_in_queries_with_their_rows(world: Any, login: An
     few = counts()
     add(6)
     assert counts() == few
+
+
+def test_a_regions_own_decision_form_is_used(world: Any, settings: Any, tmp_path: Path) -> None:
+    settings.DATA_DIR = tmp_path
+    own = Docx()
+    own.add_paragraph("СВОЯ ФОРМА РЕГИОНА: {{ document }} № {{ number }} — {{ title }}")
+    (tmp_path / "templates").mkdir()
+    own.save(str(tmp_path / "templates" / "decision.docx"))
+    decision = cycle.record_decision(
+        world.users["operator"], kind="stimulating", document_kind="order", number="3", date=dt.date(2026, 6, 1),
+        title="О благодарности <кураторам>", items=["Объявить благодарность."],
+    )  # fmt: skip
+    assert (
+        _text(_file(decision.documents.get())).strip() == "СВОЯ ФОРМА РЕГИОНА: ПРИКАЗ № 3 — О благодарности <кураторам>"
+    )

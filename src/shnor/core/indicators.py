@@ -135,6 +135,14 @@ class Indicators(BaseModel):
     note: str = ""
 
 
+STATUS_TITLES = {
+    "met": "достигнуто",
+    "not_met": "не достигнуто",
+    "no_data": "нет данных",
+    "no_target": "цель не задана",
+}
+
+
 @dataclass(frozen=True)
 class Unit:
     """One member of what an indicator counts over."""
@@ -180,6 +188,10 @@ class Value:
     @property
     def unit(self) -> str:
         return "%" if self.definition.kind == "share" else ""
+
+    @property
+    def status_title(self) -> str:
+        return STATUS_TITLES[self.status]
 
     @property
     def status(self) -> str:

@@ -99,7 +99,6 @@ def report_bytes(user: Any, start: int, end: int, on: dt.date | None = None) -> 
     p = cycle.preset()
     rows = indicators.dashboard(user, end)
     years = sorted({y for _v, trend in rows for y, _ in trend})
-    status = {"met": "достигнуто", "not_met": "не достигнуто", "no_data": "нет данных", "no_target": "цель не задана"}
     table = []
     for value, trend in rows:
         by_year = dict(trend)
@@ -109,7 +108,7 @@ def report_bytes(user: Any, start: int, end: int, on: dt.date | None = None) -> 
                 value.title,
                 [documents.value_text(by_year.get(y), value.unit) for y in years],
                 documents.value_text(value.target, value.unit),
-                status[value.status],
+                value.status_title,
             )
         )
     figures: list[tuple[str, str]] = []

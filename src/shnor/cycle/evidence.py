@@ -37,7 +37,6 @@ ELEMENTS = (
     ("08", "Управленческие решения"),
     ("09", "Анализ эффективности принятых мер"),
 )
-STATUS = {"met": "достигнуто", "not_met": "не достигнуто", "no_data": "нет данных", "no_target": "цель не задана"}
 
 
 @dataclass(frozen=True)
@@ -166,7 +165,7 @@ def _indicators(user: Any, year: int, pack: Pack) -> None:
                 value.value,
                 value.unit,
                 value.target,
-                STATUS[value.status],
+                value.status_title,
                 value.numerator,
                 value.denominator,
                 *[by_year.get(y) for y in years],

@@ -4,10 +4,19 @@ documents, working-group meetings and the reminders of the cyclogram."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 from shnor.registry.models import Municipality, School
+
+
+def _who(verbose_name: str) -> models.ForeignKey[Any, Any]:
+    """Who did something: a user, kept empty if the account is deleted (the audit log keeps the name)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=verbose_name
+    )
 
 
 class Level(models.TextChoices):
@@ -30,9 +39,7 @@ class Goal(models.Model):
     kind = models.CharField("вид", max_length=8, choices=Kind.choices)
     text = models.TextField("формулировка")
     position = models.PositiveSmallIntegerField("порядок", default=0)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто изменил"
-    )
+    updated_by = _who("кто изменил")
     updated_at = models.DateTimeField("изменено", auto_now=True)
 
     class Meta:
@@ -50,9 +57,7 @@ class Target(models.Model):
     year = models.PositiveSmallIntegerField("год")
     code = models.CharField("показатель", max_length=40)
     value = models.FloatField("целевое значение")
-    set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто установил"
-    )
+    set_by = _who("кто установил")
     set_at = models.DateTimeField("установлено", auto_now=True)
 
     class Meta:
@@ -80,9 +85,7 @@ class Conclusion(models.Model):
         Municipality, models.CASCADE, null=True, blank=True, related_name="+", verbose_name="муниципалитет"
     )
     text = models.TextField("выводы")
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто написал"
-    )
+    updated_by = _who("кто написал")
     updated_at = models.DateTimeField("изменено", auto_now=True)
 
     class Meta:
@@ -135,23 +138,15 @@ class Recommendation(models.Model):
     due = models.DateField("срок отчёта", null=True, blank=True)
     status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.DRAFT)
     version = models.PositiveIntegerField("версия", default=1)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто составил"
-    )
+    created_by = _who("кто составил")
     created_at = models.DateTimeField("создано", auto_now_add=True)
     issued_at = models.DateTimeField("направлено", null=True, blank=True)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто направил"
-    )
+    issued_by = _who("кто направил")
     read_at = models.DateTimeField("получено", null=True, blank=True)
-    read_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто получил"
-    )
+    read_by = _who("кто получил")
     report = models.TextField("отчёт об исполнении", blank=True)
     reported_at = models.DateTimeField("доложено", null=True, blank=True)
-    reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто доложил"
-    )
+    reported_by = _who("кто доложил")
 
     class Meta:
         verbose_name = "адресная рекомендация"
@@ -211,9 +206,7 @@ class Measure(models.Model):
         related_name="measures",
         verbose_name="по рекомендации",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто внёс"
-    )
+    created_by = _who("кто внёс")
     updated_at = models.DateTimeField("изменено", auto_now=True)
 
     class Meta:
@@ -270,9 +263,7 @@ class Decision(models.Model):
     due = models.DateField("срок исполнения", null=True, blank=True)
     executed_at = models.DateField("исполнено", null=True, blank=True)
     execution = models.TextField("сведения об исполнении", blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто принял"
-    )
+    created_by = _who("кто принял")
     created_at = models.DateTimeField("создано", auto_now_add=True)
 
     class Meta:
@@ -292,9 +283,7 @@ class Meeting(models.Model):
     date = models.DateField("дата заседания")
     chair = models.CharField("руководитель рабочей группы", max_length=300)
     secretary = models.CharField("секретарь", max_length=300)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто внёс"
-    )
+    created_by = _who("кто внёс")
     created_at = models.DateTimeField("создано", auto_now_add=True)
 
     class Meta:
@@ -352,9 +341,7 @@ class Document(models.Model):
         Meeting, models.CASCADE, null=True, blank=True, related_name="documents", verbose_name="заседание"
     )
     year = models.PositiveSmallIntegerField("год", null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто создал"
-    )
+    created_by = _who("кто создал")
     created_at = models.DateTimeField("создано", auto_now_add=True)
 
     class Meta:

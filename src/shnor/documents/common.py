@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from docx import Document
@@ -162,3 +164,25 @@ def order(
     paragraph(document, signatory or "Руководитель\t\t\t\t\t\t\t______________", align="left", indent=False)
     document.add_page_break()  # type: ignore[no-untyped-call]
     paragraph(document, f"Приложение\nк приказу от {date(date_of)} № {number_of}", align="right", indent=False, size=12)
+
+
+def template_path(name: str) -> Path:
+    """A packaged DOCX template, unless the region put its own form of the same name (same fields,
+    edited in Word) in `<data folder>/templates/`."""
+    from django.conf import settings
+
+    own = Path(settings.DATA_DIR) / "templates" / name
+    if own.exists():
+        return own
+    return Path(str(resources.files("shnor.documents") / "templates" / name))
+
+
+def render_template(name: str, context: dict[str, Any]) -> bytes:
+    """Fill a docxtpl template (the region's own, else the packaged one); values are escaped."""
+    from docxtpl import DocxTemplate
+
+    doc = DocxTemplate(str(template_path(name)))
+    doc.render(context, autoescape=True)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

@@ -5,14 +5,9 @@ on the effectiveness of measures, and the goals and analysis of a year for the e
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-
-from django.conf import settings
-from docxtpl import DocxTemplate
 
 from shnor.documents.common import (
     date,
@@ -21,6 +16,7 @@ from shnor.documents.common import (
     new_document,
     number,
     paragraph,
+    render_template,
     table,
     to_bytes,
 )
@@ -35,14 +31,6 @@ ADDRESSEE = {
 def addressee_line(kind: str, name: str, municipality: str) -> str:
     line = ADDRESSEE[kind].format(name=name)
     return line if kind == "municipality" else f"{line} ({municipality})"
-
-
-def template_path(name: str) -> Path:
-    """A region's own form in `<data folder>/templates/<name>` wins over the packaged one."""
-    own = Path(settings.DATA_DIR) / "templates" / name
-    if own.exists():
-        return own
-    return Path(str(resources.files("shnor.documents") / "templates" / name))
 
 
 @dataclass(frozen=True)
@@ -106,14 +94,14 @@ class DecisionData:
 
 
 def decision(data: DecisionData) -> bytes:
-    doc = DocxTemplate(str(template_path("decision.docx")))
     verb = {"ПРИКАЗ": "ПРИКАЗЫВАЮ:", "РАСПОРЯЖЕНИЕ": "ОБЯЗЫВАЮ:", "ПРОТОКОЛ": "ПОСТАНОВИЛИ:"}[data.document]
     items = list(data.items)
     if data.measures:
         items.append("Обеспечить выполнение мероприятий: " + "; ".join(data.measures) + ".")
     if data.due:
         items.append(f"Об исполнении доложить в срок до {date(data.due)}.")
-    doc.render(
+    return render_template(
+        "decision.docx",
         {
             "authority": data.authority.upper(),
             "document": data.document,
@@ -131,11 +119,7 @@ def decision(data: DecisionData) -> bytes:
             "schools": data.schools,
             "signatory": data.signatory or "Руководитель",
         },
-        autoescape=True,
     )
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
 
 
 def build_decision_template(path: Path) -> None:

@@ -8,18 +8,23 @@ Word), and that one is used instead.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
-from django.conf import settings
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docxtpl import DocxTemplate
 
-from shnor.documents.common import date, date_words, heading, new_document, paragraph, sha256, to_bytes
+from shnor.documents.common import (
+    date,
+    date_words,
+    heading,
+    new_document,
+    paragraph,
+    render_template,
+    sha256,
+    to_bytes,
+)
 
-__all__ = ["DEFAULT_SUBJECT", "AgreementData", "agreement", "build_template", "sha256", "template_path"]
+__all__ = ["DEFAULT_SUBJECT", "AgreementData", "agreement", "build_template", "sha256"]
 
 DEFAULT_SUBJECT = (
     "Сотрудничество Сторон в целях повышения качества образования в Школе и перехода Школы "
@@ -41,19 +46,12 @@ class AgreementData:
     uncovered: list[str] = field(default_factory=list)
 
 
-def template_path() -> Path:
-    own = Path(settings.DATA_DIR) / "templates" / "agreement.docx"
-    if own.exists():
-        return own
-    return Path(str(resources.files("shnor.documents") / "templates" / "agreement.docx"))
-
-
 def agreement(data: AgreementData) -> bytes:
-    doc = DocxTemplate(str(template_path()))
     directions = [f"работа по направлению «{c}»" for c in data.covered] + [
         f"подбор внешней помощи по направлению «{c}» (у Школы-куратора нет опыта в нём)" for c in data.uncovered
     ]
-    doc.render(
+    return render_template(
+        "agreement.docx",
         {
             "number": data.number,
             "date": date_words(data.date),
@@ -65,11 +63,7 @@ def agreement(data: AgreementData) -> bytes:
             "end": date(data.end),
             "directions": directions or ["повышение качества образования по результатам самоанализа Школы"],
         },
-        autoescape=True,
     )
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
 
 
 def build_template(path: Path) -> None:
