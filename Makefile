@@ -53,7 +53,7 @@ test-pg: install system-deps
 	bash scripts/with-postgres.sh $(PYTEST) tests/app -q -m "not browser"
 
 lock:
-	$(BIN)/pip install -q uv && $(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/pip install -q uv && $(BIN)/uv pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 -o requirements.lock
 
 clean:
 	rm -rf $(VENV) data/demo test-artifacts

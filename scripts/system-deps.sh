@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian's packages when it is missing: chromium for the
 # browser tests, PostgreSQL server binaries for the PostgreSQL lane, Pango and LibreOffice Writer
-# for PDF documents. Idempotent and quiet.
+# for PDF documents, Java for the Spark lane. Idempotent and quiet.
 set -euo pipefail
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+# The Spark lane (scale-out engine, its parity test): Java 17.
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 # PDF copies of DOCX documents and the documents' check in the tests: LibreOffice Writer headless.
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 # WeasyPrint (PDF copies of documents) renders through Pango.

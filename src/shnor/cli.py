@@ -442,7 +442,9 @@ def identify(
     out: Annotated[
         Path | None, typer.Option(help="Записать таблицу результатов в файл .csv или .xlsx (контракт данных).")
     ] = None,
-    engine: Annotated[str, typer.Option(help="Вычислитель: duckdb (встроенный) или spark.")] = "duckdb",
+    engine: Annotated[
+        str, typer.Option(help="Вычислитель: duckdb (встроенный) или spark; по умолчанию — SHNOR_ENGINE.")
+    ] = "",
     data_dir: DataDir = None,
 ) -> None:
     """Идентификация ШНОР и ШНСУ за год по пресету каталога данных; итог — таблица по всем школам."""

@@ -207,7 +207,7 @@ def test_the_api_runs_lists_and_explains(region: World, client: Any, world: Worl
     assert denied.status_code == 403 and denied["Content-Type"] == "application/problem+json"
     spark = client.post(
         "/api/identification/runs",
-        {"year": 2026, "engine": "spark"},
+        {"year": 2026, "engine": "polars"},
         content_type="application/json",
         headers={"Authorization": f"Bearer {operator}"},
     )

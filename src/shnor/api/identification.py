@@ -23,7 +23,7 @@ runs = Router(tags=["Идентификация"])
 
 class RunIn(Schema):
     year: int
-    engine: str = "duckdb"
+    engine: str = ""
     wait: bool = True
 
 

@@ -313,12 +313,11 @@ class Store:
         return self.manifest(table).rows
 
     def table(self, table: str, con: Any = None) -> ibis.Table:
-        """An Ibis expression over every part of `table` (DuckDB, in memory unless `con` given)."""
-        con = con or ibis.duckdb.connect()
-        files = self.files(table)
-        if not files:
-            return con.create_table(f"empty_{table}", schema=ibis.schema(contract_schema(table)), temp=True)
-        return con.read_parquet([str(f) for f in files])
+        """An Ibis expression over every part of `table` on `con` (DuckDB in memory by default, or
+        a Spark connection of shnor.engine.engines)."""
+        from shnor.engine.engines import read_parquet
+
+        return read_parquet(con or ibis.duckdb.connect(), table, self.files(table), contract_schema(table))
 
     def read_arrow(self, table: str, years: Sequence[int] | None = None) -> pa.Table:
         files = self.files(table, years)

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import ibis
 import pandas as pd
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -41,6 +40,7 @@ from shnor.datasets.models import OversightSignal, SocialRecord
 from shnor.documents import identification as documents
 from shnor.documents.charts import scatter_png
 from shnor.documents.identification import ListedSchool, NoteData, OrderData
+from shnor.engine import engines
 from shnor.engine.store import Store
 from shnor.identification import labels
 from shnor.identification.models import Component, ListChange, Run, SchoolResult, Sign
@@ -48,7 +48,7 @@ from shnor.ingest.workbooks import safe_cell
 from shnor.registry.models import School
 
 Progress = Callable[[int, str], None]
-ENGINES = ("duckdb", "spark")
+ENGINES = engines.ENGINES
 
 COLUMN_TITLES = {
     "school_id": "Код ОО",
@@ -91,16 +91,21 @@ def current_preset() -> tuple[Preset, str]:
     return load(region.preset if region and region.preset else "volgograd-2021")
 
 
-def start(user: Any, year: int, *, engine: str = "duckdb", channel: str = "web", queue: bool = True) -> Run:
+def start(user: Any, year: int, *, engine: str = "", channel: str = "web", queue: bool = True) -> Run:
     """Record a run for `year` with the data folder's preset and queue it for the worker (or leave
     it for the caller to `execute`, as the command line does to show its progress)."""
     require(user, Perm.RUN_IDENTIFICATION)
+    engine = engine or settings.SHNOR_ENGINE
     if engine not in ENGINES:
         raise IdentificationRefused(f"Неизвестный вычислитель «{engine}»: допустимы {', '.join(ENGINES)}.")
     if engine == "spark":
-        raise IdentificationRefused(
-            "Вычислитель Spark пока не подключён (задача о масштабировании): используйте duckdb."
-        )
+        try:
+            import pyspark  # noqa: F401
+        except ImportError:
+            raise IdentificationRefused(
+                "Вычислитель Spark не установлен на сервере: pip install 'shnor[spark]' и Java 17 "
+                "(apt-get install default-jre-headless); либо выберите duckdb."
+            ) from None
     if not 1990 <= year <= 2100:
         raise IdentificationRefused(f"Год {year} вне допустимого диапазона 1990–2100.")
     preset, text = current_preset()
@@ -141,7 +146,7 @@ def execute(run_id: int, progress: Progress | None = None) -> Run:
         try:
             methodology = Methodology.model_validate(run.methodology)
             step(5, "Сбор данных")
-            inputs, fingerprints = gather(run.year, methodology, step)
+            inputs, fingerprints = gather(run.year, methodology, step, engine=run.engine)
             if inputs.works.empty:
                 return _fail(
                     run,
@@ -167,10 +172,13 @@ def _fail(run: Run, message: str) -> Run:
     return run
 
 
-def gather(year: int, methodology: Methodology, step: Progress | None = None) -> tuple[Inputs, dict[str, Any]]:
-    """The inputs of a run: registry, aggregates of the columnar store, social data and oversight."""
+def gather(
+    year: int, methodology: Methodology, step: Progress | None = None, engine: str = "duckdb"
+) -> tuple[Inputs, dict[str, Any]]:
+    """The inputs of a run: registry, aggregates of the columnar store (on DuckDB or Spark), social
+    data and oversight."""
     the_store = store()
-    con = ibis.duckdb.connect()
+    con = engines.connect(engine)
     years = list(range(year - methodology.window - 1, year + 1))
     results = the_store.table("results", con)
     school_level = the_store.table("results_schools", con) if the_store.row_count("results_schools") else None

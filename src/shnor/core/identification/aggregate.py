@@ -47,6 +47,13 @@ WORK_COLUMNS = [
 
 
 def _execute(expr: ibis.Table) -> pd.DataFrame:
+    """Run an expression on its engine and bring the (school-level, small) result back as pandas.
+    On Spark the result comes through Arrow (`DataFrame.toArrow`), as DuckDB's does: Ibis's own
+    path goes through Spark's `toPandas`, which pandas 3 no longer supports."""
+    backend = expr._find_backend()
+    if getattr(backend, "name", "") == "pyspark":
+        table = backend._session.sql(backend.compile(expr)).toArrow()
+        return table.to_pandas()
     frame: pd.DataFrame = expr.to_pandas()
     return frame
 
