@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST := $(BIN)/pytest
 
-.PHONY: install demo serve test lint typecheck test-fast test-app test-browser test-pg system-deps clean lock
+.PHONY: install demo serve test lint typecheck test-fast test-app test-browser test-pg system-deps clean lock bench bench-quick
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Нужен $(PYTHON) (Debian 12 / Astra Linux 1.8: apt-get install python3 python3-venv)"; exit 1; }
@@ -51,6 +51,25 @@ test-browser: install system-deps
 ## The integration tests again on a throwaway PostgreSQL cluster.
 test-pg: install system-deps
 	bash scripts/with-postgres.sh $(PYTEST) tests/app -q -m "not browser"
+
+## Benchmarks of docs/performance.md (each prints its figures and the ratio to its reference).
+## `make bench-quick` runs the smaller sizes in a few minutes; `make bench` the full ones (about an hour).
+BENCH_DATA ?= /tmp/shnor-bench
+bench: install system-deps
+	bash scripts/system-deps.sh wrk
+	$(BIN)/python bench/identify_scale.py --sizes 4000000,40000000 --spark --data $(BENCH_DATA)
+	$(BIN)/python bench/import_results.py --rows 10000000
+	bash scripts/with-postgres.sh $(BIN)/python bench/web_load.py --seconds 60
+	$(BIN)/python bench/matching.py --sizes 1000,2000,5000 --dense-up-to 5000
+	$(BIN)/python bench/documents.py
+
+bench-quick: install system-deps
+	bash scripts/system-deps.sh wrk
+	$(BIN)/python bench/identify_scale.py --quick --spark --data $(BENCH_DATA)
+	$(BIN)/python bench/import_results.py --rows 1000000
+	bash scripts/with-postgres.sh $(BIN)/python bench/web_load.py --quick
+	$(BIN)/python bench/matching.py --sizes 1000,2000 --dense-up-to 2000
+	$(BIN)/python bench/documents.py --quick
 
 lock:
 	$(BIN)/pip install -q uv && $(BIN)/uv pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 -o requirements.lock

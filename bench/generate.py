@@ -6,7 +6,7 @@ Writes, for the three years before `--year` inclusive:
 
   schools.parquet   the registry (`schools` table: code, name, municipality, locality, enrollment)
   social.parquet    the `social` table for every school and year
-  results/year=Y/part-NNNN.parquet
+  results/Y/part-NNNN.parquet
                     `results` rows: ВПР, ОГЭ and ЕГЭ works of the demo's scales, `--rows` in all,
                     each chunk sorted by year, procedure, subject, grade and school (the order the
                     store clusters its parts in)
@@ -143,7 +143,7 @@ def generate(out: Path, rows: int, schools: int, year: int, chunk: int, seed: in
     weights = enrollment / enrollment.sum()
     written, part = 0, 0
     for y, share in zip(years, (rows // 3, rows // 3, rows - 2 * (rows // 3)), strict=True):
-        folder = out / "results" / f"year={y}"
+        folder = out / "results" / str(y)
         folder.mkdir(parents=True, exist_ok=True)
         left, trend = share, 0.05 * (y - years[0])
         while left > 0:

@@ -15,6 +15,11 @@ command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 # WeasyPrint (PDF copies of documents) renders through Pango.
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 
+# Extra commands asked for by name (e.g. `system-deps.sh wrk` for the load benchmark).
+for extra in "$@"; do
+  command -v "$extra" >/dev/null 2>&1 || need+=("$extra")
+done
+
 if [ "${#need[@]}" -eq 0 ]; then
   exit 0
 fi

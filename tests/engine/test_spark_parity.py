@@ -80,8 +80,7 @@ def test_identification_is_the_same_on_spark_and_duckdb(region: tuple[object, li
     outputs = {}
     for name, con in (("duckdb", engines.connect("duckdb")), ("spark", spark)):
         results = engines.read_parquet(con, "results", files, schema("results"))
-        works = aggregate.works(results, years, m.min_test_scores, m.objectivity.ege_high)
-        heaps = aggregate.heaping(results, years, ["VPR", "OGE"])
+        works, heaps = aggregate.works_and_heaping(results, years, m.min_test_scores, m.objectivity.ege_high)
         inputs = Inputs(
             schools=demo.schools,  # type: ignore[attr-defined]
             works=works,

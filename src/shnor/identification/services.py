@@ -182,10 +182,13 @@ def gather(
     years = list(range(year - methodology.window - 1, year + 1))
     results = the_store.table("results", con)
     school_level = the_store.table("results_schools", con) if the_store.row_count("results_schools") else None
-    works = aggregate.works(results, years, methodology.min_test_scores, methodology.objectivity.ege_high, school_level)
+    works, heaps = aggregate.works_and_heaping(
+        results, years, methodology.min_test_scores, methodology.objectivity.ege_high, school_level
+    )
     if step:
         step(35, "Агрегирование результатов по школам")
-    heaps = aggregate.heaping(results, years, ["VPR", "OGE"]) if the_store.row_count("results") else pd.DataFrame()
+    if not the_store.row_count("results"):
+        heaps = pd.DataFrame()
     tasks = (
         aggregate.tasks(the_store.table("results_tasks", con), years)
         if the_store.row_count("results_tasks")

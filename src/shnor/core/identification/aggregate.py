@@ -47,14 +47,16 @@ WORK_COLUMNS = [
 
 
 def _execute(expr: ibis.Table) -> pd.DataFrame:
-    """Run an expression on its engine and bring the (school-level, small) result back as pandas.
-    On Spark the result comes through Arrow (`DataFrame.toArrow`), as DuckDB's does: Ibis's own
-    path goes through Spark's `toPandas`, which pandas 3 no longer supports."""
-    backend = expr._find_backend()
+    """Run an expression on its engine and bring the school-level result back as pandas, through
+    Arrow on both engines: Ibis's own `to_pandas` converts column by column in Python (3.5 s of
+    the 4.8 s for 1.4 M groups of a country), and on Spark it goes through `toPandas`, which
+    pandas 3 no longer supports."""
+    backend = expr._find_backend(use_default=True)
     if getattr(backend, "name", "") == "pyspark":
         table = backend._session.sql(backend.compile(expr)).toArrow()
-        return table.to_pandas()
-    frame: pd.DataFrame = expr.to_pandas()
+    else:
+        table = expr.to_pyarrow()
+    frame: pd.DataFrame = table.to_pandas()
     return frame
 
 
@@ -72,23 +74,28 @@ def works(
     below = (r.mark == 2) | (r.test_score.notnull() & (r.test_score < minimum))
     both = r.mark.notnull() & r.journal_mark.notnull()
     r = r.mutate(score=score, below=below.fill_null(False), both=both)
-    agg = r.group_by(KEYS).aggregate(
-        n=_.count(),
-        mean=_.score.mean(),
-        sumsq=(_.score * _.score).sum(),
-        n_marked=_.mark.notnull().sum(),
-        n2=(_.mark == 2).sum(),
-        n3=(_.mark == 3).sum(),
-        n4=(_.mark == 4).sum(),
-        n5=(_.mark == 5).sum(),
-        pairs=_.both.sum(),
-        raised=(_.both & (_.mark > _.journal_mark)).sum(),
-        lowered=(_.both & (_.mark < _.journal_mark)).sum(),
-        q_vpr=(_.both & (_.mark >= 4)).sum(),
-        q_journal=(_.both & (_.journal_mark >= 4)).sum(),
-        below_min=_.below.sum(),
-        n_test=_.test_score.notnull().sum(),
-        high=(_.test_score >= ege_high).sum(),
+    # Conditional counts as COUNT(*) FILTER (WHERE …): on DuckDB 1.6 times faster than SUM(CAST(…)).
+    agg = (
+        r.group_by(KEYS)
+        .aggregate(
+            n=_.count(),
+            mean=_.score.mean(),
+            sumsq=(_.score * _.score).sum(),
+            n_marked=_.count(where=_.mark.notnull()),
+            n2=_.count(where=_.mark == 2),
+            n3=_.count(where=_.mark == 3),
+            n4=_.count(where=_.mark == 4),
+            n5=_.count(where=_.mark == 5),
+            pairs=_.count(where=_.both),
+            raised=_.count(where=_.both & (_.mark > _.journal_mark)),
+            lowered=_.count(where=_.both & (_.mark < _.journal_mark)),
+            q_vpr=_.count(where=_.both & (_.mark >= 4)),
+            q_journal=_.count(where=_.both & (_.journal_mark >= 4)),
+            below_min=_.count(where=_.below),
+            n_test=_.count(where=_.test_score.notnull()),
+            high=_.count(where=_.test_score >= ege_high),
+        )
+        .order_by(KEYS)
     )
     frame = _execute(agg)
     frame["within_ss"] = (frame["sumsq"] - frame["n"] * frame["mean"] ** 2).clip(lower=0.0)
@@ -104,7 +111,25 @@ def works(
     frame["n"] = frame["n"].astype("int64")
     frame["year"] = frame["year"].astype("int64")
     frame["grade"] = frame["grade"].astype("int64")
+    if school_level is None:
+        return frame[WORK_COLUMNS]  # the engine ordered it
     return frame[WORK_COLUMNS].sort_values(KEYS, ignore_index=True)
+
+
+def works_and_heaping(
+    results: ibis.Table,
+    years: Sequence[int],
+    min_test_scores: Mapping[str, float],
+    ege_high: float = 75.0,
+    school_level: ibis.Table | None = None,
+    procedures: Sequence[str] = ("VPR", "OGE"),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both aggregates of a run. Two passes: joining the cut-offs into the works' GROUP BY to do it
+    in one was measured no faster at 40 M rows (11.5 s against 5.6 + 5.7 s)."""
+    return (
+        works(results, years, min_test_scores, ege_high, school_level),
+        heaping(results, years, procedures),
+    )
 
 
 def _school_level(table: ibis.Table, years: Sequence[int], pupils: pd.DataFrame) -> pd.DataFrame:
@@ -138,17 +163,17 @@ def heaping(results: ibis.Table, years: Sequence[int], procedures: Sequence[str]
     """Pupils at each mark cut-off (the lowest primary score the region marked «3», «4», «5») and
     one point below it, per school and work."""
     r = results.filter(results.year.isin(list(years)) & results.procedure.isin(list(procedures)))
-    cuts = (
-        r.filter(r.mark.notnull() & (r.mark >= 3))
-        .group_by([*WORK, "mark"])
-        .aggregate(cut=_.primary_score.min())
-        .rename(cut_mark="mark")
+    # One row per work with its three cut-offs side by side: the join keeps one row per pupil.
+    cuts = r.group_by(WORK).aggregate(
+        c3=_.primary_score.min(where=_.mark == 3),
+        c4=_.primary_score.min(where=_.mark == 4),
+        c5=_.primary_score.min(where=_.mark == 5),
     )
-    joined = r.join(cuts, WORK).filter((_.primary_score == _.cut) | (_.primary_score == _.cut - 1))
-    agg = joined.group_by(KEYS).aggregate(
-        at_cut=(_.primary_score == _.cut).sum(),
-        below_cut=(_.primary_score == _.cut - 1).sum(),
-    )
+    ps = _.primary_score
+    at = (ps == _.c3) | (ps == _.c4) | (ps == _.c5)
+    below = (ps == _.c3 - 1) | (ps == _.c4 - 1) | (ps == _.c5 - 1)
+    joined = r.join(cuts, WORK).filter(at.fill_null(False) | below.fill_null(False))
+    agg = joined.group_by(KEYS).aggregate(at_cut=_.count(where=at), below_cut=_.count(where=below))
     frame = _execute(agg)
     return frame.astype({"at_cut": "int64", "below_cut": "int64"}).sort_values(KEYS, ignore_index=True)
 

@@ -289,7 +289,12 @@ def classify(base: pd.DataFrame, per_year: pd.DataFrame, years: list[int], metho
         index=index,
     ).astype(bool)
     category_flags = _categories(flags, methodology)
-    category = category_flags.apply(lambda r: "+".join(c for c in CATEGORY_ORDER if r[c]), axis=1)
+    marks = category_flags[list(CATEGORY_ORDER)].to_numpy(dtype=bool)
+    category = pd.Series(
+        ["+".join(c for c, on in zip(CATEGORY_ORDER, row, strict=True) if on) for row in marks],
+        index=category_flags.index,
+        dtype=object,
+    )
     selected, reasons = _select(flags, insufficient, ior, methodology)
     table = pd.DataFrame(
         {
@@ -323,8 +328,8 @@ def _federal(scored: pd.DataFrame, years: list[int], methodology: Methodology, i
     rule = methodology.federal_risk
     w = scored[scored["year"].isin(years) & (scored["n"] >= rule.min_participants)].copy()
     if rule.works == "components":
-        keys = {c.key for c in methodology.components}
-        w = w[[k in keys for k in zip(w["procedure"], w["subject"], w["grade"], strict=True)]]
+        keys = [c.key for c in methodology.components]
+        w = w[pd.MultiIndex.from_frame(w[["procedure", "subject", "grade"]]).isin(keys)]
     w["share_below"] = w["below_min"] / w["n"]
     risky = w[w["share_below"] >= rule.share][
         ["school_id", "year", "procedure", "subject", "grade", "n", "share_below"]
@@ -361,10 +366,12 @@ def _select(
     any_of = every[list(rule.any_of)].any(axis=1) if rule.any_of else pd.Series(True, index=flags.index)
     all_of = every[list(rule.all_of)].all(axis=1) if rule.all_of else pd.Series(True, index=flags.index)
     selected = any_of & all_of
+    named = [*rule.any_of, *rule.all_of]
+    hits = every[named].to_numpy(dtype=bool)
     reasons = pd.Series(
         [
-            ",".join(c for c in (*rule.any_of, *rule.all_of) if every.at[s, c]) if selected[s] else ""
-            for s in flags.index
+            ",".join(c for c, hit in zip(named, row, strict=True) if hit) if chosen else ""
+            for row, chosen in zip(hits, selected.to_numpy(), strict=True)
         ],
         index=flags.index,
         dtype=object,
