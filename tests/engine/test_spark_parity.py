@@ -103,3 +103,13 @@ def test_an_empty_table_reads_on_spark() -> None:
     spark = _spark()
     empty = engines.read_parquet(spark, "results_tasks", [], schema("results_tasks"))
     assert aggregate.tasks(empty, [2026]).empty
+
+
+def test_duckdb_memory_bound_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHNOR_DUCKDB_MEMORY", "1GB")
+    con = engines.connect("duckdb")
+    assert con.raw_sql("SELECT current_setting('memory_limit')").fetchall() == [("953.6 MiB",)]
+    monkeypatch.delenv("SHNOR_DUCKDB_MEMORY")
+    assert con.raw_sql("SELECT 1").fetchall() == [(1,)]
+    with pytest.raises(engines.EngineError, match="duckdb, spark"):
+        engines.connect("polars")
