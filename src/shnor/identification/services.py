@@ -147,7 +147,8 @@ def execute(run_id: int, progress: Progress | None = None) -> Run:
             methodology = Methodology.model_validate(run.methodology)
             step(5, "Сбор данных")
             inputs, fingerprints = gather(run.year, methodology, step, engine=run.engine)
-            if inputs.works.empty:
+            if not inputs.works["year"].isin(window(run.year, methodology)).any():
+                # Only the years before the window (kept for the dynamics) have results.
                 return _fail(
                     run,
                     f"Нет результатов оценочных процедур за {', '.join(map(str, window(run.year, methodology)))} годы.",
