@@ -78,6 +78,9 @@ for pk in School.objects.values_list("pk", flat=True).iterator():
                              selected=ior < -1.0, per_year=[{{"year": 2025, "ior": ior - 0.1}}, {{"year": 2026, "ior": ior}}]))
 SchoolResult.objects.bulk_create(rows, batch_size=5000)
 create_user("operator", "{password}", Role.OPERATOR, validate_password=False)
+from django.db import connection
+with connection.cursor() as cursor:  # the statistics autovacuum would gather after a bulk load
+    cursor.execute("ANALYZE")
 print(run.pk)
 """
 
