@@ -105,10 +105,15 @@ def test_an_empty_table_reads_on_spark() -> None:
     assert aggregate.tasks(empty, [2026]).empty
 
 
-def test_duckdb_memory_bound_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_duckdb_memory_bound_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SHNOR_DUCKDB_MEMORY", "1GB")
     con = engines.connect("duckdb")
     assert con.raw_sql("SELECT current_setting('memory_limit')").fetchall() == [("953.6 MiB",)]
+    # The store's own connection (risk profiles, identification) takes the same bound.
+    from shnor.engine.store import Store
+
+    table = Store(tmp_path).table("results")
+    assert table._find_backend().raw_sql("SELECT current_setting('memory_limit')").fetchall() == [("953.6 MiB",)]
     monkeypatch.delenv("SHNOR_DUCKDB_MEMORY")
     assert con.raw_sql("SELECT 1").fetchall() == [(1,)]
     with pytest.raises(engines.EngineError, match="duckdb, spark"):

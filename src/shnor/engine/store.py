@@ -315,9 +315,9 @@ class Store:
     def table(self, table: str, con: Any = None) -> ibis.Table:
         """An Ibis expression over every part of `table` on `con` (DuckDB in memory by default, or
         a Spark connection of shnor.engine.engines)."""
-        from shnor.engine.engines import read_parquet
+        from shnor.engine.engines import connect, read_parquet
 
-        return read_parquet(con or ibis.duckdb.connect(), table, self.files(table), contract_schema(table))
+        return read_parquet(con or connect("duckdb"), table, self.files(table), contract_schema(table))
 
     def read_arrow(self, table: str, years: Sequence[int] | None = None) -> pa.Table:
         files = self.files(table, years)

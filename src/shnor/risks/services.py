@@ -17,7 +17,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-import ibis
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -106,7 +105,7 @@ def _vpr_share_2(year: int, school_pks: set[int] | None) -> dict[int, float]:
     codes = dict(School.objects.values_list("school_id", "pk"))
     if school_pks is not None:
         codes = {code: pk for code, pk in codes.items() if pk in school_pks}
-    t = store.table("results", ibis.duckdb.connect())
+    t = store.table("results")
     t = t.filter((t.year == year) & (t.procedure == "VPR") & t.mark.notnull())
     if school_pks is not None:
         t = t.filter(t.school_id.isin(list(codes)))
