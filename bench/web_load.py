@@ -26,6 +26,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -142,6 +143,17 @@ def login(base: str, password: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
+def listening(server: subprocess.Popen[str]) -> None:
+    """Block until gunicorn says a worker has booted (its log on stderr), then keep reading the log
+    in a thread so that the pipe never fills."""
+    assert server.stderr is not None
+    for line in server.stderr:
+        if "Booting worker" in line:
+            threading.Thread(target=server.stderr.read, daemon=True).start()
+            return
+    raise SystemExit("the server exited before it could answer")
+
+
 def drain(base: str) -> None:
     """Wait until the server has finished what a run left queued (wrk stops sending, gunicorn goes
     on answering): one /healthz answered within half a second."""
@@ -173,16 +185,12 @@ def measure(kind: str, schools: int, seconds: float, work: Path) -> list[tuple[s
         [SHNOR, "serve", "--data-dir", str(folder), "--port", str(port), "--workers", "2", "--threads", "4", "--no-worker"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
+        listening(server)
         cookie = login(base, password)
         pages = [p.format(run=run_id) for p in PAGES]
         for page in pages:  # warm every worker's caches once

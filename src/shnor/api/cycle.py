@@ -8,9 +8,8 @@ No `from __future__ import annotations` here: django-ninja reads the annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import quote
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -23,9 +22,8 @@ from shnor.cycle import evidence
 from shnor.cycle import indicators as service
 from shnor.cycle import services as cycle
 from shnor.cycle.models import Decision, Document, Measure, Meeting, Recommendation
-from shnor.documents import convert
 from shnor.registry.models import Municipality, School
-from shnor.web.lookup import or_404
+from shnor.web.lookup import attachment, or_404
 
 ERRORS: dict[int, type[Schema]] = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
 
@@ -457,11 +455,7 @@ class MeasurePatch(Schema):
 
 
 def _schools(request: HttpRequest, codes: list[str]) -> list[School]:
-    found = {s.school_id: s for s in restrict(School.objects.filter(school_id__in=codes), request.auth)}  # type: ignore[attr-defined]
-    missing = [c for c in codes if c not in found]
-    if missing:
-        raise cycle.CycleError(f"Школы с кодами {', '.join(missing)} не найдены в вашей зоне ответственности.")
-    return [found[c] for c in codes]
+    return cycle.schools_by_codes(request.auth, codes)  # type: ignore[attr-defined]
 
 
 @measures.get("", response={200: list[MeasureOut], **ERRORS}, operation_id="measures_list", summary="Меры года")
@@ -755,15 +749,6 @@ def effect_report(request: HttpRequest, start: int, end: int) -> Any:
     return Status(201, effect_service.report(request.auth, start, end))  # type: ignore[attr-defined]
 
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
-
-
 @results.get(
     "/documents/{document_id}",
     response={200: None, **ERRORS},
@@ -771,9 +756,7 @@ def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
     summary="Документ цикла (DOCX)",
 )
 def documents_get(request: HttpRequest, document_id: int) -> Any:
-    document = or_404(cycle.get_document, request.auth, document_id)  # type: ignore[attr-defined]
-    with document.file.open("rb") as f:
-        return _download(f.read(), DOCX, f"{document.title}.docx")
+    return attachment(*or_404(cycle.document_file, request.auth, document_id))  # type: ignore[attr-defined]
 
 
 @results.get(
@@ -783,14 +766,7 @@ def documents_get(request: HttpRequest, document_id: int) -> Any:
     summary="PDF-копия документа (LibreOffice)",
 )
 def documents_pdf(request: HttpRequest, document_id: int) -> Any:
-    document = or_404(cycle.get_document, request.auth, document_id)  # type: ignore[attr-defined]
-    with document.file.open("rb") as f:
-        content = f.read()
-    try:
-        pdf = convert.to_pdf(content, f"document-{document.pk}.docx")
-    except convert.ConversionError as error:
-        raise cycle.CycleError(str(error)) from error
-    return _download(pdf, "application/pdf", f"{document.title}.pdf")
+    return attachment(*or_404(cycle.document_file, request.auth, document_id, "pdf"))  # type: ignore[attr-defined]
 
 
 @results.get(
@@ -800,4 +776,4 @@ def documents_pdf(request: HttpRequest, document_id: int) -> Any:
     summary="Доказательная база цикла за год (ZIP: девять разделов и опись)",
 )
 def evidence_get(request: HttpRequest, year: int) -> Any:
-    return _download(evidence.build(request.auth, year), "application/zip", f"evidence-{year}.zip")  # type: ignore[attr-defined]
+    return attachment(evidence.build(request.auth, year), "application/zip", f"evidence-{year}.zip")  # type: ignore[attr-defined]

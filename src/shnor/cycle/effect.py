@@ -92,12 +92,14 @@ def verdict(analysis: Analysis) -> str:
     )
 
 
-def report_bytes(user: Any, start: int, end: int, on: dt.date | None = None) -> bytes:
+def report_bytes(
+    user: Any, start: int, end: int, on: dt.date | None = None, rows: list[tuple[Any, Any]] | None = None
+) -> bytes:
     """The report for the working group (seed 004 §10): indicators' dynamics, measures, decisions
     and their execution, recommendations, and the matched comparison (or why it is not possible)."""
 
     p = cycle.preset()
-    rows = indicators.dashboard(user, end)
+    rows = rows if rows is not None else indicators.dashboard(user, end)  # the caller's, when it has them
     years = sorted({y for _v, trend in rows for y, _ in trend})
     table = []
     for value, trend in rows:

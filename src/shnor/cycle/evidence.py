@@ -127,14 +127,15 @@ def build(user: Any, year: int) -> bytes:
     pack = Pack()
     municipalities = list(restrict(Municipality.objects.order_by("name"), user))
     _goals(user, year, pack, preset.region, municipalities)
-    _indicators(user, year, pack)
+    rows = indicators.dashboard(user, year)  # once: the indicators, the analysis and the report use it
+    _indicators(rows, pack, year)
     _methods(user, year, pack)
     _monitoring(user, year, pack)
-    _analysis(user, year, pack, municipalities)
+    _analysis(user, year, pack, municipalities, [v for v, _ in rows])
     _recommendations(user, year, pack)
     _measures(user, year, pack)
     _decisions(user, year, pack)
-    _effectiveness(user, year, pack)
+    _effectiveness(user, year, pack, rows)
     return pack.close(year, preset.region)
 
 
@@ -150,8 +151,7 @@ def _goals(user: Any, year: int, pack: Pack, region: str, municipalities: list[M
     pack.add("01", f"Цели и задачи {year}.docx", documents.goals_document(region, year, blocks), "цели и задачи")
 
 
-def _indicators(user: Any, year: int, pack: Pack) -> None:
-    rows = indicators.dashboard(user, year)
+def _indicators(rows: list[tuple[Any, Any]], pack: Pack, year: int) -> None:
     years = sorted({y for _v, trend in rows for y, _ in trend})
     main = []
     by_municipality = []
@@ -268,11 +268,12 @@ def _programmes(user: Any) -> Any:
     return programmes.programmes(user)
 
 
-def _analysis(user: Any, year: int, pack: Pack, municipalities: list[Municipality]) -> None:
+def _analysis(user: Any, year: int, pack: Pack, municipalities: list[Municipality], region: list[Any]) -> None:
     levels: list[Municipality | None] = [None] if scope_of(user).region_wide else []
-    levels += [m for m in municipalities if cycle.conclusions(user, year).filter(municipality=m).exists()]
+    concluded = set(cycle.conclusions(user, year).exclude(municipality=None).values_list("municipality_id", flat=True))
+    levels += [m for m in municipalities if m.pk in concluded]
     for level in levels:
-        directions = cycle.analysis(user, year, level)
+        directions = cycle.analysis(user, year, level, region if level is None else None)
         blocks = [
             (
                 d.title,
@@ -405,7 +406,7 @@ def _decisions(user: Any, year: int, pack: Pack) -> None:
     pack.add("08", f"Реестр управленческих решений {year}.xlsx", content, "управленческие решения и их исполнение")
 
 
-def _effectiveness(user: Any, year: int, pack: Pack) -> None:
+def _effectiveness(user: Any, year: int, pack: Pack, rows: list[tuple[Any, Any]]) -> None:
     """The reports kept for the year (presented to the working group); when none was made yet,
     one is generated for the pack (comparing with the latest earlier year that has a run)."""
     stored = Document.objects.filter(kind=Document.Kind.EFFECT_REPORT, year=year).order_by("created_at")
@@ -417,7 +418,7 @@ def _effectiveness(user: Any, year: int, pack: Pack) -> None:
         pack.add(
             "09",
             f"Отчёт об эффективности принятых мер {start}-{year}.docx",
-            effect.report_bytes(user, start, year),
+            effect.report_bytes(user, start, year, rows=rows),
             "отчёт об эффективности (сформирован при выгрузке)",
             timezone.localdate(),
         )

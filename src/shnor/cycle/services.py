@@ -92,6 +92,16 @@ def can_keep(user: Any, municipality: Municipality | None) -> bool:
     return True
 
 
+def schools_by_codes(user: Any, codes: Iterable[str]) -> list[School]:
+    """Schools named by their codes, each in the user's scope; a missing one is a refusal naming it."""
+    codes = [c.strip() for c in codes if c.strip()]
+    found = {s.school_id: s for s in restrict(School.objects.filter(school_id__in=codes), user)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise CycleError(f"Школы с кодами {', '.join(missing)} не найдены в вашей зоне ответственности.")
+    return [found[c] for c in codes]
+
+
 def municipality_in_scope(user: Any, pk: int | None) -> Municipality | None:
     if pk is None:
         return None
@@ -236,9 +246,13 @@ class Direction:
     conclusion: Conclusion | None
 
 
-def analysis(user: Any, year: int, municipality: Municipality | None = None) -> list[Direction]:
+def analysis(
+    user: Any, year: int, municipality: Municipality | None = None, computed: list[Value] | None = None
+) -> list[Direction]:
     """Seed 004 §6: for each direction, the figures that inform it and the conclusions written."""
-    values = {v.definition.code: v for v in indicators.compute(user, year, municipality.pk if municipality else None)}
+    if computed is None:  # the caller's indicators of this year and level, when it has them
+        computed = indicators.compute(user, year, municipality.pk if municipality else None)
+    values = {v.definition.code: v for v in computed}
     run, listed = indicators.listed_run(year)
     results = SchoolResult.objects.filter(run=run) if run else SchoolResult.objects.none()
     results = _restrict_results(results, user, municipality)
@@ -288,6 +302,22 @@ def conclusions(user: Any, year: int | None = None) -> QuerySet[Conclusion]:
 
 
 # --- addressed recommendations -------------------------------------------------------------------
+
+
+def addressees(user: Any, limit: int = 2000) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Whom the user may address, grouped by kind, as «kind:id» choices: municipalities (the
+    region only), schools and curators in the user's scope."""
+    from shnor.support.services import pool
+
+    kinds = dict(Recommendation.Addressee.choices)
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    if region_wide(user):
+        municipalities = [(f"municipality:{m.pk}", m.name) for m in Municipality.objects.order_by("name")]
+        groups.append((kinds["municipality"].capitalize(), municipalities))
+    schools = restrict(School.objects.all(), user).order_by("municipality__name", "name")[:limit]
+    groups.append((kinds["school"].capitalize(), [(f"school:{s.pk}", f"{s.school_id} — {s.name}") for s in schools]))
+    groups.append(("Кураторам", [(f"curator:{c.pk}", str(c)) for c in pool(user)]))
+    return groups
 
 
 def recommendations(user: Any, year: int | None = None, status: str | None = None) -> QuerySet[Recommendation]:
@@ -911,6 +941,32 @@ def get_document(user: Any, pk: int) -> Document:
     if not can_read_document(user, document):
         raise Document.DoesNotExist
     return document
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def document_file(user: Any, pk: int, fmt: str = "docx") -> tuple[bytes, str, str]:
+    """A document as (content, content type, file name): the stored DOCX, or its PDF copy made
+    by LibreOffice (a refusal with the reason when LibreOffice is missing)."""
+    from shnor.documents import convert
+
+    document = get_document(user, pk)
+    with document.file.open("rb") as f:
+        content = f.read()
+    if fmt != "pdf":
+        return content, DOCX, f"{document.title}.docx"
+    try:
+        return convert.to_pdf(content, f"document-{document.pk}.docx"), "application/pdf", f"{document.title}.pdf"
+    except convert.ConversionError as error:
+        raise CycleError(str(error)) from error
+
+
+def effect_reports(user: Any, limit: int = 10) -> QuerySet[Document]:
+    """The latest reports on the effectiveness of measures (kept for the keepers of the cycle)."""
+    if not user.has_shnor_perm(Perm.MANAGE_CYCLE):
+        return Document.objects.none()
+    return Document.objects.filter(kind=Document.Kind.EFFECT_REPORT).order_by("-created_at")[:limit]
 
 
 # --- reminders -----------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any, Literal
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,10 +31,9 @@ from shnor.cycle.forms import (
     RecommendationForm,
     ReportForm,
 )
-from shnor.cycle.models import Document, Recommendation
-from shnor.documents import convert
+from shnor.cycle.models import Recommendation
 from shnor.registry.models import Municipality, School
-from shnor.web.lookup import form_errors, or_404
+from shnor.web.lookup import attachment, form_errors, or_404
 
 
 def _int(request: HttpRequest, name: str) -> int | None:
@@ -285,26 +283,6 @@ def analysis(request: HttpRequest) -> HttpResponse:
 # --- recommendations -----------------------------------------------------------------------------
 
 
-def _targets(user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
-    from shnor.support import services as support
-
-    schools = restrict(School.objects.select_related("municipality"), user).order_by("municipality__name", "name")
-    kinds = dict(Recommendation.Addressee.choices)
-    groups: list[tuple[str, list[tuple[str, str]]]] = []
-    if services.region_wide(user):
-        groups.append(
-            (
-                kinds["municipality"].capitalize(),
-                [(f"municipality:{m.pk}", m.name) for m in Municipality.objects.order_by("name")],
-            )
-        )
-    groups.append(
-        (kinds["school"].capitalize(), [(f"school:{s.pk}", f"{s.school_id} — {s.name}") for s in schools[:2000]])
-    )
-    groups.append(("Кураторам", [(f"curator:{c.pk}", str(c)) for c in support.pool(user)]))
-    return groups
-
-
 @login_required
 def recommendations(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
@@ -336,7 +314,9 @@ def recommendations(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": Recommendation.Status.choices,
             "can_draft": user.has_shnor_perm(Perm.MANAGE_CYCLE),
-            "draft_form": DraftForm(targets=_targets(user)) if user.has_shnor_perm(Perm.MANAGE_CYCLE) else None,
+            "draft_form": DraftForm(targets=services.addressees(user))
+            if user.has_shnor_perm(Perm.MANAGE_CYCLE)
+            else None,
             "years": _years_around(year),
         },
     )
@@ -404,12 +384,7 @@ def recommendation(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _school_codes(user: Any, raw: str) -> list[School]:
-    codes = [c.strip() for c in raw.replace(";", ",").split(",") if c.strip()]
-    found = {s.school_id: s for s in restrict(School.objects.filter(school_id__in=codes), user)}
-    missing = [c for c in codes if c not in found]
-    if missing:
-        raise services.CycleError(f"Школы с кодами {', '.join(missing)} не найдены в вашей зоне ответственности.")
-    return [found[c] for c in codes]
+    return services.schools_by_codes(user, raw.replace(";", ",").split(","))
 
 
 @login_required
@@ -621,10 +596,7 @@ def evidence_pack(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     year = _cycle_year(request)
     if request.GET.get("download"):
-        content = evidence.build(user, year)
-        response = HttpResponse(content, content_type="application/zip")
-        response["Content-Disposition"] = f'attachment; filename="evidence-{year}.zip"'
-        return response
+        return attachment(evidence.build(user, year), "application/zip", f"evidence-{year}.zip")
     return render(
         request,
         "cycle/evidence.html",
@@ -633,31 +605,16 @@ def evidence_pack(request: HttpRequest) -> HttpResponse:
             "elements": evidence.ELEMENTS,
             "years": _years_around(year),
             "can_download": user.has_shnor_perm(Perm.MANAGE_CYCLE),
-            "effect_reports": Document.objects.filter(kind=Document.Kind.EFFECT_REPORT).order_by("-created_at")[:10]
-            if user.has_shnor_perm(Perm.MANAGE_CYCLE)
-            else [],
+            "effect_reports": services.effect_reports(user),
         },
     )
 
 
 @login_required
 def document(request: HttpRequest, pk: int, fmt: str = "docx") -> HttpResponse:
-    user: Any = request.user
-    doc = or_404(services.get_document, user, pk)
-    with doc.file.open("rb") as f:
-        content = f.read()
-    if fmt == "pdf":
-        try:
-            pdf = convert.to_pdf(content, f"document-{doc.pk}.docx")
-        except convert.ConversionError as error:
-            messages.error(request, str(error))
-            return redirect(request.META.get("HTTP_REFERER") or reverse("cycle:evidence"))
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(doc.title)}.pdf"
-        return response
-    response = HttpResponse(content, content_type=DOCX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(doc.title)}.docx"
-    return response
-
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    try:
+        content, content_type, name = or_404(services.document_file, request.user, pk, fmt)
+    except services.CycleError as error:  # no LibreOffice for the PDF copy
+        messages.error(request, str(error))
+        return redirect(request.META.get("HTTP_REFERER") or reverse("cycle:evidence"))
+    return attachment(content, content_type, name)

@@ -1,13 +1,15 @@
-"""Small helpers the pages share: a scoped lookup that 404s, and a form's errors in one line."""
+"""Small helpers the pages and the API share: a scoped lookup that 404s, a form's errors in one
+line, a file to download."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404
+from django.http import Http404, HttpResponse
 
 T = TypeVar("T")
 
@@ -28,3 +30,10 @@ def form_errors(form: forms.BaseForm) -> str:
         field = form.fields.get(name)
         parts.append(f"{field.label}: {text}" if field is not None and field.label else text)
     return "; ".join(parts)
+
+
+def attachment(content: bytes, content_type: str, name: str) -> HttpResponse:
+    """`content` as a download named `name` (Cyrillic kept: RFC 5987)."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
