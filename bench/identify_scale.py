@@ -7,7 +7,10 @@ in a child process of its own, so that its wall time and its peak RSS are its ow
 
   floor     DuckDB: SELECT year, school_id, procedure, subject, grade, count(*), avg(score)
             over the Parquet, GROUP BY those keys (the least any aggregation can cost)
-  pandas    the same aggregation as an analyst writes it: read_parquet, groupby, agg
+  sql       shnor's aggregation written by hand in DuckDB SQL (16 aggregates, then heaping with
+            the cut-offs found in the same pass): what the same work costs without Ibis or Python
+  pandas    shnor's aggregation as an analyst writes it in pandas: read_parquet, derived columns,
+            groupby().agg with the same 16 aggregates, the cut-offs, a merge and a second groupby
   aggregate shnor's aggregation through Ibis on DuckDB (works with 16 aggregates + score heaping)
   identify  identification end to end without Django: the aggregation, then the methodology on
             the aggregates (indices, signs, value added, categories, selection) for 40,000 schools
@@ -27,10 +30,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 HERE = Path(__file__).resolve()
 sys.path.insert(0, str(HERE.parents[1] / "src"))
 sys.path.insert(0, str(HERE.parent))
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from shnor.core.methodology import Methodology
 
 KEYS = ["year", "school_id", "procedure", "subject", "grade"]
 YEAR = 2026
@@ -64,13 +73,13 @@ def stage(name: str, folder: Path) -> dict[str, float]:
             f"FROM read_parquet({files(folder)!r}) GROUP BY ALL"
         ).to_arrow_table()
         rows = table.num_rows
+    elif name == "sql":
+        m = Methodology()
+        con = duckdb.connect()
+        rows = con.sql(hand_written_sql(files(folder), m)).to_arrow_table().num_rows
     elif name == "pandas":
-        frame = pd.read_parquet(
-            files(folder), columns=[*KEYS, "test_score", "primary_score"], dtype_backend="numpy_nullable"
-        )
-        frame["score"] = frame["test_score"].fillna(frame["primary_score"])
-        out = frame.groupby(KEYS, observed=True)["score"].agg(["count", "mean"]).reset_index()
-        rows = len(out)
+        m = Methodology()
+        rows = len(pandas_aggregation(files(folder), m))
     elif name in ("aggregate", "identify", "spark"):
         m = Methodology()
         years = list(range(YEAR - m.window - 1, YEAR + 1))
@@ -82,11 +91,131 @@ def stage(name: str, folder: Path) -> dict[str, float]:
             schools = pd.read_parquet(folder / "schools.parquet")[["school_id", "name", "municipality", "locality"]]
             social = pd.read_parquet(folder / "social.parquet")
             oversight = pd.DataFrame(columns=["year", "school_id", "kind", "count"])
-            outcome = identify(Inputs(schools=schools, works=works, social=social, oversight=oversight, heaping=heaps), YEAR, m)
+            outcome = identify(
+                Inputs(schools=schools, works=works, social=social, oversight=oversight, heaping=heaps), YEAR, m
+            )
             rows = int(outcome.table["selected"].sum())
     else:
         raise SystemExit(f"unknown stage {name}")
     return {"seconds": time.perf_counter() - start, "rows": rows}
+
+
+def hand_written_sql(parquet: list[str], m: Methodology) -> str:
+    """shnor's aggregation as one DuckDB statement: the works with each group's lowest score of
+    every mark, the cut-offs from those, the pupils at a cut-off and one point below it."""
+    minimum = " ".join(f"WHEN subject = '{s}' THEN {v}" for s, v in m.min_test_scores.items())
+    years = ", ".join(str(y) for y in range(YEAR - m.window - 1, YEAR + 1))
+    return f"""
+    WITH r AS (
+      SELECT *, coalesce(test_score, primary_score) AS score,
+             coalesce(mark = 2 OR test_score < CASE {minimum} END, false) AS below,
+             mark IS NOT NULL AND journal_mark IS NOT NULL AS paired
+      FROM read_parquet({parquet!r}) WHERE year IN ({years})),
+    works AS MATERIALIZED (
+      SELECT year, procedure, subject, grade, school_id, count(*) AS n, avg(score) AS mean,
+        sum(score * score) AS sumsq, count(mark) AS n_marked,
+        count(*) FILTER (WHERE mark = 2) AS n2, count(*) FILTER (WHERE mark = 3) AS n3,
+        count(*) FILTER (WHERE mark = 4) AS n4, count(*) FILTER (WHERE mark = 5) AS n5,
+        count(*) FILTER (WHERE paired) AS pairs, count(*) FILTER (WHERE paired AND mark > journal_mark) AS raised,
+        count(*) FILTER (WHERE paired AND mark < journal_mark) AS lowered,
+        count(*) FILTER (WHERE paired AND mark >= 4) AS q_vpr, count(*) FILTER (WHERE paired AND journal_mark >= 4) AS q_journal,
+        count(*) FILTER (WHERE below) AS below_min, count(test_score) AS n_test,
+        count(*) FILTER (WHERE test_score >= {m.objectivity.ege_high}) AS high,
+        min(primary_score) FILTER (WHERE mark = 3) AS c3, min(primary_score) FILTER (WHERE mark = 4) AS c4,
+        min(primary_score) FILTER (WHERE mark = 5) AS c5
+      FROM r GROUP BY ALL),
+    cuts AS (
+      SELECT year, procedure, subject, grade, min(c3) AS c3, min(c4) AS c4, min(c5) AS c5
+      FROM works WHERE procedure IN ('VPR', 'OGE') GROUP BY ALL),
+    scores AS (
+      SELECT year, procedure, subject, grade, s AS primary_score, bool_or(is_at) AS is_at, bool_or(NOT is_at) AS under
+      FROM (SELECT *, unnest([c3, c4, c5]) AS s, true AS is_at FROM cuts
+            UNION ALL SELECT *, unnest([c3 - 1, c4 - 1, c5 - 1]), false FROM cuts)
+      WHERE s IS NOT NULL GROUP BY ALL),
+    heaps AS (
+      SELECT year, procedure, subject, grade, school_id,
+        count(*) FILTER (WHERE is_at) AS at_cut, count(*) FILTER (WHERE under) AS below_cut
+      FROM r JOIN scores USING (year, procedure, subject, grade, primary_score) GROUP BY ALL)
+    SELECT w.* EXCLUDE (c3, c4, c5), h.at_cut, h.below_cut
+    FROM works w LEFT JOIN heaps h USING (year, procedure, subject, grade, school_id)
+    """
+
+
+def pandas_aggregation(parquet: list[str], m: Methodology) -> pd.DataFrame:
+    """shnor's aggregation as an analyst writes it in pandas: the same figures (`--check` compares
+    them, and the hand-written SQL's, with shnor's)."""
+    import pandas as pd
+
+    frame = pd.read_parquet(parquet)
+    frame = frame[frame["year"].between(YEAR - m.window - 1, YEAR)]
+    frame["score"] = frame["test_score"].fillna(frame["primary_score"])
+    frame["sq"] = frame["score"] ** 2
+    frame["below"] = (frame["mark"] == 2) | (frame["test_score"] < frame["subject"].map(m.min_test_scores))
+    paired = frame["mark"].notna() & frame["journal_mark"].notna()
+    frame["pairs"] = paired
+    frame["raised"] = paired & (frame["mark"] > frame["journal_mark"])
+    frame["lowered"] = paired & (frame["mark"] < frame["journal_mark"])
+    frame["q_vpr"] = paired & (frame["mark"] >= 4)
+    frame["q_journal"] = paired & (frame["journal_mark"] >= 4)
+    for k in (2, 3, 4, 5):
+        frame[f"n{k}"] = frame["mark"] == k
+    frame["high"] = frame["test_score"] >= m.objectivity.ege_high
+    works = frame.groupby(KEYS, observed=True).agg(
+        n=("score", "size"),
+        mean=("score", "mean"),
+        sumsq=("sq", "sum"),
+        n_marked=("mark", "count"),
+        **{
+            c: (c, "sum")
+            for c in ["n2", "n3", "n4", "n5", "pairs", "raised", "lowered", "q_vpr", "q_journal", "below", "high"]
+        },
+        n_test=("test_score", "count"),
+    )
+    vo = frame[frame["procedure"].isin(["VPR", "OGE"])]
+    work = ["year", "procedure", "subject", "grade"]
+    cuts = pd.concat(
+        {k: vo[vo["mark"] == k].groupby(work, observed=True)["primary_score"].min() for k in (3, 4, 5)}, axis=1
+    )
+    at = cuts.reset_index().melt(id_vars=work, value_name="primary_score").dropna()[[*work, "primary_score"]]
+    marked = pd.concat(
+        [at.assign(at=True, under=False), at.assign(primary_score=at["primary_score"] - 1, at=False, under=True)]
+    )
+    marked = marked.groupby([*work, "primary_score"], as_index=False)[["at", "under"]].any()
+    heaps = vo.merge(marked, on=[*work, "primary_score"]).groupby(KEYS, observed=True)[["at", "under"]].sum()
+    heaps = heaps.rename(columns={"at": "at_cut", "under": "below_cut"})
+    return works.rename(columns={"below": "below_min"}).join(heaps, how="left").reset_index()
+
+
+def check(folder: Path) -> None:
+    """The hand-written SQL and pandas compute what shnor computes (every count, the means)."""
+    import duckdb
+    import numpy as np
+
+    from shnor.core.identification import aggregate
+    from shnor.core.methodology import Methodology
+    from shnor.engine import engines
+    from shnor.engine.schemas import schema
+
+    m = Methodology()
+    years = list(range(YEAR - m.window - 1, YEAR + 1))
+    con = engines.connect("duckdb")
+    results = engines.read_parquet(con, "results", [Path(f) for f in files(folder)], schema("results"))
+    works, heaps = aggregate.works_and_heaping(results, years, m.min_test_scores, m.objectivity.ege_high)
+    ours = works.merge(heaps, on=aggregate.KEYS, how="left").sort_values(aggregate.KEYS, ignore_index=True)
+    columns = ["n", "mean", "n_marked", "n2", "n3", "n4", "n5", "pairs", "raised", "lowered", "q_vpr"]
+    columns += ["q_journal", "below_min", "n_test", "high", "at_cut", "below_cut"]
+    theirs = {
+        "sql": duckdb.connect().sql(hand_written_sql(files(folder), m)).df(),
+        "pandas": pandas_aggregation(files(folder), m),
+    }
+    for name, frame in theirs.items():
+        frame = frame.sort_values(aggregate.KEYS, ignore_index=True)
+        assert len(frame) == len(ours), (name, len(frame), len(ours))
+        for column in columns:
+            a = ours[column].astype("float64").fillna(0).to_numpy()
+            b = frame[column].astype("float64").fillna(0).to_numpy()
+            assert np.allclose(a, b, rtol=1e-9, atol=1e-9), (name, column)
+        print(f"{name}: the same {len(columns)} figures as shnor's in {len(ours):,} rows")
 
 
 def measure(name: str, folder: Path) -> dict[str, float]:
@@ -110,6 +239,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("/tmp/shnor-bench"))
     parser.add_argument("--spark", action="store_true")
     parser.add_argument("--quick", action="store_true", help="400 k and 4 M rows")
+    parser.add_argument(
+        "--check", action="store_true", help="compare the references' figures with shnor's (400 k rows)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -117,8 +249,12 @@ def main() -> None:
         return
     from generate import ensure
 
+    if args.check:
+        check(ensure(args.data / "400000", 400_000, args.schools))
+        return
+
     sizes = [400_000, 4_000_000] if args.quick else [int(s) for s in args.sizes.split(",")]
-    stages = ["floor", "pandas", "aggregate", "identify"] + (["spark"] if args.spark else [])
+    stages = ["floor", "sql", "pandas", "aggregate", "identify"] + (["spark"] if args.spark else [])
     table: dict[int, dict[str, dict[str, float]]] = {}
     for rows in sizes:
         folder = ensure(args.data / f"{rows}", rows, args.schools)
