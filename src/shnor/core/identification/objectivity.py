@@ -59,10 +59,11 @@ def journal(works: pd.DataFrame, rule: Objectivity) -> list[dict[str, Any]]:
     """ВПР mark against the term mark of the same pupils, pooled over a school's ВПР works of a year:
     shares that raised (ВПР above the term mark), confirmed and lowered it, against the region's;
     and, after seed 003, «quality» (marks 4 and 5) by term marks against quality by ВПР."""
-    vpr = works[(works["procedure"] == "VPR") & (works["pairs"] > 0)]
+    pairs = ["pairs", "raised", "lowered", "q_vpr", "q_journal"]
+    vpr = works.loc[(works["procedure"] == "VPR") & (works["pairs"] > 0), ["school_id", "year", *pairs]]
     if vpr.empty:
         return []
-    g = vpr.groupby(["school_id", "year"])[["pairs", "raised", "lowered", "q_vpr", "q_journal"]].sum().reset_index()
+    g = vpr.groupby(["school_id", "year"])[pairs].sum().reset_index()
     region = vpr.groupby("year")[["pairs", "raised", "lowered"]].sum()
     g["share_raised"] = g["raised"] / g["pairs"]
     g["share_lowered"] = g["lowered"] / g["pairs"]
@@ -103,7 +104,9 @@ def high_fives(works: pd.DataFrame, isb: pd.Series, external: pd.Series, rule: O
     predicts: a weighted linear fit, across the region's schools, of the share on ИСБ and on the
     school's externally marked results (ОГЭ and ЕГЭ in pupil SDs, where it has them). A school whose
     ВПР «5» are high because its pupils are strong on every exam is therefore not flagged."""
-    marked = works[(works["procedure"] == "VPR") & (works["n_marked"] > 0)].copy()
+    # Only the columns used: a copy of every column of every ВПР work cost a third of the signs.
+    keys = ["year", "procedure", "subject", "grade", "school_id"]
+    marked = works.loc[(works["procedure"] == "VPR") & (works["n_marked"] > 0), [*keys, "n_marked", "n5"]]
     if marked.empty:
         return []
     marked["share"] = marked["n5"] / marked["n_marked"]
@@ -137,7 +140,8 @@ def high_fives(works: pd.DataFrame, isb: pd.Series, external: pd.Series, rule: O
 def oge_ege(works: pd.DataFrame, rule: Objectivity) -> list[dict[str, Any]]:
     """The state programme's objectivity ratio at school level: the share of ОГЭ «5» in Russian and
     mathematics over the share of ЕГЭ results ≥ `ege_high` in them, against the region's ratio."""
-    core = works[works["subject"].isin(["rus", "math", "math_prof"])]
+    columns = ["school_id", "year", "procedure", "n_marked", "n5", "n_test", "high"]
+    core = works.loc[works["subject"].isin(["rus", "math", "math_prof"]), columns]
     oge = core[core["procedure"] == "OGE"].groupby(["school_id", "year"])[["n_marked", "n5"]].sum()
     ege = core[core["procedure"] == "EGE"].groupby(["school_id", "year"])[["n_test", "high"]].sum()
     both = oge.join(ege, how="inner").reset_index()
