@@ -104,7 +104,7 @@ def identify(inputs: Inputs, year: int, methodology: Methodology) -> Outcome:
     flagged, down = objectivity.flags(found, methodology.objectivity)
     objectivity_flag = flagged.reindex(index, fill_value=False).astype(bool)
 
-    in_window = scored[scored["year"].isin(years)].copy()
+    in_window = scored[scored["year"].isin(years)]  # a new frame already (copy-on-write)
     in_window["weight"] = indices.weights_for(in_window, methodology, down)
     overall = indices.composite(in_window, ["school_id"]).reindex(index)
     shrunk = indices.shrink(overall["raw"], overall["variance"])
@@ -326,7 +326,8 @@ def _federal(scored: pd.DataFrame, years: list[int], methodology: Methodology, i
     """Works where at least `share` of the participants are below the minimum threshold; a school is
     at risk with `procedures` such works in one year, or the same work in two consecutive years."""
     rule = methodology.federal_risk
-    w = scored[scored["year"].isin(years) & (scored["n"] >= rule.min_participants)].copy()
+    columns = ["school_id", "year", "procedure", "subject", "grade", "n", "below_min"]
+    w = scored.loc[scored["year"].isin(years) & (scored["n"] >= rule.min_participants), columns]
     if rule.works == "components":
         keys = [c.key for c in methodology.components]
         w = w[pd.MultiIndex.from_frame(w[["procedure", "subject", "grade"]]).isin(keys)]

@@ -23,31 +23,39 @@ def standardise(works: pd.DataFrame, assumed_icc: float) -> pd.DataFrame:
     within-school variance come from them. Where only school means exist (`results_schools`), the
     pupil variance is taken as the between-school variance of the means divided by `assumed_icc`.
     """
-    frames = []
-    for _, group in works.groupby(["year", *WORK], sort=True):
-        g = group.copy()
-        n = g["n"].to_numpy(float)
-        mean = g["mean"].to_numpy(float)
-        total = n.sum()
-        mu = float((n * mean).sum() / total)
-        between = float((n * (mean - mu) ** 2).sum())
-        within_ss = g["within_ss"].to_numpy(float)
-        if np.isfinite(within_ss).all() and total > len(g):
-            s2 = (within_ss.sum() + between) / (total - 1)
-            sigma2 = within_ss.sum() / (total - len(g))
-        else:
-            tau2_means = between / total if len(g) > 1 else 0.0
-            s2 = tau2_means / assumed_icc if tau2_means > 0 else 1.0
-            sigma2 = s2 * (1 - assumed_icc)
-        s = float(np.sqrt(s2)) if s2 > 0 else 1.0
-        g["region_mean"] = mu
-        g["region_sd"] = s
-        g["z"] = (mean - mu) / s
-        g["v"] = sigma2 / (s * s * n)
-        frames.append(g)
-    if not frames:
+    if works.empty:
         return works.assign(region_mean=np.nan, region_sd=np.nan, z=np.nan, v=np.nan)
-    return pd.concat(frames, ignore_index=True)
+    keys = ["year", *WORK]
+    # Each work's rows together, in the order of the keys (stable: a work's schools keep theirs);
+    # the sums per work by bincount over the work's number, not a Python loop over the works.
+    out = works.sort_values(keys, kind="stable", ignore_index=True)
+    ids = out.groupby(keys, sort=False).ngroup().to_numpy()
+    k = int(ids.max()) + 1
+    n = out["n"].to_numpy(float)
+    mean = out["mean"].to_numpy(float)
+    within = out["within_ss"].to_numpy(float)
+    finite = np.isfinite(within)
+    size = np.bincount(ids, minlength=k).astype(float)
+    total = np.bincount(ids, weights=n, minlength=k)
+    mu = np.bincount(ids, weights=n * mean, minlength=k) / total
+    between = np.bincount(ids, weights=n * (mean - mu[ids]) ** 2, minlength=k)
+    within_sum = np.bincount(ids, weights=np.where(finite, within, 0.0), minlength=k)
+    pupils = (np.bincount(ids, weights=~finite, minlength=k) == 0) & (total > size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Pupil-level sums of squares: the pupil SD and the pooled within-school variance.
+        s2_pupils = (within_sum + between) / (total - 1)
+        sigma2_pupils = within_sum / (total - size)
+        # School means only: the pupil variance from the between-school variance and the ICC.
+        tau2 = np.where(size > 1, between / total, 0.0)
+        s2_means = np.where(tau2 > 0, tau2 / assumed_icc, 1.0)
+    s2 = np.where(pupils, s2_pupils, s2_means)
+    sigma2 = np.where(pupils, sigma2_pupils, s2_means * (1 - assumed_icc))
+    s = np.where(s2 > 0, np.sqrt(np.where(s2 > 0, s2, 1.0)), 1.0)
+    out["region_mean"] = mu[ids]
+    out["region_sd"] = s[ids]
+    out["z"] = (mean - mu[ids]) / s[ids]
+    out["v"] = sigma2[ids] / (s[ids] ** 2 * n)
+    return out
 
 
 def dersimonian_laird(estimate: np.ndarray, variance: np.ndarray) -> float:

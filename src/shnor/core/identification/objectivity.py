@@ -234,10 +234,11 @@ def jump(scored: pd.DataFrame, years: list[int], rule: Objectivity) -> list[dict
     """A work's standardised mean in a year of the window against the mean of the school's one or
     two previous years of that work: a rise of at least `jump` pupil SDs that is also `z` standard
     errors away from no change."""
-    s = scored[scored["n"] >= rule.min_participants]
     keys = ["school_id", "procedure", "subject", "grade"]
-    z = s.pivot_table(index=keys, columns="year", values="z", aggfunc="first")
-    v = s.pivot_table(index=keys, columns="year", values="v", aggfunc="first")
+    s = scored.loc[scored["n"] >= rule.min_participants, [*keys, "year", "z", "v"]]
+    # One row per school, work and year: unstacking is pivot_table(aggfunc="first") without its cost.
+    wide = s.drop_duplicates([*keys, "year"]).set_index([*keys, "year"]).unstack("year").sort_index()
+    z, v = wide["z"], wide["v"]
     out = []
     for year in years:
         earlier = [y for y in (year - 1, year - 2) if y in z.columns]
