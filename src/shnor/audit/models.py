@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connections, models
 from django.utils import timezone
 
 
@@ -44,3 +46,44 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d.%m.%Y %H:%M} {self.actor_repr}: {self.get_action_display()} {self.object_repr}"
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+class DataVersion(models.Model):
+    """One row: how many committed transactions have written the region's data
+    (`shnor.audit.versioning`)."""
+
+    value = models.BigIntegerField("версия данных", default=0)
+    # New whenever the row is made again (a database restored or emptied): a version number alone
+    # could then repeat with other data behind it.
+    token = models.CharField("экземпляр", max_length=32, default=new_token)
+    changed_at = models.DateTimeField("изменены", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "версия данных"
+        verbose_name_plural = "версия данных"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    @classmethod
+    def bump(cls, using: str = "default") -> None:
+        """One step on. Plain statements only: this runs while the write that caused it may still
+        be returning its rows (SQLite cannot commit a transaction of its own then)."""
+        now = timezone.now()
+        if cls.objects.using(using).filter(pk=1).update(value=models.F("value") + 1, changed_at=now):
+            return
+        table = connections[using].ops.quote_name(cls._meta.db_table)
+        with connections[using].cursor() as cursor:  # a database made before the row existed
+            cursor.execute(
+                f"INSERT INTO {table} (id, value, token, changed_at) VALUES (1, 1, %s, %s) ON CONFLICT DO NOTHING",  # noqa: S608
+                [new_token(), now],
+            )
+
+    @classmethod
+    def value_of(cls, using: str = "default") -> tuple[str, int]:
+        row = cls.objects.using(using).filter(pk=1).values_list("token", "value").first()
+        return (row[0], int(row[1])) if row else ("", 0)

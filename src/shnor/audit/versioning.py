@@ -1,0 +1,127 @@
+"""The version of the region's data: a counter that every committed write to a domain table moves
+on, whichever way it was written (a model's save, bulk_create, QuerySet.update, raw SQL of an
+import). Anything computed from the data and kept between requests is keyed by it, so that it is
+recomputed after the data change and never otherwise (`Memo`).
+
+How: a wrapper on every database connection sees each statement. The first INSERT, UPDATE or
+DELETE of a domain table in a transaction registers one increment to run when that transaction
+commits (at once in autocommit mode). A transaction rolled back registers nothing. Until it
+commits, the connection that wrote reads its own uncommitted data, so `Memo` does not serve it
+from memory (nor keeps what it computes).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from django.db import connection, connections, transaction
+from django.db.backends.signals import connection_created
+
+# The tables of these apps hold the region's data; sessions, notifications, the audit log and the
+# task queue do not (they are written on every sign-in or page view).
+DOMAIN_APPS = ("registry", "identification", "risks", "support", "staff", "programmes", "cycle", "datasets")
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+"?(\w+)', re.IGNORECASE)
+_DOMAIN = tuple(f"{app}_" for app in DOMAIN_APPS)
+
+T = TypeVar("T")
+
+
+def is_domain_write(sql: str) -> bool:
+    """An INSERT, UPDATE or DELETE of a domain table, or any TRUNCATE (it may name several)."""
+    match = _WRITE.match(sql)
+    if match is None:
+        return False
+    return sql.lstrip()[:8].upper() == "TRUNCATE" or match.group(1).lower().startswith(_DOMAIN)
+
+
+def _bump(alias: str) -> None:
+    from shnor.audit.models import DataVersion
+
+    DataVersion.bump(using=alias)
+
+
+def _wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    result = execute(sql, params, many, context)
+    if isinstance(sql, str) and is_domain_write(sql):
+        conn = context["connection"]
+        if not conn.in_atomic_block:
+            _bump(conn.alias)
+        elif getattr(conn, "_shnor_pending", None) is not conn.run_on_commit:
+            # Django gives each transaction (and each rolled-back savepoint) a new list of commit
+            # hooks: one increment per transaction, registered again if a savepoint dropped it.
+            transaction.on_commit(lambda: _bump(conn.alias), using=conn.alias)
+            conn._shnor_pending = conn.run_on_commit
+    return result
+
+
+def install(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if _wrapper not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_wrapper)
+
+
+def connect() -> None:
+    """Wrap every connection the process opens (and the ones already open)."""
+    connection_created.connect(install, dispatch_uid="shnor-data-version")
+    for conn in connections.all(initialized_only=True):
+        install(None, conn)
+
+
+def current(using: str = "default") -> tuple[str, int]:
+    from shnor.audit.models import DataVersion
+
+    return DataVersion.value_of(using)
+
+
+def writing(using: str = "default") -> bool:
+    """Whether this connection has domain writes not yet committed (its own reads see them)."""
+    conn = connections[using]
+    return conn.in_atomic_block and getattr(conn, "_shnor_pending", None) is conn.run_on_commit
+
+
+_MEMOS: weakref.WeakSet[Memo] = weakref.WeakSet()
+
+
+def forget() -> None:
+    """Drop every memo of this process (tests start each from nothing)."""
+    for memo in list(_MEMOS):
+        memo.clear()
+
+
+class Memo:
+    """Results computed from the data, kept in this process for as long as the data version stays
+    the same: a few recent ones (least recently used go first), shared by the server's threads.
+    What it returns is shared too: callers must not change it."""
+
+    def __init__(self, size: int = 32) -> None:
+        _MEMOS.add(self)
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        if writing(connection.alias):
+            return compute()
+        full = (current(connection.alias), key)
+        with self._lock:
+            if full in self._items:
+                self._items.move_to_end(full)
+                self.hits += 1
+                return self._items[full]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            self.misses += 1
+            self._items[full] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

@@ -1,0 +1,127 @@
+"""The data version and what is kept by it: every committed write to a domain table moves the
+version on, whichever way it was written, and nothing else does; a `Memo` serves a result again
+only while the version stays, and never to a connection with writes not yet committed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+
+from shnor.audit import versioning
+from shnor.audit.models import AuditEntry, DataVersion
+from shnor.cycle import indicators
+from shnor.cycle.models import Target
+from shnor.identification.models import SchoolResult
+from shnor.registry.models import Municipality
+from tests.app.test_support import identification
+
+
+@pytest.mark.parametrize(
+    ("sql", "domain"),
+    [
+        ('INSERT INTO "registry_school" ("name") VALUES (%s)', True),
+        ('  update "identification_schoolresult" SET "ior" = 1', True),
+        ('DELETE FROM "cycle_target" WHERE "id" = 1', True),
+        ("UPDATE staff_teacher SET staff_key = 'x'", True),
+        ('TRUNCATE "accounts_user", "registry_school"', True),
+        ('UPDATE "django_session" SET "expire_date" = %s', False),
+        ('INSERT INTO "audit_auditentry" ("action") VALUES (%s)', False),
+        ('UPDATE "accounts_notification" SET "read_at" = %s', False),
+        ('SELECT * FROM "registry_school"', False),
+        ('INSERT INTO "django_tasks_database_dbtaskresult" ("id") VALUES (%s)', False),
+    ],
+)
+def test_which_statements_are_domain_writes(sql: str, domain: bool) -> None:
+    assert versioning.is_domain_write(sql) is domain
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_committed_transaction_that_writes_the_data_moves_the_version_once(world: Any) -> None:
+    start = versioning.current()
+    assert DataVersion.objects.count() == 1
+    # Autocommit: one statement, one step.
+    world.muni_a.name = "Альфинский муниципальный район"
+    world.muni_a.save()
+    assert versioning.current()[1] == start[1] + 1
+    # A transaction with many writes (a model save, a bulk update, raw SQL): one step, at commit.
+    with transaction.atomic():
+        Target.objects.create(year=2026, code="1.2", value=90.0)
+        Municipality.objects.filter(pk=world.muni_b.pk).update(name="Бетинский район (новый)")
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE registry_school SET enrollment = enrollment + 1 WHERE id = %s", [world.a1.pk])
+        assert versioning.writing()
+        assert versioning.current()[1] == start[1] + 1  # not before the commit
+    assert not versioning.writing()
+    assert versioning.current()[1] == start[1] + 2
+    # Rolled back: nothing was written, the version stays.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Target.objects.create(year=2027, code="1.2", value=95.0)
+        raise RuntimeError
+    assert versioning.current()[1] == start[1] + 2
+    # A savepoint rolled back inside a transaction that commits other writes: still one step.
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Target.objects.create(year=2028, code="1.2", value=95.0)
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        Target.objects.create(year=2029, code="1.2", value=95.0)
+    assert versioning.current()[1] == start[1] + 3
+    # Writes that are not the region's data: the audit log, a user's notifications.
+    AuditEntry.objects.filter(pk__in=[]).delete()
+    world.users["operator"].notifications.update(read_at=None)
+    assert versioning.current()[1] == start[1] + 3
+    # The token is the instance of the row: made again, it differs, so an old number cannot repeat.
+    token = versioning.current()[0]
+    DataVersion.objects.all().delete()
+    Target.objects.create(year=2030, code="1.2", value=95.0)
+    assert versioning.current()[0] not in ("", token)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_memo_serves_a_result_until_the_data_change(world: Any) -> None:
+    memo = versioning.Memo(size=2)
+    calls: list[int] = []
+
+    def compute() -> list[int]:
+        calls.append(1)
+        return [len(calls)]
+
+    first = memo.get("k", compute)
+    assert memo.get("k", compute) is first and len(calls) == 1
+    Target.objects.create(year=2026, code="1.2", value=90.0)  # committed: a new version
+    assert memo.get("k", compute) == [2]
+    # Inside a transaction that has written, the connection sees its own data: never from memory.
+    with transaction.atomic():
+        Target.objects.filter(code="1.2").update(value=80.0)
+        assert memo.get("k", compute) == [3]
+        assert memo.get("k", compute) == [4]
+    # Least recently used go first.
+    memo.get("a", compute), memo.get("b", compute)
+    assert memo.get("a", compute) == [5]  # kept
+    before = len(calls)
+    memo.get("c", compute)  # drops «b», the least recently used
+    memo.get("b", compute)
+    assert len(calls) == before + 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_indicators_are_computed_once_per_data_version_and_scope(world: Any) -> None:
+    run = identification(world)
+    operator, municipal = world.users["operator"], world.users["municipal"]
+    first = indicators.compute(operator, 2026)
+    assert indicators.compute(operator, 2026) is first  # the same list, not computed again
+    assert indicators.compute(municipal, 2026) is not first  # another scope
+    by_code = {v.definition.code: v for v in first}
+    assert by_code["1.1"].denominator == 9
+    # A change of the data (a school's ИОР removed from the run) shows at once.
+    SchoolResult.objects.filter(run=run, school=world.a1).update(ior=None)
+    again = {v.definition.code: v for v in indicators.compute(operator, 2026)}
+    assert again["1.1"].denominator == 9 and again is not by_code
+    assert {u.school for u in again["1.1"].units if u.counted} == set()
+    # A target set for the year is the indicator's target at once.
+    Target.objects.create(year=2026, code="1.2", value=42.0)
+    assert {v.definition.code: v for v in indicators.compute(operator, 2026)}["1.2"].target == 42.0
