@@ -469,6 +469,40 @@ def test_pages_of_the_cycle(world: Any, login: Any) -> None:
     assert login("school").get(reverse("cycle:evidence"), {"year": 2026, "download": 1}).status_code == 403
 
 
+def test_the_draft_form_offers_the_list_and_takes_any_school_by_its_code(
+    world: Any, login: Any, monkeypatch: Any
+) -> None:
+    """A country has 40,000 schools: the select holds the year's list (and municipalities and
+    curators); any other school of the scope is named by its code, and a wrong code is refused."""
+    from django.urls import reverse
+
+    identification(world)
+    operator = login("operator")
+    page = operator.get(reverse("cycle:recommendations"), {"year": 2026}).content.decode()
+
+    assert "A001 — Школа А1" in page and "Руководителю школы из перечня 2026 года" in page
+    assert "B001 — " not in page  # not on the list: by its code
+    r = operator.post(reverse("cycle:recommendations") + "?year=2026", {"target": "", "code": " B001 "})
+    rec = Recommendation.objects.get()
+    assert r.url == reverse("cycle:recommendation", args=[rec.pk]) and rec.school == world.b1
+    page = operator.post(
+        reverse("cycle:recommendations") + "?year=2026", {"target": "", "code": "Z999"}, follow=True
+    ).content.decode()
+    assert "Школы с кодами Z999 не найдены в вашей зоне ответственности." in page
+    municipal = login("municipal")  # B001 is outside a municipality A coordinator's scope
+    page = municipal.post(
+        reverse("cycle:recommendations") + "?year=2026", {"code": "B001"}, follow=True
+    ).content.decode()
+    assert "Школы с кодами B001 не найдены" in page
+    page = operator.post(reverse("cycle:recommendations") + "?year=2026", {"target": ""}, follow=True)
+    assert "Выберите адресата или введите код ОО." in page.content.decode()
+    assert Recommendation.objects.count() == 1
+    # A list longer than a select can usefully hold is named by codes only.
+    monkeypatch.setattr(cycle, "LISTED_IN_SELECT", 1)
+    page = operator.get(reverse("cycle:recommendations"), {"year": 2026}).content.decode()
+    assert "A001 — Школа А1" not in page and "только по коду" in page
+
+
 def test_remind_reports_late_measures_decisions_and_reports_once(world: Any) -> None:
     identification(world)
     operator, municipal, head = world.users["operator"], world.users["municipal"], world.users["school"]

@@ -27,7 +27,7 @@ def _grow(world: World, run: Run, n: int) -> None:
         )
         ior = rng.gauss(0, 1)
         SchoolResult.objects.create(
-            run=run, school=school, ior=ior, isb=rng.gauss(0, 1), cluster="effective", selected=ior < -1,
+            run=run, school=school, ior=ior, isb=rng.gauss(0, 1), cluster="effective", selected=ior < -1 or i == start,
             per_year=[{"year": 2025, "ior": ior}, {"year": 2026, "ior": ior}],
         )  # fmt: skip
 

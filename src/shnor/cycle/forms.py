@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from shnor.cycle.models import Decision, Measure
+from shnor.web.widgets import FastSelect
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -22,13 +23,20 @@ class ConclusionForm(forms.Form):
 
 
 class DraftForm(forms.Form):
-    """One select of every addressee in reach, grouped by kind; a value is «kind:id»."""
+    """A select of the usual addressees, grouped by kind (a value is «kind:id»), or any school of
+    the scope by its code."""
 
-    target = forms.ChoiceField(label="Адресат")
+    target = forms.ChoiceField(label="Адресат", required=False, widget=FastSelect)
+    code = forms.CharField(
+        label="или код ОО",
+        required=False,
+        max_length=64,
+        help_text="Любая школа в вашей зоне ответственности; школы перечня длиннее 300 — только по коду.",
+    )
 
     def __init__(self, *args: Any, targets: list[tuple[str, list[tuple[str, str]]]] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = targets or []  # type: ignore[attr-defined]
+        self.fields["target"].choices = [("", "—"), *(targets or [])]  # type: ignore[attr-defined]
 
 
 class RecommendationForm(forms.Form):

@@ -304,9 +304,14 @@ def conclusions(user: Any, year: int | None = None) -> QuerySet[Conclusion]:
 # --- addressed recommendations -------------------------------------------------------------------
 
 
-def addressees(user: Any, limit: int = 2000) -> list[tuple[str, list[tuple[str, str]]]]:
+# A select longer than this is no help: the schools of a longer list are named by their codes.
+LISTED_IN_SELECT = 300
+
+
+def addressees(user: Any, year: int) -> list[tuple[str, list[tuple[str, str]]]]:
     """Whom the user may address, grouped by kind, as «kind:id» choices: municipalities (the
-    region only), schools and curators in the user's scope."""
+    region only), the schools of the year's list and the curators, in the user's scope. Any other
+    school of the scope is named by its code (`DraftForm.code`): a country has 40,000 of them."""
     from shnor.support.services import pool
 
     kinds = dict(Recommendation.Addressee.choices)
@@ -314,8 +319,11 @@ def addressees(user: Any, limit: int = 2000) -> list[tuple[str, list[tuple[str, 
     if region_wide(user):
         municipalities = [(f"municipality:{m.pk}", m.name) for m in Municipality.objects.order_by("name")]
         groups.append((kinds["municipality"].capitalize(), municipalities))
-    schools = restrict(School.objects.all(), user).order_by("municipality__name", "name")[:limit]
-    groups.append((kinds["school"].capitalize(), [(f"school:{s.pk}", f"{s.school_id} — {s.name}") for s in schools]))
+    _, listed = indicators.listed_run(year)
+    schools = restrict(School.objects.filter(pk__in=listed), user).order_by("municipality__name", "name")
+    if schools[: LISTED_IN_SELECT + 1].count() <= LISTED_IN_SELECT:  # a longer list: by code only
+        label = f"{kinds['school'].capitalize()} из перечня {year} года"
+        groups.append((label, [(f"school:{s.pk}", f"{s.school_id} — {s.name}") for s in schools]))
     groups.append(("Кураторам", [(f"curator:{c.pk}", str(c)) for c in pool(user)]))
     return groups
 

@@ -293,9 +293,14 @@ def recommendations(request: HttpRequest) -> HttpResponse:
                 n = services.draft_all(user, year)
                 messages.success(request, f"Подготовлено проектов рекомендаций: {n}.")
             else:
-                addressee, _, target = request.POST.get("target", "").partition(":")
+                code = request.POST.get("code", "").strip()
+                if code:  # any school of the scope, by its code
+                    school = services.schools_by_codes(user, [code])[0]
+                    addressee, target = "school", str(school.pk)
+                else:
+                    addressee, _, target = request.POST.get("target", "").partition(":")
                 if not target.isdigit():
-                    raise services.CycleError("Выберите адресата.")
+                    raise services.CycleError("Выберите адресата или введите код ОО.")
                 rec = or_404(services.draft, user, year, addressee, int(target))
                 messages.success(request, "Проект рекомендаций подготовлен по данным; отредактируйте и направьте.")
                 return redirect("cycle:recommendation", rec.pk)
@@ -314,7 +319,7 @@ def recommendations(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": Recommendation.Status.choices,
             "can_draft": user.has_shnor_perm(Perm.MANAGE_CYCLE),
-            "draft_form": DraftForm(targets=services.addressees(user))
+            "draft_form": DraftForm(targets=services.addressees(user, year))
             if user.has_shnor_perm(Perm.MANAGE_CYCLE)
             else None,
             "years": _years_around(year),

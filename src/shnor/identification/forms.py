@@ -6,6 +6,7 @@ from django import forms
 
 from shnor.identification.models import SchoolResult
 from shnor.registry.models import Municipality
+from shnor.web.widgets import FastSelect
 
 YES_NO = [("", "все"), ("1", "да"), ("0", "нет")]
 
@@ -17,7 +18,11 @@ class StartForm(forms.Form):
 class ResultFilter(forms.Form):
     q = forms.CharField(label="Поиск", required=False)
     municipality = forms.ModelChoiceField(
-        label="Муниципалитет", queryset=Municipality.objects.none(), required=False, empty_label="все"
+        label="Муниципалитет",
+        queryset=Municipality.objects.none(),
+        required=False,
+        empty_label="все",
+        widget=FastSelect,
     )
     cluster = forms.ChoiceField(
         label="Кластер",

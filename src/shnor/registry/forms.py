@@ -7,12 +7,17 @@ from typing import Any
 from django import forms
 
 from shnor.registry.models import InfrastructureBody, Municipality, Person, School
+from shnor.web.widgets import FastSelect
 
 
 class SchoolFilter(forms.Form):
     q = forms.CharField(label="Поиск по названию или коду", required=False)
     municipality = forms.ModelChoiceField(
-        label="Муниципалитет", queryset=Municipality.objects.none(), required=False, empty_label="все"
+        label="Муниципалитет",
+        queryset=Municipality.objects.none(),
+        required=False,
+        empty_label="все",
+        widget=FastSelect,
     )
     locality = forms.ChoiceField(label="Тип местности", choices=[("", "все"), *School.Locality.choices], required=False)
     innovation_site = forms.ChoiceField(label="РИП", choices=[("", "все"), ("1", "да"), ("0", "нет")], required=False)

@@ -12,6 +12,7 @@ from shnor.accounts.scoping import restrict
 from shnor.core.support import MARKED
 from shnor.registry.models import Municipality, Person, School
 from shnor.support.models import Consultation, Curator, Event, Pairing, Practice, Rule
+from shnor.web.widgets import FastSelect
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -41,7 +42,9 @@ class TutorForm(forms.Form):
     """An individual tutor or consultant joins the pool (people are added under «Участники»)."""
 
     person = forms.ModelChoiceField(label="Тьютор (из участников)", queryset=Person.objects.none())
-    municipality = forms.ModelChoiceField(label="Муниципалитет", queryset=Municipality.objects.none())
+    municipality = forms.ModelChoiceField(
+        label="Муниципалитет", queryset=Municipality.objects.none(), widget=FastSelect
+    )
     capacity = forms.IntegerField(label="Сколько школ может сопровождать", min_value=1, max_value=20, initial=3)
     strengths = forms.CharField(label="Сильные стороны (коды факторов или предметы, через запятую)", required=False)
     account = forms.ModelChoiceField(
@@ -61,8 +64,8 @@ class TutorForm(forms.Form):
 
 
 class RuleForm(forms.Form):
-    school = forms.ModelChoiceField(label="Школа из списка", queryset=School.objects.none())
-    curator = forms.ModelChoiceField(label="Куратор", queryset=Curator.objects.none())
+    school = forms.ModelChoiceField(label="Школа из списка", queryset=School.objects.none(), widget=FastSelect)
+    curator = forms.ModelChoiceField(label="Куратор", queryset=Curator.objects.none(), widget=FastSelect)
     kind = forms.ChoiceField(label="Правило", choices=[*Rule.Kind.choices, ("", "снять правило")], required=False)
     note = forms.CharField(label="Основание", required=False)
 
