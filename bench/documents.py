@@ -87,7 +87,7 @@ def main() -> None:
             alpha=0.81,
             value_added={"const": 0.0, "isb": 0.5},
             r2=0.4,
-            clusters={c: schools // 4 for c in clusters},
+            clusters=dict.fromkeys(clusters, schools // 4),
             combinations=[],
             municipalities=[(f"Муниципалитет {i:04d}", 40, 4, 10, 10, 10, 10) for i in range(municipalities)],
             signs=[(f"признак {i}", rng.randint(1, 500), rng.randint(1, 300)) for i in range(8)],
@@ -96,14 +96,26 @@ def main() -> None:
         return docs.analytic_note(data)
 
     listed = [
-        docs.ListedSchool(f"Муниципалитет {i % municipalities:04d}", f"S{i:06d}", f"Школа {i:06d}", "несправляющиеся", "НР", "низкий ИОР")
+        docs.ListedSchool(
+            f"Муниципалитет {i % municipalities:04d}",
+            f"S{i:06d}",
+            f"Школа {i:06d}",
+            "несправляющиеся",
+            "НР",
+            "низкий ИОР",
+        )
         for i in range(schools // 10)
     ]
 
     def order() -> bytes:
         return docs.order(
             docs.OrderData(
-                authority="Министерство образования", number="1", date=dt.date(2026, 2, 25), year=2026, basis="Концепция", schools=listed
+                authority="Министерство образования",
+                number="1",
+                date=dt.date(2026, 2, 25),
+                year=2026,
+                basis="Концепция",
+                schools=listed,
             )
         )
 
@@ -113,10 +125,26 @@ def main() -> None:
 
     def profile_of(i: int) -> ProfileView:
         school = School(school_id=f"S{i:06d}", name=f"Школа {i:06d}", municipality=municipality)
-        params = {p.code: {"value": rng.random(), "median": 0.5, "past": rng.random() < 0.3} for f in catalogue.factors for p in f.parameters}
-        factors = {f.code: {"level": rng.choice(["high", "medium", "low"]), "fixed": rng.random() < 0.2} for f in catalogue.factors}
-        current = Profile(school=school, year=2026, catalogue_version=catalogue.version, parameters=params, factors=factors, completeness=0.9)
-        previous = Profile(school=school, year=2025, catalogue_version=catalogue.version, parameters=params, factors=factors)
+        params = {
+            p.code: {"value": rng.random(), "median": 0.5, "past": rng.random() < 0.3}
+            for f in catalogue.factors
+            for p in f.parameters
+        }
+        factors = {
+            f.code: {"level": rng.choice(["high", "medium", "low"]), "fixed": rng.random() < 0.2}
+            for f in catalogue.factors
+        }
+        current = Profile(
+            school=school,
+            year=2026,
+            catalogue_version=catalogue.version,
+            parameters=params,
+            factors=factors,
+            completeness=0.9,
+        )
+        previous = Profile(
+            school=school, year=2025, catalogue_version=catalogue.version, parameters=params, factors=factors
+        )
         return ProfileView(current, previous, catalogue)
 
     views = [profile_of(i) for i in range(profiles)]
@@ -131,12 +159,18 @@ def main() -> None:
     t_order_floor, _ = timed(floor, len(listed), 6)
     t_batch, size = timed(batch)
     t_batch_floor, _ = timed(lambda: [floor(parameter_rows + len(catalogue.factors), 7) for _ in range(profiles)])
-    print(f"analytic note, {schools:,} schools ({municipalities:,} municipalities, chart of {schools:,} points): "
-          f"{t_note:.2f} s, {len(note_bytes) / 2**20:.1f} MB; floor {t_note_floor:.2f} s; {t_note / t_note_floor:.1f}× the floor")
-    print(f"order with {len(listed):,} listed schools: {t_order:.2f} s, {len(order_bytes) / 2**20:.1f} MB; "
-          f"floor {t_order_floor:.2f} s; {t_order / t_order_floor:.1f}× the floor")
-    print(f"{profiles} risk profiles: {t_batch:.2f} s ({t_batch / profiles * 1000:.0f} ms each), {size / 2**20:.1f} MB; "
-          f"floor {t_batch_floor:.2f} s; {t_batch / t_batch_floor:.1f}× the floor")
+    print(
+        f"analytic note, {schools:,} schools ({municipalities:,} municipalities, chart of {schools:,} points): "
+        f"{t_note:.2f} s, {len(note_bytes) / 2**20:.1f} MB; floor {t_note_floor:.2f} s; {t_note / t_note_floor:.1f}× the floor"
+    )
+    print(
+        f"order with {len(listed):,} listed schools: {t_order:.2f} s, {len(order_bytes) / 2**20:.1f} MB; "
+        f"floor {t_order_floor:.2f} s; {t_order / t_order_floor:.1f}× the floor"
+    )
+    print(
+        f"{profiles} risk profiles: {t_batch:.2f} s ({t_batch / profiles * 1000:.0f} ms each), {size / 2**20:.1f} MB; "
+        f"floor {t_batch_floor:.2f} s; {t_batch / t_batch_floor:.1f}× the floor"
+    )
 
 
 if __name__ == "__main__":

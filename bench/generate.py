@@ -29,8 +29,8 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from shnor.demo.scales import WORKS  # noqa: E402
-from shnor.engine.schemas import schema  # noqa: E402
+from shnor.demo.scales import WORKS
+from shnor.engine.schemas import schema
 
 SORT = ["year", "procedure", "subject", "grade", "school_id"]
 
@@ -60,7 +60,9 @@ def schools_table(n: int, rng: np.random.Generator) -> tuple[pa.Table, np.ndarra
     return table, social, quality
 
 
-def social_table(codes: np.ndarray, social: np.ndarray, enrollment: np.ndarray, years: list[int], rng: np.random.Generator) -> pa.Table:
+def social_table(
+    codes: np.ndarray, social: np.ndarray, enrollment: np.ndarray, years: list[int], rng: np.random.Generator
+) -> pa.Table:
     parts = []
     for year in years:
         drift = rng.normal(0, 0.05, len(codes))
@@ -81,7 +83,13 @@ def social_table(codes: np.ndarray, social: np.ndarray, enrollment: np.ndarray, 
 
 
 def results_chunk(
-    year: int, size: int, codes: np.ndarray, weights: np.ndarray, quality: np.ndarray, first_key: int, rng: np.random.Generator
+    year: int,
+    size: int,
+    codes: np.ndarray,
+    weights: np.ndarray,
+    quality: np.ndarray,
+    first_key: int,
+    rng: np.random.Generator,
 ) -> pa.Table:
     """`size` pupil results of one year: schools drawn by size, works drawn uniformly."""
     school = rng.choice(len(codes), size, p=weights)
@@ -110,7 +118,10 @@ def results_chunk(
         else:
             mark[rows] = work.marks(score)
         if work.procedure == "VPR":
-            honest = rng.binomial(work.max_score, _sigmoid(work.difficulty + 0.25 + 1.05 * (ability[rows] + rng.normal(0, 0.45, rows.size))))
+            honest = rng.binomial(
+                work.max_score,
+                _sigmoid(work.difficulty + 0.25 + 1.05 * (ability[rows] + rng.normal(0, 0.45, rows.size))),
+            )
             journal[rows] = work.marks(honest)
     table = pa.table(
         {
@@ -160,7 +171,10 @@ def generate(out: Path, rows: int, schools: int, year: int, chunk: int, seed: in
 def ensure(out: Path, rows: int, schools: int, year: int = 2026, chunk: int = 2_000_000, seed: int = 20261202) -> Path:
     """Generate into `out` unless the same data is already there."""
     marker = out / "_done"
-    if not (marker.exists() and marker.read_text(encoding="utf-8").split() == [str(rows), str(schools), str(year), str(seed)]):
+    if not (
+        marker.exists()
+        and marker.read_text(encoding="utf-8").split() == [str(rows), str(schools), str(year), str(seed)]
+    ):
         generate(out, rows, schools, year, chunk, seed)
     return out
 
@@ -175,7 +189,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     a = parser.parse_args()
     got = generate(a.out, a.rows, a.schools, a.year, a.chunk, a.seed)
-    print(f"{got['rows']:,} results rows, {a.schools:,} schools: {got['megabytes']:.0f} MB of Parquet in {got['seconds']:.1f} s")
+    print(
+        f"{got['rows']:,} results rows, {a.schools:,} schools: {got['megabytes']:.0f} MB of Parquet in {got['seconds']:.1f} s"
+    )
 
 
 if __name__ == "__main__":

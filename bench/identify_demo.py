@@ -51,7 +51,9 @@ def main() -> None:
         import pyarrow as pa
 
         store = Store(work)
-        store.replace("results", pa.Table.from_pandas(region.results, preserve_index=False), "demo", TABLES["results"].replace_by)
+        store.replace(
+            "results", pa.Table.from_pandas(region.results, preserve_index=False), "demo", TABLES["results"].replace_by
+        )
         files = [str(f) for f in store.files("results")]
         rows = store.row_count("results")
         m = Methodology()
@@ -71,7 +73,9 @@ def main() -> None:
 
         ref, _ = best(reference, args.repeat)
         agg, (works, heaps) = best(aggregated, args.repeat)
-        inputs = Inputs(schools=region.schools, works=works, social=region.social, oversight=region.oversight, heaping=heaps)  # type: ignore[arg-type]
+        inputs = Inputs(
+            schools=region.schools, works=works, social=region.social, oversight=region.oversight, heaping=heaps
+        )  # type: ignore[arg-type]
         ident, outcome = best(lambda: identify(inputs, 2026, m), args.repeat)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"pupil results: {rows:,}; schools: {len(region.schools)}")

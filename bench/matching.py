@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from shnor.core.matching import Curator, Place, School, greedy, solve  # noqa: E402
+from shnor.core.matching import Curator, Place, School, greedy, solve
 
 
 def rss_mb() -> float:

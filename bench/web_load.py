@@ -169,7 +169,19 @@ def wrk(url: str, cookie: str, seconds: float, connections: int = 32) -> dict[st
     base = url[: url.index("/", len("http://"))]
     drain(base)
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "60s", "-s", str(LUA), "-H", f"Cookie: {cookie}", url],
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "60s",
+            "-s",
+            str(LUA),
+            "-H",
+            f"Cookie: {cookie}",
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -182,7 +194,19 @@ def measure(kind: str, schools: int, seconds: float, work: Path) -> list[tuple[s
     env, run_id, password = prepare(kind, schools, folder)
     port = free_port()
     server = subprocess.Popen(
-        [SHNOR, "serve", "--data-dir", str(folder), "--port", str(port), "--workers", "2", "--threads", "4", "--no-worker"],
+        [
+            SHNOR,
+            "serve",
+            "--data-dir",
+            str(folder),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--no-worker",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -219,7 +243,9 @@ def main() -> None:
             base = results[0][1]["p95"] or 1
             label = "demo region, 700 schools" if kind == "demo" else f"large region, {n:,} schools"
             print(f"\n{label}: 32 connections, {seconds:.0f} s over {len(results)} addresses")
-            print(f"  {'address':48} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'errors':>7} {'p95 / healthz':>14}")
+            print(
+                f"  {'address':48} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'errors':>7} {'p95 / healthz':>14}"
+            )
             for page, r in results:
                 if not r["requests"]:
                     print(f"  {page:48} no request completed: {r}")
