@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -173,8 +174,9 @@ class Value:
     target: float | None
     units: list[Unit] = field(default_factory=list)
 
-    @property
+    @cached_property
     def numerator(self) -> int:
+        """Counted once: a country's indicator has 40,000 units and a page asks several times."""
         return sum(1 for u in self.units if u.counted)
 
     @property

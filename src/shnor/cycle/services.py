@@ -320,10 +320,12 @@ def addressees(user: Any, year: int) -> list[tuple[str, list[tuple[str, str]]]]:
         municipalities = [(f"municipality:{m.pk}", m.name) for m in Municipality.objects.order_by("name")]
         groups.append((kinds["municipality"].capitalize(), municipalities))
     _, listed = indicators.listed_run(year)
-    schools = restrict(School.objects.filter(pk__in=listed), user).order_by("municipality__name", "name")
-    if schools[: LISTED_IN_SELECT + 1].count() <= LISTED_IN_SELECT:  # a longer list: by code only
-        label = f"{kinds['school'].capitalize()} из перечня {year} года"
-        groups.append((label, [(f"school:{s.pk}", f"{s.school_id} — {s.name}") for s in schools]))
+    if not (region_wide(user) and len(listed) > LISTED_IN_SELECT):  # a longer list: by code only
+        qs = restrict(School.objects.filter(pk__in=listed), user).order_by("municipality__name", "name")
+        schools = list(qs[: LISTED_IN_SELECT + 1])
+        if len(schools) <= LISTED_IN_SELECT:
+            label = f"{kinds['school'].capitalize()} из перечня {year} года"
+            groups.append((label, [(f"school:{s.pk}", f"{s.school_id} — {s.name}") for s in schools]))
     groups.append(("Кураторам", [(f"curator:{c.pk}", str(c)) for c in pool(user)]))
     return groups
 

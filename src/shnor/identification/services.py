@@ -31,6 +31,7 @@ from shnor.accounts.scoping import restrict
 from shnor.accounts.services import account, require
 from shnor.audit.context import Actor, acting_as
 from shnor.audit.tracking import record
+from shnor.audit.versioning import Memo
 from shnor.core.identification import aggregate
 from shnor.core.identification.identify import OUTPUT_COLUMNS, Inputs, Outcome, identify, window
 from shnor.core.methodology import Methodology
@@ -580,9 +581,18 @@ def scatter(user: Any, run: Run) -> dict[str, Any]:
 # --- the list and its approval ------------------------------------------------------------------
 
 
+# The list of a run is read by most pages (indicators, recommendations, the network): kept in memory
+# until the data change (4,000 listed schools of a country: 50 ms a page otherwise).
+_LISTS = Memo(size=16)
+
+
 def final_list(run: Run) -> dict[int, str]:
     """School pk → reason, for the list as it stands: the proposed schools, then every person's
     change in order (the latest change of a school wins)."""
+    return dict(_LISTS.get(("final_list", run.pk), lambda: _final_list(run)))
+
+
+def _final_list(run: Run) -> dict[int, str]:
     listed = {
         pk: labels.reasons(reasons)
         for pk, reasons in SchoolResult.objects.filter(run=run, selected=True).values_list("school_id", "reasons")
