@@ -233,6 +233,12 @@ def _fingerprints(
     }
 
 
+# Read by most pages, kept in memory until the data change: the list of a run (indicators,
+# recommendations, the network; 4,000 listed schools of a country: 50 ms a page otherwise) and the
+# digests of the registry and social data a run's page compares with the run's own.
+_LISTS = Memo(size=16)
+
+
 INPUT_TITLES = {
     "results": "результаты обучающихся",
     "results_schools": "результаты по школам",
@@ -248,10 +254,19 @@ def input_changes(run: Run) -> list[str]:
     preset gives the same results, because the computation is deterministic."""
     if not run.inputs:
         return []
-    now = _fingerprints(store(), *_school_tables(), run.inputs.get("years", []))
-    changed = [t for t, version in run.inputs.get("store", {}).items() if now["store"].get(t) != version]
+    the_store = store()
+    versions = {t: the_store.manifest(t).version for t in run.inputs.get("store", {})}
+    changed = [t for t, version in run.inputs.get("store", {}).items() if versions.get(t) != version]
+    # Digests of the registry, social data and oversight: a read and a hash of every school's rows,
+    # done once per data version, not on every view of a run's page.
+    now = _LISTS.get(("input_digests",), _database_digests)
     changed += [k for k in ("schools", "social", "oversight") if now[k] != run.inputs.get(k)]
     return [INPUT_TITLES[k] for k in changed]
+
+
+def _database_digests() -> dict[str, str]:
+    schools, social, oversight = _school_tables()
+    return {"schools": _digest(schools), "social": _digest(social), "oversight": _digest(oversight)}
 
 
 def _social_columns() -> list[str]:
@@ -579,11 +594,6 @@ def scatter(user: Any, run: Run) -> dict[str, Any]:
 
 
 # --- the list and its approval ------------------------------------------------------------------
-
-
-# The list of a run is read by most pages (indicators, recommendations, the network): kept in memory
-# until the data change (4,000 listed schools of a country: 50 ms a page otherwise).
-_LISTS = Memo(size=16)
 
 
 def final_list(run: Run) -> dict[int, str]:
