@@ -217,8 +217,8 @@ def measure(kind: str, schools: int, seconds: float, work: Path) -> list[tuple[s
         listening(server)
         cookie = login(base, password)
         pages = [p.format(run=run_id) for p in PAGES]
-        for page in pages:  # warm every worker's caches once
-            wrk(base + page, cookie, 1, connections=2)
+        for page in pages:  # warm both workers (8 connections reach both): their memos, their caches
+            wrk(base + page, cookie, 2, connections=8)
         return [(page, wrk(base + page, cookie, seconds / len(pages))) for page in pages]
     finally:
         server.terminate()

@@ -4,6 +4,7 @@ only while the version stays, and never to a connection with writes not yet comm
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -125,3 +126,37 @@ def test_the_indicators_are_computed_once_per_data_version_and_scope(world: Any)
     # A target set for the year is the indicator's target at once.
     Target.objects.create(year=2026, code="1.2", value=42.0)
     assert {v.definition.code: v for v in indicators.compute(operator, 2026)}["1.2"].target == 42.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_asking_for_the_same_wait_for_one_computation(world: Any) -> None:
+    """Under load many threads miss at once: one computes, the others wait for its result."""
+    memo = versioning.Memo()
+    calls: list[int] = []
+    release = threading.Event()
+
+    def compute() -> list[str]:
+        calls.append(1)
+        assert release.wait(30)
+        return ["value"]
+
+    got: list[list[str]] = []
+
+    def ask() -> None:
+        try:
+            got.append(memo.get("k", compute))
+        finally:
+            connection.close()  # each thread's own connection
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for _ in range(3000):  # until the three others wait (bounded; the owner is blocked meanwhile)
+        if memo.waits == 3:
+            break
+        release.wait(0.01)
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert memo.waits == 3 and len(calls) == 1
+    assert len(got) == 4 and all(g is got[0] for g in got)

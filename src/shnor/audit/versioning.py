@@ -94,16 +94,19 @@ def forget() -> None:
 
 class Memo:
     """Results computed from the data, kept in this process for as long as the data version stays
-    the same: a few recent ones (least recently used go first), shared by the server's threads.
-    What it returns is shared too: callers must not change it."""
+    the same: a few recent ones (least recently used go first), shared by the server's threads; a
+    thread that asks for what another is computing waits for it. What it returns is shared too:
+    callers must not change it."""
 
     def __init__(self, size: int = 32) -> None:
         _MEMOS.add(self)
         self.size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._pending: dict[Hashable, threading.Event] = {}
         self.hits = 0
         self.misses = 0
+        self.waits = 0  # threads that waited for another's computation
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         if writing(connection.alias):
@@ -114,13 +117,33 @@ class Memo:
                 self._items.move_to_end(full)
                 self.hits += 1
                 return self._items[full]  # type: ignore[no-any-return]
-        value = compute()
-        with self._lock:
-            self.misses += 1
-            self._items[full] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
+            pending = self._pending.get(full)
+            owner = pending is None
+            if pending is None:
+                pending = self._pending[full] = threading.Event()
+        if not owner:
+            with self._lock:
+                self.waits += 1
+            # Another thread is computing the same: wait for it rather than compute it again (under
+            # load, 16 threads missing at once took 16 times the work and timed every one of them out).
+            pending.wait()
+            with self._lock:
+                if full in self._items:
+                    self.hits += 1
+                    return self._items[full]  # type: ignore[no-any-return]
+            return compute()  # it failed: this thread tries on its own
+        try:
+            value = compute()
+            with self._lock:
+                self.misses += 1
+                self._items[full] = value
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                self._pending.pop(full, None)
+            pending.set()
 
     def clear(self) -> None:
         with self._lock:
