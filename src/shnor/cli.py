@@ -178,6 +178,7 @@ def demo(
 
 
 def _serve(host: str, port: int, workers: int, threads: int) -> None:
+    from django.db import connections
     from gunicorn.app.base import BaseApplication
 
     from shnor.wsgi import application
@@ -195,6 +196,11 @@ def _serve(host: str, port: int, workers: int, threads: int) -> None:
             return application
 
     console.print(f"Веб-интерфейс: http://{host}:{port} (остановить — Ctrl+C)")
+    # The checks above used the database in this process. A worker forked with that connection
+    # open would share its socket with its siblings: with one thread per worker (gunicorn's sync
+    # worker serves in the main thread) their queries interleaved on it under load
+    # ("lost synchronization with server" on PostgreSQL, HTTP 500).
+    connections.close_all()
     Server().run()
 
 

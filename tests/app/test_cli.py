@@ -211,3 +211,19 @@ def test_it_matches_curators_and_writes_the_proposal(demo_dir: Path, tmp_path: P
     assert run("match", "--year", "2026", "--out", "x.csv", data_dir=demo_dir, check=False).returncode == 2
     empty = run("match", "--year", "1999", data_dir=demo_dir, check=False)
     assert empty.returncode == 1 and "нет школ" in empty.stderr
+
+
+def test_serving_closes_the_database_connections_before_forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The master process checks the database before forking its workers; a connection left open
+    would be shared by every worker (their queries interleaved on one socket under load:
+    «lost synchronization with server» on PostgreSQL with one thread per worker)."""
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    from shnor import cli
+
+    events: list[str] = []
+    monkeypatch.setattr(connections, "close_all", lambda: events.append("close connections"))
+    monkeypatch.setattr(BaseApplication, "run", lambda self: events.append("fork workers"))
+    cli._serve("127.0.0.1", 0, 2, 1)
+    assert events == ["close connections", "fork workers"]
