@@ -57,7 +57,7 @@ test-pg: install system-deps
 BENCH_DATA ?= /tmp/shnor-bench
 bench: install system-deps
 	bash scripts/system-deps.sh wrk
-	$(BIN)/python bench/identify_scale.py --sizes 4000000,40000000 --spark --data $(BENCH_DATA)
+	$(BIN)/python bench/identify_scale.py --sizes 4000000,40000000 --spark --repeat 3 --data $(BENCH_DATA)
 	$(BIN)/python bench/import_results.py --rows 10000000
 	bash scripts/with-postgres.sh $(BIN)/python bench/web_load.py --seconds 60
 	$(BIN)/python bench/matching.py --sizes 1000,2000,5000 --dense-up-to 5000

