@@ -375,3 +375,26 @@ def test_moving_the_cut_offs_moves_the_list_predictably(demo) -> None:  # type: 
     values = pd.Series(np.arange(100, dtype=float))
     moved = shifted(Cutoff(kind="fixed", value=24.0), values, pd.Series(True, index=values.index), 0.05)
     assert moved.kind == "fixed" and moved.value == pytest.approx(0.30 * 99)  # rank 25 % + 5 points
+
+
+def test_jump_against_the_schools_own_earlier_years_by_hand() -> None:
+    """S1's ВПР rus 5 in z: 0.0 (2024), 0.1 (2025), 0.9 (2026), each with variance 0.01. In 2026
+    the earlier mean is 0.05 over two years (variance (0.01 + 0.01) / 2² = 0.005): a rise of 0.85
+    ≥ 0.8, with z = 0.85 / √0.015 = 6.94 ≥ 3. S2 rises as much with 9 pupils (below 10): not
+    looked at. S3 rises by 0.5 only."""
+    rows = []
+    for school, n, zs in (("S1", 20, (0.0, 0.1, 0.9)), ("S2", 9, (0.0, 0.1, 0.9)), ("S3", 20, (0.0, 0.0, 0.5))):
+        for year, z in zip((2024, 2025, 2026), zs, strict=True):
+            rows.append(
+                {"school_id": school, "procedure": "VPR", "subject": "rus", "grade": 5, "year": year, "n": n}
+                | {"z": z, "v": 0.01}
+            )
+    found = objectivity.jump(pd.DataFrame(rows), [2025, 2026], Objectivity())
+    assert len(found) == 1
+    hit = found[0]
+    assert (hit["school_id"], hit["year"], hit["code"], hit["grade"]) == ("S1", 2026, "jump", 5)
+    assert hit["value"] == pytest.approx(0.85) and hit["threshold"] == 0.8
+    assert hit["evidence"] == {"z": 0.9, "earlier_z": 0.05, "earlier_years": [2025, 2024]}
+    # No work with enough pupils (a small region): nothing, not an error.
+    small = pd.DataFrame(rows).assign(n=3)
+    assert objectivity.jump(small, [2025, 2026], Objectivity()) == []

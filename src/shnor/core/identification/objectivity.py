@@ -236,6 +236,8 @@ def jump(scored: pd.DataFrame, years: list[int], rule: Objectivity) -> list[dict
     errors away from no change."""
     keys = ["school_id", "procedure", "subject", "grade"]
     s = scored.loc[scored["n"] >= rule.min_participants, [*keys, "year", "z", "v"]]
+    if s.empty:  # no work large enough (a small region, or few pupils per school)
+        return []
     # One row per school, work and year: unstacking is pivot_table(aggfunc="first") without its cost.
     wide = s.drop_duplicates([*keys, "year"]).set_index([*keys, "year"]).unstack("year").sort_index()
     z, v = wide["z"], wide["v"]
