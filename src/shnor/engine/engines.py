@@ -77,6 +77,7 @@ def spark_session() -> Any:
         SparkSession.builder.master(master)
         .appName("shnor")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")  # no progress bars in a server log or a report
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", os.environ.get("SHNOR_SPARK_MEMORY", "2g"))
         .config("spark.sql.shuffle.partitions", os.environ.get("SHNOR_SPARK_PARTITIONS", "8"))
