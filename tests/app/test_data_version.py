@@ -160,3 +160,24 @@ def test_threads_asking_for_the_same_wait_for_one_computation(world: Any) -> Non
         thread.join(30)
     assert memo.waits == 3 and len(calls) == 1
     assert len(got) == 4 and all(g is got[0] for g in got)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_list_counts_totals_and_filters_follow_the_data(world: Any, login: Any) -> None:
+    """The registry list's count, the home page's totals and the municipality filter are kept per
+    data version: a school or a municipality added shows on the next view."""
+    from shnor.registry import services as registry
+    from shnor.registry.models import School
+
+    client = login("operator")
+    operator = world.users["operator"]
+    count = School.objects.count()
+    before = registry.summary(operator)
+    for _ in range(2):  # the second view from memory
+        assert f"Найдено записей: {count}" in client.get("/registry/schools/").content.decode()
+    School.objects.create(school_id="N001", name="Новая школа", municipality=world.muni_b, locality="city")
+    Municipality.objects.create(region=world.region, code="C", name="Гаммский район")
+    page = client.get("/registry/schools/").content.decode()
+    assert f"Найдено записей: {count + 1}" in page and "Гаммский район" in page
+    after = registry.summary(operator)
+    assert (after["schools"], after["municipalities"]) == (before["schools"] + 1, before["municipalities"] + 1)

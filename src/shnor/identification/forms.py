@@ -5,8 +5,7 @@ from typing import Any
 from django import forms
 
 from shnor.identification.models import SchoolResult
-from shnor.registry.models import Municipality
-from shnor.web.widgets import FastSelect
+from shnor.web.widgets import municipality_filter
 
 YES_NO = [("", "все"), ("1", "да"), ("0", "нет")]
 
@@ -17,13 +16,7 @@ class StartForm(forms.Form):
 
 class ResultFilter(forms.Form):
     q = forms.CharField(label="Поиск", required=False)
-    municipality = forms.ModelChoiceField(
-        label="Муниципалитет",
-        queryset=Municipality.objects.none(),
-        required=False,
-        empty_label="все",
-        widget=FastSelect,
-    )
+    municipality = municipality_filter()
     cluster = forms.ChoiceField(
         label="Кластер",
         choices=[("", "все"), *SchoolResult.Cluster.choices, ("none", "недостаточно данных")],
@@ -34,11 +27,14 @@ class ResultFilter(forms.Form):
     stable_low = forms.ChoiceField(label="Стабильно низкие", choices=YES_NO, required=False)
 
     def __init__(
-        self, *args: Any, municipalities: Any = None, categories: list[str] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        municipalities: list[tuple[int, str]] | None = None,
+        categories: list[str] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        if municipalities is not None:
-            self.fields["municipality"].queryset = municipalities  # type: ignore[attr-defined]
+        self.fields["municipality"].choices = [("", "все"), *(municipalities or [])]  # type: ignore[attr-defined]
         self.fields["category"] = forms.ChoiceField(
             label="Категория", choices=[("", "все"), *((c, c) for c in categories or [])], required=False
         )

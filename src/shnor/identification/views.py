@@ -79,13 +79,13 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run(pk)
     qs = services.results_for(user, run)
     categories = services.categories(run)
-    form = ResultFilter(request.GET or None, municipalities=registry.municipalities(user), categories=categories)
+    form = ResultFilter(request.GET or None, municipalities=registry.municipality_choices(user), categories=categories)
     if form.is_valid():
         data = form.cleaned_data
         qs = services.filter_results(
             qs,
             q=data["q"],
-            municipality=data["municipality"].pk if data["municipality"] else None,
+            municipality=data["municipality"],
             cluster=data["cluster"],
             category=data["category"],
             selected=_flag(data["selected"]),

@@ -7,18 +7,12 @@ from typing import Any
 from django import forms
 
 from shnor.registry.models import InfrastructureBody, Municipality, Person, School
-from shnor.web.widgets import FastSelect
+from shnor.web.widgets import municipality_filter
 
 
 class SchoolFilter(forms.Form):
     q = forms.CharField(label="Поиск по названию или коду", required=False)
-    municipality = forms.ModelChoiceField(
-        label="Муниципалитет",
-        queryset=Municipality.objects.none(),
-        required=False,
-        empty_label="все",
-        widget=FastSelect,
-    )
+    municipality = municipality_filter()
     locality = forms.ChoiceField(label="Тип местности", choices=[("", "все"), *School.Locality.choices], required=False)
     innovation_site = forms.ChoiceField(label="РИП", choices=[("", "все"), ("1", "да"), ("0", "нет")], required=False)
     small = forms.ChoiceField(
@@ -27,9 +21,9 @@ class SchoolFilter(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, municipalities: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, municipalities: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].queryset = municipalities  # type: ignore[attr-defined]
+        self.fields["municipality"].choices = [("", "все"), *municipalities]  # type: ignore[attr-defined]
 
 
 class SchoolForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict, scope_of
 from shnor.accounts.services import require
+from shnor.audit.versioning import Memo
 from shnor.registry.models import BodyMembership, InfrastructureBody, Municipality, Person, Region, School
 
 
@@ -24,6 +25,18 @@ def schools(user: Any) -> QuerySet[School]:
 
 def municipalities(user: Any) -> QuerySet[Municipality]:
     return restrict(Municipality.objects.select_related("region"), user)
+
+
+# Kept per scope until the data change: the home page's totals over every school, and the
+# municipality filters of the list pages (1,000 municipalities of a country).
+_SUMMARIES = Memo(size=64)
+
+
+def municipality_choices(user: Any) -> list[tuple[int, str]]:
+    """(pk, name) of the municipalities in scope, for filters: kept until the data change."""
+    return list(
+        _SUMMARIES.get(("municipalities", scope_of(user)), lambda: list(municipalities(user).values_list("pk", "name")))
+    )
 
 
 def municipalities_with_counts(user: Any) -> QuerySet[Municipality]:
@@ -74,6 +87,10 @@ def filter_schools(
 
 def summary(user: Any) -> dict[str, Any]:
     """Figures for the home page of `user`'s scope."""
+    return dict(_SUMMARIES.get(("summary", scope_of(user)), lambda: _summary(user)))
+
+
+def _summary(user: Any) -> dict[str, Any]:
     visible = schools(user).filter(is_active=True)
     totals = visible.aggregate(
         schools=Count("pk"),

@@ -42,14 +42,14 @@ def _flag(value: str) -> bool | None:
 @login_required
 def school_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = SchoolFilter(request.GET or None, municipalities=services.municipalities(user))
+    form = SchoolFilter(request.GET or None, municipalities=services.municipality_choices(user))
     qs = services.schools(user)
     if form.is_valid():
         data = form.cleaned_data
         qs = services.filter_schools(
             qs,
             q=data["q"],
-            municipality=data["municipality"].pk if data["municipality"] else None,
+            municipality=data["municipality"],
             locality=data["locality"],
             innovation_site=_flag(data["innovation_site"]),
             small=_flag(data["small"]),

@@ -6,9 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.utils.functional import cached_property
+
+from shnor.audit.versioning import Memo
 
 
 @dataclass(frozen=True)
@@ -17,6 +21,26 @@ class Column:
     label: str
     sort: str | None = None  # ORM field to order by; None = not sortable
     numeric: bool = False
+
+
+# Row counts of list pages: a COUNT(*) over the region on every page view (40,000 schools on
+# PostgreSQL: 3–8 ms), the same until the data change. Keyed by the query's own SQL, so each scope
+# and filter has its own.
+_COUNTS = Memo(size=256)
+
+
+class CountingPaginator(Paginator[Any]):
+    """Django's paginator, its row count kept per data version."""
+
+    @cached_property
+    def count(self) -> int:
+        qs = self.object_list
+        assert isinstance(qs, QuerySet)
+        try:
+            sql, params = qs.order_by().query.sql_with_params()
+        except EmptyResultSet:
+            return 0
+        return _COUNTS.get(("count", sql, tuple(map(repr, params))), qs.count)
 
 
 def table(request: HttpRequest, qs: QuerySet[Model], columns: list[Column], default_sort: str) -> dict[str, Any]:
@@ -30,7 +54,7 @@ def table(request: HttpRequest, qs: QuerySet[Model], columns: list[Column], defa
     field = sortable[key]
     assert field is not None
     qs = qs.order_by(("-" if descending else "") + field, "pk")
-    page = Paginator(qs, settings.SHNOR_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CountingPaginator(qs, settings.SHNOR_PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     params.pop("sort", None)

@@ -42,3 +42,12 @@ def _attributes(attrs: dict[str, Any]) -> str:
     return "".join(
         f" {escape(k)}" if v is True else f' {escape(k)}="{escape(str(v))}"' for k, v in attrs.items() if v is not False
     )
+
+
+def municipality_filter() -> forms.TypedChoiceField:
+    """A list page's municipality filter: the choices come from `registry.services.
+    municipality_choices` (kept per data version and scope) instead of model instances made on every
+    page (1,000 of a country); the cleaned value is the municipality's pk or None."""
+    return forms.TypedChoiceField(
+        label="Муниципалитет", coerce=int, empty_value=None, required=False, widget=FastSelect
+    )
