@@ -136,3 +136,13 @@ def test_parents_satisfaction_of_ivanovo_from_two_years_of_profiles(world: Any, 
         "неудовлетворённых 40,0 % → 30,0 %",
         "неудовлетворённых 20,0 % → 25,0 %",
     ]
+
+
+def test_the_dashboard_offers_the_municipalities_in_scope_as_its_level(world: Any, login: Any) -> None:
+    identification(world)
+    page = login("operator").get("/cycle/indicators/", {"year": 2026, "municipality": world.muni_a.pk})
+    html = page.content.decode()
+    assert f'<option value="{world.muni_a.pk}" selected>Альфинский район</option>' in html
+    assert f'<option value="{world.muni_b.pk}">Бетинский район</option>' in html
+    municipal = login("municipal").get("/cycle/indicators/", {"year": 2026}).content.decode()
+    assert "Бетинский район" not in municipal  # another municipality: not in a coordinator's scope
