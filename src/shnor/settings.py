@@ -138,6 +138,17 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Served over HTTPS (behind nginx, which terminates TLS and says so in X-Forwarded-Proto): plain
+# HTTP is redirected, and browsers are told to use HTTPS only for a year (HSTS). /healthz stays
+# reachable over plain HTTP for local probes. Preloading into browsers' lists is a separate decision
+# of the region (SHNOR_HSTS_PRELOAD), so its check is silenced when it is off.
+SECURE_SSL_REDIRECT = SECURE_COOKIES
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_COOKIES else None
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SHNOR_HSTS_SECONDS", 31_536_000, minimum=0) if SECURE_COOKIES else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_COOKIES
+SECURE_HSTS_PRELOAD = env_bool("SHNOR_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский")]
