@@ -129,6 +129,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (shnor.accounts.throttle): wrong passwords allowed for a login name within the
+# window before it is refused for the rest of the window.
+SHNOR_LOGIN_ATTEMPTS = env_int("SHNOR_LOGIN_ATTEMPTS", 5, minimum=1)
+SHNOR_LOGIN_LOCK_MINUTES = env_int("SHNOR_LOGIN_LOCK_MINUTES", 15, minimum=1)
 SESSION_COOKIE_AGE = env_int("SHNOR_SESSION_HOURS", 8, minimum=1) * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from shnor.accounts.forms import ThrottledAdminAuthenticationForm
 from shnor.api.app import api
 from shnor.risks.urls import public_urlpatterns as public_questionnaires
 
 admin.site.site_header = "shnor — администрирование"
 admin.site.site_title = "shnor"
+admin.site.login_form = ThrottledAdminAuthenticationForm  # the same throttle as the sign-in page
 
 urlpatterns = [
     path("", include("shnor.web.urls")),

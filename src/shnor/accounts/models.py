@@ -127,3 +127,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class LoginFailure(models.Model):
+    """A wrong password for a login name, kept for the throttle (`shnor.accounts.throttle`)."""
+
+    username = models.CharField("имя входа", max_length=150, db_index=True)
+    ip = models.GenericIPAddressField("IP-адрес", null=True, blank=True, db_index=True)
+    at = models.DateTimeField("когда", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "неудачный вход"
+        verbose_name_plural = "неудачные входы"
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.at:%d.%m.%Y %H:%M}"
