@@ -48,6 +48,13 @@ def test_four_failures_then_a_success_start_again(world: World) -> None:
     assert throttle.wait_minutes("school", "127.0.0.1") == 0
 
 
+def test_failures_older_than_the_window_are_forgotten(world: World) -> None:
+    throttle.failed("ghost", "10.0.0.9")
+    LoginFailure.objects.update(at=timezone.now() - dt.timedelta(minutes=16))
+    throttle.failed("operator", "10.0.0.9")
+    assert list(LoginFailure.objects.values_list("username", flat=True)) == ["operator"]
+
+
 def test_an_address_trying_many_names_is_refused(world: World) -> None:
     for i in range(20):
         throttle.failed(f"name{i}", "10.0.0.7")

@@ -37,6 +37,8 @@ def wait_minutes(username: str, ip: str | None) -> int:
 
 
 def failed(username: str, ip: str | None) -> None:
+    """Count a failure, and forget those that have left the window (the table stays small)."""
+    LoginFailure.objects.filter(at__lt=timezone.now() - _window()).delete()
     LoginFailure.objects.create(username=username[:150], ip=ip)
 
 
