@@ -181,3 +181,17 @@ def test_list_counts_totals_and_filters_follow_the_data(world: Any, login: Any) 
     assert f"Найдено записей: {count + 1}" in page and "Гаммский район" in page
     after = registry.summary(operator)
     assert (after["schools"], after["municipalities"]) == (before["schools"] + 1, before["municipalities"] + 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_reads_the_version_once(world: Any, login: Any) -> None:
+    """A run's page asks several memos (categories, municipality filter, row count): one read of the
+    version serves them all."""
+    from django.test.utils import CaptureQueriesContext
+
+    run = identification(world)
+    client = login("operator")
+    client.get(f"/identification/runs/{run.pk}/")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/identification/runs/{run.pk}/")
+    assert sum("audit_dataversion" in q["sql"] for q in queries.captured_queries) == 1

@@ -9,6 +9,7 @@ import datetime as dt
 import math
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from shnor.accounts.models import LoginFailure
@@ -18,21 +19,23 @@ def _window() -> dt.timedelta:
     return dt.timedelta(minutes=settings.SHNOR_LOGIN_LOCK_MINUTES)
 
 
+def _locked_since(failures: QuerySet[LoginFailure], limit: int) -> dt.datetime | None:
+    """The oldest of the last `limit` failures in the window, when there are that many (one query)."""
+    times = list(failures.order_by("-at").values_list("at", flat=True)[:limit])
+    return times[-1] if len(times) == limit else None
+
+
 def wait_minutes(username: str, ip: str | None) -> int:
     """Minutes until `username` (from `ip`) may try again; 0 when it may now."""
-    since = timezone.now() - _window()
+    recent = LoginFailure.objects.filter(at__gte=timezone.now() - _window())
     limit = settings.SHNOR_LOGIN_ATTEMPTS
-    blocking = []
-    by_name = LoginFailure.objects.filter(username__iexact=username, at__gte=since).order_by("-at")
-    if by_name[:limit].count() >= limit:
-        blocking.append(list(by_name.values_list("at", flat=True)[:limit])[-1])
+    blocking = [_locked_since(recent.filter(username__iexact=username), limit)]
     if ip:
-        by_ip = LoginFailure.objects.filter(ip=ip, at__gte=since).order_by("-at")
-        if by_ip[: 4 * limit].count() >= 4 * limit:
-            blocking.append(list(by_ip.values_list("at", flat=True)[: 4 * limit])[-1])
-    if not blocking:
+        blocking.append(_locked_since(recent.filter(ip=ip), 4 * limit))
+    since = [t for t in blocking if t is not None]
+    if not since:
         return 0
-    free_at = max(blocking) + _window()  # free when every block has lifted
+    free_at = max(since) + _window()  # free when every block has lifted
     return max(1, math.ceil((free_at - timezone.now()).total_seconds() / 60))
 
 

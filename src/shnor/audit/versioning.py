@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from django.core.signals import request_finished, request_started
 from django.db import connection, connections, transaction
 from django.db.backends.signals import connection_created
 
@@ -39,10 +40,26 @@ def is_domain_write(sql: str) -> bool:
     return sql.lstrip()[:8].upper() == "TRUNCATE" or match.group(1).lower().startswith(_DOMAIN)
 
 
+# Within a request the version is read once (a page asks several memos); a write of the request's
+# own forgets it. Outside requests (commands, tests) every ask reads it.
+_request = threading.local()
+
+
+def _request_started(**kwargs: Any) -> None:
+    _request.versions = {}
+
+
+def _request_finished(**kwargs: Any) -> None:
+    _request.versions = None
+
+
 def _bump(alias: str) -> None:
     from shnor.audit.models import DataVersion
 
     DataVersion.bump(using=alias)
+    versions = getattr(_request, "versions", None)
+    if versions:
+        versions.pop(alias, None)
 
 
 def _wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
@@ -67,6 +84,8 @@ def install(sender: Any, connection: Any, **kwargs: Any) -> None:
 def connect() -> None:
     """Wrap every connection the process opens (and the ones already open)."""
     connection_created.connect(install, dispatch_uid="shnor-data-version")
+    request_started.connect(_request_started, dispatch_uid="shnor-data-version-request")
+    request_finished.connect(_request_finished, dispatch_uid="shnor-data-version-request")
     for conn in connections.all(initialized_only=True):
         install(None, conn)
 
@@ -74,7 +93,12 @@ def connect() -> None:
 def current(using: str = "default") -> tuple[str, int]:
     from shnor.audit.models import DataVersion
 
-    return DataVersion.value_of(using)
+    versions = getattr(_request, "versions", None)
+    if versions is None:
+        return DataVersion.value_of(using)
+    if using not in versions:
+        versions[using] = DataVersion.value_of(using)
+    return versions[using]  # type: ignore[no-any-return]
 
 
 def writing(using: str = "default") -> bool:

@@ -51,6 +51,7 @@ from shnor.documents.common import sha256
 from shnor.identification import labels
 from shnor.identification import services as identification
 from shnor.identification.models import SchoolResult
+from shnor.registry import services as registry
 from shnor.registry.models import Municipality, School
 from shnor.support.models import Curator, Pairing
 from shnor.support.services import _activity, _curator_users, _latest_profiles, rules
@@ -317,7 +318,7 @@ def addressees(user: Any, year: int) -> list[tuple[str, list[tuple[str, str]]]]:
     kinds = dict(Recommendation.Addressee.choices)
     groups: list[tuple[str, list[tuple[str, str]]]] = []
     if region_wide(user):
-        municipalities = [(f"municipality:{m.pk}", m.name) for m in Municipality.objects.order_by("name")]
+        municipalities = [(f"municipality:{pk}", name) for pk, name in registry.municipality_choices(user)]
         groups.append((kinds["municipality"].capitalize(), municipalities))
     _, listed = indicators.listed_run(year)
     if not (region_wide(user) and len(listed) > LISTED_IN_SELECT):  # a longer list: by code only
@@ -328,6 +329,17 @@ def addressees(user: Any, year: int) -> list[tuple[str, list[tuple[str, str]]]]:
             groups.append((label, [(f"school:{s.pk}", f"{s.school_id} — {s.name}") for s in schools]))
     groups.append(("Кураторам", [(f"curator:{c.pk}", str(c)) for c in pool(user)]))
     return groups
+
+
+def addressee_of(user: Any, target: str, code: str = "") -> tuple[str, int]:
+    """The addressee a draft form names: any school of the scope by its code, else a «kind:id» of
+    the select; a refusal when neither is given."""
+    if code.strip():
+        return "school", schools_by_codes(user, [code])[0].pk
+    addressee, _, pk = target.partition(":")
+    if not pk.isdigit():
+        raise CycleError("Выберите адресата или введите код ОО.")
+    return addressee, int(pk)
 
 
 def recommendations(user: Any, year: int | None = None, status: str | None = None) -> QuerySet[Recommendation]:

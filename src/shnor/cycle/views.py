@@ -298,15 +298,10 @@ def recommendations(request: HttpRequest) -> HttpResponse:
                 n = services.draft_all(user, year)
                 messages.success(request, f"Подготовлено проектов рекомендаций: {n}.")
             else:
-                code = request.POST.get("code", "").strip()
-                if code:  # any school of the scope, by its code
-                    school = services.schools_by_codes(user, [code])[0]
-                    addressee, target = "school", str(school.pk)
-                else:
-                    addressee, _, target = request.POST.get("target", "").partition(":")
-                if not target.isdigit():
-                    raise services.CycleError("Выберите адресата или введите код ОО.")
-                rec = or_404(services.draft, user, year, addressee, int(target))
+                addressee, target = services.addressee_of(
+                    user, request.POST.get("target", ""), request.POST.get("code", "")
+                )
+                rec = or_404(services.draft, user, year, addressee, target)
                 messages.success(request, "Проект рекомендаций подготовлен по данным; отредактируйте и направьте.")
                 return redirect("cycle:recommendation", rec.pk)
         except services.CycleError as error:

@@ -16,6 +16,7 @@ The score of a pupil is the test score where the work has one (ЕГЭ) and the p
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import ibis
 import numpy as np
@@ -69,7 +70,7 @@ def works(
     school_level: ibis.Table | None = None,
 ) -> pd.DataFrame:
     """Aggregates of every work in `years`; school-level rows fill in where no pupil rows exist."""
-    return _finish(_pupil_works(results, years, min_test_scores, ege_high), results, years, school_level)
+    return _finish(_pupil_works(results, years, min_test_scores, ege_high), years, school_level)
 
 
 def _pupil_works(
@@ -87,7 +88,7 @@ def _pupil_works(
     below = (r.mark == 2) | (r.test_score.notnull() & (r.test_score < minimum))
     both = r.mark.notnull() & r.journal_mark.notnull()
     r = r.mutate(score=score, below=below.fill_null(False), both=both)
-    extra = {f"c{k}": _.primary_score.min(where=_.mark == k) for k in (3, 4, 5)} if cuts else {}
+    extra = _lowest_of_each_mark() if cuts else {}
     # Conditional counts as COUNT(*) FILTER (WHERE …): on DuckDB 1.6 times faster than SUM(CAST(…)).
     agg = (
         r.group_by(KEYS)
@@ -118,9 +119,7 @@ def _pupil_works(
     return frame.drop(columns=["sumsq"])
 
 
-def _finish(
-    frame: pd.DataFrame, results: ibis.Table, years: Sequence[int], school_level: ibis.Table | None
-) -> pd.DataFrame:
+def _finish(frame: pd.DataFrame, years: Sequence[int], school_level: ibis.Table | None) -> pd.DataFrame:
     """Pupil aggregates plus the school-level rows, in the contract's columns and types."""
     if school_level is not None:
         frame = pd.concat([frame, _school_level(school_level, years, frame)], ignore_index=True)
@@ -153,7 +152,7 @@ def works_and_heaping(
     cuts = pupils.loc[pupils["procedure"].isin(list(procedures)), [*WORK, "c3", "c4", "c5"]]  # not every column
     mins = cuts.groupby(WORK, as_index=False)[["c3", "c4", "c5"]].min()
     heaps = _heaping_at(results, years, procedures, mins)
-    return _finish(pupils.drop(columns=["c3", "c4", "c5"]), results, years, school_level), heaps
+    return _finish(pupils.drop(columns=["c3", "c4", "c5"]), years, school_level), heaps
 
 
 def _school_level(table: ibis.Table, years: Sequence[int], pupils: pd.DataFrame) -> pd.DataFrame:
@@ -187,8 +186,13 @@ def heaping(results: ibis.Table, years: Sequence[int], procedures: Sequence[str]
     """Pupils at each mark cut-off (the lowest primary score the region marked «3», «4», «5») and
     one point below it, per school and work."""
     r = results.filter(results.year.isin(list(years)) & results.procedure.isin(list(procedures)))
-    mins = _execute(r.group_by(WORK).aggregate(**{f"c{k}": _.primary_score.min(where=_.mark == k) for k in (3, 4, 5)}))
+    mins = _execute(r.group_by(WORK).aggregate(**_lowest_of_each_mark()))
     return _heaping_at(results, years, procedures, mins)
+
+
+def _lowest_of_each_mark() -> dict[str, Any]:
+    """c3, c4, c5: the lowest primary score marked «3», «4», «5» (a work's cut-offs, over its groups)."""
+    return {f"c{k}": _.primary_score.min(where=_.mark == k) for k in (3, 4, 5)}
 
 
 def cut_scores(mins: pd.DataFrame) -> pd.DataFrame:
