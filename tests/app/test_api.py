@@ -187,7 +187,23 @@ def test_it_matches_the_openapi_snapshot(db: Any) -> None:
     assert schema == json.loads(SNAPSHOT.read_text(encoding="utf-8"))
 
 
-def test_it_serves_the_docs_page(client: Client, db: Any) -> None:
-    response = client.get("/api/docs")
+def test_it_serves_the_docs_page(client: Client, login: Any) -> None:
+    assert client.get("/api/docs").status_code == 302  # to the sign-in page
+    response = login("school").get("/api/docs")
     assert response.status_code == 200
     assert b"cdn" not in response.content.lower()
+
+
+def test_it_saves_a_column_mapping_sent_as_the_json_body(client: Client, world: World) -> None:
+    """The mapping is the request's body (it used to be read from a query parameter nobody could send)."""
+    spec = {"name": "district-codes", "kind": "schools", "columns": {"school_id": "Код ОО"}}
+    operator = _bearer(world, "operator")
+    response = client.post("/api/mappings", data=json.dumps(spec), content_type="application/json", **operator)
+    assert response.status_code == 201, response.content
+    assert response.json()["name"] == "district-codes"
+    refused = client.post(
+        "/api/mappings", data=json.dumps(spec), content_type="application/json", **_bearer(world, "school")
+    )
+    assert refused.status_code == 403
+    broken = client.post("/api/mappings", data=json.dumps({"name": "x"}), content_type="application/json", **operator)
+    assert broken.status_code == 422 and "kind" in broken.content.decode()

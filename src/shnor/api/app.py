@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
 from shnor import __version__
@@ -15,6 +16,7 @@ api = NinjaAPI(
     "функционирующими в неблагоприятных социальных условиях. Область доступа та же, что в веб-интерфейсе.",
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
+    docs_decorator=login_required,  # the description is for the system's users, not for anyone passing by
 )
 errors.install(api)
 api.add_router("/me", routers.me)

@@ -468,8 +468,6 @@ def measures_list(request: HttpRequest, year: int | None = None) -> Any:
 def measures_add(request: HttpRequest, payload: MeasureIn) -> Any:
     data = payload.dict()
     data["municipality"] = _municipality(request, data.pop("municipality"))
-    if data["direction"] not in Measure.Direction.values:
-        raise cycle.CycleError(f"Неизвестное направление «{data['direction']}».")
     measure = cycle.add_measure(request.auth, schools=_schools(request, data.pop("schools")), **data)  # type: ignore[attr-defined]
     return Status(201, measure)
 

@@ -8,10 +8,12 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router, Schema, Status
+from ninja import Body, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from shnor.accounts.roles import Perm
+from shnor.accounts.services import require
 from shnor.api.schemas import Problem
 from shnor.core.contract import TABLES
 from shnor.datasets import services
@@ -207,7 +209,8 @@ def mappings_list(request: HttpRequest, kind: str | None = None) -> Any:
 @mappings.post(
     "", response={201: MappingOut, **ERRORS}, operation_id="mappings_save", summary="Сохранить сопоставление столбцов"
 )
-def mappings_save(request: HttpRequest, payload: dict[str, Any]) -> Any:
+def mappings_save(request: HttpRequest, payload: Body[dict[str, Any]]) -> Any:  # the JSON body, not a query
+    require(request.auth, Perm.IMPORT_DATA)  # type: ignore[attr-defined]  # a refusal before reading the body
     spec = parse_mapping(payload, "из запроса")
     return Status(201, services.save_mapping(request.auth, spec))  # type: ignore[attr-defined]
 

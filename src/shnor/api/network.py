@@ -284,6 +284,7 @@ def proposals_approve(request: HttpRequest, proposal_id: int, body: ApproveIn) -
 )
 def matching_rule_set(request: HttpRequest, body: RuleIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
+    require(user, Perm.MATCH_CURATORS)  # a refusal before the lookups: 403, not 404 for another's curator
     school = get_object_or_404(restrict(School.objects.all(), user), school_id=body.school_id)
     curator = or_404(support.get_curator, user, body.curator_id)
     support.set_rule(user, school, curator, body.kind, body.note)

@@ -695,6 +695,8 @@ def measures(user: Any, year: int | None = None) -> QuerySet[Measure]:
 def add_measure(user: Any, *, schools: Iterable[School] = (), **fields: Any) -> Measure:
     municipality = fields.get("municipality")
     _check_keeper(user, municipality)
+    if fields.get("direction") not in Measure.Direction.values:
+        raise CycleError(f"Неизвестное направление «{fields.get('direction')}».")
     if fields["end"] < fields["start"]:
         raise CycleError("Окончание мероприятия раньше его начала.")
     schools = list(schools)

@@ -563,6 +563,16 @@ def evidence(user: Any, run: Run, school_pk: int) -> Evidence:
     return Evidence(result, components, signs, history)
 
 
+def sign_to_review(user: Any, run_pk: int, sign_pk: int) -> Sign:
+    """The sign a person is about to review: refused without the right before the form is read,
+    and not found outside the person's scope."""
+    require(user, Perm.REVIEW_SIGNS)
+    sign = Sign.objects.select_related("run").get(pk=sign_pk, run_id=run_pk)
+    if not results_for(user, sign.run).filter(school_id=sign.school_id).exists():
+        raise Sign.DoesNotExist
+    return sign
+
+
 def review_sign(user: Any, sign: Sign, review: str, note: str = "") -> Sign:
     """A person confirms or rejects a sign; the decision is kept on the sign and in the audit."""
     if not results_for(user, sign.run).filter(school_id=sign.school_id).exists():

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_POST
 from shnor.accounts.roles import Perm
 from shnor.identification import labels, services
 from shnor.identification.forms import ApproveForm, ListChangeForm, ResultFilter, ReviewForm, StartForm
-from shnor.identification.models import Run, SchoolResult, Sign
+from shnor.identification.models import Run, SchoolResult
 from shnor.registry import services as registry
 from shnor.web.listing import Column, is_partial, table
+from shnor.web.lookup import or_404
 
 RESULT_COLUMNS = [
     Column("school", "ОО", "school__name"),
@@ -212,7 +213,7 @@ def school_card(request: HttpRequest, pk: int, school: int) -> HttpResponse:
 @login_required
 @require_POST
 def review(request: HttpRequest, pk: int, sign: int) -> HttpResponse:
-    the_sign = get_object_or_404(Sign, pk=sign, run_id=pk)
+    the_sign = or_404(services.sign_to_review, request.user, pk, sign)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Выберите решение по признаку.")

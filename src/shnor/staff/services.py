@@ -155,6 +155,17 @@ def can_approve(user: Any, teacher: Teacher) -> bool:
     return _role(user) == Role.OPERATOR or is_head(user, teacher)
 
 
+def require_draft(user: Any, teacher: Teacher) -> None:
+    """Checked before a form is read, so that a refusal is a refusal and not «fill in the form»."""
+    if not can_draft(user, teacher):
+        raise PermissionDenied("Маршрут составляет сам педагог, руководитель его школы или оператор.")
+
+
+def require_head(user: Any, teacher: Teacher) -> None:
+    if not can_approve(user, teacher):
+        raise PermissionDenied("Сведения о педагоге вносит руководитель его школы или оператор.")
+
+
 # --- routes ---------------------------------------------------------------------------------------
 
 

@@ -110,6 +110,7 @@ def teacher_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def diagnostics_add(request: HttpRequest, pk: int) -> HttpResponse:
     teacher = or_404(services.get_teacher, request.user, pk)
+    services.require_head(request.user, teacher)
     form = DiagnosticForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Результаты не внесены: {form_errors(form)}")
@@ -127,6 +128,7 @@ def diagnostics_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def course_add(request: HttpRequest, pk: int) -> HttpResponse:
     teacher = or_404(services.get_teacher, request.user, pk)
+    services.require_head(request.user, teacher)
     form = CourseForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Курс не внесён: {form_errors(form)}")
@@ -144,6 +146,7 @@ def course_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     route = or_404(services.get_route, request.user, pk)
+    services.require_draft(request.user, route.teacher)
     form = ItemForm(request.POST, offers=services.catalogue(request.user))
     if not form.is_valid():
         messages.error(request, f"Пункт не добавлен: {form_errors(form)}")
@@ -169,6 +172,7 @@ def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def route_propose(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     teacher = or_404(services.get_teacher, user, pk)
+    services.require_draft(user, teacher)
     year = request.POST.get("year", "")
     if not year.isdigit():
         messages.error(request, "Укажите год маршрута.")

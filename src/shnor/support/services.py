@@ -597,6 +597,7 @@ def matching_rules(user: Any) -> QuerySet[Rule]:
 
 def rule_choices(user: Any, listed: Iterable[int] | None = None) -> tuple[QuerySet[School], QuerySet[Curator]]:
     """The schools (those of the list, if given) and the included curators a rule may name."""
+    require(user, Perm.MATCH_CURATORS)  # before the form is read: a refusal, not «fill in the form»
     schools = restrict(School.objects.all(), user)
     if listed is not None:
         schools = schools.filter(pk__in=list(listed)).order_by("name")

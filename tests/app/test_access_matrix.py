@@ -1,0 +1,818 @@
+"""The access matrix: every address of the site and every API operation, for every role, against an
+object inside the role's scope and one outside it.
+
+The expected answer is written here, not read from the code: which roles may use an address
+(``who``) and whether it names a scoped object (``scoped``). From those two facts:
+
+* anonymous → the sign-in page (web) or 401 (API); the public questionnaire is the one exception;
+* a role not in ``who`` → 403 on an object it may see, 403 or 404 on one it may not;
+* a role in ``who`` → 200 (or, for an action sent with an empty form, anything but a refusal or a
+  server error) on an object it may see, 404 on one outside its scope;
+* a page answered to a role that does not see the far school never names that school.
+
+A new address or API operation without an entry here fails ``test_every_address_has_an_entry``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("operator", "coordinator", "municipal", "school", "curator", "teacher", "observer")
+ALL = frozenset(PERSONAS)
+REGION = frozenset({"operator", "coordinator"})
+OPERATOR = frozenset({"operator"})
+CYCLE = frozenset({"operator", "coordinator", "municipal"})
+IMPORTS = REGION  # VIEW_IMPORTS
+SCHOOL_SIDE = frozenset({"operator", "coordinator", "municipal", "school", "curator"})
+
+
+@dataclass
+class Side:
+    """The objects an address can name: those of the demo director's school ("in") or of a far school."""
+
+    school: Any
+    municipality: Any
+    body: Any
+    person: Any
+    programme: Any
+    activity: Any
+    indicator: Any
+    evidence: Any
+    link: Any
+    pair: Any
+    consultation: Any
+    agreement: Any
+    curator: Any
+    practice: Any
+    teacher: Any
+    route: Any
+    item: Any
+    recommendation: Any
+    year: int
+
+
+@dataclass
+class Region:
+    near: Side
+    far: Side
+    run: Any
+    sign_near: Any
+    sign_far: Any
+    import_run: Any
+    mapping: Any
+    proposal: Any
+    decision: Any
+    meeting: Any
+    document: Any
+    users: dict[str, Any]
+    folder: Path
+
+
+@dataclass(frozen=True)
+class Entry:
+    url: Callable[[Region, Side], str]
+    who: frozenset[str] = ALL
+    scoped: bool = False  # the address names an object bound to a school or municipality
+    method: str = "GET"
+    leak_ok: str = ""  # why this page may name the far school to anyone (empty: it may not)
+    public: bool = False
+    sees_near: frozenset[str] = ALL  # who sees the "near" object (a curator's record is not its schools')
+    special: tuple[tuple[str, int], ...] = ()  # a persona's own answer, e.g. the teacher sent to its own page
+    data: tuple[tuple[str, Any], ...] = ()  # the form sent with an action
+    ok: int = 200  # the answer of a permitted read
+
+
+def _r(name: str, *args: Callable[[Region, Side], Any]) -> Callable[[Region, Side], str]:
+    return lambda w, s: reverse(name, args=[a(w, s) for a in args])
+
+
+# ---- the data: the demo region, built once for the module ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def region(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
+    from django.core.management import call_command
+
+    folder = tmp_path_factory.mktemp("matrix")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DATA_DIR=folder, SHNOR_STORE_DIR=folder / "store", MEDIA_ROOT=folder / "files"),
+    ):
+        try:
+            yield _build(folder)
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _shared_files(_own_data_files: Any, settings: Any, region: Region) -> None:
+    settings.DATA_DIR = region.folder
+    settings.SHNOR_STORE_DIR = region.folder / "store"
+    settings.MEDIA_ROOT = region.folder / "files"
+
+
+def _sign(run: Any, school: Any) -> Any:
+    from shnor.identification.models import Sign
+
+    return Sign.objects.filter(run=run, school=school).first() or Sign.objects.create(
+        run=run, school=school, year=run.year, code="jump", value=1.0, threshold=0.5, reference=0.0
+    )
+
+
+def _build(folder: Path) -> Region:
+    from shnor.accounts.models import User
+    from shnor.audit.context import Actor, acting_as
+    from shnor.cycle.models import Decision, Document, Meeting, Recommendation
+    from shnor.datasets.models import ImportRun
+    from shnor.demo.build import build
+    from shnor.demo.generator import DemoConfig
+    from shnor.identification.models import Run
+    from shnor.programmes import services as programmes
+    from shnor.registry.models import InfrastructureBody, Person, School
+    from shnor.risks.models import QuestionnaireLink
+    from shnor.staff.models import Route, RouteItem, Teacher
+    from shnor.support.models import Agreement, Curator, Pairing, Practice, Proposal
+
+    build(DemoConfig(schools=60, municipalities=6))
+    users = {u.username: u for u in User.objects.all()}
+    director, curator_user, teacher_user = users["school"], users["curator"], users["teacher"]
+    near_school = director.school
+    # The far school: outside what any persona but the region's sees, and so is its municipality.
+    from shnor.accounts.scoping import restrict
+    from shnor.registry.models import Municipality
+
+    scoped = [users[p] for p in PERSONAS if p not in REGION]
+    seen = {pk for u in scoped for pk in restrict(School.objects.all(), u).values_list("pk", flat=True)}
+    seen_munis = {pk for u in scoped for pk in restrict(Municipality.objects.all(), u).values_list("pk", flat=True)}
+    seen_pairs = {pk for u in scoped for pk in restrict(Pairing.objects.all(), u).values_list("pk", flat=True)}
+    far_pair = (
+        Pairing.objects.exclude(pk__in=seen_pairs)
+        .exclude(school_id__in=seen)
+        .exclude(school__municipality_id__in=seen_munis)
+        .order_by("pk")
+        .first()
+    )
+    assert far_pair is not None
+    far_school = far_pair.school
+    near_pair = Pairing.objects.filter(school=near_school).first() or Pairing.objects.create(
+        year=2026, school=near_school, curator=Curator.objects.get(school=curator_user.school), status="approved"
+    )
+    from shnor.support import services as support
+
+    consultations = {}
+    for pair in (near_pair, far_pair):
+        day = dt.date(2026, 10, 1)
+        upload = SimpleUploadedFile("материалы.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+        consultations[pair.pk] = support.record_consultation(
+            users["operator"],
+            pair,
+            date=day,
+            form="master_class",
+            topic="Тема",
+            participants=3,
+            hours=1.0,
+            upload=upload,
+        )
+        if not pair.agreements.exists():
+            support.make_agreement(users["operator"], pair, number="M-1", date=day, start=day, end=dt.date(2027, 8, 31))
+
+    def side(school: School, pair: Pairing, teacher: Teacher) -> Side:
+        muni = school.municipality
+        body = InfrastructureBody.objects.filter(municipality=muni).first() or InfrastructureBody.objects.create(
+            kind="municipal_working_group", name=f"Рабочая группа {muni.name}", municipality=muni
+        )
+        person = Person.objects.filter(municipality=muni).first() or Person.objects.create(
+            full_name=f"Сотрудник {muni.code}", position="методист", municipality=muni
+        )
+        with acting_as(Actor(director if school == near_school else users["operator"], "cli", label="matrix")):
+            programme = programmes.create(
+                users["operator"], "volgograd-school-pko", school=school, start=dt.date(2026, 9, 1)
+            )
+        activity = programme.activities.first()
+        indicator = programme.indicators.first()
+        from django.core.files.base import ContentFile
+
+        from shnor.programmes.models import Evidence
+
+        evidence = Evidence.objects.create(activity=activity, title="Протокол", file=ContentFile(b"x", name="p.txt"))
+        link = QuestionnaireLink.objects.create(school=school, year=2026, group="teachers", token=f"tok-{school.pk}")
+        consultation = consultations[pair.pk]
+        agreement = Agreement.objects.filter(pairing=pair).first()
+        route = Route.objects.filter(teacher=teacher, items__isnull=False).order_by("pk").first()
+        item = RouteItem.objects.filter(route=route).first() if route else None
+        rec = Recommendation.objects.create(
+            year=2026,
+            addressee="school",
+            school=school,
+            municipality=muni,
+            title="Рекомендация",
+            findings="—",
+            text="—",
+            status="issued",
+            issued_at=dt.datetime(2026, 10, 1, tzinfo=dt.UTC),
+        )
+        practice = Practice.objects.filter(school=school).first() or Practice.objects.create(
+            school=school, title=f"Практика {school.school_id}", summary="—"
+        )
+        return Side(
+            school=school,
+            municipality=muni,
+            body=body,
+            person=person,
+            programme=programme,
+            activity=activity,
+            indicator=indicator,
+            evidence=evidence,
+            link=link,
+            pair=pair,
+            consultation=consultation,
+            agreement=agreement,
+            curator=pair.curator,
+            practice=practice,
+            teacher=teacher,
+            route=route,
+            item=item,
+            recommendation=rec,
+            year=2026,
+        )
+
+    own_teacher = Teacher.objects.get(staff_key=teacher_user.staff_key)
+    far_route = (
+        Route.objects.exclude(teacher__employments__school_id__in=seen)
+        .exclude(teacher__employments__school__municipality_id__in=seen_munis)
+        .filter(items__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    assert far_route is not None
+    far_route.status = Route.Status.DRAFT  # items are added to and removed from a draft
+    far_route.save()
+    far_teacher = far_route.teacher
+    if not Route.objects.filter(teacher=own_teacher, items__isnull=False).exists():
+        from shnor.staff import services as staff
+
+        route = Route.objects.filter(teacher=own_teacher).first() or staff.propose_route(
+            users["operator"], own_teacher, 2026
+        )
+        staff.add_item(users["operator"], route, title="Курс", due=dt.date(route.year, 12, 1))
+    near = side(near_school, near_pair, own_teacher)
+    far = side(far_school, far_pair, far_teacher)
+    run = Run.objects.get()
+    from shnor.datasets import services as datasets
+    from shnor.ingest.mapping import parse as parse_mapping
+
+    mapping = datasets.save_mapping(
+        users["operator"],
+        parse_mapping({"name": "matrix", "kind": "schools", "columns": {"school_id": "code"}}, "matrix"),
+    )
+    return Region(
+        near=near,
+        far=far,
+        run=run,
+        sign_near=_sign(run, near_school),
+        sign_far=_sign(run, far_school),
+        import_run=ImportRun.objects.order_by("pk").first(),
+        mapping=mapping,
+        proposal=Proposal.objects.get(),
+        decision=Decision.objects.order_by("pk").first(),
+        meeting=Meeting.objects.get(),
+        document=Document.objects.filter(decision__isnull=False).order_by("pk").first(),
+        users=users,
+        folder=folder,
+    )
+
+
+# ---- the matrix ------------------------------------------------------------------------------------
+
+_school = _r("registry:school", lambda w, s: s.school.pk)
+_pk = {
+    "school": lambda w, s: s.school.pk,
+    "code": lambda w, s: s.school.school_id,
+    "muni": lambda w, s: s.municipality.pk,
+    "body": lambda w, s: s.body.pk,
+    "person": lambda w, s: s.person.pk,
+    "prog": lambda w, s: s.programme.pk,
+    "act": lambda w, s: s.activity.pk,
+    "ind": lambda w, s: s.indicator.pk,
+    "evi": lambda w, s: s.evidence.pk,
+    "link": lambda w, s: s.link.pk,
+    "pair": lambda w, s: s.pair.pk,
+    "cons": lambda w, s: s.consultation.pk,
+    "agr": lambda w, s: s.agreement.pk,
+    "cur": lambda w, s: s.curator.pk,
+    "prac": lambda w, s: s.practice.pk,
+    "teacher": lambda w, s: s.teacher.pk,
+    "route": lambda w, s: s.route.pk,
+    "item": lambda w, s: s.item.pk,
+    "rec": lambda w, s: s.recommendation.pk,
+    "year": lambda w, s: s.year,
+    "run": lambda w, s: w.run.pk,
+    "irun": lambda w, s: w.import_run.pk,
+    "prop": lambda w, s: w.proposal.pk,
+    "dec": lambda w, s: w.decision.pk,
+    "meet": lambda w, s: w.meeting.pk,
+    "doc": lambda w, s: w.document.pk,
+}
+
+
+def web(name: str, *keys: str, **kw: Any) -> tuple[str, Entry]:
+    return name, Entry(_r(name, *[_pk[k] for k in keys]), **kw)
+
+
+def api(op: str, path: str, **kw: Any) -> tuple[str, Entry]:
+    def url(w: Region, s: Side) -> str:
+        return "/api" + path.format(**{k: f(w, s) for k, f in _pk.items() if "{" + k + "}" in path})
+
+    return op, Entry(url, **kw)
+
+
+POST: dict[str, Any] = {"method": "POST"}
+HEADS = frozenset({"operator", "coordinator", "municipal", "school"})
+TEAM = frozenset({"operator", "school"})  # the content of a school's programme: its own team (and the operator)
+ADDRESSEE = frozenset({"school"})
+JOURNAL = frozenset({"operator", "curator"})  # the curator keeps the pair's journal
+DRAFTERS = frozenset({"operator", "school", "teacher"})  # a route: the teacher, their head, the operator
+_NEW_TEACHER = (("school_id", lambda w, s: s.school.school_id), ("staff_key", "TNEW-001"))
+_RULE = (("school_id", lambda w, s: s.school.school_id), ("curator_id", lambda w, s: s.curator.pk))
+CURATOR_SEEN_BY = frozenset({"operator", "coordinator", "curator"})  # a curator's record: not its schools'
+ORDER = "an order names the schools it lists; an order is a public act of the region"
+_ALL_SENT_ON = tuple((p, 302) for p in PERSONAS)  # a signed-in user is sent on from the sign-in page
+_NOTHING_THERE = tuple((p, 404) for p in ("anonymous", *PERSONAS))  # /api/ itself has no operation
+BY_OPERATOR = "a body bound to no municipality: the operator's (a coordinator's own are tested in test_api)"
+SIGN = lambda w, s: (w.sign_near if s is w.near else w.sign_far).pk  # noqa: E731
+
+MATRIX: dict[str, Entry] = dict(
+    [
+        # home, accounts
+        web("web:home"),
+        ("web:healthz", Entry(lambda w, s: reverse("web:healthz"), public=True)),
+        ("accounts:login", Entry(lambda w, s: reverse("accounts:login"), public=True, special=_ALL_SENT_ON)),
+        web("accounts:logout", **POST),
+        web("accounts:password"),
+        web("accounts:profile"),
+        web("accounts:notifications"),
+        # registry
+        web("registry:schools"),
+        web("registry:school-new", who=OPERATOR),
+        web("registry:school", "school", scoped=True),
+        web("registry:school-edit", "school", who=OPERATOR, scoped=True),
+        web("registry:municipalities"),
+        web("registry:municipality-new", who=OPERATOR),
+        web("registry:municipality", "muni", scoped=True),
+        web("registry:municipality-edit", "muni", who=OPERATOR, scoped=True),
+        web("registry:bodies"),
+        web("registry:body-new", who=frozenset({"operator", "municipal"})),
+        web("registry:body", "body", scoped=True),
+        web("registry:body-edit", "body", who=frozenset({"operator", "municipal"}), scoped=True),
+        web("registry:people"),
+        web("registry:person-new", who=frozenset({"operator", "municipal"})),
+        web("registry:person-edit", "person", who=frozenset({"operator", "municipal"}), scoped=True),
+        web("audit:list", who=OPERATOR),
+        # data
+        web("datasets:upload", who=OPERATOR),
+        web("datasets:runs", who=IMPORTS),
+        web("datasets:run", "irun", who=IMPORTS),
+        web("datasets:run-progress", "irun", who=IMPORTS),
+        web("datasets:run-start", "irun", who=OPERATOR, **POST),
+        web("datasets:run-use-mapping", "irun", who=OPERATOR, **POST),
+        # a finished import has no column mapping left to edit: the editor answers 404 even to the operator
+        web("datasets:run-mapping", "irun", who=OPERATOR, special=(("operator", 404),)),
+        web("datasets:run-rollback", "irun", who=OPERATOR, **POST),
+        web("datasets:run-report", "irun", who=IMPORTS),
+        ("datasets:template", Entry(lambda w, s: reverse("datasets:template", args=["schools"]))),  # a blank form
+        web("datasets:mappings", who=IMPORTS),
+        (
+            "datasets:mapping-download",
+            Entry(lambda w, s: reverse("datasets:mapping-download", args=["matrix"]), who=IMPORTS),
+        ),
+        # identification
+        web("identification:runs"),
+        web("identification:run", "run"),
+        web("identification:run-progress", "run"),
+        web("identification:run-csv", "run"),
+        web("identification:run-xlsx", "run"),
+        web("identification:run-chart", "run"),
+        web("identification:school", "run", "school", scoped=True),
+        (
+            "identification:review",
+            Entry(
+                lambda w, s: reverse("identification:review", args=[w.run.pk, SIGN(w, s)]),
+                who=REGION,
+                scoped=True,
+                method="POST",
+            ),
+        ),
+        web("identification:list", "run"),
+        web("identification:sensitivity", "run"),
+        web("identification:compare"),
+        web("identification:document", "doc", leak_ok=ORDER),
+        # risks
+        web("risks:regional"),
+        web("risks:profile", "school", "year", scoped=True),
+        web("risks:docx", "school", "year", scoped=True),
+        web("risks:pdf", "school", "year", scoped=True),
+        web("risks:questionnaires", "school", "year", who=HEADS, scoped=True, **POST),
+        web("risks:close", "link", who=HEADS, scoped=True, **POST),
+        (
+            "questionnaire:answer",
+            Entry(
+                lambda w, s: reverse("questionnaire:answer", args=[s.link.token]),
+                public=True,
+                leak_ok="the respondent's page names the school its link was issued for",
+            ),
+        ),
+        # programmes
+        web("programmes:list"),
+        web("programmes:new", who=HEADS),
+        web("programmes:exit"),
+        web("programmes:detail", "prog", scoped=True),
+        web("programmes:edit", "prog", who=TEAM, scoped=True),
+        web("programmes:transition", "prog", scoped=True, **POST),
+        web("programmes:anti-risk", "prog", scoped=True, **POST),
+        (
+            "programmes:step",
+            Entry(
+                lambda w, s: reverse("programmes:step", args=[s.programme.pk, 0]), who=TEAM, scoped=True, method="POST"
+            ),
+        ),
+        web("programmes:activity", "prog", "act", scoped=True, **POST),
+        web("programmes:evidence", "prog", "act", scoped=True, **POST),
+        web("programmes:evidence-file", "prog", "evi", scoped=True),
+        web("programmes:indicator", "prog", "ind", who=TEAM, scoped=True, **POST),
+        web("programmes:waves", "prog", scoped=True),
+        # support
+        web("support:overview"),
+        web("support:curators"),
+        web("support:curators-refresh", who=REGION, **POST),
+        web("support:tutor-add", who=REGION, **POST),
+        web("support:curator", "cur", scoped=True, sees_near=CURATOR_SEEN_BY),
+        web("support:matching", who=REGION),
+        web("support:matching-run", who=REGION, **POST),
+        web("support:matching-rule", who=REGION, **POST),
+        web("support:matching-approve", "prop", who=REGION, **POST),
+        web("support:matching-export", "prop", who=REGION),
+        web("support:pair", "pair", scoped=True),
+        web("support:consultation-add", "pair", scoped=True, **POST),
+        web("support:feedback", "cons", scoped=True, **POST),
+        web("support:consultation-file", "cons", scoped=True),
+        web("support:agreement-add", "pair", scoped=True, **POST),
+        web("support:pair-form", "pair", scoped=True, **POST),
+        web("support:agreement", "agr", scoped=True),
+        web("support:agreement-pdf", "agr", scoped=True),
+        web("support:events"),
+        web("support:practices"),
+        web("support:practice-publish", "prac", who=REGION, scoped=True, **POST),
+        web("support:map"),
+        # teachers
+        web("staff:teachers", special=(("teacher", 302),)),  # the teacher is sent to their own page
+        web("staff:staff-add", who=frozenset({"school"}), **POST),
+        web("staff:teacher", "teacher", scoped=True),
+        web("staff:route-propose", "teacher", who=DRAFTERS, scoped=True, **POST),
+        web("staff:diagnostics-add", "teacher", who=TEAM, scoped=True, **POST),
+        web("staff:course-add", "teacher", who=TEAM, scoped=True, **POST),
+        web("staff:item-add", "route", who=DRAFTERS, scoped=True, **POST),
+        web("staff:item-remove", "item", who=DRAFTERS, scoped=True, **POST),
+        web("staff:route-approve", "route", who=TEAM, scoped=True, **POST),
+        web("staff:item", "item", who=DRAFTERS, scoped=True, **POST),
+        web("staff:catalogue"),
+        # management cycle
+        web("cycle:cyclogram"),
+        web("cycle:goals"),
+        web("cycle:analysis"),
+        web("cycle:recommendations"),
+        web("cycle:recommendation", "rec", scoped=True),
+        web("cycle:measures"),
+        web("cycle:decisions"),
+        web("cycle:decision", "dec", leak_ok=ORDER),
+        web("cycle:meetings"),
+        web("cycle:meeting", "meet"),
+        web("cycle:effect"),
+        web("cycle:effect-report", who=CYCLE, data=(("start", 2025), ("end", 2026)), **POST),
+        web("cycle:evidence"),
+        web("cycle:document", "doc", leak_ok=ORDER),
+        web("cycle:document-pdf", "doc", leak_ok=ORDER),
+        web("cycle:indicators"),
+        ("cycle:indicator", Entry(lambda w, s: reverse("cycle:indicator", args=["1.1"]))),
+        # the API: its description and root; then every operation
+        ("api:openapi-json", Entry(lambda w, s: reverse("api:openapi-json"))),
+        ("api:openapi-view", Entry(lambda w, s: reverse("api:openapi-view"))),
+        ("api:api-root", Entry(lambda w, s: reverse("api:api-root"), public=True, special=_NOTHING_THERE)),
+        api("me_get", "/me"),
+        api("municipalities_list", "/municipalities"),
+        api("municipalities_get", "/municipalities/{muni}", scoped=True),
+        api("schools_list", "/schools"),
+        api("schools_create", "/schools", who=OPERATOR, **POST),
+        api("schools_get", "/schools/{school}", scoped=True),
+        api("schools_update", "/schools/{school}", who=OPERATOR, scoped=True, method="PATCH"),
+        api("bodies_list", "/bodies"),
+        api("bodies_create", "/bodies", who=OPERATOR, **POST),  # BY_OPERATOR
+        api("bodies_get", "/bodies/{body}", scoped=True),
+        api("bodies_update", "/bodies/{body}", who=frozenset({"operator", "municipal"}), scoped=True, method="PATCH"),
+        api("people_list", "/people"),
+        api("people_create", "/people", who=OPERATOR, **POST),  # BY_OPERATOR
+        api("audit_list", "/audit", who=OPERATOR),
+        api("imports_list", "/imports", who=IMPORTS),
+        api("imports_create", "/imports", who=OPERATOR, **POST),
+        api("imports_get", "/imports/{irun}", who=IMPORTS),
+        api("imports_rollback", "/imports/{irun}/rollback", who=OPERATOR, **POST),
+        api("imports_report", "/imports/{irun}/report", who=IMPORTS),
+        api("templates_get", "/templates/schools", public=True),  # a blank form, for scripts without a token
+        api("mappings_list", "/mappings", who=IMPORTS),
+        api("mappings_save", "/mappings", who=OPERATOR, **POST),
+        api("identification_runs_list", "/identification/runs"),
+        api("identification_runs_create", "/identification/runs", who=OPERATOR, **POST),
+        api("identification_runs_get", "/identification/runs/{run}"),
+        api("identification_results_list", "/identification/runs/{run}/results"),
+        api("identification_school_evidence", "/identification/runs/{run}/schools/{code}", scoped=True),
+        api("risk_profiles_list", "/risks/profiles"),
+        api("risk_profiles_get", "/risks/profiles/{code}/{year}", scoped=True),
+        api("programmes_list", "/programmes"),
+        api("programmes_get", "/programmes/{prog}", scoped=True),
+        api("programmes_transition", "/programmes/{prog}/transitions", scoped=True, **POST),
+        api("curators_list", "/support/curators"),
+        api("curators_refresh", "/support/curators/refresh", who=REGION, **POST),
+        api("curators_add_tutor", "/support/curators/tutors", who=REGION, **POST),
+        api(
+            "curators_update",
+            "/support/curators/{cur}",
+            who=REGION,
+            scoped=True,
+            method="PATCH",
+            sees_near=CURATOR_SEEN_BY,
+        ),
+        api("proposals_list", "/support/proposals", who=REGION),
+        api("proposals_create", "/support/proposals", who=REGION, **POST),
+        api("proposals_get", "/support/proposals/{prop}", who=REGION),
+        api("proposals_approve", "/support/proposals/{prop}/approve", who=REGION, **POST),
+        api("matching_rule_set", "/support/rules", who=REGION, method="PUT", data=_RULE),
+        api("pairs_list", "/support/pairs"),
+        api("pairs_get", "/support/pairs/{pair}", scoped=True),
+        api("consultations_create", "/support/pairs/{pair}/consultations", who=JOURNAL, scoped=True, **POST),
+        api("feedback_create", "/support/consultations/{cons}/feedback", who=ADDRESSEE, scoped=True, **POST),
+        api("teachers_list", "/teachers"),
+        api("teachers_create", "/teachers", who=TEAM, scoped=True, data=_NEW_TEACHER, **POST),
+        api("teachers_targets", "/teachers/targets"),
+        api("teachers_aggregates", "/teachers/aggregates"),
+        api("catalogue_list", "/teachers/catalogue"),
+        api("teachers_get", "/teachers/{teacher}", scoped=True),
+        api("routes_create", "/teachers/{teacher}/routes", who=DRAFTERS, scoped=True, **POST),
+        api("diagnostics_enter", "/teachers/{teacher}/diagnostics", who=TEAM, scoped=True, **POST),
+        api("courses_enter", "/teachers/{teacher}/courses", who=TEAM, scoped=True, **POST),
+        api("route_items_create", "/teachers/routes/{route}/items", who=DRAFTERS, scoped=True, **POST),
+        api("route_items_delete", "/teachers/routes/items/{item}", who=DRAFTERS, scoped=True, method="DELETE"),
+        api("route_items_update", "/teachers/routes/items/{item}", who=DRAFTERS, scoped=True, method="PATCH"),
+        api("routes_approve", "/teachers/routes/{route}/approve", who=TEAM, scoped=True, **POST),
+        api("indicators_list", "/indicators"),
+        api("indicators_get", "/indicators/1.1"),
+        api("goals_get", "/cycle/goals"),
+        # the sample bodies below name no municipality: the region's level, not a municipal coordinator's
+        api("goals_set", "/cycle/goals", who=REGION, method="PUT"),
+        api("targets_get", "/cycle/targets"),
+        api("targets_set", "/cycle/targets", who=REGION, method="PUT"),
+        api("analysis_get", "/cycle/analysis"),
+        api("analysis_conclude", "/cycle/analysis/results", who=REGION, method="PUT"),
+        api("recommendations_list", "/recommendations"),
+        api("recommendations_draft", "/recommendations", who=CYCLE, **POST),
+        api("recommendations_draft_all", "/recommendations/draft-all", who=CYCLE, **POST),
+        api("recommendations_get", "/recommendations/{rec}", scoped=True),
+        # a regional recommendation to a school: the region edits it, the school's team reads and reports
+        api("recommendations_edit", "/recommendations/{rec}", who=REGION, scoped=True, method="PATCH"),
+        api("recommendations_issue", "/recommendations/{rec}/issue", who=REGION, scoped=True, **POST),
+        api("recommendations_read", "/recommendations/{rec}/read", who=ADDRESSEE, scoped=True, **POST),
+        api("recommendations_report", "/recommendations/{rec}/report", who=ADDRESSEE, scoped=True, **POST),
+        api("measures_list", "/measures"),
+        api("measures_add", "/measures", who=REGION, **POST),
+        api("measures_update", "/measures/1", who=REGION, method="PATCH"),
+        api("decisions_list", "/decisions"),
+        api("decisions_add", "/decisions", who=REGION, **POST),
+        api("decisions_get", "/decisions/{dec}"),
+        api("decisions_execute", "/decisions/{dec}/execute", who=REGION, **POST),
+        api("meetings_list", "/meetings"),
+        api("meetings_add", "/meetings", who=REGION, **POST),
+        api("meetings_get", "/meetings/{meet}"),
+        # the demo has one approved list: the effect cannot be measured — a 409 with the reason, to all
+        api("effect_get", "/effect", ok=409),
+        api("effect_report", "/effect/report", who=CYCLE, **POST),
+        api("documents_get", "/documents/{doc}", leak_ok=ORDER),
+        api("documents_pdf", "/documents/{doc}/pdf", leak_ok=ORDER),
+        api("evidence_get", "/evidence/2026", who=CYCLE),
+    ]
+)
+API_OPS = {k for k in MATRIX if ":" not in k}
+API_DOCS = {"api:openapi-json", "api:openapi-view", "api:api-root"}
+
+
+def _web_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list[Any], namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = p.namespace or ""
+                if ns == "admin":
+                    continue  # the admin site is checked apart; the API by its operations
+                walk(p.url_patterns, f"{namespace}{ns}:" if ns else namespace)
+            elif isinstance(p, URLPattern) and p.name and (namespace != "api:" or namespace + p.name in API_DOCS):
+                names.add(namespace + p.name)
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+def _api_operations() -> set[str]:
+    from shnor.api.app import api as ninja
+
+    schema = ninja.get_openapi_schema()
+    return {op["operationId"] for ops in schema["paths"].values() for op in ops.values()}
+
+
+def test_every_address_has_an_entry() -> None:
+    web_names = {k for k in MATRIX if ":" in k}
+    assert _web_names() - web_names == set(), "a new address needs an entry in MATRIX"
+    assert _api_operations() - API_OPS == set(), "a new API operation needs an entry in MATRIX"
+    assert web_names - _web_names() == set() and API_OPS - _api_operations() == set(), "entries of gone addresses"
+
+
+# ---- the checks ------------------------------------------------------------------------------------
+
+SCOPED_PERSONAS = frozenset(PERSONAS) - REGION
+REFUSED = {403, 404}
+
+
+def _expected(entry: Entry, persona: str | None, visible: bool) -> set[int] | None:
+    """The statuses allowed; None: anything but a refusal or a server error (an action sent empty)."""
+    is_api = entry.url.__qualname__.startswith("api.")
+    special = dict(entry.special)
+    if (persona or "anonymous") in special and visible:
+        return {special[persona or "anonymous"]}
+    if entry.public:
+        return {200} if visible or persona is None else {200, 404}
+    if persona is None:
+        return {401} if is_api else {302}
+    allowed = persona in entry.who
+    if allowed and visible:
+        return {entry.ok} if entry.method == "GET" else None
+    if allowed:
+        return {404}
+    return {403} if visible else REFUSED
+
+
+def _body(response: Any) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content.startswith(b"PK"):  # XLSX, DOCX: the text is in the parts' XML
+        import io
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
+    if content.startswith(b"%PDF"):
+        return ""  # compressed streams; the DOCX it is made from is checked
+    return content.decode("utf-8", "replace")
+
+
+_OPERATIONS: dict[str, dict[str, Any]] = {}
+QUERY = {"year": 2026, "start": 2026, "end": 2026}
+
+
+def _operation(name: str) -> dict[str, Any]:
+    from shnor.api.app import api as ninja
+
+    if not _OPERATIONS:
+        schema = ninja.get_openapi_schema()
+        _OPERATIONS.update({op["operationId"]: op for ops in schema["paths"].values() for op in ops.values()})
+        _OPERATIONS["$defs"] = schema["components"]["schemas"]
+    return _OPERATIONS[name]
+
+
+def _sample(schema: dict[str, Any], defs: dict[str, Any]) -> Any:
+    """The smallest value the schema accepts: what an API operation is sent so that it reaches its rules."""
+    if "$ref" in schema:
+        return _sample(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "anyOf" in schema or "allOf" in schema:
+        return _sample((schema.get("anyOf") or schema["allOf"])[0], defs)
+    kind = schema.get("type")
+    if kind == "object":
+        return {k: _sample(v, defs) for k, v in schema.get("properties", {}).items() if k in schema.get("required", [])}
+    if kind == "array":
+        return []
+    if kind in ("integer", "number"):
+        return max(1, schema.get("minimum", 1))
+    if kind == "boolean":
+        return False
+    if schema.get("format") == "date":
+        return "2026-10-01"
+    if schema.get("format") == "binary":
+        return SimpleUploadedFile("schools.csv", b"school_id,name\n", content_type="text/csv")
+    return "x"
+
+
+def _send(client: Client, name: str, entry: Entry, url: str, region: Region, side: Side) -> Any:
+    method = entry.method.lower()
+    data = {k: v(region, side) if callable(v) else v for k, v in entry.data}
+    if not url.startswith("/api/"):
+        if method == "get":
+            return client.get(url)
+        return client.post(url, data)
+    if ":" in name:  # the API's own description
+        return client.get(url)
+    op = _operation(name)
+    query = {
+        p["name"]: QUERY.get(p["name"], "x")
+        for p in op.get("parameters", [])
+        if p["in"] == "query" and p.get("required")
+    }
+    url += ("?" + urlencode(query)) if query else ""
+    if method == "get":
+        return client.get(url)
+    content = op.get("requestBody", {}).get("content", {})
+    if "multipart/form-data" in content:
+        return client.post(url, _sample(content["multipart/form-data"]["schema"], _OPERATIONS["$defs"]))
+    body = _sample(content["application/json"]["schema"], _OPERATIONS["$defs"]) if content else {}
+    body.update(data)
+    return getattr(client, method)(url, data=json.dumps(body), content_type="application/json")
+
+
+def _visible(persona: str, entry: Entry, side: str) -> bool:
+    if side == "near":
+        return persona in entry.sees_near
+    return not entry.scoped or persona in REGION
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_the_matrix(region: Region, name: str) -> None:
+    entry = MATRIX[name]
+    far_name = region.far.school.name
+    wrong: list[str] = []
+    sides = ("near", "far") if entry.scoped or entry.public else ("near",)
+    for persona in (None, *PERSONAS):
+        client = Client()
+        if persona is not None:
+            client.force_login(region.users[persona])
+        for side in sides:
+            url = entry.url(region, getattr(region, side))
+            visible = persona is None or _visible(persona, entry, side)
+            expected = _expected(entry, persona, visible)
+            with transaction.atomic():  # each request sees the region as built, not as the last one left it
+                response = _send(client, name, entry, url, region, getattr(region, side))
+                transaction.set_rollback(True)
+            status = response.status_code
+            ok = status not in (*REFUSED, 500) if expected is None else status in expected
+            if not ok:
+                wrong.append(
+                    f"{persona or 'anonymous'} {entry.method} {url} ({side}): {status}, expected {expected or 'no refusal'}"
+                )
+                continue
+            if persona is None and status == 302:
+                assert "/accounts/login/" in response["Location"], url
+            if status == 200 and persona in SCOPED_PERSONAS and not entry.leak_ok and far_name in _body(response):
+                wrong.append(f"{persona} {url} ({side}): names the far school «{far_name}»")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_administration_site_is_for_staff_accounts_only(region: Region) -> None:
+    """Only the operator's account is a staff account; the admin site sends everyone else to its sign-in."""
+    addresses = [
+        reverse("admin:index"),
+        reverse("admin:accounts_user_changelist"),
+        reverse("admin:registry_school_changelist"),
+    ]
+    for persona in (None, *PERSONAS):
+        client = Client()
+        if persona is not None:
+            client.force_login(region.users[persona])
+        for url in addresses:
+            response = client.get(url)
+            if persona == "operator":
+                assert response.status_code == 200, url
+            else:
+                assert response.status_code == 302 and "/admin/login/" in response["Location"], (persona, url)
+
+
+@pytest.mark.parametrize("name", sorted(k for k, e in MATRIX.items() if e.method != "GET" and not e.public))
+def test_every_action_needs_the_csrf_token(region: Region, name: str) -> None:
+    """A signed-in browser session cannot be made to act from another site: without the token, 403."""
+    entry = MATRIX[name]
+    persona = sorted(entry.who)[0]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(region.users[persona])
+    url = entry.url(region, region.near)
+    with transaction.atomic():
+        response = _send(client, name, entry, url, region, region.near)
+        transaction.set_rollback(True)
+    assert response.status_code == 403, (persona, url, response.status_code)
