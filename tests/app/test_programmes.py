@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.test import Client
+from django.urls import reverse
 from docx import Document as Docx
 
 from shnor.accounts.models import Notification, User
@@ -193,3 +196,85 @@ def test_municipal_programme_from_the_ivanovo_template(world: Any, settings: Any
     assert m.regulation[0]["done_on"] is not None
     services.transition(world.users["municipal"], m, "submit")
     assert services.can_review(world.users["coordinator"], m) and not services.can_review(world.users["curator"], m)
+
+
+class _Form(HTMLParser):
+    """What a browser would send from the page's form: inputs, checked boxes, textareas, selections."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        name = a.get("name", "")
+        if tag == "input" and name and (a.get("type") not in ("checkbox", "radio") or "checked" in a):
+            self.data[name] = a.get("value", "on" if a.get("type") == "checkbox" else "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select] = a.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.data[self._textarea] += data
+
+
+def _opened(client: Any, programme: Programme) -> dict[str, str]:
+    parser = _Form()
+    parser.feed(client.get(reverse("programmes:edit", args=[programme.pk])).content.decode())
+    parser.data.pop("csrfmiddlewaretoken", None)
+    return parser.data
+
+
+def test_two_people_editing_one_programme_lose_nothing(world: Any, client: Any) -> None:
+    """Optimistic locking: the second save from a page opened before the first is refused, with a
+    message, and the first person's change stays."""
+    p = services.create(world.users["school"], "volgograd-school-pko", school=world.a1, start=START)
+    head, operator = Client(), Client()
+    head.force_login(world.users["school"])
+    operator.force_login(world.users["operator"])
+    mine, theirs = _opened(head, p), _opened(operator, p)
+    assert mine["revision"] == theirs["revision"] == "0"
+
+    saved = head.post(reverse("programmes:edit", args=[p.pk]), {**mine, "title": "Программа директора"})
+    assert saved.status_code == 302
+    stale = operator.post(reverse("programmes:edit", args=[p.pk]), {**theirs, "title": "Программа оператора"})
+    assert stale.status_code == 200
+    page = stale.content.decode()
+    assert "Программу изменили после того, как вы открыли эту страницу" in page
+    assert "Программа оператора" in page  # their text stays on the page, to be copied
+    p.refresh_from_db()
+    assert p.title == "Программа директора" and p.revision == 1
+
+    # A page opened after the change saves; an activity ticked meanwhile outdates it again.
+    fresh = _opened(operator, p)
+    activity = p.activities.order_by("position").first()
+    services.set_activity(world.users["school"], activity, Activity.Status.DONE)
+    refused = operator.post(reverse("programmes:edit", args=[p.pk]), {**fresh, "title": "Ещё раз"})
+    assert "Программу изменили" in refused.content.decode()
+    again = operator.post(reverse("programmes:edit", args=[p.pk]), {**_opened(operator, p), "title": "Ещё раз"})
+    assert again.status_code == 302
+    p.refresh_from_db()
+    assert p.title == "Ещё раз" and p.activities.get(pk=activity.pk).status == Activity.Status.DONE
+
+
+def test_a_save_never_writes_back_an_old_revision(world: Any) -> None:
+    p = services.create(world.users["school"], "volgograd-school-pko", school=world.a1, start=START)
+    old = Programme.objects.get(pk=p.pk)
+    services.touch(p.pk)
+    old.title = "Другое"
+    old.save()  # an instance read before the change
+    assert Programme.objects.get(pk=p.pk).revision == 1

@@ -38,6 +38,13 @@ class ProgrammeForm(forms.ModelForm):  # type: ignore[type-arg]
             "tasks": forms.Textarea(attrs={"rows": 5}),
         }
 
+    # The revision the page was opened with (see Programme.revision).
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["revision"].initial = self.instance.revision
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("start") and data.get("end") and data["end"] < data["start"]:

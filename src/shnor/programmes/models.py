@@ -3,6 +3,8 @@ review workflow, monitoring waves and exit from the programme (DOMAIN §6; seeds
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -54,6 +56,9 @@ class Programme(models.Model):
     )
     created_at = models.DateTimeField("создана", auto_now_add=True)
     updated_at = models.DateTimeField("изменена", auto_now=True)
+    # Moves on at every change of the programme or its parts; the edit form carries the one it was
+    # opened with, and a save from an outdated page is refused (optimistic locking).
+    revision = models.PositiveIntegerField("редакция", default=0, editable=False)
 
     class Meta:
         verbose_name = "программа"
@@ -62,6 +67,15 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The revision is moved only by services.claim and services.touch (an UPDATE … + 1), never
+        # written back from an instance read before someone else's change.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "revision"
+            ]
+        super().save(*args, **kwargs)
 
     def owner_label(self) -> str:
         if self.school_id:

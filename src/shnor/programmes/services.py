@@ -23,7 +23,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -50,6 +50,28 @@ SCHOOL_LEVELS = (L.SCHOOL, L.ANTI_RISK)
 
 class ProgrammeError(Exception):
     """The action cannot be taken; the message says why, in Russian."""
+
+
+class ProgrammeChanged(ProgrammeError):
+    """Someone changed the programme after the page being saved was opened."""
+
+
+def claim(programme: Programme, revision: int) -> None:
+    """Optimistic locking, inside the caller's transaction: move the programme on from the revision
+    the page was opened with, or refuse if someone has changed it since."""
+    if not Programme.objects.filter(pk=programme.pk, revision=revision).update(revision=F("revision") + 1):
+        current = Programme.objects.only("updated_at").get(pk=programme.pk)
+        when = timezone.localtime(current.updated_at).strftime("%d.%m.%Y %H:%M")
+        raise ProgrammeChanged(
+            f"Программу изменили после того, как вы открыли эту страницу (последнее изменение — {when}). "
+            "Ваши правки не сохранены, чтобы не затереть чужие: откройте программу заново и внесите их ещё раз."
+        )
+    programme.revision = revision + 1
+
+
+def touch(programme_pk: int) -> None:
+    """Any other change of the programme or its parts: a page opened before it is outdated."""
+    Programme.objects.filter(pk=programme_pk).update(revision=F("revision") + 1)
 
 
 def preset() -> Preset:
@@ -338,6 +360,7 @@ def transition(user: Any, programme: Programme, action: str, comment: str = "") 
         before = locked.status
         locked.status = target
         locked.save(update_fields=["status", "updated_at"])
+        touch(locked.pk)
         Transition.objects.create(
             programme=locked, from_status=before, to_status=target, comment=comment, by=_user(user)
         )
@@ -398,7 +421,9 @@ def set_activity(user: Any, activity: Activity, status: str, note: str = "") -> 
     activity.done_on = today() if status == Activity.Status.DONE else None
     if note:
         activity.note = note
-    activity.save()
+    with transaction.atomic():
+        activity.save()
+        touch(programme.pk)
     refresh(programme)
     return activity
 
@@ -412,18 +437,23 @@ def add_evidence(
     evidence = Evidence(activity=activity, title=title.strip() or filename or link, link=link, added_by=_user(user))
     if content:
         evidence.file.save(filename or "file", ContentFile(content), save=False)
-    evidence.save()
+    with transaction.atomic():
+        evidence.save()
+        touch(activity.programme_id)
     return evidence
 
 
 def mark_step(user: Any, programme: Programme, index: int, done: bool) -> None:
     _require_edit(user, programme, (S.DRAFT, S.RETURNED, *WORKING))
-    steps = list(programme.regulation)
-    if not 0 <= index < len(steps):
-        raise ProgrammeError("Нет такого шага регламента.")
-    steps[index] = {**steps[index], "done_on": today().isoformat() if done else None}
-    programme.regulation = steps
-    programme.save(update_fields=["regulation", "updated_at"])
+    with transaction.atomic():  # read the steps under the lock: two people ticking two steps keep both
+        locked = Programme.objects.select_for_update().get(pk=programme.pk)
+        steps = list(locked.regulation)
+        if not 0 <= index < len(steps):
+            raise ProgrammeError("Нет такого шага регламента.")
+        steps[index] = {**steps[index], "done_on": today().isoformat() if done else None}
+        locked.regulation = programme.regulation = steps
+        locked.save(update_fields=["regulation", "updated_at"])
+        touch(programme.pk)
 
 
 def set_actual(user: Any, indicator: Indicator, value: float | None) -> Indicator:
@@ -432,7 +462,9 @@ def set_actual(user: Any, indicator: Indicator, value: float | None) -> Indicato
         raise ProgrammeError("Значение показателя с привязкой обновляется само.")
     indicator.actual = value
     indicator.updated_at = timezone.now()
-    indicator.save(update_fields=["actual", "updated_at"])
+    with transaction.atomic():
+        indicator.save(update_fields=["actual", "updated_at"])
+        touch(indicator.programme_id)
     return indicator
 
 

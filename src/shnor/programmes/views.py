@@ -178,13 +178,18 @@ def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     indicators = IndicatorFormSet(data, instance=programme, prefix="ind")
     activities = ActivityFormSet(data, instance=programme, prefix="act")
     if request.method == "POST" and form.is_valid() and indicators.is_valid() and activities.is_valid():
-        with transaction.atomic():
-            form.save()
-            indicators.save()
-            activities.save()
-            services.refresh(programme)
-        messages.success(request, "Изменения сохранены.")
-        return redirect("programmes:detail", pk)
+        try:
+            with transaction.atomic():
+                services.claim(programme, form.cleaned_data["revision"])
+                form.save()
+                indicators.save()
+                activities.save()
+                services.refresh(programme)
+        except services.ProgrammeChanged as error:
+            form.add_error(None, str(error))  # the person's text stays on the page to be copied
+        else:
+            messages.success(request, "Изменения сохранены.")
+            return redirect("programmes:detail", pk)
     context = {
         "p": programme,
         "form": form,
