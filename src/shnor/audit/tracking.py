@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import decimal
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -12,6 +15,19 @@ from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from shnor.audit.context import current_actor
+
+# Loading a backup writes rows that already carry their audit history: nothing is recorded then.
+_suspended: contextvars.ContextVar[bool] = contextvars.ContextVar("audit_suspended", default=False)
+
+
+@contextlib.contextmanager
+def suspended() -> Iterator[None]:
+    token = _suspended.set(True)
+    try:
+        yield
+    finally:
+        _suspended.reset(token)
+
 
 _TRACKED: set[type[models.Model]] = set()
 # Never copied into the log: secrets are shown as changed, noise is left out.
@@ -86,10 +102,14 @@ def _post_save(sender: type[models.Model], instance: models.Model, created: bool
 
 
 def _post_delete(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
+    if _suspended.get():
+        return
     record(instance, "delete", {k: [v, None] for k, v in snapshot(instance).items() if v not in (None, "")})
 
 
 def _m2m_changed(sender: Any, instance: models.Model, action: str, pk_set: set[int] | None, **kwargs: Any) -> None:
+    if _suspended.get():
+        return
     if action not in ("post_add", "post_remove", "post_clear") or type(instance) not in _TRACKED:
         return
     field = next(
