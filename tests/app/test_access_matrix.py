@@ -351,6 +351,7 @@ _RULE = (("school_id", lambda w, s: s.school.school_id), ("curator_id", lambda w
 CURATOR_SEEN_BY = frozenset({"operator", "coordinator", "curator"})  # a curator's record: not its schools'
 ORDER = "an order names the schools it lists; an order is a public act of the region"
 _ALL_SENT_ON = tuple((p, 302) for p in PERSONAS)  # a signed-in user is sent on from the sign-in page
+_ICON = tuple((p, 301) for p in ("anonymous", *PERSONAS))  # a permanent redirect to the static icon
 _NOTHING_THERE = tuple((p, 404) for p in ("anonymous", *PERSONAS))  # /api/ itself has no operation
 BY_OPERATOR = "a body bound to no municipality: the operator's (a coordinator's own are tested in test_api)"
 SIGN = lambda w, s: (w.sign_near if s is w.near else w.sign_far).pk  # noqa: E731
@@ -360,6 +361,7 @@ MATRIX: dict[str, Entry] = dict(
         # home, accounts
         web("web:home"),
         ("web:healthz", Entry(lambda w, s: reverse("web:healthz"), public=True)),
+        ("web:favicon", Entry(lambda w, s: reverse("web:favicon"), public=True, special=_ICON)),
         ("accounts:login", Entry(lambda w, s: reverse("accounts:login"), public=True, special=_ALL_SENT_ON)),
         web("accounts:logout", **POST),
         web("accounts:password"),

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 
 from shnor import __version__
 from shnor.api import cycle, errors, identification, imports, network, programmes, routers
 from shnor.api.auth import SessionAuth, TokenAuth
+
+
+class Docs(Swagger):
+    """Ninja's Swagger page (vendored, no CDN) with the page's language set, as every page of the site."""
+
+    template = "api/swagger.html"
+
 
 api = NinjaAPI(
     title="shnor API",
@@ -16,6 +23,7 @@ api = NinjaAPI(
     "функционирующими в неблагоприятных социальных условиях. Область доступа та же, что в веб-интерфейсе.",
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
+    docs=Docs(),
     docs_decorator=login_required,  # the description is for the system's users, not for anyone passing by
 )
 errors.install(api)

@@ -67,10 +67,22 @@ class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
         return value
 
 
+class LabelledRows(forms.BaseInlineFormSet):  # type: ignore[type-arg]
+    """A formset shown as a table: the column heading is not a label, so every control of a row
+    carries its own name for screen readers («Наименование, строка 2»)."""
+
+    def add_fields(self, form: forms.BaseForm, index: int | None) -> None:
+        super().add_fields(form, index)
+        row = "новая строка" if index is None else f"строка {index + 1}"
+        for field in form.fields.values():
+            field.widget.attrs.setdefault("aria-label", f"{field.label}, {row}")
+
+
 IndicatorFormSet = forms.inlineformset_factory(
     Programme,
     Indicator,
     form=IndicatorForm,
+    formset=LabelledRows,
     extra=1,
     can_delete=True,
 )
@@ -80,6 +92,7 @@ ActivityFormSet = forms.inlineformset_factory(
     Activity,
     fields=["phase", "position", "title", "responsible", "deadline", "result"],
     widgets={"deadline": DATE},
+    formset=LabelledRows,
     extra=2,
     can_delete=True,
 )

@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from shnor.web import views
 
@@ -6,4 +8,6 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for it on pages without an icon link (the admin site's): no 404 in their consoles.
+    path("favicon.ico", RedirectView.as_view(url=static("shnor/favicon.svg"), permanent=True), name="favicon"),
 ]

@@ -22,7 +22,7 @@
         return { type: "line", x0: v * 100, x1: v * 100, y0: -0.5, y1: data.factors.length - 0.5, line: { dash: "dot", color: "#555" } };
       }),
       separators: ", "
-    }, { displaylogo: false, responsive: true, locale: "ru" });
+    }, { displayModeBar: false, responsive: true, locale: "ru" });  // the mode bar would need an inline <style> (CSP)
     holder.setAttribute("data-drawn", "true");
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }

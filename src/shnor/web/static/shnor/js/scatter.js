@@ -11,7 +11,7 @@
     var traces = Object.keys(names).map(function (code) {
       var pts = data.points.filter(function (p) { return p.cluster === code; });
       return {
-        type: "scattergl", mode: "markers", name: names[code],
+        type: "scatter", mode: "markers", name: names[code],  // SVG: WebGL (scattergl) compiles with eval, which the CSP forbids
         x: pts.map(function (p) { return p.x; }), y: pts.map(function (p) { return p.y; }),
         text: pts.map(function (p) { return p.name + (p.selected ? " (предложена)" : ""); }),
         customdata: pts.map(function (p) { return p.url; }),
@@ -33,7 +33,8 @@
       yaxis: {title: {text: "ИОР (больше — лучше)"}, zeroline: false},
       shapes: shapes, height: 600, margin: {t: 20}, legend: {orientation: "h"}, separators: ", "
     };
-    window.Plotly.newPlot(node, traces, layout, {displaylogo: false, responsive: true, locale: "ru"});
+    // No mode bar: it would need an inline <style>, which the content security policy forbids.
+    window.Plotly.newPlot(node, traces, layout, {displayModeBar: false, responsive: true, locale: "ru"});
     node.on("plotly_click", function (event) {
       var url = event.points && event.points[0] && event.points[0].customdata;
       if (url) { window.location.href = url; }

@@ -1,0 +1,217 @@
+"""The main journey of every role in a real browser, with three checks on every page it passes:
+
+* the content security policy holds: the page breaks none of it (the browser reports each
+  violation as a `securitypolicyviolation` event, which an init script records);
+* the page logs no script error;
+* axe-core (vendored from npm, tests/browser/vendor/axe-core) finds no WCAG 2.1 A/AA violation:
+  every form control has a label, contrast, landmarks, names of links and buttons, and so on.
+
+And the sign-in and the skip link work from the keyboard alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+WATCH = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', e =>
+  window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+"""
+RUN_AXE = """async () => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+  return r.violations.map(v => `${v.id} (${v.impact}): ${v.help} — ` +
+    v.nodes.slice(0, 3).map(n => n.target.join(' ')).join('; '));
+}"""
+
+# Each role's way through the system: the links it clicks in the navigation (or an address), in order.
+JOURNEYS: dict[str, list[str]] = {
+    "operator": [
+        "link:Загрузить файл",
+        "link:История загрузок",
+        "link:Расчёты и списки",
+        "first:main table tbody a",
+        "link:Журнал изменений",
+    ],
+    "coordinator": [
+        "link:Расчёты и списки",
+        "first:main table tbody a",
+        "url:chart",
+        "link:Показатели системы",
+        "link:Адресные рекомендации",
+        "link:Кураторы и пары",
+    ],
+    "municipal": ["link:Школы", "first:#table tbody a", "link:Программы и мониторинг", "link:Меры и мероприятия"],
+    "school": [
+        "link:Школы",
+        "first:#table tbody a",
+        "link:Рисковые профили",
+        "url:profile",
+        "link:Адресные рекомендации",
+    ],
+    "curator": ["link:Кураторы и пары", "link:Программы и мониторинг", "link:Педагоги"],
+    "teacher": ["link:Педагоги", "link:Главная", "link:Профиль и токены API"],
+    "observer": ["link:Школы", "link:Показатели системы", "link:Циклограмма", "link:Управленческие решения"],
+}
+
+
+@pytest.fixture
+def demo(db: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
+    from shnor.demo.build import build
+    from shnor.demo.generator import DemoConfig
+    from shnor.identification.models import Run
+
+    settings.DATA_DIR = tmp_path
+    _, logins = build(DemoConfig(schools=30, municipalities=3))
+    return {"logins": {x.username: x.password for x in logins}, "run": Run.objects.get()}
+
+
+def _watch(page: Any) -> list[str]:
+    errors: list[str] = []
+    page.add_init_script(WATCH)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return errors
+
+
+def _check(page: Any, errors: list[str], where: str) -> None:
+    page.wait_for_load_state("load")
+    broken = page.evaluate("window.__csp")
+    assert broken == [], f"{where}: the content security policy was broken: {broken}"
+    assert not errors, f"{where}: script errors {errors}"
+    page.evaluate(AXE)  # evaluated by the test, not injected into the page: the policy stays as served
+    violations = page.evaluate(RUN_AXE)
+    assert violations == [], f"{where} ({page.url}): " + "\n".join(violations)
+
+
+def _sign_in(page: Any, base: str, username: str, password: str) -> None:
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("Имя пользователя").fill(username)
+    page.get_by_label("Пароль").fill(password)
+    page.get_by_role("button", name="Войти").click()
+    page.wait_for_url(base + "/")
+
+
+@pytest.mark.parametrize("role", sorted(JOURNEYS))
+def test_the_journey_of_every_role(page: Any, live_server: Any, demo: dict[str, Any], role: str) -> None:
+    base = live_server.url
+    errors = _watch(page)
+    page.goto(base + "/accounts/login/")
+    _check(page, errors, "the sign-in page")
+    _sign_in(page, base, role, demo["logins"][role])
+    _check(page, errors, f"{role}: home")
+    from shnor.accounts.models import User
+
+    user = User.objects.get(username=role)
+    for step in JOURNEYS[role]:
+        kind, _, what = step.partition(":")
+        if kind == "link":
+            page.locator("nav").get_by_role("link", name=what, exact=True).first.click()
+        elif kind == "first":
+            page.locator(what).first.click()
+        elif what == "chart":
+            page.goto(f"{base}/identification/runs/{demo['run'].pk}/chart/")
+            expect(page.locator(".js-plotly-plot").first).to_be_visible()
+        elif what == "profile":
+            page.goto(f"{base}/risks/schools/{user.school_id}/2026/")
+            expect(page.locator(".js-plotly-plot").first).to_be_visible()
+        page.wait_for_load_state("load")
+        assert page.title() and "Ошибка" not in page.title(), f"{role}: {step} → {page.url}"
+        _check(page, errors, f"{role}: {step}")
+
+
+def test_the_policy_is_sent_with_every_page(client: Any, db: Any) -> None:
+    response = client.get("/accounts/login/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy and response["X-Frame-Options"] == "DENY"
+    assert "camera=()" in response["Permissions-Policy"]
+
+
+def test_an_inline_script_is_refused_by_the_browser(page: Any, live_server: Any, demo: dict[str, Any]) -> None:
+    """The test of the test: a page with an inline script breaks the policy, and the check sees it."""
+    errors = _watch(page)
+    page.route(
+        "**/accounts/login/",
+        lambda route: route.fulfill(
+            response=route.fetch(),
+            body=route.fetch().text().replace("</body>", "<script>document.title='x'</script></body>"),
+        ),
+    )
+    page.goto(live_server.url + "/accounts/login/")
+    page.wait_for_load_state("load")
+    assert page.title() != "x"  # not run
+    assert any("script-src" in v for v in page.evaluate("window.__csp"))
+    with pytest.raises(AssertionError, match="content security policy"):
+        _check(page, errors, "tampered")
+
+
+def test_signing_in_and_skipping_to_the_content_by_keyboard(page: Any, live_server: Any, demo: dict[str, Any]) -> None:
+    base = live_server.url
+    page.goto(base + "/accounts/login/")
+    assert page.evaluate("document.activeElement.name") == "username"  # the page opens in the first field
+    page.keyboard.type("school")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "password"
+    page.keyboard.type(demo["logins"]["school"])
+    page.keyboard.press("Enter")
+    page.wait_for_url(base + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Перейти к содержанию"
+    page.keyboard.press("Enter")  # the skip link
+    assert page.url.endswith("#main")
+    page.keyboard.press("Tab")  # the next stop is inside the content, past the navigation
+    inside = page.evaluate("document.getElementById('main').contains(document.activeElement)")
+    assert inside
+
+
+def test_every_page_of_the_navigation_and_its_forms_pass(page: Any, live_server: Any, demo: dict[str, Any]) -> None:
+    """The operator sees every section: each page in the navigation, and the forms behind it, is checked."""
+    from shnor.cycle.models import Decision, Meeting, Recommendation
+    from shnor.programmes import services as programmes
+    from shnor.registry.models import Municipality, School
+    from shnor.staff.models import Teacher
+    from shnor.support.models import Pairing
+
+    base = live_server.url
+    errors = _watch(page)
+    _sign_in(page, base, "operator", demo["logins"]["operator"])
+    links = page.locator("nav a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    school = School.objects.order_by("pk").first()
+    operator = __import__("shnor.accounts.models", fromlist=["User"]).User.objects.get(username="operator")
+    programme = programmes.create(
+        operator, "volgograd-school-pko", school=school, start=__import__("datetime").date(2026, 9, 1)
+    )
+    details = [
+        f"/registry/schools/{school.pk}/",
+        f"/registry/schools/{school.pk}/edit/",
+        f"/registry/municipalities/{Municipality.objects.first().pk}/",
+        "/registry/bodies/new/",
+        "/registry/people/new/",
+        f"/identification/runs/{demo['run'].pk}/",
+        f"/identification/runs/{demo['run'].pk}/schools/{school.pk}/",
+        f"/identification/runs/{demo['run'].pk}/list/",
+        "/programmes/new/",
+        f"/programmes/{programme.pk}/",
+        f"/programmes/{programme.pk}/edit/",
+        f"/support/pairs/{Pairing.objects.first().pk}/",
+        f"/teachers/{Teacher.objects.filter(routes__isnull=False).first().pk}/",
+        f"/cycle/recommendations/{Recommendation.objects.first().pk}/",
+        f"/cycle/decisions/{Decision.objects.first().pk}/",
+        f"/cycle/meetings/{Meeting.objects.first().pk}/",
+    ]
+    seen = []
+    for href in [*(h for h in links if h and h.startswith("/") and not h.startswith("/admin")), *details]:
+        if href in seen:
+            continue
+        seen.append(href)
+        page.goto(base + href)
+        _check(page, errors, href)
+    assert len(seen) > 35
