@@ -71,7 +71,7 @@ class LabelledRows(forms.BaseInlineFormSet):  # type: ignore[type-arg]
     """A formset shown as a table: the column heading is not a label, so every control of a row
     carries its own name for screen readers («Наименование, строка 2»)."""
 
-    def add_fields(self, form: forms.BaseForm, index: int | None) -> None:
+    def add_fields(self, form: forms.ModelForm, index: int | None) -> None:  # type: ignore[type-arg]
         super().add_fields(form, index)
         row = "новая строка" if index is None else f"строка {index + 1}"
         for field in form.fields.values():
