@@ -476,7 +476,8 @@ def export_csv(rows: list[dict[str, Any]]) -> bytes:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(OUTPUT_COLUMNS)
     for row in rows:
-        writer.writerow([_csv_value(row[c]) for c in OUTPUT_COLUMNS])
+        # Text that a spreadsheet would run as a formula (a name beginning with «=») stays text.
+        writer.writerow([safe_cell(row[c]) if isinstance(row[c], str) else _csv_value(row[c]) for c in OUTPUT_COLUMNS])
     return out.getvalue().encode("utf-8")
 
 

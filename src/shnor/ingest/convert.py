@@ -146,7 +146,19 @@ def _numeric(raw: pa.Array, column: Column, decimal: str, percent_header: bool) 
     if out_of_range.any():
         problems.append(Problem("range", f"ожидалось значение {range_text(column)}", out_of_range))
         values = pc.if_else(pa.array(out_of_range), pa.scalar(None, pa.float64()), values)
-    return Converted(values.cast(arrow_type(column)), problems, notes)
+    # Whatever the contract's range, a value must fit the stored type (and be finite): 1e309 or
+    # 2 147 483 648 in a column of whole numbers is a wrong cell, not a failed import.
+    target = arrow_type(column)
+    limit = (
+        float(np.iinfo(target.to_pandas_dtype()).max)
+        if pa.types.is_integer(target)
+        else float(np.finfo(np.float64).max)
+    )
+    unfit = _mask(pc.greater(pc.abs(values), limit)) | _mask(pc.is_nan(values))
+    if unfit.any():
+        problems.append(Problem("range", "число вне допустимых пределов", unfit))
+        values = pc.if_else(pa.array(unfit), pa.scalar(None, pa.float64()), values)
+    return Converted(values.cast(target), problems, notes)
 
 
 def _shares(values: pa.Array, percent_header: bool, percent_sign: np.ndarray, column: Column) -> tuple[pa.Array, str]:

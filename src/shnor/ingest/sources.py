@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from shnor.core.numbers import number
+
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 SAMPLE_BYTES = 1 << 20
@@ -128,6 +130,8 @@ def sniff(
     if suffix in WORKBOOK_SUFFIXES or is_zip or is_ole:
         if is_zip and not zipfile.is_zipfile(path):
             raise SourceError("file", "Файл повреждён: это не книга Excel.")
+        if is_zip:
+            _refuse_zip_bomb(path, size)
         return _sniff_workbook(path, display, size, sheet, header_row, table)
     if suffix and suffix not in CSV_SUFFIXES:
         raise SourceError("file", f"Формат «{suffix}» не поддерживается: загрузите XLSX или CSV.")
@@ -160,6 +164,28 @@ def sniff(
         delimiter=delimiter,
         decimal=decimal,
     )
+
+
+# A real workbook's XML packs 5–20 times; a «zip bomb» packs hundreds or thousands of times and
+# would fill the memory of the server that unpacks it. Refused before the reader opens it.
+BOMB_RATIO = 200
+BOMB_FLOOR = 256 << 20  # below 256 MB unpacked any ratio is harmless
+UNPACKED_LIMIT = 8 << 30
+
+
+def _refuse_zip_bomb(path: Path, size: int) -> None:
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise SourceError("file", f"Книга Excel не читается: {error}") from None
+    if unpacked > UNPACKED_LIMIT or (unpacked > BOMB_FLOOR and unpacked > BOMB_RATIO * size):
+        raise SourceError(
+            "file",
+            f"Книга Excel при размере {number(size / 1e6, 1)} МБ распаковывается в {number(unpacked / 1e6)} МБ — "
+            "так сжимаются не данные, а заполнитель («zip-бомба»). Файл не принят; если это настоящие данные, "
+            "сохраните их в CSV.",
+        )
 
 
 def _drop_trailing_empty(headers: list[str]) -> list[str]:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -25,9 +26,13 @@ BOLD = Font(bold=True)
 
 
 def safe_cell(value: Any) -> Any:
-    """A value as Excel should show it: text that looks like a formula stays text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _PLAIN_NUMBER.match(value):
-        return "'" + value
+    """A value as Excel should show it: text that looks like a formula stays text; control characters
+    a workbook cannot hold are shown as «�»; text is cut at Excel's 32 767 characters."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)[:32767]
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _PLAIN_NUMBER.match(value):
+        return "'" + value[:32766]
     return value
 
 
