@@ -25,6 +25,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from shnor import failpoints
 from shnor.accounts.models import User
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict, scope_of
@@ -638,6 +639,7 @@ def issue(user: Any, rec: Recommendation) -> Recommendation:
             rec.year,
             recommendation=rec,
         )
+        failpoints.hit("documents:issue")
         rec.status, rec.issued_at, rec.issued_by = Recommendation.Status.ISSUED, timezone.now(), account(user)
         rec.save()
     notify(

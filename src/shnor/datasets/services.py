@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
+from shnor import failpoints
 from shnor.accounts.models import User
 from shnor.accounts.roles import Perm
 from shnor.accounts.services import require
@@ -404,6 +405,7 @@ def _execute_columnar(
             duplicates.add(typed)
             if not log.has_errors:
                 writer.write(typed.drop_columns([ROW]))
+                failpoints.hit("import:store-part-written")
         duplicates.check(log, rescan=lambda: batches(the_plan, context, IssueLog(), batch_rows=2_000_000))
         if log.has_errors or rows == 0:
             writer.abort()
@@ -438,6 +440,7 @@ def _execute_database(
     try:
         with transaction.atomic():
             outcome = LOADERS[table.name](data, present, log)
+            failpoints.hit("import:rows-written")
             if log.has_errors:
                 raise _Rejected
             run.undo = gzip.compress(json.dumps(outcome.undo, ensure_ascii=False).encode("utf-8"))

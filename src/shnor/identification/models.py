@@ -39,6 +39,9 @@ class Run(models.Model):
     )
     created_at = models.DateTimeField("создано", auto_now_add=True, db_index=True)
     started_at = models.DateTimeField("начато", null=True, blank=True)
+    # host:pid of the process computing it, so that a run left «running» by a dead process is found
+    # (services.recover).
+    worker = models.CharField("процесс", max_length=120, blank=True)
     finished_at = models.DateTimeField("завершено", null=True, blank=True)
 
     class Meta:

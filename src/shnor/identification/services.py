@@ -13,6 +13,8 @@ import datetime as dt
 import hashlib
 import io
 import math
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +28,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from shnor import failpoints
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict
 from shnor.accounts.services import account, require
@@ -130,8 +133,9 @@ def start(user: Any, year: int, *, engine: str = "", channel: str = "web", queue
 
 def execute(run_id: int, progress: Progress | None = None) -> Run:
     """Compute one run and save its results in one transaction. Never leaves a half-saved run."""
+    recover()
     claimed = Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).update(
-        status=Run.Status.RUNNING, started_at=timezone.now()
+        status=Run.Status.RUNNING, started_at=timezone.now(), worker=_worker()
     )
     run = Run.objects.select_related("created_by").get(pk=run_id)
     if not claimed:
@@ -164,6 +168,40 @@ def execute(run_id: int, progress: Progress | None = None) -> Run:
             raise
     run.refresh_from_db()
     return run
+
+
+def _worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover() -> int:
+    """Runs left «running» by a process of this machine that is gone (killed, the server restarted)
+    are marked failed with the reason; their results were never committed, so nothing is to undo.
+    A new run redoes the work. Runs of other machines are left to those machines."""
+    host = socket.gethostname()
+    lost = []
+    for run in Run.objects.filter(status=Run.Status.RUNNING).only("pk", "worker"):
+        name, _, pid = run.worker.rpartition(":")
+        if name == host and pid.isdigit() and not _alive(int(pid)):
+            lost.append(run.pk)
+    if lost:
+        Run.objects.filter(pk__in=lost, status=Run.Status.RUNNING).update(
+            status=Run.Status.FAILED,
+            finished_at=timezone.now(),
+            message="Расчёт прерван: процесс, который его выполнял, остановлен. Результаты не сохранены; "
+            "запустите расчёт снова.",
+        )
+    return len(lost)
 
 
 def _fail(run: Run, message: str) -> Run:
@@ -382,6 +420,7 @@ def _save(run: Run, outcome: Outcome, fingerprints: dict[str, Any]) -> None:
     ]
     with transaction.atomic():
         SchoolResult.objects.bulk_create(results, batch_size=2000)
+        failpoints.hit("identify:results-written")
         Component.objects.bulk_create(components, batch_size=5000)
         Sign.objects.bulk_create(signs, batch_size=5000)
         run.status = Run.Status.DONE
