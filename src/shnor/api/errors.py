@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -21,6 +23,8 @@ from shnor.staff.services import TeacherError
 from shnor.support.services import SupportError
 
 # A domain's refusal (a rule says no, with the reason in Russian): 409 Conflict.
+logger = logging.getLogger("shnor.api")
+
 REFUSALS: tuple[type[Exception], ...] = (
     ImportRefused,
     IdentificationRefused,
@@ -40,6 +44,7 @@ TITLES = {
     409: "Конфликт изменений",
     422: "Ошибка в данных",
     500: "Внутренняя ошибка сервера",
+    503: "Сервис временно недоступен",
 }
 
 
@@ -97,6 +102,14 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(MappingError)
     def bad_mapping(request: HttpRequest, exc: MappingError) -> HttpResponse:
         return problem(api, request, 422, str(exc))
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def database_down(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.warning("database unavailable: %s", type(exc).__name__)
+        response = problem(api, request, 503, "База данных временно недоступна; повторите запрос позже.")
+        response["Retry-After"] = "30"
+        return response
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

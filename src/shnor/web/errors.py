@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+
+from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -19,7 +22,25 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return _page(request, 404, "Страница не найдена", "Такой страницы нет или она вне вашей области доступа.")
 
 
+UNAVAILABLE = (
+    "<!doctype html><html lang=ru><meta charset=utf-8><title>База данных недоступна</title>"
+    "<h1>База данных временно недоступна</h1><p>Система не может обратиться к базе данных, поэтому "
+    "страница не показана и ничего не сохранено. Повторите через минуту: работа продолжится, как только "
+    "база данных снова будет доступна. Если это длится дольше, сообщите администратору системы.</p>"
+)
+
+
+def database_down(error: BaseException | None) -> bool:
+    """The database cannot be reached (not a wrong query): a 503 to retry, not a 500 to report."""
+    return isinstance(error, OperationalError | InterfaceError)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Self-contained pages: a template with the navigation would ask the broken database again.
+    if database_down(sys.exc_info()[1]):
+        response = HttpResponse(UNAVAILABLE, status=503)
+        response["Retry-After"] = "30"
+        return response
     return HttpResponse(
         "<!doctype html><html lang=ru><meta charset=utf-8><title>Ошибка сервера</title>"
         "<h1>Внутренняя ошибка сервера</h1><p>Попробуйте повторить действие позже. "
