@@ -326,6 +326,7 @@ def token_create(
     """Выпустить токен API для пользователя (показывается один раз)."""
     _django(data_dir)
     _require_initialised()
+    _cli_actor("shnor token create")
     from shnor.accounts.models import User
     from shnor.accounts.services import issue_token
 
@@ -872,6 +873,7 @@ def template(
 def manage(ctx: typer.Context, data_dir: DataDir = None) -> None:
     """Команды Django (manage.py) для этого каталога данных, например: shnor manage check --deploy."""
     _django(data_dir)
+    _cli_actor("shnor manage " + " ".join(ctx.args[:1]))
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["shnor manage", *ctx.args])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +26,12 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from shnor.audit.versioning import is_domain_write
 
 pytestmark = pytest.mark.django_db
 
@@ -750,6 +754,23 @@ def _send(client: Client, name: str, entry: Entry, url: str, region: Region, sid
     return getattr(client, method)(url, data=json.dumps(body), content_type="application/json")
 
 
+def _changes(statements: Any) -> list[str]:
+    """The domain tables a request changed and the journal must tell of: rows added or removed anywhere,
+    rows updated in a table whose model is not journalled by its signals (those record real changes
+    and stay silent when an UPDATE changes nothing)."""
+    from shnor.audit.tracking import tracked_models
+
+    tracked = {m._meta.db_table for m in tracked_models()}
+    found = set()
+    for sql in statements:
+        if not is_domain_write(sql):
+            continue
+        verb, table = re.match(r'\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE)\s+"?(\w+)', sql, re.I).groups()  # type: ignore[union-attr]
+        if not (verb.upper() == "UPDATE" and table in tracked):
+            found.add(table)
+    return sorted(found)
+
+
 def _visible(persona: str, entry: Entry, side: str) -> bool:
     if side == "near":
         return persona in entry.sees_near
@@ -770,9 +791,14 @@ def test_the_matrix(region: Region, name: str) -> None:
             url = entry.url(region, getattr(region, side))
             visible = persona is None or _visible(persona, entry, side)
             expected = _expected(entry, persona, visible)
-            with transaction.atomic():  # each request sees the region as built, not as the last one left it
+            with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+                # Each request sees the region as built, not as the last one left it.
                 response = _send(client, name, entry, url, region, getattr(region, side))
                 transaction.set_rollback(True)
+            changed = _changes(q["sql"] for q in queries)
+            journalled = any(q["sql"].startswith('INSERT INTO "audit_auditentry"') for q in queries)
+            if changed and not journalled:
+                wrong.append(f"{persona} {entry.method} {url}: changed {changed} and left no audit record")
             status = response.status_code
             ok = status not in (*REFUSED, 500) if expected is None else status in expected
             if not ok:

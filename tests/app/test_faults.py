@@ -160,3 +160,32 @@ def _whole(region: Path) -> None:
     for name, size, digest in _query(region, "select file, size, sha256 from cycle_document"):
         content = (region / "files" / str(name)).read_bytes()
         assert len(content) == size and hashlib.sha256(content).hexdigest() == digest, name
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("createuser", "auditor", "--role", "observer"),
+        ("token", "create", "auditor", "--name", "выгрузка"),
+        ("profiles", "--year", "2026"),
+        ("identify", "--year", "2026"),
+        ("recommend", "--year", "2026", "--issue"),
+        ("import", "social", "demo/social.csv"),
+        ("mapping", "save", "MAPPING"),
+    ],
+)
+def test_every_command_that_changes_data_leaves_an_audit_record(region: Path, command: tuple[str, ...]) -> None:
+    args = [str(region / a) if a.startswith("demo/") else a for a in command]
+    if "MAPPING" in args:
+        spec = region / "mapping.yaml"
+        spec.write_text("name: codes\nkind: schools\ncolumns:\n  school_id: Код\n", encoding="utf-8")
+        args[args.index("MAPPING")] = str(spec)
+    before = _query(region, "select coalesce(max(id), 0) from audit_auditentry")[0][0]
+    run(*args, data_dir=region, env={"SHNOR_NEW_PASSWORD": "correct-horse-battery-9"})
+    new = _query(region, f"select source, actor_repr from audit_auditentry where id > {before}")  # noqa: S608
+    assert new, f"shnor {' '.join(command)} changed data and left no audit record"
+    assert {source for source, _ in new} == {"cli"}
+    assert all(
+        f"shnor {command[0]}" in str(actor) or "загрузка" in str(actor) or "идентификация" in str(actor)
+        for _, actor in new
+    ), new

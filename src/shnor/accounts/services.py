@@ -87,11 +87,23 @@ def create_user(
 
 
 def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
-    return ApiToken.issue(user, name)
+    """A new token (its key is shown once and kept only as a hash); the journal tells who and when."""
+    from shnor.audit.tracking import record
+
+    with transaction.atomic():
+        token, key = ApiToken.issue(user, name)
+        record(user, "update", {"токен API выпущен": [None, name]})
+    return token, key
 
 
 def revoke_token(user: User, token_id: int) -> None:
-    ApiToken.objects.filter(user=user, pk=token_id).delete()
+    from shnor.audit.tracking import record
+
+    with transaction.atomic():
+        names = list(ApiToken.objects.filter(user=user, pk=token_id).values_list("name", flat=True))
+        ApiToken.objects.filter(user=user, pk=token_id).delete()
+        if names:
+            record(user, "update", {"токен API отозван": [names[0], None]})
 
 
 def notify(users: Any, text: str, url: str = "") -> int:

@@ -19,5 +19,6 @@ class CycleConfig(AppConfig):
             models.Decision,
             models.Meeting,
             models.AgendaItem,
+            models.Document,  # a generated order, report or letter: who made it and when
         ):
             track(model)

@@ -7,11 +7,19 @@ class StaffConfig(AppConfig):
     verbose_name = "Педагоги"
 
     def ready(self) -> None:
-        # Rows arrive only through imports, which are audited once per import run
-        # (shnor.datasets.services); per-row signals would flood the journal.
+        # Imports write teachers, staff, diagnostics and courses in bulk (no signals) and are journalled
+        # once per import run (shnor.datasets.services); what a person enters or edits here, by the
+        # page or the API, is journalled row by row, as are the catalogue and the routes.
         from shnor.audit.tracking import track
         from shnor.staff import models, scopes  # noqa: F401  (registers scope rules)
 
-        # The catalogue and the routes are edited by people: every change is journalled.
-        for model in (models.Offer, models.Route, models.RouteItem):
+        for model in (
+            models.Offer,
+            models.Route,
+            models.RouteItem,
+            models.Teacher,
+            models.StaffMember,
+            models.Diagnostic,
+            models.Course,
+        ):
             track(model)

@@ -10,5 +10,15 @@ class SupportConfig(AppConfig):
         from shnor.audit.tracking import track
         from shnor.support import models, scopes  # noqa: F401  (registers scope rules)
 
-        for model in (models.Curator, models.Rule, models.Pairing, models.Agreement, models.Event, models.Practice):
+        for model in (
+            models.Curator,
+            models.Rule,
+            models.Pairing,
+            models.Agreement,
+            models.Event,
+            models.Practice,
+            models.Consultation,
+            models.Feedback,
+            models.Proposal,
+        ):
             track(model)
