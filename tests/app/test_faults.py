@@ -181,8 +181,12 @@ def test_every_command_that_changes_data_leaves_an_audit_record(region: Path, co
         spec.write_text("name: codes\nkind: schools\ncolumns:\n  school_id: Код\n", encoding="utf-8")
         args[args.index("MAPPING")] = str(spec)
     before = _query(region, "select coalesce(max(id), 0) from audit_auditentry")[0][0]
+    version = _query(region, "select value from audit_dataversion")
     run(*args, data_dir=region, env={"SHNOR_NEW_PASSWORD": "correct-horse-battery-9"})
     new = _query(region, f"select source, actor_repr from audit_auditentry where id > {before}")  # noqa: S608
+    changed = _query(region, "select value from audit_dataversion") != version or command[0] in ("createuser", "token")
+    if not changed:  # e.g. nothing left to issue: nothing to journal
+        return
     assert new, f"shnor {' '.join(command)} changed data and left no audit record"
     assert {source for source, _ in new} == {"cli"}
     assert all(
