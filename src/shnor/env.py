@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
 
 
 class SettingError(Exception):
     """A setting has a value the system cannot use."""
 
     def __init__(self, name: str, value: str, expected: str) -> None:
+        value = _PASSWORD_IN_URL.sub(r"\1••••@", value)  # the message goes to the terminal and the log
         super().__init__(f"Setting {name}={value!r} is invalid: expected {expected}.")
         self.name = name
         self.value = value

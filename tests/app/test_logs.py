@@ -1,0 +1,41 @@
+"""What the server writes to its log: never a password, an API key, the secret key or a session,
+whatever happens (failed sign-ins, bad tokens, refused requests, a server error, the database gone)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from shnor.accounts.services import issue_token
+from tests.conftest import PASSWORD, World
+
+pytestmark = pytest.mark.django_db
+
+
+def test_no_secret_reaches_the_log(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    _, key = issue_token(world.users["school"], "test")
+    client = Client(raise_request_exception=False)
+    client.post("/accounts/login/", {"username": "school", "password": "Wrong-Secret-Pass-42"})
+    client.get("/api/schools", HTTP_AUTHORIZATION="Bearer shnor_not-a-real-key-123")
+    client.get("/api/schools/999999", HTTP_AUTHORIZATION=f"Bearer {key}")
+    client.post("/api/schools", data="{bad json", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    client.post("/accounts/login/", {"username": "school", "password": PASSWORD})
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    client.get("/registry/schools/999999/")
+    text = caplog.text + "".join(str(r.args) for r in caplog.records)
+    assert caplog.records, "the requests above are logged (refusals, not-found)"
+    for secret in ("Wrong-Secret-Pass-42", PASSWORD, key, "shnor_not-a-real-key-123", settings.SECRET_KEY, session):
+        assert secret not in text
+
+
+def test_the_log_names_no_password_of_the_database(monkeypatch: Any) -> None:
+    """A database address with a password is never printed by the settings' errors."""
+    from shnor.env import SettingError
+
+    error = SettingError("DATABASE_URL", "mysql://shnor:topsecret@db/shnor", "a postgresql:// or sqlite:// URL")
+    assert "topsecret" not in str(error)
