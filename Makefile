@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST := $(BIN)/pytest
 
-.PHONY: install demo serve test lint typecheck test-fast test-app test-browser test-pg system-deps clean lock bench bench-quick
+.PHONY: install demo serve test lint typecheck test-fast test-app test-browser test-pg system-deps clean lock bench bench-quick fuzz
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Нужен $(PYTHON) (Debian 12 / Astra Linux 1.8: apt-get install python3 python3-venv)"; exit 1; }
@@ -51,6 +51,13 @@ test-browser: install system-deps
 ## The integration tests again on a throwaway PostgreSQL cluster.
 test-pg: install system-deps
 	bash scripts/with-postgres.sh $(PYTEST) tests/app -q -m "not browser"
+
+## The long hostile-input campaign of docs/reliability.md (1 500 cases per importer and form; ~15 min).
+## `make test` runs the same properties with 25 cases each.
+fuzz: install
+	mkdir -p test-artifacts
+	HYPOTHESIS_PROFILE=fuzz SHNOR_FUZZ_COUNTS=test-artifacts/fuzz-counts.json $(PYTEST) tests/app/test_hostile.py -q
+	cat test-artifacts/fuzz-counts.json
 
 ## Benchmarks of docs/performance.md (each prints its figures and the ratio to its reference).
 ## `make bench-quick` runs the smaller sizes in a few minutes; `make bench` the full ones (about an hour).
