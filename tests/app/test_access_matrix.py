@@ -160,9 +160,11 @@ def _build(folder: Path) -> Region:
     from shnor.registry.models import Municipality
 
     scoped = [users[p] for p in PERSONAS if p not in REGION]
-    seen = {pk for u in scoped for pk in restrict(School.objects.all(), u).values_list("pk", flat=True)}
-    seen_munis = {pk for u in scoped for pk in restrict(Municipality.objects.all(), u).values_list("pk", flat=True)}
-    seen_pairs = {pk for u in scoped for pk in restrict(Pairing.objects.all(), u).values_list("pk", flat=True)}
+
+    def seen_by_any(model: Any) -> set[int]:
+        return {pk for u in scoped for pk in restrict(model.objects.all(), u).values_list("pk", flat=True)}
+
+    seen, seen_munis, seen_pairs = seen_by_any(School), seen_by_any(Municipality), seen_by_any(Pairing)
     far_pair = (
         Pairing.objects.exclude(pk__in=seen_pairs)
         .exclude(school_id__in=seen)

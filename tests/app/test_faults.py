@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.test_cli import clean_env, run
+from tests.app.test_cli import _query, clean_env, run
 
 SHNOR = [sys.executable, "-m", "shnor.cli"]
 
@@ -30,11 +29,6 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("faults")
     run("demo", "--no-serve", "--schools", "30", "--municipalities", "3", data_dir=folder)
     return folder
-
-
-def _query(folder: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(folder / "shnor.sqlite3") as con:
-        return con.execute(sql).fetchall()
 
 
 def _killed(folder: Path, point: str, *args: str) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
-from tests.app.test_cli import clean_env, run
+from tests.app.test_cli import _query, clean_env, run
 
 ROOT = Path(__file__).resolve().parents[2]
 REALDATA = ROOT.parent / "shared" / "realdata" / "ca-api-1999-2000" / "apipop.csv"
@@ -28,11 +27,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("imports")
     run("demo", "--no-serve", "--schools", "40", "--municipalities", "3", data_dir=folder)
     return folder
-
-
-def _query(folder: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(folder / "shnor.sqlite3") as con:
-        return con.execute(sql).fetchall()
 
 
 def _manifest(folder: Path) -> dict[str, Any]:
