@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hsettings
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must be allowed there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property-based tests: a few cases each in `make test`, the long campaign in `make fuzz`.
+_QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+hsettings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=_QUIET)
+hsettings.register_profile("fuzz", max_examples=1500, deadline=None, suppress_health_check=_QUIET)
+hsettings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+_CASES: dict[str, int] = {}
+
+
+def count_case(name: str) -> None:
+    """Count a property's cases (docs/reliability.md reports them): into $SHNOR_FUZZ_COUNTS when set."""
+    _CASES[name] = _CASES.get(name, 0) + 1
+    target = os.environ.get("SHNOR_FUZZ_COUNTS")
+    if target:
+        Path(target).write_text(json.dumps(_CASES, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 @dataclass

@@ -30,8 +30,11 @@ from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shnor.audit.versioning import is_domain_write
+from tests.conftest import count_case
 
 pytestmark = pytest.mark.django_db
 
@@ -846,3 +849,174 @@ def test_every_action_needs_the_csrf_token(region: Region, name: str) -> None:
         response = _send(client, name, entry, url, region, region.near)
         transaction.set_rollback(True)
     assert response.status_code == 403, (persona, url, response.status_code)
+
+
+# ---- every action fed adversarial input --------------------------------------------------------------
+
+
+def _form_fields() -> dict[str, str]:
+    """Every field name of the project's forms, with its kind, as the pool random forms draw from."""
+    import importlib
+    import inspect
+
+    from django import forms
+
+    fields: dict[str, str] = {}
+    for app in ("accounts", "cycle", "datasets", "identification", "programmes", "registry", "staff", "support"):
+        module = importlib.import_module(f"shnor.{app}.forms")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__:
+                for name, field in getattr(cls, "base_fields", {}).items():
+                    fields[name] = type(field).__name__
+    return fields
+
+
+ODD = st.one_of(
+    st.sampled_from(
+        ["", " ", "0", "-1", "2026", "99999999999999999999", "1e309", "NaN", "31.02.2026", "2026-02-31", "да", "on"]
+    ),
+    st.sampled_from(["<script>alert(1)</script>", "=cmd|' /C calc'!A0", "../../etc/passwd", "\x00", "Ш" * 3000]),
+    st.text(max_size=30),
+    st.integers(min_value=-(10**12), max_value=10**12).map(str),
+)
+ACTIONS = sorted(k for k, e in MATRIX.items() if e.method != "GET" and not e.public and ":" in k)
+OPERATIONS = sorted(k for k, e in MATRIX.items() if e.method != "GET" and ":" not in k)
+
+
+@st.composite
+def odd_json(draw: Any, schema: dict[str, Any], defs: dict[str, Any], depth: int = 0) -> Any:
+    """A value of the schema's shape, mostly, with adversarial content; sometimes of the wrong type."""
+    if "$ref" in schema:
+        return draw(odd_json(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, depth))
+    if draw(st.integers(0, 9)) == 0 or depth > 3:
+        return draw(st.one_of(st.none(), st.booleans(), ODD, st.floats(allow_nan=False)))
+    if "anyOf" in schema or "allOf" in schema:
+        return draw(odd_json(draw(st.sampled_from(schema.get("anyOf") or schema["allOf"])), defs, depth))
+    if "enum" in schema:
+        return draw(st.sampled_from([*schema["enum"], "нет такого"]))
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {
+            k: draw(odd_json(v, defs, depth + 1))
+            for k, v in props.items()
+            if k in schema.get("required", []) or draw(st.booleans())
+        }
+    if kind == "array":
+        return draw(st.lists(odd_json(schema.get("items", {}), defs, depth + 1), max_size=3))
+    if kind == "integer":
+        return draw(st.integers(min_value=-(2**63), max_value=2**63))
+    if kind == "number":
+        return draw(st.floats(allow_nan=False, allow_infinity=False))
+    if kind == "boolean":
+        return draw(st.booleans())
+    return draw(ODD)
+
+
+def test_no_action_answers_500_to_any_form(region: Region) -> None:
+    """Every form action of the site, sent random fields of the project's forms with odd values by a
+    role allowed to use it: a page, a redirect or a refusal, never a server error."""
+    pool = sorted(_form_fields())
+    client = Client(raise_request_exception=False)
+    client.force_login(region.users["operator"])
+
+    @given(name=st.sampled_from(ACTIONS), data=st.dictionaries(st.sampled_from(pool), ODD, max_size=8))
+    def one(name: str, data: dict[str, str]) -> None:
+        count_case("forms: random fields to every action")
+        entry = MATRIX[name]
+        persona = "operator" if "operator" in entry.who else sorted(entry.who)[0]
+        client.force_login(region.users[persona])
+        with transaction.atomic():
+            response = client.post(entry.url(region, region.near), {k: v.replace("\x00", "") for k, v in data.items()})
+            transaction.set_rollback(True)
+        assert response.status_code < 500, (name, data, response.status_code)
+
+    one()
+
+
+def test_no_api_operation_answers_500_to_any_body(region: Region) -> None:
+    """Every writing operation of the API, sent bodies of its schema's shape with odd content (and
+    sometimes the wrong types): 2xx, a refusal or a problem+json with the reason, never a 500."""
+    client = Client(raise_request_exception=False)
+
+    @given(name=st.sampled_from(OPERATIONS), seed=st.data())
+    def one(name: str, seed: Any) -> None:
+        count_case("API: odd bodies to every operation")
+        entry = MATRIX[name]
+        persona = "operator" if "operator" in entry.who else sorted(entry.who)[0]
+        client.force_login(region.users[persona])
+        op = _operation(name)
+        url = entry.url(region, region.near)
+        query = {p["name"]: QUERY.get(p["name"], "x") for p in op.get("parameters", []) if p["in"] == "query"}
+        url += ("?" + urlencode(query)) if query else ""
+        content = op.get("requestBody", {}).get("content", {})
+        with transaction.atomic():
+            if "application/json" in content:
+                body = seed.draw(odd_json(content["application/json"]["schema"], _OPERATIONS["$defs"]))
+                response = getattr(client, entry.method.lower())(
+                    url, data=json.dumps(body), content_type="application/json"
+                )
+            else:
+                response = getattr(client, entry.method.lower())(url)
+            transaction.set_rollback(True)
+        assert response.status_code < 500, (name, response.status_code, response.content[:300])
+        if response.status_code >= 400:
+            assert response["Content-Type"] == "application/problem+json" and response.json()["title"]
+
+    one()
+
+
+MARK = '<b id="x">«=1+1»</b><script>alert("xss")</script>'
+
+
+def test_markup_in_every_text_field_is_shown_as_text(region: Region) -> None:
+    """Every free-text field of every row of the region's data is given markup; every HTML page then
+    shows it escaped (data files and JSON carry it as it is: no browser runs them)."""
+    from django.apps import apps
+    from django.db import models
+
+    from shnor.audit.versioning import DOMAIN_APPS
+
+    # Codes and references the system looks up, not text a person reads.
+    keys = {"school_id", "code", "token", "staff_key", "sha256", "file", "stored_path", "name", "preset"}
+    keys |= {"preset_version", "template", "engine", "binding", "risk_factor", "area", "procedure", "subject"}
+    keys |= {"parameter", "worker", "store_id", "catalogue_version", "locality"}
+    with transaction.atomic():
+        changed = 0
+        for model in apps.get_models():
+            if model._meta.app_label not in DOMAIN_APPS:
+                continue
+            together = {n for group in model._meta.unique_together for n in group} | {
+                n for c in model._meta.constraints for n in getattr(c, "fields", ())
+            }
+            text = [
+                f.name
+                for f in model._meta.concrete_fields
+                if isinstance(f, models.CharField | models.TextField)
+                and not f.choices
+                and not f.unique
+                and f.name not in keys | together
+                and (f.max_length or 10_000) >= len(MARK)
+            ]
+            if text:
+                changed += model._default_manager.update(**dict.fromkeys(text, MARK))
+        School = apps.get_model("registry", "School")
+        changed += School.objects.update(name=MARK)
+        assert changed > 100
+        client = Client(raise_request_exception=False)
+        pages = 0
+        for persona in ("operator", "school"):
+            client.force_login(region.users[persona])
+            for name, entry in MATRIX.items():
+                if entry.method != "GET" or persona not in entry.who:
+                    continue
+                response = _send(client, name, entry, entry.url(region, region.near), region, region.near)
+                assert response.status_code < 500, (persona, name)
+                if not response.get("Content-Type", "").startswith("text/html"):
+                    continue  # data files and JSON carry the text as it is; browsers do not run them
+                body = _body(response)
+                assert "<script>alert(" not in body and '<b id="x">' not in body, (persona, name)
+                pages += 1
+        transaction.set_rollback(True)
+    assert pages > 100
+    count_case("markup in every text field")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, given, note
-from hypothesis import settings as hsettings
+from hypothesis import given, note
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -34,33 +32,11 @@ from shnor.datasets.reports import report_bytes
 from shnor.engine.store import Store
 from shnor.registry.models import Municipality, School
 from shnor.staff.models import Course, Diagnostic, StaffMember, Teacher
-from tests.conftest import World
+from tests.conftest import World, count_case
 
 pytestmark = pytest.mark.django_db
 
-hsettings.register_profile(
-    "ci",
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-hsettings.register_profile(
-    "fuzz",
-    max_examples=1500,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-hsettings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-COUNTS: dict[str, int] = {}
-
-
-def _count(name: str) -> None:
-    COUNTS[name] = COUNTS.get(name, 0) + 1
-    if os.environ.get("SHNOR_FUZZ_COUNTS"):
-        Path(os.environ["SHNOR_FUZZ_COUNTS"]).write_text(
-            json.dumps(COUNTS, ensure_ascii=False, indent=1), encoding="utf-8"
-        )
+_count = count_case
 
 
 # ---- what an adversary writes into a cell ------------------------------------------------------------
@@ -285,7 +261,6 @@ def test_text_sent_through_forms_comes_back_escaped(world: World) -> None:
 
 
 @given(name=st.text(max_size=300), size=st.integers(min_value=0, max_value=5000))
-@hsettings(parent=hsettings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci")))
 def test_any_upload_name_is_stored_inside_the_uploads_folder(world: World, name: str, size: int) -> None:
     _count("upload names")
     stored = services.safe_name(name)
