@@ -39,3 +39,20 @@ def test_the_log_names_no_password_of_the_database(monkeypatch: Any) -> None:
 
     error = SettingError("DATABASE_URL", "mysql://shnor:topsecret@db/shnor", "a postgresql:// or sqlite:// URL")
     assert "topsecret" not in str(error)
+
+
+def test_a_session_ends_after_its_hours(world: World) -> None:
+    """SHNOR_SESSION_HOURS (8): the cookie says so, and a session past its time is not honoured."""
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "school", "password": PASSWORD})
+    assert response.status_code == 302
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    assert int(cookie["max-age"]) == settings.SESSION_COOKIE_AGE == 8 * 3600
+    assert client.get("/").status_code == 200
+    Session.objects.filter(session_key=cookie.value).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    assert client.get("/")["Location"].startswith("/accounts/login/")
