@@ -63,6 +63,9 @@ def _strings(array: pa.Array | pa.ChunkedArray) -> pa.Array:
         array = array.combine_chunks()
     if pa.types.is_dictionary(array.type):
         array = array.cast(array.type.value_type)
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        # A NUL in a cell cannot be stored by PostgreSQL: it is kept as «�», visible to whoever reads it.
+        array = pc.replace_substring(array, "\x00", "\ufffd")
     return array
 
 

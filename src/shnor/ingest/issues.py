@@ -48,6 +48,12 @@ CODES = {
 }
 
 
+
+def printable(text: str) -> str:
+    """Text of a file as it may be kept and shown: a NUL (which PostgreSQL cannot store, in text or
+    JSON) becomes «�»."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
 @dataclass(frozen=True)
 class Issue:
     severity: Severity
@@ -92,7 +98,7 @@ class IssueLog:
         self.counts: Counter[tuple[Severity, str, str]] = Counter()
 
     def add(self, severity: Severity, code: str, message: str, **where: Any) -> None:
-        column = str(where.get("column", ""))
+        column = printable(str(where.get("column", "")))
         key = (severity, code, column)
         self.counts[key] += 1
         if self.counts[key] <= self.detail and len(self.kept) < self.limit:
@@ -105,7 +111,7 @@ class IssueLog:
                     file=self.file,
                     row=where.get("row"),
                     column=column,
-                    value="" if value is None else str(value)[:200],
+                    value="" if value is None else printable(str(value)[:200]),
                 )
             )
 
@@ -142,7 +148,7 @@ class IssueLog:
                     file=self.file,
                     row=int(row),
                     column=column,
-                    value="" if value is None else str(value)[:200],
+                    value="" if value is None else printable(str(value)[:200]),
                 )
             )
         self.counts[key] += total

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from shnor.core.numbers import number
+from shnor.ingest.issues import printable
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -150,7 +151,7 @@ def sniff(
     if not rows or not any(h.strip() for h in rows[0]):
         raise SourceError("empty", "В файле нет заголовка: первая строка пуста.")
     width = len(rows[0])
-    headers = _drop_trailing_empty([h.replace("\ufeff", "").strip() for h in rows[0]])
+    headers = _drop_trailing_empty([printable(h.replace("\ufeff", "").strip()) for h in rows[0]])
     decimal = _detect_decimal(rows[1:])
     return SourceInfo(
         path=path,
@@ -221,7 +222,7 @@ def _sniff_workbook(path: Path, name: str, size: int, sheet: str | None, header_
         others = [s for s in sheets if s != chosen]
         hint = f" Другие листы: {', '.join(others)}." if others else ""
         raise SourceError("sheet", f"На листе «{chosen}» нет строки заголовка (строка {header_row}).{hint}")
-    headers = _drop_trailing_empty([_cell_text(v) or "" for v in rows[header_row - 1]])
+    headers = _drop_trailing_empty([printable(_cell_text(v) or "") for v in rows[header_row - 1]])
     return SourceInfo(
         path=path,
         name=name,
