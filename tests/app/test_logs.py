@@ -1,5 +1,6 @@
-"""What the server writes to its log: never a password, an API key, the secret key or a session,
-whatever happens (failed sign-ins, bad tokens, refused requests, a server error, the database gone)."""
+"""At the door and in the log: the server writes no password, API key, secret key or session to its
+log whatever happens (failed sign-ins, bad tokens, refusals, errors); a session ends after its hours;
+a NUL in any input is refused before any view."""
 
 from __future__ import annotations
 
@@ -56,3 +57,15 @@ def test_a_session_ends_after_its_hours(world: World) -> None:
     assert client.get("/").status_code == 200
     Session.objects.filter(session_key=cookie.value).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
     assert client.get("/")["Location"].startswith("/accounts/login/")
+
+
+def test_a_nul_in_any_input_is_refused_with_400(world: World) -> None:
+    """No text field can hold a NUL (PostgreSQL refuses it): refused before any view, in Russian."""
+    client = Client()
+    client.force_login(world.users["operator"])
+    assert client.get("/registry/schools/", {"q": "a\x00b"}).status_code == 400
+    refused = client.post(f"/registry/schools/{world.a1.pk}/edit/", {"name": "Школа\x00"})
+    assert refused.status_code == 400 and "NUL" in refused.content.decode()
+    api = client.post("/api/people", data='{"full_name": "A\\u0000"}', content_type="application/json")
+    assert api.status_code == 400 and api["Content-Type"] == "application/problem+json"
+    assert client.get("/registry/schools/", {"q": "школа"}).status_code == 200

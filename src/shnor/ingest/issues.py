@@ -48,11 +48,11 @@ CODES = {
 }
 
 
-
 def printable(text: str) -> str:
     """Text of a file as it may be kept and shown: a NUL (which PostgreSQL cannot store, in text or
     JSON) becomes «�»."""
     return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
 
 @dataclass(frozen=True)
 class Issue:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 POLICY = "; ".join(
     [
@@ -26,6 +26,38 @@ POLICY = "; ".join(
     ]
 )
 PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+
+NUL_REFUSED = "Запрос содержит недопустимый символ NUL (код 0); уберите его и повторите."
+
+
+class RejectNulMiddleware:
+    """A NUL in a form field, an address's parameters or a JSON body is refused with 400: no text
+    field can hold it (PostgreSQL refuses it outright) and no person types it. Uploaded files are
+    not looked into here; their content is the importers' to check."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._carries_nul(request):
+            if request.path.startswith("/api/"):
+                body = {"type": "about:blank", "title": "Ошибка в данных", "status": 400, "detail": NUL_REFUSED}
+                return JsonResponse(body, status=400, content_type="application/problem+json")
+            return HttpResponseBadRequest(NUL_REFUSED, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _carries_nul(request: HttpRequest) -> bool:
+        params = [(k, v) for k, values in request.GET.lists() for v in values]
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in params):
+            return True
+        content_type = request.content_type or ""
+        if content_type == "application/json":
+            return b"\x00" in request.body or b"\\u0000" in request.body
+        if request.method == "POST" and content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return any("\x00" in k or any("\x00" in v for v in values) for k, values in request.POST.lists())
+        return False
 
 
 class SecurityHeadersMiddleware:
