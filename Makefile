@@ -52,11 +52,14 @@ test-browser: install system-deps
 test-pg: install system-deps
 	bash scripts/with-postgres.sh $(PYTEST) tests/app -q -m "not browser"
 
-## The long hostile-input campaign of docs/reliability.md (1 500 cases per importer and form; ~15 min).
+## The long hostile-input campaign of docs/reliability.md (1 500 cases per property; ~20 min).
 ## `make test` runs the same properties with 25 cases each.
+FUZZ_TESTS := tests/app/test_hostile.py \
+	tests/app/test_access_matrix.py::test_no_action_answers_500_to_any_form \
+	tests/app/test_access_matrix.py::test_no_api_operation_answers_500_to_any_body
 fuzz: install
 	mkdir -p test-artifacts
-	HYPOTHESIS_PROFILE=fuzz SHNOR_FUZZ_COUNTS=test-artifacts/fuzz-counts.json $(PYTEST) tests/app/test_hostile.py -q
+	HYPOTHESIS_PROFILE=fuzz SHNOR_FUZZ_COUNTS=test-artifacts/fuzz-counts.json $(PYTEST) $(FUZZ_TESTS) -q
 	cat test-artifacts/fuzz-counts.json
 
 ## Benchmarks of docs/performance.md (each prints its figures and the ratio to its reference).
