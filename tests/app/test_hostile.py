@@ -249,6 +249,9 @@ def test_text_sent_through_forms_comes_back_escaped(world: World) -> None:
             "is_active": "on",
         }
         response = client.post(url, data)
+        if "\x00" in text:  # refused at the door: no text field can hold a NUL
+            assert response.status_code == 400 and "NUL" in response.content.decode()
+            return
         assert response.status_code in (200, 302), response.status_code
         shown = client.get(reverse("registry:school", args=[world.a2.pk])).content.decode()
         for tag in ("<script>alert", "<img src=x", "<svg onload"):
