@@ -36,3 +36,11 @@ def test_the_same_markup_as_djangos_select() -> None:
         assert re.sub(r">\s+<", "><", slow) == fast, (slow, fast)  # Django's template adds whitespace
     _, fast = _both("plain", {"plain": "a&b"})
     assert '<option value="a&amp;b" selected>A &lt;и&gt; B</option>' in fast
+
+
+def test_a_typed_number_is_ascii_digits_within_a_key() -> None:
+    from shnor.web.lookup import as_int
+
+    assert as_int("42") == 42 and as_int(" 7 ") == 7
+    assert [as_int(v) for v in ("", None, "²", "١٢٣", "-1", "1.5", "9" * 11, str(2**31), "да")] == [None] * 9
+    assert as_int("2026", maximum=9999) == 2026 and as_int("10000", maximum=9999) is None

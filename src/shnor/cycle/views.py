@@ -34,13 +34,12 @@ from shnor.cycle.forms import (
 from shnor.cycle.models import Recommendation
 from shnor.registry import services as registry
 from shnor.registry.models import Municipality, School
-from shnor.web.lookup import attachment, form_errors, or_404
+from shnor.web.lookup import as_int, attachment, form_errors, or_404
 from shnor.web.widgets import FastSelect
 
 
 def _int(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    return as_int(request.GET.get(name))
 
 
 def _level(request: HttpRequest) -> tuple[Municipality | None, School | None]:
@@ -442,10 +441,10 @@ def measures(request: HttpRequest) -> HttpResponse:
 
 
 def _post_int(request: HttpRequest, name: str) -> int:
-    value = request.POST.get(name, "")
-    if not value.isdigit():
+    value = as_int(request.POST.get(name))
+    if value is None:
         raise Http404
-    return int(value)
+    return value
 
 
 # --- decisions -----------------------------------------------------------------------------------

@@ -132,9 +132,13 @@ def run_start(request: HttpRequest, pk: int) -> HttpResponse:
 def run_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     """Choose a saved mapping (or none) for a run that has not started."""
     run = _run(request, pk)
-    name = request.POST.get("mapping", "")
+    name = request.POST.get("mapping", "").strip()
+    chosen = ColumnMapping.objects.filter(pk=int(name)).first() if name.isascii() and name.isdigit() else None
+    if name and chosen is None:
+        messages.error(request, "Такого сопоставления столбцов нет: выберите его из списка.")
+        return redirect("datasets:run", pk=run.pk)
     try:
-        services.apply_mapping(request.user, run, ColumnMapping.objects.filter(pk=name).first() if name else None)
+        services.apply_mapping(request.user, run, chosen)
     except (services.ImportRefused, MappingError) as error:
         messages.error(request, str(error))
     return redirect("datasets:run", pk=run.pk)

@@ -25,7 +25,7 @@ from shnor.programmes.forms import (
     TransitionForm,
 )
 from shnor.programmes.models import Activity, Evidence, Indicator, Programme, Wave
-from shnor.web.lookup import form_errors
+from shnor.web.lookup import as_int, form_errors
 
 LEVELS_BY_ROLE = {
     Role.SCHOOL: ("school",),
@@ -63,7 +63,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     context = {
         "programmes": qs.order_by("status", "school__name")[:300],
         "queue": services.queue(user),
-        "overview": services.overview(user, int(municipality) if municipality and municipality.isdigit() else None),
+        "overview": services.overview(user, as_int(municipality)),
         "drill": municipality,
         "levels": Programme.Level.choices,
         "statuses": Programme.Status.choices,
@@ -349,7 +349,7 @@ def exit_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_approve:
             raise PermissionDenied
-        chosen = [int(x) for x in request.POST.getlist("programme") if x.isdigit()]
+        chosen = [n for n in map(as_int, request.POST.getlist("programme")) if n is not None]
         if form.is_valid():
             try:
                 decision = services.approve_exit(

@@ -24,14 +24,17 @@ from shnor.identification import services as identification
 from shnor.registry.models import School
 from shnor.risks import services
 from shnor.risks.models import Profile, QuestionnaireLink
+from shnor.web.lookup import as_int
 
 
 def _year(request: HttpRequest) -> int:
     years = services.years()
-    try:
-        return int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
-    except ValueError:
-        raise Http404 from None
+    if not request.GET.get("year"):
+        return years[0] if years else timezone.localdate().year
+    year = as_int(request.GET.get("year"), maximum=9999)
+    if year is None:
+        raise Http404
+    return year
 
 
 @login_required

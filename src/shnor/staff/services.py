@@ -195,6 +195,8 @@ def propose_route(user: Any, teacher: Teacher, year: int) -> Route:
     that cover the deficits (see core.support.propose), due by the end of the year."""
     if not can_draft(user, teacher):
         raise PermissionDenied("Маршрут составляет сам педагог, руководитель его школы или оператор.")
+    if not 2000 <= year <= 2100:
+        raise TeacherError(f"Год маршрута {year}: допустимы годы с 2000 по 2100.")
     existing = Route.objects.filter(teacher=teacher, year=year).first()
     if existing is not None and existing.status != Route.Status.DRAFT:
         raise TeacherError(f"Маршрут на {year} год уже {existing.get_status_display()}: его нельзя составить заново.")

@@ -18,13 +18,13 @@ from shnor.staff import services
 from shnor.staff.forms import CourseForm, DiagnosticForm, ItemForm, OfferForm, StaffForm
 from shnor.staff.models import RouteItem, Teacher
 from shnor.staff.services import TeacherError
-from shnor.web.lookup import form_errors, or_404
+from shnor.web.lookup import as_int, form_errors, or_404
 
 
 def _year(request: HttpRequest) -> int | None:
-    value = request.GET.get("year", "")
-    if value.isdigit():
-        return int(value)
+    value = as_int(request.GET.get("year"))
+    if value is not None:
+        return value
     years = services.diagnostic_years()
     return years[0] if years else None
 
@@ -41,7 +41,7 @@ def teacher_list(request: HttpRequest) -> HttpResponse:
         return redirect("staff:teacher", pk=teacher.pk)
     year = _year(request)
     muni = request.GET.get("municipality", "")
-    municipality = restrict(Municipality.objects.filter(pk=muni), user).first() if muni.isdigit() else None
+    municipality = restrict(Municipality.objects.filter(pk=number), user).first() if (number := as_int(muni)) else None
     if municipality is None and user.role == Role.MUNICIPAL_COORDINATOR and user.municipality_id:
         municipality = user.municipality
     staff = services.teachers(user) if user.role in (Role.SCHOOL, Role.CURATOR) else None
@@ -173,12 +173,12 @@ def route_propose(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     teacher = or_404(services.get_teacher, user, pk)
     services.require_draft(user, teacher)
-    year = request.POST.get("year", "")
-    if not year.isdigit():
+    year = as_int(request.POST.get("year"))
+    if year is None:
         messages.error(request, "Укажите год маршрута.")
         return redirect("staff:teacher", pk=pk)
     try:
-        route = services.propose_route(user, teacher, int(year))
+        route = services.propose_route(user, teacher, year)
     except TeacherError as error:
         messages.error(request, str(error))
     else:

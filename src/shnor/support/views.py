@@ -30,13 +30,13 @@ from shnor.support.forms import (
 )
 from shnor.support.models import Curator
 from shnor.support.services import SupportError
-from shnor.web.lookup import form_errors, or_404
+from shnor.web.lookup import as_int, form_errors, or_404
 
 
 def _year(request: HttpRequest) -> int | None:
-    value = request.GET.get("year", "")
-    if value.isdigit():
-        return int(value)
+    value = as_int(request.GET.get("year"))
+    if value is not None:
+        return value
     run, _ = services.official_run()
     return run.year if run else None
 
@@ -51,8 +51,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     municipalities = sorted(
         {(r.pairing.school.municipality_id, r.pairing.school.municipality.name) for r in rows}, key=lambda m: m[1]
     )
-    if muni.isdigit():
-        rows = [r for r in rows if r.pairing.school.municipality_id == int(muni)]
+    if as_int(muni) is not None:
+        rows = [r for r in rows if r.pairing.school.municipality_id == as_int(muni)]
     totals = {
         "pairs": len(rows),
         "active": sum(1 for r in rows if not r.inactive),
@@ -70,7 +70,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "totals": totals,
             "weeks": services.rules().inactive_weeks,
             "municipalities": municipalities,
-            "municipality": int(muni) if muni.isdigit() else None,
+            "municipality": as_int(muni),
             "can_match": user.has_shnor_perm(Perm.MATCH_CURATORS),
         },
     )
@@ -254,7 +254,7 @@ def matching_rule(request: HttpRequest) -> HttpResponse:
 def matching_approve(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     proposal = or_404(services.proposals(user).get, pk=pk)  # the service refuses without the right
-    chosen = {int(v) for v in request.POST.getlist("school") if v.isdigit()}
+    chosen = {n for n in map(as_int, request.POST.getlist("school")) if n is not None}
     try:
         n = services.approve(user, proposal, chosen or None)
     except SupportError as error:
@@ -423,7 +423,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Мероприятие внесено в реестр.")
             return redirect("support:events")
     year = request.GET.get("year", "")
-    events = services.events(user, int(year) if year.isdigit() else None)
+    events = services.events(user, as_int(year))
     return render(request, "support/events.html", {"events": events, "form": form, "year": year})
 
 

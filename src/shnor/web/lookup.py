@@ -37,3 +37,13 @@ def attachment(content: bytes, content_type: str, name: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
+
+
+def as_int(value: str | None, maximum: int = 2**31 - 1) -> int | None:
+    """A number typed in an address or a form, or None: ASCII digits only (str.isdigit also takes «²»
+    and other digits int() refuses) and not beyond what a database key or a year column holds."""
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:
+        return None
+    number = int(value)
+    return number if number <= maximum else None
