@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.app.test_identification import make_sign
 from tests.app.test_identification import region as region  # the fixture, reused
@@ -29,7 +30,7 @@ def test_the_operator_identifies_and_reads_the_evidence(page: Any, live_server: 
     rows = page.locator("#table tbody tr")
     assert rows.count() == 4
     page.get_by_label("Муниципалитет").select_option(label="Альфинский район")
-    page.wait_for_function("document.querySelectorAll('#table tbody tr').length === 3")
+    expect(page.locator("#table tbody tr")).to_have_count(3)
     assert "Школа А2" in page.locator("#table").inner_text() and "Школа Б1" not in page.locator("#table").inner_text()
     assert "municipality=" in page.url  # the filter is in the address: the list can be shared
 

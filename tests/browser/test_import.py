@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_roles import _sign_in
 from tests.conftest import World
@@ -41,7 +42,7 @@ def test_the_operator_maps_columns_imports_reads_errors_and_rolls_back(
     page.wait_for_url("**/data/imports/*/")
     assert "сохранено и применено" in page.locator(".messages").inner_text()
     page.get_by_test_id("start-import").click()
-    page.wait_for_function("document.querySelector('[data-testid=run-status]').textContent === 'загружено'")
+    expect(page.get_by_test_id("run-status")).to_have_text("загружено", timeout=60_000)
     assert OversightSignal.objects.count() == 2
     assert "добавлено: 2" in page.get_by_test_id("run-message").inner_text()
 
@@ -55,7 +56,7 @@ def test_the_operator_maps_columns_imports_reads_errors_and_rolls_back(
     page.get_by_role("button", name="Загрузить и посмотреть").click()
     page.wait_for_url("**/data/imports/*/")
     page.get_by_test_id("start-import").click()
-    page.wait_for_function("document.querySelector('[data-testid=run-status]').textContent === 'отклонено'")
+    expect(page.get_by_test_id("run-status")).to_have_text("отклонено", timeout=60_000)
     issues = page.locator("table.issues").inner_text()
     assert "два" in issues and "ожидалось целое число" in issues
     assert page.get_by_test_id("errors").inner_text() == "1"
@@ -65,5 +66,5 @@ def test_the_operator_maps_columns_imports_reads_errors_and_rolls_back(
     page.get_by_role("navigation", name="Разделы").get_by_role("link", name="История загрузок").click()
     page.locator("#table").get_by_role("link", name="1", exact=True).click()
     page.get_by_test_id("rollback").click()
-    page.wait_for_function("document.querySelector('[data-testid=run-status]').textContent === 'отменено'")
+    expect(page.get_by_test_id("run-status")).to_have_text("отменено", timeout=60_000)
     assert OversightSignal.objects.count() == 0

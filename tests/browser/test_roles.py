@@ -32,7 +32,7 @@ def test_it_shows_the_operator_the_region_and_a_school_only_itself(page: Any, li
     assert rows.count() == 4
     # Filtering swaps the table through htmx without a page load.
     page.get_by_label("Муниципалитет").select_option(label="Бетинский район")
-    page.wait_for_function("document.querySelectorAll('#table tbody tr').length === 1")
+    expect(page.locator("#table tbody tr")).to_have_count(1)
     assert "Школа Б1" in page.locator("#table").inner_text()
     assert "municipality=" in page.url
     page.get_by_role("button", name="Выйти").click()
