@@ -16,6 +16,7 @@ A new address or API operation without an entry here fails ``test_every_address_
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -759,19 +760,23 @@ def _send(client: Client, name: str, entry: Entry, url: str, region: Region, sid
     return getattr(client, method)(url, data=json.dumps(body), content_type="application/json")
 
 
+@functools.cache
+def _tracked_tables() -> frozenset[str]:
+    from shnor.audit.tracking import tracked_models
+
+    return frozenset(m._meta.db_table for m in tracked_models())
+
+
 def _changes(statements: Any) -> list[str]:
     """The domain tables a request changed and the journal must tell of: rows added or removed anywhere,
     rows updated in a table whose model is not journalled by its signals (those record real changes
     and stay silent when an UPDATE changes nothing)."""
-    from shnor.audit.tracking import tracked_models
-
-    tracked = {m._meta.db_table for m in tracked_models()}
     found = set()
     for sql in statements:
         if not is_domain_write(sql):
             continue
         verb, table = re.match(r'\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE)\s+"?(\w+)', sql, re.I).groups()  # type: ignore[union-attr]
-        if not (verb.upper() == "UPDATE" and table in tracked):
+        if not (verb.upper() == "UPDATE" and table in _tracked_tables()):
             found.add(table)
     return sorted(found)
 

@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -32,27 +31,29 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _killed(folder: Path, point: str, *args: str) -> None:
-    """Start `shnor *args`, wait until it stands at the failpoint, kill it with SIGKILL."""
-    flag = folder / f"failpoint-{os.getpid()}"
-    flag.unlink(missing_ok=True)
-    env = {**clean_env(), "SHNOR_FAILPOINT": point, "SHNOR_FAILPOINT_FILE": str(flag)}
+    """Start `shnor *args`, read its error stream until it says it stands at the failpoint (the end of
+    the stream if it never does), and kill it with SIGKILL."""
+    env = {**clean_env(), "SHNOR_FAILPOINT": point}
     process = subprocess.Popen(
-        [*SHNOR, *args, "--data-dir", str(folder)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*SHNOR, *args, "--data-dir", str(folder)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    deadline = time.monotonic() + 240
-    while not flag.exists():
-        if process.poll() is not None:
-            out, err = process.communicate()
-            pytest.fail(f"the process ended before the failpoint {point}: {out}\n{err}")
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the failpoint {point} was not reached")
-        time.sleep(0.05)
-    assert int(flag.read_text()) == process.pid
+    assert process.stderr is not None
+    said = []
+    for line in process.stderr:  # blocks on the pipe, not on the clock
+        said.append(line)
+        if line.startswith(f"shnor failpoint {point.partition(':n=')[0]} "):
+            assert int(line.split()[-1]) == process.pid
+            break
+    else:
+        process.wait(timeout=30)
+        pytest.fail(f"the process ended before the failpoint {point}: {''.join(said)}")
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
-    flag.unlink()
 
 
 def _changed_social(folder: Path) -> Path:

@@ -51,8 +51,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     municipalities = sorted(
         {(r.pairing.school.municipality_id, r.pairing.school.municipality.name) for r in rows}, key=lambda m: m[1]
     )
-    if as_int(muni) is not None:
-        rows = [r for r in rows if r.pairing.school.municipality_id == as_int(muni)]
+    if (chosen := as_int(muni)) is not None:
+        rows = [r for r in rows if r.pairing.school.municipality_id == chosen]
     totals = {
         "pairs": len(rows),
         "active": sum(1 for r in rows if not r.inactive),
