@@ -5,7 +5,7 @@ The archive is a plain tar file:
 
 * ``manifest.json`` — format, shnor version, time, database engine, the applied migrations, the rows of
   every model and the SHA-256 and size of every other member;
-* ``database.json.gz`` — Django's ``dumpdata`` with every row's own key and content types by name
+* ``database.json.gz`` — Django's ``dumpdata`` (times to the microsecond: ``shnor.exactjson``) with every row's own key and content types by name
   (engine-neutral: an SQLite copy restores into PostgreSQL and back), without sessions, content
   types, permissions and the data version (made anew on restore, so that no process serves a
   result kept for other data);
@@ -117,6 +117,7 @@ def backup(target: Path) -> Summary:
                 "dumpdata",
                 natural_foreign=True,  # content types by name: their numbers differ between databases
                 exclude=EXCLUDED,
+                format="json-exact",  # Django's json cuts times to the millisecond; read back as json
                 output=str(dump),
                 verbosity=0,
             )

@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "shnor.web",
 ]
 
+# Times to the microsecond in the backup (shnor.exactjson).
+SERIALIZATION_MODULES = {"json-exact": "shnor.exactjson"}
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "shnor.web.security.SecurityHeadersMiddleware",

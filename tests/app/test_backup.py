@@ -31,9 +31,11 @@ def _manifest(archive: Path) -> dict[str, Any]:
 
 
 def _database() -> list[dict[str, Any]]:
-    """Every row the archive carries, as dumpdata sees it (the restore's own audit entry left out)."""
+    """Every row the archive carries, times to the microsecond (the restore's own audit entry left out)."""
     out = io.StringIO()
-    call_command("dumpdata", natural_foreign=True, exclude=backup.EXCLUDED, stdout=out, verbosity=0)
+    call_command(
+        "dumpdata", natural_foreign=True, exclude=backup.EXCLUDED, format="json-exact", stdout=out, verbosity=0
+    )
     rows = json.loads(out.getvalue())
     return [
         r
@@ -63,6 +65,10 @@ def filled(world: World, settings: Any, tmp_path: Path) -> dict[str, Any]:
     programmes.add_evidence(
         world.users["school"], activity, "Протокол", content=b"%PDF-1.4 protocol", filename="протокол.pdf"
     )
+    # Two entries 900 µs apart, within one millisecond: Django's own json would write both as «…:19.000».
+    first, second = AuditEntry.objects.order_by("pk")[:2]
+    AuditEntry.objects.filter(pk=first.pk).update(at=dt.datetime(2026, 12, 2, 11, 31, 19, 123, tzinfo=dt.UTC))
+    AuditEntry.objects.filter(pk=second.pk).update(at=dt.datetime(2026, 12, 2, 11, 31, 19, 900, tzinfo=dt.UTC))
     return {
         "db": _database(),
         "store": _tree(Path(settings.SHNOR_STORE_DIR)),
@@ -94,6 +100,7 @@ def test_a_round_trip_brings_back_every_row_and_file(world: World, filled: dict[
 
     backup.restore(archive)
     assert _database() == filled["db"]
+    assert [e.at.microsecond for e in AuditEntry.objects.order_by("pk")[:2]] == [123, 900]
     assert _tree(Path(settings.SHNOR_STORE_DIR)) == filled["store"]
     assert _tree(Path(settings.MEDIA_ROOT)) == filled["files"]
     assert (settings.DATA_DIR / "preset.yaml").read_bytes() == (PRESETS / "volgograd-2021.yaml").read_bytes()
