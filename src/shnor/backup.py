@@ -11,9 +11,10 @@ The archive is a plain tar file:
   result kept for other data);
 * ``preset.yaml``, ``store/…`` (results of pupils in Parquet), ``files/…`` (documents and uploads).
 
-Restore checks the manifest and every checksum before it touches anything; refuses an archive of
-another database schema; unpacks the files beside the data folder; replaces the database in one
-transaction (emptied and loaded, row counts checked); and only then swaps the folders in.
+Restore checks the manifest (members, sizes, schema) and refuses an archive of another database schema;
+unpacks the files beside the data folder, checking every checksum on the way (the archive is read once);
+and only when all of it agrees replaces the database in one transaction (emptied and loaded, row counts
+checked) and swaps the folders in.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from django.apps import apps
 from django.conf import settings
@@ -84,12 +85,19 @@ def _counts() -> dict[str, int]:
     return counts
 
 
-def _sha256(path: Path) -> str:
+def _copy(source: IO[bytes], target: IO[bytes] | None = None) -> str:
+    """The SHA-256 of a stream read to its end, written on to `target` on the way if given."""
     digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(CHUNK):
-            digest.update(block)
+    while block := source.read(CHUNK):
+        digest.update(block)
+        if target is not None:
+            target.write(block)
     return digest.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return _copy(f)
 
 
 def _files(root: Path) -> Iterator[tuple[str, Path]]:
@@ -190,13 +198,21 @@ def _check(tar: tarfile.TarFile, manifest: dict[str, Any], source: Path) -> None
         expected = listed[name]
         if member.size != expected["size"]:
             raise BackupError(f"{source}: файл «{name}» повреждён (размер {member.size}, в описи {expected['size']}).")
-        digest = hashlib.sha256()
+
+
+def _unpack(tar: tarfile.TarFile, manifest: dict[str, Any], staged: Path, source: Path) -> None:
+    """Every member into `staged`, its checksum taken on the way (the archive is read once)."""
+    for member in tar.getmembers():
+        if member.name == "manifest.json":
+            continue
+        out = staged / member.name
+        out.parent.mkdir(parents=True, exist_ok=True)
         f = tar.extractfile(member)
-        assert f is not None
-        while block := f.read(CHUNK):
-            digest.update(block)
-        if digest.hexdigest() != expected["sha256"]:
-            raise BackupError(f"{source}: файл «{name}» повреждён (контрольная сумма не совпадает с описью).")
+        assert f is not None  # _check let regular files only through
+        with out.open("wb") as w:
+            digest = _copy(f, w)
+        if digest != manifest["members"][member.name]["sha256"]:
+            raise BackupError(f"{source}: файл «{member.name}» повреждён (контрольная сумма не совпадает с описью).")
 
 
 def restore(source: Path) -> Summary:
@@ -218,15 +234,7 @@ def restore(source: Path) -> Summary:
                 f"а сейчас {__version__}). Восстановите её той же версией shnor, затем обновите систему."
             )
         staged = Path(scratch)
-        for member in tar.getmembers():
-            if member.name == "manifest.json":
-                continue
-            out = staged / member.name
-            out.parent.mkdir(parents=True, exist_ok=True)
-            f = tar.extractfile(member)
-            assert f is not None
-            with out.open("wb") as w:
-                shutil.copyfileobj(f, w, CHUNK)
+        _unpack(tar, manifest, staged, source)
         _load(staged / "database.json.gz", manifest["rows"], source)
         _swap(staged)
     from shnor.audit import versioning
@@ -238,11 +246,11 @@ def restore(source: Path) -> Summary:
 
 def _load(dump: Path, expected: dict[str, int], source: Path) -> None:
     from shnor.audit.context import current_actor
-    from shnor.audit.tracking import record, suspended
-    from shnor.registry.models import Region
+    from shnor.audit.tracking import suspended
+    from shnor.registry import services as registry
 
     with gzip.open(dump, "rb") as f:
-        if f.read(1) not in (b"[",):
+        if f.read(1) != b"[":
             raise BackupError(f"{source}: выгрузка базы данных повреждена.")
     with transaction.atomic():
         call_command("flush", interactive=False, verbosity=0)
@@ -252,10 +260,7 @@ def _load(dump: Path, expected: dict[str, int], source: Path) -> None:
         differ = {k: (got.get(k), v) for k, v in expected.items() if got.get(k) != v}
         if differ:
             raise BackupError(f"После загрузки число строк не совпало с описью: {differ}. База данных не изменена.")
-        region = Region.objects.order_by("pk").first()
-        if region is not None:
-            actor = current_actor()
-            record(region, "update", {"восстановление из резервной копии": [None, f"{source.name} ({actor.repr})"]})
+        registry.journal({"восстановление из резервной копии": [None, f"{source.name} ({current_actor().repr})"]})
 
 
 def _swap(staged: Path) -> None:

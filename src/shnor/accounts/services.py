@@ -99,11 +99,12 @@ def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
 def revoke_token(user: User, token_id: int) -> None:
     from shnor.audit.tracking import record
 
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        return
     with transaction.atomic():
-        names = list(ApiToken.objects.filter(user=user, pk=token_id).values_list("name", flat=True))
-        ApiToken.objects.filter(user=user, pk=token_id).delete()
-        if names:
-            record(user, "update", {"токен API отозван": [names[0], None]})
+        token.delete()
+        record(user, "update", {"токен API отозван": [token.name, None]})
 
 
 def notify(users: Any, text: str, url: str = "") -> int:

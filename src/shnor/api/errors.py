@@ -22,9 +22,9 @@ from shnor.programmes.services import ProgrammeError
 from shnor.staff.services import TeacherError
 from shnor.support.services import SupportError
 
-# A domain's refusal (a rule says no, with the reason in Russian): 409 Conflict.
 logger = logging.getLogger("shnor.api")
 
+# A domain's refusal (a rule says no, with the reason in Russian): 409 Conflict.
 REFUSALS: tuple[type[Exception], ...] = (
     ImportRefused,
     IdentificationRefused,

@@ -23,6 +23,7 @@ from shnor.ingest.mapping import MappingError
 from shnor.ingest.mapping import parse as parse_mapping
 from shnor.ingest.workbooks import template
 from shnor.web.listing import Column, is_partial, table
+from shnor.web.lookup import as_int
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RUN_COLUMNS = [
@@ -133,7 +134,8 @@ def run_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     """Choose a saved mapping (or none) for a run that has not started."""
     run = _run(request, pk)
     name = request.POST.get("mapping", "").strip()
-    chosen = ColumnMapping.objects.filter(pk=int(name)).first() if name.isascii() and name.isdigit() else None
+    number = as_int(name)
+    chosen = ColumnMapping.objects.filter(pk=number).first() if number is not None else None
     if name and chosen is None:
         messages.error(request, "Такого сопоставления столбцов нет: выберите его из списка.")
         return redirect("datasets:run", pk=run.pk)

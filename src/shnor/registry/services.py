@@ -15,8 +15,17 @@ from django.db.models.functions import Coalesce
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict, scope_of
 from shnor.accounts.services import require
+from shnor.audit.tracking import record
 from shnor.audit.versioning import Memo
 from shnor.registry.models import BodyMembership, InfrastructureBody, Municipality, Person, Region, School
+
+
+def journal(changes: dict[str, Any]) -> None:
+    """One journal entry about the region's data as a whole (a build of risk profiles, a restore), kept
+    on the region; nothing before `shnor init` has made one."""
+    region = Region.objects.order_by("pk").first()
+    if region is not None:
+        record(region, "update", changes)
 
 
 def schools(user: Any) -> QuerySet[School]:

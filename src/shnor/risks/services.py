@@ -26,13 +26,13 @@ from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
 from shnor.accounts.services import SystemUser, account, require
 from shnor.audit.context import Actor, acting_as
-from shnor.audit.tracking import record
 from shnor.core import risks
 from shnor.core.risks import Catalogue, Source
 from shnor.datasets.models import SocialRecord, SurveyValue
 from shnor.identification import services as identification
 from shnor.identification.models import SchoolResult
-from shnor.registry.models import Region, School
+from shnor.registry import services as registry
+from shnor.registry.models import School
 from shnor.risks.models import Profile, QuestionnaireLink, QuestionnaireResponse
 from shnor.staff.models import Diagnostic
 
@@ -190,10 +190,9 @@ def build(user: Any, year: int, school: School | None = None) -> int:
         if school is None:
             # Medians of the region changed: every profile of the year now carries the new ones.
             Profile.objects.filter(year=year).exclude(school_id__in=list(values)).delete()
-        region = Region.objects.order_by("pk").first()
-        if region is not None:  # one journal entry per build, not one per school
-            what = f"рисковые профили {year} года" + (f" ({school.school_id})" if school is not None else "")
-            record(region, "update", {what: [None, f"рассчитано: {saved}"]})
+        # One journal entry per build, not one per school.
+        what = f"рисковые профили {year} года" + (f" ({school.school_id})" if school is not None else "")
+        registry.journal({what: [None, f"рассчитано: {saved}"]})
     return saved
 
 

@@ -47,11 +47,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     year = _year(request)
     rows = services.activity(user, year)
-    muni = request.GET.get("municipality", "")
+    chosen = as_int(request.GET.get("municipality"))
     municipalities = sorted(
         {(r.pairing.school.municipality_id, r.pairing.school.municipality.name) for r in rows}, key=lambda m: m[1]
     )
-    if (chosen := as_int(muni)) is not None:
+    if chosen is not None:
         rows = [r for r in rows if r.pairing.school.municipality_id == chosen]
     totals = {
         "pairs": len(rows),
@@ -70,7 +70,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "totals": totals,
             "weeks": services.rules().inactive_weeks,
             "municipalities": municipalities,
-            "municipality": as_int(muni),
+            "municipality": chosen,
             "can_match": user.has_shnor_perm(Perm.MATCH_CURATORS),
         },
     )

@@ -30,14 +30,14 @@ UNAVAILABLE = (
 )
 
 
-def database_down(error: BaseException | None) -> bool:
-    """The database cannot be reached (not a wrong query): a 503 to retry, not a 500 to report."""
-    return isinstance(error, OperationalError | InterfaceError)
+# The database cannot be reached (not a wrong query): a 503 to retry, not a 500 to report. The pages,
+# /healthz answer these alike, as does the API (its handlers in shnor.api.errors name the same two).
+DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # Self-contained pages: a template with the navigation would ask the broken database again.
-    if database_down(sys.exc_info()[1]):
+    if isinstance(sys.exc_info()[1], DATABASE_DOWN):
         response = HttpResponse(UNAVAILABLE, status=503)
         response["Retry-After"] = "30"
         return response

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 POLICY = "; ".join(
     [
@@ -42,8 +42,10 @@ class RejectNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._carries_nul(request):
             if request.path.startswith("/api/"):
-                body = {"type": "about:blank", "title": "Ошибка в данных", "status": 400, "detail": NUL_REFUSED}
-                return JsonResponse(body, status=400, content_type="application/problem+json")
+                from shnor.api.app import api
+                from shnor.api.errors import problem
+
+                return problem(api, request, 400, NUL_REFUSED)
             return HttpResponseBadRequest(NUL_REFUSED, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
