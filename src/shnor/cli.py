@@ -345,29 +345,53 @@ def _system_user(label: str) -> Any:
     return SystemUser(f"{label} ({user})")
 
 
-def _print_issues(run: Any, limit: int = 40) -> None:
+def _print_issues(run: Any, per_kind: int = 10) -> None:
+    """A line per kind of issue with its count, then the first rows of each kind; the full table
+    is in the report (--report)."""
     from rich.table import Table as RichTable
 
     from shnor.ingest.issues import SEVERITY_LABELS, Issue
 
     issues = [Issue.from_dict(i) for i in run.issues]
-    if not issues:
+    if not run.summary:
         return
-    table = RichTable(title=f"Замечания ({run.errors} ошибок, {run.warnings} предупреждений)", show_lines=False)
-    for title in ("Вид", "Строка", "Столбец", "Значение", "Что не так"):
-        table.add_column(title, overflow="fold")
-    for issue in issues[:limit]:
-        style = "red" if issue.severity == "error" else "yellow"
-        table.add_row(
-            f"[{style}]{SEVERITY_LABELS[issue.severity]}[/{style}]",
-            "" if issue.row is None else str(issue.row),
-            issue.column,
-            issue.value,
-            issue.message,
+    console.print(f"Замечаний: ошибок — {run.errors}, предупреждений — {run.warnings}.")
+    for line in run.summary:
+        style = "red" if line["severity"] == "error" else "yellow"
+        where = f", столбец «{line['column']}»" if line["column"] else ""
+        console.print(
+            f"  [{style}]{SEVERITY_LABELS[line['severity']]}[/{style}]: {line['label']}{where} — {line['count']}"
         )
-    console.print(table)
-    if len(issues) > limit:
-        console.print(f"… и ещё {len(issues) - limit} замечаний: полный отчёт — параметр --report ФАЙЛ.xlsx")
+    shown = 0
+    for line in run.summary:
+        kind = [i for i in issues if (i.severity, i.code, i.column) == (line["severity"], line["code"], line["column"])]
+        if not kind:
+            continue
+        where = f", «{line['column']}»" if line["column"] else ""
+        table = RichTable(title=f"{line['label'].capitalize()}{where}: {line['count']}", title_justify="left")
+        for title in ("Строка", "Значение", "Что не так"):
+            table.add_column(title, overflow="fold")
+        for issue in kind[:per_kind]:
+            table.add_row("" if issue.row is None else str(issue.row), issue.value, issue.message)
+            shown += 1
+        console.print(table)
+        if line["count"] > per_kind:
+            console.print(f"  … и ещё {line['count'] - min(per_kind, len(kind))} строк этого вида")
+    total = run.errors + run.warnings
+    if total > shown:
+        console.print(f"Показано {shown} из {total} замечаний; все строки — в отчёте: параметр --report ФАЙЛ.xlsx")
+
+
+def _print_detected(source: dict[str, Any]) -> None:
+    """How the file was read and why: the first lines a person checks when the result looks wrong."""
+    if source.get("description"):
+        console.print(f"Прочитано как: {source['description']}.")
+    for line in source.get("detected", []):
+        console.print(f"  · {line}")
+    for line in source.get("unsure", []):
+        console.print(
+            f"  [yellow]? {line}: проверьте и при необходимости укажите --sep, --encoding, --header-row или --sheet[/yellow]"
+        )
 
 
 def _write_report(run: Any, path: Path) -> None:
@@ -393,6 +417,23 @@ def import_(
         str | None, typer.Option(help="Сопоставление столбцов: сохранённое имя или файл YAML/JSON.")
     ] = None,
     report: Annotated[Path | None, typer.Option(help="Сохранить отчёт о проверке в XLSX.")] = None,
+    sep: Annotated[
+        str | None,
+        typer.Option("--sep", help="Разделитель CSV: «;», «,», «|» или tab (по умолчанию определяется по данным)."),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="Кодировка CSV: utf-8, cp1251, cp866, koi8-r, latin-1 (по умолчанию определяется)."),
+    ] = None,
+    header_row: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=1000, help="Номер строки заголовка (по умолчанию — строка, где названы столбцы контракта)."
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Лист книги Excel (по умолчанию определяется по заголовку).")
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Загрузить файл в систему: проверка всех строк, затем запись целиком или ничего."""
@@ -404,19 +445,20 @@ def import_(
     from shnor.datasets import services
     from shnor.datasets.models import ImportRun
     from shnor.ingest.mapping import MappingError
+    from shnor.ingest.sources import ReadOptions
 
     user = _system_user("shnor import")
+    options = ReadOptions(delimiter=sep, encoding=encoding, header_row=header_row, sheet=sheet)
     try:
         run = services.create_run(
-            user, kind, file, file.name, mapping=mapping, year=year, channel=ImportRun.Channel.CLI
+            user, kind, file, file.name, mapping=mapping, year=year, channel=ImportRun.Channel.CLI, options=options
         )
     except (services.ImportRefused, MappingError) as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
+    console.print(f"Загрузка № {run.pk}: {run.get_kind_display()} из «{run.file_name}».")
+    _print_detected(run.source)
     if run.status == ImportRun.Status.DRAFT:
-        console.print(
-            f"Загрузка № {run.pk}: {run.get_kind_display()} из «{run.file_name}» ({run.source.get('description', '')})"
-        )
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),

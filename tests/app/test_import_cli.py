@@ -90,7 +90,7 @@ def test_a_foreign_dataset_imports_through_saved_mappings(folder: Path) -> None:
     run("mapping", "save", str(MAPPINGS / "ca-api-2000.yaml"), data_dir=folder)
     assert "ca-api-2000" in run("mapping", "list", data_dir=folder).stdout
     schools = run("import", "schools", str(REALDATA), "--mapping", "ca-api-schools", data_dir=folder)
-    assert "добавлено: 6157" in schools.stdout
+    assert "добавлено: 6\u00a0157" in schools.stdout
     results = run("import", "results_schools", str(REALDATA), "--mapping", "ca-api-2000", data_dir=folder)
     assert "записано: 6\u00a0157" in results.stdout
     shown = run("mapping", "show", "ca-api-2000", data_dir=folder).stdout

@@ -1,4 +1,4 @@
-"""The data contract (../shared/DATA_CONTRACT.md v1) as data: tables, columns, types, vocabularies.
+"""The data contract (docs/data-contract.md) as data: tables, columns, types, vocabularies.
 
 Pure: no Django, no files. The importers, the XLSX templates, the API schema and the user guide
 all read these specs, so the contract is written down exactly once.
@@ -385,7 +385,15 @@ TABLES: dict[str, Table] = {
             (
                 *_WORK,
                 _STUDENT,
-                Column("primary_score", "Первичный балл", Kind.FLOAT, min=0, example="27"),
+                Column(
+                    "primary_score",
+                    "Первичный балл",
+                    Kind.FLOAT,
+                    required=False,
+                    min=0,
+                    note="обязателен, кроме строк ЕГЭ с тестовым баллом и ЕГЭ по базовой математике с отметкой",
+                    example="27",
+                ),
                 Column(
                     "max_primary_score",
                     "Максимальный первичный балл",
@@ -611,6 +619,15 @@ TABLES: dict[str, Table] = {
         ),
     )
 }
+
+
+# What a row of `results` must carry, by procedure: the exam centre's ЕГЭ exports often give the
+# test score alone (the methodology uses the test score for ЕГЭ), and base maths has a mark only.
+ROW_REQUIREMENTS: tuple[tuple[str, str], ...] = (
+    ("ЕГЭ (кроме базовой математики)", "тестовый балл или первичный балл; отметки нет"),
+    ("ЕГЭ по базовой математике", "отметка или первичный балл"),
+    ("ОГЭ, ГВЭ, ВПР и процедуры пресета", "первичный балл; отметка — если она выставляется"),
+)
 
 
 def table(name: str) -> Table:

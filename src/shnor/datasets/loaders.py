@@ -8,6 +8,7 @@ touched row back as it was. Columns a file does not have are never overwritten.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,7 +115,7 @@ def apply(spec: Spec, data: pa.Table, present: set[str]) -> Outcome:
         if spec.deactivate and not getattr(current, spec.deactivate):
             values = {**values, spec.deactivate: True}
         fields = [f for f in [*value_fields, *([spec.deactivate] if spec.deactivate else [])] if f in values]
-        diff = {f: getattr(current, f) for f in fields if getattr(current, f) != values[f]}
+        diff = {f: getattr(current, f) for f in fields if _differs(getattr(current, f), values[f])}
         if diff:
             undo_updated.append({"pk": current.pk, **{k: _plain(v) for k, v in diff.items()}})
             for f in diff:
@@ -392,3 +393,11 @@ LOADERS: dict[str, Callable[[pa.Table, set[str], IssueLog], Outcome]] = {
     "diagnostics": load_diagnostics,
     "courses": load_courses,
 }
+
+
+def _differs(stored: Any, incoming: Any) -> bool:
+    """A value changed: floats within a billionth of each other are the same value (41,5 % read
+    as 0.41500000000000004 is the 0.415 already stored)."""
+    if isinstance(stored, float) and isinstance(incoming, float):
+        return not math.isclose(stored, incoming, rel_tol=1e-9, abs_tol=1e-12)
+    return bool(stored != incoming)

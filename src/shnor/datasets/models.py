@@ -62,6 +62,9 @@ class ImportRun(models.Model):
         ColumnMapping, models.SET_NULL, null=True, blank=True, related_name="runs", verbose_name="сопоставление"
     )
     mapping_spec = models.JSONField("сопоставление (как применено)", null=True, blank=True)
+    read_options = models.JSONField(
+        "параметры чтения", default=dict, blank=True, help_text="разделитель, кодировка, строка заголовка, лист"
+    )
     year = models.PositiveSmallIntegerField("год (параметр загрузки)", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="кто загрузил"

@@ -13,6 +13,7 @@ live one.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -38,14 +39,23 @@ from shnor.audit.context import Actor, acting_as
 from shnor.audit.tracking import record
 from shnor.core.contract import TABLES, Table
 from shnor.core.contract import Store as Destination
+from shnor.core.numbers import number
 from shnor.datasets.loaders import LOADERS, Outcome, revert
 from shnor.datasets.models import ColumnMapping, ImportRun
 from shnor.engine.store import Store, StoreError
 from shnor.ingest import mapping as mappings
 from shnor.ingest.issues import Issue, IssueLog, Severity
 from shnor.ingest.mapping import Mapping, MappingError
-from shnor.ingest.pipeline import ROW, STREAMED, Context, Duplicates, Plan, batches, plan
-from shnor.ingest.sources import SourceError, SourceInfo, preview_rows, sniff
+from shnor.ingest.pipeline import ROW, STREAMED, Context, Duplicates, Plan, batches, matcher_for, plan
+from shnor.ingest.sources import (
+    ReadOptions,
+    SourceError,
+    SourceInfo,
+    delimiter_option,
+    encoding_option,
+    preview_rows,
+    sniff,
+)
 
 Status = ImportRun.Status
 ProgressHook = Callable[[ImportRun], None]
@@ -142,10 +152,12 @@ def create_run(
     mapping: str | Mapping | ColumnMapping | None = None,
     year: int | None = None,
     channel: str = ImportRun.Channel.WEB,
+    options: ReadOptions | None = None,
 ) -> ImportRun:
     """Register an import: keep a copy of the file with its checksum and learn its format."""
     require(user, Perm.IMPORT_DATA)
     table = table_of(kind)
+    options = checked_options(options)
     spec, saved = resolve_mapping(mapping)
     if spec is not None and spec.kind != kind:
         raise ImportRefused(f"Сопоставление «{spec.name}» предназначено для таблицы {spec.kind}, а загружается {kind}.")
@@ -160,6 +172,7 @@ def create_run(
         sha256="",
         mapping=saved,
         mapping_spec=spec.model_dump(mode="json") if spec else None,
+        read_options=options.as_dict(),
         year=year,
         created_by=user if isinstance(user, User) else None,
     )
@@ -183,13 +196,7 @@ def create_run(
     run.file_size = size
     log = IssueLog(name)
     try:
-        info = sniff(
-            target,
-            name,
-            sheet=spec.sheet if spec else None,
-            header_row=spec.header_row if spec else 1,
-            table=table.name,
-        )
+        info = _sniff(run, target, spec)
         run.source = _source_dict(info)
         run.estimated_rows = _estimate_rows(info)
         plan(info, table, log, spec, year)
@@ -200,6 +207,54 @@ def create_run(
         _finish(run, Status.FAILED, log, "Файл не принят: исправьте ошибки и загрузите его снова.")
     else:
         run.save()
+    return run
+
+
+def checked_options(options: ReadOptions | None) -> ReadOptions:
+    """Options as typed by a person (`tab`, `windows-1251`), checked; a wrong one is refused."""
+    options = options or ReadOptions()
+    try:
+        return ReadOptions(
+            delimiter=delimiter_option(options.delimiter),
+            encoding=encoding_option(options.encoding),
+            header_row=options.header_row,
+            sheet=(options.sheet or "").strip() or None,
+        )
+    except SourceError as error:
+        raise ImportRefused(error.message) from None
+
+
+def _options(run: ImportRun, spec: Mapping | None) -> ReadOptions:
+    """The run's own options, then the mapping's: what a person says at upload wins."""
+    mine = ReadOptions.from_dict(run.read_options)
+    if spec is None:
+        return mine
+    return mine.merged(
+        ReadOptions(delimiter=spec.delimiter, encoding=spec.encoding, header_row=spec.header_row, sheet=spec.sheet)
+    )
+
+
+def _sniff(run: ImportRun, path: Path, spec: Mapping | None) -> SourceInfo:
+    table = table_of(run.kind)
+    return sniff(path, run.file_name, table=table.name, options=_options(run, spec), match=matcher_for(table, spec))
+
+
+def set_read_options(user: Any, run: ImportRun, options: ReadOptions) -> ImportRun:
+    """Read a file that has not started with other options (chosen on its page after a doubtful
+    detection): the format is learnt again."""
+    require(user, Perm.IMPORT_DATA)
+    if run.status != Status.DRAFT:
+        raise ImportRefused("Параметры чтения меняются только до начала загрузки.")
+    run.read_options = checked_options(options).as_dict()
+    path = run_path(run)
+    if path is not None and path.exists():
+        try:
+            info = _sniff(run, path, _run_mapping(run))
+        except SourceError as error:
+            raise ImportRefused(error.message) from None
+        run.source = _source_dict(info)
+        run.estimated_rows = _estimate_rows(info)
+    run.save(update_fields=["read_options", "source", "estimated_rows"])
     return run
 
 
@@ -219,7 +274,10 @@ def _source_dict(info: SourceInfo) -> dict[str, Any]:
         "sheets": info.sheets,
         "headers": info.headers,
         "header_row": info.header_row,
+        "parts": [list(p) for p in info.parts],
         "description": info.describe(),
+        "detected": info.detected,
+        "unsure": info.unsure,
     }
 
 
@@ -267,13 +325,7 @@ def preview(run: ImportRun, limit: int = 10) -> Preview:
             None, None, issues=[Issue(Severity.ERROR, "file", "Копия файла не сохранена.", file=run.file_name)]
         )
     try:
-        info = sniff(
-            path,
-            run.file_name,
-            sheet=spec.sheet if spec else None,
-            header_row=spec.header_row if spec else 1,
-            table=run.kind,
-        )
+        info = _sniff(run, path, spec)
     except SourceError as error:
         return Preview(None, None, issues=[Issue(Severity.ERROR, error.code, error.message, file=run.file_name)])
     the_plan = plan(info, table_of(run.kind), log, spec, run.year)
@@ -301,7 +353,11 @@ def apply_mapping(user: Any, run: ImportRun, reference: str | Mapping | ColumnMa
         )
     run.mapping = saved
     run.mapping_spec = spec.model_dump(mode="json") if spec else None
-    run.save(update_fields=["mapping", "mapping_spec"])
+    path = run_path(run)
+    if path is not None and path.exists():
+        with contextlib.suppress(SourceError):  # the preview says what is wrong
+            run.source = _source_dict(_sniff(run, path, spec))
+    run.save(update_fields=["mapping", "mapping_spec", "source"])
     return run
 
 
@@ -349,16 +405,11 @@ def _execute(run: ImportRun, hook: ProgressHook | None) -> ImportRun:
         log.error("file", "Копия файла не найдена: загрузите файл снова.")
         return _finish(run, Status.FAILED, log, "Файл не найден.")
     try:
-        info = sniff(
-            path,
-            run.file_name,
-            sheet=spec.sheet if spec else None,
-            header_row=spec.header_row if spec else 1,
-            table=table.name,
-        )
+        info = _sniff(run, path, spec)
     except SourceError as error:
         log.error(error.code, error.message)
         return _finish(run, Status.FAILED, log, "Файл не принят.")
+    run.source = _source_dict(info)
     the_plan = plan(info, table, log, spec, run.year)
     if log.has_errors:
         _refuse_personal_data(run, log)
@@ -411,7 +462,7 @@ def _execute_columnar(
             writer.abort()
             if rows == 0 and not log.has_errors:
                 log.error("empty", "В файле нет строк с данными.")
-            return _finish(run, Status.FAILED, log, "Файл не принят: данные не изменены.", rows_read=rows)
+            return _finish(run, Status.FAILED, log, "Файл не принят: данные не изменены.")
         parts = writer.close()
     except BaseException:
         writer.abort()
@@ -435,7 +486,7 @@ def _execute_database(
     if rows == 0 and not log.has_errors:
         log.error("empty", "В файле нет строк с данными.")
     if log.has_errors or data is None:
-        return _finish(run, Status.FAILED, log, "Файл не принят: данные не изменены.", rows_read=rows)
+        return _finish(run, Status.FAILED, log, "Файл не принят: данные не изменены.")
     present = set(the_plan.sources) | set(the_plan.constants) | set(the_plan.not_collected)
     try:
         with transaction.atomic():
@@ -446,7 +497,7 @@ def _execute_database(
             run.undo = gzip.compress(json.dumps(outcome.undo, ensure_ascii=False).encode("utf-8"))
             return _applied(run, log, outcome, rows)
     except _Rejected:
-        return _finish(run, Status.FAILED, log, "Файл не принят: данные не изменены.", rows_read=rows)
+        return _finish(run, Status.FAILED, log, "Файл не принят: данные не изменены.")
 
 
 class _Rejected(Exception):
@@ -461,15 +512,21 @@ def _applied(run: ImportRun, log: IssueLog, outcome: Outcome, rows: int) -> Impo
         outcome.removed,
     )
     run.years = outcome.years
-    parts = [f"Строк в файле: {rows:,}".replace(",", "\u00a0")]
+    read = max(run.rows_read, rows)
+    parts = [f"Строк данных в файле: {number(read)}"]
+    if read > rows:
+        parts.append(f"пропущено: {number(read - rows)} (см. предупреждения)")
     if TABLES[run.kind].store == Destination.COLUMNAR:
-        parts.append(f"записано: {outcome.added:,}; заменено прежних: {outcome.removed:,}".replace(",", "\u00a0"))
+        parts.append(f"записано: {number(outcome.added)}; заменено прежних: {number(outcome.removed)}")
+    elif outcome.added == outcome.updated == outcome.removed == 0:
+        parts.append(f"без изменений: все {number(outcome.unchanged)} записей уже были загружены с теми же значениями")
     else:
         parts.append(
-            f"добавлено: {outcome.added}, изменено: {outcome.updated}, без изменений: {outcome.unchanged}, "
-            f"{'снято' if run.kind == 'staff' else 'удалено'}: {outcome.removed}"
+            f"добавлено: {number(outcome.added)}, изменено: {number(outcome.updated)}, "
+            f"без изменений: {number(outcome.unchanged)}, "
+            f"{'снято' if run.kind == 'staff' else 'удалено'}: {number(outcome.removed)}"
         )
-    _finish(run, Status.APPLIED, log, "Загружено. " + "; ".join(parts) + ".", rows_read=rows)
+    _finish(run, Status.APPLIED, log, "Загружено. " + "; ".join(parts) + ".", rows_read=read)
     record(
         run,
         "create",

@@ -71,7 +71,8 @@ def _strings(array: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 def parse_numbers(raw: pa.Array, decimal: str = ".") -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Strings -> float64. Returns the values, the rows that are not numbers, and the rows that
-    carried a `%` sign. Accepts a decimal comma, spaces as thousands separators and `12 %`."""
+    carried a `%` sign. Accepts a decimal comma, spaces (also non-breaking and narrow) and the
+    other mark as thousands separators, and `12 %`."""
     raw = _strings(raw)
     n = len(raw)
     try:
@@ -82,6 +83,13 @@ def parse_numbers(raw: pa.Array, decimal: str = ".") -> tuple[pa.Array, np.ndarr
     text = pc.replace_substring_regex(raw, r"[\s\x{00a0}\x{202f}]", "")
     percent = pc.ends_with(text, "%")
     text = pc.replace_substring_regex(text, r"%$", "")
+    # Thousands groups by the column's decimal mark: 1,234.5 in a column of points, 1.234,5 in one
+    # of commas; any other comma is a decimal comma.
+    group = "," if decimal == "." else r"\."
+    grouped = pc.match_substring_regex(text, rf"^[-+]?\d{{1,3}}({group}\d{{3}})+([.,]\d*)?$")
+    if decimal == "." or pc.any(grouped).as_py():
+        ungrouped = pc.replace_substring(text, "," if decimal == "." else ".", "")
+        text = pc.if_else(grouped, ungrouped, text)
     text = pc.replace_substring(text, ",", ".")
     valid = pc.match_substring_regex(text, NUMBER)
     values = pc.cast(pc.if_else(valid, text, pa.scalar(None, pa.string())), pa.float64())
@@ -142,9 +150,12 @@ def _numeric(raw: pa.Array, column: Column, decimal: str, percent_header: bool) 
             problems.append(Problem("type", "ожидалось целое число", fractional))
             values = pc.if_else(pa.array(fractional), pa.scalar(None, pa.float64()), values)
     if column.kind == Kind.SHARE:
-        values, note = _shares(values, percent_header, percent_sign, column)
+        values, note, mixed = _shares(values, percent_header, percent_sign, column)
         if note:
             notes.append(note)
+        if mixed is not None:
+            problems.append(mixed)
+            values = pc.if_else(pa.array(mixed.mask), pa.scalar(None, pa.float64()), values)
     out_of_range = _range_mask(values, column)
     if out_of_range.any():
         problems.append(Problem("range", f"ожидалось значение {range_text(column)}", out_of_range))
@@ -164,24 +175,48 @@ def _numeric(raw: pa.Array, column: Column, decimal: str, percent_header: bool) 
     return Converted(values.cast(target), problems, notes)
 
 
-def _shares(values: pa.Array, percent_header: bool, percent_sign: np.ndarray, column: Column) -> tuple[pa.Array, str]:
-    """Fractions stay; percentages (by header, by a `%` in the cell, or by the values) become fractions."""
-    note = ""
+def _shares(
+    values: pa.Array, percent_header: bool, percent_sign: np.ndarray, column: Column
+) -> tuple[pa.Array, str, Problem | None]:
+    """Fractions stay; percentages become fractions. A value is a percentage when the header says
+    «%», when the cell has a `%`, or when it is above 1; a value in (0, 1] is a fraction — unless
+    the column also holds percentages, where 0,4 may be 0,4 % or 40 %: then the rows of the smaller
+    kind are refused, never silently divided."""
     if percent_header:
-        return pc.divide(values, 100.0), ""
-    present = values.drop_null()
-    as_percent = (
-        len(present) > 0
-        and pc.max(present).as_py() > 1
-        and pc.min(present).as_py() >= 0
-        and pc.max(present).as_py() <= 100
-    )
-    if as_percent:
-        note = f"Значения столбца «{column.ru}» больше 1 и не больше 100: прочитаны как проценты (делятся на 100)."
-        return pc.divide(values, 100.0), note
-    if percent_sign.any():
-        values = pc.if_else(pa.array(percent_sign), pc.divide(values, 100.0), values)
-    return values, note
+        return _hundredth(values, np.ones(len(values), bool)), "", None
+    above_one = _mask(pc.greater(values, 1.0))
+    percent = percent_sign | above_one
+    fraction = ~percent_sign & _mask(pc.and_(pc.greater(values, 0.0), pc.less_equal(values, 1.0)))
+    if percent.any() and fraction.any():
+        wrong, right = (fraction, percent) if fraction.sum() <= percent.sum() else (percent, fraction)
+        example_wrong = _example(values, wrong)
+        example_right = _example(values, right)
+        kinds = "доли (не больше 1)" if wrong is fraction else "проценты"
+        message = (
+            f"в столбце и проценты, и доли: рядом со значениями вида «{example_right}» эти {kinds}, например "
+            f"«{example_wrong}», — неясно, что значит такое значение (0,4 — это 0,4 % или 40 %?). Укажите «%» "
+            "в заголовке или у значений либо приведите столбец к одному виду"
+        )
+        return values, "", Problem("percent", message, wrong)
+    if percent.any():
+        note = ""
+        if above_one.any() and not percent_sign.all():
+            note = f"Значения столбца «{column.ru}» больше 1: прочитаны как проценты (делятся на 100)."
+        return _hundredth(values, percent), note, None
+    return values, "", None
+
+
+def _hundredth(values: pa.Array, where: np.ndarray) -> pa.Array:
+    """Percent -> fraction (a re-import compares within a billionth: 41,5 % / 100 may differ from a
+    stored 0,415 in the last bit)."""
+    divided = pc.divide(values, 100.0)
+    return pc.if_else(pa.array(where), divided, values)
+
+
+def _example(values: pa.Array, mask: np.ndarray) -> str:
+    first = int(np.nonzero(mask)[0][0])
+    value = values[first].as_py()
+    return f"{value:g}".replace(".", ",")
 
 
 def _boolean(raw: pa.Array, column: Column) -> Converted:

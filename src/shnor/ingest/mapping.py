@@ -9,7 +9,10 @@ the UI, the API and the CLI (`--mapping NAME|FILE`). It can
 * name extra markers of a missing value (`null_values`: `NA`, `s`, `—`),
 * skip rows whose listed columns (contract names or file headers) are empty
   (`skip_rows_without`: suppressed results, schools with no enrolment figure),
-* pick the sheet of a workbook and the row the header is in.
+* turn a column per subject into rows (`unpivot`: the header goes to one contract column, the
+  cell to another),
+* pick the sheet of a workbook, the row the header is in, the separator and the encoding of a
+  CSV (each is detected when not given).
 """
 
 from __future__ import annotations
@@ -26,6 +29,16 @@ from shnor.core.contract import TABLES, Kind
 
 class MappingError(Exception):
     """A mapping does not validate or cannot be found; the message says where and why."""
+
+
+class Unpivot(BaseModel):
+    """Columns of the file whose values become rows: «Русский язык», «Математика» -> subject."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    columns: list[str] = Field(min_length=1)  # headers of the file
+    name_to: str  # the contract column that receives the header (recoded like any value)
+    value_to: str  # the contract column that receives the cell
 
 
 class Mapping(BaseModel):
@@ -46,8 +59,11 @@ class Mapping(BaseModel):
     # A wider dataset (a national file): rows of schools outside the registry are skipped, counted
     # in one warning, instead of being errors.
     skip_unknown_schools: bool = False
+    unpivot: Unpivot | None = None
     sheet: str | None = None
-    header_row: int = Field(default=1, ge=1, le=1000)
+    header_row: int | None = Field(default=None, ge=1, le=1000)  # None: found by its headers
+    delimiter: str | None = Field(default=None, pattern=r"^[;,|\t]$")
+    encoding: str | None = Field(default=None, max_length=20)
 
     @model_validator(mode="after")
     def _known_columns(self) -> Mapping:
@@ -67,6 +83,12 @@ class Mapping(BaseModel):
         given = sorted(set(self.not_collected) & (set(self.columns) | set(self.constants)))
         if given:
             raise ValueError(f"столбец объявлен несобираемым, но задан: {', '.join(given)}")
+        if self.unpivot is not None:
+            for name in (self.unpivot.name_to, self.unpivot.value_to):
+                if name not in names:
+                    raise ValueError(f"в разделе unpivot столбец не из контракта таблицы {self.kind}: {name}")
+                if name in self.columns or name in self.constants:
+                    raise ValueError(f"столбец {name} задан и в unpivot, и в columns/constants")
         both = set(self.columns) & set(self.constants)
         if both:
             raise ValueError(f"столбец задан и из файла, и константой: {', '.join(sorted(both))}")

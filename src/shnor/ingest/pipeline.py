@@ -19,16 +19,45 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shnor.core.contract import PROCEDURE_GRADES, Table, header_index, is_personal_header, normalise_header
+from shnor.core.contract import (
+    PROCEDURE_GRADES,
+    Kind,
+    Table,
+    header_index,
+    is_personal_header,
+    normalise_header,
+)
 from shnor.engine.schemas import arrow_type
 from shnor.ingest.convert import convert
 from shnor.ingest.issues import IssueLog, Severity
 from shnor.ingest.mapping import Mapping
-from shnor.ingest.sources import Ragged, SourceInfo, locate_ragged, string_batches
+from shnor.ingest.sources import (
+    SHEET_YEAR,
+    Matcher,
+    Ragged,
+    SourceInfo,
+    contract_matcher,
+    locate_ragged,
+    string_batches,
+)
 
 ROW = "_row"  # the spreadsheet row of each converted row
 STREAMED = frozenset({"results", "results_tasks"})  # tables too big to hold; no whole-column rules
 Progress = Callable[[int], None]  # rows read so far
+MELT_NAME, MELT_VALUE = -2, -3  # positions of an unpivoted column's header and cell (raw `c-2`, `c-3`)
+# Cells a person leaves in a number or date column to say «no value»: read as empty, and said so.
+EMPTY_MARKERS = ("-", "—", "–", "нет данных", "н/д", "нд", "н/я", "n/a", "#н/д")
+# A row of totals under the schools («Итого», «Всего по району»): not one school's data.
+TOTAL_ROW = r"^\s*(итого|всего|итог|total)(\s|:|$|\.)"
+SCRIPT_MIX = r"[A-Za-z][А-Яа-яЁё]|[А-Яа-яЁё][A-Za-z]|[‚ƒ„†‡€‰‹›ЂЃЉЊЌЋЏђѓљњќћџЎўЈ¤Ґ¦§¬®±µ¶]"
+
+
+def matcher_for(table: Table, mapping: Mapping | None) -> Matcher:
+    """What finds the header row: the contract's headers, and the file headers a mapping names."""
+    extra = {header: name for name, header in mapping.columns.items()} if mapping else {}
+    if mapping and mapping.unpivot:
+        extra.update(dict.fromkeys(mapping.unpivot.columns, mapping.unpivot.value_to))
+    return contract_matcher(table.name, extra)
 
 
 @dataclass
@@ -59,9 +88,13 @@ class Plan:
     mapping: Mapping | None = None
     skip_when_empty: dict[str, int] = field(default_factory=dict)  # label -> file column position
     not_collected: list[str] = field(default_factory=list)  # shares the source does not collect
+    melted: list[int] = field(default_factory=list)  # file columns turned into rows (unpivot)
 
     def label(self, name: str) -> str:
         """A column as a person finds it in the file: its header there, and the contract name."""
+        if name in self.sources and self.sources[name] < 0:
+            where = {SHEET_YEAR: "название листа", MELT_NAME: "заголовки столбцов", MELT_VALUE: "ячейки столбцов"}
+            return f"{where[self.sources[name]]} ({name})"
         if name in self.sources:
             header = self.info.headers[self.sources[name]]
             return header if header == name else f"{header} ({name})"
@@ -72,7 +105,12 @@ class Plan:
         """For the preview: every contract column, where it comes from, or that it is missing."""
         rows = []
         for column in self.table.columns:
-            if column.name in self.sources:
+            if column.name in self.sources and self.sources[column.name] < 0:
+                source = self.label(column.name).split(" (")[0]
+                if self.sources[column.name] != SHEET_YEAR:
+                    source += ": " + ", ".join(f"«{self.info.headers[p]}»" for p in self.melted)
+                state = "ok"
+            elif column.name in self.sources:
                 source = f"столбец «{self.info.headers[self.sources[column.name]]}»"
                 state = "ok"
             elif column.name in self.constants:
@@ -131,6 +169,23 @@ def plan(
                 log.error("missing_column", f"в файле нет столбца «{name}» из правила skip_rows_without", column=name)
             else:
                 result.skip_when_empty[name] = found
+    if mapping is not None and mapping.unpivot is not None:
+        by_header = {h: i for i, h in enumerate(info.headers)}
+        by_folded = {normalise_header(h)[0]: i for i, h in enumerate(info.headers) if h}
+        for header in mapping.unpivot.columns:
+            found = by_header.get(header, by_folded.get(normalise_header(header)[0]))
+            if found is None:
+                log.error(
+                    "missing_column",
+                    f"в файле нет столбца «{header}», который сопоставление «{mapping.name}» разворачивает в строки",
+                    column=header,
+                )
+                continue
+            result.melted.append(found)
+            for other in list(claimed):
+                claimed[other] = [p for p in claimed[other] if p != found]
+        claimed[mapping.unpivot.name_to] = [MELT_NAME]
+        claimed[mapping.unpivot.value_to] = [MELT_VALUE]
     for name, positions in claimed.items():
         if not positions:
             continue
@@ -142,7 +197,9 @@ def plan(
                 column=info.headers[positions[1]],
             )
         result.sources[name] = positions[0]
-    used = set(result.sources.values())
+    if any(year is not None for _, _, year in info.parts) and "year" not in result.sources:
+        result.sources["year"] = SHEET_YEAR
+    used = set(result.sources.values()) | set(result.melted)
     for position, header in enumerate(info.headers):
         if is_personal_header(header):
             log.error(
@@ -174,8 +231,43 @@ def plan(
     for column in table.columns:
         provided = column.name in result.sources or column.name in result.constants
         if column.required and not provided and column.name not in result.not_collected:
-            log.error("missing_column", f"нет обязательного столбца «{column.ru}» ({column.name})", column=column.ru)
+            log.error("missing_column", _missing(column.ru, column.name, info), column=column.ru)
+    for row, text in info.above:
+        log.warning(
+            "title", f"строка выше заголовка (заголовок — строка {info.header_row}) пропущена", row=row, value=text
+        )
+    for c0, c1, r0, r1 in info.merged:
+        header = info.headers[c0] if c0 < len(info.headers) else ""
+        area = f"{_cell_name(c0, r0)}:{_cell_name(c1, r1)}"
+        log.warning(
+            "merged",
+            f"объединённая область {area}: её значение повторено в строках {r0 + 1}–{r1 + 1}",
+            row=r0 + 1,
+            column=header,
+        )
     return result
+
+
+def _cell_name(column: int, row: int) -> str:
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row + 1}"
+
+
+def _missing(ru: str, name: str, info: SourceInfo) -> str:
+    """The missing column, and where the header was looked for: a header row found in the wrong
+    place reads as a missing column, so the message says which row was taken."""
+    text = f"нет обязательного столбца «{ru}» ({name})"
+    shown = ", ".join(f"«{h}»" for h in info.headers[:5] if h)
+    text += f"; заголовок взят из строки {info.header_row}"
+    if shown:
+        text += f" ({shown}{', …' if len(info.headers) > 5 else ''})"
+    if info.unsure:
+        text += ". Если файл прочитан неверно, укажите разделитель, кодировку или строку заголовка"
+    return text
 
 
 def _constant_column(value: Any, n: int) -> pa.Array:
@@ -197,7 +289,12 @@ def batches(
 ) -> Iterator[pa.Table]:
     """Typed batches of the file in the contract's columns plus `_row`, every row checked."""
     table, info = plan.table, plan.info
-    positions = sorted(set(plan.sources.values()) | set(plan.skip_when_empty.values()))
+    reads = {p for p in plan.sources.values() if p >= 0} | set(plan.skip_when_empty.values()) | set(plan.melted)
+    # «Итого» is written where a person looks first: the first columns, or a text column.
+    totals = {p for p in (0, 1) if p < len(info.headers)} | {
+        p for name, p in plan.sources.items() if p >= 0 and table.column(name).kind in (Kind.TEXT, Kind.KEY)
+    }
+    positions = sorted(reads | totals)
     mapping = plan.mapping
     nulls = [v.strip() for v in mapping.null_values] if mapping else []
     notes_seen: set[str] = set()
@@ -206,8 +303,11 @@ def batches(
     if table.name not in STREAMED:
         batch_rows = 1 << 40  # whole-column rules (percentages) need the whole column
     for first_row, raw in string_batches(info, positions, batch_rows, ragged):
-        n = raw.num_rows
-        rows = pa.array(np.arange(first_row, first_row + n, dtype=np.int64))
+        rows = pa.array(np.arange(first_row, first_row + raw.num_rows, dtype=np.int64))
+        raw, rows, data_rows = _drop_blank_and_totals(plan, raw, rows, positions, totals, log)
+        if plan.melted:
+            raw, rows = _unpivot(plan, raw, rows)
+        m = raw.num_rows
         columns: dict[str, pa.Array] = {}
         sources: dict[str, pa.Array] = {}
         for column in table.columns:
@@ -219,10 +319,12 @@ def batches(
                         pa.scalar(None, pa.string()),
                         values,
                     )
+                if column.kind in (Kind.INT, Kind.FLOAT, Kind.SHARE, Kind.DATE):
+                    values = _empty_markers(plan, column.name, values, rows, log)
             elif column.name in plan.constants:
-                values = _constant_column(plan.constants[column.name], n)
+                values = _constant_column(plan.constants[column.name], m)
             else:
-                columns[column.name] = pa.nulls(n, arrow_type(column))
+                columns[column.name] = pa.nulls(m, arrow_type(column))
                 continue
             if mapping and column.name in mapping.recode:
                 values = _recode(values, mapping.recode[column.name])
@@ -232,9 +334,14 @@ def batches(
             rows = rows.filter(keep)
             sources = {k: v.filter(keep) for k, v in sources.items()}
             columns = {k: v.filter(keep) for k, v in columns.items()}
+        if info.encoding_guessed:
+            _doubtful_text(plan, sources, rows, log)
         for name, values in sources.items():
             column = table.column(name)
-            result = convert(values, column, info.decimal, name in plan.percent)
+            position = plan.sources.get(name, 0)
+            if position == MELT_VALUE:
+                position = plan.melted[0]
+            result = convert(values, column, info.decimal_of(position), name in plan.percent)
             label = plan.label(name)
             for problem in result.problems:
                 severity = Severity.WARNING if problem.warning else Severity.ERROR
@@ -252,7 +359,7 @@ def batches(
         typed = pa.table({**{c.name: columns[c.name] for c in table.columns}, ROW: rows})
         typed = _outside_registry(plan, typed, context, log)
         _row_rules(plan, typed, context, log)
-        read += n
+        read += data_rows
         if progress:
             progress(read)
         yield typed
@@ -266,6 +373,105 @@ def batches(
                 row=number,
                 value=texts[i] if i < len(texts) else "",
             )
+
+
+def _drop_blank_and_totals(
+    plan: Plan, raw: pa.Table, rows: pa.Array, positions: list[int], totals: set[int], log: IssueLog
+) -> tuple[pa.Table, pa.Array, int]:
+    """Rows with every cell empty are layout, not data; rows of totals are skipped with a warning.
+    Returns the rows left and how many rows of the file held data (totals included)."""
+    if raw.num_rows == 0:
+        return raw, rows, 0
+    filled = np.zeros(raw.num_rows, bool)
+    for p in positions:
+        values = raw.column(f"c{p}")
+        filled |= _as_numpy(pc.not_equal(pc.utf8_trim_whitespace(values), ""))
+    total = np.zeros(raw.num_rows, bool)
+    for p in sorted(totals):
+        values = raw.column(f"c{p}")
+        total |= _as_numpy(pc.match_substring_regex(values, TOTAL_ROW, ignore_case=True))
+    if total.any():
+        where = np.nonzero(total)[0]
+        texts = [
+            " | ".join(str(raw.column(f"c{p}")[i].as_py() or "") for p in positions if raw.column(f"c{p}")[i].is_valid)
+            for i in where[: log.detail]
+        ]
+        log.many(
+            Severity.WARNING,
+            "total",
+            "строка итогов пропущена: это сумма по школам, а не данные одной школы",
+            "",
+            rows.take(pa.array(where[: log.detail])).to_numpy(),
+            texts,
+            total=len(where),
+        )
+    keep = filled & ~total
+    if keep.all():
+        return raw, rows, raw.num_rows
+    mask = pa.array(keep)
+    return raw.filter(mask), rows.filter(mask), int(filled.sum())
+
+
+def _empty_markers(plan: Plan, name: str, values: pa.Array, rows: pa.Array, log: IssueLog) -> pa.Array:
+    """«-», «нет данных», «н/я» in a number or date column: empty, counted in one warning a column."""
+    folded = pc.utf8_lower(pc.utf8_trim_whitespace(values))
+    marked = pc.is_in(folded, value_set=pa.array(EMPTY_MARKERS))
+    mask = _as_numpy(marked)
+    if not mask.any():
+        return values
+    found = sorted(set(pc.filter(pc.utf8_trim_whitespace(values), pa.array(mask)).to_pylist()))
+    _log_mask(
+        log,
+        Severity.WARNING,
+        "empty_marker",
+        "значение «" + "», «".join(str(v) for v in found[:5]) + "» прочитано как пустое (нет данных)",
+        plan.label(name),
+        mask,
+        rows,
+        values,
+    )
+    return pc.if_else(marked, pa.scalar(None, pa.string()), values)
+
+
+def _unpivot(plan: Plan, raw: pa.Table, rows: pa.Array) -> tuple[pa.Table, pa.Array]:
+    """A column per subject -> a row per subject: each melted column's header goes to `c-2`, its
+    cells to `c-3`, the other cells repeat. Empty cells make no row (no result is not a zero)."""
+    parts = []
+    row_parts = []
+    others = [name for name in raw.column_names if int(name[1:]) not in plan.melted]
+    for position in plan.melted:
+        cells = raw.column(f"c{position}").combine_chunks()
+        present = pc.is_valid(cells)
+        part = {name: raw.column(name).combine_chunks().filter(present) for name in others}
+        kept = cells.filter(present)
+        part[f"c{MELT_NAME}"] = _constant_column(plan.info.headers[position], len(kept))
+        part[f"c{MELT_VALUE}"] = kept
+        parts.append(pa.table(part))
+        row_parts.append(rows.filter(present))
+    if not parts:
+        return raw, rows
+    return pa.concat_tables(parts), pa.concat_arrays(row_parts)
+
+
+def _doubtful_text(plan: Plan, sources: dict[str, pa.Array], rows: pa.Array, log: IssueLog) -> None:
+    """The file is not UTF-8 and was read as Windows-1251: a value that then mixes Latin and Cyrillic
+    letters in one word, or holds signs no Russian text has, was most likely written in another
+    encoding. It is not guessed further: the import stops and names the values."""
+    for name, values in sources.items():
+        if plan.table.column(name).kind not in (Kind.TEXT, Kind.KEY, Kind.CODE):
+            continue
+        odd = _as_numpy(pc.match_substring_regex(values, SCRIPT_MIX))
+        _log_mask(
+            log,
+            Severity.ERROR,
+            "encoding",
+            "файл не в UTF-8 и прочитан как Windows-1251, но так значение выглядит искажённым: укажите кодировку "
+            "файла при загрузке (или сохраните его в UTF-8)",
+            plan.label(name),
+            odd,
+            rows,
+            values,
+        )
 
 
 def _as_numpy(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -428,6 +634,27 @@ def _row_rules(plan: Plan, typed: pa.Table, context: Context, log: IssueLog) -> 
             )
     if plan.table.name == "results" and n:
         procedure = typed.column("procedure")
+        ege = pc.equal(procedure, "EGE")
+        carried = pc.or_kleene(
+            pc.is_valid(typed.column("primary_score")),
+            pc.or_kleene(
+                pc.and_kleene(ege, pc.is_valid(typed.column("test_score"))),
+                pc.and_kleene(
+                    pc.and_kleene(ege, pc.equal(typed.column("subject"), "math_base")),
+                    pc.is_valid(typed.column("mark")),
+                ),
+            ),
+        )
+        _report(
+            log,
+            plan,
+            typed,
+            ~_as_numpy(carried),
+            "primary_score",
+            "required",
+            "нет результата: первичный балл обязателен, кроме ЕГЭ с тестовым баллом и ЕГЭ по базовой математике "
+            "с отметкой",
+        )
         over = _as_numpy(pc.greater(typed.column("primary_score"), typed.column("max_primary_score")))
         _report(
             log, plan, typed, over, "primary_score", "range", "первичный балл больше максимального первичного балла"

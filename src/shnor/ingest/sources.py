@@ -16,8 +16,9 @@ import queue
 import re
 import threading
 import zipfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +32,7 @@ from shnor.ingest.issues import printable
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 SAMPLE_BYTES = 1 << 20
+SHEET_YEAR = -1  # the position of the year a sheet's name gives (raw column `c-1`)
 
 
 class SourceError(Exception):
@@ -40,6 +42,105 @@ class SourceError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+@dataclass
+class ReadOptions:
+    """What a person may say about a file instead of letting it be guessed: on the CLI (`--sep`,
+    `--encoding`, `--header-row`, `--sheet`), in a saved mapping, on the upload page, in the API."""
+
+    delimiter: str | None = None
+    encoding: str | None = None
+    header_row: int | None = None
+    sheet: str | None = None
+
+    def merged(self, other: ReadOptions | None) -> ReadOptions:
+        """These options, with `other`'s where these say nothing."""
+        if other is None:
+            return self
+        return ReadOptions(
+            delimiter=self.delimiter or other.delimiter,
+            encoding=self.encoding or other.encoding,
+            header_row=self.header_row or other.header_row,
+            sheet=self.sheet or other.sheet,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ReadOptions:
+        data = data or {}
+        return cls(**{k: data.get(k) or None for k in ("delimiter", "encoding", "header_row", "sheet")})
+
+
+DELIMITERS = {";": "точка с запятой", ",": "запятая", "\t": "табуляция", "|": "вертикальная черта"}
+ENCODINGS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 с BOM",
+    "cp1251": "Windows-1251",
+    "cp866": "DOS (CP866)",
+    "koi8-r": "КОИ-8",
+    "latin-1": "Latin-1 (ISO 8859-1)",
+}
+DELIMITER_WORDS = {"semicolon": ";", "comma": ",", "tab": "\t", "pipe": "|", "\\t": "\t", "tsv": "\t"}
+
+
+def delimiter_option(value: str | None) -> str | None:
+    """A separator as a person names it (`;`, `tab`, `\\t`, `comma`) -> the character."""
+    if value is None or value == "":
+        return None
+    char = DELIMITER_WORDS.get(value.strip().lower(), value)
+    if char not in DELIMITERS:
+        raise SourceError(
+            "file", f"Разделитель «{value}» не поддерживается: допустимы «;», «,», «|» и табуляция (tab)."
+        )
+    return char
+
+
+def encoding_option(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    folded = value.strip().lower().replace("_", "-")
+    folded = {
+        "utf8": "utf-8",
+        "windows-1251": "cp1251",
+        "win1251": "cp1251",
+        "1251": "cp1251",
+        "utf-8-bom": "utf-8-sig",
+        "koi8r": "koi8-r",
+        "latin1": "latin-1",
+        "iso-8859-1": "latin-1",
+        "866": "cp866",
+    }.get(folded, folded)
+    if folded not in ENCODINGS:
+        raise SourceError("encoding", f"Кодировка «{value}» не поддерживается: допустимы {', '.join(ENCODINGS)}.")
+    return folded
+
+
+# Which contract columns a row of cells names: the header row is the row that names most.
+Matcher = Callable[[Sequence[str]], set[str]]
+HEADER_SEARCH_ROWS = 30
+
+
+def contract_matcher(table: str, extra: dict[str, str] | None = None) -> Matcher:
+    """The contract columns (and a mapping's `extra` headers -> names) that a row of cells names."""
+    from shnor.core.contract import TABLES, header_index, normalise_header
+
+    index = dict(header_index(TABLES[table])) if table in TABLES else {}
+    for header, name in (extra or {}).items():
+        index[normalise_header(header)[0]] = name
+
+    def match(cells: Sequence[str]) -> set[str]:
+        found = set()
+        for cell in cells:
+            if cell and len(cell) <= 300:
+                name = index.get(normalise_header(cell)[0])
+                if name:
+                    found.add(name)
+        return found
+
+    return match
 
 
 @dataclass
@@ -54,44 +155,54 @@ class SourceInfo:
     encoding: str = "utf-8"
     delimiter: str = ","
     decimal: str = "."
+    decimals: dict[int, str] = field(default_factory=dict)  # per column position, where decided
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
+    # The sheets read, each with its header row and the year its name gives (a sheet per year).
+    parts: list[tuple[str, int, int | None]] = field(default_factory=list)
+    detected: list[str] = field(default_factory=list)  # what was detected and why, for people
+    unsure: list[str] = field(default_factory=list)  # why the detection may be wrong
+    above: list[tuple[int, str]] = field(default_factory=list)  # rows above the header, skipped
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # filled areas (0-based)
+    encoding_guessed: bool = False  # cp1251 chosen because the bytes are not UTF-8
+    options: ReadOptions = field(default_factory=ReadOptions)
+
+    def decimal_of(self, position: int) -> str:
+        return self.decimals.get(position, self.decimal)
 
     def describe(self) -> str:
         if self.format == "workbook":
-            return f"книга Excel, лист «{self.sheet}»"
-        names = {",": "запятая", ";": "точка с запятой", "\t": "табуляция", "|": "вертикальная черта"}
-        encoding = {"utf-8-sig": "UTF-8 с BOM", "utf-8": "UTF-8", "cp1251": "Windows-1251"}.get(
-            self.encoding, self.encoding
-        )
+            if len(self.parts) > 1:
+                return "книга Excel, листы " + ", ".join(f"«{s}»" for s, _, _ in self.parts)
+            return f"книга Excel, лист «{self.sheet}», заголовок в строке {self.header_row}"
+        encoding = ENCODINGS.get(self.encoding, self.encoding)
         decimal = "запятая" if self.decimal == "," else "точка"
-        return f"CSV, {encoding}, разделитель — {names.get(self.delimiter, self.delimiter)}, десятичный разделитель — {decimal}"
+        return (
+            f"CSV, {encoding}, разделитель — {DELIMITERS.get(self.delimiter, self.delimiter)}, "
+            f"десятичный разделитель — {decimal}, заголовок в строке {self.header_row}"
+        )
 
 
-def _detect_encoding(head: bytes) -> str:
+def _detect_encoding(head: bytes, whole: bool) -> tuple[str, str]:
+    """The encoding and why: a BOM, valid UTF-8 (which wins), else Windows-1251."""
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig", "в начале файла метка UTF-8 (BOM)"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise SourceError(
             "encoding", "Файл в кодировке UTF-16. Сохраните его как CSV (UTF-8) или CSV (разделители — запятые)."
         )
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        decoder.decode(head, final=len(head) < SAMPLE_BYTES)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
+        decoder.decode(head, final=whole)
+        return "utf-8", "все байты файла допустимы в UTF-8" if whole else "начало файла — допустимый UTF-8"
+    except UnicodeDecodeError as error:
+        bad = error.start
     try:
         head.decode("cp1251")
     except UnicodeDecodeError:
         raise SourceError("encoding", "Кодировка файла не распознана: ожидается UTF-8 или Windows-1251.") from None
-    return "cp1251"
-
-
-def _detect_delimiter(header_line: str) -> str:
-    counts = {d: _count_outside_quotes(header_line, d) for d in (";", ",", "\t", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > 0 else ","
+    line = head[:bad].count(b"\n") + 1
+    return "cp1251", f"байты строки {line} недопустимы в UTF-8, файл прочитан как Windows-1251"
 
 
 def _count_outside_quotes(line: str, char: str) -> int:
@@ -106,20 +217,210 @@ def _count_outside_quotes(line: str, char: str) -> int:
 
 _COMMA_DECIMAL = re.compile(r"^\s*[-+]?\d+,\d+\s*%?$")
 _POINT_DECIMAL = re.compile(r"^\s*[-+]?\d+\.\d+\s*%?$")
+_THOUSANDS = re.compile(r"^\s*[-+]?\d{1,3}([,.]\d{3})+\s*$")  # 1,234 or 1.234: either reading
+
+
+def _decimals(rows: Sequence[Sequence[str]]) -> tuple[str, dict[int, str]]:
+    """The decimal mark of each column, from its own values; the file's mark where a column does
+    not tell (1,234 reads either way). A column of 0,25 has a comma, a column of 12.5 a point."""
+    comma: Counter[int] = Counter()
+    point: Counter[int] = Counter()
+    for row in rows:
+        for i, v in enumerate(row):
+            if not v or _THOUSANDS.match(v):
+                continue
+            if _COMMA_DECIMAL.match(v):
+                comma[i] += 1
+            elif _POINT_DECIMAL.match(v):
+                point[i] += 1
+    overall = "," if sum(comma.values()) > sum(point.values()) else "."
+    decided = {i: ("," if comma[i] > point[i] else ".") for i in set(comma) | set(point)}
+    return overall, decided
 
 
 def _detect_decimal(rows: Sequence[Sequence[str]]) -> str:
-    comma = sum(1 for row in rows for v in row if _COMMA_DECIMAL.match(v))
-    point = sum(1 for row in rows for v in row if _POINT_DECIMAL.match(v))
-    return "," if comma > point else "."
+    return _decimals(rows)[0]
+
+
+def _row_text(cells: Sequence[Any]) -> str:
+    return " | ".join(str(c).strip() for c in cells if c is not None and str(c).strip())[:200]
+
+
+def _find_header(records: Sequence[Sequence[str]], match: Matcher | None, fixed: int | None) -> tuple[int, int]:
+    """(index of the header record, how many contract columns it names). The header is the first
+    of the leading rows that names most contract columns; with none named, the first non-empty row."""
+    if fixed is not None:
+        index = fixed - 1
+        return index, len(match(records[index])) if match and index < len(records) else 0
+    best, best_score = -1, 0
+    first = -1
+    for i, record in enumerate(records[:HEADER_SEARCH_ROWS]):
+        cells = [c.strip() for c in record]
+        if not any(cells):
+            continue
+        if first < 0:
+            first = i
+        score = len(match(cells)) if match else 0
+        if score > best_score:
+            best, best_score = i, score
+    if best >= 0:
+        return best, best_score
+    return max(first, 0), 0
+
+
+@dataclass
+class _Reading:
+    delimiter: str
+    records: list[list[str]]
+    lines: list[int]  # the line each record starts on (1-based)
+    header: int
+    named: int
+    width: int
+    even: float  # share of data records as wide as the header
+
+
+def _read_with(text: str, delimiter: str, match: Matcher | None, fixed: int | None) -> _Reading:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    line = 1
+    try:
+        for record in reader:
+            records.append(record)
+            lines.append(line)
+            line = reader.line_num + 1
+    except csv.Error:
+        pass
+    header, named = _find_header(records, match, fixed) if records else (0, 0)
+    width = len(records[header]) if records and header < len(records) else 0
+    data = [r for r in records[header + 1 : header + 301] if any(v.strip() for v in r)]
+    even = sum(1 for r in data if len(r) == width) / len(data) if data else 1.0
+    return _Reading(delimiter, records, lines, header, named, width, even)
+
+
+def _choose_delimiter(text: str, match: Matcher | None, fixed: int | None) -> tuple[_Reading, list[str], list[str]]:
+    """The separator that gives the header and the sampled lines the same number of fields
+    (quoted fields respected), then the one whose header names most contract columns."""
+    readings = [_read_with(text, d, match, fixed) for d in DELIMITERS]
+    usable = [r for r in readings if r.width >= 2] or readings[1:2]
+
+    def rank(r: _Reading) -> tuple[bool, int, float, int]:
+        return (r.even >= 0.98, r.named, r.even, r.width)
+
+    usable.sort(key=rank, reverse=True)
+    best = usable[0]
+    name = DELIMITERS[best.delimiter]
+    why = [f"разделитель — {name}: заголовок и строки данных делятся на одинаковое число полей ({best.width})"]
+    if best.even < 0.98:
+        why = [
+            f"разделитель — {name}: из проверенных он делит строки ровнее всех ({best.even:.0%} строк как заголовок)"
+        ]
+    unsure = []
+    if best.even < 0.98:
+        unsure.append("строки файла делятся на разное число полей при любом разделителе")
+    for other in usable[1:]:
+        if other.even >= 0.98 and other.named == best.named and other.width == best.width:
+            unsure.append(f"разделители «{name}» и «{DELIMITERS[other.delimiter]}» делят файл одинаково ровно")
+    if best.named and any(r.named < best.named for r in usable[1:]):
+        why[0] += f", столбцов контракта в заголовке — {best.named}"
+    return best, why, unsure
+
+
+def _csv_info(
+    path: Path, display: str, size: int, head: bytes, options: ReadOptions, match: Matcher | None
+) -> SourceInfo:
+    whole = size <= len(head)
+    if options.encoding:
+        encoding, encoding_why = options.encoding, "кодировка указана при загрузке"
+        if encoding == "utf-8" and head.startswith(codecs.BOM_UTF8):
+            encoding = "utf-8-sig"
+        guessed = False
+    else:
+        encoding, encoding_why = _detect_encoding(head, whole)
+        guessed = encoding == "cp1251" and encoding_why.startswith("байты")
+    text = head.decode(encoding, errors="replace")
+    if not whole:  # the sample ends mid-line: the last, partial line is not evidence
+        text = text[: text.rfind("\n") + 1] or text
+    fixed = options.header_row
+    if options.delimiter:
+        reading = _read_with(text, options.delimiter, match, fixed)
+        why = [f"разделитель — {DELIMITERS[options.delimiter]}: указан при загрузке"]
+        unsure: list[str] = []
+    else:
+        reading, why, unsure = _choose_delimiter(text, match, fixed)
+    records = reading.records
+    if not records or reading.header >= len(records):
+        expected = f" (ожидалась строка {fixed})" if fixed else ""
+        raise SourceError("empty", f"В файле нет строки заголовка{expected}.")
+    header_record = records[reading.header]
+    if not any(h.strip() for h in header_record):
+        raise SourceError("empty", f"В файле нет заголовка: строка {reading.lines[reading.header]} пуста.")
+    header_row = reading.lines[reading.header]
+    headers = _drop_trailing_empty([printable(h.replace("\ufeff", "").strip()) for h in header_record])
+    data = records[reading.header + 1 : reading.header + 501]
+    decimal, decimals = _decimals(data)
+    above = [
+        (reading.lines[i], _row_text(records[i])) for i in range(reading.header) if any(v.strip() for v in records[i])
+    ]
+    detected = [f"кодировка — {ENCODINGS.get(encoding, encoding)}: {encoding_why}", *why]
+    detected.append(_header_reason(header_row, reading.named, fixed, above))
+    if reading.named == 0 and not fixed:
+        unsure.append("ни одна из первых строк не названа как столбцы контракта: заголовок — первая непустая строка")
+    commas = sorted(i for i, d in decimals.items() if d == ",")
+    if commas:
+        named = [f"«{headers[i]}»" for i in commas if i < len(headers)]
+        more = f" и ещё {len(named) - 3}" if len(named) > 3 else ""
+        detected.append("десятичный разделитель — запятая в столбцах " + ", ".join(named[:3]) + more)
+    return SourceInfo(
+        path=path,
+        name=display,
+        format="csv",
+        size=size,
+        headers=headers,
+        width=len(header_record),
+        header_row=header_row,
+        encoding=encoding,
+        delimiter=reading.delimiter,
+        decimal=decimal,
+        decimals=decimals,
+        detected=detected,
+        unsure=unsure,
+        above=above,
+        encoding_guessed=guessed,
+        options=options,
+    )
+
+
+def _header_reason(row: int, named: int, fixed: int | None, above: Sequence[tuple[int, str]]) -> str:
+    if fixed:
+        return f"заголовок — строка {row}: указана при загрузке"
+    text = f"заголовок — строка {row}"
+    if named:
+        text += f": в ней названо столбцов контракта — {named}"
+    else:
+        text += ": первая непустая строка (названий столбцов контракта в первых строках нет)"
+    if above:
+        text += "; строки выше пропущены: " + "; ".join(f"{r} «{t[:60]}»" for r, t in above[:3])
+        if len(above) > 3:
+            text += f" и ещё {len(above) - 3}"
+    return text
 
 
 def sniff(
-    path: Path, name: str | None = None, sheet: str | None = None, header_row: int = 1, table: str = ""
+    path: Path,
+    name: str | None = None,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    table: str = "",
+    options: ReadOptions | None = None,
+    match: Matcher | None = None,
 ) -> SourceInfo:
     """Find the format, encoding, separators and the header of a file, reading only its start."""
     path = Path(path)
     display = name or path.name
+    options = (options or ReadOptions()).merged(ReadOptions(sheet=sheet, header_row=header_row))
+    if match is None and table:
+        match = contract_matcher(table)
     size = path.stat().st_size
     if size == 0:
         raise SourceError("empty", "Файл пуст (0 байт).")
@@ -133,38 +434,14 @@ def sniff(
             raise SourceError("file", "Файл повреждён: это не книга Excel.")
         if is_zip:
             _refuse_zip_bomb(path, size)
-        return _sniff_workbook(path, display, size, sheet, header_row, table)
+        return _sniff_workbook(path, display, size, options, table, match)
     if suffix and suffix not in CSV_SUFFIXES:
         raise SourceError("file", f"Формат «{suffix}» не поддерживается: загрузите XLSX или CSV.")
     if b"\x00" in head[:4096]:
         raise SourceError("file", "Файл двоичный, а не текстовый CSV: загрузите XLSX или CSV.")
-    if sheet:
-        raise SourceError("sheet", f"Указан лист «{sheet}», но файл — CSV, в нём нет листов.")
-    encoding = _detect_encoding(head)
-    text = head.decode(encoding, errors="ignore")
-    lines = text.splitlines()
-    if len(lines) < header_row:
-        raise SourceError("empty", f"В файле нет строки заголовка (ожидалась строка {header_row}).")
-    delimiter = _detect_delimiter(lines[header_row - 1])
-    sample_text = "\n".join(lines[header_row - 1 : header_row + 500])
-    rows = list(csv.reader(io.StringIO(sample_text), delimiter=delimiter))
-    if not rows or not any(h.strip() for h in rows[0]):
-        raise SourceError("empty", "В файле нет заголовка: первая строка пуста.")
-    width = len(rows[0])
-    headers = _drop_trailing_empty([printable(h.replace("\ufeff", "").strip()) for h in rows[0]])
-    decimal = _detect_decimal(rows[1:])
-    return SourceInfo(
-        path=path,
-        name=display,
-        format="csv",
-        size=size,
-        headers=headers,
-        width=width,
-        header_row=header_row,
-        encoding=encoding,
-        delimiter=delimiter,
-        decimal=decimal,
-    )
+    if options.sheet:
+        raise SourceError("sheet", f"Указан лист «{options.sheet}», но файл — CSV, в нём нет листов.")
+    return _csv_info(path, display, size, head, options, match)
 
 
 # A real workbook's XML packs 5–20 times; a «zip bomb» packs hundreds or thousands of times and
@@ -205,46 +482,169 @@ def _open_workbook(path: Path) -> Any:
         raise SourceError("file", f"Книга Excel не читается: {error}") from None
 
 
-def _sniff_workbook(path: Path, name: str, size: int, sheet: str | None, header_row: int, table: str) -> SourceInfo:
+_YEAR_SHEET = re.compile(r"^\s*((?:19|20)\d\d)\s*(?:г\.?|год)?\s*$", re.IGNORECASE)
+
+
+def _sniff_workbook(
+    path: Path, name: str, size: int, options: ReadOptions, table: str, match: Matcher | None
+) -> SourceInfo:
     book = _open_workbook(path)
     sheets = list(book.sheet_names)
     if not sheets:
         raise SourceError("sheet", "В книге нет листов.")
-    if sheet is not None:
-        if sheet not in sheets:
-            raise SourceError("sheet", f"В книге нет листа «{sheet}». Листы: {', '.join(sheets)}.")
-        chosen = sheet
+    fixed = options.header_row
+    detected: list[str] = []
+    unsure: list[str] = []
+    if options.sheet is not None:
+        if options.sheet not in sheets:
+            raise SourceError("sheet", f"В книге нет листа «{options.sheet}». Листы: {', '.join(sheets)}.")
+        chosen = options.sheet
+        detected.append(f"лист «{chosen}»: указан при загрузке")
+        found = _sheet_header(book, chosen, match, fixed)
     else:
-        by_name = [s for s in sheets if s.strip().lower() == table.lower()] if table else []
-        chosen = by_name[0] if by_name else sheets[0]
-    rows = _sheet_rows(book, chosen, limit=header_row)
-    if len(rows) < header_row or not any(v is not None and str(v).strip() for v in rows[header_row - 1]):
+        # The sheet named like the table, else the one whose header names most contract columns.
+        found_by = {s: _sheet_header(book, s, match, fixed) for s in sheets[:20]}
+        by_name = [s for s in found_by if table and s.strip().lower() == table.lower()]
+        chosen = by_name[0] if by_name else max(found_by, key=lambda s: (found_by[s][1], -sheets.index(s)))
+        found = found_by[chosen]
+        if by_name:
+            detected.append(f"лист «{chosen}»: назван как таблица")
+        elif len(sheets) > 1:
+            detected.append(f"лист «{chosen}»: его заголовок называет больше всего столбцов контракта ({found[1]})")
+        else:
+            detected.append(f"лист «{chosen}»: единственный в книге")
+    index, named, rows, merged = found
+    if index >= len(rows) or not any(_cell_text(v) for v in rows[index]):
         others = [s for s in sheets if s != chosen]
         hint = f" Другие листы: {', '.join(others)}." if others else ""
-        raise SourceError("sheet", f"На листе «{chosen}» нет строки заголовка (строка {header_row}).{hint}")
-    headers = _drop_trailing_empty([printable(_cell_text(v) or "") for v in rows[header_row - 1]])
+        where = f"строка {fixed}" if fixed else "первые строки пусты"
+        raise SourceError("sheet", f"На листе «{chosen}» нет строки заголовка ({where}).{hint}")
+    headers = _drop_trailing_empty([printable(_cell_text(v) or "") for v in rows[index]])
+    above = [
+        (i + 1, _row_text([_cell_text(v) for v in rows[i]]))
+        for i in range(index)
+        if any(_cell_text(v) for v in rows[i])
+    ]
+    detected.append(_header_reason(index + 1, named, fixed, above))
+    if named == 0 and not fixed:
+        unsure.append("ни одна из первых строк не названа как столбцы контракта: заголовок — первая непустая строка")
+    parts: list[tuple[str, int, int | None]] = [(chosen, index + 1, None)]
+    names = match(headers) if match else set()
+    years = {s: _YEAR_SHEET.match(s) for s in sheets}
+    if (
+        options.sheet is None
+        and table in _yearly_tables()
+        and "year" not in names
+        and years.get(chosen)
+        and sum(1 for m in years.values() if m) >= 2
+    ):
+        parts = []
+        for sheet in sheets:
+            m = years[sheet]
+            if not m:
+                continue
+            at, _, sheet_rows, _ = _sheet_header(book, sheet, match, fixed)
+            theirs = (
+                _drop_trailing_empty([printable(_cell_text(v) or "") for v in sheet_rows[at]])
+                if at < len(sheet_rows)
+                else []
+            )
+            if theirs != headers:
+                raise SourceError(
+                    "sheet",
+                    f"Листы по годам должны иметь одинаковые заголовки, а у листа «{sheet}» они другие "
+                    f"({', '.join(theirs[:6]) or 'нет заголовка'}). Выровняйте заголовки или загрузите листы по одному (--sheet).",
+                )
+            parts.append((sheet, at + 1, int(m.group(1))))
+        detected.append(
+            "листы по годам: "
+            + ", ".join(f"«{s}» — {y} год" for s, _, y in parts)
+            + "; год каждой строки — из названия её листа"
+        )
+    data = [[_cell_text(v) or "" for v in row] for row in rows[index + 1 : index + 501]]
+    decimal, decimals = _decimals(data)
+    below = [m for m in merged if m[2] > index]
+    if below:
+        detected.append(
+            f"объединённых областей в данных: {len(below)}; каждая заполнена значением её верхней левой ячейки, "
+            "как её читает человек"
+        )
     return SourceInfo(
         path=path,
         name=name,
         format="workbook",
         size=size,
         headers=headers,
-        header_row=header_row,
+        width=len(headers),
+        header_row=index + 1,
+        decimal=decimal,
+        decimals=decimals,
         sheet=chosen,
         sheets=sheets,
+        parts=parts,
+        detected=detected,
+        unsure=unsure,
+        above=above,
+        merged=below if len(parts) == 1 else [],
+        options=options,
     )
 
 
-def _sheet_rows(book: Any, sheet: str, limit: int | None = None) -> list[list[Any]]:
+def _yearly_tables() -> set[str]:
+    from shnor.core.contract import TABLES
+
+    return {name for name, t in TABLES.items() if t.yearly}
+
+
+def _sheet_header(
+    book: Any, sheet: str, match: Matcher | None, fixed: int | None
+) -> tuple[int, int, list[list[Any]], list[tuple[int, int, int, int]]]:
+    """(header index, contract columns it names, the leading rows, the merged areas) of a sheet."""
+    limit = fixed if fixed else HEADER_SEARCH_ROWS
     data = book.get_sheet_by_name(sheet)
-    if limit is not None:
-        rows = []
-        for row in data.iter_rows():
-            rows.append(list(row))
-            if len(rows) >= limit:
-                break
-        return rows
-    return [list(row) for row in data.iter_rows()]
+    merged = _merged_areas(data)
+    rows = _filled(_leading_rows(data, max(limit, HEADER_SEARCH_ROWS) + 500), merged)
+    records = [[_cell_text(v) or "" for v in row] for row in rows[:limit]]
+    if fixed and len(records) < fixed:
+        return fixed - 1, 0, rows, merged
+    index, named = _find_header(records, match, fixed) if records else (0, 0)
+    return index, named, rows, merged
+
+
+def _merged_areas(data: Any) -> list[tuple[int, int, int, int]]:
+    """Merged areas of a sheet as (first column, last column, first row, last row), 0-based."""
+    try:
+        ranges = data.merged_cell_ranges or []
+    except Exception:  # noqa: BLE001  (formats without merged areas raise or give None)
+        return []
+    return [(c0, c1, r0, r1) for (r0, c0), (r1, c1) in ranges if (r0, c0) != (r1, c1)]
+
+
+def _leading_rows(data: Any, limit: int) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    offset = data.start[1] if data.start else 0
+    for row in data.iter_rows():
+        rows.append([None] * offset + list(row))
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def _filled(rows: list[list[Any]], merged: Sequence[tuple[int, int, int, int]]) -> list[list[Any]]:
+    """Merged areas filled down and right with their top-left value (only below the first row of
+    each area: a title merged across a row stays one cell)."""
+    for c0, c1, r0, r1 in merged:
+        if r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        for r in range(r0, min(r1 + 1, len(rows))):
+            row = rows[r]
+            if len(row) <= c1:
+                row.extend([None] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                if (r, c) != (r0, c0) and r > r0:
+                    row[c] = value
+    return rows
 
 
 def _cell_text(value: Any) -> str | None:
@@ -400,33 +800,67 @@ def _explain_csv_error(message: str, info: SourceInfo) -> str:
 
 
 def _workbook_batches(info: SourceInfo, columns: Sequence[int], batch_rows: int) -> Iterator[tuple[int, pa.Table]]:
+    """Rows of the sheet (or of each year's sheet, with its year in column `year`), merged areas
+    filled with their top-left value."""
     book = _open_workbook(info.path)
-    assert info.sheet is not None
-    data = book.get_sheet_by_name(info.sheet)
-    row_number = 0
-    first = info.header_row + 1
-    buffers: dict[int, list[str | None]] = {i: [] for i in columns}
-    count = 0
-    for raw in data.iter_rows():
-        row_number += 1
-        if row_number <= info.header_row:
-            continue
-        cells = list(raw)
-        for i in columns:
-            buffers[i].append(_cell_text(cells[i]) if i < len(cells) else None)
-        count += 1
-        if count >= batch_rows:
-            yield first, pa.table({f"c{i}": pa.array(buffers[i], pa.string()) for i in columns})
-            first += count
-            buffers = {i: [] for i in columns}
-            count = 0
-    # Trailing rows where every cell is empty are formatting, not data.
-    while count and all(buffers[i][-1] is None for i in columns):
-        for i in columns:
-            buffers[i].pop()
-        count -= 1
-    if count:
-        yield first, pa.table({f"c{i}": pa.array(buffers[i], pa.string()) for i in columns})
+    parts = info.parts or [(info.sheet or "", info.header_row, None)]
+    with_year = any(y is not None for _, _, y in parts)
+    for sheet, header_row, year in parts:
+        data = book.get_sheet_by_name(sheet)
+        merged = [m for m in (info.merged if len(parts) == 1 else _merged_areas(data)) if m[3] >= header_row]
+        fills: dict[int, list[tuple[int, int, int, int]]] = {}
+        for area in merged:
+            for r in range(area[2], area[3] + 1):
+                fills.setdefault(r, []).append(area)
+        tops: dict[tuple[int, int], Any] = {}
+        tops_by_row: dict[int, list[int]] = {}
+        for c0, _, r0, _ in merged:
+            tops_by_row.setdefault(r0, []).append(c0)
+        offset = data.start[1] if data.start else 0
+        row_index = -1
+        first = header_row + 1
+        buffers: dict[int, list[str | None]] = {i: [] for i in columns}
+        count = 0
+
+        label = None if year is None else str(year)
+
+        def flush(
+            first_row: int, buffered: dict[int, list[str | None]], n: int, label: str | None = label
+        ) -> tuple[int, pa.Table]:
+            table = {f"c{i}": pa.array(buffered[i], pa.string()) for i in columns}
+            if with_year:
+                table[f"c{SHEET_YEAR}"] = pa.array([label] * n, pa.string())
+            return first_row, pa.table(table)
+
+        for raw in data.iter_rows():
+            row_index += 1
+            cells = [None] * offset + list(raw) if offset else list(raw)
+            for c0 in tops_by_row.get(row_index, ()):
+                tops[(row_index, c0)] = cells[c0] if c0 < len(cells) else None
+            if row_index < header_row:
+                continue
+            for c0, c1, r0, _ in fills.get(row_index, ()):
+                if row_index == r0:
+                    continue
+                if len(cells) <= c1:
+                    cells.extend([None] * (c1 + 1 - len(cells)))
+                for c in range(c0, c1 + 1):
+                    cells[c] = tops.get((r0, c0))
+            for i in columns:
+                buffers[i].append(_cell_text(cells[i]) if i < len(cells) else None)
+            count += 1
+            if count >= batch_rows:
+                yield flush(first, buffers, count)
+                first += count
+                buffers = {i: [] for i in columns}
+                count = 0
+        # Trailing rows where every cell is empty are formatting, not data.
+        while count and all(buffers[i][-1] is None for i in columns):
+            for i in columns:
+                buffers[i].pop()
+            count -= 1
+        if count:
+            yield flush(first, buffers, count)
 
 
 def preview_rows(info: SourceInfo, limit: int = 10) -> list[list[str]]:
