@@ -401,6 +401,7 @@ MATRIX: dict[str, Entry] = dict(
         web("datasets:run-progress", "irun", who=IMPORTS),
         web("datasets:run-start", "irun", who=OPERATOR, **POST),
         web("datasets:run-use-mapping", "irun", who=OPERATOR, **POST),
+        web("datasets:run-read-options", "irun", who=OPERATOR, **POST),
         # a finished import has no column mapping left to edit: the editor answers 404 even to the operator
         web("datasets:run-mapping", "irun", who=OPERATOR, special=(("operator", 404),)),
         web("datasets:run-rollback", "irun", who=OPERATOR, **POST),

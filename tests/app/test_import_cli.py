@@ -18,7 +18,7 @@ import pytest
 from tests.app.test_cli import _query, clean_env, run
 
 ROOT = Path(__file__).resolve().parents[2]
-REALDATA = ROOT.parent / "shared" / "realdata" / "ca-api-1999-2000" / "apipop.csv"
+REALDATA = ROOT / "tests" / "data" / "realdata" / "ca-api-1999-2000" / "apipop.csv"
 MAPPINGS = ROOT / "docs" / "examples" / "mappings"
 
 

@@ -16,14 +16,15 @@ from scipy import stats
 from tests.app.test_cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
-ENGLAND = ROOT.parent / "shared" / "realdata" / "england-ks4-census"
-CALIFORNIA = ROOT.parent / "shared" / "realdata" / "ca-api-1999-2000" / "apipop.csv"
+REALDATA = ROOT / "tests" / "data" / "realdata"  # public data kept in the repository, with its licences
+ENGLAND = REALDATA / "england-ks4-census"
+CALIFORNIA = REALDATA / "ca-api-1999-2000" / "apipop.csv"
 EXAMPLES = ROOT / "docs" / "examples"
 
 
 def test_england_through_mappings_and_a_user_preset_agrees_with_progress_8(tmp_path: Path) -> None:
     if not ENGLAND.exists():
-        pytest.fail(f"{ENGLAND} is missing: the realdata folder is part of the workspace")
+        pytest.fail(f"{ENGLAND} is missing: the real data are part of the repository (tests/data/realdata)")
     folder = tmp_path / "data"
     run("init", "--preset", str(EXAMPLES / "presets" / "england-ks4.yaml"), data_dir=folder)
     for name in ("england-ks4-schools", "england-ks4-results", "england-census-social"):
@@ -69,7 +70,7 @@ def test_england_through_mappings_and_a_user_preset_agrees_with_progress_8(tmp_p
 
 def test_california_through_mappings_and_a_user_preset(tmp_path: Path) -> None:
     if not CALIFORNIA.exists():
-        pytest.fail(f"{CALIFORNIA} is missing: the realdata folder is part of the workspace")
+        pytest.fail(f"{CALIFORNIA} is missing: the real data are part of the repository (tests/data/realdata)")
     folder = tmp_path / "data"
     run("init", "--preset", str(EXAMPLES / "presets" / "ca-api.yaml"), data_dir=folder)
     for name in ("ca-api-schools", "ca-api-2000", "ca-api-1999", "ca-api-social"):

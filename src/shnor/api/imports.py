@@ -21,6 +21,7 @@ from shnor.datasets.models import ImportRun
 from shnor.datasets.reports import report_bytes, report_filename
 from shnor.ingest.mapping import MappingError
 from shnor.ingest.mapping import parse as parse_mapping
+from shnor.ingest.sources import ReadOptions
 from shnor.ingest.workbooks import template
 
 ERRORS: dict[int, type[Schema]] = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
@@ -124,7 +125,10 @@ def imports_list(request: HttpRequest, kind: str | None = None, status: str | No
     operation_id="imports_create",
     summary="Загрузить файл таблицы контракта данных",
     description="Файл проверяется целиком; при ошибках ничего не записывается и возвращается 422 с замечаниями. "
-    "wait=false ставит загрузку в очередь и сразу возвращает 202: следите за ней через GET /imports/{id}.",
+    "wait=false ставит загрузку в очередь и сразу возвращает 202: следите за ней через GET /imports/{id}. "
+    "Разделитель (sep: «;», «,», «|», tab), кодировка (encoding), строка заголовка (header_row) и лист книги "
+    "(sheet) определяются по данным; их можно указать явно. Как прочитан файл и почему — в source.detected, "
+    "сомнения — в source.unsure.",
 )
 def imports_create(
     request: HttpRequest,
@@ -133,8 +137,14 @@ def imports_create(
     mapping: Form[str] = "",
     year: Form[int | None] = None,
     wait: Form[bool] = True,
+    sep: Form[str] = "",
+    encoding: Form[str] = "",
+    header_row: Form[int | None] = None,
+    sheet: Form[str] = "",
 ) -> Any:
     user = request.auth  # type: ignore[attr-defined]
+    if header_row is not None and not 1 <= header_row <= 1000:
+        raise services.ImportRefused("Номер строки заголовка — от 1 до 1000.")
     run = services.create_run(
         user,
         kind,
@@ -143,6 +153,7 @@ def imports_create(
         mapping=mapping or None,
         year=year,
         channel=ImportRun.Channel.API,
+        options=ReadOptions(delimiter=sep, encoding=encoding, header_row=header_row, sheet=sheet),
     )
     if run.status == ImportRun.Status.DRAFT:
         run = services.execute(run.pk) if wait else services.start(user, run)

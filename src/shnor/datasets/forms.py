@@ -8,15 +8,52 @@ from django import forms
 
 from shnor.core.contract import TABLES
 from shnor.datasets.models import ColumnMapping, ImportRun
+from shnor.ingest.sources import ENCODINGS, ReadOptions
 
 KINDS = [(name, f"{name} — {t.title}") for name, t in TABLES.items()]
 
 
-class UploadForm(forms.Form):
+SEPARATORS = [
+    ("", "определить по данным"),
+    (";", "точка с запятой «;»"),
+    (",", "запятая «,»"),
+    ("tab", "табуляция"),
+    ("|", "вертикальная черта «|»"),
+]
+ENCODING_CHOICES = [("", "определить по данным"), *[(k, v) for k, v in ENCODINGS.items() if k != "utf-8-sig"]]
+
+
+class ReadOptionsForm(forms.Form):
+    """How to read a file, where detection is not to be trusted: every field may stay «определить»."""
+
+    sep = forms.ChoiceField(label="Разделитель CSV", choices=SEPARATORS, required=False)
+    encoding = forms.ChoiceField(label="Кодировка CSV", choices=ENCODING_CHOICES, required=False)
+    header_row = forms.IntegerField(
+        label="Строка заголовка",
+        required=False,
+        min_value=1,
+        max_value=1000,
+        help_text="Номер строки, в которой названия столбцов; пусто — найти по названиям.",
+    )
+    sheet = forms.CharField(label="Лист книги", required=False, max_length=100, help_text="Пусто — найти по заголовку.")
+
+    def options(self) -> ReadOptions:
+        data = self.cleaned_data
+        return ReadOptions(
+            delimiter=data.get("sep") or None,
+            encoding=data.get("encoding") or None,
+            header_row=data.get("header_row"),
+            sheet=(data.get("sheet") or "").strip() or None,
+        )
+
+
+class UploadForm(ReadOptionsForm):
     kind = forms.ChoiceField(label="Таблица", choices=KINDS)
     file = forms.FileField(
-        label="Файл XLSX или CSV", help_text="CSV в UTF-8 или Windows-1251, разделитель «,» или «;»."
+        label="Файл XLSX или CSV",
+        help_text="CSV в UTF-8 или Windows-1251 с любым разделителем; заголовок может быть не в первой строке.",
     )
+    field_order = ["kind", "file", "mapping", "year", "sep", "encoding", "header_row", "sheet"]
     mapping = forms.ModelChoiceField(
         label="Сопоставление столбцов",
         queryset=ColumnMapping.objects.none(),

@@ -1,4 +1,4 @@
-"""Imports and the school-level data they load (DATA_CONTRACT `social`, `survey`, `oversight`).
+"""Imports and the school-level data they load (docs/data-contract.md: `social`, `survey`, `oversight`).
 
 Student-, task- and school-aggregate results live in the columnar store (shnor.engine.store);
 an ImportRun records every load into either place, with the file's checksum, the validation

@@ -11,6 +11,7 @@ urlpatterns = [
     path("imports/<int:pk>/progress/", views.run_progress, name="run-progress"),
     path("imports/<int:pk>/start/", views.run_start, name="run-start"),
     path("imports/<int:pk>/use-mapping/", views.run_mapping, name="run-use-mapping"),
+    path("imports/<int:pk>/read-options/", views.run_read_options, name="run-read-options"),
     path("imports/<int:pk>/mapping/", views.mapping_edit, name="run-mapping"),
     path("imports/<int:pk>/rollback/", views.run_rollback, name="run-rollback"),
     path("imports/<int:pk>/report.xlsx", views.run_report, name="run-report"),

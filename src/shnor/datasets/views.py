@@ -15,7 +15,7 @@ from shnor.accounts.roles import Perm
 from shnor.accounts.services import require
 from shnor.core.contract import TABLES
 from shnor.datasets import services
-from shnor.datasets.forms import ImportFilter, MappingForm, UploadForm
+from shnor.datasets.forms import ImportFilter, MappingForm, ReadOptionsForm, UploadForm
 from shnor.datasets.models import ColumnMapping, ImportRun
 from shnor.datasets.reports import report_bytes, report_filename
 from shnor.ingest.issues import Issue
@@ -50,7 +50,13 @@ def upload(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             run = services.create_run(
-                user, data["kind"], data["file"].chunks(), data["file"].name, mapping=data["mapping"], year=data["year"]
+                user,
+                data["kind"],
+                data["file"].chunks(),
+                data["file"].name,
+                mapping=data["mapping"],
+                year=data["year"],
+                options=form.options(),
             )
         except (services.ImportRefused, MappingError) as error:
             form.add_error(None, str(error))
@@ -103,6 +109,15 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if run.status == ImportRun.Status.DRAFT:
         context["preview"] = services.preview(run)
         context["mappings"] = ColumnMapping.objects.filter(kind=run.kind)
+        chosen = run.read_options or {}
+        context["read_form"] = ReadOptionsForm(
+            initial={
+                "sep": {"\t": "tab"}.get(chosen.get("delimiter", ""), chosen.get("delimiter", "")),
+                "encoding": chosen.get("encoding", ""),
+                "header_row": chosen.get("header_row"),
+                "sheet": chosen.get("sheet", ""),
+            }
+        )
     context["breadcrumbs"] = _crumbs(("История загрузок", reverse("datasets:runs")), (f"№ {run.pk}", None))
     return render(request, "datasets/run_detail.html", context)
 
@@ -143,6 +158,28 @@ def run_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         services.apply_mapping(request.user, run, chosen)
     except (services.ImportRefused, MappingError) as error:
         messages.error(request, str(error))
+    return redirect("datasets:run", pk=run.pk)
+
+
+@login_required
+@require_POST
+def run_read_options(request: HttpRequest, pk: int) -> HttpResponse:
+    """Read a file that has not started with the separator, encoding, header row or sheet a person
+    chose (offered when the detection is unsure)."""
+    run = _run(request, pk)
+    require(request.user, Perm.IMPORT_DATA)
+    form = ReadOptionsForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "Параметры чтения не приняты: " + " ".join(e for es in form.errors.values() for e in es)
+        )
+        return redirect("datasets:run", pk=run.pk)
+    try:
+        services.set_read_options(request.user, run, form.options())
+    except services.ImportRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Файл прочитан заново с указанными параметрами.")
     return redirect("datasets:run", pk=run.pk)
 
 

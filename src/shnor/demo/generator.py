@@ -1,4 +1,4 @@
-"""A deterministic demo region in the shapes of DATA_CONTRACT.md, with structure worth finding.
+"""A deterministic demo region in the data contract's shapes (docs/data-contract.md), with structure worth finding.
 
 Pure: no Django, no files. The same seed gives the same region, row for row, so the demo is
 also the test fixture of every later feature. What is planted is returned in `truth`:

@@ -122,7 +122,7 @@ def _num(value: float) -> str:
 
 
 def convert(
-    raw: pa.Array | pa.ChunkedArray, column: Column, decimal: str = ".", percent_header: bool = False
+    raw: pa.Array | pa.ChunkedArray, column: Column, decimal: str = ".", percent_header: bool | None = None
 ) -> Converted:
     """One column of strings (nulls for empty cells) -> typed values and the rows that are wrong."""
     raw = _strings(raw)
@@ -137,7 +137,7 @@ def convert(
     return _text(raw, column)
 
 
-def _numeric(raw: pa.Array, column: Column, decimal: str, percent_header: bool) -> Converted:
+def _numeric(raw: pa.Array, column: Column, decimal: str, percent_header: bool | None) -> Converted:
     values, bad, percent_sign = parse_numbers(raw, decimal)
     problems = []
     notes = []
@@ -176,28 +176,39 @@ def _numeric(raw: pa.Array, column: Column, decimal: str, percent_header: bool) 
 
 
 def _shares(
-    values: pa.Array, percent_header: bool, percent_sign: np.ndarray, column: Column
+    values: pa.Array, unit: bool | None, percent_sign: np.ndarray, column: Column
 ) -> tuple[pa.Array, str, Problem | None]:
-    """Fractions stay; percentages become fractions. A value is a percentage when the header says
-    «%», when the cell has a `%`, or when it is above 1; a value in (0, 1] is a fraction — unless
-    the column also holds percentages, where 0,4 may be 0,4 % or 40 %: then the rows of the smaller
-    kind are refused, never silently divided."""
-    if percent_header:
+    """Fractions stay; percentages become fractions. `unit` True: the column is in percent (its
+    header says «%», or a mapping says so); False: in fractions (a mapping says so); None: each value
+    tells. A value is a percentage when the cell has a `%` or when it is above 1; a value in (0, 1] is
+    a fraction — unless the column also holds percentages, where 0,4 may be 0,4 % or 40 %: then the
+    column is refused, naming the rows of the smaller kind, never silently divided."""
+    if unit is True:
         return _hundredth(values, np.ones(len(values), bool)), "", None
+    if unit is False:
+        return _hundredth(values, percent_sign), "", None
     above_one = _mask(pc.greater(values, 1.0))
     percent = percent_sign | above_one
     fraction = ~percent_sign & _mask(pc.and_(pc.greater(values, 0.0), pc.less_equal(values, 1.0)))
     if percent.any() and fraction.any():
         wrong, right = (fraction, percent) if fraction.sum() <= percent.sum() else (percent, fraction)
-        example_wrong = _example(values, wrong)
-        example_right = _example(values, right)
-        kinds = "доли (не больше 1)" if wrong is fraction else "проценты"
-        message = (
-            f"в столбце и проценты, и доли: рядом со значениями вида «{example_right}» эти {kinds}, например "
-            f"«{example_wrong}», — неясно, что значит такое значение (0,4 — это 0,4 % или 40 %?). Укажите «%» "
-            "в заголовке или у значений либо приведите столбец к одному виду"
+        right_example = _example(values, right)
+        if wrong is fraction:
+            message = (
+                f"значение не больше 1 в столбце процентов (рядом, например, «{right_example}»): неясно, доля это "
+                "или процент (0,4 — это 40 % или 0,4 %?)"
+            )
+        else:
+            message = (
+                f"процент в столбце долей (рядом, например, «{right_example}»): в столбце и доли, и проценты, "
+                "и значения не больше 1 читаются двояко (0,4 — это 40 % или 0,4 %?)"
+            )
+        message += (
+            ". Укажите «%» в заголовке столбца или у значений (в сопоставлении — percent или fraction) "
+            "либо приведите столбец к одному виду"
         )
-        return values, "", Problem("percent", message, wrong)
+        # The other rows are read by their own kind, so that only the doubtful ones are reported.
+        return _hundredth(values, percent), "", Problem("percent", message, wrong)
     if percent.any():
         note = ""
         if above_one.any() and not percent_sign.all():

@@ -6,6 +6,8 @@ the UI, the API and the CLI (`--mapping NAME|FILE`). It can
 * take a contract column from a file column (`columns`),
 * give a column one value for every row (`constants`: the year of an export, a procedure code),
 * recode values (`recode`: `E: 4` turns school type E into grade 4),
+* say a share column is in percent or in fractions (`percent`, `fraction`) where the values
+  cannot tell (a percent column whose small schools have 0,5),
 * name extra markers of a missing value (`null_values`: `NA`, `s`, `—`),
 * skip rows whose listed columns (contract names or file headers) are empty
   (`skip_rows_without`: suppressed results, schools with no enrolment figure),
@@ -59,6 +61,9 @@ class Mapping(BaseModel):
     # A wider dataset (a national file): rows of schools outside the registry are skipped, counted
     # in one warning, instead of being errors.
     skip_unknown_schools: bool = False
+    # Share columns whose unit the values cannot tell (a percent column with values under 1).
+    percent: list[str] = Field(default_factory=list)
+    fraction: list[str] = Field(default_factory=list)
     unpivot: Unpivot | None = None
     sheet: str | None = None
     header_row: int | None = Field(default=None, ge=1, le=1000)  # None: found by its headers
@@ -80,6 +85,13 @@ class Mapping(BaseModel):
         wrong = sorted(set(self.not_collected) - shares)
         if wrong:
             raise ValueError(f"в разделе not_collected могут быть только доли таблицы {self.kind}: {', '.join(wrong)}")
+        for section in ("percent", "fraction"):
+            wrong = sorted(set(getattr(self, section)) - shares)
+            if wrong:
+                raise ValueError(f"в разделе {section} могут быть только доли таблицы {self.kind}: {', '.join(wrong)}")
+        both_units = sorted(set(self.percent) & set(self.fraction))
+        if both_units:
+            raise ValueError(f"доля объявлена и в процентах, и в долях: {', '.join(both_units)}")
         given = sorted(set(self.not_collected) & (set(self.columns) | set(self.constants)))
         if given:
             raise ValueError(f"столбец объявлен несобираемым, но задан: {', '.join(given)}")

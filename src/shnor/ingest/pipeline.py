@@ -83,7 +83,8 @@ class Plan:
     info: SourceInfo
     sources: dict[str, int] = field(default_factory=dict)  # contract column -> file column position
     constants: dict[str, Any] = field(default_factory=dict)
-    percent: set[str] = field(default_factory=set)
+    percent: set[str] = field(default_factory=set)  # shares given in percent (by the header or a mapping)
+    fraction: set[str] = field(default_factory=set)  # shares a mapping declares as fractions
     ignored: list[str] = field(default_factory=list)
     mapping: Mapping | None = None
     skip_when_empty: dict[str, int] = field(default_factory=dict)  # label -> file column position
@@ -161,6 +162,8 @@ def plan(
             if normalise_header(header)[1]:
                 result.percent.add(name)
         result.constants.update(mapping.constants)
+        result.percent |= set(mapping.percent)
+        result.fraction |= set(mapping.fraction) - result.percent
         for name in mapping.skip_rows_without:
             if name in table.names:
                 continue  # resolved below, once the contract columns are known
@@ -341,7 +344,8 @@ def batches(
             position = plan.sources.get(name, 0)
             if position == MELT_VALUE:
                 position = plan.melted[0]
-            result = convert(values, column, info.decimal_of(position), name in plan.percent)
+            unit = True if name in plan.percent else False if name in plan.fraction else None
+            result = convert(values, column, info.decimal_of(position), unit)
             label = plan.label(name)
             for problem in result.problems:
                 severity = Severity.WARNING if problem.warning else Severity.ERROR
@@ -405,11 +409,20 @@ def _drop_blank_and_totals(
             texts,
             total=len(where),
         )
-    keep = filled & ~total
+    numbering = np.zeros(raw.num_rows, bool)
+    if plan.info.numbering is not None:
+        numbering = rows.to_numpy() == plan.info.numbering
+        if numbering.any():
+            log.warning(
+                "numbering",
+                "строка с номерами столбцов (1, 2, 3 …) под заголовком пропущена",
+                row=plan.info.numbering,
+            )
+    keep = filled & ~total & ~numbering
     if keep.all():
         return raw, rows, raw.num_rows
     mask = pa.array(keep)
-    return raw.filter(mask), rows.filter(mask), int(filled.sum())
+    return raw.filter(mask), rows.filter(mask), int((filled & ~numbering).sum())
 
 
 def _empty_markers(plan: Plan, name: str, values: pa.Array, rows: pa.Array, log: IssueLog) -> pa.Array:
@@ -424,7 +437,7 @@ def _empty_markers(plan: Plan, name: str, values: pa.Array, rows: pa.Array, log:
         log,
         Severity.WARNING,
         "empty_marker",
-        "значение «" + "», «".join(str(v) for v in found[:5]) + "» прочитано как пустое (нет данных)",
+        "«" + "», «".join(str(v) for v in found[:5]) + "» означает, что данных нет: ячейка сохранена пустой",
         plan.label(name),
         mask,
         rows,

@@ -165,6 +165,7 @@ class SourceInfo:
     above: list[tuple[int, str]] = field(default_factory=list)  # rows above the header, skipped
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # filled areas (0-based)
     encoding_guessed: bool = False  # cp1251 chosen because the bytes are not UTF-8
+    numbering: int | None = None  # the row under the header that numbers the columns (1, 2, 3 …)
     options: ReadOptions = field(default_factory=ReadOptions)
 
     def decimal_of(self, position: int) -> str:
@@ -202,7 +203,7 @@ def _detect_encoding(head: bytes, whole: bool) -> tuple[str, str]:
     except UnicodeDecodeError:
         raise SourceError("encoding", "Кодировка файла не распознана: ожидается UTF-8 или Windows-1251.") from None
     line = head[:bad].count(b"\n") + 1
-    return "cp1251", f"байты строки {line} недопустимы в UTF-8, файл прочитан как Windows-1251"
+    return "cp1251", f"байты в строке {line} недопустимы в UTF-8"
 
 
 def _count_outside_quotes(line: str, char: str) -> int:
@@ -248,24 +249,47 @@ def _row_text(cells: Sequence[Any]) -> str:
 
 def _find_header(records: Sequence[Sequence[str]], match: Matcher | None, fixed: int | None) -> tuple[int, int]:
     """(index of the header record, how many contract columns it names). The header is the first
-    of the leading rows that names most contract columns; with none named, the first non-empty row."""
+    of the leading rows that names most contract columns; with none named, the first row as wide
+    as the table (a title or a form number above it is one cell wide)."""
     if fixed is not None:
         index = fixed - 1
         return index, len(match(records[index])) if match and index < len(records) else 0
     best, best_score = -1, 0
-    first = -1
     for i, record in enumerate(records[:HEADER_SEARCH_ROWS]):
         cells = [c.strip() for c in record]
         if not any(cells):
             continue
-        if first < 0:
-            first = i
         score = len(match(cells)) if match else 0
         if score > best_score:
             best, best_score = i, score
     if best >= 0:
         return best, best_score
-    return max(first, 0), 0
+    return _first_full_row(records), 0
+
+
+def _numbering(record: Sequence[str] | None) -> bool:
+    """A row of column numbers under the header (1, 2, 3 …), as statistical forms have."""
+    if record is None:
+        return False
+    cells = [c.strip() for c in record[: _filled_width(record)]]
+    return len(cells) >= 2 and cells == [str(i) for i in range(1, len(cells) + 1)]
+
+
+def _filled_width(record: Sequence[str]) -> int:
+    """Cells up to the last non-empty one: `Сведения;;;;` is one cell wide, whatever the padding."""
+    for i in range(len(record) - 1, -1, -1):
+        if record[i].strip():
+            return i + 1
+    return 0
+
+
+def _first_full_row(records: Sequence[Sequence[str]]) -> int:
+    widths = [_filled_width(r) for r in records[: HEADER_SEARCH_ROWS + 300]]
+    counts = Counter(w for w in widths if w)
+    if not counts:
+        return 0
+    table_width = max(counts, key=lambda w: (counts[w], w))
+    return next(i for i, w in enumerate(widths) if w >= table_width)
 
 
 @dataclass
@@ -358,6 +382,9 @@ def _csv_info(
     header_row = reading.lines[reading.header]
     headers = _drop_trailing_empty([printable(h.replace("\ufeff", "").strip()) for h in header_record])
     data = records[reading.header + 1 : reading.header + 501]
+    numbering = reading.lines[reading.header + 1] if data and _numbering(data[0]) else None
+    if numbering:
+        data = data[1:]
     decimal, decimals = _decimals(data)
     above = [
         (reading.lines[i], _row_text(records[i])) for i in range(reading.header) if any(v.strip() for v in records[i])
@@ -365,7 +392,9 @@ def _csv_info(
     detected = [f"кодировка — {ENCODINGS.get(encoding, encoding)}: {encoding_why}", *why]
     detected.append(_header_reason(header_row, reading.named, fixed, above))
     if reading.named == 0 and not fixed:
-        unsure.append("ни одна из первых строк не названа как столбцы контракта: заголовок — первая непустая строка")
+        unsure.append(
+            "ни одна из первых строк не называет столбцы контракта: заголовок — первая строка во всю ширину таблицы"
+        )
     commas = sorted(i for i, d in decimals.items() if d == ",")
     if commas:
         named = [f"«{headers[i]}»" for i in commas if i < len(headers)]
@@ -387,6 +416,7 @@ def _csv_info(
         unsure=unsure,
         above=above,
         encoding_guessed=guessed,
+        numbering=numbering,
         options=options,
     )
 
@@ -398,7 +428,7 @@ def _header_reason(row: int, named: int, fixed: int | None, above: Sequence[tupl
     if named:
         text += f": в ней названо столбцов контракта — {named}"
     else:
-        text += ": первая непустая строка (названий столбцов контракта в первых строках нет)"
+        text += ": первая строка во всю ширину таблицы (названий столбцов контракта в первых строках нет)"
     if above:
         text += "; строки выше пропущены: " + "; ".join(f"{r} «{t[:60]}»" for r, t in above[:3])
         if len(above) > 3:
@@ -527,7 +557,9 @@ def _sniff_workbook(
     ]
     detected.append(_header_reason(index + 1, named, fixed, above))
     if named == 0 and not fixed:
-        unsure.append("ни одна из первых строк не названа как столбцы контракта: заголовок — первая непустая строка")
+        unsure.append(
+            "ни одна из первых строк не называет столбцы контракта: заголовок — первая строка во всю ширину таблицы"
+        )
     parts: list[tuple[str, int, int | None]] = [(chosen, index + 1, None)]
     names = match(headers) if match else set()
     years = {s: _YEAR_SHEET.match(s) for s in sheets}
@@ -562,6 +594,9 @@ def _sniff_workbook(
             + "; год каждой строки — из названия её листа"
         )
     data = [[_cell_text(v) or "" for v in row] for row in rows[index + 1 : index + 501]]
+    numbering = index + 2 if data and _numbering(data[0]) else None
+    if numbering:
+        data = data[1:]
     decimal, decimals = _decimals(data)
     below = [m for m in merged if m[2] > index]
     if below:
@@ -586,6 +621,7 @@ def _sniff_workbook(
         unsure=unsure,
         above=above,
         merged=below if len(parts) == 1 else [],
+        numbering=numbering if len(parts) == 1 else None,
         options=options,
     )
 

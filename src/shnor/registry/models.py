@@ -45,7 +45,7 @@ class Municipality(models.Model):
 
 
 class School(models.Model):
-    """A school of the `schools` table of DATA_CONTRACT.md, field for field, plus bookkeeping."""
+    """A school of the contract's `schools` table (docs/data-contract.md), field for field, plus bookkeeping."""
 
     class Locality(models.TextChoices):
         CITY = "city", "город"
