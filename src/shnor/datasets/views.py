@@ -171,7 +171,7 @@ def run_read_options(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReadOptionsForm(request.POST)
     if not form.is_valid():
         messages.error(
-            request, "Параметры чтения не приняты: " + " ".join(e for es in form.errors.values() for e in es)
+            request, "Параметры чтения не приняты: " + " ".join(str(e) for es in form.errors.values() for e in es)
         )
         return redirect("datasets:run", pk=run.pk)
     try:

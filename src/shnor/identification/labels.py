@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+
 from shnor.core.contract import PROCEDURES, SUBJECTS
 
 SIGNS = {
@@ -41,8 +43,59 @@ FLAGS = {
 def work(procedure: str, subject: str, grade: int | None) -> str:
     """«ОГЭ, русский язык, 9 кл.»: the names of the data contract's vocabularies."""
     grade_text = f", {grade} кл." if grade else ""
-    title = SUBJECTS[subject][0] if subject in SUBJECTS else subject
-    return f"{PROCEDURES[procedure][0] if procedure in PROCEDURES else procedure}, {title[:1].lower()}{title[1:]}{grade_text}"
+    return f"{procedure_name(procedure)}, {subject_name(subject)}{grade_text}"
+
+
+def procedure_name(code: str) -> str:
+    """«ЕГЭ» for EGE; a code outside the contract's vocabulary (a region's own) as it is."""
+    return PROCEDURES[code][0] if code in PROCEDURES else code
+
+
+def subject_name(code: str) -> str:
+    """«математика (профильная)» for math_prof; a code outside the vocabulary as it is."""
+    title = SUBJECTS[code][0] if code in SUBJECTS else code
+    return f"{title[:1].lower()}{title[1:]}"
+
+
+def works(
+    items: Sequence[tuple[str, str, int]],
+    schools: Mapping[tuple[str, str, int], int] | None = None,
+    *,
+    groups: int = 8,
+    per_group: int = 8,
+) -> str:
+    """«ЕГЭ, 11 кл.: русский язык, математика (профильная); ОГЭ, 9 кл.: математика»: works grouped by
+    procedure and grade in the order given, with each work's count of schools when `schools` is
+    given; at most `groups` groups of `per_group` subjects, the rest counted."""
+    grouped: dict[tuple[str, int], list[str]] = {}
+    for procedure, subject, grade in items:
+        grouped.setdefault((procedure, grade), []).append(subject)
+    parts = []
+    for (procedure, grade), subjects in list(grouped.items())[:groups]:
+        names = [
+            subject_name(s) + (f" (школ: {schools[(procedure, s, grade)]})" if schools is not None else "")
+            for s in subjects[:per_group]
+        ]
+        if len(subjects) > per_group:
+            names.append(f"ещё предметов: {len(subjects) - per_group}")
+        parts.append(f"{procedure_name(procedure)}{f', {grade} кл.' if grade else ''}: {', '.join(names)}")
+    rest = sum(len(subjects) for subjects in list(grouped.values())[groups:])
+    if rest:
+        parts.append(f"ещё работ: {rest}")
+    return "; ".join(parts)
+
+
+def years(values: Iterable[int]) -> str:
+    """«2024 год», «2022–2024 годы», «2019, 2022–2024 годы»: consecutive years as a range."""
+    ordered = sorted(set(values))
+    spans: list[list[int]] = []
+    for y in ordered:
+        if spans and y == spans[-1][-1] + 1:
+            spans[-1].append(y)
+        else:
+            spans.append([y])
+    text = ", ".join(str(s[0]) if len(s) == 1 else f"{s[0]}–{s[-1]}" for s in spans)
+    return f"{text} {'год' if len(ordered) == 1 else 'годы'}"
 
 
 def reasons(codes: str) -> str:

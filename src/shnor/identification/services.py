@@ -36,7 +36,8 @@ from shnor.audit.context import Actor, acting_as
 from shnor.audit.tracking import record
 from shnor.audit.versioning import Memo
 from shnor.core.identification import aggregate
-from shnor.core.identification.identify import OUTPUT_COLUMNS, Inputs, Outcome, identify, window
+from shnor.core.identification.fit import Fit, fit
+from shnor.core.identification.identify import OUTPUT_COLUMNS, Inputs, Outcome, identify
 from shnor.core.methodology import Methodology
 from shnor.core.presets import Preset, load, load_text
 from shnor.cycle.models import Decision, Document
@@ -152,16 +153,15 @@ def execute(run_id: int, progress: Progress | None = None) -> Run:
             methodology = Methodology.model_validate(run.methodology)
             step(5, "Сбор данных")
             inputs, fingerprints = gather(run.year, methodology, step, engine=run.engine)
-            if not inputs.works["year"].isin(window(run.year, methodology)).any():
-                # Only the years before the window (kept for the dynamics) have results.
-                return _fail(
-                    run,
-                    f"Нет результатов оценочных процедур за {', '.join(map(str, window(run.year, methodology)))} годы.",
-                )
+            found = fit(inputs.works, run.year, methodology)
+            if not found.fits:
+                # Before computing: without any work of the preset every school would come out
+                # «недостаточно данных» and the run would look done.
+                return _fail(run, unfit_message(run.preset, found), summary=_fit_summary(found))
             step(70, "Расчёт индексов и признаков")
             outcome = identify(inputs, run.year, methodology)
             step(85, "Сохранение результатов")
-            _save(run, outcome, fingerprints)
+            _save(run, outcome, fingerprints, found)
             step(100, "Готово")
         except Exception as error:
             _fail(run, f"Расчёт прерван внутренней ошибкой: {type(error).__name__}: {error}")
@@ -204,12 +204,51 @@ def recover() -> int:
     return len(lost)
 
 
-def _fail(run: Run, message: str) -> Run:
+def _fail(run: Run, message: str, summary: dict[str, Any] | None = None) -> Run:
     run.status = Run.Status.FAILED
     run.message = message
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "message", "finished_at"])
+    fields = ["status", "message", "finished_at"]
+    if summary is not None:
+        run.summary = summary
+        fields.append("summary")
+    run.save(update_fields=fields)
     return run
+
+
+def unfit_message(preset: str, found: Fit) -> str:
+    """Why a run cannot use the loaded data: the preset's works, the window, what the data hold
+    instead and what to do (Russian, one paragraph: the run's message on every channel)."""
+    window_text = labels.years(found.years)
+    if not found.data:
+        loaded = sorted(set(store().years("results")) | set(store().years("results_schools")))
+        elsewhere = f"результаты загружены за {labels.years(loaded)}" if loaded else "результаты ещё не загружены"
+        return (
+            f"Нет результатов оценочных процедур за {window_text}: ни одна работа ИОР пресета «{preset}» "
+            f"не найдена, данных о результатах за эти годы нет ({elsewhere}). Загрузите результаты за эти "
+            "годы или укажите отчётный год, за который они есть."
+        )
+    schools = dict(found.data)
+    return (
+        f"Ни одна работа ИОР пресета «{preset}» ({labels.works(found.components)}) не найдена в загруженных "
+        f"данных за {window_text}. Найдено за эти годы: {labels.works([w for w, _ in found.data], schools)}. "
+        "Загрузите результаты работ пресета за эти годы или выберите пресет, который соответствует данным "
+        "(shnor init --preset …)."
+    )
+
+
+def _fit_summary(found: Fit) -> dict[str, Any]:
+    """What a run's summary keeps of the check (the API's clients read it; the run's page lists
+    the missing works)."""
+    return {
+        "window": found.years,
+        "works": {
+            "components": len(found.components),
+            "found": len(found.found),
+            "missing": [labels.work(*w) for w in found.missing],
+            "data": [{"procedure": p, "subject": s, "grade": g, "schools": n} for (p, s, g), n in found.data],
+        },
+    }
 
 
 def gather(
@@ -362,7 +401,7 @@ def _result_fields(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _save(run: Run, outcome: Outcome, fingerprints: dict[str, Any]) -> None:
+def _save(run: Run, outcome: Outcome, fingerprints: dict[str, Any], found: Fit) -> None:
     pks = dict(School.objects.values_list("school_id", "pk"))
     per_year: dict[str, list[dict[str, Any]]] = {}
     for row in outcome.per_year.itertuples(index=False):
@@ -425,12 +464,17 @@ def _save(run: Run, outcome: Outcome, fingerprints: dict[str, Any]) -> None:
         Sign.objects.bulk_create(signs, batch_size=5000)
         run.status = Run.Status.DONE
         run.inputs = fingerprints
-        run.summary = _json_safe(outcome.summary)
+        run.summary = _json_safe({**outcome.summary, "works": _fit_summary(found)["works"]})
         run.finished_at = timezone.now()
         run.message = (
             f"Школ: {len(results)}; предложено к отбору: {outcome.summary['selected']}; "
             f"недостаточно данных: {outcome.summary['insufficient_data']}."
         )
+        if found.missing:
+            run.message += (
+                f" Из {len(found.components)} работ ИОР пресета в данных за {labels.years(found.years)} "
+                f"найдено: {len(found.found)}; остальные в индекс не вошли."
+            )
         run.save(update_fields=["status", "inputs", "summary", "finished_at", "message"])
         record(
             run,
