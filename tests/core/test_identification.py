@@ -33,6 +33,7 @@ def _work(school: str, n: int, mean: float, within_ss: float, year: int = 2026, 
         "grade": extra.pop("grade", 9),
         "school_id": school,
         "n": n,
+        "n_scored": extra.pop("n_scored", n),
         "mean": mean,
         "within_ss": within_ss,
         **extra,
@@ -398,3 +399,47 @@ def test_jump_against_the_schools_own_earlier_years_by_hand() -> None:
     # No work with enough pupils (a small region): nothing, not an error.
     small = pd.DataFrame(rows).assign(n=3)
     assert objectivity.jump(small, [2025, 2026], Objectivity()) == []
+
+
+def test_a_school_whose_base_maths_rows_carry_the_mark_alone_has_no_mean_and_moves_no_other_school() -> None:
+    # A and B as above; C's pupils have marks only (ЕГЭ base maths as the exam centre sends it):
+    # C gets no z, the region's mean and SD are A's and B's, and C is left out of the composite.
+    works = _works(
+        [
+            _work("A", 2, 2.0, 2.0),
+            _work("B", 2, 6.0, 2.0),
+            _work("C", 3, float("nan"), float("nan"), n_scored=0, n_marked=3, n4=3),
+        ]
+    )
+    scored = indices.standardise(works, assumed_icc=0.2).set_index("school_id")
+    assert scored.loc["A", "region_mean"] == pytest.approx(4.0)
+    assert scored.loc["A", "region_sd"] == pytest.approx(np.sqrt(20 / 3))
+    assert scored.loc["A", "z"] == pytest.approx(-2 / np.sqrt(20 / 3))
+    assert np.isnan(scored.loc["C", "z"]) and np.isnan(scored.loc["C", "v"])
+    with_weights = scored.reset_index().assign(weight=1.0)
+    overall = indices.composite(with_weights, ["school_id"])
+    assert list(overall.index) == ["A", "B"]
+
+
+def test_pupil_aggregates_count_only_scored_pupils_in_the_mean_and_its_spread() -> None:
+    import ibis
+
+    rows = pd.DataFrame(
+        {
+            "year": [2026] * 3,
+            "procedure": ["EGE"] * 3,
+            "grade": [11] * 3,
+            "subject": ["math_base"] * 3,
+            "school_id": ["A"] * 3,
+            "student_key": ["p1", "p2", "p3"],
+            "primary_score": [1.0, 3.0, None],
+            "max_primary_score": [21.0] * 3,
+            "test_score": [None, None, None],
+            "mark": [2, 3, 4],
+            "journal_mark": [None, None, None],
+        }
+    ).astype({"test_score": "float64", "journal_mark": "float64", "primary_score": "float64"})
+    frame = aggregate.works(ibis.memtable(rows), [2026], {"math_prof": 27.0})
+    row = frame.iloc[0]
+    assert (row["n"], row["n_scored"], row["n_marked"], row["n4"]) == (3, 2, 3, 1)
+    assert row["mean"] == pytest.approx(2.0) and row["within_ss"] == pytest.approx(2.0)

@@ -238,3 +238,21 @@ def test_decimal_marks_are_decided_per_column(tmp_path: Path) -> None:
     rows, log = _read(path, "schools")
     assert not log.has_errors
     assert [(r["enrollment"], r["lat"], r["lon"]) for r in rows] == [(1204, 51.53, 40.12), (2500, 51.6, 40.2)]
+
+
+def test_the_results_template_says_what_a_row_of_each_procedure_must_carry() -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from shnor.core.contract import ROW_REQUIREMENTS
+    from shnor.ingest.workbooks import template
+
+    notes = load_workbook(io.BytesIO(template("results")))["пояснения"]
+    rows = {r[0]: r[1] for r in notes.iter_rows(values_only=True) if r and r[0]}
+    for procedure, needs in ROW_REQUIREMENTS:
+        assert rows[procedure] == needs
+    assert "тестовый балл" in rows["ЕГЭ (кроме базовой математики)"]
+    assert "отметка" in rows["ЕГЭ по базовой математике"]
+    primary = next(r for r in notes.iter_rows(values_only=True) if r and r[1] == "primary_score")
+    assert primary[3] == "по процедуре"

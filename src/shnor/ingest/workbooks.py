@@ -16,7 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from shnor.core.contract import TABLES, TYPE_LABELS, VOCABULARIES, Kind
+from shnor.core.contract import ROW_REQUIREMENTS, TABLES, TYPE_LABELS, VOCABULARIES, Kind
 from shnor.ingest.issues import CODES, SEVERITY_LABELS, Issue
 
 _PLAIN_NUMBER = re.compile(r"^[-+]?\d+([.,]\d+)?$")
@@ -74,6 +74,13 @@ def template(kind: str) -> bytes:
     )
     if table.note:
         notes.append(["Повторная загрузка", table.note])
+    if kind == "results":
+        notes.append([])
+        notes.append(["Что должна содержать строка", "по процедуре"])
+        for cell in notes[notes.max_row]:
+            cell.font = BOLD
+        for procedure, needs in ROW_REQUIREMENTS:
+            notes.append([procedure, needs])
     notes.append([])
     header = ["Заголовок", "Имя в контракте", "Тип", "Обязательный", "Ограничения", "Пояснение", "Пример"]
     notes.append(header)
@@ -94,7 +101,7 @@ def template(kind: str) -> bytes:
                 column.ru,
                 column.name,
                 TYPE_LABELS[column.kind],
-                "да" if column.required else "нет",
+                "да" if column.required else ("по процедуре" if column.name == "primary_score" else "нет"),
                 "; ".join(limits),
                 column.note,
                 column.example,

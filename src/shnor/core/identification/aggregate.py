@@ -30,6 +30,7 @@ WORK_COLUMNS = [
     "n",
     "mean",
     "within_ss",
+    "n_scored",
     "n_marked",
     "n2",
     "n3",
@@ -94,6 +95,7 @@ def _pupil_works(
         r.group_by(KEYS)
         .aggregate(
             n=_.count(),
+            n_scored=_.count(where=_.score.notnull()),
             mean=_.score.mean(),
             sumsq=(_.score * _.score).sum(),
             n_marked=_.count(where=_.mark.notnull()),
@@ -114,7 +116,9 @@ def _pupil_works(
         .order_by(KEYS)
     )
     frame = _execute(agg)
-    frame["within_ss"] = (frame["sumsq"] - frame["n"] * frame["mean"] ** 2).clip(lower=0.0)
+    # The mean and its sums of squares are over the pupils with a score: a base-maths row may carry
+    # the mark alone (it counts in the marks, not in the mean).
+    frame["within_ss"] = (frame["sumsq"] - frame["n_scored"] * frame["mean"] ** 2).clip(lower=0.0)
     frame["source"] = "pupils"
     return frame.drop(columns=["sumsq"])
 
@@ -128,6 +132,8 @@ def _finish(frame: pd.DataFrame, years: Sequence[int], school_level: ibis.Table 
             frame[column] = np.nan
     counts = WORK_COLUMNS[WORK_COLUMNS.index("n_marked") : -1]
     frame[counts] = frame[counts].fillna(0).astype("int64")
+    # School-level rows: the mean is over all participants.
+    frame["n_scored"] = frame["n_scored"].fillna(frame["n"].where(frame["mean"].notna(), 0)).astype("int64")
     frame["n"] = frame["n"].astype("int64")
     frame["year"] = frame["year"].astype("int64")
     frame["grade"] = frame["grade"].astype("int64")

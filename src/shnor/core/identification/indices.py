@@ -31,16 +31,23 @@ def standardise(works: pd.DataFrame, assumed_icc: float) -> pd.DataFrame:
     out = works.sort_values(keys, kind="stable", ignore_index=True)
     ids = out.groupby(keys, sort=False).ngroup().to_numpy()
     k = int(ids.max()) + 1
-    n = out["n"].to_numpy(float)
-    mean = out["mean"].to_numpy(float)
+    # A school whose pupils of a work carry no score (base maths with the mark alone) has no mean:
+    # it takes no part in the work's regional sums, and its z stays empty.
+    raw_mean = out["mean"].to_numpy(float)
+    scored = np.isfinite(raw_mean)
+    counted = out["n_scored"] if "n_scored" in out else out["n"]
+    n = np.where(scored, counted.to_numpy(float), 0.0)
+    scored &= n > 0
+    mean = np.where(scored, raw_mean, 0.0)
     within = out["within_ss"].to_numpy(float)
     finite = np.isfinite(within)
-    size = np.bincount(ids, minlength=k).astype(float)
+    size = np.bincount(ids, weights=scored, minlength=k)
     total = np.bincount(ids, weights=n, minlength=k)
-    mu = np.bincount(ids, weights=n * mean, minlength=k) / total
-    between = np.bincount(ids, weights=n * (mean - mu[ids]) ** 2, minlength=k)
-    within_sum = np.bincount(ids, weights=np.where(finite, within, 0.0), minlength=k)
-    pupils = (np.bincount(ids, weights=~finite, minlength=k) == 0) & (total > size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu = np.bincount(ids, weights=n * mean, minlength=k) / total
+    between = np.bincount(ids, weights=np.where(scored, n * (mean - mu[ids]) ** 2, 0.0), minlength=k)
+    within_sum = np.bincount(ids, weights=np.where(finite & scored, within, 0.0), minlength=k)
+    pupils = (np.bincount(ids, weights=~finite & scored, minlength=k) == 0) & (total > size)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Pupil-level sums of squares: the pupil SD and the pooled within-school variance.
         s2_pupils = (within_sum + between) / (total - 1)
@@ -53,8 +60,9 @@ def standardise(works: pd.DataFrame, assumed_icc: float) -> pd.DataFrame:
     s = np.where(s2 > 0, np.sqrt(np.where(s2 > 0, s2, 1.0)), 1.0)
     out["region_mean"] = mu[ids]
     out["region_sd"] = s[ids]
-    out["z"] = (mean - mu[ids]) / s[ids]
-    out["v"] = sigma2[ids] / (s[ids] ** 2 * n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["z"] = np.where(scored, (mean - mu[ids]) / s[ids], np.nan)
+        out["v"] = np.where(scored, sigma2[ids] / (s[ids] ** 2 * n), np.nan)
     return out
 
 
@@ -101,7 +109,7 @@ def shrink(raw: pd.Series, variance: pd.Series) -> Shrunk:
 def composite(scored: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Weighted mean of the standardised components (`z`, `v`, `weight`) per `by`: the raw composite
     R = Σwz / Σw and its sampling variance V = Σw²v / (Σw)²; also the pupils and components counted."""
-    s = scored[scored["weight"] > 0]
+    s = scored[(scored["weight"] > 0) & scored["z"].notna()]
     w = s["weight"]
     parts = pd.DataFrame(
         {

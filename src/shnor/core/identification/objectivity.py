@@ -344,7 +344,7 @@ def signs(
 def _external(window: pd.DataFrame) -> pd.Series:
     """Each school's results on the externally marked exams (ОГЭ, ЕГЭ) of the window: the mean of
     its standardised works weighted by pupils."""
-    ext = window[window["procedure"].isin(["OGE", "EGE"])]
+    ext = window[window["procedure"].isin(["OGE", "EGE"]) & window["z"].notna()]
     if ext.empty:
         return pd.Series(dtype=float)
     weighted = (ext["z"] * ext["n"]).groupby(ext["school_id"]).sum()
