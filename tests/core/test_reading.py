@@ -256,3 +256,20 @@ def test_the_results_template_says_what_a_row_of_each_procedure_must_carry() -> 
     assert "отметка" in rows["ЕГЭ по базовой математике"]
     primary = next(r for r in notes.iter_rows(values_only=True) if r and r[1] == "primary_score")
     assert primary[3] == "по процедуре"
+
+
+def test_a_mapping_checks_its_read_options_and_units() -> None:
+    from shnor.ingest.mapping import MappingError
+
+    assert parse({"name": "m", "kind": "social", "encoding": "Windows-1251"}, "t").encoding == "cp1251"
+    with pytest.raises(MappingError, match="Кодировка «koi7» не поддерживается"):
+        parse({"name": "m", "kind": "social", "encoding": "koi7"}, "t")
+    with pytest.raises(MappingError, match="только доли"):
+        parse({"name": "m", "kind": "social", "percent": ["students"]}, "t")
+    with pytest.raises(MappingError, match="и в процентах, и в долях"):
+        parse({"name": "m", "kind": "social", "percent": ["share_low_income"], "fraction": ["share_low_income"]}, "t")
+    with pytest.raises(MappingError, match="unpivot"):
+        parse(
+            {"name": "m", "kind": "results_schools", "unpivot": {"columns": ["a"], "name_to": "nope", "value_to": "x"}},
+            "t",
+        )

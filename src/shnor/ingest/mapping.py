@@ -101,6 +101,13 @@ class Mapping(BaseModel):
                     raise ValueError(f"в разделе unpivot столбец не из контракта таблицы {self.kind}: {name}")
                 if name in self.columns or name in self.constants:
                     raise ValueError(f"столбец {name} задан и в unpivot, и в columns/constants")
+        if self.encoding is not None:
+            from shnor.ingest.sources import SourceError, encoding_option
+
+            try:
+                self.encoding = encoding_option(self.encoding)
+            except SourceError as error:
+                raise ValueError(error.message) from None
         both = set(self.columns) & set(self.constants)
         if both:
             raise ValueError(f"столбец задан и из файла, и константой: {', '.join(sorted(both))}")
