@@ -30,7 +30,7 @@ def _shot(page: Any, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
-def _upload(page: Any, base: str, kind: str, path: Path, **options: str) -> None:
+def _upload(page: Any, base: str, kind: str, path: Path, shot: str = "", **options: str) -> None:
     page.goto(base + "/data/upload/")
     page.get_by_label("Таблица").select_option(kind)
     page.get_by_label("Файл XLSX или CSV").set_input_files(str(path))
@@ -39,6 +39,8 @@ def _upload(page: Any, base: str, kind: str, path: Path, **options: str) -> None
     if options.get("encoding"):
         page.locator("summary", has_text="Параметры чтения файла").click()
         page.get_by_label("Кодировка CSV").select_option(options["encoding"])
+    if shot:
+        _shot(page, shot)
     page.get_by_role("button", name="Загрузить и посмотреть").click()
     page.wait_for_url("**/data/imports/*/")
 
@@ -139,7 +141,7 @@ def test_the_operator_imports_what_regions_send_and_sees_how_it_was_read(
     issues = page.locator("table.issues").inner_text()
     assert "Marie-Thйrиse" in issues and "кодировку" in issues
     _shot(page, "import-5-doubtful-encoding-refused")
-    _upload(page, base, "schools", latin, encoding="latin-1")
+    _upload(page, base, "schools", latin, shot="import-0-upload-read-options", encoding="latin-1")
     _start(page, "загружено")
     assert School.objects.get(school_id="D002").name == "Ecole Marie-Thérèse"
 
