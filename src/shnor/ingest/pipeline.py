@@ -293,10 +293,14 @@ def batches(
     """Typed batches of the file in the contract's columns plus `_row`, every row checked."""
     table, info = plan.table, plan.info
     reads = {p for p in plan.sources.values() if p >= 0} | set(plan.skip_when_empty.values()) | set(plan.melted)
-    # «Итого» is written where a person looks first: the first columns, or a text column.
-    totals = {p for p in (0, 1) if p < len(info.headers)} | {
-        p for name, p in plan.sources.items() if p >= 0 and table.column(name).kind in (Kind.TEXT, Kind.KEY)
-    }
+    # «Итого» may be in any column (a school's name, a column the contract does not load); a file
+    # of millions of pupils is checked in its first columns and its text columns only.
+    if table.name in STREAMED:
+        totals = {p for p in (0, 1) if p < len(info.headers)} | {
+            p for name, p in plan.sources.items() if p >= 0 and table.column(name).kind in (Kind.TEXT, Kind.KEY)
+        }
+    else:
+        totals = set(range(len(info.headers)))
     positions = sorted(reads | totals)
     mapping = plan.mapping
     nulls = [v.strip() for v in mapping.null_values] if mapping else []
@@ -309,6 +313,12 @@ def batches(
         rows = pa.array(np.arange(first_row, first_row + raw.num_rows, dtype=np.int64))
         raw, rows, data_rows = _drop_blank_and_totals(plan, raw, rows, positions, totals, log)
         if plan.melted:
+            value_to = next(n for n, p in plan.sources.items() if p == MELT_VALUE)
+            if table.column(value_to).kind in (Kind.INT, Kind.FLOAT, Kind.SHARE, Kind.DATE):
+                for position in plan.melted:  # «-» under a subject: no result, so no row
+                    name = f"c{position}"
+                    cells = _empty_markers(info.headers[position], raw.column(name).combine_chunks(), rows, log)
+                    raw = raw.set_column(raw.column_names.index(name), name, cells)
             raw, rows = _unpivot(plan, raw, rows)
         m = raw.num_rows
         columns: dict[str, pa.Array] = {}
@@ -323,7 +333,7 @@ def batches(
                         values,
                     )
                 if column.kind in (Kind.INT, Kind.FLOAT, Kind.SHARE, Kind.DATE):
-                    values = _empty_markers(plan, column.name, values, rows, log)
+                    values = _empty_markers(plan.label(column.name), values, rows, log)
             elif column.name in plan.constants:
                 values = _constant_column(plan.constants[column.name], m)
             else:
@@ -425,7 +435,7 @@ def _drop_blank_and_totals(
     return raw.filter(mask), rows.filter(mask), int((filled & ~numbering).sum())
 
 
-def _empty_markers(plan: Plan, name: str, values: pa.Array, rows: pa.Array, log: IssueLog) -> pa.Array:
+def _empty_markers(label: str, values: pa.Array, rows: pa.Array, log: IssueLog) -> pa.Array:
     """«-», «нет данных», «н/я» in a number or date column: empty, counted in one warning a column."""
     folded = pc.utf8_lower(pc.utf8_trim_whitespace(values))
     marked = pc.is_in(folded, value_set=pa.array(EMPTY_MARKERS))
@@ -438,7 +448,7 @@ def _empty_markers(plan: Plan, name: str, values: pa.Array, rows: pa.Array, log:
         Severity.WARNING,
         "empty_marker",
         "«" + "», «".join(str(v) for v in found[:5]) + "» означает, что данных нет: ячейка сохранена пустой",
-        plan.label(name),
+        label,
         mask,
         rows,
         values,

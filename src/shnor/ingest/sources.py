@@ -166,6 +166,7 @@ class SourceInfo:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # filled areas (0-based)
     encoding_guessed: bool = False  # cp1251 chosen because the bytes are not UTF-8
     numbering: int | None = None  # the row under the header that numbers the columns (1, 2, 3 …)
+    formats: dict[int, tuple[str, int]] = field(default_factory=dict)  # XLSX columns shown as percent / padded
     options: ReadOptions = field(default_factory=ReadOptions)
 
     def decimal_of(self, position: int) -> str:
@@ -598,6 +599,14 @@ def _sniff_workbook(
     if numbering:
         data = data[1:]
     decimal, decimals = _decimals(data)
+    formats = column_formats(path, chosen, index + 1)
+    for kind, label in (
+        ("percent", "в формате процентов (читаются так, как их показывает Excel: 0,142 — это 14,2 %)"),
+        ("pad", "с ведущими нулями в формате ячейки (читаются как показаны: 034001)"),
+    ):
+        shown = [f"«{headers[c]}»" for c, (k, _) in sorted(formats.items()) if k == kind and c < len(headers)]
+        if shown:
+            detected.append(f"числа столбцов {', '.join(shown)} {label}")
     below = [m for m in merged if m[2] > index]
     if below:
         detected.append(
@@ -622,8 +631,53 @@ def _sniff_workbook(
         above=above,
         merged=below if len(parts) == 1 else [],
         numbering=numbering if len(parts) == 1 else None,
+        formats=formats,
         options=options,
     )
+
+
+_PADDED = re.compile(r"^0{2,}$")
+
+
+def column_formats(path: Path, sheet: str, header_row: int, rows: int = 50) -> dict[int, tuple[str, int]]:
+    """How the data cells of each column of an XLSX sheet are shown, where that changes what a
+    person reads: «percent» (a share kept as 0.142 and shown as 14,2 %) or «pad» (a code kept as
+    34001 and shown as 034001). Read from the first rows under the header: Excel formats a column
+    as a whole. Other formats (XLS, ODS) carry no such information here."""
+    if not zipfile.is_zipfile(path):
+        return {}
+    try:
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001  (calamine has read it; a style it cannot parse only loses formats)
+        return {}
+    try:
+        if sheet not in book.sheetnames:
+            return {}
+        seen: dict[int, Counter[tuple[str, int]]] = {}
+        for row in book[sheet].iter_rows(min_row=header_row + 1, max_row=header_row + rows):
+            for cell in row:
+                value = getattr(cell, "value", None)
+                column = getattr(cell, "column", None)
+                if column is None or not isinstance(value, int | float) or isinstance(value, bool):
+                    continue
+                fmt = str(getattr(cell, "number_format", "") or "")
+                if "%" in fmt:
+                    kind = ("percent", 0)
+                elif _PADDED.match(fmt):
+                    kind = ("pad", len(fmt))
+                else:
+                    kind = ("plain", 0)
+                seen.setdefault(column - 1, Counter())[kind] += 1
+    finally:
+        book.close()
+    formats = {}
+    for column, kinds in seen.items():
+        kind, count = kinds.most_common(1)[0]
+        if kind[0] != "plain" and count == sum(kinds.values()):
+            formats[column] = kind
+    return formats
 
 
 def _yearly_tables() -> set[str]:
@@ -683,10 +737,18 @@ def _filled(rows: list[list[Any]], merged: Sequence[tuple[int, int, int, int]]) 
     return rows
 
 
-def _cell_text(value: Any) -> str | None:
-    """A workbook cell as the text a person would type (dates as ДД.ММ.ГГГГ, 4.0 as 4)."""
+def _cell_text(value: Any, shown: tuple[str, int] | None = None) -> str | None:
+    """A workbook cell as the text a person would type (dates as ДД.ММ.ГГГГ, 4.0 as 4); a number
+    of a column formatted as percent as Excel shows it (0.142 -> 14.2%), one formatted with leading
+    zeros likewise (34001 in «000000» -> 034001)."""
     if value is None:
         return None
+    if shown is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        kind, width = shown
+        if kind == "percent":
+            return f"{round(float(value) * 100, 10):g}%"
+        if kind == "pad" and float(value).is_integer():
+            return str(int(value)).zfill(width)
     if isinstance(value, bool):
         return "да" if value else "нет"
     if isinstance(value, float):
@@ -778,7 +840,8 @@ def _csv_batches(
         encoding="utf8" if info.encoding in ("utf-8", "utf-8-sig") else info.encoding,
         block_size=16 << 20,
     )
-    parse = pacsv.ParseOptions(delimiter=info.delimiter, invalid_row_handler=ragged)
+    # Empty lines stay rows (dropped later as blank) so that every row keeps the number Excel shows.
+    parse = pacsv.ParseOptions(delimiter=info.delimiter, invalid_row_handler=ragged, ignore_empty_lines=False)
     convert = pacsv.ConvertOptions(
         column_types={n: pa.string() for n in wanted},
         include_columns=wanted,
@@ -853,6 +916,8 @@ def _workbook_batches(info: SourceInfo, columns: Sequence[int], batch_rows: int)
         for c0, _, r0, _ in merged:
             tops_by_row.setdefault(r0, []).append(c0)
         offset = data.start[1] if data.start else 0
+        formats = info.formats if sheet == info.sheet else column_formats(info.path, sheet, header_row)
+        shown = [formats.get(i) for i in range(max(columns, default=-1) + 1)]
         row_index = -1
         first = header_row + 1
         buffers: dict[int, list[str | None]] = {i: [] for i in columns}
@@ -883,7 +948,7 @@ def _workbook_batches(info: SourceInfo, columns: Sequence[int], batch_rows: int)
                 for c in range(c0, c1 + 1):
                     cells[c] = tops.get((r0, c0))
             for i in columns:
-                buffers[i].append(_cell_text(cells[i]) if i < len(cells) else None)
+                buffers[i].append(_cell_text(cells[i], shown[i]) if i < len(cells) else None)
             count += 1
             if count >= batch_rows:
                 yield flush(first, buffers, count)
