@@ -31,6 +31,8 @@ from shnor.core.contract import (
 from shnor.engine.schemas import arrow_type
 
 NUMBER = r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$"
+# Cells a person leaves in a number or date column to say «no value»: read as empty, and said so.
+EMPTY_MARKERS = ("-", "—", "–", "нет данных", "н/д", "нд", "н/я", "n/a", "#н/д")
 DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y")
 
 
@@ -97,6 +99,24 @@ def parse_numbers(raw: pa.Array, decimal: str = ".") -> tuple[pa.Array, np.ndarr
     return values, bad, _mask(percent)
 
 
+def empty_markers(raw: pa.Array, candidates: np.ndarray | None = None) -> Problem | None:
+    """Rows whose cell is a «no value» mark («-», «нет данных», «н/я»), as a warning; looked for only
+    among `candidates` (the cells that are not numbers), so a clean column costs nothing."""
+    where = np.nonzero(candidates)[0] if candidates is not None else np.arange(len(raw))
+    if not len(where):
+        return None
+    subset = _strings(raw).take(pa.array(where))
+    folded = pc.utf8_lower(pc.utf8_trim_whitespace(subset))
+    hit = _mask(pc.is_in(folded, value_set=pa.array(EMPTY_MARKERS)))
+    if not hit.any():
+        return None
+    found = sorted(set(pc.utf8_trim_whitespace(subset.filter(pa.array(hit))).to_pylist()))
+    mask = np.zeros(len(raw), bool)
+    mask[where[hit]] = True
+    message = "«" + "», «".join(str(v) for v in found[:5]) + "» означает, что данных нет: ячейка сохранена пустой"
+    return Problem("empty_marker", message, mask, warning=True)
+
+
 def _range_mask(values: pa.Array, column: Column) -> np.ndarray:
     conditions = []
     if column.min is not None:
@@ -142,6 +162,11 @@ def _numeric(raw: pa.Array, column: Column, decimal: str, percent_header: bool |
     problems = []
     notes = []
     expected = {Kind.INT: "целое число", Kind.FLOAT: "число", Kind.SHARE: "доля от 0 до 1 или процент"}[column.kind]
+    if bad.any():
+        marked = empty_markers(raw, bad)
+        if marked is not None:
+            problems.append(marked)
+            bad = bad & ~marked.mask
     if bad.any():
         problems.append(Problem("type", f"ожидалось {expected}", bad))
     if column.kind == Kind.INT:
@@ -257,7 +282,13 @@ def _date(raw: pa.Array, column: Column) -> Converted:
         if bad_codes
         else np.zeros(len(raw), bool)
     )
-    problems = [Problem("type", "ожидалась дата ДД.ММ.ГГГГ", bad)] if bad.any() else []
+    problems = []
+    marked = empty_markers(raw, bad) if bad.any() else None
+    if marked is not None:
+        problems.append(marked)
+        bad = bad & ~marked.mask
+    if bad.any():
+        problems.append(Problem("type", "ожидалась дата ДД.ММ.ГГГГ", bad))
     return Converted(values, problems)
 
 

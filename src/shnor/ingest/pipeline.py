@@ -28,7 +28,7 @@ from shnor.core.contract import (
     normalise_header,
 )
 from shnor.engine.schemas import arrow_type
-from shnor.ingest.convert import convert
+from shnor.ingest.convert import convert, empty_markers
 from shnor.ingest.issues import IssueLog, Severity
 from shnor.ingest.mapping import Mapping
 from shnor.ingest.sources import (
@@ -45,10 +45,9 @@ ROW = "_row"  # the spreadsheet row of each converted row
 STREAMED = frozenset({"results", "results_tasks"})  # tables too big to hold; no whole-column rules
 Progress = Callable[[int], None]  # rows read so far
 MELT_NAME, MELT_VALUE = -2, -3  # positions of an unpivoted column's header and cell (raw `c-2`, `c-3`)
-# Cells a person leaves in a number or date column to say «no value»: read as empty, and said so.
-EMPTY_MARKERS = ("-", "—", "–", "нет данных", "н/д", "нд", "н/я", "n/a", "#н/д")
 # A row of totals under the schools («Итого», «Всего по району»): not one school's data.
 TOTAL_ROW = r"^\s*(итого|всего|итог|total)(\s|:|$|\.)"
+TOTAL_FIRST = pa.array(["И", "и", "В", "в", "T", "t", " ", "\t", "\u00a0"])
 SCRIPT_MIX = r"[A-Za-z][А-Яа-яЁё]|[А-Яа-яЁё][A-Za-z]|[‚ƒ„†‡€‰‹›ЂЃЉЊЌЋЏђѓљњќћџЎўЈ¤Ґ¦§¬®±µ¶]"
 
 
@@ -294,11 +293,9 @@ def batches(
     table, info = plan.table, plan.info
     reads = {p for p in plan.sources.values() if p >= 0} | set(plan.skip_when_empty.values()) | set(plan.melted)
     # «Итого» may be in any column (a school's name, a column the contract does not load); a file
-    # of millions of pupils is checked in its first columns and its text columns only.
+    # of millions of pupils is checked in its first two columns, where a person writes it.
     if table.name in STREAMED:
-        totals = {p for p in (0, 1) if p < len(info.headers)} | {
-            p for name, p in plan.sources.items() if p >= 0 and table.column(name).kind in (Kind.TEXT, Kind.KEY)
-        }
+        totals = {p for p in (0, 1) if p < len(info.headers)}
     else:
         totals = set(range(len(info.headers)))
     positions = sorted(reads | totals)
@@ -332,8 +329,6 @@ def batches(
                         pa.scalar(None, pa.string()),
                         values,
                     )
-                if column.kind in (Kind.INT, Kind.FLOAT, Kind.SHARE, Kind.DATE):
-                    values = _empty_markers(plan.label(column.name), values, rows, log)
             elif column.name in plan.constants:
                 values = _constant_column(plan.constants[column.name], m)
             else:
@@ -366,6 +361,9 @@ def batches(
                     log.warning("percent" if "процент" in note else "vocabulary", note, column=label)
             if column.required:
                 empty = _as_numpy(pc.is_null(values))
+                for problem in result.problems:
+                    if problem.code == "empty_marker":  # «нет данных» in a required column is no value
+                        empty |= problem.mask
                 _log_mask(
                     log, Severity.ERROR, "required", "обязательное значение не заполнено", label, empty, rows, values
                 )
@@ -397,13 +395,17 @@ def _drop_blank_and_totals(
     if raw.num_rows == 0:
         return raw, rows, 0
     filled = np.zeros(raw.num_rows, bool)
-    for p in positions:
-        values = raw.column(f"c{p}")
-        filled |= _as_numpy(pc.not_equal(pc.utf8_trim_whitespace(values), ""))
+    for p in positions:  # an empty cell is null already (the readers' null value is "")
+        filled |= _as_numpy(pc.is_valid(raw.column(f"c{p}")))
     total = np.zeros(raw.num_rows, bool)
     for p in sorted(totals):
-        values = raw.column(f"c{p}")
-        total |= _as_numpy(pc.match_substring_regex(values, TOTAL_ROW, ignore_case=True))
+        values = raw.column(f"c{p}").combine_chunks()
+        # The regular expression only where the first letter could begin «Итого», «Всего», «Total».
+        maybe = _as_numpy(pc.is_in(pc.utf8_slice_codeunits(values, 0, 1), value_set=TOTAL_FIRST))
+        if maybe.any():
+            where = np.nonzero(maybe)[0]
+            hit = _as_numpy(pc.match_substring_regex(values.take(pa.array(where)), TOTAL_ROW, ignore_case=True))
+            total[where[hit]] = True
     if total.any():
         where = np.nonzero(total)[0]
         texts = [
@@ -436,24 +438,12 @@ def _drop_blank_and_totals(
 
 
 def _empty_markers(label: str, values: pa.Array, rows: pa.Array, log: IssueLog) -> pa.Array:
-    """«-», «нет данных», «н/я» in a number or date column: empty, counted in one warning a column."""
-    folded = pc.utf8_lower(pc.utf8_trim_whitespace(values))
-    marked = pc.is_in(folded, value_set=pa.array(EMPTY_MARKERS))
-    mask = _as_numpy(marked)
-    if not mask.any():
+    """«-», «нет данных», «н/я» in a column turned into rows: empty (so no row), in one warning."""
+    marked = empty_markers(values)
+    if marked is None:
         return values
-    found = sorted(set(pc.filter(pc.utf8_trim_whitespace(values), pa.array(mask)).to_pylist()))
-    _log_mask(
-        log,
-        Severity.WARNING,
-        "empty_marker",
-        "«" + "», «".join(str(v) for v in found[:5]) + "» означает, что данных нет: ячейка сохранена пустой",
-        label,
-        mask,
-        rows,
-        values,
-    )
-    return pc.if_else(marked, pa.scalar(None, pa.string()), values)
+    _log_mask(log, Severity.WARNING, marked.code, marked.message, label, marked.mask, rows, values)
+    return pc.if_else(pa.array(marked.mask), pa.scalar(None, pa.string()), values)
 
 
 def _unpivot(plan: Plan, raw: pa.Table, rows: pa.Array) -> tuple[pa.Table, pa.Array]:

@@ -32,6 +32,7 @@ from shnor.ingest.issues import printable
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 SAMPLE_BYTES = 1 << 20
+SNIFF_BYTES = 1 << 17  # the lines the separator and the header are judged on (a few hundred rows)
 SHEET_YEAR = -1  # the position of the year a sheet's name gives (raw column `c-1`)
 
 
@@ -363,8 +364,8 @@ def _csv_info(
     else:
         encoding, encoding_why = _detect_encoding(head, whole)
         guessed = encoding == "cp1251" and encoding_why.startswith("байты")
-    text = head.decode(encoding, errors="replace")
-    if not whole:  # the sample ends mid-line: the last, partial line is not evidence
+    text = head[:SNIFF_BYTES].decode(encoding, errors="replace")
+    if not whole or len(head) > SNIFF_BYTES:  # the sample ends mid-line: the last, partial line is not evidence
         text = text[: text.rfind("\n") + 1] or text
     fixed = options.header_row
     if options.delimiter:
