@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
-from shnor.accounts.roles import Role
-from shnor.accounts.services import create_user
 from shnor.datasets import services
 from shnor.datasets.models import ImportRun, SocialRecord
 from shnor.datasets.reports import report_bytes
 from shnor.ingest.mapping import parse
 from shnor.ingest.sources import ReadOptions
 from tests.app.test_cli import run
+from tests.app.test_imports import _import
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -34,19 +32,8 @@ SOCIAL = (
 )
 
 
-@pytest.fixture
-def operator() -> Any:
-    return create_user("op", "correct-horse-battery-9", Role.OPERATOR)
-
-
-def _import(user: Any, kind: str, path: Path, **options: Any) -> ImportRun:
-    run = services.create_run(user, kind, path, path.name, **options)
-    if run.status == ImportRun.Status.DRAFT:
-        run = services.execute(run.pk)
-    return run
-
-
-def test_percentages_imported_twice_change_nothing_and_say_so(world: World, operator: Any, tmp_path: Path) -> None:
+def test_percentages_imported_twice_change_nothing_and_say_so(world: World, tmp_path: Path) -> None:
+    operator = world.users["operator"]
     path = tmp_path / "social.csv"
     path.write_bytes(SOCIAL.encode("cp1251"))
     first = _import(operator, "social", path)
@@ -64,7 +51,8 @@ def test_percentages_imported_twice_change_nothing_and_say_so(world: World, oper
     assert "без изменений" in second.message
 
 
-def test_read_options_chosen_on_a_draft_read_the_file_again(world: World, operator: Any, tmp_path: Path) -> None:
+def test_read_options_chosen_on_a_draft_read_the_file_again(world: World, tmp_path: Path) -> None:
+    operator = world.users["operator"]
     path = tmp_path / "o.csv"
     path.write_text("Форма 7-Н;;\nОО;Тип сигнала;Число\nA001;предписание;2\n", encoding="utf-8")
     run = services.create_run(operator, "oversight", path, path.name, year=2026)
@@ -76,9 +64,8 @@ def test_read_options_chosen_on_a_draft_read_the_file_again(world: World, operat
         services.set_read_options(operator, run, ReadOptions(delimiter=":"))
 
 
-def test_options_given_at_upload_beat_the_mapping_and_the_mapping_beats_detection(
-    world: World, operator: Any, tmp_path: Path
-) -> None:
+def test_options_given_at_upload_beat_the_mapping_and_the_mapping_beats_detection(world: World, tmp_path: Path) -> None:
+    operator = world.users["operator"]
     path = tmp_path / "o.csv"
     path.write_text("Итоги\nyear|school_id|kind|count\n2026|A001|order|1\n", encoding="utf-8")
     spec = parse({"name": "pipe", "kind": "oversight", "delimiter": "|", "header_row": 2}, "test")
@@ -126,7 +113,8 @@ def test_the_cli_prints_what_it_detected_and_counts_that_agree_with_the_report(t
     assert book["замечания"].max_row == 26
 
 
-def test_the_report_names_how_the_file_was_read(world: World, operator: Any, tmp_path: Path) -> None:
+def test_the_report_names_how_the_file_was_read(world: World, tmp_path: Path) -> None:
+    operator = world.users["operator"]
     path = tmp_path / "social.csv"
     path.write_bytes(("Сведения за 2026 год\n" + SOCIAL).encode("cp1251"))
     done = _import(operator, "social", path)

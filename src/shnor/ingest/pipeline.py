@@ -143,11 +143,16 @@ def plan(
             claimed.setdefault(name, []).append(position)
             if percent:
                 result.percent.add(name)
+    by_header = {h: i for i, h in enumerate(info.headers)}
+    by_folded = {normalise_header(h)[0]: i for i, h in enumerate(info.headers) if h}
+
+    def locate(header: str) -> int | None:
+        """The position of a header a mapping names: as written, else as folded."""
+        return by_header.get(header, by_folded.get(normalise_header(header)[0]))
+
     if mapping is not None:
-        by_header = {h: i for i, h in enumerate(info.headers)}
-        by_folded = {normalise_header(h)[0]: i for i, h in enumerate(info.headers) if h}
         for name, header in mapping.columns.items():
-            found = by_header.get(header, by_folded.get(normalise_header(header)[0]))
+            found = locate(header)
             if found is None:
                 log.error(
                     "missing_column",
@@ -166,16 +171,14 @@ def plan(
         for name in mapping.skip_rows_without:
             if name in table.names:
                 continue  # resolved below, once the contract columns are known
-            found = by_header.get(name, by_folded.get(normalise_header(name)[0]))
+            found = locate(name)
             if found is None:
                 log.error("missing_column", f"в файле нет столбца «{name}» из правила skip_rows_without", column=name)
             else:
                 result.skip_when_empty[name] = found
     if mapping is not None and mapping.unpivot is not None:
-        by_header = {h: i for i, h in enumerate(info.headers)}
-        by_folded = {normalise_header(h)[0]: i for i, h in enumerate(info.headers) if h}
         for header in mapping.unpivot.columns:
-            found = by_header.get(header, by_folded.get(normalise_header(header)[0]))
+            found = locate(header)
             if found is None:
                 log.error(
                     "missing_column",
