@@ -398,8 +398,9 @@ def _drop_blank_and_totals(
     if raw.num_rows == 0:
         return raw, rows, 0
     filled = np.zeros(raw.num_rows, bool)
-    for p in positions:  # an empty cell is null already (the readers' null value is "")
-        filled |= _as_numpy(pc.is_valid(raw.column(f"c{p}")))
+    for p in positions:  # an empty cell is null already (the readers' null value is ""); spaces are empty too
+        values = raw.column(f"c{p}")
+        filled |= _as_numpy(pc.and_(pc.is_valid(values), pc.invert(pc.utf8_is_space(values))))
     total = np.zeros(raw.num_rows, bool)
     for p in sorted(totals):
         values = raw.column(f"c{p}").combine_chunks()
