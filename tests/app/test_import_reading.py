@@ -125,3 +125,45 @@ def test_the_report_names_how_the_file_was_read(world: World, tmp_path: Path) ->
     assert any("Windows-1251" in line for line in read) and any("строка 2" in line for line in read)
     titles = [r for r in book["замечания"].iter_rows(values_only=True) if r[6] == "title"]
     assert [r[2] for r in titles] == [1]  # the title row, named by its row
+
+
+def test_bytes_of_another_encoding_past_the_first_megabyte_refuse_the_file_in_russian(
+    world: World, tmp_path: Path
+) -> None:
+    path = tmp_path / "big.csv"
+    line = "2026,A001,order,1\n"
+    body = "year,school_id,kind,count\n" + line * (1_200_000 // len(line))
+    path.write_bytes(body.encode("ascii") + "2026,B001,предписание,1\n".encode("cp1251"))
+    done = _import(world.users["operator"], "oversight", path)
+    assert done.status == ImportRun.Status.FAILED
+    assert [i["code"] for i in done.issues] == ["file"]
+    assert "Укажите кодировку файла" in done.issues[0]["message"] and "внутренней" not in done.message
+
+
+def test_an_unpivoted_file_counts_its_own_rows_and_what_it_skipped(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text(
+        "Код ОО;Участников;Русский язык;Математика\nA001;20;15,5;14\nB001;18;14;11,2\nИтого;38;;\n", "utf-8"
+    )
+    spec = parse(
+        {
+            "name": "wide",
+            "kind": "results_schools",
+            "columns": {"school_id": "Код ОО", "participants": "Участников"},
+            "constants": {"year": 2026, "procedure": "VPR", "grade": 4},
+            "unpivot": {"columns": ["Русский язык", "Математика"], "name_to": "subject", "value_to": "mean_score"},
+        },
+        "test",
+    )
+    done = _import(world.users["operator"], "results_schools", path, mapping=spec)
+    assert done.status == ImportRun.Status.APPLIED, done.issues
+    assert done.rows_read == 3 and done.rows_added == 4
+    assert done.message.startswith("Загружено. Строк данных в файле: 3; пропущено: 1 (см. предупреждения); записано: 4")
+
+
+def test_a_mappings_sheet_does_not_refuse_a_csv(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "o.csv"
+    path.write_text("year,school_id,kind,count\n2026,A001,order,1\n", encoding="utf-8")
+    spec = parse({"name": "book", "kind": "oversight", "sheet": "Лист1"}, "test")
+    done = _import(world.users["operator"], "oversight", path, mapping=spec)
+    assert done.status == ImportRun.Status.APPLIED, done.issues

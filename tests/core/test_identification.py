@@ -443,3 +443,11 @@ def test_pupil_aggregates_count_only_scored_pupils_in_the_mean_and_its_spread() 
     row = frame.iloc[0]
     assert (row["n"], row["n_scored"], row["n_marked"], row["n4"]) == (3, 2, 3, 1)
     assert row["mean"] == pytest.approx(2.0) and row["within_ss"] == pytest.approx(2.0)
+
+
+def test_a_composite_counts_the_pupils_behind_its_means_not_every_pupil_of_the_work() -> None:
+    # 30 pupils wrote base maths at A, one of them with a score: the index rests on one pupil.
+    works = _works([_work("A", 30, 2.0, 0.0, n_scored=1), _work("B", 20, 6.0, 2.0)])
+    scored = indices.standardise(works, assumed_icc=0.2).assign(weight=1.0)
+    overall = indices.composite(scored, ["school_id"])
+    assert overall.loc["A", "participants"] == 1 and overall.loc["B", "participants"] == 20

@@ -273,3 +273,95 @@ def test_a_mapping_checks_its_read_options_and_units() -> None:
             {"name": "m", "kind": "results_schools", "unpivot": {"columns": ["a"], "name_to": "nope", "value_to": "x"}},
             "t",
         )
+
+
+# --- found by review: each failed before its fix -----------------------------------------------
+
+
+def test_a_share_written_with_a_leading_zero_group_is_not_thousands(tmp_path: Path) -> None:
+    path = tmp_path / "rs.csv"
+    path.write_text(
+        "Год;Процедура;Класс;Предмет;Код ОО;Количество участников;Средний балл;"
+        "Доля не преодолевших минимальный порог\n"
+        "2024;ЕГЭ;11;Русский язык;S1;25;64;0,040\n2024;ЕГЭ;11;Русский язык;S2;12;58;0,415\n",
+        encoding="utf-8",
+    )
+    rows, log = _read(path, "results_schools")
+    assert not log.has_errors and not log.warnings
+    assert [r["share_below_min"] for r in rows] == pytest.approx([0.04, 0.415])
+
+
+def test_a_literal_percent_sign_in_a_cell_format_does_not_make_a_percent(tmp_path: Path) -> None:
+    from shnor.ingest.sources import column_formats
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Код ОО", "Доля, в процентах как есть", "Доля Excel"])
+    for code, shown, real in (("S1", 0.5, 0.142), ("S2", 0.8, 0.2)):
+        sheet.append([code, shown, real])
+        sheet.cell(sheet.max_row, 2).number_format = '0.0"%"'
+        sheet.cell(sheet.max_row, 3).number_format = "0.0%"
+    path = tmp_path / "f.xlsx"
+    book.save(path)
+    assert column_formats(path, sheet.title, 1) == {2: ("percent", 0)}
+
+
+def test_a_row_that_names_its_school_is_data_whatever_its_note_says(tmp_path: Path) -> None:
+    path = tmp_path / "o.csv"
+    path.write_text(
+        "Год;Код ОО;Вид;Количество;Примечание\n"
+        "2024;S1;предписание;1;\n"
+        "2024;S2;жалоба;2;Всего 2 жалобы, обе от родителей\n"
+        "Итого;;;3;\n",
+        encoding="utf-8",
+    )
+    rows, log = _read(path, "oversight")
+    assert not log.has_errors and [r["school_id"] for r in rows] == ["S1", "S2"]
+    assert [i.row for i in log if i.code == "total"] == [4]
+
+
+def test_csv_rows_are_numbered_as_excel_shows_them(tmp_path: Path) -> None:
+    # A header whose first cell holds a line break is one row in Excel; a row the reader skips
+    # (too few fields) does not move the rows below it.
+    path = tmp_path / "o.csv"
+    path.write_text(
+        '"Код\nОО";Год;Вид;Количество\nS1;2024;предписание;1\nS2;2024;жалоба\nS1;2024;жалоба;x\n',
+        encoding="utf-8",
+    )
+    info = sniff(path, table="oversight")
+    assert info.header_row == 1 and info.headers[0] == "Код\nОО"
+    _, log = _read(path, "oversight")
+    errors = {(i.row, i.code) for i in log if i.severity == "error"}
+    assert errors == {(3, "file"), (4, "type")}
+
+
+def test_the_numbering_row_of_a_table_that_starts_in_column_b_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "o.csv"
+    path.write_text(";Год;Код ОО;Вид;Количество\n;1;2;3;4\n;2024;S1;предписание;1\n", encoding="utf-8")
+    rows, log = _read(path, "oversight")
+    assert not log.has_errors and [r["_row"] for r in rows] == [3]
+
+
+def test_sheets_per_year_fold_their_headers_skip_their_numbering_and_name_the_sheet(tmp_path: Path) -> None:
+    book = Workbook()
+    book.remove(book.active)
+    for year, header, count in ((2023, "Количество", "1"), (2024, "Количество, шт.", "x")):
+        sheet = book.create_sheet(str(year))
+        sheet.append(["Код ОО", "Вид", header])
+        sheet.append([1, 2, 3])
+        sheet.append(["S1", "предписание", count])
+    path = tmp_path / "o.xlsx"
+    book.save(path)
+    _, log = _read(path, "oversight")
+    errors = [(i.file, i.row, i.code) for i in log if i.severity == "error"]
+    assert errors == [("o.xlsx, лист «2024»", 3, "type")]
+
+
+def test_ege_base_maths_with_a_test_score_alone_has_no_result(tmp_path: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text(
+        "year,procedure,grade,subject,school_id,student_key,test_score\n2024,ЕГЭ,11,math_base,S1,P1,70\n",
+        encoding="utf-8",
+    )
+    _, log = _read(path, "results")
+    assert [(i.row, i.code) for i in log if i.severity == "error"] == [(2, "required")]

@@ -48,6 +48,7 @@ from shnor.ingest.issues import Issue, IssueLog, Severity
 from shnor.ingest.mapping import Mapping, MappingError
 from shnor.ingest.pipeline import ROW, STREAMED, Context, Duplicates, Plan, batches, matcher_for, plan
 from shnor.ingest.sources import (
+    CSV_SUFFIXES,
     ReadOptions,
     SourceError,
     SourceInfo,
@@ -229,8 +230,9 @@ def _options(run: ImportRun, spec: Mapping | None) -> ReadOptions:
     mine = ReadOptions.from_dict(run.read_options)
     if spec is None:
         return mine
+    sheet = None if Path(run.file_name).suffix.lower() in CSV_SUFFIXES else spec.sheet  # a CSV has no sheets
     return mine.merged(
-        ReadOptions(delimiter=spec.delimiter, encoding=spec.encoding, header_row=spec.header_row, sheet=spec.sheet)
+        ReadOptions(delimiter=spec.delimiter, encoding=spec.encoding, header_row=spec.header_row, sheet=sheet)
     )
 
 
@@ -451,13 +453,18 @@ def _execute_columnar(
     duplicates = Duplicates(the_plan)
     rows = 0
     try:
-        for typed in batches(the_plan, context, log, progress=progress):
-            rows += typed.num_rows
-            duplicates.add(typed)
-            if not log.has_errors:
-                writer.write(typed.drop_columns([ROW]))
-                failpoints.hit("import:store-part-written")
-        duplicates.check(log, rescan=lambda: batches(the_plan, context, IssueLog(), batch_rows=2_000_000))
+        try:
+            for typed in batches(the_plan, context, log, progress=progress):
+                rows += typed.num_rows
+                duplicates.add(typed)
+                if not log.has_errors:
+                    writer.write(typed.drop_columns([ROW]))
+                    failpoints.hit("import:store-part-written")
+            duplicates.check(log, rescan=lambda: batches(the_plan, context, IssueLog(), batch_rows=2_000_000))
+        except SourceError as error:  # the file stopped being readable after its start
+            writer.abort()
+            log.error(error.code, error.message)
+            return _finish(run, Status.FAILED, log, "Файл не принят: данные не изменены.")
         if log.has_errors or rows == 0:
             writer.abort()
             if rows == 0 and not log.has_errors:
@@ -470,13 +477,17 @@ def _execute_columnar(
     result = the_store.commit(table.name, parts, run.store_id, table.replace_by, note=run.file_name)
     # The manifest swap above is the commit point; recover() finishes the bookkeeping after a crash.
     outcome = Outcome(added=result.rows_added, removed=result.rows_removed, years=result.years)
-    return _applied(run, log, outcome, rows)
+    return _applied(run, log, outcome, rows, the_plan.skipped)
 
 
 def _execute_database(
     run: ImportRun, table: Table, the_plan: Plan, context: Context, log: IssueLog, progress: Callable[[int], None]
 ) -> ImportRun:
-    frames = list(batches(the_plan, context, log, progress=progress))
+    try:
+        frames = list(batches(the_plan, context, log, progress=progress))
+    except SourceError as error:  # the file stopped being readable after its start
+        log.error(error.code, error.message)
+        return _finish(run, Status.FAILED, log, "Файл не принят: данные не изменены.")
     data = pa.concat_tables(frames) if frames else None
     rows = data.num_rows if data is not None else 0
     if data is not None:
@@ -495,7 +506,7 @@ def _execute_database(
             if log.has_errors:
                 raise _Rejected
             run.undo = gzip.compress(json.dumps(outcome.undo, ensure_ascii=False).encode("utf-8"))
-            return _applied(run, log, outcome, rows)
+            return _applied(run, log, outcome, rows, the_plan.skipped)
     except _Rejected:
         return _finish(run, Status.FAILED, log, "Файл не принят: данные не изменены.")
 
@@ -504,7 +515,7 @@ class _Rejected(Exception):
     pass
 
 
-def _applied(run: ImportRun, log: IssueLog, outcome: Outcome, rows: int) -> ImportRun:
+def _applied(run: ImportRun, log: IssueLog, outcome: Outcome, rows: int, skipped: int = 0) -> ImportRun:
     run.rows_added, run.rows_updated, run.rows_unchanged, run.rows_removed = (
         outcome.added,
         outcome.updated,
@@ -512,10 +523,10 @@ def _applied(run: ImportRun, log: IssueLog, outcome: Outcome, rows: int) -> Impo
         outcome.removed,
     )
     run.years = outcome.years
-    read = max(run.rows_read, rows)
+    read = run.rows_read
     parts = [f"Строк данных в файле: {number(read)}"]
-    if read > rows:
-        parts.append(f"пропущено: {number(read - rows)} (см. предупреждения)")
+    if skipped:
+        parts.append(f"пропущено: {number(skipped)} (см. предупреждения)")
     if TABLES[run.kind].store == Destination.COLUMNAR:
         parts.append(f"записано: {number(outcome.added)}; заменено прежних: {number(outcome.removed)}")
     elif outcome.added == outcome.updated == outcome.removed == 0:

@@ -428,7 +428,7 @@ def _save(run: Run, outcome: Outcome, fingerprints: dict[str, Any], found: Fit) 
             procedure=c.procedure,
             subject=c.subject,
             grade=int(c.grade),
-            participants=int(c.n),
+            participants=int(getattr(c, "n_scored", c.n)),
             mean=float(c.mean),
             region_mean=float(c.region_mean),
             region_sd=float(c.region_sd),
@@ -437,7 +437,8 @@ def _save(run: Run, outcome: Outcome, fingerprints: dict[str, Any], found: Fit) 
             weight=float(c.weight),
         )
         for c in outcome.components.itertuples(index=False)
-        if c.school_id in pks and c.weight > 0
+        # A work without a score at the school (base maths with marks only) has no mean: not a component.
+        if c.school_id in pks and c.weight > 0 and math.isfinite(c.z)
     ]
     signs = [
         Sign(

@@ -88,7 +88,7 @@ def parse_numbers(raw: pa.Array, decimal: str = ".") -> tuple[pa.Array, np.ndarr
     # Thousands groups by the column's decimal mark: 1,234.5 in a column of points, 1.234,5 in one
     # of commas; any other comma is a decimal comma.
     group = "," if decimal == "." else r"\."
-    grouped = pc.match_substring_regex(text, rf"^[-+]?\d{{1,3}}({group}\d{{3}})+([.,]\d*)?$")
+    grouped = pc.match_substring_regex(text, rf"^[-+]?[1-9]\d{{0,2}}({group}\d{{3}})+([.,]\d*)?$")
     if decimal == "." or pc.any(grouped).as_py():
         ungrouped = pc.replace_substring(text, "," if decimal == "." else ".", "")
         text = pc.if_else(grouped, ungrouped, text)

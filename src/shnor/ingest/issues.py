@@ -8,8 +8,8 @@ million bad rows still produces a report a person can read.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -157,6 +157,10 @@ class IssueLog:
                 )
             )
         self.counts[key] += total
+
+    def renumber(self, fix: Callable[[int], int], after: int = 0) -> None:
+        """Correct the rows of the issues kept so far (below row `after`)."""
+        self.kept = [replace(i, row=fix(i.row)) if i.row is not None and i.row > after else i for i in self.kept]
 
     def count(self, severity: Severity) -> int:
         return sum(n for (s, _, _), n in self.counts.items() if s == severity)

@@ -89,6 +89,7 @@ class Plan:
     skip_when_empty: dict[str, int] = field(default_factory=dict)  # label -> file column position
     not_collected: list[str] = field(default_factory=list)  # shares the source does not collect
     melted: list[int] = field(default_factory=list)  # file columns turned into rows (unpivot)
+    skipped: int = 0  # rows of data the import skipped (totals, rules of the mapping, outside the registry)
 
     def label(self, name: str) -> str:
         """A column as a person finds it in the file: its header there, and the contract name."""
@@ -311,7 +312,12 @@ def batches(
         batch_rows = 1 << 40  # whole-column rules (percentages) need the whole column
     for first_row, raw in string_batches(info, positions, batch_rows, ragged):
         rows = pa.array(np.arange(first_row, first_row + raw.num_rows, dtype=np.int64))
-        raw, rows, data_rows = _drop_blank_and_totals(plan, raw, rows, positions, totals, log)
+        sheet = (raw.schema.metadata or {}).get(b"sheet", b"").decode("utf-8")
+        numbering_row = info.numbering
+        if len(info.parts) > 1:  # a sheet per year: rows are numbered within their sheet, so say which
+            log.file = f"{info.name}, лист «{sheet}»"
+            numbering_row = info.numbering_by_sheet.get(sheet)
+        raw, rows, data_rows = _drop_blank_and_totals(plan, raw, rows, positions, totals, log, numbering_row)
         if plan.melted:
             value_to = next(n for n, p in plan.sources.items() if p == MELT_VALUE)
             if table.column(value_to).kind in (Kind.INT, Kind.FLOAT, Kind.SHARE, Kind.DATE):
@@ -378,10 +384,15 @@ def batches(
         if progress:
             progress(read)
         yield typed
+    log.file = info.name
     if ragged.lines:
         texts = [text for _, _, _, text in ragged.lines]
         expected = ragged.lines[0][1]
-        for i, (number, actual) in enumerate(locate_ragged(info)):
+        located = locate_ragged(info)
+        # The reader skipped those rows, so every row below one was numbered one too low.
+        skipped_rows = sorted(number for number, _ in located)
+        log.renumber(lambda row: _past(row, skipped_rows), after=info.header_row)
+        for i, (number, actual) in enumerate(located):
             log.error(
                 "file",
                 f"в строке {actual} полей, а в заголовке {expected}: проверьте разделитель и кавычки",
@@ -390,8 +401,25 @@ def batches(
             )
 
 
+IDENTITY = ("school_id", "staff_key", "student_key")
+
+
+def _past(row: int, skipped: list[int]) -> int:
+    """A row numbered as if `skipped` rows were not there, numbered as the file has it."""
+    for gap in skipped:
+        if gap <= row:
+            row += 1
+    return row
+
+
 def _drop_blank_and_totals(
-    plan: Plan, raw: pa.Table, rows: pa.Array, positions: list[int], totals: set[int], log: IssueLog
+    plan: Plan,
+    raw: pa.Table,
+    rows: pa.Array,
+    positions: list[int],
+    totals: set[int],
+    log: IssueLog,
+    numbering_row: int | None = None,
 ) -> tuple[pa.Table, pa.Array, int]:
     """Rows with every cell empty are layout, not data; rows of totals are skipped with a warning.
     Returns the rows left and how many rows of the file held data (totals included)."""
@@ -402,6 +430,7 @@ def _drop_blank_and_totals(
         values = raw.column(f"c{p}")
         filled |= _as_numpy(pc.and_(pc.is_valid(values), pc.invert(pc.utf8_is_space(values))))
     total = np.zeros(raw.num_rows, bool)
+    hits: dict[int, np.ndarray] = {}
     for p in sorted(totals):
         values = raw.column(f"c{p}").combine_chunks()
         # The regular expression only where the first letter could begin «Итого», «Всего», «Total».
@@ -409,7 +438,17 @@ def _drop_blank_and_totals(
         if maybe.any():
             where = np.nonzero(maybe)[0]
             hit = _as_numpy(pc.match_substring_regex(values.take(pa.array(where)), TOTAL_ROW, ignore_case=True))
-            total[where[hit]] = True
+            hits[p] = np.zeros(raw.num_rows, bool)
+            hits[p][where[hit]] = True
+            total |= hits[p]
+    if total.any():
+        # A row that names its school (teacher, pupil) is that school's data, whatever a note says.
+        for name in IDENTITY:
+            p = plan.sources.get(name, -1)
+            if p >= 0 and f"c{p}" in raw.column_names:
+                values = raw.column(f"c{p}")
+                named = _as_numpy(pc.and_(pc.is_valid(values), pc.invert(pc.utf8_is_space(values))))
+                total &= ~(named & ~hits.get(p, np.zeros(raw.num_rows, bool)))
     if total.any():
         where = np.nonzero(total)[0]
         texts = [
@@ -426,14 +465,13 @@ def _drop_blank_and_totals(
             total=len(where),
         )
     numbering = np.zeros(raw.num_rows, bool)
-    if plan.info.numbering is not None:
-        numbering = rows.to_numpy() == plan.info.numbering
+    if numbering_row is not None:
+        numbering = rows.to_numpy() == numbering_row
         if numbering.any():
             log.warning(
-                "numbering",
-                "строка с номерами столбцов (1, 2, 3 …) под заголовком пропущена",
-                row=plan.info.numbering,
+                "numbering", "строка с номерами столбцов (1, 2, 3 …) под заголовком пропущена", row=numbering_row
             )
+    plan.skipped += int(total.sum())
     keep = filled & ~total & ~numbering
     if keep.all():
         return raw, rows, raw.num_rows
@@ -528,6 +566,7 @@ def _skip_rows(plan: Plan, raw: pa.Table, nulls: list[str], rows: pa.Array, log:
         drop |= _as_numpy(empty)
     if not drop.any():
         return None
+    plan.skipped += int(drop.sum())
     names = ", ".join(f"«{n}»" for n in plan.skip_when_empty)
     message = f"строка пропущена по правилу сопоставления: пусто в столбцах {names}"
     _log_mask(log, Severity.WARNING, "skipped", message, "", drop, rows, pa.nulls(len(rows), pa.string()))
@@ -572,6 +611,7 @@ def _outside_registry(plan: Plan, typed: pa.Table, context: Context, log: IssueL
     ids = typed.column("school_id")
     known = pc.fill_null(pc.is_in(ids, value_set=context.school_set), True)  # empty keys stay: «required» reports them
     skipped = typed.num_rows - pc.sum(known.cast(pa.int64())).as_py() if typed.num_rows else 0
+    plan.skipped += skipped
     if skipped:
         log.warning(
             "skipped",
@@ -655,7 +695,10 @@ def _row_rules(plan: Plan, typed: pa.Table, context: Context, log: IssueLog) -> 
         carried = pc.or_kleene(
             pc.is_valid(typed.column("primary_score")),
             pc.or_kleene(
-                pc.and_kleene(ege, pc.is_valid(typed.column("test_score"))),
+                pc.and_kleene(
+                    pc.and_kleene(ege, pc.not_equal(typed.column("subject"), "math_base")),
+                    pc.is_valid(typed.column("test_score")),
+                ),
                 pc.and_kleene(
                     pc.and_kleene(ege, pc.equal(typed.column("subject"), "math_base")),
                     pc.is_valid(typed.column("mark")),

@@ -168,6 +168,8 @@ class SourceInfo:
     encoding_guessed: bool = False  # cp1251 chosen because the bytes are not UTF-8
     numbering: int | None = None  # the row under the header that numbers the columns (1, 2, 3 …)
     formats: dict[int, tuple[str, int]] = field(default_factory=dict)  # XLSX columns shown as percent / padded
+    skip_lines: int = 0  # CSV: the physical lines up to the header's end (a quoted header may span two)
+    numbering_by_sheet: dict[str, int] = field(default_factory=dict)  # a sheet per year: each one's
     options: ReadOptions = field(default_factory=ReadOptions)
 
     def decimal_of(self, position: int) -> str:
@@ -220,7 +222,7 @@ def _count_outside_quotes(line: str, char: str) -> int:
 
 _COMMA_DECIMAL = re.compile(r"^\s*[-+]?\d+,\d+\s*%?$")
 _POINT_DECIMAL = re.compile(r"^\s*[-+]?\d+\.\d+\s*%?$")
-_THOUSANDS = re.compile(r"^\s*[-+]?\d{1,3}([,.]\d{3})+\s*$")  # 1,234 or 1.234: either reading
+_THOUSANDS = re.compile(r"^\s*[-+]?[1-9]\d{0,2}([,.]\d{3})+\s*$")  # 1,234 or 1.234: either reading (0,040 is not)
 
 
 def _decimals(rows: Sequence[Sequence[str]]) -> tuple[str, dict[int, str]]:
@@ -274,6 +276,8 @@ def _numbering(record: Sequence[str] | None) -> bool:
     if record is None:
         return False
     cells = [c.strip() for c in record[: _filled_width(record)]]
+    while cells and not cells[0]:  # a table that starts in column B
+        cells = cells[1:]
     return len(cells) >= 2 and cells == [str(i) for i in range(1, len(cells) + 1)]
 
 
@@ -297,8 +301,8 @@ def _first_full_row(records: Sequence[Sequence[str]]) -> int:
 @dataclass
 class _Reading:
     delimiter: str
-    records: list[list[str]]
-    lines: list[int]  # the line each record starts on (1-based)
+    records: list[list[str]]  # a record is a row as Excel shows it (a quoted line break stays in its cell)
+    ends: list[int]  # the physical line each record ends on (1-based)
     header: int
     named: int
     width: int
@@ -308,20 +312,18 @@ class _Reading:
 def _read_with(text: str, delimiter: str, match: Matcher | None, fixed: int | None) -> _Reading:
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     records: list[list[str]] = []
-    lines: list[int] = []
-    line = 1
+    ends: list[int] = []
     try:
         for record in reader:
             records.append(record)
-            lines.append(line)
-            line = reader.line_num + 1
+            ends.append(reader.line_num)
     except csv.Error:
         pass
     header, named = _find_header(records, match, fixed) if records else (0, 0)
     width = len(records[header]) if records and header < len(records) else 0
     data = [r for r in records[header + 1 : header + 301] if any(v.strip() for v in r)]
     even = sum(1 for r in data if len(r) == width) / len(data) if data else 1.0
-    return _Reading(delimiter, records, lines, header, named, width, even)
+    return _Reading(delimiter, records, ends, header, named, width, even)
 
 
 def _choose_delimiter(text: str, match: Matcher | None, fixed: int | None) -> tuple[_Reading, list[str], list[str]]:
@@ -380,17 +382,15 @@ def _csv_info(
         raise SourceError("empty", f"В файле нет строки заголовка{expected}.")
     header_record = records[reading.header]
     if not any(h.strip() for h in header_record):
-        raise SourceError("empty", f"В файле нет заголовка: строка {reading.lines[reading.header]} пуста.")
-    header_row = reading.lines[reading.header]
+        raise SourceError("empty", f"В файле нет заголовка: строка {reading.header + 1} пуста.")
+    header_row = reading.header + 1
     headers = _drop_trailing_empty([printable(h.replace("\ufeff", "").strip()) for h in header_record])
     data = records[reading.header + 1 : reading.header + 501]
-    numbering = reading.lines[reading.header + 1] if data and _numbering(data[0]) else None
+    numbering = header_row + 1 if data and _numbering(data[0]) else None
     if numbering:
         data = data[1:]
     decimal, decimals = _decimals(data)
-    above = [
-        (reading.lines[i], _row_text(records[i])) for i in range(reading.header) if any(v.strip() for v in records[i])
-    ]
+    above = [(i + 1, _row_text(records[i])) for i in range(reading.header) if any(v.strip() for v in records[i])]
     detected = [f"кодировка — {ENCODINGS.get(encoding, encoding)}: {encoding_why}", *why]
     detected.append(_header_reason(header_row, reading.named, fixed, above))
     if reading.named == 0 and not fixed:
@@ -419,6 +419,7 @@ def _csv_info(
         above=above,
         encoding_guessed=guessed,
         numbering=numbering,
+        skip_lines=reading.ends[reading.header],
         options=options,
     )
 
@@ -563,6 +564,7 @@ def _sniff_workbook(
             "ни одна из первых строк не называет столбцы контракта: заголовок — первая строка во всю ширину таблицы"
         )
     parts: list[tuple[str, int, int | None]] = [(chosen, index + 1, None)]
+    numbering_by_sheet: dict[str, int] = {}
     names = match(headers) if match else set()
     years = {s: _YEAR_SHEET.match(s) for s in sheets}
     if (
@@ -583,13 +585,16 @@ def _sniff_workbook(
                 if at < len(sheet_rows)
                 else []
             )
-            if theirs != headers:
+            if [_fold_header(h) for h in theirs] != [_fold_header(h) for h in headers]:
                 raise SourceError(
                     "sheet",
                     f"Листы по годам должны иметь одинаковые заголовки, а у листа «{sheet}» они другие "
                     f"({', '.join(theirs[:6]) or 'нет заголовка'}). Выровняйте заголовки или загрузите листы по одному (--sheet).",
                 )
             parts.append((sheet, at + 1, int(m.group(1))))
+            under = [[_cell_text(v) or "" for v in r] for r in sheet_rows[at + 1 : at + 2]]
+            if under and _numbering(under[0]):
+                numbering_by_sheet[sheet] = at + 2
         detected.append(
             "листы по годам: "
             + ", ".join(f"«{s}» — {y} год" for s, _, y in parts)
@@ -632,12 +637,14 @@ def _sniff_workbook(
         above=above,
         merged=below if len(parts) == 1 else [],
         numbering=numbering if len(parts) == 1 else None,
+        numbering_by_sheet=numbering_by_sheet,
         formats=formats,
         options=options,
     )
 
 
 _PADDED = re.compile(r"^0{2,}$")
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.')
 
 
 def column_formats(path: Path, sheet: str, header_row: int, rows: int = 50) -> dict[int, tuple[str, int]]:
@@ -664,7 +671,7 @@ def column_formats(path: Path, sheet: str, header_row: int, rows: int = 50) -> d
                 if column is None or not isinstance(value, int | float) or isinstance(value, bool):
                     continue
                 fmt = str(getattr(cell, "number_format", "") or "")
-                if "%" in fmt:
+                if "%" in _FORMAT_LITERALS.sub("", fmt):  # 0.0"%" shows a sign, it does not multiply
                     kind = ("percent", 0)
                 elif _PADDED.match(fmt):
                     kind = ("pad", len(fmt))
@@ -679,6 +686,12 @@ def column_formats(path: Path, sheet: str, header_row: int, rows: int = 50) -> d
         if kind[0] != "plain" and count == sum(kinds.values()):
             formats[column] = kind
     return formats
+
+
+def _fold_header(header: str) -> str:
+    from shnor.core.contract import normalise_header
+
+    return normalise_header(header)[0]
 
 
 def _yearly_tables() -> set[str]:
@@ -837,7 +850,7 @@ def _csv_batches(
     wanted = [f"c{i}" for i in columns]
     read = pacsv.ReadOptions(
         column_names=names,
-        skip_rows=info.header_row,
+        skip_rows=info.skip_lines or info.header_row,
         encoding="utf8" if info.encoding in ("utf-8", "utf-8-sig") else info.encoding,
         block_size=16 << 20,
     )
@@ -895,7 +908,11 @@ def _explain_csv_error(message: str, info: SourceInfo) -> str:
             "Проверьте разделитель и кавычки (значение с разделителем внутри должно быть в кавычках)."
         )
     if "invalid UTF8" in message or "UTF8" in message:
-        return "Файл содержит байты, недопустимые в UTF-8: сохраните его в UTF-8 или Windows-1251 целиком."
+        return (
+            "Дальше первых строк в файле встречаются байты, недопустимые в UTF-8 (кодировка определялась по "
+            "началу файла). Укажите кодировку файла при загрузке (например, Windows-1251) или сохраните его "
+            "целиком в UTF-8."
+        )
     return f"CSV не разбирается: {message}"
 
 
@@ -927,12 +944,16 @@ def _workbook_batches(info: SourceInfo, columns: Sequence[int], batch_rows: int)
         label = None if year is None else str(year)
 
         def flush(
-            first_row: int, buffered: dict[int, list[str | None]], n: int, label: str | None = label
+            first_row: int,
+            buffered: dict[int, list[str | None]],
+            n: int,
+            label: str | None = label,
+            sheet: str = sheet,
         ) -> tuple[int, pa.Table]:
             table = {f"c{i}": pa.array(buffered[i], pa.string()) for i in columns}
             if with_year:
                 table[f"c{SHEET_YEAR}"] = pa.array([label] * n, pa.string())
-            return first_row, pa.table(table)
+            return first_row, pa.table(table).replace_schema_metadata({"sheet": sheet})
 
         for raw in data.iter_rows():
             row_index += 1

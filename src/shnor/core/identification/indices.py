@@ -117,7 +117,7 @@ def composite(scored: pd.DataFrame, by: list[str]) -> pd.DataFrame:
             "wz": w * s["z"],
             "w": w,
             "w2v": w * w * s["v"],
-            "n": s["n"],
+            "n": s["n_scored"] if "n_scored" in s else s["n"],  # the pupils behind the means
             "one": 1,
         }
     )
