@@ -89,7 +89,7 @@ def test_it_shows_the_searchable_log_to_the_operator_only(login: Any, world: Wor
 # Models whose rows are not journalled row by row, and why. Every other model of the region's data
 # and of the accounts is tracked by the audit signals; a new model must be one or the other.
 NOT_ROW_BY_ROW = {
-    "accounts.ApiToken": "issue and revoke are journalled on the user (accounts.services); the key is never",
+    "accounts.ApiToken": "issue and revoke (any deletion, the admin's too) are journalled on the user; the key is never",
     "accounts.LoginFailure": "it is itself the log of failed sign-ins",
     "accounts.Notification": "messages the system leaves; the action that caused one is journalled",
     "cycle.Reminder": "marks of reminders sent by `shnor remind`",

@@ -11,3 +11,6 @@ class AccountsConfig(AppConfig):
         from shnor.audit.tracking import track
 
         track(models.User)
+        from shnor.accounts.services import connect_signals
+
+        connect_signals()

@@ -90,21 +90,56 @@ def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
     """A new token (its key is shown once and kept only as a hash); the journal tells who and when."""
     from shnor.audit.tracking import record
 
+    owner = User.objects.get(pk=user.pk)  # request.user is a lazy object: the journal needs the row
     with transaction.atomic():
-        token, key = ApiToken.issue(user, name)
-        record(user, "update", {"токен API выпущен": [None, name]})
+        token, key = ApiToken.issue(owner, name)
+        record(owner, "update", {"токен API выпущен": [None, name]})
     return token, key
 
 
-def revoke_token(user: User, token_id: int) -> None:
+def revoke_token(user: User, token_id: int) -> bool:
+    """Revoke one of the user's tokens; the journal entry is written by the deletion itself (so a
+    deletion in the admin site is journalled too). False when the user has no such token."""
+    token = ApiToken.objects.filter(user_id=user.pk, pk=token_id).first()
+    if token is None:
+        return False
+    token.delete()
+    return True
+
+
+def _token_deleted(sender: Any, instance: ApiToken, **_: Any) -> None:
     from shnor.audit.tracking import record
 
-    token = ApiToken.objects.filter(user=user, pk=token_id).first()
-    if token is None:
+    owner = User.objects.filter(pk=instance.user_id).first()
+    if owner is not None:
+        record(owner, "update", {"токен API отозван": [instance.name, None]})
+
+
+def _user_changing(sender: Any, instance: User, raw: bool = False, **_: Any) -> None:
+    """A changed password or a deactivated account ends the account's API tokens: a token must not
+    outlive the trust it was issued under."""
+    if raw or instance.pk is None:
         return
-    with transaction.atomic():
-        token.delete()
-        record(user, "update", {"токен API отозван": [token.name, None]})
+    before = User.objects.filter(pk=instance.pk).values("password", "is_active").first()
+    if before is None:
+        return
+    if before["password"] != instance.password or (before["is_active"] and not instance.is_active):
+        instance._revoke_tokens = True  # type: ignore[attr-defined]
+
+
+def _user_changed(sender: Any, instance: User, raw: bool = False, **_: Any) -> None:
+    if getattr(instance, "_revoke_tokens", False):
+        instance._revoke_tokens = False  # type: ignore[attr-defined]
+        for token in ApiToken.objects.filter(user_id=instance.pk):
+            token.delete()  # each journalled by _token_deleted
+
+
+def connect_signals() -> None:
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    post_delete.connect(_token_deleted, sender=ApiToken, dispatch_uid="shnor-token-deleted")
+    pre_save.connect(_user_changing, sender=User, dispatch_uid="shnor-user-changing")
+    post_save.connect(_user_changed, sender=User, dispatch_uid="shnor-user-changed")
 
 
 def notify(users: Any, text: str, url: str = "") -> int:

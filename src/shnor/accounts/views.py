@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 
 from shnor.accounts import services
 from shnor.accounts.scoping import scope_of
+from shnor.web.lookup import as_int
 
 
 @login_required
@@ -19,8 +20,11 @@ def profile(request: HttpRequest) -> HttpResponse:
     new_key = None
     if request.method == "POST":
         if "revoke" in request.POST:
-            services.revoke_token(user, int(request.POST["revoke"]))
-            messages.success(request, "Токен отозван.")
+            number = as_int(request.POST["revoke"])
+            if number is not None and services.revoke_token(user, number):
+                messages.success(request, "Токен отозван: запросы с ним больше не принимаются.")
+            else:
+                messages.error(request, "Такого токена у вас нет.")
             return redirect("accounts:profile")
         name = request.POST.get("name", "").strip()[:100] or "токен"
         _, new_key = services.issue_token(user, name)

@@ -71,7 +71,8 @@ def record(instance: models.Model, action: str, changes: dict[str, Any]) -> None
         source=actor.source,
         ip=actor.ip,
         action=action,
-        content_type=ContentType.objects.get_for_model(type(instance)),
+        # `_meta.model`, not `type()`: request.user is a lazy object whose type is not the model.
+        content_type=ContentType.objects.get_for_model(instance._meta.model),
         object_id=str(instance.pk),
         object_repr=str(instance)[:500],
         changes=changes,

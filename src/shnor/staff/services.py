@@ -290,6 +290,21 @@ def add_staff(
     member = StaffMember.objects.filter(teacher=teacher, school=school).first()
     if member is not None and member.is_active:
         raise TeacherError(f"Педагог {key} уже работает в школе «{school}».")
+    elsewhere = StaffMember.objects.filter(teacher=teacher).exclude(school=school)
+    if elsewhere.exists():
+        # A code is one person: a school that names another school's teacher would take over that
+        # teacher's diagnostics, courses and route. Moving a teacher is the region's act.
+        if _role(user) != Role.OPERATOR:
+            raise TeacherError(
+                f"Код педагога «{key}» принадлежит педагогу другой школы. Перевод педагога между школами "
+                "оформляет региональный оператор; для нового педагога выберите другой код."
+            )
+        for other in elsewhere.filter(is_active=True):
+            other.is_active = False
+            other.save()  # journalled: the teacher leaves the other school
+        from shnor.audit.tracking import record
+
+        record(teacher, "update", {"перевод педагога": [None, str(school)]})
     member = member or StaffMember(teacher=teacher, school=school)
     member.position, member.subjects, member.category = position.strip(), subjects.strip(), category
     member.experience_years, member.age, member.is_active = experience_years, age, True
