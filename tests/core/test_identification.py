@@ -415,6 +415,7 @@ def test_a_school_whose_base_maths_rows_carry_the_mark_alone_has_no_mean_and_mov
     assert scored.loc["A", "region_mean"] == pytest.approx(4.0)
     assert scored.loc["A", "region_sd"] == pytest.approx(np.sqrt(20 / 3))
     assert scored.loc["A", "z"] == pytest.approx(-2 / np.sqrt(20 / 3))
+    assert scored.loc["A", "v"] == pytest.approx(2 / (20 / 3 * 2))  # C adds no school to the pooled variance
     assert np.isnan(scored.loc["C", "z"]) and np.isnan(scored.loc["C", "v"])
     with_weights = scored.reset_index().assign(weight=1.0)
     overall = indices.composite(with_weights, ["school_id"])
@@ -451,3 +452,14 @@ def test_a_composite_counts_the_pupils_behind_its_means_not_every_pupil_of_the_w
     scored = indices.standardise(works, assumed_icc=0.2).assign(weight=1.0)
     overall = indices.composite(scored, ["school_id"])
     assert overall.loc["A", "participants"] == 1 and overall.loc["B", "participants"] == 20
+
+
+def test_a_school_with_some_pupils_scored_weighs_by_its_scored_pupils() -> None:
+    # D: 10 pupils of base maths, 2 with a score (mean 4, within SS 2). Scored pupils: 6 in all;
+    # regional mean (2·2 + 2·6 + 2·4) / 6 = 4; between 16; pupil variance (6 + 16) / 5 = 4,4;
+    # pooled within 6 / (6 − 3) = 2; D's sampling variance 2 / (4,4 · 2).
+    works = _works([_work("A", 2, 2.0, 2.0), _work("B", 2, 6.0, 2.0), _work("D", 10, 4.0, 2.0, n_scored=2)])
+    scored = indices.standardise(works, assumed_icc=0.2).set_index("school_id")
+    assert scored.loc["A", "region_sd"] == pytest.approx(np.sqrt(4.4))
+    assert scored.loc["A", "z"] == pytest.approx(-2 / np.sqrt(4.4))
+    assert scored.loc["D", "v"] == pytest.approx(2 / (4.4 * 2))
