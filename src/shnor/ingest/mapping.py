@@ -27,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shnor.core.contract import TABLES, Kind
+from shnor.ingest.sources import SourceError, encoding_option
 
 
 class MappingError(Exception):
@@ -102,8 +103,6 @@ class Mapping(BaseModel):
                 if name in self.columns or name in self.constants:
                     raise ValueError(f"столбец {name} задан и в unpivot, и в columns/constants")
         if self.encoding is not None:
-            from shnor.ingest.sources import SourceError, encoding_option
-
             try:
                 self.encoding = encoding_option(self.encoding)
             except SourceError as error:

@@ -295,6 +295,7 @@ def batches(
 ) -> Iterator[pa.Table]:
     """Typed batches of the file in the contract's columns plus `_row`, every row checked."""
     table, info = plan.table, plan.info
+    plan.skipped = 0  # counted afresh by each pass (a streamed file's duplicates are checked by a second)
     reads = {p for p in plan.sources.values() if p >= 0} | set(plan.skip_when_empty.values()) | set(plan.melted)
     # «Итого» may be in any column (a school's name, a column the contract does not load); a file
     # of millions of pupils is checked in its first two columns, where a person writes it.

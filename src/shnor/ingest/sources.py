@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from shnor.core.contract import TABLES, header_index, normalise_header
 from shnor.core.numbers import number
 from shnor.ingest.issues import printable
 
@@ -126,8 +127,6 @@ HEADER_SEARCH_ROWS = 30
 
 def contract_matcher(table: str, extra: dict[str, str] | None = None) -> Matcher:
     """The contract columns (and a mapping's `extra` headers -> names) that a row of cells names."""
-    from shnor.core.contract import TABLES, header_index, normalise_header
-
     index = dict(header_index(TABLES[table])) if table in TABLES else {}
     for header, name in (extra or {}).items():
         index[normalise_header(header)[0]] = name
@@ -689,14 +688,10 @@ def column_formats(path: Path, sheet: str, header_row: int, rows: int = 50) -> d
 
 
 def _fold_header(header: str) -> str:
-    from shnor.core.contract import normalise_header
-
     return normalise_header(header)[0]
 
 
 def _yearly_tables() -> set[str]:
-    from shnor.core.contract import TABLES
-
     return {name for name, t in TABLES.items() if t.yearly}
 
 
