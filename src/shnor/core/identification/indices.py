@@ -35,8 +35,7 @@ def standardise(works: pd.DataFrame, assumed_icc: float) -> pd.DataFrame:
     # it takes no part in the work's regional sums, and its z stays empty.
     raw_mean = out["mean"].to_numpy(float)
     scored = np.isfinite(raw_mean)
-    counted = out["n_scored"] if "n_scored" in out else out["n"]
-    n = np.where(scored, counted.to_numpy(float), 0.0)
+    n = np.where(scored, out["n_scored"].to_numpy(float), 0.0)
     scored &= n > 0
     mean = np.where(scored, raw_mean, 0.0)
     within = out["within_ss"].to_numpy(float)
