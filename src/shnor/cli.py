@@ -672,8 +672,7 @@ def recommend(
     from shnor.cycle import services as cycle
 
     user = _system_user("shnor recommend")
-    drafted = cycle.draft_all(user, year)
-    console.print(f"[green]Подготовлено проектов рекомендаций за {year} год: {drafted}.[/green]")
+    console.print(f"[green]{cycle.draft_all(user, year).message(year)}[/green]")
     if issue:
         issued = 0
         for rec in cycle.recommendations(user, year, "draft"):

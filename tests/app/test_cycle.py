@@ -160,9 +160,36 @@ def test_who_drafts_to_whom(world: Any) -> None:
     assert list(cycle.recommendations(municipal)) == [own]  # its own draft, not the region's to it
     with pytest.raises(PermissionDenied):
         cycle.draft(world.users["school"], 2026, "school", world.a1.pk)
-    # Everyone in reach at once: municipality A, the two listed schools.
-    assert cycle.draft_all(operator, 2026) == 3
+    # Everyone in reach at once: municipality A and school A1; A2's draft is the municipality's.
+    assert cycle.draft_all(operator, 2026) == cycle.Drafted(drafted=2, issued=0, held_elsewhere=1)
     assert Recommendation.objects.filter(year=2026).count() == 3
+    own.refresh_from_db()
+    assert own.level == "municipality" and own.version == 1
+
+
+def test_a_draft_is_never_taken_over_by_the_other_level(world: Any) -> None:
+    """Issue 20: the operator drafts to school A1 and edits the text; the municipal coordinator's
+    draft to the same school (one by one or all at once) was taking the operator's draft over —
+    its level turned municipal, the text replaced. Now refused, naming who holds it; and the other
+    way round alike."""
+    identification(world)
+    operator, municipal = world.users["operator"], world.users["municipal"]
+    rec = cycle.draft(operator, 2026, "school", world.a1.pk)
+    rec = cycle.edit(operator, rec, title="Рекомендации", findings="", text="Текст оператора", due=None, version=rec.version)
+    with pytest.raises(cycle.DraftHeldElsewhere, match="на региональном уровне") as refused:
+        cycle.draft(municipal, 2026, "school", world.a1.pk)
+    assert operator.get_username() in str(refused.value) or operator.get_full_name() in str(refused.value)
+    done = cycle.draft_all(municipal, 2026)
+    assert done.held_elsewhere == 1 and "другого уровня, не изменены: 1" in done.message(2026)
+    rec.refresh_from_db()
+    assert (rec.level, rec.text, rec.created_by) == ("region", "Текст оператора", operator)
+    # The other way: the municipality's own draft is not the region's to take.
+    own = Recommendation.objects.get(year=2026, school=world.a2)
+    assert own.level == "municipality"
+    with pytest.raises(cycle.DraftHeldElsewhere, match="на муниципальном уровне"):
+        cycle.draft(operator, 2026, "school", world.a2.pk)
+    own.refresh_from_db()
+    assert own.level == "municipality"
 
 
 def test_a_curators_recommendation_is_read_by_the_curator_only(world: Any) -> None:

@@ -40,6 +40,25 @@ def test_goals_targets_and_analysis(client: Client, world: World) -> None:
     assert r.json()["conclusion"] == "Динамика положительная."
 
 
+def test_the_municipality_cannot_take_the_regions_draft(client: Client, world: World) -> None:
+    """Issue 20: municipal POST /recommendations for a school the region drafts answered 201 with
+    the region's id, its level turned municipal and its text replaced; draft-all did it to all."""
+    identification(world)
+    operator, municipal = Api(client, world, "operator"), Api(client, world, "municipal")
+    rec = operator.send("post", "/recommendations", {"year": 2026, "addressee": "school", "target_id": world.a1.pk})
+    rec = rec.json()
+    edited = operator.send(
+        "patch", f"/recommendations/{rec['id']}", {"version": rec["version"], "title": "Т", "text": "Текст оператора"}
+    )
+    assert edited.status_code == 200
+    r = municipal.send("post", "/recommendations", {"year": 2026, "addressee": "school", "target_id": world.a1.pk})
+    assert r.status_code == 409 and "на региональном уровне" in r.json()["detail"]
+    done = municipal.send("post", "/recommendations/draft-all?year=2026").json()
+    assert done["held_elsewhere"] == 1
+    after = operator.get(f"/recommendations/{rec['id']}").json()
+    assert (after["level"], after["text"]) == ("region", "Текст оператора")
+
+
 def test_recommendation_decision_and_evidence(client: Client, world: World) -> None:
     identification(world)
     operator, head, other = (
@@ -70,7 +89,11 @@ def test_recommendation_decision_and_evidence(client: Client, world: World) -> N
         head.send("post", f"{path}/report", {"text": "Проведён педагогический совет."}).json()["status"] == "reported"
     )
     assert operator.get("/recommendations", year=2026).json()["count"] == 1
-    assert operator.send("post", "/recommendations/draft-all?year=2026").json() == {"drafted": 2}  # A1 is issued
+    assert operator.send("post", "/recommendations/draft-all?year=2026").json() == {
+        "drafted": 2,
+        "issued": 1,
+        "held_elsewhere": 0,
+    }
     # A measure and a decision with its document; duplicates refused.
     m = operator.send(
         "post",

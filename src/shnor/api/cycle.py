@@ -342,6 +342,8 @@ def recommendations_draft(request: HttpRequest, payload: DraftIn) -> Any:
 
 class DraftedOut(Schema):
     drafted: int
+    issued: int
+    held_elsewhere: int
 
 
 @recommendations.post(
@@ -351,7 +353,7 @@ class DraftedOut(Schema):
     summary="Подготовить проекты для всех адресатов года",
 )
 def recommendations_draft_all(request: HttpRequest, year: int) -> Any:
-    return {"drafted": cycle.draft_all(request.auth, year)}  # type: ignore[attr-defined]
+    return cycle.draft_all(request.auth, year)  # type: ignore[attr-defined]
 
 
 def _rec(request: HttpRequest, pk: int) -> Recommendation:

@@ -513,6 +513,39 @@ def _addressee_in_scope(user: Any, addressee: str, pk: int) -> Any:
     raise CycleError(f"Неизвестный адресат «{addressee}».")
 
 
+class DraftHeldElsewhere(CycleError):
+    """The addressee's draft of the year is kept at the other level: neither level takes over the
+    other's draft (its text may already be edited); the holder finishes or withdraws it."""
+
+
+def _held_by(rec: Recommendation, year: int) -> str:
+    who = (rec.created_by.get_full_name() or rec.created_by.get_username()) if rec.created_by else ""
+    level = "региональном" if rec.level == Level.REGION else "муниципальном"
+    holder = f" ({who})" if who else ""
+    return (
+        f"Проект рекомендаций этому адресату на {year} год уже готовится на {level} уровне{holder}. "
+        "Изменить его может только тот уровень, который его ведёт."
+    )
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """What a drafting of all addressees did: drafted (new or re-drafted), left because already
+    issued, left because another level holds the draft."""
+
+    drafted: int
+    issued: int
+    held_elsewhere: int
+
+    def message(self, year: int) -> str:
+        text = f"Подготовлено проектов рекомендаций за {year} год: {self.drafted}."
+        if self.issued:
+            text += f" Уже направлены, оставлены без изменений: {self.issued}."
+        if self.held_elsewhere:
+            text += f" Проекты другого уровня, не изменены: {self.held_elsewhere}."
+        return text
+
+
 @transaction.atomic
 def draft(user: Any, year: int, addressee: str, pk: int, context: Basis | None = None) -> Recommendation:
     """Draft (or re-draft while it is a draft) the recommendation to one addressee from the data.
@@ -528,14 +561,17 @@ def draft(user: Any, year: int, addressee: str, pk: int, context: Basis | None =
         if addressee == Recommendation.Addressee.SCHOOL
         else {"curator": target}
     )
+    level = Level.REGION if region_wide(user) else Level.MUNICIPALITY
     existing = Recommendation.objects.filter(**key).order_by("-pk").first()
     if existing is not None and existing.status != Recommendation.Status.DRAFT:
         raise CycleError(f"Рекомендации адресату на {year} год уже направлены ({existing.issued_at:%d.%m.%Y}).")
+    if existing is not None and existing.level != level:
+        raise DraftHeldElsewhere(_held_by(existing, year))
     rec = existing or Recommendation(**key)
     rec.municipality = municipality
     if addressee == Recommendation.Addressee.CURATOR:
         rec.school = target.school
-    rec.level = Level.REGION if region_wide(user) else Level.MUNICIPALITY
+    rec.level = level
     rec.title, rec.findings, rec.text = title, text.findings_text, text.actions_text
     rec.due = rec.due or dt.date(year, 12, 20)
     rec.created_by = rec.created_by or account(user)
@@ -545,9 +581,10 @@ def draft(user: Any, year: int, addressee: str, pk: int, context: Basis | None =
     return rec
 
 
-def draft_all(user: Any, year: int) -> int:
+def draft_all(user: Any, year: int) -> Drafted:
     """Draft for every addressee in the user's reach: each municipality with schools on the list
-    (region only), each listed school's head, each curator with approved pairs of the year."""
+    (region only), each listed school's head, each curator with approved pairs of the year. A
+    draft already issued, or held by the other level, is left as it is and counted."""
     require(user, Perm.MANAGE_CYCLE)
     context = basis(user, year)
     schools = restrict(School.objects.filter(pk__in=context.listed), user)
@@ -562,14 +599,17 @@ def draft_all(user: Any, year: int) -> int:
         pk__in=Pairing.objects.filter(year=year, status=Pairing.Status.APPROVED).values("curator")
     )
     targets += [(Recommendation.Addressee.CURATOR, pk) for pk in curators.order_by("pk").values_list("pk", flat=True)]
-    count = 0
+    drafted = issued = held = 0
     for addressee, pk in targets:
         try:
             draft(user, year, addressee, pk, context)
+        except DraftHeldElsewhere:
+            held += 1
         except CycleError:  # already issued: left as it is
-            continue
-        count += 1
-    return count
+            issued += 1
+        else:
+            drafted += 1
+    return Drafted(drafted, issued, held)
 
 
 def edit(

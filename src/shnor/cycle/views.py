@@ -294,8 +294,7 @@ def recommendations(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if "all" in request.POST:
-                n = services.draft_all(user, year)
-                messages.success(request, f"Подготовлено проектов рекомендаций: {n}.")
+                messages.success(request, services.draft_all(user, year).message(year))
             else:
                 addressee, target = services.addressee_of(
                     user, request.POST.get("target", ""), request.POST.get("code", "")
