@@ -52,6 +52,37 @@ def test_values_by_hand(world: Any) -> None:
     assert [u.school for u in head["1.4.2"].units] == ["A001"] and head["1.4.2"].value == 100.0
 
 
+def test_a_teacher_sees_their_own_line_of_a_drill_down_not_their_colleagues(client: Any, world: Any) -> None:
+    """Issue 20: `GET /api/indicators/1.3.1` answered a teacher with every colleague and whether each
+    took the diagnostics (1.3.2 who improved, 1.4.1 who has a route). Now a teacher sees their own
+    line; the value stays the school's; the head sees all the school's teachers."""
+    from shnor.accounts.services import issue_token
+
+    identification(world)
+    operator = world.users["operator"]
+    me, colleague = Teacher.objects.create(staff_key="TA001-001"), Teacher.objects.create(staff_key="TA001-002")
+    for t in (me, colleague):
+        StaffMember.objects.create(teacher=t, school=world.a1, position="учитель")
+        for year, score in ((2025, 10), (2026, 14)):
+            Diagnostic.objects.create(teacher=t, year=year, area="methodical", score=score, max_score=20)
+        Route.objects.create(teacher=t, year=2026, basis_year=2026, status=Route.Status.APPROVED)
+    included_pool(world)
+    support.approve(operator, support.propose(operator, 2026), {world.a1.pk})
+
+    def units(role: str, code: str) -> tuple[list[str], int]:
+        _, key = issue_token(world.users[role], "test")
+        got = client.get(f"/api/indicators/{code}", {"year": 2026}, HTTP_AUTHORIZATION=f"Bearer {key}").json()
+        return [u["key"] for u in got["units"] if u["key"].startswith("T")], got["denominator"]
+
+    for code in ("1.3.1", "1.3.2", "1.4.1"):
+        assert units("teacher", code) == (["TA001-001"], 2), code
+        assert units("school", code) == (["TA001-001", "TA001-002"], 2), code
+        assert units("municipal", code) == (["TA001-001", "TA001-002"], 2), code
+    value = indicators.get(world.users["teacher"], 2026, "1.3.1", school=world.a1.pk)
+    assert [u.key for u in indicators.visible_units(world.users["teacher"], value)] == ["TA001-001"]
+    assert [u.key for u in indicators.visible_units(operator, value)] == ["TA001-001", "TA001-002"]
+
+
 def test_on_the_demo_every_indicator_has_a_value_a_target_and_a_drill_down_that_sums(
     settings: Any, tmp_path: Any
 ) -> None:

@@ -118,7 +118,7 @@ def indicators_get(
         **_out(v),
         "by_municipality": v.by("municipality"),
         "by_school": v.by("school"),
-        "units": [u.__dict__ for u in v.units],
+        "units": [u.__dict__ for u in service.visible_units(request.auth, v)],  # type: ignore[attr-defined]
     }
 
 

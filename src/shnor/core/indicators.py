@@ -155,6 +155,7 @@ class Unit:
     municipality: str
     counted: bool
     detail: str = ""
+    person: bool = False  # a teacher: shown only to those who may open the teacher's record
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from shnor.documents.common import number
 from shnor.identification import services as identification
 from shnor.identification.models import Run, SchoolResult
 from shnor.registry.models import School
-from shnor.staff.models import Course, Diagnostic, Route, StaffMember
+from shnor.staff.models import Course, Diagnostic, Route, StaffMember, Teacher
 from shnor.support.models import Agreement, Event, Pairing
 
 MANAGERS = re.compile(r"директор|руководител|заместител|завуч", re.IGNORECASE)
@@ -34,7 +34,9 @@ def listed_run(year: int) -> tuple[Run | None, set[int]]:
     return run, set(listed)
 
 
-def _unit(school: School, counted: bool, key: str = "", label: str = "", detail: str = "") -> Unit:
+def _unit(
+    school: School, counted: bool, key: str = "", label: str = "", detail: str = "", person: bool = False
+) -> Unit:
     return Unit(
         key=key or school.school_id,
         label=label or school.name,
@@ -43,7 +45,21 @@ def _unit(school: School, counted: bool, key: str = "", label: str = "", detail:
         municipality=school.municipality.name,
         counted=counted,
         detail=detail,
+        person=person,
     )
+
+
+def visible_units(user: Any, value: Value) -> list[Unit]:
+    """The units of a drill-down the user may see one by one. A teacher counted by an indicator
+    (took the diagnostics, improved, has a route, was trained) is shown only to those who may open
+    that teacher's record: a teacher sees their own line, not their colleagues'; the school, the
+    municipality and the region see their teachers. The value itself (how many of how many) is the
+    school's and is not narrowed."""
+    people = {u.key for u in value.units if u.person}
+    if not people or scope_of(user).region_wide:
+        return list(value.units)
+    seen = set(restrict(Teacher.objects.filter(staff_key__in=people), user).values_list("staff_key", flat=True))
+    return [u for u in value.units if not u.person or u.key in seen]
 
 
 def note() -> str:
@@ -140,7 +156,7 @@ def _compute(user: Any, year: int, municipality: int | None, school: int | None)
 
     def teacher(t_id: int, counted: bool, detail: str = "") -> Unit:
         school, key, _ = staff[t_id]
-        return _unit(school, counted, key=key, label=f"педагог {key}", detail=detail)
+        return _unit(school, counted, key=key, label=f"педагог {key}", detail=detail, person=True)
 
     add("1.3.1", [teacher(t, t in diagnosed) for t in staff], targets.get("1.3.1"))
     twice = []

@@ -133,7 +133,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "school": school,
             "rows": links,
             "level": level,
-            "units": value.units if (school or municipality) else [],
+            "units": indicators.visible_units(user, value) if (school or municipality) else [],
         },
     )
 
