@@ -97,7 +97,7 @@ NOT_ROW_BY_ROW = {
     "datasets.OversightSignal": "written only by imports (in bulk), journalled per import run",
     "datasets.SocialRecord": "written only by imports (in bulk), journalled per import run",
     "datasets.SurveyValue": "written only by imports (in bulk), journalled per import run",
-    "identification.Run": "journalled as «identify» when its results are saved",
+    "identification.Run": "journalled as «identify» when it ends: its results saved, or failed with the reason",
     "identification.SchoolResult": "computed by a run, journalled with the run",
     "identification.Component": "computed by a run, journalled with the run",
     "identification.Sign": "computed by a run; a person's review of a sign is journalled as «review»",

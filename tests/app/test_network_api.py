@@ -101,7 +101,7 @@ def test_matching_pairs_journal_and_feedback(client: Client, world: World) -> No
     assert made.status_code == 201 and made.json()["feedback"] is None
     consultation = made.json()["id"]
     assert curator.send("post", f"/support/consultations/{consultation}/feedback", {"rating": 5}).status_code == 403
-    assert school.send("post", f"/support/consultations/{consultation}/feedback", {"rating": 7}).status_code == 409
+    assert school.send("post", f"/support/consultations/{consultation}/feedback", {"rating": 7}).status_code == 422
     rated = school.send("post", f"/support/consultations/{consultation}/feedback", {"rating": 4, "comment": "полезно"})
     assert rated.status_code == 201 and rated.json()["rating"] == 4
 

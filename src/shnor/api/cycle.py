@@ -12,16 +12,16 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from shnor.accounts.scoping import restrict
-from shnor.api.schemas import Problem
+from shnor.api.schemas import Count, Id, In, Number, Pages, Problem, Year
 from shnor.core.indicators import Value
 from shnor.cycle import effect as effect_service
 from shnor.cycle import evidence
 from shnor.cycle import indicators as service
 from shnor.cycle import services as cycle
-from shnor.cycle.models import Decision, Document, Measure, Meeting, Recommendation
+from shnor.cycle.models import AgendaItem, Decision, Document, Measure, Meeting, Recommendation
 from shnor.registry.models import Municipality, School
 from shnor.web.lookup import attachment, or_404
 
@@ -81,7 +81,7 @@ def _out(v: Value) -> dict[str, Any]:
     }
 
 
-def _level(request: HttpRequest, municipality: int | None, school_id: str) -> tuple[int | None, int | None]:
+def _level(request: HttpRequest, municipality: Id | None, school_id: str) -> tuple[int | None, int | None]:
     user = request.auth  # type: ignore[attr-defined]
     if municipality is not None:
         get_object_or_404(restrict(Municipality.objects.all(), user), pk=municipality)
@@ -95,7 +95,7 @@ def _level(request: HttpRequest, municipality: int | None, school_id: str) -> tu
     operation_id="indicators_list",
     summary="Показатели системы за год: значение, цель, статус (регион, муниципалитет или школа)",
 )
-def indicators_list(request: HttpRequest, year: int, municipality: int | None = None, school_id: str = "") -> Any:
+def indicators_list(request: HttpRequest, year: Year, municipality: Id | None = None, school_id: str = "") -> Any:
     m, s = _level(request, municipality, school_id)
     return [_out(v) for v in service.compute(request.auth, year, m, s)]  # type: ignore[attr-defined]
 
@@ -107,7 +107,7 @@ def indicators_list(request: HttpRequest, year: int, municipality: int | None = 
     summary="Показатель с расшифровкой по муниципалитетам, школам и учтённым объектам",
 )
 def indicators_get(
-    request: HttpRequest, code: str, year: int, municipality: int | None = None, school_id: str = ""
+    request: HttpRequest, code: str, year: Year, municipality: Id | None = None, school_id: str = ""
 ) -> Any:
     m, s = _level(request, municipality, school_id)
     try:
@@ -127,7 +127,7 @@ def indicators_get(
 goals = Router(tags=["Цели, задачи и анализ"])
 
 
-def _municipality(request: HttpRequest, pk: int | None) -> Municipality | None:
+def _municipality(request: HttpRequest, pk: Id | None) -> Municipality | None:
     return or_404(cycle.municipality_in_scope, request.auth, pk)  # type: ignore[attr-defined]
 
 
@@ -140,7 +140,7 @@ class CycleGoalsOut(Schema):
     source: str
 
 
-class CycleGoalsIn(Schema):
+class CycleGoalsIn(In):
     goal: list[str]
     tasks: list[str]
 
@@ -157,7 +157,7 @@ def _goals_out(g: cycle.Goals) -> dict[str, Any]:
 
 
 @goals.get("/goals", response={200: CycleGoalsOut, **ERRORS}, operation_id="goals_get", summary="Цели и задачи года")
-def goals_get(request: HttpRequest, year: int, municipality: int | None = None) -> Any:
+def goals_get(request: HttpRequest, year: Year, municipality: Id | None = None) -> Any:
     return _goals_out(cycle.goals(request.auth, year, _municipality(request, municipality)))  # type: ignore[attr-defined]
 
 
@@ -167,7 +167,7 @@ def goals_get(request: HttpRequest, year: int, municipality: int | None = None) 
     operation_id="goals_set",
     summary="Сохранить цели и задачи года (регион или муниципалитет)",
 )
-def goals_set(request: HttpRequest, year: int, payload: CycleGoalsIn, municipality: int | None = None) -> Any:
+def goals_set(request: HttpRequest, year: Year, payload: CycleGoalsIn, municipality: Id | None = None) -> Any:
     g = cycle.set_goals(
         request.auth,  # type: ignore[attr-defined]
         year,
@@ -184,14 +184,14 @@ class CycleTargetOut(Schema):
     source: str
 
 
-class CycleTargetsIn(Schema):
-    targets: dict[str, float | None] = Field(description="код показателя → цель (null — значение пресета)")
+class CycleTargetsIn(In):
+    targets: dict[str, Number | None] = Field(description="код показателя → цель (null — значение пресета)")
 
 
 @goals.get(
     "/targets", response={200: list[CycleTargetOut], **ERRORS}, operation_id="targets_get", summary="Цели показателей"
 )
-def targets_get(request: HttpRequest, year: int) -> Any:
+def targets_get(request: HttpRequest, year: Year) -> Any:
     return [{"code": c, "value": v, "source": src} for c, (v, src) in cycle.targets(year).items()]
 
 
@@ -201,7 +201,7 @@ def targets_get(request: HttpRequest, year: int) -> Any:
     operation_id="targets_set",
     summary="Установить цели показателей на год (null — вернуть значение пресета)",
 )
-def targets_set(request: HttpRequest, year: int, payload: CycleTargetsIn) -> Any:
+def targets_set(request: HttpRequest, year: Year, payload: CycleTargetsIn) -> Any:
     cycle.set_targets(request.auth, year, payload.targets)  # type: ignore[attr-defined]
     return targets_get(request, year)
 
@@ -214,7 +214,7 @@ class DirectionOut(Schema):
     conclusion: str | None
 
 
-class ConclusionIn(Schema):
+class ConclusionIn(In):
     text: str
 
 
@@ -224,7 +224,7 @@ class ConclusionIn(Schema):
     operation_id="analysis_get",
     summary="Анализ по четырём направлениям: цифры и выводы",
 )
-def analysis_get(request: HttpRequest, year: int, municipality: int | None = None) -> Any:
+def analysis_get(request: HttpRequest, year: Year, municipality: Id | None = None) -> Any:
     directions = cycle.analysis(request.auth, year, _municipality(request, municipality))  # type: ignore[attr-defined]
     return [
         {
@@ -245,7 +245,7 @@ def analysis_get(request: HttpRequest, year: int, municipality: int | None = Non
     summary="Записать выводы по направлению анализа",
 )
 def analysis_conclude(
-    request: HttpRequest, direction: str, year: int, payload: ConclusionIn, municipality: int | None = None
+    request: HttpRequest, direction: str, year: Year, payload: ConclusionIn, municipality: Id | None = None
 ) -> Any:
     m = _municipality(request, municipality)
     cycle.save_conclusion(request.auth, year, direction, m, payload.text)  # type: ignore[attr-defined]
@@ -303,29 +303,30 @@ class RecommendationOut(Schema):
         return list(r.documents.all())
 
 
-class DraftIn(Schema):
-    year: int
+class DraftIn(In):
+    year: Year
     addressee: str = Field(description="municipality, school или curator")
-    target_id: int = Field(description="id муниципалитета, школы или куратора")
+    target_id: Id = Field(description="id муниципалитета, школы или куратора")
 
 
-class RecommendationPatch(Schema):
-    version: int = Field(description="версия, с которой начата правка (защита от потери чужих изменений)")
+class RecommendationPatch(In):
+    db_model = (Recommendation,)
+    version: Id = Field(description="версия, с которой начата правка (защита от потери чужих изменений)")
     title: str
     findings: str = ""
     text: str
     due: dt.date | None = None
 
 
-class ReportIn(Schema):
+class ReportIn(In):
     text: str
 
 
 @recommendations.get(
     "", response={200: list[RecommendationOut], **ERRORS}, operation_id="recommendations_list", summary="Рекомендации"
 )
-@paginate(LimitOffsetPagination)
-def recommendations_list(request: HttpRequest, year: int | None = None, status: str | None = None) -> Any:
+@paginate(Pages)
+def recommendations_list(request: HttpRequest, year: Year | None = None, status: str | None = None) -> Any:
     return cycle.recommendations(request.auth, year, status).prefetch_related("documents")  # type: ignore[attr-defined]
 
 
@@ -352,18 +353,18 @@ class DraftedOut(Schema):
     operation_id="recommendations_draft_all",
     summary="Подготовить проекты для всех адресатов года",
 )
-def recommendations_draft_all(request: HttpRequest, year: int) -> Any:
+def recommendations_draft_all(request: HttpRequest, year: Year) -> Any:
     return cycle.draft_all(request.auth, year)  # type: ignore[attr-defined]
 
 
-def _rec(request: HttpRequest, pk: int) -> Recommendation:
+def _rec(request: HttpRequest, pk: Id) -> Recommendation:
     return or_404(cycle.get_recommendation, request.auth, pk)  # type: ignore[attr-defined]
 
 
 @recommendations.get(
     "/{rec_id}", response={200: RecommendationOut, **ERRORS}, operation_id="recommendations_get", summary="Рекомендация"
 )
-def recommendations_get(request: HttpRequest, rec_id: int) -> Any:
+def recommendations_get(request: HttpRequest, rec_id: Id) -> Any:
     return _rec(request, rec_id)
 
 
@@ -373,7 +374,7 @@ def recommendations_get(request: HttpRequest, rec_id: int) -> Any:
     operation_id="recommendations_edit",
     summary="Изменить проект (409, если его уже изменил другой пользователь)",
 )
-def recommendations_edit(request: HttpRequest, rec_id: int, payload: RecommendationPatch) -> Any:
+def recommendations_edit(request: HttpRequest, rec_id: Id, payload: RecommendationPatch) -> Any:
     return cycle.edit(request.auth, _rec(request, rec_id), **payload.dict())  # type: ignore[attr-defined]
 
 
@@ -383,7 +384,7 @@ def recommendations_edit(request: HttpRequest, rec_id: int, payload: Recommendat
     operation_id="recommendations_issue",
     summary="Направить адресату: сформировать DOCX и уведомить",
 )
-def recommendations_issue(request: HttpRequest, rec_id: int) -> Any:
+def recommendations_issue(request: HttpRequest, rec_id: Id) -> Any:
     return cycle.issue(request.auth, _rec(request, rec_id))  # type: ignore[attr-defined]
 
 
@@ -393,7 +394,7 @@ def recommendations_issue(request: HttpRequest, rec_id: int) -> Any:
     operation_id="recommendations_read",
     summary="Адресат отмечает получение",
 )
-def recommendations_read(request: HttpRequest, rec_id: int) -> Any:
+def recommendations_read(request: HttpRequest, rec_id: Id) -> Any:
     return cycle.mark_read(request.auth, _rec(request, rec_id))  # type: ignore[attr-defined]
 
 
@@ -403,7 +404,7 @@ def recommendations_read(request: HttpRequest, rec_id: int) -> Any:
     operation_id="recommendations_report",
     summary="Адресат докладывает об исполнении",
 )
-def recommendations_report(request: HttpRequest, rec_id: int, payload: ReportIn) -> Any:
+def recommendations_report(request: HttpRequest, rec_id: Id, payload: ReportIn) -> Any:
     return cycle.report(request.auth, _rec(request, rec_id), payload.text)  # type: ignore[attr-defined]
 
 
@@ -440,18 +441,20 @@ class MeasureOut(Schema):
         return [s.school_id for s in m.schools.all()]
 
 
-class MeasureIn(Schema):
-    year: int
+class MeasureIn(In):
+    db_model = (Measure,)
+    year: Year
     title: str
     direction: str
     responsible: str
     start: dt.date
     end: dt.date
-    municipality: int | None = None
+    municipality: Id | None = None
     schools: list[str] = Field(default_factory=list, description="коды ОО")
 
 
-class MeasurePatch(Schema):
+class MeasurePatch(In):
+    db_model = (Measure,)
     status: str
     result: str = ""
 
@@ -461,8 +464,8 @@ def _schools(request: HttpRequest, codes: list[str]) -> list[School]:
 
 
 @measures.get("", response={200: list[MeasureOut], **ERRORS}, operation_id="measures_list", summary="Меры года")
-@paginate(LimitOffsetPagination)
-def measures_list(request: HttpRequest, year: int | None = None) -> Any:
+@paginate(Pages)
+def measures_list(request: HttpRequest, year: Year | None = None) -> Any:
     return cycle.measures(request.auth, year).prefetch_related("schools")  # type: ignore[attr-defined]
 
 
@@ -477,7 +480,7 @@ def measures_add(request: HttpRequest, payload: MeasureIn) -> Any:
 @measures.patch(
     "/{measure_id}", response={200: MeasureOut, **ERRORS}, operation_id="measures_update", summary="Статус и результат"
 )
-def measures_update(request: HttpRequest, measure_id: int, payload: MeasurePatch) -> Any:
+def measures_update(request: HttpRequest, measure_id: Id, payload: MeasurePatch) -> Any:
     measure = get_object_or_404(cycle.measures(request.auth), pk=measure_id)  # type: ignore[attr-defined]
     return cycle.update_measure(request.auth, measure, payload.status, payload.result)  # type: ignore[attr-defined]
 
@@ -533,7 +536,8 @@ class DecisionOut(Schema):
         return list(d.documents.all())
 
 
-class DecisionIn(Schema):
+class DecisionIn(In):
+    db_model = (Decision,)
     kind: str = Field(description="organising, activating, coordinating, controlling, stimulating")
     document_kind: str = Field("order", description="order, disposition, protocol")
     number: str
@@ -541,16 +545,17 @@ class DecisionIn(Schema):
     title: str
     items: list[str]
     basis: str = ""
-    municipality: int | None = None
+    municipality: Id | None = None
     schools: list[str] = Field(default_factory=list, description="коды ОО")
-    measures: list[int] = Field(default_factory=list)
-    recommendations: list[int] = Field(default_factory=list)
-    conclusion_id: int | None = Field(None, description="выводы анализа, на основании которых принято решение")
+    measures: list[Id] = Field(default_factory=list)
+    recommendations: list[Id] = Field(default_factory=list)
+    conclusion_id: Id | None = Field(None, description="выводы анализа, на основании которых принято решение")
     due: dt.date | None = None
     signatory: str = ""
 
 
-class ExecutionIn(Schema):
+class ExecutionIn(In):
+    db_model = (Decision,)
     executed_at: dt.date
     execution: str
 
@@ -560,8 +565,8 @@ def _decisions(request: HttpRequest) -> Any:
 
 
 @decisions.get("", response={200: list[DecisionOut], **ERRORS}, operation_id="decisions_list", summary="Решения")
-@paginate(LimitOffsetPagination)
-def decisions_list(request: HttpRequest, year: int | None = None) -> Any:
+@paginate(Pages)
+def decisions_list(request: HttpRequest, year: Year | None = None) -> Any:
     qs = _decisions(request)
     return qs.filter(date__year=year) if year else qs
 
@@ -598,7 +603,7 @@ def decisions_add(request: HttpRequest, payload: DecisionIn) -> Any:
 
 
 @decisions.get("/{decision_id}", response={200: DecisionOut, **ERRORS}, operation_id="decisions_get", summary="Решение")
-def decisions_get(request: HttpRequest, decision_id: int) -> Any:
+def decisions_get(request: HttpRequest, decision_id: Id) -> Any:
     return get_object_or_404(_decisions(request), pk=decision_id)
 
 
@@ -608,7 +613,7 @@ def decisions_get(request: HttpRequest, decision_id: int) -> Any:
     operation_id="decisions_execute",
     summary="Отметить исполнение решения",
 )
-def decisions_execute(request: HttpRequest, decision_id: int, payload: ExecutionIn) -> Any:
+def decisions_execute(request: HttpRequest, decision_id: Id, payload: ExecutionIn) -> Any:
     decision = get_object_or_404(_decisions(request), pk=decision_id)
     return cycle.execute(request.auth, decision, payload.executed_at, payload.execution)  # type: ignore[attr-defined]
 
@@ -618,13 +623,14 @@ def decisions_execute(request: HttpRequest, decision_id: int, payload: Execution
 meetings = Router(tags=["Рабочая группа"])
 
 
-class AgendaItemSchema(Schema):
+class AgendaItemSchema(In):
+    db_model = (AgendaItem,)
     title: str
     heard: str = ""
     resolved: str = ""
-    votes_for: int = 0
-    votes_against: int = 0
-    votes_abstained: int = 0
+    votes_for: Count = 0
+    votes_against: Count = 0
+    votes_abstained: Count = 0
 
 
 class MeetingOut(Schema):
@@ -646,7 +652,8 @@ class MeetingOut(Schema):
         return list(m.documents.all())
 
 
-class MeetingIn(Schema):
+class MeetingIn(In):
+    db_model = (Meeting,)
     number: str
     date: dt.date
     chair: str
@@ -656,7 +663,7 @@ class MeetingIn(Schema):
 
 
 @meetings.get("", response={200: list[MeetingOut], **ERRORS}, operation_id="meetings_list", summary="Заседания")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def meetings_list(request: HttpRequest) -> Any:
     return cycle.meetings(request.auth)  # type: ignore[attr-defined]
 
@@ -676,7 +683,7 @@ def meetings_add(request: HttpRequest, payload: MeetingIn) -> Any:
 
 
 @meetings.get("/{meeting_id}", response={200: MeetingOut, **ERRORS}, operation_id="meetings_get", summary="Заседание")
-def meetings_get(request: HttpRequest, meeting_id: int) -> Any:
+def meetings_get(request: HttpRequest, meeting_id: Id) -> Any:
     return or_404(cycle.get_meeting, request.auth, meeting_id)  # type: ignore[attr-defined]
 
 
@@ -717,7 +724,7 @@ class EffectOut(Schema):
     operation_id="effect_get",
     summary="Эффект мер: поддержанные школы против похожих неподдержанных (разность разностей)",
 )
-def effect_get(request: HttpRequest, start: int, end: int) -> Any:
+def effect_get(request: HttpRequest, start: Year, end: Year) -> Any:
     analysis = effect_service.analyse(request.auth, start, end)  # type: ignore[attr-defined]
     e = analysis.estimate
     return {
@@ -745,7 +752,7 @@ def effect_get(request: HttpRequest, start: int, end: int) -> Any:
     operation_id="effect_report",
     summary="Сформировать отчёт об эффективности для рабочей группы (DOCX)",
 )
-def effect_report(request: HttpRequest, start: int, end: int) -> Any:
+def effect_report(request: HttpRequest, start: Year, end: Year) -> Any:
     return Status(201, effect_service.report(request.auth, start, end))  # type: ignore[attr-defined]
 
 
@@ -755,7 +762,7 @@ def effect_report(request: HttpRequest, start: int, end: int) -> Any:
     operation_id="documents_get",
     summary="Документ цикла (DOCX)",
 )
-def documents_get(request: HttpRequest, document_id: int) -> Any:
+def documents_get(request: HttpRequest, document_id: Id) -> Any:
     return attachment(*or_404(cycle.document_file, request.auth, document_id))  # type: ignore[attr-defined]
 
 
@@ -765,7 +772,7 @@ def documents_get(request: HttpRequest, document_id: int) -> Any:
     operation_id="documents_pdf",
     summary="PDF-копия документа (LibreOffice)",
 )
-def documents_pdf(request: HttpRequest, document_id: int) -> Any:
+def documents_pdf(request: HttpRequest, document_id: Id) -> Any:
     return attachment(*or_404(cycle.document_file, request.auth, document_id, "pdf"))  # type: ignore[attr-defined]
 
 
@@ -775,5 +782,5 @@ def documents_pdf(request: HttpRequest, document_id: int) -> Any:
     operation_id="evidence_get",
     summary="Доказательная база цикла за год (ZIP: девять разделов и опись)",
 )
-def evidence_get(request: HttpRequest, year: int) -> Any:
+def evidence_get(request: HttpRequest, year: Year) -> Any:
     return attachment(evidence.build(request.auth, year), "application/zip", f"evidence-{year}.zip")  # type: ignore[attr-defined]

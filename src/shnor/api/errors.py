@@ -80,6 +80,11 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors = [{"loc": list(map(str, e.get("loc", []))), "msg": str(e.get("msg", ""))} for e in exc.errors]
+        # A wrong parameter of the address (a year of 99999, an offset beyond any table) is a bad
+        # request; a body that does not pass its schema is unprocessable (422), as before.
+        if errors and all(e["loc"][:1] in (["query"], ["path"]) for e in errors):
+            names = ", ".join(dict.fromkeys(e["loc"][-1] for e in errors))
+            return problem(api, request, 400, f"Недопустимое значение параметра адреса: {names}.", errors)
         return problem(api, request, 422, "Запрос не прошёл проверку.", errors)
 
     @api.exception_handler(DjangoValidationError)

@@ -9,9 +9,9 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from shnor.api.schemas import Problem
+from shnor.api.schemas import Id, In, Pages, Problem, Year
 from shnor.identification import services
 from shnor.identification.models import Run, SchoolResult
 from shnor.registry.models import School
@@ -21,8 +21,8 @@ ERRORS: dict[int, type[Schema]] = {401: Problem, 403: Problem, 404: Problem, 409
 runs = Router(tags=["Идентификация"])
 
 
-class RunIn(Schema):
-    year: int
+class RunIn(In):
+    year: Year
     engine: str = ""
     wait: bool = True
 
@@ -140,13 +140,13 @@ class EvidenceOut(Schema):
     signs: list[SignOut]
 
 
-def _run(run_id: int) -> Run:
+def _run(run_id: Id) -> Run:
     return get_object_or_404(Run, pk=run_id)
 
 
 @runs.get("", response=list[RunOut], operation_id="identification_runs_list", summary="Расчёты идентификации")
-@paginate(LimitOffsetPagination)
-def runs_list(request: HttpRequest, year: int | None = None) -> Any:
+@paginate(Pages)
+def runs_list(request: HttpRequest, year: Year | None = None) -> Any:
     qs = services.runs()
     return qs.filter(year=year) if year else qs
 
@@ -173,7 +173,7 @@ def runs_create(request: HttpRequest, body: RunIn) -> Any:
 
 
 @runs.get("/{run_id}", response={200: RunDetailOut, **ERRORS}, operation_id="identification_runs_get", summary="Расчёт")
-def runs_get(request: HttpRequest, run_id: int) -> Any:
+def runs_get(request: HttpRequest, run_id: Id) -> Any:
     return _run(run_id)
 
 
@@ -183,11 +183,11 @@ def runs_get(request: HttpRequest, run_id: int) -> Any:
     operation_id="identification_results_list",
     summary="Результаты по школам (таблица контракта данных)",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def results_list(
     request: HttpRequest,
-    run_id: int,
-    municipality: int | None = None,
+    run_id: Id,
+    municipality: Id | None = None,
     cluster: str = "",
     category: str = "",
     selected: bool | None = None,
@@ -207,7 +207,7 @@ def results_list(
     operation_id="identification_school_evidence",
     summary="Доказательная база по школе: компоненты, признаки, ИОР по годам",
 )
-def school_evidence(request: HttpRequest, run_id: int, school_id: str) -> Any:
+def school_evidence(request: HttpRequest, run_id: Id, school_id: str) -> Any:
     run = _run(run_id)
     school = School.objects.filter(school_id=school_id).first()
     if school is None:

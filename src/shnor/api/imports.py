@@ -10,11 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Body, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from shnor.accounts.roles import Perm
 from shnor.accounts.services import require
-from shnor.api.schemas import Problem
+from shnor.api.schemas import Id, Pages, Problem
 from shnor.core.contract import TABLES
 from shnor.datasets import services
 from shnor.datasets.models import ImportRun
@@ -102,7 +102,7 @@ class MappingOut(Schema):
 
 
 @imports.get("", response=list[ImportOut], operation_id="imports_list", summary="История загрузок")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def imports_list(request: HttpRequest, kind: str | None = None, status: str | None = None) -> Any:
     runs = services.runs_for(request.auth)  # type: ignore[attr-defined]
     if kind:
@@ -171,7 +171,7 @@ def imports_create(
     operation_id="imports_get",
     summary="Загрузка: итог и замечания",
 )
-def imports_get(request: HttpRequest, run_id: int) -> Any:
+def imports_get(request: HttpRequest, run_id: Id) -> Any:
     return get_object_or_404(services.runs_for(request.auth), pk=run_id)  # type: ignore[attr-defined]
 
 
@@ -181,7 +181,7 @@ def imports_get(request: HttpRequest, run_id: int) -> Any:
     operation_id="imports_rollback",
     summary="Откатить загрузку",
 )
-def imports_rollback(request: HttpRequest, run_id: int) -> Any:
+def imports_rollback(request: HttpRequest, run_id: Id) -> Any:
     run = get_object_or_404(services.runs_for(request.auth), pk=run_id)  # type: ignore[attr-defined]
     return services.rollback(request.auth, run)  # type: ignore[attr-defined]
 
@@ -192,7 +192,7 @@ def imports_rollback(request: HttpRequest, run_id: int) -> Any:
     operation_id="imports_report",
     summary="Отчёт о проверке (XLSX)",
 )
-def imports_report(request: HttpRequest, run_id: int) -> HttpResponse:
+def imports_report(request: HttpRequest, run_id: Id) -> HttpResponse:
     run = get_object_or_404(services.runs_for(request.auth), pk=run_id)  # type: ignore[attr-defined]
     response = HttpResponse(report_bytes(run), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{report_filename(run)}"'

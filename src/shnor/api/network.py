@@ -6,24 +6,24 @@ No `from __future__ import annotations` here: django-ninja reads the annotations
 """
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from shnor.accounts.models import User
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict
 from shnor.accounts.services import require
-from shnor.api.schemas import Problem
+from shnor.api.schemas import Amount, Count, Id, In, Pages, Problem, Year
 from shnor.registry import services as registry
 from shnor.registry.models import Municipality, School
 from shnor.staff import services as staff
-from shnor.staff.models import Route, RouteItem, StaffMember
+from shnor.staff.models import Course, Route, RouteItem, StaffMember, Teacher
 from shnor.support import services as support
-from shnor.support.models import Consultation, Curator, Feedback, Pairing, Proposal
+from shnor.support.models import Consultation, Curator, Feedback, Pairing, Proposal, Rule
 from shnor.web.lookup import or_404
 
 ERRORS: dict[int, type[Schema]] = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
@@ -67,18 +67,20 @@ class CuratorOut(Schema):
         return c.all_strengths
 
 
-class CuratorPatch(Schema):
+class CuratorPatch(In):
+    db_model = (Curator,)
     status: str | None = None
     marks: dict[str, bool] | None = Field(default=None, description="strong_head, motivated_head")
-    capacity: int | None = None
+    capacity: Count | None = None
     extra_strengths: list[str] | None = None
     note: str | None = None
 
 
-class TutorIn(Schema):
-    person_id: int = Field(description="участник (раздел «Участники»)")
-    municipality_id: int
-    capacity: int = 3
+class TutorIn(In):
+    db_model = (Curator,)
+    person_id: Id = Field(description="участник (раздел «Участники»)")
+    municipality_id: Id
+    capacity: Count = 3
     strengths: list[str] = Field(default_factory=list, description="коды факторов риска или предметы")
     username: str = Field(default="", description="учётная запись с ролью «Куратор», без школы")
 
@@ -91,8 +93,8 @@ class PoolOut(Schema):
 
 
 @curators.get("", response={200: list[CuratorOut], **ERRORS}, operation_id="curators_list", summary="Пул кураторов")
-@paginate(LimitOffsetPagination)
-def curators_list(request: HttpRequest, status: str = "", year: int | None = None) -> Any:
+@paginate(Pages)
+def curators_list(request: HttpRequest, status: str = "", year: Year | None = None) -> Any:
     return support.pool(request.auth, status or None, year)  # type: ignore[attr-defined]
 
 
@@ -102,7 +104,7 @@ def curators_list(request: HttpRequest, status: str = "", year: int | None = Non
     operation_id="curators_refresh",
     summary="Пересчитать критерии кураторов по расчёту идентификации",
 )
-def curators_refresh(request: HttpRequest, year: int | None = None) -> Any:
+def curators_refresh(request: HttpRequest, year: Year | None = None) -> Any:
     return support.refresh_pool(request.auth, year)  # type: ignore[attr-defined]
 
 
@@ -130,7 +132,7 @@ def curators_add_tutor(request: HttpRequest, body: TutorIn) -> Any:
     operation_id="curators_update",
     summary="Отметки оператора, вместимость, решение о включении",
 )
-def curators_update(request: HttpRequest, curator_id: int, body: CuratorPatch) -> Any:
+def curators_update(request: HttpRequest, curator_id: Id, body: CuratorPatch) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     curator = or_404(support.get_curator, user, curator_id)
     support.update_curator(user, curator, **body.dict(exclude_unset=True))
@@ -196,11 +198,11 @@ class ProposalDetailOut(ProposalOut):
     pairs: list[PairOut]
 
 
-class ProposeIn(Schema):
-    year: int
+class ProposeIn(In):
+    year: Year
 
 
-class ApproveIn(Schema):
+class ApproveIn(In):
     school_ids: list[str] | None = Field(default=None, description="коды ОО; без списка — все пары предложения")
 
 
@@ -208,9 +210,10 @@ class ApprovedOut(Schema):
     approved: int
 
 
-class RuleIn(Schema):
+class RuleIn(In):
+    db_model = (Rule,)
     school_id: str
-    curator_id: int
+    curator_id: Id
     kind: str = Field(description="pin — закрепить, forbid — запретить, пусто — снять правило")
     note: str = ""
 
@@ -221,7 +224,7 @@ class RuleOut(Schema):
     kind: str
 
 
-def _proposal(request: HttpRequest, proposal_id: int) -> Proposal:
+def _proposal(request: HttpRequest, proposal_id: Id) -> Proposal:
     proposal = get_object_or_404(support.proposals(request.auth), pk=proposal_id)  # type: ignore[attr-defined]
     proposal.pairs = support.proposal_pairs(request.auth, proposal)  # type: ignore[attr-defined]
     return proposal
@@ -233,8 +236,8 @@ def _proposal(request: HttpRequest, proposal_id: int) -> Proposal:
     operation_id="proposals_list",
     summary="Предложения подбора",
 )
-@paginate(LimitOffsetPagination)
-def proposals_list(request: HttpRequest, year: int | None = None) -> Any:
+@paginate(Pages)
+def proposals_list(request: HttpRequest, year: Year | None = None) -> Any:
     qs = support.proposals(request.auth)  # type: ignore[attr-defined]
     return (qs.filter(year=year) if year else qs).order_by("-created_at", "-pk")
 
@@ -256,7 +259,7 @@ def proposals_create(request: HttpRequest, body: ProposeIn) -> Any:
     operation_id="proposals_get",
     summary="Предложение с парами и обоснованием",
 )
-def proposals_get(request: HttpRequest, proposal_id: int) -> Any:
+def proposals_get(request: HttpRequest, proposal_id: Id) -> Any:
     return _proposal(request, proposal_id)
 
 
@@ -266,7 +269,7 @@ def proposals_get(request: HttpRequest, proposal_id: int) -> Any:
     operation_id="proposals_approve",
     summary="Утвердить пары предложения",
 )
-def proposals_approve(request: HttpRequest, proposal_id: int, body: ApproveIn) -> Any:
+def proposals_approve(request: HttpRequest, proposal_id: Id, body: ApproveIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     proposal = get_object_or_404(support.proposals(user), pk=proposal_id)
     school_pks = None
@@ -333,17 +336,19 @@ class PairDetailOut(PairActivityOut):
     journal: list[ConsultationOut]
 
 
-class ConsultationIn(Schema):
+class ConsultationIn(In):
+    db_model = (Consultation,)
     date: dt.date
     form: str = Field(description="seminar, master_class, open_lesson, consultation, visit")
     topic: str
-    participants: int
-    hours: float
+    participants: Count
+    hours: Amount
     materials: str = ""
 
 
-class FeedbackIn(Schema):
-    rating: int = Field(description="1–5")
+class FeedbackIn(In):
+    db_model = (Feedback,)
+    rating: int = Field(ge=1, le=5, description="1–5")
     comment: str = ""
     useful: bool = True
 
@@ -358,8 +363,8 @@ def _activity(a: support.Activity) -> dict[str, Any]:
     operation_id="pairs_list",
     summary="Утверждённые пары и их активность",
 )
-@paginate(LimitOffsetPagination)
-def pairs_list(request: HttpRequest, year: int | None = None, inactive: bool | None = None) -> Any:
+@paginate(Pages)
+def pairs_list(request: HttpRequest, year: Year | None = None, inactive: bool | None = None) -> Any:
     rows = support.activity(request.auth, year)  # type: ignore[attr-defined]
     if inactive is not None:
         rows = [r for r in rows if r.inactive == inactive]
@@ -369,7 +374,7 @@ def pairs_list(request: HttpRequest, year: int | None = None, inactive: bool | N
 @pairs.get(
     "/pairs/{pair_id}", response={200: PairDetailOut, **ERRORS}, operation_id="pairs_get", summary="Пара и журнал"
 )
-def pairs_get(request: HttpRequest, pair_id: int) -> Any:
+def pairs_get(request: HttpRequest, pair_id: Id) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     pairing = or_404(support.get_pair, user, pair_id)
     (row,) = support.activity(user, pairing=pairing)
@@ -382,7 +387,7 @@ def pairs_get(request: HttpRequest, pair_id: int) -> Any:
     operation_id="consultations_create",
     summary="Запись в журнал консультаций (куратор пары)",
 )
-def consultations_create(request: HttpRequest, pair_id: int, body: ConsultationIn) -> Any:
+def consultations_create(request: HttpRequest, pair_id: Id, body: ConsultationIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     pairing = or_404(support.get_pair, user, pair_id)
     return Status(201, support.record_consultation(user, pairing, **body.dict()))
@@ -394,7 +399,7 @@ def consultations_create(request: HttpRequest, pair_id: int, body: ConsultationI
     operation_id="feedback_create",
     summary="Оценка консультации сопровождаемой школой",
 )
-def feedback_create(request: HttpRequest, consultation_id: int, body: FeedbackIn) -> Any:
+def feedback_create(request: HttpRequest, consultation_id: Id, body: FeedbackIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     consultation = or_404(support.get_consultation, user, consultation_id)
     return Status(201, support.give_feedback(user, consultation, body.rating, body.comment, body.useful))
@@ -425,14 +430,15 @@ class EmploymentOut(Schema):
         return s.school.name
 
 
-class StaffIn(Schema):
+class StaffIn(In):
+    db_model = (StaffMember, Teacher)
     school_id: str
     staff_key: str = Field(description="псевдоним педагога; не ФИО и не СНИЛС")
     position: str
     subjects: str = ""
-    experience_years: int | None = None
+    experience_years: Annotated[int, Field(ge=0, le=80)] | None = None
     category: str = Field(default="", description="highest, first, conformity, none")
-    age: int | None = None
+    age: Annotated[int, Field(ge=14, le=100)] | None = None
 
 
 class ItemOut(Schema):
@@ -478,22 +484,22 @@ class CardOut(Schema):
     routes: list[RouteOut]
 
 
-class RouteIn(Schema):
-    year: int
+class RouteIn(In):
+    year: Year
 
 
-class ItemIn(Schema):
+class ItemIn(In):
     status: str = Field(description="planned, in_progress, done, dropped")
     on: dt.date | None = None
 
 
-class ScoreIn(Schema):
-    score: float
-    max_score: float
+class ScoreIn(In):
+    score: Amount
+    max_score: Amount
 
 
-class DiagnosticsIn(Schema):
-    year: int
+class DiagnosticsIn(In):
+    year: Year
     scores: dict[str, ScoreIn] = Field(description="область → балл и максимальный балл")
 
 
@@ -501,10 +507,11 @@ class EnteredOut(Schema):
     entered: int
 
 
-class CourseIn(Schema):
+class CourseIn(In):
+    db_model = (Course,)
     title: str
     provider: str = ""
-    hours: int
+    hours: Count
     start: dt.date
     end: dt.date
     topic: str = ""
@@ -514,10 +521,11 @@ class CourseOut(CourseIn):
     id: int
 
 
-class ItemNewIn(Schema):
-    offer_id: int | None = None
+class ItemNewIn(In):
+    db_model = (RouteItem,)
+    offer_id: Id | None = None
     title: str = ""
-    hours: int = 0
+    hours: Count = 0
     due: dt.date
 
 
@@ -560,7 +568,7 @@ class OfferOut(Schema):
     operation_id="teachers_list",
     summary="Педагоги в области доступа",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def teachers_list(request: HttpRequest, school_id: str = "") -> Any:
     user = request.auth  # type: ignore[attr-defined]
     school = get_object_or_404(restrict(School.objects.all(), user), school_id=school_id) if school_id else None
@@ -586,7 +594,7 @@ def teachers_create(request: HttpRequest, body: StaffIn) -> Any:
     operation_id="teachers_targets",
     summary="Целевые показатели пресета по педагогам с ходом выполнения",
 )
-def teachers_targets(request: HttpRequest, year: int) -> Any:
+def teachers_targets(request: HttpRequest, year: Year) -> Any:
     return staff.targets(request.auth, year)  # type: ignore[attr-defined]
 
 
@@ -596,7 +604,7 @@ def teachers_targets(request: HttpRequest, year: int) -> Any:
     operation_id="teachers_aggregates",
     summary="Сводка по муниципалитетам или, внутри муниципалитета, по школам",
 )
-def teachers_aggregates(request: HttpRequest, year: int, municipality: int | None = None) -> Any:
+def teachers_aggregates(request: HttpRequest, year: Year, municipality: Id | None = None) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     muni = get_object_or_404(restrict(Municipality.objects.all(), user), pk=municipality) if municipality else None
     return staff.aggregates(user, year, muni)
@@ -608,7 +616,7 @@ def teachers_aggregates(request: HttpRequest, year: int, municipality: int | Non
     operation_id="catalogue_list",
     summary="Каталог программ повышения квалификации и мероприятий",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def catalogue_list(request: HttpRequest) -> Any:
     return staff.catalogue(request.auth).order_by("title", "pk")  # type: ignore[attr-defined]
 
@@ -619,7 +627,7 @@ def catalogue_list(request: HttpRequest) -> Any:
     operation_id="teachers_get",
     summary="Карта педагога: диагностика по годам, дефициты, динамика, маршруты",
 )
-def teachers_get(request: HttpRequest, teacher_id: int) -> Any:
+def teachers_get(request: HttpRequest, teacher_id: Id) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     c = staff.card(user, or_404(staff.get_teacher, user, teacher_id))
     return {
@@ -640,7 +648,7 @@ def teachers_get(request: HttpRequest, teacher_id: int) -> Any:
     operation_id="routes_create",
     summary="Составить проект маршрута (ИОМ) по дефицитам",
 )
-def routes_create(request: HttpRequest, teacher_id: int, body: RouteIn) -> Any:
+def routes_create(request: HttpRequest, teacher_id: Id, body: RouteIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     return Status(201, staff.propose_route(user, or_404(staff.get_teacher, user, teacher_id), body.year))
 
@@ -651,7 +659,7 @@ def routes_create(request: HttpRequest, teacher_id: int, body: RouteIn) -> Any:
     operation_id="diagnostics_enter",
     summary="Внести результаты диагностики (руководитель школы или оператор)",
 )
-def diagnostics_enter(request: HttpRequest, teacher_id: int, body: DiagnosticsIn) -> Any:
+def diagnostics_enter(request: HttpRequest, teacher_id: Id, body: DiagnosticsIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     teacher = or_404(staff.get_teacher, user, teacher_id)
     scores = {area: (s.score, s.max_score) for area, s in body.scores.items()}
@@ -664,7 +672,7 @@ def diagnostics_enter(request: HttpRequest, teacher_id: int, body: DiagnosticsIn
     operation_id="courses_enter",
     summary="Внести пройденный курс повышения квалификации",
 )
-def courses_enter(request: HttpRequest, teacher_id: int, body: CourseIn) -> Any:
+def courses_enter(request: HttpRequest, teacher_id: Id, body: CourseIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     teacher = or_404(staff.get_teacher, user, teacher_id)
     return Status(201, staff.record_course(user, teacher, **body.dict()))
@@ -676,7 +684,7 @@ def courses_enter(request: HttpRequest, teacher_id: int, body: CourseIn) -> Any:
     operation_id="route_items_create",
     summary="Добавить пункт в проект маршрута",
 )
-def route_items_create(request: HttpRequest, route_id: int, body: ItemNewIn) -> Any:
+def route_items_create(request: HttpRequest, route_id: Id, body: ItemNewIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     route = or_404(staff.get_route, user, route_id)
     offer = get_object_or_404(staff.catalogue(user), pk=body.offer_id) if body.offer_id else None
@@ -689,7 +697,7 @@ def route_items_create(request: HttpRequest, route_id: int, body: ItemNewIn) -> 
     operation_id="route_items_delete",
     summary="Исключить пункт из проекта маршрута",
 )
-def route_items_delete(request: HttpRequest, item_id: int) -> Any:
+def route_items_delete(request: HttpRequest, item_id: Id) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     staff.remove_item(user, or_404(staff.get_item, user, item_id))
     return Status(204, None)
@@ -701,7 +709,7 @@ def route_items_delete(request: HttpRequest, item_id: int) -> Any:
     operation_id="routes_approve",
     summary="Утвердить маршрут (руководитель школы или оператор)",
 )
-def routes_approve(request: HttpRequest, route_id: int) -> Any:
+def routes_approve(request: HttpRequest, route_id: Id) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     return staff.approve_route(user, or_404(staff.get_route, user, route_id))
 
@@ -712,6 +720,6 @@ def routes_approve(request: HttpRequest, route_id: int) -> Any:
     operation_id="route_items_update",
     summary="Отметить выполнение пункта маршрута",
 )
-def route_items_update(request: HttpRequest, item_id: int, body: ItemIn) -> Any:
+def route_items_update(request: HttpRequest, item_id: Id, body: ItemIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     return staff.set_item(user, or_404(staff.get_item, user, item_id), body.status, body.on)

@@ -9,9 +9,9 @@ from typing import Any
 from django.db import connection
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from shnor.api.schemas import Problem
+from shnor.api.schemas import Id, In, Pages, Problem, Year
 from shnor.programmes import services as programme_services
 from shnor.programmes.models import Programme
 from shnor.risks import services as risk_services
@@ -50,8 +50,8 @@ class ProfileOut(Schema):
 @profiles.get(
     "", response={200: list[ProfileOut], **ERRORS}, operation_id="risk_profiles_list", summary="Рисковые профили"
 )
-@paginate(LimitOffsetPagination)
-def profiles_list(request: HttpRequest, year: int | None = None, fixed: str = "") -> Any:
+@paginate(Pages)
+def profiles_list(request: HttpRequest, year: Year | None = None, fixed: str = "") -> Any:
     qs = risk_services.profiles(request.auth, year).order_by("school__school_id")  # type: ignore[attr-defined]
     if fixed:
         # JSON containment where the database has it; SQLite stores the list as text.
@@ -68,7 +68,7 @@ def profiles_list(request: HttpRequest, year: int | None = None, fixed: str = ""
     operation_id="risk_profiles_get",
     summary="Рисковый профиль школы за год",
 )
-def profiles_get(request: HttpRequest, school_id: str, year: int) -> Any:
+def profiles_get(request: HttpRequest, school_id: str, year: Year) -> Any:
     try:
         return risk_services.profiles(request.auth, year).get(school__school_id=school_id)  # type: ignore[attr-defined]
     except Profile.DoesNotExist:
@@ -146,12 +146,12 @@ class ProgrammeDetailOut(ProgrammeOut):
         return out
 
 
-class TransitionIn(Schema):
+class TransitionIn(In):
     action: str
     comment: str = ""
 
 
-def _programme(request: HttpRequest, programme_id: int) -> Programme:
+def _programme(request: HttpRequest, programme_id: Id) -> Programme:
     try:
         return programme_services.get(request.auth, programme_id)  # type: ignore[attr-defined]
     except Programme.DoesNotExist:
@@ -159,7 +159,7 @@ def _programme(request: HttpRequest, programme_id: int) -> Programme:
 
 
 @programmes.get("", response={200: list[ProgrammeOut], **ERRORS}, operation_id="programmes_list", summary="Программы")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def programmes_list(request: HttpRequest, level: str = "", status: str = "") -> Any:
     qs = programme_services.programmes(request.auth).order_by("pk")  # type: ignore[attr-defined]
     if level:
@@ -172,7 +172,7 @@ def programmes_list(request: HttpRequest, level: str = "", status: str = "") -> 
 @programmes.get(
     "/{programme_id}", response={200: ProgrammeDetailOut, **ERRORS}, operation_id="programmes_get", summary="Программа"
 )
-def programmes_get(request: HttpRequest, programme_id: int) -> Any:
+def programmes_get(request: HttpRequest, programme_id: Id) -> Any:
     return _programme(request, programme_id)
 
 
@@ -182,6 +182,6 @@ def programmes_get(request: HttpRequest, programme_id: int) -> Any:
     operation_id="programmes_transition",
     summary="Шаг согласования: submit, take, return, approve, enforce",
 )
-def programmes_transition(request: HttpRequest, programme_id: int, body: TransitionIn) -> Any:
+def programmes_transition(request: HttpRequest, programme_id: Id, body: TransitionIn) -> Any:
     programme = _programme(request, programme_id)
     return programme_services.transition(request.auth, programme, body.action, body.comment)  # type: ignore[attr-defined]

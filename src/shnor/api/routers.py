@@ -8,15 +8,17 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from shnor.accounts.scoping import scope_of
 from shnor.api.schemas import (
     AuditOut,
     BodyIn,
     BodyOut,
+    Id,
     MeOut,
     MunicipalityOut,
+    Pages,
     PersonIn,
     PersonOut,
     Problem,
@@ -55,7 +57,7 @@ def me_get(request: HttpRequest) -> dict[str, Any]:
 
 
 @municipalities.get("", response=list[MunicipalityOut], operation_id="municipalities_list", summary="Муниципалитеты")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def municipalities_list(request: HttpRequest) -> Any:
     return registry.municipalities(request.auth).order_by("name")  # type: ignore[attr-defined]
 
@@ -63,19 +65,19 @@ def municipalities_list(request: HttpRequest) -> Any:
 @municipalities.get(
     "/{pk}", response={200: MunicipalityOut, **ERRORS}, operation_id="municipalities_get", summary="Муниципалитет"
 )
-def municipalities_get(request: HttpRequest, pk: int) -> Any:
+def municipalities_get(request: HttpRequest, pk: Id) -> Any:
     return get_object_or_404(registry.municipalities(request.auth), pk=pk)  # type: ignore[attr-defined]
 
 
 class SchoolFilter(Schema):
     q: str = ""
-    municipality: int | None = None
+    municipality: Id | None = None
     locality: str = ""
     innovation_site: bool | None = None
 
 
 @schools.get("", response=list[SchoolOut], operation_id="schools_list", summary="Школы в области доступа")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def schools_list(request: HttpRequest, filters: Query[SchoolFilter]) -> Any:
     qs = registry.schools(request.auth)  # type: ignore[attr-defined]
     return registry.filter_schools(
@@ -88,7 +90,7 @@ def schools_list(request: HttpRequest, filters: Query[SchoolFilter]) -> Any:
 
 
 @schools.get("/{pk}", response={200: SchoolOut, **ERRORS}, operation_id="schools_get", summary="Школа")
-def schools_get(request: HttpRequest, pk: int) -> Any:
+def schools_get(request: HttpRequest, pk: Id) -> Any:
     return get_object_or_404(registry.schools(request.auth), pk=pk)  # type: ignore[attr-defined]
 
 
@@ -103,7 +105,7 @@ def schools_create(request: HttpRequest, payload: SchoolIn) -> Any:
 @schools.patch(
     "/{pk}", response={200: SchoolOut, **ERRORS}, operation_id="schools_update", summary="Изменить школу (оператор)"
 )
-def schools_update(request: HttpRequest, pk: int, payload: SchoolPatch) -> Any:
+def schools_update(request: HttpRequest, pk: Id, payload: SchoolPatch) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     school = get_object_or_404(registry.schools(user), pk=pk)
     for field, value in payload.dict(exclude_unset=True).items():
@@ -113,14 +115,14 @@ def schools_update(request: HttpRequest, pk: int, payload: SchoolPatch) -> Any:
 
 
 @bodies.get("", response=list[BodyOut], operation_id="bodies_list", summary="Структуры инфраструктуры поддержки")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def bodies_list(request: HttpRequest, kind: str = "") -> Any:
     qs = registry.bodies(request.auth)  # type: ignore[attr-defined]
     return (qs.filter(kind=kind) if kind else qs).order_by("kind", "name", "pk")
 
 
 @bodies.get("/{pk}", response={200: BodyOut, **ERRORS}, operation_id="bodies_get", summary="Структура")
-def bodies_get(request: HttpRequest, pk: int) -> Any:
+def bodies_get(request: HttpRequest, pk: Id) -> Any:
     return get_object_or_404(registry.bodies(request.auth), pk=pk)  # type: ignore[attr-defined]
 
 
@@ -130,7 +132,7 @@ def bodies_create(request: HttpRequest, payload: BodyIn) -> Any:
 
 
 @bodies.patch("/{pk}", response={200: BodyOut, **ERRORS}, operation_id="bodies_update", summary="Изменить структуру")
-def bodies_update(request: HttpRequest, pk: int, payload: BodyIn) -> Any:
+def bodies_update(request: HttpRequest, pk: Id, payload: BodyIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     body = get_object_or_404(registry.bodies(user), pk=pk)
     for field, value in payload.dict(exclude_unset=True).items():
@@ -139,7 +141,7 @@ def bodies_update(request: HttpRequest, pk: int, payload: BodyIn) -> Any:
 
 
 @people.get("", response=list[PersonOut], operation_id="people_list", summary="Участники")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def people_list(request: HttpRequest, q: str = "") -> Any:
     qs = registry.people(request.auth)  # type: ignore[attr-defined]
     return (qs.filter(full_name__icontains=q) if q else qs).order_by("full_name", "pk")
@@ -153,6 +155,6 @@ def people_create(request: HttpRequest, payload: PersonIn) -> Any:
 @audit_log.get(
     "", response={200: list[AuditOut], **ERRORS}, operation_id="audit_list", summary="Журнал изменений (оператор)"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def audit_list(request: HttpRequest, q: str = "", action: str = "", model: str = "") -> Any:
     return audit.entries(request.auth, q=q, action=action, model=model)  # type: ignore[attr-defined]

@@ -3,9 +3,75 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
+from annotated_types import MaxLen
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
+from pydantic import ConfigDict
+
+from shnor.registry.models import InfrastructureBody, Person, School
+
+# Every number and every text that comes in is bounded at the door: a value the database cannot
+# hold, or a year no date can carry, is a 400 (in the address) or a 422 (in a body) naming it,
+# never a 500 from deep inside. See docs/security.md, «Bounds».
+YEAR_MIN, YEAR_MAX = 1990, 2100  # the data contract's year column (core/contract.py)
+ID_MAX = 2**63 - 1  # a 64-bit key (DEFAULT_AUTO_FIELD is BigAutoField)
+COUNT_MAX = 1_000_000  # pupils, hours, participants, places: no school or region has more
+TEXT_MAX = 20_000  # free text typed into a form (about ten pages); a column's own length is stricter
+OFFSET_MAX = 2**31 - 1  # rows to skip in a list: far beyond any table of a region
+
+Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX, description="календарный год, 1990–2100")]
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+Count = Annotated[int, Field(ge=0, le=COUNT_MAX)]
+Amount = Annotated[float, Field(ge=0, le=COUNT_MAX, allow_inf_nan=False)]
+Number = Annotated[float, Field(ge=-COUNT_MAX, le=COUNT_MAX, allow_inf_nan=False)]  # the service says what is allowed
+
+
+PAGE_MAX = 1000  # rows in one page of a list
+
+
+class Pages(LimitOffsetPagination):
+    """`?limit=&offset=` with both bounded: a page of at most PAGE_MAX rows, an offset a database
+    can take (the default pagination let `offset=99999999999999999999` through to SQLite: a 500)."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=PAGE_MAX, description="строк на странице, 1–1000")
+        offset: int = Field(0, ge=0, le=OFFSET_MAX, description="сколько строк пропустить")
+
+
+class In(Schema):
+    """A request body. Every text field is at most TEXT_MAX characters, and at most its column's
+    length when `db_model` names the model(s) it is written to (a field is matched to the column of
+    the same name, or as `columns` maps it): a 100,000-character title is a 422 naming the field,
+    on SQLite (which would store it) and PostgreSQL (which would fail with a 500) alike. Floats
+    refuse NaN and infinity."""
+
+    model_config = ConfigDict(str_max_length=TEXT_MAX, allow_inf_nan=False)
+    db_model: ClassVar[tuple[type[models.Model], ...]] = ()
+    columns: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        changed = False
+        for name, info in cls.model_fields.items():
+            lengths = [n for model in cls.db_model if (n := _column_length(model, cls.columns.get(name, name)))]
+            if lengths:
+                info.metadata.append(MaxLen(min(lengths)))
+                changed = True
+        if changed:
+            cls.model_rebuild(force=True)
+
+
+def _column_length(model: type[models.Model], name: str) -> int | None:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field.max_length if isinstance(field, models.CharField) else None
 
 
 class Problem(Schema):
@@ -53,30 +119,37 @@ class SchoolOut(Schema):
     is_active: bool
 
 
-class SchoolIn(Schema):
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Grade = Annotated[int, Field(ge=1, le=12)]
+
+
+class SchoolIn(In):
+    db_model = (School,)
     school_id: str
     name: str
-    municipality_id: int
+    municipality_id: Id
     locality: str
-    enrollment: int = 0
-    lat: float | None = None
-    lon: float | None = None
+    enrollment: Count = 0
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     innovation_site: bool = False
-    parent_id: int | None = None
-    last_grade: int | None = None
+    parent_id: Id | None = None
+    last_grade: Grade | None = None
     is_active: bool = True
 
 
-class SchoolPatch(Schema):
+class SchoolPatch(In):
+    db_model = (School,)
     name: str | None = None
-    municipality_id: int | None = None
+    municipality_id: Id | None = None
     locality: str | None = None
-    enrollment: int | None = None
-    lat: float | None = None
-    lon: float | None = None
+    enrollment: Count | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     innovation_site: bool | None = None
-    parent_id: int | None = None
-    last_grade: int | None = None
+    parent_id: Id | None = None
+    last_grade: Grade | None = None
     is_active: bool | None = None
 
 
@@ -92,11 +165,12 @@ class BodyOut(Schema):
     is_active: bool
 
 
-class BodyIn(Schema):
+class BodyIn(In):
+    db_model = (InfrastructureBody,)
     kind: str
     name: str
-    municipality_id: int | None = None
-    school_id: int | None = None
+    municipality_id: Id | None = None
+    school_id: Id | None = None
     functions: str = ""
     url: str = ""
     is_active: bool = True
@@ -113,12 +187,13 @@ class PersonOut(Schema):
     phone: str
 
 
-class PersonIn(Schema):
+class PersonIn(In):
+    db_model = (Person,)
     full_name: str
     position: str
     organization: str = ""
-    municipality_id: int | None = None
-    school_id: int | None = None
+    municipality_id: Id | None = None
+    school_id: Id | None = None
     email: str = ""
     phone: str = ""
 

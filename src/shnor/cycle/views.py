@@ -34,7 +34,7 @@ from shnor.cycle.forms import (
 from shnor.cycle.models import Recommendation
 from shnor.registry import services as registry
 from shnor.registry.models import Municipality, School
-from shnor.web.lookup import as_int, attachment, form_errors, or_404
+from shnor.web.lookup import as_int, as_year, attachment, form_errors, or_404
 from shnor.web.widgets import FastSelect
 
 
@@ -65,7 +65,7 @@ def _level(request: HttpRequest) -> tuple[Municipality | None, School | None]:
 
 def _year(request: HttpRequest) -> int | None:
     years = indicators.years()
-    year = _int(request, "year")
+    year = as_year(request.GET.get("year"))
     return year if year in years else (years[0] if years else None)
 
 
@@ -142,7 +142,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 def cyclogram(request: HttpRequest) -> HttpResponse:
     """The year's cyclogram: each item's period, status and the evidence that fulfilled it."""
     today = timezone.localdate()
-    year = _int(request, "year") or today.year
+    year = as_year(request.GET.get("year")) or today.year
     return render(
         request,
         "cycle/cyclogram.html",
@@ -155,8 +155,8 @@ def effect(request: HttpRequest) -> HttpResponse:
     """Effectiveness of the measures: supported schools against similar unsupported ones."""
     user: Any = request.user
     years = sorted(indicators.years())
-    start = _int(request, "start") or (years[-2] if len(years) >= 2 else None)
-    end = _int(request, "end") or (years[-1] if years else None)
+    start = as_year(request.GET.get("start")) or (years[-2] if len(years) >= 2 else None)
+    end = as_year(request.GET.get("end")) or (years[-1] if years else None)
     analysis, error = None, ""
     if start is None or end is None:
         error = "Для оценки нужны расчёты идентификации хотя бы двух лет: года начала мер и более позднего."
@@ -184,7 +184,7 @@ def effect(request: HttpRequest) -> HttpResponse:
 
 def _cycle_year(request: HttpRequest) -> int:
     years = indicators.years()
-    return _int(request, "year") or (years[0] if years else timezone.localdate().year)
+    return as_year(request.GET.get("year")) or (years[0] if years else timezone.localdate().year)
 
 
 def _municipality(request: HttpRequest) -> Municipality | None:
@@ -584,7 +584,9 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def effect_report(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    start, end = _post_int(request, "start"), _post_int(request, "end")
+    start, end = as_year(request.POST.get("start")), as_year(request.POST.get("end"))
+    if start is None or end is None:
+        raise Http404
     try:
         document = effect_service.report(user, start, end)
     except effect_service.EffectError as error:

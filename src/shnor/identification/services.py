@@ -213,6 +213,7 @@ def _fail(run: Run, message: str, summary: dict[str, Any] | None = None) -> Run:
         run.summary = summary
         fields.append("summary")
     run.save(update_fields=fields)
+    record(run, "identify", {"year": run.year, "status": "failed", "message": message[:500]})
     return run
 
 

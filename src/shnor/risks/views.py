@@ -24,14 +24,14 @@ from shnor.identification import services as identification
 from shnor.registry.models import School
 from shnor.risks import services
 from shnor.risks.models import Profile, QuestionnaireLink
-from shnor.web.lookup import as_int
+from shnor.web.lookup import as_year
 
 
 def _year(request: HttpRequest) -> int:
     years = services.years()
     if not request.GET.get("year"):
         return years[0] if years else timezone.localdate().year
-    year = as_int(request.GET.get("year"), maximum=9999)
+    year = as_year(request.GET.get("year"))
     if year is None:
         raise Http404
     return year

@@ -18,11 +18,11 @@ from shnor.staff import services
 from shnor.staff.forms import CourseForm, DiagnosticForm, ItemForm, OfferForm, StaffForm
 from shnor.staff.models import RouteItem, Teacher
 from shnor.staff.services import TeacherError
-from shnor.web.lookup import as_int, form_errors, or_404
+from shnor.web.lookup import as_int, as_year, form_errors, or_404
 
 
 def _year(request: HttpRequest) -> int | None:
-    value = as_int(request.GET.get("year"))
+    value = as_year(request.GET.get("year"))
     if value is not None:
         return value
     years = services.diagnostic_years()
@@ -173,7 +173,7 @@ def route_propose(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     teacher = or_404(services.get_teacher, user, pk)
     services.require_draft(user, teacher)
-    year = as_int(request.POST.get("year"))
+    year = as_year(request.POST.get("year"))
     if year is None:
         messages.error(request, "Укажите год маршрута.")
         return redirect("staff:teacher", pk=pk)

@@ -30,11 +30,11 @@ from shnor.support.forms import (
 )
 from shnor.support.models import Curator
 from shnor.support.services import SupportError
-from shnor.web.lookup import as_int, form_errors, or_404
+from shnor.web.lookup import as_int, as_year, form_errors, or_404
 
 
 def _year(request: HttpRequest) -> int | None:
-    value = as_int(request.GET.get("year"))
+    value = as_year(request.GET.get("year"))
     if value is not None:
         return value
     run, _ = services.official_run()
@@ -423,7 +423,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Мероприятие внесено в реестр.")
             return redirect("support:events")
     year = request.GET.get("year", "")
-    events = services.events(user, as_int(year))
+    events = services.events(user, as_year(year))
     return render(request, "support/events.html", {"events": events, "form": form, "year": year})
 
 

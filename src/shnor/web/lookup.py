@@ -39,6 +39,16 @@ def attachment(content: bytes, content_type: str, name: str) -> HttpResponse:
     return response
 
 
+YEARS = range(1990, 2101)  # the data contract's year column; the API's Year alike
+
+
+def as_year(value: str | None) -> int | None:
+    """A year typed in an address or a form, or None when it is not one the system can hold
+    (a page asked for `?year=99999` falls back to its default year instead of failing)."""
+    year = as_int(value)
+    return year if year in YEARS else None
+
+
 def as_int(value: str | None, maximum: int = 2**31 - 1) -> int | None:
     """A number typed in an address or a form, or None: ASCII digits only (str.isdigit also takes «²»
     and other digits int() refuses) and not beyond what a database key or a year column holds."""
