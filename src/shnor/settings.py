@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 import plotly
 
-from shnor.env import SettingError, data_dir, env_bool, env_choice, env_int, env_list, env_str
+from shnor.env import SettingError, data_dir, env_bool, env_choice, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
@@ -138,6 +138,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # window before it is refused for the rest of the window.
 SHNOR_LOGIN_ATTEMPTS = env_int("SHNOR_LOGIN_ATTEMPTS", 5, minimum=1)
 SHNOR_LOGIN_LOCK_MINUTES = env_int("SHNOR_LOGIN_LOCK_MINUTES", 15, minimum=1)
+# Proxies whose X-Forwarded-For is believed (addresses or networks: «127.0.0.1,10.0.0.0/24»).
+SHNOR_TRUSTED_PROXIES = env_networks("SHNOR_TRUSTED_PROXIES")
 SESSION_COOKIE_AGE = env_int("SHNOR_SESSION_HOURS", 8, minimum=1) * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -42,7 +42,7 @@ class Throttled(AuthenticationForm):
             if username:
                 throttle.failed(username, ip)
             raise
-        throttle.succeeded(username)
+        throttle.succeeded(username, ip)
         return cleaned
 
 

@@ -1,7 +1,23 @@
-"""Login throttling: after `SHNOR_LOGIN_ATTEMPTS` wrong passwords for a login name within
-`SHNOR_LOGIN_LOCK_MINUTES`, that name cannot sign in until the window has passed, even with the
-right password; an address that fails four times as often (trying many names) is refused alike.
-A successful sign-in clears the name's failures."""
+"""Sign-in throttling that a stranger cannot turn against others.
+
+Failures are counted per login name *and* client address (`shnor.audit.middleware.client_ip`,
+which believes `X-Forwarded-For` only from `SHNOR_TRUSTED_PROXIES`), within
+`SHNOR_LOGIN_LOCK_MINUTES`:
+
+- after `SHNOR_LOGIN_ATTEMPTS` wrong passwords for a name from one address, that address may not
+  try that name until the window has passed, even with the right password. The same person from
+  another computer, and everyone else, are not affected;
+- an address with four times as many failures over any names (someone trying many names) may not
+  try any name;
+- a name attacked from many addresses (ten times the attempts in the window, from all of them
+  together) gives each address that has already failed on it no further try; an address that
+  has not failed on it — the person at their own computer — still signs in.
+
+So a stranger who types random passwords for `operator` closes only their own address, not the
+operator's sign-in (before, five failures closed the name for everyone, and behind nginx every
+failure counted against 127.0.0.1, the address of all users). A successful sign-in clears the
+failures of that name from that address only.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +29,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from shnor.accounts.models import LoginFailure
+
+PER_ADDRESS = 4  # times SHNOR_LOGIN_ATTEMPTS: failures over any names from one address
+UNDER_ATTACK = 10  # times SHNOR_LOGIN_ATTEMPTS: failures for one name from all addresses
 
 
 def _window() -> dt.timedelta:
@@ -26,12 +45,17 @@ def _locked_since(failures: QuerySet[LoginFailure], limit: int) -> dt.datetime |
 
 
 def wait_minutes(username: str, ip: str | None) -> int:
-    """Minutes until `username` (from `ip`) may try again; 0 when it may now."""
+    """Minutes until `username` may be tried again from `ip`; 0 when it may now."""
     recent = LoginFailure.objects.filter(at__gte=timezone.now() - _window())
     limit = settings.SHNOR_LOGIN_ATTEMPTS
-    blocking = [_locked_since(recent.filter(username__iexact=username), limit)]
+    name = recent.filter(username__iexact=username)
+    here = name.filter(ip=ip)
+    blocking = [_locked_since(here, limit)]
     if ip:
-        blocking.append(_locked_since(recent.filter(ip=ip), 4 * limit))
+        blocking.append(_locked_since(recent.filter(ip=ip), PER_ADDRESS * limit))
+    attacked = _locked_since(name, UNDER_ATTACK * limit)
+    if attacked is not None:
+        blocking.append(_locked_since(here, 1))  # only an address that has itself failed on it
     since = [t for t in blocking if t is not None]
     if not since:
         return 0
@@ -45,5 +69,5 @@ def failed(username: str, ip: str | None) -> None:
     LoginFailure.objects.create(username=username[:150], ip=ip)
 
 
-def succeeded(username: str) -> None:
-    LoginFailure.objects.filter(username__iexact=username).delete()
+def succeeded(username: str, ip: str | None) -> None:
+    LoginFailure.objects.filter(username__iexact=username, ip=ip).delete()
