@@ -282,6 +282,19 @@ def _build(folder: Path) -> Region:
     near = side(near_school, near_pair, own_teacher)
     far = side(far_school, far_pair, far_teacher)
     run = Run.objects.get()
+    # A regional order naming the near school and the far one: the school reads its extract.
+    from shnor.cycle import services as cycle
+
+    decision = Decision.objects.filter(schools=near_school).order_by("pk").first() or cycle.record_decision(
+        users["operator"],
+        kind="organising",
+        document_kind="order",
+        number="M-1",
+        date=dt.date(2026, 4, 1),
+        title="О мерах поддержки",
+        items=["Оказать поддержку школам."],
+        schools=[near_school, far_school],
+    )
     from shnor.datasets import services as datasets
     from shnor.ingest.mapping import parse as parse_mapping
 
@@ -298,9 +311,9 @@ def _build(folder: Path) -> Region:
         import_run=ImportRun.objects.order_by("pk").first(),
         mapping=mapping,
         proposal=Proposal.objects.get(),
-        decision=Decision.objects.order_by("pk").first(),
+        decision=decision,
         meeting=Meeting.objects.get(),
-        document=Document.objects.filter(decision__isnull=False).order_by("pk").first(),
+        document=decision.documents.get(),
         users=users,
         folder=folder,
     )
@@ -359,7 +372,10 @@ DRAFTERS = frozenset({"operator", "school", "teacher"})  # a route: the teacher,
 _NEW_TEACHER = (("school_id", lambda w, s: s.school.school_id), ("staff_key", "TNEW-001"))
 _RULE = (("school_id", lambda w, s: s.school.school_id), ("curator_id", lambda w, s: s.curator.pk))
 CURATOR_SEEN_BY = frozenset({"operator", "coordinator", "curator"})  # a curator's record: not its schools'
-ORDER = "an order names the schools it lists; an order is a public act of the region"
+# Official acts (docs/security.md): the whole act and its documents for the region-wide roles; an
+# extract for those it names (its school list narrowed to their scope); nothing for a teacher.
+WHOLE_ACT = REGION
+NO_TEACHER = (("teacher", 404),)
 _ALL_SENT_ON = tuple((p, 302) for p in PERSONAS)  # a signed-in user is sent on from the sign-in page
 _ICON = tuple((p, 301) for p in ("anonymous", *PERSONAS))  # a permanent redirect to the static icon
 _NOTHING_THERE = tuple((p, 404) for p in ("anonymous", *PERSONAS))  # /api/ itself has no operation
@@ -432,7 +448,7 @@ MATRIX: dict[str, Entry] = dict(
         web("identification:list", "run"),
         web("identification:sensitivity", "run"),
         web("identification:compare"),
-        web("identification:document", "doc", leak_ok=ORDER),
+        web("identification:document", "doc", sees_near=WHOLE_ACT),
         # risks
         web("risks:regional"),
         web("risks:profile", "school", "year", scoped=True),
@@ -510,14 +526,14 @@ MATRIX: dict[str, Entry] = dict(
         web("cycle:recommendation", "rec", scoped=True),
         web("cycle:measures"),
         web("cycle:decisions"),
-        web("cycle:decision", "dec", leak_ok=ORDER),
+        web("cycle:decision", "dec", special=NO_TEACHER),
         web("cycle:meetings"),
-        web("cycle:meeting", "meet"),
+        web("cycle:meeting", "meet", sees_near=WHOLE_ACT),
         web("cycle:effect"),
         web("cycle:effect-report", who=CYCLE, data=(("start", 2025), ("end", 2026)), **POST),
         web("cycle:evidence"),
-        web("cycle:document", "doc", leak_ok=ORDER),
-        web("cycle:document-pdf", "doc", leak_ok=ORDER),
+        web("cycle:document", "doc", sees_near=WHOLE_ACT),
+        web("cycle:document-pdf", "doc", sees_near=WHOLE_ACT),
         web("cycle:indicators"),
         ("cycle:indicator", Entry(lambda w, s: reverse("cycle:indicator", args=["1.1"]))),
         # the API: its description and root; then every operation
@@ -612,16 +628,16 @@ MATRIX: dict[str, Entry] = dict(
         api("measures_update", "/measures/1", who=REGION, method="PATCH"),
         api("decisions_list", "/decisions"),
         api("decisions_add", "/decisions", who=REGION, **POST),
-        api("decisions_get", "/decisions/{dec}"),
-        api("decisions_execute", "/decisions/{dec}/execute", who=REGION, **POST),
+        api("decisions_get", "/decisions/{dec}", special=NO_TEACHER),
+        api("decisions_execute", "/decisions/{dec}/execute", who=REGION, special=NO_TEACHER, **POST),
         api("meetings_list", "/meetings"),
         api("meetings_add", "/meetings", who=REGION, **POST),
-        api("meetings_get", "/meetings/{meet}"),
+        api("meetings_get", "/meetings/{meet}", sees_near=WHOLE_ACT),
         # the demo has one approved list: the effect cannot be measured — a 409 with the reason, to all
         api("effect_get", "/effect", ok=409),
         api("effect_report", "/effect/report", who=CYCLE, **POST),
-        api("documents_get", "/documents/{doc}", leak_ok=ORDER),
-        api("documents_pdf", "/documents/{doc}/pdf", leak_ok=ORDER),
+        api("documents_get", "/documents/{doc}", sees_near=WHOLE_ACT),
+        api("documents_pdf", "/documents/{doc}/pdf", sees_near=WHOLE_ACT),
         api("evidence_get", "/evidence/2026", who=CYCLE),
     ]
 )

@@ -278,7 +278,8 @@ def test_decision_is_fixed_in_its_document_and_executed(world: Any) -> None:
         cycle.execute(operator, decision, cycle.today() + dt.timedelta(days=2), "x")
     cycle.execute(operator, decision, dt.date(2026, 5, 20), "Курсы пройдены.")
     assert cycle.execution_status(decision) == "исполнено"
-    # A municipality's decision is not seen by another municipality; the region's by everyone.
+    # A municipality's decision is not seen by another municipality; the region's by whoever it
+    # names (docs/security.md, «Official acts»).
     local = cycle.record_decision(
         world.users["municipal"],
         kind="controlling",
@@ -290,8 +291,66 @@ def test_decision_is_fixed_in_its_document_and_executed(world: Any) -> None:
         municipality=world.muni_a,
     )
     assert "РАСПОРЯЖЕНИЕ" in _text(_file(local.documents.get()))
-    assert set(cycle.decisions(world.users["other_school"])) == {decision}
+    assert set(cycle.decisions(world.users["other_school"])) == set()  # names A1 only: not B1's
     assert set(cycle.decisions(world.users["school"])) == {decision, local}
+    assert set(cycle.decisions(world.users["teacher"])) == set()
+    assert set(cycle.decisions(world.users["municipal"])) == {decision, local}
+    assert cycle.sees_whole(world.users["municipal"], local) and not cycle.sees_whole(world.users["school"], local)
+    assert not cycle.sees_whole(world.users["municipal"], decision)
+    assert cycle.sees_whole(world.users["coordinator"], decision)
+
+
+def test_official_acts_are_read_as_the_policy_says(world: Any, client: Any) -> None:
+    """Issue 20: a teacher got `/api/decisions/1` with all the listed schools of the region, the
+    order and the analytical note with the counts of every district; regional meetings too.
+    Now (docs/security.md, «Official acts»): the whole act and its documents for the region-wide
+    roles; an extract (the items, the schools of one's own scope, no documents) for those it names;
+    nothing for a teacher; the working group's protocols for the region-wide roles."""
+    from tests.app.test_network_api import Api
+
+    operator = world.users["operator"]
+    decision = cycle.record_decision(
+        operator,
+        kind="organising",
+        document_kind="order",
+        number="7-о",
+        date=dt.date(2026, 4, 10),
+        title="Об утверждении перечня",
+        items=["Утвердить перечень."],
+        schools=[world.a1, world.b1],
+    )
+    general = cycle.record_decision(
+        operator, kind="organising", document_kind="order", number="8-о", date=dt.date(2026, 4, 11),
+        title="О плане", items=["Утвердить план."],
+    )  # fmt: skip
+    meeting = cycle.add_meeting(
+        operator, body="Рабочая группа", number="1", date=dt.date(2026, 4, 12), chair="Председатель",
+        secretary="Секретарь", items=[{"title": "О перечне", "heard": "Школа Б1", "resolved": "Принять"}],
+    )  # fmt: skip
+    document = decision.documents.get()
+    seen = {}
+    for role in ("operator", "coordinator", "municipal", "observer", "school", "other_school", "curator", "teacher"):
+        api = Api(client, world, role)
+        got = api.get(f"/decisions/{decision.pk}")
+        seen[role] = (
+            got.json()["schools"] if got.status_code == 200 else got.status_code,
+            len(got.json()["documents"]) if got.status_code == 200 else None,
+            api.get(f"/documents/{document.pk}").status_code,
+            api.get(f"/meetings/{meeting.pk}").status_code,
+            api.get(f"/decisions/{general.pk}").status_code,
+        )
+    assert seen["operator"] == (["A001", "B001"], 1, 200, 200, 200)
+    assert seen["coordinator"] == (["A001", "B001"], 1, 200, 200, 200)
+    assert seen["municipal"] == (["A001"], 0, 404, 404, 200)
+    assert seen["observer"] == (["A001"], 0, 404, 404, 200)  # a municipality's observer
+    assert seen["curator"] == (["B001"], 0, 404, 404, 200)
+    assert seen["school"] == (["A001"], 0, 404, 404, 200)
+    assert seen["other_school"] == (["B001"], 0, 404, 404, 200)
+    assert seen["teacher"] == (404, None, 404, 404, 404)
+    # The page says it is an extract and offers no document.
+    client.force_login(world.users["school"])
+    page = client.get(f"/cycle/decisions/{decision.pk}/").content.decode()
+    assert "Показана выписка" in page and "Школа Б1" not in page and "/cycle/documents/" not in page
 
 
 def test_working_group_protocol_in_the_form_of_seed_000(world: Any) -> None:

@@ -288,8 +288,10 @@ def test_people_change_the_list_and_the_coordinator_approves_it_with_two_documen
     assert "Аналитическая справка по итогам идентификации" in note and "НР+ССК+НО" in note
     assert "Альфинский район" in note and "реорганизация школы" in note
     assert len(Docx(io.BytesIO(note_bytes)).inline_shapes) == 1  # the ИОР × ИСБ chart
-    download = login("school").get(reverse("identification:document", args=[documents["order"].pk]))
+    # The whole order names every listed school: the region-wide roles read it, a school its extract.
+    download = login("coordinator").get(reverse("identification:document", args=[documents["order"].pk]))
     assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"PK"
+    assert login("school").get(reverse("identification:document", args=[documents["order"].pk])).status_code == 404
 
     again = coordinator.post(url, {"form": "approve", "number": "13", "date": "02.02.2027"}, follow=True)
     assert "Перечень уже утверждён" not in again.content.decode() or Decision.objects.count() == 1

@@ -516,8 +516,8 @@ class DecisionOut(Schema):
         return d.municipality.name if d.municipality else None
 
     @staticmethod
-    def resolve_schools(d: Decision) -> list[str]:
-        return [s.school_id for s in d.schools.all()]
+    def resolve_schools(d: Decision, context: dict[str, Any]) -> list[str]:
+        return [s.school_id for s in cycle.named_schools(context["request"].auth, d)]
 
     @staticmethod
     def resolve_measures(d: Decision) -> list[int]:
@@ -532,8 +532,8 @@ class DecisionOut(Schema):
         return cycle.execution_status(d)
 
     @staticmethod
-    def resolve_documents(d: Decision) -> list[Document]:
-        return list(d.documents.all())
+    def resolve_documents(d: Decision, context: dict[str, Any]) -> list[Document]:
+        return list(d.documents.all()) if cycle.sees_whole(context["request"].auth, d) else []
 
 
 class DecisionIn(In):

@@ -6,7 +6,6 @@ import ipaddress
 from collections.abc import Callable
 
 from django.conf import settings
-
 from django.http import HttpRequest, HttpResponse
 
 from shnor.audit.context import Actor, acting_as

@@ -773,16 +773,47 @@ def is_overdue(measure: Measure, on: dt.date | None = None) -> bool:
 
 
 def decisions(user: Any, year: int | None = None) -> QuerySet[Decision]:
-    """Decisions are official acts: the region's are read by every signed-in user, a
-    municipality's by whoever sees that municipality."""
-    qs = Decision.objects.filter(
-        Q(municipality=None) | Q(municipality__in=restrict(Municipality.objects.all(), user))
-    ).prefetch_related("documents")
+    """The official acts a user may open (docs/security.md, «Official acts»): the region-wide
+    roles every act; a municipal coordinator the acts of its municipality and the region's acts
+    that name one of its schools or no school at all; a school head or a curator school the acts
+    that name a school it sees, or none; a teacher none (a teacher's view is their own record and
+    the school's general information). What of an act is shown is `sees_whole` / `named_schools`."""
+    scope = scope_of(user)
+    qs = Decision.objects.prefetch_related("documents")
+    if not scope.region_wide:
+        if scope.staff_key or not getattr(user, "is_authenticated", False):
+            return qs.none()
+        schools = restrict(School.objects.all(), user)
+        qs = qs.filter(
+            Q(municipality__in=restrict(Municipality.objects.all(), user))
+            | Q(municipality=None, schools__in=schools)
+            | Q(municipality=None, schools=None)
+        ).distinct()
     return qs.filter(date__year=year) if year else qs
 
 
 def get_decision(user: Any, pk: int) -> Decision:
     return decisions(user).get(pk=pk)
+
+
+def sees_whole(user: Any, decision: Decision) -> bool:
+    """Whether the user reads the whole act — every school it names and its documents (the order,
+    the analytical note): the region-wide roles; a municipality's act also its coordinator. Others
+    see the act's card with the schools of their own scope only (an extract), not its documents,
+    which name schools and districts outside it."""
+    scope = scope_of(user)
+    if scope.region_wide:
+        return True
+    return decision.municipality_id is not None and decision.municipality_id in scope.municipality_ids
+
+
+def named_schools(user: Any, decision: Decision) -> list[School]:
+    """The schools of the act the user may see: all of them for whoever reads the whole act."""
+    schools = list(decision.schools.all())
+    if sees_whole(user, decision):
+        return schools
+    visible = set(restrict(School.objects.filter(pk__in=[s.pk for s in schools]), user).values_list("pk", flat=True))
+    return [s for s in schools if s.pk in visible]
 
 
 DOCUMENT_TITLES = {"order": "ПРИКАЗ", "disposition": "РАСПОРЯЖЕНИЕ", "protocol": "ПРОТОКОЛ"}
@@ -907,7 +938,10 @@ def execution_status(decision: Decision, on: dt.date | None = None) -> str:
 
 
 def meetings(user: Any) -> QuerySet[Meeting]:
-    """Meetings of the regional working group are its public record."""
+    """Meetings of the regional working group: its protocols speak of schools and districts of the
+    whole region, so they are read by the region-wide roles (docs/security.md, «Official acts»)."""
+    if not scope_of(user).region_wide:
+        return Meeting.objects.none()
     return Meeting.objects.prefetch_related("items", "documents")
 
 
@@ -994,11 +1028,12 @@ def can_read_document(user: Any, document: Document) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     if document.decision_id:
-        return decisions(user).filter(pk=document.decision_id).exists()
+        decision = decisions(user).filter(pk=document.decision_id).first()
+        return decision is not None and sees_whole(user, decision)
     if document.recommendation_id:
         return recommendations(user).filter(pk=document.recommendation_id).exists()
     if document.meeting_id:
-        return True
+        return meetings(user).filter(pk=document.meeting_id).exists()
     return region_wide(user) or user.has_shnor_perm(Perm.MANAGE_CYCLE)
 
 

@@ -521,6 +521,9 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
         "cycle/decision.html",
         {
             "d": d,
+            "schools": services.named_schools(user, d),
+            "whole": services.sees_whole(user, d),
+            "recommendations": services.recommendations(user).filter(pk__in=d.recommendations.values("pk")),
             "status": services.execution_status(d),
             "form": ExecutionForm(),
             "can_edit": services.can_keep(user, d.municipality) and not d.executed_at,

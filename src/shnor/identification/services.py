@@ -907,11 +907,6 @@ SOCIAL_TITLES = {
 }
 
 
-def can_read_decision(user: Any, decision: Decision) -> bool:
-    """An approved order and its note are official acts sent to municipalities and schools."""
-    return bool(getattr(user, "is_authenticated", False))
-
-
 # --- sensitivity and comparison ------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from shnor.accounts.roles import Perm
+from shnor.cycle import services as cycle
 from shnor.identification import labels, services
 from shnor.identification.forms import ApproveForm, ListChangeForm, ResultFilter, ReviewForm, StartForm
 from shnor.identification.models import Run, SchoolResult
@@ -268,6 +269,8 @@ def run_list_page(request: HttpRequest, pk: int) -> HttpResponse:
         "total": len(listed),
         "changes": run.changes.select_related("school", "created_by"),
         "decision": decision,
+        # The order and its note name every listed school and district: the whole act's readers only.
+        "decision_documents": list(decision.documents.all()) if decision and cycle.sees_whole(user, decision) else [],
         "can_edit": can_edit and decision is None,
         "can_approve": can_approve and decision is None,
         "change_form": change_form,
@@ -283,10 +286,9 @@ def run_list_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
-    from shnor.cycle.models import Document
 
-    document = get_object_or_404(Document, pk=pk)
-    if document.decision is None or not services.can_read_decision(request.user, document.decision):
+    document = or_404(cycle.get_document, request.user, pk)
+    if document.decision is None:
         raise Http404
     response = FileResponse(document.file.open("rb"), as_attachment=True, filename=f"{document.title}.docx")
     response["Content-Type"] = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

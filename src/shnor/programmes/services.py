@@ -821,7 +821,7 @@ def exit_proposals(user: Any) -> list[ExitProposal]:
 
 
 def exit_decisions() -> QuerySet[Decision]:
-    """The orders by which schools left the programme (official acts: every user may read them)."""
+    """The orders by which schools left the programme (who reads which: cycle.services.decisions)."""
     return Decision.objects.filter(
         pk__in=Programme.objects.exclude(exit_decision=None).values("exit_decision")
     ).prefetch_related("documents", "schools")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from shnor.accounts.roles import Perm, Role
 from shnor.core.programmes import rule_text
+from shnor.cycle import services as cycle
 from shnor.programmes import services
 from shnor.programmes.forms import (
     ActivityFormSet,
@@ -365,7 +366,10 @@ def exit_page(request: HttpRequest) -> HttpResponse:
         "rule_text": rule_text(services.preset().exit),
         "form": form,
         "can_approve": can_approve,
-        "decisions": services.exit_decisions()[:20],
+        "decisions": [
+            (d, cycle.sees_whole(user, d))
+            for d in cycle.decisions(user).filter(pk__in=services.exit_decisions().values("pk"))[:20]
+        ],
         "breadcrumbs": [("Программы", reverse("programmes:list")), ("Выход из программы", None)],
     }
     return render(request, "programmes/exit.html", context)
