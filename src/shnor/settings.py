@@ -70,6 +70,7 @@ SERIALIZATION_MODULES = {"json-exact": "shnor.exactjson"}
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "shnor.web.security.SecurityHeadersMiddleware",
+    "shnor.web.security.UploadLimitMiddleware",  # before anything reads the body
     "shnor.web.security.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -138,6 +139,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # window before it is refused for the rest of the window.
 SHNOR_LOGIN_ATTEMPTS = env_int("SHNOR_LOGIN_ATTEMPTS", 5, minimum=1)
 SHNOR_LOGIN_LOCK_MINUTES = env_int("SHNOR_LOGIN_LOCK_MINUTES", 15, minimum=1)
+# The largest attachment (evidence, materials) and data file for import, in MB: a larger request is
+# refused before its body is read. nginx's client_max_body_size should be the larger of the two.
+SHNOR_MAX_UPLOAD_MB = env_int("SHNOR_MAX_UPLOAD_MB", 25, minimum=1)
+SHNOR_MAX_IMPORT_MB = env_int("SHNOR_MAX_IMPORT_MB", 1024, minimum=1)
 # Proxies whose X-Forwarded-For is believed (addresses or networks: «127.0.0.1,10.0.0.0/24»).
 SHNOR_TRUSTED_PROXIES = env_networks("SHNOR_TRUSTED_PROXIES")
 SESSION_COOKIE_AGE = env_int("SHNOR_SESSION_HOURS", 8, minimum=1) * 3600

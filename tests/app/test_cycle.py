@@ -175,7 +175,9 @@ def test_a_draft_is_never_taken_over_by_the_other_level(world: Any) -> None:
     identification(world)
     operator, municipal = world.users["operator"], world.users["municipal"]
     rec = cycle.draft(operator, 2026, "school", world.a1.pk)
-    rec = cycle.edit(operator, rec, title="Рекомендации", findings="", text="Текст оператора", due=None, version=rec.version)
+    rec = cycle.edit(
+        operator, rec, title="Рекомендации", findings="", text="Текст оператора", due=None, version=rec.version
+    )
     with pytest.raises(cycle.DraftHeldElsewhere, match="на региональном уровне") as refused:
         cycle.draft(municipal, 2026, "school", world.a1.pk)
     assert operator.get_username() in str(refused.value) or operator.get_full_name() in str(refused.value)

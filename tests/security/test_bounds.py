@@ -159,7 +159,11 @@ def test_a_text_is_bounded_by_its_column(client: Client, world: World) -> None:
         for name, info in schema.model_fields.items():
             for model in schema.db_model:
                 column = model._meta.get_field(schema.columns.get(name, name)) if _has(model, name) else None
-                if column is not None and getattr(column, "max_length", None) and column.get_internal_type() == "CharField":
+                if (
+                    column is not None
+                    and getattr(column, "max_length", None)
+                    and column.get_internal_type() == "CharField"
+                ):
                     lengths = [m.max_length for m in info.metadata if hasattr(m, "max_length")]
                     assert lengths and min(lengths) <= column.max_length, (schema.__name__, name)
                     checked += 1

@@ -9,6 +9,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.html import escape
+
+from shnor.core.numbers import number
 
 POLICY = "; ".join(
     [
@@ -29,6 +32,56 @@ PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 
 NUL_REFUSED = "Запрос содержит недопустимый символ NUL (код 0); уберите его и повторите."
+
+
+IMPORT_PATHS = ("/datasets/upload/", "/api/imports")  # data files: SHNOR_MAX_IMPORT_MB
+
+
+def upload_limit(path: str) -> tuple[int, str]:
+    """The largest body (bytes) a request to `path` may carry, and the setting that says so."""
+    if path in IMPORT_PATHS:
+        return settings.SHNOR_MAX_IMPORT_MB * 2**20, "SHNOR_MAX_IMPORT_MB"
+    return settings.SHNOR_MAX_UPLOAD_MB * 2**20, "SHNOR_MAX_UPLOAD_MB"
+
+
+def too_large_message(size: int, limit: int, setting: str) -> str:
+    return (
+        f"Файл слишком большой: {number(size / 2**20, 1)} МБ, допустимо не более "
+        f"{number(limit / 2**20)} МБ (настройка {setting}). Уменьшите файл или разделите данные на части; "
+        "ничего не сохранено."
+    )
+
+
+class UploadLimitMiddleware:
+    """A body larger than its limit is refused with 413 and a Russian message before a byte of it
+    is read: the sender's `Content-Length` is checked first (the server reads no further than it
+    says), so nothing of the file is stored, even for a moment. Data files for import have their
+    own, larger limit (`SHNOR_MAX_IMPORT_MB`), attachments (evidence of a programme, materials of a
+    consultation) `SHNOR_MAX_UPLOAD_MB`. Before issue 20 a 120 MB evidence file was stored."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            size = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            size = 0
+        limit, setting = upload_limit(request.path)
+        if size <= limit:
+            return self.get_response(request)
+        message = too_large_message(size, limit, setting)
+        if request.path.startswith("/api/"):
+            from shnor.api.app import api
+            from shnor.api.errors import problem
+
+            return problem(api, request, 413, message)
+        page = (
+            "<!doctype html><html lang=ru><meta charset=utf-8><title>Файл слишком большой</title>"
+            f"<h1>Файл слишком большой</h1><p>{escape(message)}</p>"
+            f'<p><a href="{escape(request.path)}">Вернуться к форме</a></p>'
+        )
+        return HttpResponse(page, status=413)
 
 
 class RejectNulMiddleware:
