@@ -144,7 +144,7 @@ def _sign(run: Any, school: Any) -> Any:
 def _build(folder: Path) -> Region:
     from shnor.accounts.models import User
     from shnor.audit.context import Actor, acting_as
-    from shnor.cycle.models import Decision, Document, Meeting, Recommendation
+    from shnor.cycle.models import Decision, Meeting, Recommendation
     from shnor.datasets.models import ImportRun
     from shnor.demo.build import build
     from shnor.demo.generator import DemoConfig

@@ -178,8 +178,10 @@ def _subclasses(cls: type) -> list[type]:
 
 
 def _has(model: Any, name: str) -> bool:
+    from django.core.exceptions import FieldDoesNotExist
+
     try:
         model._meta.get_field(name)
-    except Exception:
+    except FieldDoesNotExist:
         return False
     return True
