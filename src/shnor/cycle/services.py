@@ -48,6 +48,7 @@ from shnor.cycle.models import (
     Target,
 )
 from shnor.documents import cycle as documents
+from shnor.documents.cache import pdf_folder
 from shnor.documents.common import sha256
 from shnor.identification import labels
 from shnor.identification import services as identification
@@ -1058,7 +1059,8 @@ def document_file(user: Any, pk: int, fmt: str = "docx") -> tuple[bytes, str, st
     if fmt != "pdf":
         return content, DOCX, f"{document.title}.docx"
     try:
-        return convert.to_pdf(content, f"document-{document.pk}.docx"), "application/pdf", f"{document.title}.pdf"
+        pdf = convert.to_pdf(content, f"document-{document.pk}.docx", cache=pdf_folder())
+        return pdf, "application/pdf", f"{document.title}.pdf"
     except convert.ConversionError as error:
         raise CycleError(str(error)) from error
 

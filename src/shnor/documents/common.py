@@ -124,15 +124,21 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def html_to_pdf(html: str) -> bytes:
-    """A PDF copy of a document rendered as HTML (WeasyPrint, fonts from the system, no network)."""
+def html_to_pdf(html: str, cache: Path | None = None) -> bytes:
+    """A PDF copy of a document rendered as HTML (WeasyPrint, fonts from the system, no network);
+    made once per version of the HTML when `cache` names a folder (shnor.documents.cache)."""
     from weasyprint import HTML
+
+    from shnor.documents.cache import cached
 
     def no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
         raise ValueError(f"внешние ресурсы в документах не загружаются: {url}")
 
-    pdf: bytes = HTML(string=html, url_fetcher=no_fetch).write_pdf()
-    return pdf
+    def make() -> bytes:
+        pdf: bytes = HTML(string=html, url_fetcher=no_fetch).write_pdf()
+        return pdf
+
+    return cached(cache, html.encode(), make)
 
 
 def order(

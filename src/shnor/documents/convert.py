@@ -62,10 +62,16 @@ def to_pdf_many(files: Sequence[Path], timeout: int = 300) -> dict[Path, bytes]:
         return result
 
 
-def to_pdf(content: bytes, name: str = "document.docx") -> bytes:
-    """One DOCX (as bytes) to PDF (as bytes)."""
-    with tempfile.TemporaryDirectory(prefix="shnor-docx-") as tmp:
-        path = Path(tmp) / (Path(name).stem or "document")
-        path = path.with_suffix(".docx")
-        path.write_bytes(content)
-        return to_pdf_many([path])[path]
+def to_pdf(content: bytes, name: str = "document.docx", cache: Path | None = None) -> bytes:
+    """One DOCX (as bytes) to PDF (as bytes); made once per version when `cache` names a folder
+    (shnor.documents.cache)."""
+    from shnor.documents.cache import cached
+
+    def make() -> bytes:
+        with tempfile.TemporaryDirectory(prefix="shnor-docx-") as tmp:
+            path = Path(tmp) / (Path(name).stem or "document")
+            path = path.with_suffix(".docx")
+            path.write_bytes(content)
+            return to_pdf_many([path])[path]
+
+    return cached(cache, content, make)

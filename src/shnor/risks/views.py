@@ -19,6 +19,7 @@ from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict
 from shnor.core import risks as core
 from shnor.documents import risks as documents
+from shnor.documents.cache import pdf_folder
 from shnor.documents.common import html_to_pdf
 from shnor.identification import services as identification
 from shnor.registry.models import School
@@ -125,7 +126,7 @@ def profile_document(request: HttpRequest, school: int, year: int, fmt: str) -> 
             "value": documents.value_text,
         },
     )
-    response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
+    response = HttpResponse(html_to_pdf(html, cache=pdf_folder()), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
 

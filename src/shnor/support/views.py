@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from shnor.accounts.roles import Perm
 from shnor.core.support import COMPUTED, CRITERIA, FORMS, MARKED
+from shnor.documents.cache import pdf_folder
 from shnor.support import services
 from shnor.support.forms import (
     AgreementForm,
@@ -399,7 +400,7 @@ def agreement_download(request: HttpRequest, pk: int, fmt: str = "docx") -> Http
 
         with agreement.file.open("rb") as f:
             try:
-                pdf = convert.to_pdf(f.read(), f"agreement-{agreement.pk}.docx")
+                pdf = convert.to_pdf(f.read(), f"agreement-{agreement.pk}.docx", cache=pdf_folder())
             except convert.ConversionError as error:
                 messages.error(request, str(error))
                 return redirect("support:pair", agreement.pairing_id)
