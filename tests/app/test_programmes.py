@@ -81,6 +81,30 @@ def test_school_programme_path(world: Any) -> None:
     assert Entry.objects.filter(object_id=str(p.pk), action="update").count() >= 6
 
 
+def test_a_school_with_an_approved_pair_is_reviewed_by_that_pairs_curator_only(world: Any) -> None:
+    """Issue 20: a curator assigned to A1 by hand approved A1's programme while A1's approved pair
+    was with another curator, whose journal that curator may not keep. The rule is now the
+    journal's: the pair's curator reviews; a hand assignment counts only without an approved pair."""
+    from shnor.support.models import Curator, Pairing
+
+    assigned = curator_of(world, world.a1)  # B1's account, assigned to A1 by hand
+    from shnor.registry.models import School
+
+    b2 = School.objects.create(school_id="B009", name="Школа Б9", municipality=world.muni_b, locality="Б")
+    other = Curator.objects.create(school=b2, municipality=world.muni_b)
+    pair_curator = create_user("curator_b2", PASSWORD, Role.CURATOR, school_id=b2.pk)
+    p = services.create(world.users["school"], "volgograd-school-pko", school=world.a1, start=START)
+    services.transition(world.users["school"], p, "submit")
+    assert services.can_review(assigned, p)  # no pair yet: the hand assignment holds
+    Pairing.objects.create(year=2026, school=world.a1, curator=other, status=Pairing.Status.APPROVED)
+    assert not services.can_review(fresh(assigned), p) and services.can_review(pair_curator, p)
+    with pytest.raises(PermissionDenied):
+        services.transition(fresh(assigned), p, "take")
+    services.transition(pair_curator, p, "take")
+    services.transition(pair_curator, p, "approve")
+    assert Programme.objects.get(pk=p.pk).status == "approved"
+
+
 def test_overdue_and_off_track_are_reported_once(world: Any) -> None:
     p = services.create(world.users["school"], "volgograd-school-pko", school=world.a1, start=START)
     # A draft is not judged against its deadlines: it is not agreed yet.

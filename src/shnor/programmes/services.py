@@ -108,17 +108,20 @@ def can_edit(user: Any, programme: Programme) -> bool:
 
 def _curators(school: School | None) -> QuerySet[User]:
     """The curators of a school: those of its approved pair (the curator school's accounts or the
-    tutor's), and any the operator assigned by hand."""
+    tutor's) — the same rule as for the pair's consultation journal (support.is_curator_of). Only a
+    school with no approved pair is reviewed by a curator the operator assigned by hand: before
+    issue 20 an assigned curator approved the programme of a school whose pair was another's."""
     if school is None:
         return User.objects.none()
     from shnor.support.models import Pairing
 
     pairs = Pairing.objects.filter(school=school, status=Pairing.Status.APPROVED)
-    who = (
-        Q(assigned_schools=school)
-        | Q(school_id__in=pairs.filter(curator__school__isnull=False).values("curator__school_id"))
-        | Q(pk__in=pairs.filter(curator__user__isnull=False).values("curator__user_id"))
-    )
+    if pairs.exists():
+        who = Q(school_id__in=pairs.filter(curator__school__isnull=False).values("curator__school_id")) | Q(
+            pk__in=pairs.filter(curator__user__isnull=False).values("curator__user_id")
+        )
+    else:
+        who = Q(assigned_schools=school)
     return User.objects.filter(who, role=Role.CURATOR, is_active=True).distinct()
 
 
