@@ -143,6 +143,28 @@ def test_it_lets_a_municipal_coordinator_create_local_bodies_only(client: Client
     assert refused.status_code == 403
 
 
+def test_a_municipal_coordinator_cannot_attach_another_districts_school(client: Client, world: World) -> None:
+    """Issue 20: `PATCH /api/bodies/80 {"municipality_id": 7, "school_id": 1}` → 200 and
+    `POST /api/people {…, "school_id": 1}` → 201 bound a coordinator's records to a far school."""
+    from shnor.registry.models import InfrastructureBody, Person
+
+    headers = _bearer(world, "municipal")
+
+    def send(method: str, path: str, body: dict[str, Any]) -> Any:
+        return getattr(client, method)(path, body, content_type="application/json", **headers)
+
+    body = {"kind": "municipal_working_group", "name": "Рабочая группа А", "municipality_id": world.muni_a.pk}
+    far = send("patch", f"/api/bodies/{world.wg_a.pk}", {**body, "school_id": world.b1.pk})
+    assert far.status_code == 403
+    assert InfrastructureBody.objects.get(pk=world.wg_a.pk).school_id is None
+    near = send("patch", f"/api/bodies/{world.wg_a.pk}", {**body, "school_id": world.a1.pk})
+    assert near.status_code == 200 and near.json()["school_id"] == world.a1.pk
+    person = {"full_name": "Петров П. П.", "position": "методист", "municipality_id": world.muni_a.pk}
+    assert send("post", "/api/people", {**person, "school_id": world.b1.pk}).status_code == 403
+    assert not Person.objects.filter(full_name="Петров П. П.").exists()
+    assert send("post", "/api/people", {**person, "school_id": world.a1.pk}).status_code == 201
+
+
 def test_it_shows_the_audit_log_to_the_operator_only(client: Client, world: World) -> None:
     assert client.get("/api/audit", **_bearer(world, "operator")).status_code == 200
     assert client.get("/api/audit", **_bearer(world, "coordinator")).status_code == 403

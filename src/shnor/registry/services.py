@@ -125,7 +125,8 @@ def can_edit_local(user: Any, obj: InfrastructureBody | Person | None = None) ->
     """Whether `user` may edit `obj` of the local structure (or create one, when obj is None).
 
     The operator edits everything; a municipal coordinator edits the bodies and people of their
-    own municipality only.
+    own municipality only, and attaches them to a school of that municipality only (before issue
+    20 a coordinator could bind its body or person to another district's school by its id).
     """
     if not getattr(user, "is_authenticated", False):
         return False
@@ -133,7 +134,13 @@ def can_edit_local(user: Any, obj: InfrastructureBody | Person | None = None) ->
         return True
     if not user.has_shnor_perm(Perm.MANAGE_LOCAL_BODIES) or user.municipality_id is None:
         return False
-    return obj is None or obj.municipality_id == user.municipality_id
+    if obj is None:
+        return True
+    own_school = (
+        obj.school_id is None
+        or School.objects.filter(pk=obj.school_id, municipality_id=user.municipality_id).exists()
+    )
+    return obj.municipality_id == user.municipality_id and own_school
 
 
 @transaction.atomic
