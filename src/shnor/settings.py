@@ -143,6 +143,9 @@ SHNOR_LOGIN_LOCK_MINUTES = env_int("SHNOR_LOGIN_LOCK_MINUTES", 15, minimum=1)
 # refused before its body is read. nginx's client_max_body_size should be the larger of the two.
 SHNOR_MAX_UPLOAD_MB = env_int("SHNOR_MAX_UPLOAD_MB", 25, minimum=1)
 SHNOR_MAX_IMPORT_MB = env_int("SHNOR_MAX_IMPORT_MB", 1024, minimum=1)
+# Answers to one anonymous questionnaire accepted from one address in an hour (a class answering
+# from one school network counts as one address)
+SHNOR_ANSWERS_PER_ADDRESS_HOUR = env_int("SHNOR_ANSWERS_PER_ADDRESS_HOUR", 40, minimum=1)
 # Proxies whose X-Forwarded-For is believed (addresses or networks: «127.0.0.1,10.0.0.0/24»).
 SHNOR_TRUSTED_PROXIES = env_networks("SHNOR_TRUSTED_PROXIES")
 SESSION_COOKIE_AGE = env_int("SHNOR_SESSION_HOURS", 8, minimum=1) * 3600

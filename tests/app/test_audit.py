@@ -105,6 +105,7 @@ NOT_ROW_BY_ROW = {
     "programmes.Transition": "itself the log of a programme's states; each is journalled on the programme",
     "risks.Profile": "computed; each build is journalled once (risks.services.build)",
     "risks.QuestionnaireResponse": "anonymous answers: a journal entry would tie an answer to a time",
+    "risks.AnswerCount": "the per-address cap's hourly counts of anonymous answers: journalling them would tie an answer to a time",
 }
 
 

@@ -137,8 +137,7 @@ def can_edit_local(user: Any, obj: InfrastructureBody | Person | None = None) ->
     if obj is None:
         return True
     own_school = (
-        obj.school_id is None
-        or School.objects.filter(pk=obj.school_id, municipality_id=user.municipality_id).exists()
+        obj.school_id is None or School.objects.filter(pk=obj.school_id, municipality_id=user.municipality_id).exists()
     )
     return obj.municipality_id == user.municipality_id and own_school
 

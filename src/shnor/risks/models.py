@@ -84,3 +84,23 @@ class QuestionnaireResponse(models.Model):
 
     def __str__(self) -> str:
         return f"Ответ № {self.pk} ({self.link})"
+
+
+class AnswerCount(models.Model):
+    """How many answers one client sent to one questionnaire in one hour — for the cap
+    `SHNOR_ANSWERS_PER_ADDRESS_HOUR`. The client is an HMAC of its address with the server's
+    secret key and the hour, so the table holds no address; rows older than the hour before are
+    deleted as new answers come."""
+
+    link = models.ForeignKey(QuestionnaireLink, models.CASCADE, related_name="+", verbose_name="анкета")
+    client = models.CharField("отпечаток адреса (HMAC)", max_length=64)
+    hour = models.DateTimeField("час")
+    count = models.PositiveIntegerField("ответов", default=0)
+
+    class Meta:
+        verbose_name = "счётчик ответов"
+        verbose_name_plural = "счётчики ответов"
+        constraints = [models.UniqueConstraint(fields=["link", "client", "hour"], name="answer_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.link}: {self.count} за {self.hour:%d.%m.%Y %H:00}"

@@ -10,19 +10,23 @@ submit         — one anonymous response; the group's answers become `survey` v
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import hmac
 import math
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Avg, F, QuerySet
+from django.utils import timezone
 
-from shnor.accounts.roles import Perm, Role
+from shnor.accounts.roles import ROLE_LABELS, Perm, Role
 from shnor.accounts.scoping import restrict
 from shnor.accounts.services import SystemUser, account, require
 from shnor.audit.context import Actor, acting_as
@@ -33,7 +37,7 @@ from shnor.identification import services as identification
 from shnor.identification.models import SchoolResult
 from shnor.registry import services as registry
 from shnor.registry.models import School
-from shnor.risks.models import Profile, QuestionnaireLink, QuestionnaireResponse
+from shnor.risks.models import AnswerCount, Profile, QuestionnaireLink, QuestionnaireResponse
 from shnor.staff.models import Diagnostic
 
 Values = dict[int, dict[str, float]]
@@ -320,8 +324,61 @@ def publish(user: Any, school: School, year: int) -> list[QuestionnaireLink]:
 
 
 def links_for(user: Any, school: School, year: int) -> list[tuple[QuestionnaireLink, int]]:
+    """The school's questionnaires of the year with their answer counts. Their links (the token is
+    the only key to an anonymous form) are shown by the page only to those who publish them
+    (`can_publish`): a read-only role sees the groups, counts and status, not the address."""
     qs = restrict(QuestionnaireLink.objects.filter(school=school, year=year), user)
     return [(link, link.responses.count()) for link in qs.order_by("pk")]
+
+
+# A signed-in account answers only the questionnaire of its own group and school: a school's head
+# the director's, a teacher the teachers'. Any other account (an observer, an operator, a curator)
+# is not a respondent: before issue 20 the observer's answer to the parents' form was stored.
+_RESPONDENT_ROLES: dict[str, str] = {
+    QuestionnaireLink.Group.DIRECTOR: Role.SCHOOL,
+    QuestionnaireLink.Group.TEACHERS: Role.TEACHER,
+}
+
+
+def refusal_for_account(user: Any, link: QuestionnaireLink) -> str:
+    """Why this signed-in user may not answer this form (empty: may, or not signed in)."""
+    if not getattr(user, "is_authenticated", False):
+        return ""
+    role = getattr(user, "role", None)
+    if _RESPONDENT_ROLES.get(link.group) == role and user.school_id == link.school_id:
+        return ""
+    return (
+        f"Вы вошли в систему как пользователь с ролью «{ROLE_LABELS.get(Role(role), role) if role else 'без роли'}»: "
+        f"{core_title(link)} заполняется респондентами, а не сотрудниками системы. Если вы отвечаете "
+        "как родитель или обучающийся, выйдите из системы или откройте ссылку в другом браузере."
+    )
+
+
+def core_title(link: QuestionnaireLink) -> str:
+    return risks.SOURCE_TITLES[Source(link.group)]
+
+
+def _count_answer(link: QuestionnaireLink, client: str | None) -> None:
+    """Count an answer from `client` (an address) to `link` in this hour; refuse beyond
+    `SHNOR_ANSWERS_PER_ADDRESS_HOUR`. The address is kept only as an HMAC with the secret key and
+    the hour, never as itself, and only for the hour and the one before."""
+    if not client:
+        return
+    now = timezone.now()
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    AnswerCount.objects.filter(hour__lt=hour - dt.timedelta(hours=1)).delete()
+    key = hmac.new(
+        settings.SECRET_KEY.encode(), f"{link.pk}|{hour.isoformat()}|{client}".encode(), hashlib.sha256
+    ).hexdigest()
+    row, _ = AnswerCount.objects.select_for_update().get_or_create(link=link, client=key, hour=hour)
+    limit = settings.SHNOR_ANSWERS_PER_ADDRESS_HOUR
+    if row.count >= limit:
+        raise QuestionnaireError(
+            f"С этого адреса за час получено {limit} ответов на эту анкету — больше не принимается. "
+            "Если анкету заполняет класс с одного адреса, повторите через час или сообщите школе."
+        )
+    row.count += 1
+    row.save(update_fields=["count"])
 
 
 def close(user: Any, link: QuestionnaireLink) -> None:
@@ -379,11 +436,18 @@ def clean_answers(params: list[risks.Parameter], raw: dict[str, str]) -> dict[st
     return answers
 
 
-def submit(token: str, nonce: str, raw: dict[str, str]) -> QuestionnaireResponse:
-    """Accept one anonymous response, update the group's `survey` values and rebuild the profile."""
+def submit(
+    token: str, nonce: str, raw: dict[str, str], *, user: Any = None, client: str | None = None
+) -> QuestionnaireResponse:
+    """Accept one anonymous response, update the group's `survey` values and rebuild the profile.
+    `user`: the signed-in account, if any (only a respondent of the group may answer); `client`:
+    the sender's address, for the per-address cap (not stored)."""
     link = open_link(token)
     if not link.is_open:
         raise QuestionnaireError("Приём ответов по этой анкете закрыт.")
+    refusal = refusal_for_account(user, link)
+    if refusal:
+        raise QuestionnaireError(refusal)
     try:
         data = signing.loads(nonce, salt=_SIGNER_SALT, max_age=7 * 24 * 3600)
     except signing.BadSignature:
@@ -401,6 +465,7 @@ def submit(token: str, nonce: str, raw: dict[str, str]) -> QuestionnaireResponse
         key = hashlib.sha256(nonce.encode("utf-8")).hexdigest()
         if QuestionnaireResponse.objects.filter(nonce=key).exists():
             raise QuestionnaireError("Этот ответ уже получен. Спасибо!")
+        _count_answer(locked, client)
         response = QuestionnaireResponse.objects.create(link=locked, nonce=key, answers=answers)
         all_answers = list(locked.responses.values_list("answers", flat=True))
         for code, (value, n) in risks.aggregate_answers(params, all_answers).items():

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict
+from shnor.audit.middleware import client_ip
 from shnor.core import risks as core
 from shnor.documents import risks as documents
 from shnor.documents.cache import pdf_folder
@@ -162,13 +163,15 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         answers = {p.code: request.POST.get(p.code, "") for p in params}
         try:
-            services.submit(token, request.POST.get("nonce", ""), answers)
+            services.submit(token, request.POST.get("nonce", ""), answers, user=request.user, client=client_ip(request))
         except services.QuestionnaireError as e:
             error = str(e)
         else:
             return render(request, "risks/answer_done.html", {"link": link})
+    refusal = services.refusal_for_account(request.user, link)
     context = {
         "link": link,
+        "refusal": refusal,
         "params": params,
         "nonce": services.issue_nonce(link),
         "error": error,
