@@ -102,6 +102,9 @@ class Entry:
     special: tuple[tuple[str, int], ...] = ()  # a persona's own answer, e.g. the teacher sent to its own page
     data: tuple[tuple[str, Any], ...] = ()  # the form sent with an action
     ok: int = 200  # the answer of a permitted read
+    # Whether a teacher sees the near object: a teacher sees their own record and the school's
+    # general information, not its profile, results, programme, pair or recommendations (issue 20).
+    teacher_sees: bool = True
 
 
 def _r(name: str, *args: Callable[[Region, Side], Any]) -> Callable[[Region, Side], str]:
@@ -435,7 +438,7 @@ MATRIX: dict[str, Entry] = dict(
         web("identification:run-csv", "run"),
         web("identification:run-xlsx", "run"),
         web("identification:run-chart", "run"),
-        web("identification:school", "run", "school", scoped=True),
+        web("identification:school", "run", "school", scoped=True, teacher_sees=False),
         (
             "identification:review",
             Entry(
@@ -452,10 +455,10 @@ MATRIX: dict[str, Entry] = dict(
         # risks
         web("risks:regional"),
         web("risks:profile", "school", "year", scoped=True),
-        web("risks:docx", "school", "year", scoped=True),
-        web("risks:pdf", "school", "year", scoped=True),
+        web("risks:docx", "school", "year", scoped=True, teacher_sees=False),
+        web("risks:pdf", "school", "year", scoped=True, teacher_sees=False),
         web("risks:questionnaires", "school", "year", who=HEADS, scoped=True, **POST),
-        web("risks:close", "link", who=HEADS, scoped=True, **POST),
+        web("risks:close", "link", who=HEADS, scoped=True, **POST, teacher_sees=False),
         (
             "questionnaire:answer",
             Entry(
@@ -468,21 +471,25 @@ MATRIX: dict[str, Entry] = dict(
         web("programmes:list"),
         web("programmes:new", who=HEADS),
         web("programmes:exit"),
-        web("programmes:detail", "prog", scoped=True),
-        web("programmes:edit", "prog", who=TEAM, scoped=True),
-        web("programmes:transition", "prog", scoped=True, **POST),
-        web("programmes:anti-risk", "prog", scoped=True, **POST),
+        web("programmes:detail", "prog", scoped=True, teacher_sees=False),
+        web("programmes:edit", "prog", who=TEAM, scoped=True, teacher_sees=False),
+        web("programmes:transition", "prog", scoped=True, **POST, teacher_sees=False),
+        web("programmes:anti-risk", "prog", scoped=True, **POST, teacher_sees=False),
         (
             "programmes:step",
             Entry(
-                lambda w, s: reverse("programmes:step", args=[s.programme.pk, 0]), who=TEAM, scoped=True, method="POST"
+                lambda w, s: reverse("programmes:step", args=[s.programme.pk, 0]),
+                who=TEAM,
+                scoped=True,
+                method="POST",
+                teacher_sees=False,
             ),
         ),
-        web("programmes:activity", "prog", "act", scoped=True, **POST),
-        web("programmes:evidence", "prog", "act", scoped=True, **POST),
-        web("programmes:evidence-file", "prog", "evi", scoped=True),
-        web("programmes:indicator", "prog", "ind", who=TEAM, scoped=True, **POST),
-        web("programmes:waves", "prog", scoped=True),
+        web("programmes:activity", "prog", "act", scoped=True, **POST, teacher_sees=False),
+        web("programmes:evidence", "prog", "act", scoped=True, **POST, teacher_sees=False),
+        web("programmes:evidence-file", "prog", "evi", scoped=True, teacher_sees=False),
+        web("programmes:indicator", "prog", "ind", who=TEAM, scoped=True, **POST, teacher_sees=False),
+        web("programmes:waves", "prog", scoped=True, teacher_sees=False),
         # support
         web("support:overview"),
         web("support:curators"),
@@ -494,14 +501,14 @@ MATRIX: dict[str, Entry] = dict(
         web("support:matching-rule", who=REGION, **POST),
         web("support:matching-approve", "prop", who=REGION, **POST),
         web("support:matching-export", "prop", who=REGION),
-        web("support:pair", "pair", scoped=True),
-        web("support:consultation-add", "pair", scoped=True, **POST),
-        web("support:feedback", "cons", scoped=True, **POST),
-        web("support:consultation-file", "cons", scoped=True),
-        web("support:agreement-add", "pair", scoped=True, **POST),
-        web("support:pair-form", "pair", scoped=True, **POST),
-        web("support:agreement", "agr", scoped=True),
-        web("support:agreement-pdf", "agr", scoped=True),
+        web("support:pair", "pair", scoped=True, teacher_sees=False),
+        web("support:consultation-add", "pair", scoped=True, **POST, teacher_sees=False),
+        web("support:feedback", "cons", scoped=True, **POST, teacher_sees=False),
+        web("support:consultation-file", "cons", scoped=True, teacher_sees=False),
+        web("support:agreement-add", "pair", scoped=True, **POST, teacher_sees=False),
+        web("support:pair-form", "pair", scoped=True, **POST, teacher_sees=False),
+        web("support:agreement", "agr", scoped=True, teacher_sees=False),
+        web("support:agreement-pdf", "agr", scoped=True, teacher_sees=False),
         web("support:events"),
         web("support:practices"),
         web("support:practice-publish", "prac", who=REGION, scoped=True, **POST),
@@ -523,7 +530,7 @@ MATRIX: dict[str, Entry] = dict(
         web("cycle:goals"),
         web("cycle:analysis"),
         web("cycle:recommendations"),
-        web("cycle:recommendation", "rec", scoped=True),
+        web("cycle:recommendation", "rec", scoped=True, teacher_sees=False),
         web("cycle:measures"),
         web("cycle:decisions"),
         web("cycle:decision", "dec", special=NO_TEACHER),
@@ -566,12 +573,17 @@ MATRIX: dict[str, Entry] = dict(
         api("identification_runs_create", "/identification/runs", who=OPERATOR, **POST),
         api("identification_runs_get", "/identification/runs/{run}"),
         api("identification_results_list", "/identification/runs/{run}/results"),
-        api("identification_school_evidence", "/identification/runs/{run}/schools/{code}", scoped=True),
+        api(
+            "identification_school_evidence",
+            "/identification/runs/{run}/schools/{code}",
+            scoped=True,
+            teacher_sees=False,
+        ),
         api("risk_profiles_list", "/risks/profiles"),
-        api("risk_profiles_get", "/risks/profiles/{code}/{year}", scoped=True),
+        api("risk_profiles_get", "/risks/profiles/{code}/{year}", scoped=True, teacher_sees=False),
         api("programmes_list", "/programmes"),
-        api("programmes_get", "/programmes/{prog}", scoped=True),
-        api("programmes_transition", "/programmes/{prog}/transitions", scoped=True, **POST),
+        api("programmes_get", "/programmes/{prog}", scoped=True, teacher_sees=False),
+        api("programmes_transition", "/programmes/{prog}/transitions", scoped=True, **POST, teacher_sees=False),
         api("curators_list", "/support/curators"),
         api("curators_refresh", "/support/curators/refresh", who=REGION, **POST),
         api("curators_add_tutor", "/support/curators/tutors", who=REGION, **POST),
@@ -589,9 +601,23 @@ MATRIX: dict[str, Entry] = dict(
         api("proposals_approve", "/support/proposals/{prop}/approve", who=REGION, **POST),
         api("matching_rule_set", "/support/rules", who=REGION, method="PUT", data=_RULE),
         api("pairs_list", "/support/pairs"),
-        api("pairs_get", "/support/pairs/{pair}", scoped=True),
-        api("consultations_create", "/support/pairs/{pair}/consultations", who=JOURNAL, scoped=True, **POST),
-        api("feedback_create", "/support/consultations/{cons}/feedback", who=ADDRESSEE, scoped=True, **POST),
+        api("pairs_get", "/support/pairs/{pair}", scoped=True, teacher_sees=False),
+        api(
+            "consultations_create",
+            "/support/pairs/{pair}/consultations",
+            who=JOURNAL,
+            scoped=True,
+            **POST,
+            teacher_sees=False,
+        ),
+        api(
+            "feedback_create",
+            "/support/consultations/{cons}/feedback",
+            who=ADDRESSEE,
+            scoped=True,
+            **POST,
+            teacher_sees=False,
+        ),
         api("teachers_list", "/teachers"),
         api("teachers_create", "/teachers", who=TEAM, scoped=True, data=_NEW_TEACHER, **POST),
         api("teachers_targets", "/teachers/targets"),
@@ -617,12 +643,35 @@ MATRIX: dict[str, Entry] = dict(
         api("recommendations_list", "/recommendations"),
         api("recommendations_draft", "/recommendations", who=CYCLE, **POST),
         api("recommendations_draft_all", "/recommendations/draft-all", who=CYCLE, **POST),
-        api("recommendations_get", "/recommendations/{rec}", scoped=True),
+        api("recommendations_get", "/recommendations/{rec}", scoped=True, teacher_sees=False),
         # a regional recommendation to a school: the region edits it, the school's team reads and reports
-        api("recommendations_edit", "/recommendations/{rec}", who=REGION, scoped=True, method="PATCH"),
-        api("recommendations_issue", "/recommendations/{rec}/issue", who=REGION, scoped=True, **POST),
-        api("recommendations_read", "/recommendations/{rec}/read", who=ADDRESSEE, scoped=True, **POST),
-        api("recommendations_report", "/recommendations/{rec}/report", who=ADDRESSEE, scoped=True, **POST),
+        api(
+            "recommendations_edit",
+            "/recommendations/{rec}",
+            who=REGION,
+            scoped=True,
+            method="PATCH",
+            teacher_sees=False,
+        ),
+        api(
+            "recommendations_issue", "/recommendations/{rec}/issue", who=REGION, scoped=True, **POST, teacher_sees=False
+        ),
+        api(
+            "recommendations_read",
+            "/recommendations/{rec}/read",
+            who=ADDRESSEE,
+            scoped=True,
+            **POST,
+            teacher_sees=False,
+        ),
+        api(
+            "recommendations_report",
+            "/recommendations/{rec}/report",
+            who=ADDRESSEE,
+            scoped=True,
+            **POST,
+            teacher_sees=False,
+        ),
         api("measures_list", "/measures"),
         api("measures_add", "/measures", who=REGION, **POST),
         api("measures_update", "/measures/1", who=REGION, method="PATCH"),
@@ -800,7 +849,7 @@ def _changes(statements: Any) -> list[str]:
 
 def _visible(persona: str, entry: Entry, side: str) -> bool:
     if side == "near":
-        return persona in entry.sees_near
+        return persona in entry.sees_near and (persona != "teacher" or entry.teacher_sees)
     return not entry.scoped or persona in REGION
 
 

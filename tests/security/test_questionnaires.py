@@ -49,7 +49,9 @@ def test_the_link_is_shown_to_those_who_publish_it(world: World, login: Any) -> 
 def test_an_account_answers_only_its_own_groups_form(world: World, login: Any) -> None:
     links = _links(world)
     refused = _answer(login("observer"), links["parents"])
-    assert refused.status_code in (200, 400) and "Вы вошли в систему как пользователь с ролью" in refused.content.decode()
+    assert (
+        refused.status_code in (200, 400) and "Вы вошли в систему как пользователь с ролью" in refused.content.decode()
+    )
     assert not QuestionnaireResponse.objects.exists()
     teacher = login("teacher")
     assert "Вы вошли в систему" in _answer(teacher, links["parents"]).content.decode()

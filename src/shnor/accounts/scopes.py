@@ -3,5 +3,8 @@
 from shnor.accounts.scoping import ScopeRule, register
 
 register(
-    "accounts.User", ScopeRule(school=("school",), municipality=("municipality", "school__municipality"), distinct=True)
+    "accounts.User",
+    ScopeRule(
+        school=("school",), municipality=("municipality", "school__municipality"), distinct=True, teacher_sees=True
+    ),
 )

@@ -47,6 +47,10 @@ class ScopeRule:
     `teacher`: paths to a teacher's pseudonym; a user with the teacher role sees only the rows
     about themself (DOMAIN §7), never a colleague's.
     `public`: every signed-in user sees every row (a catalogue the region publishes).
+    `teacher_sees`: a teacher sees the rows of their school — its general information (the
+    registry's card, its structures, events, practices, goals). Without it (and without `teacher`
+    paths) a teacher sees only the region's unbound shared rows: not the school's risk profile, its
+    identification results, its programme, its curator pair's journal (issue 20; DOMAIN §7).
     """
 
     school: tuple[str, ...] = ()
@@ -55,6 +59,7 @@ class ScopeRule:
     shared_when_unbound: bool = False
     teacher: tuple[str, ...] = ()
     public: bool = False
+    teacher_sees: bool = False
 
 
 SCOPE_RULES: dict[str, ScopeRule] = {}
@@ -136,6 +141,8 @@ def restrict(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
             mine |= Q(**{path: scope.staff_key})
         narrowed = queryset.filter(mine)
         return narrowed.distinct() if rule.distinct else narrowed
+    if scope.staff_key and not rule.teacher_sees:
+        scope = Scope(False)  # a teacher: only the region's shared rows of such a model
     condition = Q(pk__in=[])
     if scope.school_ids:
         for path in rule.school:

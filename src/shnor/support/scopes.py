@@ -37,6 +37,7 @@ register(
         municipality=("municipality", "organiser__municipality"),
         distinct=True,
         shared_when_unbound=True,
+        teacher_sees=True,
     ),
 )
-register("support.Practice", ScopeRule(school=("school",), municipality=("school__municipality",)))
+register("support.Practice", ScopeRule(school=("school",), municipality=("school__municipality",), teacher_sees=True))
