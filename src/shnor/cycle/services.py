@@ -529,6 +529,13 @@ def _held_by(rec: Recommendation, year: int) -> str:
     )
 
 
+def _refuse_takeover(existing: Recommendation | None, level: str, year: int) -> None:
+    """A draft held at the other level is not the drafter's to take (tests/security/test_probe.py
+    switches this off to show its takeover probe catches the fault)."""
+    if existing is not None and existing.level != level:
+        raise DraftHeldElsewhere(_held_by(existing, year))
+
+
 @dataclass(frozen=True)
 class Drafted:
     """What a drafting of all addressees did: drafted (new or re-drafted), left because already
@@ -566,8 +573,7 @@ def draft(user: Any, year: int, addressee: str, pk: int, context: Basis | None =
     existing = Recommendation.objects.filter(**key).order_by("-pk").first()
     if existing is not None and existing.status != Recommendation.Status.DRAFT:
         raise CycleError(f"Рекомендации адресату на {year} год уже направлены ({existing.issued_at:%d.%m.%Y}).")
-    if existing is not None and existing.level != level:
-        raise DraftHeldElsewhere(_held_by(existing, year))
+    _refuse_takeover(existing, level, year)
     rec = existing or Recommendation(**key)
     rec.municipality = municipality
     if addressee == Recommendation.Addressee.CURATOR:
