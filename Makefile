@@ -50,10 +50,10 @@ test-browser: install system-deps
 
 ## The integration tests again on a throwaway PostgreSQL cluster.
 test-pg: install system-deps
-	bash scripts/with-postgres.sh $(PYTEST) tests/app -q -m "not browser"
+	bash scripts/with-postgres.sh $(PYTEST) tests/app tests/security -q -m "not browser"
 
-## The long hostile-input campaign of docs/reliability.md (1 500 cases per property; ~20 min).
-## `make test` runs the same properties with 25 cases each.
+## The long hostile-input campaign of docs/reliability.md (1 500 cases per property; ~20 min) and the
+## full security probe of docs/security.md (ids 1–60). `make test` runs the same with 25 cases and 6 ids.
 FUZZ_TESTS := tests/app/test_hostile.py \
 	tests/app/test_access_matrix.py::test_no_action_answers_500_to_any_form \
 	tests/app/test_access_matrix.py::test_no_api_operation_answers_500_to_any_body
@@ -61,6 +61,8 @@ fuzz: install
 	mkdir -p test-artifacts
 	HYPOTHESIS_PROFILE=fuzz SHNOR_FUZZ_COUNTS=test-artifacts/fuzz-counts.json $(PYTEST) $(FUZZ_TESTS) -q
 	cat test-artifacts/fuzz-counts.json
+	SHNOR_PROBE_IDS=60 SHNOR_PROBE_COUNTS=test-artifacts/probe-counts.json $(PYTEST) tests/security/test_probe.py -q
+	cat test-artifacts/probe-counts.json
 
 ## Benchmarks of docs/performance.md (each prints its figures and the ratio to its reference).
 ## `make bench-quick` runs the smaller sizes in a few minutes; `make bench` the full ones (about an hour).
