@@ -42,12 +42,22 @@ IDS = int(os.environ.get("SHNOR_PROBE_IDS", "6"))
 COUNTS: dict[str, dict[str, int]] = {}
 
 
+SECURITY_MD = Path(__file__).resolve().parents[2] / "docs" / "security.md"
+
+
 def _record(name: str, tally: Tally) -> None:
+    """Print the counts, write them for `make fuzz`, and hold docs/security.md to them: its table
+    gives this run's number of requests in the `make test` column (6 ids) and the `make fuzz` one."""
     COUNTS[name] = {"requests": tally.requests, "opened": tally.opened, "refused": tally.refused}
     print(f"{name}: {COUNTS[name]}")
     target = os.environ.get("SHNOR_PROBE_COUNTS")
     if target:
         Path(target).write_text(json.dumps(COUNTS, ensure_ascii=False, indent=1))
+    row = re.search(rf"^\| {re.escape(name)}[^|]*\| ([\d ]+) \| ([\d ]+) \|", SECURITY_MD.read_text(), re.M)
+    assert row is not None, f"docs/security.md has no row for «{name}»"
+    column = {6: 1, 60: 2}.get(IDS)
+    if column:
+        assert int(row.group(column).replace(" ", "")) == tally.requests, (name, tally.requests)
 
 
 def _allowed(user: Any) -> set[str]:
