@@ -723,6 +723,9 @@ def test_every_address_has_an_entry() -> None:
     assert _web_names() - web_names == set(), "a new address needs an entry in MATRIX"
     assert _api_operations() - API_OPS == set(), "a new API operation needs an entry in MATRIX"
     assert web_names - _web_names() == set() and API_OPS - _api_operations() == set(), "entries of gone addresses"
+    text = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text()
+    figures = f"{len(MATRIX)} entries ({len(web_names)} addresses, {len(API_OPS)} operations)"
+    assert figures in text, f"docs/security.md should say: {figures}"
 
 
 # ---- the checks ------------------------------------------------------------------------------------
