@@ -454,10 +454,10 @@ MATRIX: dict[str, Entry] = dict(
         web("identification:document", "doc", sees_near=WHOLE_ACT),
         # risks
         web("risks:regional"),
-        web("risks:profile", "school", "year", scoped=True),
+        web("risks:profile", "school", "year", scoped=True, teacher_sees=False),
         web("risks:docx", "school", "year", scoped=True, teacher_sees=False),
         web("risks:pdf", "school", "year", scoped=True, teacher_sees=False),
-        web("risks:questionnaires", "school", "year", who=HEADS, scoped=True, **POST),
+        web("risks:questionnaires", "school", "year", who=HEADS, scoped=True, teacher_sees=False, **POST),
         web("risks:close", "link", who=HEADS, scoped=True, **POST, teacher_sees=False),
         (
             "questionnaire:answer",

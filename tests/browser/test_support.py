@@ -45,7 +45,18 @@ def demo(db: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
     assert candidates, "the demo must have a selected school with rising results"
     school = candidates[0].school
     create_user("director", PASSWORD, Role.SCHOOL, school_id=school.pk, last_name="Директор")
-    create_user("mentor", PASSWORD, Role.CURATOR, assigned_school_ids=[school.pk], last_name="Куратор")
+    # The programme's reviewer: the curator of the school's approved pair (a hand assignment
+    # counts only for a school without one).
+    from shnor.support.models import Pairing
+
+    pair = Pairing.objects.filter(school=school, status="approved").select_related("curator").first()
+    if pair is not None and pair.curator.school_id:
+        create_user("mentor", PASSWORD, Role.CURATOR, school_id=pair.curator.school_id, last_name="Куратор")
+    else:
+        mentor = create_user("mentor", PASSWORD, Role.CURATOR, assigned_school_ids=[school.pk], last_name="Куратор")
+        if pair is not None:  # a tutor's pair: the mentor is that tutor
+            pair.curator.user = mentor
+            pair.curator.save()
     create_user("muni", PASSWORD, Role.MUNICIPAL_COORDINATOR, municipality_id=school.municipality_id)
     create_user("coord", PASSWORD, Role.REGIONAL_COORDINATOR)
     return {"school": school}

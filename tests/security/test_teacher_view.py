@@ -44,5 +44,10 @@ def test_a_teacher_reads_general_information_only(client: Client, world: World) 
     teacher, head = seen("teacher"), seen("school")
     assert teacher == {"schools": ["A001"], "results": 0, "result": 404, "programmes": 0, "programme": 404, "pairs": 0}
     assert head["results"] >= 1 and head["result"] == 200 and head["programmes"] == 1 and head["pairs"] == 1
-    # The teacher's own record is theirs as before; the school's card too.
+    # The teacher's own record is theirs as before; the school's card too. The risk-profile page
+    # answers 404, not «not computed yet» (which was untrue) with links to the other years.
     assert Api(client, world, "teacher").get(f"/schools/{world.a1.pk}").status_code == 200
+    client.force_login(world.users["teacher"])
+    assert client.get(f"/risks/schools/{world.a1.pk}/2026/").status_code == 404
+    client.force_login(world.users["school"])
+    assert client.get(f"/risks/schools/{world.a1.pk}/2026/").status_code == 200

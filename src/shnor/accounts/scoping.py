@@ -123,6 +123,20 @@ def _supported_by(user: Any) -> set[int]:
     return set(Pairing.objects.filter(who, status=Pairing.Status.APPROVED).values_list("school_id", flat=True))
 
 
+def sees_rows_of(model: type[Model], user: Any, school_pk: int) -> bool:
+    """Whether `user` sees rows of `model` bound to this school (a page about the school's rows of
+    that kind answers 404 otherwise, rather than «nothing yet», which would not be true)."""
+    from shnor.registry.models import School
+
+    rule = SCOPE_RULES[model._meta.label]
+    scope = scope_of(user)
+    if rule.public or scope.region_wide:
+        return getattr(user, "is_authenticated", False)
+    if scope.staff_key and not rule.teacher_sees and not rule.teacher:
+        return False
+    return restrict(School.objects.filter(pk=school_pk), user).exists()
+
+
 def restrict(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
     """Narrow `queryset` to the rows `user` may see. Unregistered models are refused."""
     model = queryset.model

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from shnor.accounts.roles import Perm
-from shnor.accounts.scoping import restrict
+from shnor.accounts.scoping import restrict, sees_rows_of
 from shnor.audit.middleware import client_ip
 from shnor.core import risks as core
 from shnor.documents import risks as documents
@@ -71,6 +71,9 @@ def _view(request: HttpRequest, school: int, year: int) -> services.ProfileView:
 
 
 def _school(request: HttpRequest, pk: int) -> School:
+    """The school whose profiles the user may see (a teacher sees the school, not its profile)."""
+    if not sees_rows_of(Profile, request.user, pk):
+        raise Http404("Профиль не найден")
     return get_object_or_404(restrict(School.objects.select_related("municipality"), request.user), pk=pk)
 
 
@@ -98,7 +101,9 @@ def school_profile(request: HttpRequest, school: int, year: int) -> HttpResponse
         "fixed": [r for r in rows if r["fixed"]],
         "links": services.links_for(request.user, the_school, year),
         "can_publish": services.can_publish(request.user, the_school),
-        "other_years": Profile.objects.filter(school=the_school).order_by("-year").values_list("year", flat=True),
+        "other_years": restrict(Profile.objects.filter(school=the_school), request.user)
+        .order_by("-year")
+        .values_list("year", flat=True),
         "breadcrumbs": [("Рисковые профили", reverse("risks:regional")), (the_school.name, None)],
     }
     return render(request, "risks/profile.html", context)
