@@ -132,7 +132,9 @@ def demo(
     import shutil
     import time
 
-    folder = (data_dir or Path(os.environ.get("SHNOR_DATA_DIR") or "data/demo")).resolve()
+    from shnor.env import data_dir as default_data_dir
+
+    folder = (data_dir or default_data_dir("data/demo")).resolve()
     marker = folder / ".demo-built"
     if rebuild and folder.exists():
         if not marker.exists():

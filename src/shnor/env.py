@@ -79,6 +79,28 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def data_dir() -> Path:
-    """The data folder: $SHNOR_DATA_DIR, else ./data (resolved, created on demand)."""
-    return Path(os.environ.get("SHNOR_DATA_DIR") or "data").resolve()
+def data_dir(default: str = "data") -> Path:
+    """The data folder: $SHNOR_DATA_DIR, else ./data (`shnor demo`: ./data/demo), resolved."""
+    return Path(os.environ.get("SHNOR_DATA_DIR") or default).resolve()
+
+
+# The computing engines' settings. They are read here rather than in settings.py because the
+# engines also run outside Django (the benchmarks, `shnor identify` before the site is set up).
+
+
+def duckdb_memory() -> str:
+    """`SHNOR_DUCKDB_MEMORY` (e.g. `1GB`): DuckDB's own memory bound; empty: DuckDB's default."""
+    value = env_str("SHNOR_DUCKDB_MEMORY")
+    if value and not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", value, re.IGNORECASE):
+        raise SettingError("SHNOR_DUCKDB_MEMORY", value, "a size such as 1GB or 512MB")
+    return value
+
+
+def spark_settings() -> dict[str, str]:
+    """`SHNOR_SPARK_MASTER` (default `local[*]`), `SHNOR_SPARK_MEMORY` (`2g`), `SHNOR_SPARK_PARTITIONS` (8)."""
+    partitions = env_int("SHNOR_SPARK_PARTITIONS", 8, minimum=1)
+    return {
+        "master": env_str("SHNOR_SPARK_MASTER") or "local[*]",
+        "memory": env_str("SHNOR_SPARK_MEMORY") or "2g",
+        "partitions": str(partitions),
+    }

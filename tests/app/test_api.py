@@ -229,3 +229,35 @@ def test_it_saves_a_column_mapping_sent_as_the_json_body(client: Client, world: 
     assert refused.status_code == 403
     broken = client.post("/api/mappings", data=json.dumps({"name": "x"}), content_type="application/json", **operator)
     assert broken.status_code == 422 and "kind" in broken.content.decode()
+
+
+def test_every_refusal_of_a_service_is_one_kind_answered_once(rf: Any) -> None:
+    """Issue 21: the API listed its refusal classes by hand, and one left off (the questionnaires')
+    became a 500. Every exception a service module defines is now a DomainRefusal, answered by one
+    handler with its status (409; a mapping that does not pass its schema 422)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import shnor
+    from shnor.api.app import api
+    from shnor.core.errors import DomainRefusal
+    from shnor.ingest.mapping import MappingError
+    from shnor.risks.services import QuestionnaireError
+
+    checked = []
+    for info in pkgutil.walk_packages(shnor.__path__, "shnor."):
+        if not info.name.endswith("services") and not info.name.startswith("shnor.core."):
+            continue
+        module = importlib.import_module(info.name)
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module.__name__ and issubclass(cls, Exception) and not name.startswith("_"):
+                if name in {"PresetError"}:  # a preset file that does not load: the operator's, not a request's
+                    continue
+                assert issubclass(cls, DomainRefusal), f"{info.name}.{name} is not a DomainRefusal"
+                checked.append(name)
+    assert len(checked) >= 10
+    request = rf.get("/api/risks/profiles")
+    answer = api.on_exception(request, QuestionnaireError("Приём ответов по этой анкете закрыт."))
+    assert answer.status_code == 409 and "закрыт" in json.loads(answer.content)["detail"]
+    assert api.on_exception(request, MappingError("нет столбца")).status_code == 422

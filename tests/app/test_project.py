@@ -19,13 +19,26 @@ def test_it_has_no_missing_migrations(db: Any) -> None:
 
 
 def test_it_documents_every_setting() -> None:
-    source = (ROOT / "src" / "shnor" / "settings.py").read_text(encoding="utf-8")
+    source = "".join((ROOT / "src" / "shnor" / f).read_text(encoding="utf-8") for f in ("settings.py", "env.py"))
     names = set(re.findall(r'env_\w+\(\s*"([A-Z_]+)"', source)) | {"DATABASE_URL", "SHNOR_DATA_DIR", "SHNOR_SECRET_KEY"}
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     guide = (ROOT / "docs" / "guide" / "settings.md").read_text(encoding="utf-8")
     for name in names:
         assert f"{name}=" in example, f"{name} is missing from .env.example"
         assert f"`{name}`" in guide, f"{name} is missing from docs/guide/settings.md"
+
+
+def test_settings_are_read_in_one_place() -> None:
+    """Issue 21: a setting is read by settings.py or env.py, nowhere else (the engines read theirs
+    from os.environ and none was in .env.example). The failpoint is the tests' own switch."""
+    readers = []
+    for path in (ROOT / "src" / "shnor").rglob("*.py"):
+        if path.name in ("settings.py", "env.py", "failpoints.py"):
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if re.search(r'(environ\.get|getenv)\(\s*"SHNOR_', line):
+                readers.append(f"{path.relative_to(ROOT)}: {line.strip()}")
+    assert readers == []
 
 
 def test_it_documents_every_cli_command() -> None:

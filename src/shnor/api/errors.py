@@ -13,27 +13,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from shnor.core.effect import EffectError
-from shnor.cycle.services import CycleError
-from shnor.datasets.services import ImportRefused
-from shnor.identification.services import IdentificationRefused
-from shnor.ingest.mapping import MappingError
-from shnor.programmes.services import ProgrammeError
-from shnor.staff.services import TeacherError
-from shnor.support.services import SupportError
+from shnor.core.errors import DomainRefusal
 
 logger = logging.getLogger("shnor.api")
-
-# A domain's refusal (a rule says no, with the reason in Russian): 409 Conflict.
-REFUSALS: tuple[type[Exception], ...] = (
-    ImportRefused,
-    IdentificationRefused,
-    ProgrammeError,
-    SupportError,
-    TeacherError,
-    CycleError,
-    EffectError,
-)
 
 TITLES = {
     400: "Некорректный запрос",
@@ -99,15 +81,10 @@ def install(api: NinjaAPI) -> None:
             errors = [{"loc": [], "msg": m} for m in exc.messages]
         return problem(api, request, 422, "Данные не прошли проверку.", errors)
 
-    def refused(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
-        return problem(api, request, 409, str(exc))
-
-    for refusal in REFUSALS:
-        api.add_exception_handler(refusal, refused)
-
-    @api.exception_handler(MappingError)
-    def bad_mapping(request: HttpRequest, exc: MappingError) -> HttpResponse:
-        return problem(api, request, 422, str(exc))
+    @api.exception_handler(DomainRefusal)
+    def refused(request: HttpRequest, exc: DomainRefusal) -> HttpResponse:
+        # Every service's refusal derives from DomainRefusal: one handler, no list to forget one in.
+        return problem(api, request, exc.status, str(exc))
 
     @api.exception_handler(OperationalError)
     @api.exception_handler(InterfaceError)

@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+from shnor.core.errors import DomainRefusal
 
-class EffectError(ValueError):
+
+class EffectError(DomainRefusal, ValueError):
     """The data cannot give an estimate; the message (Russian) says why."""
 
 

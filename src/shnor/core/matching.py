@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from shnor.core.errors import DomainRefusal
+
 SCALE = 100  # costs are integers for the solver: hundredths of a km
 DENSE_ARCS = 2_000_000  # up to this many school × curator arcs, give the solver all of them
 CANDIDATES = 24  # otherwise start from each school's cheapest curators
@@ -118,7 +120,7 @@ def pair(school: School, curator: Curator, neighbours: Mapping[str, frozenset[st
     return Pair(school.id, curator.id, round(cost, 6), round(distance, 3), basis, covered, uncovered)
 
 
-class MatchingError(ValueError):
+class MatchingError(DomainRefusal, ValueError):
     """The input cannot be matched as given; the message says why, in Russian."""
 
 

@@ -32,6 +32,7 @@ from shnor.accounts.scoping import restrict, scope_of
 from shnor.accounts.services import account, notify, require
 from shnor.audit.tracking import record
 from shnor.core import recommend
+from shnor.core.errors import DomainRefusal
 from shnor.core.indicators import SYSTEM, Value
 from shnor.cycle import indicators
 from shnor.cycle.models import (
@@ -59,7 +60,7 @@ from shnor.support.models import Curator, Pairing
 from shnor.support.services import _activity, _curator_users, _latest_profiles, rules
 
 
-class CycleError(Exception):
+class CycleError(DomainRefusal):
     """A refusal of the management cycle, with its reason in Russian."""
 
 

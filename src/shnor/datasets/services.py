@@ -39,6 +39,7 @@ from shnor.audit.context import Actor, acting_as
 from shnor.audit.tracking import record
 from shnor.core.contract import TABLES, Table
 from shnor.core.contract import Store as Destination
+from shnor.core.errors import DomainRefusal
 from shnor.core.numbers import number
 from shnor.datasets.loaders import LOADERS, Outcome, revert
 from shnor.datasets.models import ColumnMapping, ImportRun
@@ -62,7 +63,7 @@ Status = ImportRun.Status
 ProgressHook = Callable[[ImportRun], None]
 
 
-class ImportRefused(Exception):
+class ImportRefused(DomainRefusal):
     """An import cannot be started or undone; the message is for the user, in Russian."""
 
 

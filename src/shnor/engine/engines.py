@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import ibis
 import pyarrow as pa
+
+from shnor.env import duckdb_memory, spark_settings
 
 ENGINES = ("duckdb", "spark")
 
@@ -28,7 +29,7 @@ def connect(engine: str = "duckdb") -> Any:
     if engine == "duckdb":
         # `SHNOR_DUCKDB_MEMORY` (e.g. 1GB) bounds DuckDB's own memory on a small server: at 40 M rows
         # the aggregation's peak RSS falls from 3.3 to 2.0 GB for 30 % more time (docs/performance.md).
-        limit = os.environ.get("SHNOR_DUCKDB_MEMORY", "")
+        limit = duckdb_memory()
         return ibis.duckdb.connect(**({"memory_limit": limit, "preserve_insertion_order": False} if limit else {}))
     if engine == "spark":
         return ibis.pyspark.connect(spark_session())
@@ -72,15 +73,16 @@ def spark_session() -> Any:
             "Вычислитель Spark не установлен: pip install 'shnor[spark]' (нужна также Java 17: "
             "apt-get install default-jre-headless)."
         ) from error
-    master = os.environ.get("SHNOR_SPARK_MASTER", "local[*]")
+    spark = spark_settings()
+    master = spark["master"]
     builder = (
         SparkSession.builder.master(master)
         .appName("shnor")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")  # no progress bars in a server log or a report
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.memory", os.environ.get("SHNOR_SPARK_MEMORY", "2g"))
-        .config("spark.sql.shuffle.partitions", os.environ.get("SHNOR_SPARK_PARTITIONS", "8"))
+        .config("spark.driver.memory", spark["memory"])
+        .config("spark.sql.shuffle.partitions", spark["partitions"])
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
     try:

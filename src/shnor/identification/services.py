@@ -35,6 +35,7 @@ from shnor.accounts.services import account, require
 from shnor.audit.context import Actor, acting_as
 from shnor.audit.tracking import record
 from shnor.audit.versioning import Memo
+from shnor.core.errors import DomainRefusal
 from shnor.core.identification import aggregate
 from shnor.core.identification.fit import Fit, fit
 from shnor.core.identification.identify import OUTPUT_COLUMNS, Inputs, Outcome, identify
@@ -78,7 +79,7 @@ COLUMN_TITLES = {
 }
 
 
-class IdentificationRefused(Exception):
+class IdentificationRefused(DomainRefusal):
     """The run cannot start; the message says why, in Russian."""
 
 

@@ -27,11 +27,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shnor.core.contract import TABLES, Kind
+from shnor.core.errors import DomainRefusal
 from shnor.ingest.sources import SourceError, encoding_option
 
 
-class MappingError(Exception):
+class MappingError(DomainRefusal):
     """A mapping does not validate or cannot be found; the message says where and why."""
+
+    status = 422  # the mapping sent does not pass its schema: unprocessable
 
 
 class Unpivot(BaseModel):

@@ -33,6 +33,7 @@ from shnor.accounts.scoping import restrict
 from shnor.accounts.services import account, notify, require
 from shnor.audit.tracking import record
 from shnor.core import programmes as core
+from shnor.core.errors import DomainRefusal
 from shnor.core.presets import Preset
 from shnor.core.programmes import ActivityTemplate, ExitEvidence, IndicatorTemplate, PhaseTemplate, ProgrammeTemplate
 from shnor.cycle.models import Decision, Document
@@ -48,7 +49,7 @@ L = Programme.Level
 SCHOOL_LEVELS = (L.SCHOOL, L.ANTI_RISK)
 
 
-class ProgrammeError(Exception):
+class ProgrammeError(DomainRefusal):
     """The action cannot be taken; the message says why, in Russian."""
 
 

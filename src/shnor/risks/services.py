@@ -31,6 +31,7 @@ from shnor.accounts.scoping import restrict
 from shnor.accounts.services import SystemUser, account, require
 from shnor.audit.context import Actor, acting_as
 from shnor.core import risks
+from shnor.core.errors import DomainRefusal
 from shnor.core.risks import Catalogue, Source
 from shnor.datasets.models import SocialRecord, SurveyValue
 from shnor.identification import services as identification
@@ -43,7 +44,7 @@ from shnor.staff.models import Diagnostic
 Values = dict[int, dict[str, float]]
 
 
-class QuestionnaireError(Exception):
+class QuestionnaireError(DomainRefusal):
     """A response cannot be accepted; the message says why, in Russian."""
 
 

@@ -25,13 +25,14 @@ from shnor.accounts.services import account, notify, require
 from shnor.audit.tracking import record
 from shnor.core import support as core
 from shnor.core.contract import FULL_NAME_VALUE, SNILS_VALUE
+from shnor.core.errors import DomainRefusal
 from shnor.core.support import SupportRules
 from shnor.identification import services as identification
 from shnor.registry.models import Municipality, School
 from shnor.staff.models import Course, Diagnostic, Offer, Route, RouteItem, StaffMember, Teacher
 
 
-class TeacherError(Exception):
+class TeacherError(DomainRefusal):
     """A request the rules refuse; the message (Russian) says why."""
 
 

@@ -26,6 +26,7 @@ from shnor.accounts.services import account, notify, require
 from shnor.audit.tracking import record
 from shnor.core import matching
 from shnor.core import support as core
+from shnor.core.errors import DomainRefusal
 from shnor.core.support import SupportRules
 from shnor.documents import support as documents
 from shnor.identification import services as identification
@@ -45,7 +46,7 @@ from shnor.support.models import (
 )
 
 
-class SupportError(Exception):
+class SupportError(DomainRefusal):
     """A request the rules refuse; the message (Russian) says why."""
 
 
