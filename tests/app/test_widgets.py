@@ -6,7 +6,7 @@ import re
 
 from django import forms
 
-from shnor.web.widgets import FastSelect
+from shnor.lib.widgets import FastSelect
 
 
 class _Form(forms.Form):
@@ -39,7 +39,7 @@ def test_the_same_markup_as_djangos_select() -> None:
 
 
 def test_a_typed_number_is_ascii_digits_within_a_key() -> None:
-    from shnor.web.lookup import as_int
+    from shnor.lib.lookup import as_int
 
     assert as_int("42") == 42 and as_int(" 7 ") == 7
     assert [as_int(v) for v in ("", None, "²", "١٢٣", "-1", "1.5", "9" * 11, str(2**31), "да")] == [None] * 9

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 
 from shnor.accounts import services
 from shnor.accounts.scoping import scope_of
-from shnor.web.lookup import as_int
+from shnor.lib.lookup import as_int
 
 
 @login_required

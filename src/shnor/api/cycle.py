@@ -22,8 +22,8 @@ from shnor.cycle import evidence
 from shnor.cycle import indicators as service
 from shnor.cycle import services as cycle
 from shnor.cycle.models import AgendaItem, Decision, Document, Measure, Meeting, Recommendation
+from shnor.lib.lookup import attachment, or_404
 from shnor.registry.models import Municipality, School
-from shnor.web.lookup import attachment, or_404
 
 ERRORS: dict[int, type[Schema]] = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
 

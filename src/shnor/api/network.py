@@ -18,13 +18,13 @@ from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict
 from shnor.accounts.services import require
 from shnor.api.schemas import Amount, Count, Id, In, Pages, Problem, Year
+from shnor.lib.lookup import or_404
 from shnor.registry import services as registry
 from shnor.registry.models import Municipality, School
 from shnor.staff import services as staff
 from shnor.staff.models import Course, Route, RouteItem, StaffMember, Teacher
 from shnor.support import services as support
 from shnor.support.models import Consultation, Curator, Feedback, Pairing, Proposal, Rule
-from shnor.web.lookup import or_404
 
 ERRORS: dict[int, type[Schema]] = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from shnor.cycle.models import Decision, Measure
-from shnor.web.widgets import FastSelect
+from shnor.lib.widgets import FastSelect
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -32,10 +32,10 @@ from shnor.cycle.forms import (
     ReportForm,
 )
 from shnor.cycle.models import Recommendation
+from shnor.lib.lookup import as_int, as_year, attachment, form_errors, or_404
+from shnor.lib.widgets import FastSelect
 from shnor.registry import services as registry
 from shnor.registry.models import Municipality, School
-from shnor.web.lookup import as_int, as_year, attachment, form_errors, or_404
-from shnor.web.widgets import FastSelect
 
 
 def _int(request: HttpRequest, name: str) -> int | None:

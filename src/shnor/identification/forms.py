@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from shnor.identification.models import SchoolResult
-from shnor.web.widgets import municipality_filter
+from shnor.lib.widgets import municipality_filter
 
 YES_NO = [("", "все"), ("1", "да"), ("0", "нет")]
 

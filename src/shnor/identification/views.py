@@ -18,9 +18,9 @@ from shnor.cycle import services as cycle
 from shnor.identification import labels, services
 from shnor.identification.forms import ApproveForm, ListChangeForm, ResultFilter, ReviewForm, StartForm
 from shnor.identification.models import Run, SchoolResult
+from shnor.lib.lookup import or_404
 from shnor.registry import services as registry
 from shnor.web.listing import Column, is_partial, table
-from shnor.web.lookup import or_404
 
 RESULT_COLUMNS = [
     Column("school", "ОО", "school__name"),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from shnor.accounts.roles import Perm, Role
 from shnor.core.programmes import rule_text
 from shnor.cycle import services as cycle
+from shnor.lib.lookup import as_int, form_errors
 from shnor.programmes import services
 from shnor.programmes.forms import (
     ActivityFormSet,
@@ -26,7 +27,6 @@ from shnor.programmes.forms import (
     TransitionForm,
 )
 from shnor.programmes.models import Activity, Evidence, Indicator, Programme, Wave
-from shnor.web.lookup import as_int, form_errors
 
 LEVELS_BY_ROLE = {
     Role.SCHOOL: ("school",),

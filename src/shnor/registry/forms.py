@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 
+from shnor.lib.widgets import municipality_filter
 from shnor.registry.models import InfrastructureBody, Municipality, Person, School
-from shnor.web.widgets import municipality_filter
 
 
 class SchoolFilter(forms.Form):

@@ -23,10 +23,10 @@ from shnor.documents import risks as documents
 from shnor.documents.cache import pdf_folder
 from shnor.documents.common import html_to_pdf
 from shnor.identification import services as identification
+from shnor.lib.lookup import as_year
 from shnor.registry.models import School
 from shnor.risks import services
 from shnor.risks.models import Profile, QuestionnaireLink
-from shnor.web.lookup import as_year
 
 
 def _year(request: HttpRequest) -> int:

@@ -13,12 +13,12 @@ from django.views.decorators.http import require_POST
 
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
+from shnor.lib.lookup import as_int, as_year, form_errors, or_404
 from shnor.registry.models import Municipality
 from shnor.staff import services
 from shnor.staff.forms import CourseForm, DiagnosticForm, ItemForm, OfferForm, StaffForm
 from shnor.staff.models import RouteItem, Teacher
 from shnor.staff.services import TeacherError
-from shnor.web.lookup import as_int, as_year, form_errors, or_404
 
 
 def _year(request: HttpRequest) -> int | None:

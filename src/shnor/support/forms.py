@@ -10,9 +10,9 @@ from shnor.accounts.models import User
 from shnor.accounts.roles import Role
 from shnor.accounts.scoping import restrict
 from shnor.core.support import MARKED
+from shnor.lib.widgets import FastSelect
 from shnor.registry.models import Municipality, Person, School
 from shnor.support.models import Consultation, Curator, Event, Pairing, Practice, Rule
-from shnor.web.widgets import FastSelect
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from shnor.accounts.roles import Perm
 from shnor.core.support import COMPUTED, CRITERIA, FORMS, MARKED
 from shnor.documents.cache import pdf_folder
+from shnor.lib.lookup import as_int, as_year, form_errors, or_404
 from shnor.support import services
 from shnor.support.forms import (
     AgreementForm,
@@ -31,7 +32,6 @@ from shnor.support.forms import (
 )
 from shnor.support.models import Curator
 from shnor.support.services import SupportError
-from shnor.web.lookup import as_int, as_year, form_errors, or_404
 
 
 def _year(request: HttpRequest) -> int | None:
