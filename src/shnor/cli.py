@@ -676,11 +676,17 @@ def recommend(
     user = _system_user("shnor recommend")
     console.print(f"[green]{cycle.draft_all(user, year).message(year)}[/green]")
     if issue:
-        issued = 0
+        issued = held = 0
         for rec in cycle.recommendations(user, year, "draft"):
-            cycle.issue(user, rec)
+            try:
+                cycle.issue(user, rec)
+            except cycle.DraftHeldElsewhere:  # a municipality's draft: its coordinator issues it
+                held += 1
+                continue
             issued += 1
-        console.print(f"Направлено адресатам: {issued}.")
+        console.print(
+            f"Направлено адресатам: {issued}." + (f" Проекты муниципалитетов не направлены: {held}." if held else "")
+        )
 
 
 @app.command()

@@ -192,6 +192,13 @@ def test_a_draft_is_never_taken_over_by_the_other_level(world: Any) -> None:
         cycle.draft(operator, 2026, "school", world.a2.pk)
     own.refresh_from_db()
     assert own.level == "municipality"
+    # Nor does the region rewrite or issue it through the draft's own address.
+    with pytest.raises(cycle.DraftHeldElsewhere):
+        cycle.edit(operator, own, title="Т", findings="", text="Текст региона", due=None, version=own.version)
+    with pytest.raises(cycle.DraftHeldElsewhere):
+        cycle.issue(operator, own)
+    own.refresh_from_db()
+    assert own.status == "draft" and own.text != "Текст региона"
 
 
 def test_a_curators_recommendation_is_read_by_the_curator_only(world: Any) -> None:
@@ -349,6 +356,22 @@ def test_official_acts_are_read_as_the_policy_says(world: Any, client: Any) -> N
     assert seen["school"] == (["A001"], 0, 404, 404, 200)
     assert seen["other_school"] == (["B001"], 0, 404, 404, 200)
     assert seen["teacher"] == (404, None, 404, 404, 404)
+    # A municipality's act naming A2 is not A1's: its head does not see it; the coordinator does.
+    local = cycle.record_decision(
+        world.users["municipal"], kind="controlling", document_kind="disposition", number="9",
+        date=dt.date(2026, 4, 13), title="О контроле", items=["Проверить."], municipality=world.muni_a,
+        schools=[world.a2],
+    )  # fmt: skip
+    assert local not in set(cycle.decisions(world.users["school"]))
+    assert local in set(cycle.decisions(world.users["municipal"]))
+    # The evidence pack of a municipal coordinator holds no document of the region's whole act.
+    import io
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(evidence.build(world.users["municipal"], 2026))).namelist()
+    assert not any("7-о" in n for n in names), [n for n in names if "7-о" in n]
+    operator_names = zipfile.ZipFile(io.BytesIO(evidence.build(operator, 2026))).namelist()
+    assert any("7-о" in n for n in operator_names)
     # The page says it is an extract and offers no document.
     client.force_login(world.users["school"])
     page = client.get(f"/cycle/decisions/{decision.pk}/").content.decode()

@@ -524,8 +524,12 @@ class DecisionOut(Schema):
         return [m.pk for m in d.measures.all()]
 
     @staticmethod
-    def resolve_recommendations(d: Decision) -> list[int]:
-        return [r.pk for r in d.recommendations.all()]
+    def resolve_recommendations(d: Decision, context: dict[str, Any]) -> list[int]:
+        user = context["request"].auth
+        ids = [r.pk for r in d.recommendations.all()]
+        if not ids or cycle.sees_whole(user, d):
+            return ids
+        return list(cycle.recommendations(user).filter(pk__in=ids).values_list("pk", flat=True))  # as the page
 
     @staticmethod
     def resolve_execution_status(d: Decision) -> str:

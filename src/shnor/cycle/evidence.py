@@ -224,7 +224,8 @@ def _methods(user: Any, year: int, pack: Pack) -> None:
         kind=Document.Kind.ANALYTIC_NOTE, decision__identification_run__year=year
     ).select_related("decision")
     for document in notes:
-        pack.add_document("03", document)
+        if cycle.can_read_document(user, document):  # the whole act's readers (docs/security.md)
+            pack.add_document("03", document)
 
 
 def _monitoring(user: Any, year: int, pack: Pack) -> None:
@@ -380,7 +381,7 @@ def _decisions(user: Any, year: int, pack: Pack) -> None:
                 d.execution,
             )
         )
-        for document in d.documents.all():
+        for document in d.documents.all() if cycle.sees_whole(user, d) else []:
             if document.kind != Document.Kind.ANALYTIC_NOTE:  # the note describes the method: in 03
                 pack.add_document("08", document)
     content = tables(

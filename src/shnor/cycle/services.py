@@ -530,6 +530,10 @@ def _held_by(rec: Recommendation, year: int) -> str:
     )
 
 
+def _level_of(user: Any) -> str:
+    return Level.REGION if region_wide(user) else Level.MUNICIPALITY
+
+
 def _refuse_takeover(existing: Recommendation | None, level: str, year: int) -> None:
     """A draft held at the other level is not the drafter's to take (tests/security/test_probe.py
     switches this off to show its takeover probe catches the fault)."""
@@ -570,8 +574,9 @@ def draft(user: Any, year: int, addressee: str, pk: int, context: Basis | None =
         if addressee == Recommendation.Addressee.SCHOOL
         else {"curator": target}
     )
-    level = Level.REGION if region_wide(user) else Level.MUNICIPALITY
-    existing = Recommendation.objects.filter(**key).order_by("-pk").first()
+    level = _level_of(user)
+    # Locked, so that two levels drafting at once do not both find nothing and both create one.
+    existing = Recommendation.objects.select_for_update().filter(**key).order_by("-pk").first()
     if existing is not None and existing.status != Recommendation.Status.DRAFT:
         raise CycleError(f"Рекомендации адресату на {year} год уже направлены ({existing.issued_at:%d.%m.%Y}).")
     _refuse_takeover(existing, level, year)
@@ -628,6 +633,7 @@ def edit(
     _check_keeper(user, None if rec.level == Level.REGION else rec.municipality)
     if rec.status != Recommendation.Status.DRAFT:
         raise CycleError("Направленные рекомендации не редактируются.")
+    _refuse_takeover(rec, _level_of(user), rec.year)  # the region does not rewrite a municipality's draft
     if not title.strip() or not text.strip():
         raise CycleError("Заголовок и текст рекомендаций обязательны.")
     with transaction.atomic():
@@ -661,6 +667,7 @@ def issue(user: Any, rec: Recommendation) -> Recommendation:
     _check_keeper(user, None if rec.level == Level.REGION else rec.municipality)
     if rec.status != Recommendation.Status.DRAFT:
         raise CycleError("Рекомендации уже направлены.")
+    _refuse_takeover(rec, _level_of(user), rec.year)  # nor issues it
     p = preset()
     content = documents.recommendation(
         documents.RecommendationData(
@@ -792,10 +799,14 @@ def decisions(user: Any, year: int | None = None) -> QuerySet[Decision]:
         if scope.staff_key or not getattr(user, "is_authenticated", False):
             return qs.none()
         schools = restrict(School.objects.all(), user)
+        # A municipality's own acts, whole, to the municipality's coordinator (and observer); to a
+        # school or a curator, like the region's acts: those naming one of its schools, or none.
+        local = restrict(Municipality.objects.all(), user)
+        named = Q(schools__in=schools) | Q(schools=None)
         qs = qs.filter(
-            Q(municipality__in=restrict(Municipality.objects.all(), user))
-            | Q(municipality=None, schools__in=schools)
-            | Q(municipality=None, schools=None)
+            Q(municipality_id__in=scope.municipality_ids)
+            | (Q(municipality=None) & named)
+            | (Q(municipality__in=local) & named)
         ).distinct()
     return qs.filter(date__year=year) if year else qs
 
@@ -820,8 +831,10 @@ def named_schools(user: Any, decision: Decision) -> list[School]:
     schools = list(decision.schools.all())
     if sees_whole(user, decision):
         return schools
-    visible = set(restrict(School.objects.filter(pk__in=[s.pk for s in schools]), user).values_list("pk", flat=True))
-    return [s for s in schools if s.pk in visible]
+    # The scope's own sets (registry.School's rule: the school itself or its municipality), so that
+    # a list of decisions costs no query per decision.
+    scope = scope_of(user)
+    return [s for s in schools if s.pk in scope.school_ids or s.municipality_id in scope.municipality_ids]
 
 
 DOCUMENT_TITLES = {"order": "ПРИКАЗ", "disposition": "РАСПОРЯЖЕНИЕ", "protocol": "ПРОТОКОЛ"}

@@ -36,13 +36,17 @@ def cached(folder: Path | None, source: bytes, make: Callable[[], bytes], suffix
     folder.mkdir(parents=True, exist_ok=True)
     key = hashlib.sha256(source).hexdigest()
     path = folder / f"{key}{suffix}"
-    if path.exists():
+    try:
         return path.read_bytes()
+    except FileNotFoundError:  # not made yet, or pruned by another worker just now
+        pass
     with open(folder / f"{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the first makes it; the others wait and read it
         try:
-            if path.exists():
+            try:
                 return path.read_bytes()
+            except FileNotFoundError:
+                pass
             content = make()
             fd, tmp = tempfile.mkstemp(dir=folder, suffix=".part")
             with os.fdopen(fd, "wb") as out:
@@ -56,6 +60,11 @@ def cached(folder: Path | None, source: bytes, make: Callable[[], bytes], suffix
 
 
 def _prune(folder: Path, suffix: str) -> None:
-    copies = sorted(folder.glob(f"*{suffix}"), key=lambda p: p.stat().st_mtime)
-    for old in copies[:-KEEP]:
+    dated = []
+    for copy in folder.glob(f"*{suffix}"):
+        try:
+            dated.append((copy.stat().st_mtime, copy))
+        except FileNotFoundError:  # another worker pruned it meanwhile
+            continue
+    for _, old in sorted(dated)[:-KEEP]:
         old.unlink(missing_ok=True)

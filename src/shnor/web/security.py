@@ -34,12 +34,16 @@ PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 NUL_REFUSED = "Запрос содержит недопустимый символ NUL (код 0); уберите его и повторите."
 
 
-IMPORT_PATHS = ("/datasets/upload/", "/api/imports")  # data files: SHNOR_MAX_IMPORT_MB
+def _import_paths() -> tuple[str, ...]:
+    """The addresses that take data files (SHNOR_MAX_IMPORT_MB): the upload page and the API's."""
+    from django.urls import reverse
+
+    return (reverse("datasets:upload"), "/api/imports")
 
 
 def upload_limit(path: str) -> tuple[int, str]:
     """The largest body (bytes) a request to `path` may carry, and the setting that says so."""
-    if path in IMPORT_PATHS:
+    if path in _import_paths():
         return settings.SHNOR_MAX_IMPORT_MB * 2**20, "SHNOR_MAX_IMPORT_MB"
     return settings.SHNOR_MAX_UPLOAD_MB * 2**20, "SHNOR_MAX_UPLOAD_MB"
 
