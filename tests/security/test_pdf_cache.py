@@ -4,8 +4,8 @@ source and served from the data folder; parallel requests for one version wait f
 
 from __future__ import annotations
 
+import os
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +34,22 @@ def test_made_once_per_version(tmp_path: Path) -> None:
 
 def test_parallel_requests_for_one_version_make_it_once(tmp_path: Path) -> None:
     made = 0
+    started, release = threading.Event(), threading.Event()
 
     def slow() -> bytes:
         nonlocal made
         made += 1
-        time.sleep(0.3)
+        started.set()
+        assert release.wait(timeout=30)  # held until the other requests have come
         return b"%PDF same"
 
     got: list[bytes] = []
     threads = [threading.Thread(target=lambda: got.append(cache.cached(tmp_path, b"doc", slow))) for _ in range(12)]
-    for t in threads:
+    threads[0].start()
+    assert started.wait(timeout=30)  # the first is making it, holding the key's lock
+    for t in threads[1:]:
         t.start()
+    release.set()
     for t in threads:
         t.join()
     assert made == 1 and got == [b"%PDF same"] * 12
@@ -63,7 +68,9 @@ def test_the_oldest_copies_go_beyond_the_keep(tmp_path: Path, monkeypatch: Any) 
     monkeypatch.setattr(cache, "KEEP", 3)
     for i in range(5):
         cache.cached(tmp_path, f"v{i}".encode(), lambda i=i: f"%PDF {i}".encode())
-        time.sleep(0.01)
+        for copy in tmp_path.glob("*.pdf"):  # the copies' ages set, not waited for
+            if copy.read_bytes() == f"%PDF {i}".encode():
+                os.utime(copy, (1_000_000 + i, 1_000_000 + i))
     assert sorted(p.read_bytes() for p in tmp_path.glob("*.pdf")) == [b"%PDF 2", b"%PDF 3", b"%PDF 4"]
 
 
