@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 
-from shnor.audit.context import Actor, acting_as
+from shnor.audit.context import Acting, acting_as
 from shnor.core.presets import Preset, load
 from shnor.registry.models import Region
 
@@ -26,7 +26,7 @@ def initialise(preset_ref: str, *, region_code: str = "", region_name: str = "")
     migrate()
     collect_static()
     settings.DATA_DIR.joinpath("preset.yaml").write_text(text, encoding="utf-8")
-    with acting_as(Actor(None, "cli", label="shnor init")), transaction.atomic():
+    with acting_as(Acting(None, "cli", label="shnor init")), transaction.atomic():
         region = Region.objects.order_by("pk").first()
         if region is None:
             region = Region.objects.create(

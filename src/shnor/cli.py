@@ -55,10 +55,10 @@ def _django(data_dir: Path | None) -> None:
 
 
 def _cli_actor(label: str) -> None:
-    from shnor.audit.context import Actor, set_actor
+    from shnor.audit.context import Acting, set_actor
 
     user = os.environ.get("USER") or os.environ.get("LOGNAME") or "?"
-    set_actor(Actor(None, "cli", label=f"{label} ({user})"))
+    set_actor(Acting(None, "cli", label=f"{label} ({user})"))
 
 
 def _require_initialised() -> None:

@@ -146,7 +146,7 @@ def _sign(run: Any, school: Any) -> Any:
 
 def _build(folder: Path) -> Region:
     from shnor.accounts.models import User
-    from shnor.audit.context import Actor, acting_as
+    from shnor.audit.context import Acting, acting_as
     from shnor.cycle.models import Decision, Meeting, Recommendation
     from shnor.datasets.models import ImportRun
     from shnor.demo.build import build
@@ -211,7 +211,7 @@ def _build(folder: Path) -> Region:
         person = Person.objects.filter(municipality=muni).first() or Person.objects.create(
             full_name=f"Сотрудник {muni.code}", position="методист", municipality=muni
         )
-        with acting_as(Actor(director if school == near_school else users["operator"], "cli", label="matrix")):
+        with acting_as(Acting(director if school == near_school else users["operator"], "cli", label="matrix")):
             programme = programmes.create(
                 users["operator"], "volgograd-school-pko", school=school, start=dt.date(2026, 9, 1)
             )

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from shnor.audit.context import Actor, acting_as
+from shnor.audit.context import Acting, acting_as
 from shnor.audit.models import AuditEntry
 from shnor.registry.models import Person, School
 from tests.conftest import World
@@ -20,7 +20,7 @@ def _entries(obj: Any) -> list[AuditEntry]:
 
 def test_it_records_create_update_delete_with_before_and_after(world: World) -> None:
     operator = world.users["operator"]
-    with acting_as(Actor(operator, "web", "10.0.0.1")):
+    with acting_as(Acting(operator, "web", "10.0.0.1")):
         person = Person.objects.create(full_name="Петров Пётр", position="методист")
         person.position = "старший методист"
         person.save()

@@ -24,6 +24,9 @@ class SystemUser:
     is_active = True
     pk = None
     role = "operator"  # the region-wide scope (shnor.accounts.scoping)
+    municipality_id: int | None = None
+    school_id: int | None = None
+    staff_key = ""
 
     def __init__(self, label: str) -> None:
         self.label = label

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
 from shnor.accounts.models import ApiToken
-from shnor.audit.context import Actor, set_actor
+from shnor.audit.context import Acting, set_actor
 from shnor.audit.middleware import client_ip
 
 
@@ -20,7 +20,7 @@ class TokenAuth(HttpBearer):
         user = ApiToken.authenticate(token)
         if user is not None:
             request.user = user
-            set_actor(Actor(user, "api", client_ip(request)))
+            set_actor(Acting(user, "api", client_ip(request)))
         return user
 
 

@@ -10,7 +10,9 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class Actor:
+class Acting:
+    """One act's context for the journal: the account (or none), the door it came through, the address."""
+
     user: Any | None
     source: str
     ip: str | None = None
@@ -23,19 +25,19 @@ class Actor:
         return self.label or "система"
 
 
-_current: ContextVar[Actor] = ContextVar("shnor_actor", default=Actor(None, "system"))  # noqa: B039 (frozen)
+_current: ContextVar[Acting] = ContextVar("shnor_actor", default=Acting(None, "system"))  # noqa: B039 (frozen)
 
 
-def current_actor() -> Actor:
+def current_actor() -> Acting:
     return _current.get()
 
 
-def set_actor(actor: Actor) -> None:
+def set_actor(actor: Acting) -> None:
     _current.set(actor)
 
 
 @contextmanager
-def acting_as(actor: Actor) -> Iterator[Actor]:
+def acting_as(actor: Acting) -> Iterator[Acting]:
     token = _current.set(actor)
     try:
         yield actor

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from shnor.audit.context import Actor, acting_as
+from shnor.audit.context import Acting, acting_as
 
 
 def _trusted(address: str) -> bool:
@@ -45,5 +45,5 @@ class AuditContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         source = "api" if request.path.startswith("/api/") else "web"
         user = request.user if request.user.is_authenticated else None
-        with acting_as(Actor(user, source, client_ip(request))):
+        with acting_as(Acting(user, source, client_ip(request))):
             return self.get_response(request)

@@ -35,7 +35,7 @@ from shnor import failpoints
 from shnor.accounts.models import User
 from shnor.accounts.roles import Perm
 from shnor.accounts.services import require
-from shnor.audit.context import Actor, acting_as
+from shnor.audit.context import Acting, acting_as
 from shnor.audit.tracking import record
 from shnor.core.contract import TABLES, Table
 from shnor.core.contract import Store as Destination
@@ -388,7 +388,7 @@ def execute(run_id: int, hook: ProgressHook | None = None) -> ImportRun:
         run.status = Status.RUNNING
         run.started_at = timezone.now()
         run.save(update_fields=["status", "started_at"])
-        actor = Actor(run.created_by, run.channel, label=f"загрузка № {run.pk}")
+        actor = Acting(run.created_by, run.channel, label=f"загрузка № {run.pk}")
         with acting_as(actor):
             try:
                 return _execute(run, hook)

@@ -15,7 +15,7 @@ from django.db import transaction
 from shnor.accounts.models import User
 from shnor.accounts.roles import Role
 from shnor.accounts.services import create_user
-from shnor.audit.context import Actor, acting_as
+from shnor.audit.context import Acting, acting_as
 from shnor.audit.tracking import record
 from shnor.core.contract import TABLES
 from shnor.datasets.models import ImportRun
@@ -212,13 +212,13 @@ def build(config: DemoConfig | None = None, progress: Progress | None = None) ->
     say("Запись файлов в формате контракта данных")
     paths = write_files(region, settings.DATA_DIR / "demo")
     say("Загрузка реестра")
-    with acting_as(Actor(None, "cli", label="shnor demo")):
+    with acting_as(Acting(None, "cli", label="shnor demo")):
         db_region = Region.objects.order_by("pk").first() or Region(code="DEMO", name="", preset="volgograd-2021")
         load_registry(region, db_region)
         say("Создание учётных записей")
         logins = create_demo_users(region)
     operator = User.objects.get(username="operator")
-    with acting_as(Actor(operator, "cli", label="shnor demo")):
+    with acting_as(Acting(operator, "cli", label="shnor demo")):
         import_files(paths, operator, say)
         say(f"Идентификация за {max(region.config.years)} год")
         identify_latest(operator, max(region.config.years))

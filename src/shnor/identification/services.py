@@ -32,7 +32,7 @@ from shnor import failpoints
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict
 from shnor.accounts.services import account, require
-from shnor.audit.context import Actor, acting_as
+from shnor.audit.context import Acting, acting_as
 from shnor.audit.tracking import record
 from shnor.audit.versioning import Memo
 from shnor.core.errors import DomainRefusal
@@ -148,7 +148,7 @@ def execute(run_id: int, progress: Progress | None = None) -> Run:
         if progress:
             progress(percent, stage)
 
-    actor = Actor(run.created_by, run.channel, label=f"идентификация № {run.pk}")
+    actor = Acting(run.created_by, run.channel, label=f"идентификация № {run.pk}")
     with acting_as(actor):
         try:
             methodology = Methodology.model_validate(run.methodology)

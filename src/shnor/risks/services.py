@@ -29,7 +29,7 @@ from django.utils import timezone
 from shnor.accounts.roles import ROLE_LABELS, Perm, Role
 from shnor.accounts.scoping import restrict
 from shnor.accounts.services import SystemUser, account, require
-from shnor.audit.context import Actor, acting_as
+from shnor.audit.context import Acting, acting_as
 from shnor.core import risks
 from shnor.core.errors import DomainRefusal
 from shnor.core.risks import Catalogue, Source
@@ -457,7 +457,7 @@ def submit(
         raise QuestionnaireError("Форма относится к другой анкете: откройте ссылку на анкету заново.")
     params = questions(link)
     answers = clean_answers(params, raw)
-    actor = Actor(None, "web", label=f"анкета ({link.get_group_display()})")
+    actor = Acting(None, "web", label=f"анкета ({link.get_group_display()})")
     with acting_as(actor), transaction.atomic():
         locked = QuestionnaireLink.objects.select_for_update().get(pk=link.pk)
         if locked.max_responses is not None and locked.responses.count() >= locked.max_responses:
