@@ -6,12 +6,15 @@ services as the web interface; nothing here holds a rule of its own.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+
+from shnor.core.presets import DEFAULT as DEFAULT_PRESET
 
 app = typer.Typer(
     help="shnor — система работы со школами с низкими образовательными результатами (ШНОР) и школами в "
@@ -76,7 +79,7 @@ def init(
     data_dir: DataDir = None,
     preset: Annotated[
         str, typer.Option(help="Пресет методики: имя встроенного или путь к YAML-файлу.")
-    ] = "volgograd-2021",
+    ] = DEFAULT_PRESET,
     region_name: Annotated[str, typer.Option(help="Наименование региона (по умолчанию — из пресета).")] = "",
 ) -> None:
     """Подготовить каталог данных: база данных, статические файлы, регион по пресету."""
@@ -151,7 +154,7 @@ def demo(
         console.print(f"Демонстрационный регион уже собран в {folder} (--rebuild, чтобы собрать заново).")
         logins = [DemoLogin(*line.split("\t")) for line in marker.read_text(encoding="utf-8").splitlines() if line]
     else:
-        initialise("volgograd-2021")
+        initialise(DEFAULT_PRESET)
         config = DemoConfig(seed=seed, schools=schools, municipalities=municipalities)
         stages: list[tuple[str, float]] = []
 
@@ -246,12 +249,36 @@ def _start_worker() -> Any:
 
 @app.command()
 def worker(data_dir: DataDir = None) -> None:
-    """Обработчик фоновых задач (загрузки данных). `shnor serve` запускает его сам."""
+    """Обработчик фоновых задач (загрузки данных, расчёты, ежедневные напоминания). `shnor serve` запускает его сам."""
     _django(data_dir)
     _require_initialised()
+    import threading
+
     from django.core.management import call_command
 
-    call_command("db_worker", interval=1, startup_delay=False)
+    stop = threading.Event()
+    threading.Thread(target=_schedule, args=(stop,), name="shnor-schedule", daemon=True).start()
+    try:
+        call_command("db_worker", interval=1, startup_delay=False)
+    finally:
+        stop.set()
+
+
+def _schedule(stop: Any, every: float = 60.0) -> None:
+    """The worker's clock: once a minute, queue the day's reminders when they are due."""
+    from django.conf import settings
+    from django.db import close_old_connections
+    from django.utils import timezone
+
+    from shnor.cycle import reminders
+
+    while not stop.wait(every):
+        try:
+            reminders.tick(timezone.now(), settings.SHNOR_REMIND_AT)
+        except Exception:  # a failed minute is logged and tried again the next
+            logging.getLogger("shnor").exception("Напоминания по расписанию не поставлены в очередь")
+        finally:
+            close_old_connections()
 
 
 @app.command()
@@ -737,26 +764,13 @@ def effect(
 
 @app.command()
 def remind(data_dir: DataDir = None) -> None:
-    """Отметить просроченные мероприятия программ, пары кураторов без активности, пункты циклограммы и разослать уведомления (запускать ежедневно)."""
+    """Отметить просроченные мероприятия программ, пары кураторов без активности, пункты циклограммы и разослать уведомления (обработчик фоновых задач делает это сам ежедневно в SHNOR_REMIND_AT)."""
     _django(data_dir)
     _require_initialised()
     _cli_actor("shnor remind")
-    from shnor.cycle import cyclogram
-    from shnor.cycle import services as management
-    from shnor.programmes import services
-    from shnor.support import services as support
+    from shnor.cycle import reminders
 
-    counts = services.remind()
-    idle = support.remind_idle()
-    cycle = cyclogram.remind()
-    late = management.remind()
-    notified = counts["notified"] + idle["notified"] + cycle["notified"] + late["notified"]
-    console.print(
-        f"Просрочено мероприятий: {counts['overdue']}; показателей отстаёт: {counts['off_track']}; "
-        f"пар без активности: {idle['idle']}; просрочено пунктов циклограммы: {cycle['overdue']}; "
-        f"мер цикла: {late['measures']}; решений без исполнения: {late['decisions']}; "
-        f"рекомендаций без отчёта: {late['recommendations']}; уведомлений: {notified}."
-    )
+    console.print(reminders.send().text())
 
 
 @imports_app.command("list")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import os
 import re
@@ -77,6 +78,17 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise SettingError(name, value, "one of " + ", ".join(choices))
     return value
+
+
+def env_time(name: str, default: str) -> dt.time | None:
+    """A time of day «ЧЧ:ММ» (24-hour); empty means none."""
+    value = os.environ.get(name, default).strip()
+    if not value:
+        return None
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError as error:
+        raise SettingError(name, value, "a time of day HH:MM, or empty") from error
 
 
 def data_dir(default: str = "data") -> Path:

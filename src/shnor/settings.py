@@ -8,7 +8,17 @@ from pathlib import Path
 import dj_database_url
 import plotly
 
-from shnor.env import SettingError, data_dir, env_bool, env_choice, env_int, env_list, env_networks, env_str
+from shnor.env import (
+    SettingError,
+    data_dir,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    env_time,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
@@ -56,6 +66,7 @@ INSTALLED_APPS = [
     "shnor.audit",
     "shnor.datasets",
     "shnor.staff",
+    "shnor.records",
     "shnor.identification",
     "shnor.cycle",
     "shnor.risks",
@@ -146,6 +157,8 @@ SHNOR_MAX_IMPORT_MB = env_int("SHNOR_MAX_IMPORT_MB", 1024, minimum=1)
 # Answers to one anonymous questionnaire accepted from one address in an hour (a class answering
 # from one school network counts as one address)
 SHNOR_ANSWERS_PER_ADDRESS_HOUR = env_int("SHNOR_ANSWERS_PER_ADDRESS_HOUR", 40, minimum=1)
+# When the task worker sends the day's reminders (local time); empty: only `shnor remind` sends them.
+SHNOR_REMIND_AT = env_time("SHNOR_REMIND_AT", "07:00")
 # Proxies whose X-Forwarded-For is believed (addresses or networks: «127.0.0.1,10.0.0.0/24»).
 SHNOR_TRUSTED_PROXIES = env_networks("SHNOR_TRUSTED_PROXIES")
 SESSION_COOKIE_AGE = env_int("SHNOR_SESSION_HOURS", 8, minimum=1) * 3600

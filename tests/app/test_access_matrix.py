@@ -147,12 +147,13 @@ def _sign(run: Any, school: Any) -> Any:
 def _build(folder: Path) -> Region:
     from shnor.accounts.models import User
     from shnor.audit.context import Acting, acting_as
-    from shnor.cycle.models import Decision, Meeting, Recommendation
+    from shnor.cycle.models import Meeting, Recommendation
     from shnor.datasets.models import ImportRun
     from shnor.demo.build import build
     from shnor.demo.generator import DemoConfig
     from shnor.identification.models import Run
     from shnor.programmes import services as programmes
+    from shnor.records.models import Decision
     from shnor.registry.models import InfrastructureBody, Person, School
     from shnor.risks.models import QuestionnaireLink
     from shnor.staff.models import Route, RouteItem, Teacher

@@ -12,14 +12,17 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from docx import Document as Docx
 from openpyxl import load_workbook
 
 from shnor.accounts.models import Notification
 from shnor.cycle import effect, evidence, indicators
 from shnor.cycle import services as cycle
-from shnor.cycle.models import Decision, Document, Measure, Recommendation
+from shnor.cycle.models import Measure, Recommendation
 from shnor.documents import convert
+from shnor.records import services as records
+from shnor.records.models import Decision, Document
 from shnor.support import services as support
 from tests.app.test_support import identification, included_pool
 
@@ -282,11 +285,11 @@ def test_decision_is_fixed_in_its_document_and_executed(world: Any) -> None:
             items=["x"],
         )
     assert Decision.objects.count() == 1 and Document.objects.count() == 1  # the refusal wrote nothing
-    assert cycle.execution_status(decision, dt.date(2026, 7, 1)) == "просрочено"
+    assert decision.execution_status(dt.date(2026, 7, 1)) == "просрочено"
     with pytest.raises(cycle.CycleError, match="будущем"):
         cycle.execute(operator, decision, cycle.today() + dt.timedelta(days=2), "x")
     cycle.execute(operator, decision, dt.date(2026, 5, 20), "Курсы пройдены.")
-    assert cycle.execution_status(decision) == "исполнено"
+    assert decision.execution_status() == "исполнено"
     # A municipality's decision is not seen by another municipality; the region's by whoever it
     # names (docs/security.md, «Official acts»).
     local = cycle.record_decision(
@@ -300,13 +303,13 @@ def test_decision_is_fixed_in_its_document_and_executed(world: Any) -> None:
         municipality=world.muni_a,
     )
     assert "РАСПОРЯЖЕНИЕ" in _text(_file(local.documents.get()))
-    assert set(cycle.decisions(world.users["other_school"])) == set()  # names A1 only: not B1's
-    assert set(cycle.decisions(world.users["school"])) == {decision, local}
-    assert set(cycle.decisions(world.users["teacher"])) == set()
-    assert set(cycle.decisions(world.users["municipal"])) == {decision, local}
-    assert cycle.sees_whole(world.users["municipal"], local) and not cycle.sees_whole(world.users["school"], local)
-    assert not cycle.sees_whole(world.users["municipal"], decision)
-    assert cycle.sees_whole(world.users["coordinator"], decision)
+    assert set(records.decisions(world.users["other_school"])) == set()  # names A1 only: not B1's
+    assert set(records.decisions(world.users["school"])) == {decision, local}
+    assert set(records.decisions(world.users["teacher"])) == set()
+    assert set(records.decisions(world.users["municipal"])) == {decision, local}
+    assert records.sees_whole(world.users["municipal"], local) and not records.sees_whole(world.users["school"], local)
+    assert not records.sees_whole(world.users["municipal"], decision)
+    assert records.sees_whole(world.users["coordinator"], decision)
 
 
 def test_official_acts_are_read_as_the_policy_says(world: Any, client: Any) -> None:
@@ -362,8 +365,8 @@ def test_official_acts_are_read_as_the_policy_says(world: Any, client: Any) -> N
         date=dt.date(2026, 4, 13), title="О контроле", items=["Проверить."], municipality=world.muni_a,
         schools=[world.a2],
     )  # fmt: skip
-    assert local not in set(cycle.decisions(world.users["school"]))
-    assert local in set(cycle.decisions(world.users["municipal"]))
+    assert local not in set(records.decisions(world.users["school"]))
+    assert local in set(records.decisions(world.users["municipal"]))
     # The evidence pack of a municipal coordinator holds no document of the region's whole act.
     import io
     import zipfile
@@ -709,3 +712,40 @@ def test_a_regions_own_decision_form_is_used(world: Any, settings: Any, tmp_path
     assert (
         _text(_file(decision.documents.get())).strip() == "СВОЯ ФОРМА РЕГИОНА: ПРИКАЗ № 3 — О благодарности <кураторам>"
     )
+
+
+def test_the_days_reminders_are_queued_once_a_day_from_their_hour(world: Any) -> None:
+    """The worker's clock (`shnor worker`, SHNOR_REMIND_AT): before the hour nothing; from it, one
+    queued task a day however many workers tick; no hour set, never."""
+    from shnor.cycle import reminders
+    from shnor.cycle.models import Reminder
+
+    def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+        return timezone.make_aware(dt.datetime(2026, 6, day, hour, minute))
+
+    seven = dt.time(7, 0)
+    assert not reminders.tick(at(1, 6, 59), seven)
+    assert reminders.tick(at(1, 7, 0), seven)
+    assert not reminders.tick(at(1, 18, 30), seven)  # once a day
+    assert not reminders.tick(at(2, 6, 0), seven)
+    assert reminders.tick(at(2, 7, 1), seven)
+    assert not reminders.tick(at(3, 9, 0), None)  # no hour: only `shnor remind` sends them
+    marks = Reminder.objects.filter(code__startswith="daily:").order_by("code").values_list("code", flat=True)
+    assert list(marks) == ["daily:2026-06-01", "daily:2026-06-02"]
+
+
+def test_the_scheduled_reminders_are_the_commands_and_tell_once(world: Any) -> None:
+    from shnor.cycle import reminders
+    from shnor.cycle.tasks import send_reminders
+
+    municipal = world.users["municipal"]
+    cycle.add_measure(
+        municipal, year=2026, title="Районный семинар", direction="methodical", responsible="РМК",
+        start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28), municipality=world.muni_a,
+    )  # fmt: skip
+    Notification.objects.all().delete()
+    text = send_reminders.call("2026-03-10")
+    assert "мер цикла: 1;" in text and "просрочено пунктов циклограммы: 2;" in text
+    assert Notification.objects.filter(user=municipal, text__contains="Районный семинар").count() == 1
+    again = reminders.send(dt.date(2026, 3, 11))
+    assert (again.measures, again.notified) == (0, 0)

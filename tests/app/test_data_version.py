@@ -15,6 +15,7 @@ from shnor.audit.models import AuditEntry, DataVersion
 from shnor.cycle import indicators
 from shnor.cycle.models import Target
 from shnor.identification.models import SchoolResult
+from shnor.lib.memo import Memo
 from shnor.registry.models import Municipality
 from tests.app.test_support import identification
 
@@ -84,7 +85,7 @@ def test_each_committed_transaction_that_writes_the_data_moves_the_version_once(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_memo_serves_a_result_until_the_data_change(world: Any) -> None:
-    memo = versioning.Memo(size=2)
+    memo = Memo(size=2)
     calls: list[int] = []
 
     def compute() -> list[int]:
@@ -131,7 +132,7 @@ def test_the_indicators_are_computed_once_per_data_version_and_scope(world: Any)
 @pytest.mark.django_db(transaction=True)
 def test_threads_asking_for_the_same_wait_for_one_computation(world: Any) -> None:
     """Under load many threads miss at once: one computes, the others wait for its result."""
-    memo = versioning.Memo()
+    memo = Memo()
     calls: list[int] = []
     release = threading.Event()
 

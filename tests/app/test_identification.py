@@ -253,7 +253,7 @@ def test_people_change_the_list_and_the_coordinator_approves_it_with_two_documen
 
     from docx import Document as Docx
 
-    from shnor.cycle.models import Decision
+    from shnor.records.models import Decision
 
     operator = login("operator")
     listed = services.final_list(run)
@@ -303,7 +303,7 @@ def test_people_change_the_list_and_the_coordinator_approves_it_with_two_documen
 def test_a_failed_approval_leaves_no_decision_and_no_files(run: Run, world: World, monkeypatch: Any) -> None:
     from pathlib import Path
 
-    from shnor.cycle.models import Decision, Document
+    from shnor.records.models import Decision, Document
 
     saved = Document.save
     calls = {"n": 0}
@@ -359,8 +359,9 @@ def test_every_preset_runs_and_is_approved_with_its_own_documents(preset: str, r
     import datetime as dt
 
     from shnor.core.presets import load
+    from shnor.registry import services as registry
 
-    monkeypatch.setattr(services, "current_preset", lambda: load(preset))
+    monkeypatch.setattr(registry, "preset_in_force", lambda: load(preset))
     the_run = services.execute(services.start(SystemUser("test"), 2026, channel="cli", queue=False).pk)
     assert the_run.status == Run.Status.DONE and the_run.preset == preset
     if not services.final_list(the_run):  # a rule may select nobody in four schools: add one by hand

@@ -17,10 +17,10 @@ from shnor.accounts.models import Notification, User
 from shnor.accounts.roles import Role
 from shnor.accounts.services import create_user
 from shnor.audit.models import AuditEntry as Entry
-from shnor.cycle.models import Decision, Document
 from shnor.identification.models import Run, SchoolResult
 from shnor.programmes import services
 from shnor.programmes.models import Activity, Programme, Transition, Wave
+from shnor.records.models import Decision, Document
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,6 @@ from shnor.accounts.roles import Role
 from shnor.accounts.services import create_user
 from shnor.documents.common import sha256
 from shnor.identification.models import Run, SchoolResult
-from shnor.programmes import services as programmes
 from shnor.registry.models import Person, School
 from shnor.risks.models import Profile
 from shnor.support import services
@@ -128,7 +127,7 @@ def test_matching_proposes_explains_and_approves(world: Any) -> None:
     assert Notification.objects.filter(user=curator, text__contains="Школа А1").exists()
     assert Notification.objects.filter(user=world.users["school"], text__contains="Школа Б1").exists()
     assert services.pairings(fresh(curator)).filter(school=world.a1).exists()
-    assert programmes._curators(world.a1).filter(pk=curator.pk).exists()
+    assert services.curators_of(world.a1).filter(pk=curator.pk).exists()
     # A new proposal keeps approved pairs as they are.
     again = services.propose(operator, 2026)
     assert again.settings["kept"] == 2 and not again.pairings.exists()
@@ -301,7 +300,7 @@ def test_a_tutor_curates_with_their_own_account(world: Any) -> None:
     services.approve(operator, services.propose(operator, 2026))
     assert Pairing.objects.get(school=world.a1, status="approved").curator == tutor
     assert services.pairings(fresh(account)).filter(school=world.a1).exists()
-    assert programmes._curators(world.a1).filter(pk=account.pk).exists()
+    assert services.curators_of(world.a1).filter(pk=account.pk).exists()
 
 
 def test_the_operator_adds_a_tutor_on_the_pool_page(world: Any, login: Any) -> None:

@@ -174,8 +174,9 @@ def test_signing_in_and_skipping_to_the_content_by_keyboard(page: Any, live_serv
 
 def test_every_page_of_the_navigation_and_its_forms_pass(page: Any, live_server: Any, demo: dict[str, Any]) -> None:
     """The operator sees every section: each page in the navigation, and the forms behind it, is checked."""
-    from shnor.cycle.models import Decision, Meeting, Recommendation
+    from shnor.cycle.models import Meeting, Recommendation
     from shnor.programmes import services as programmes
+    from shnor.records.models import Decision
     from shnor.registry.models import Municipality, School
     from shnor.staff.models import Teacher
     from shnor.support.models import Pairing

@@ -4,13 +4,59 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from shnor.accounts.roles import ROLE_LABELS, ROLE_PERMS, Perm, Role
+
+if TYPE_CHECKING:
+    _Manager = UserManager["User"]
+else:  # Django's managers take no subscript at run time
+    _Manager = UserManager
+
+
+class People(_Manager):
+    """Whom to tell or ask, by what they are responsible for: active accounts only (a deactivated
+    account is told nothing and decides nothing). The one place a recipient is chosen by role."""
+
+    def active(self) -> models.QuerySet[User]:
+        return self.filter(is_active=True)
+
+    def regional_coordinators(self) -> models.QuerySet[User]:
+        return self.active().filter(role=Role.REGIONAL_COORDINATOR)
+
+    def coordinators_of(self, municipality_id: int | None) -> models.QuerySet[User]:
+        """The coordinators of a municipality."""
+        return self.active().filter(role=Role.MUNICIPAL_COORDINATOR, municipality_id=municipality_id)
+
+    def keepers_of(self, municipality_id: int | None) -> models.QuerySet[User]:
+        """Who keeps a level's management cycle: the region's operators and regional coordinators
+        (no municipality), or the municipality's coordinators."""
+        if municipality_id is None:
+            return self.active().filter(role__in=[Role.OPERATOR, Role.REGIONAL_COORDINATOR])
+        return self.coordinators_of(municipality_id)
+
+    def heads_of(self, school_id: int | None) -> models.QuerySet[User]:
+        """The accounts of a school's management team (role «школа»)."""
+        return self.active().filter(role=Role.SCHOOL, school_id=school_id)
+
+    def teacher(self, staff_key: str) -> models.QuerySet[User]:
+        """The account of a teacher, by the teacher's pseudonymous code."""
+        return self.active().filter(role=Role.TEACHER, staff_key=staff_key)
+
+    def acting_for_curator(self, school_id: int | None, user_id: int | None) -> models.QuerySet[User]:
+        """The accounts that act for a curator: the curator accounts of a curator school, or a tutor's
+        own account (support.models.Curator has one or the other)."""
+        who = models.Q(pk__in=[])
+        if school_id:
+            who |= models.Q(school_id=school_id)
+        if user_id:
+            who |= models.Q(pk=user_id)
+        return self.active().filter(who, role=Role.CURATOR)
 
 
 class User(AbstractUser):
@@ -46,6 +92,8 @@ class User(AbstractUser):
         "код педагога", max_length=64, blank=True, help_text="Псевдоним педагога из таблицы staff."
     )
     position = models.CharField("должность", max_length=300, blank=True)
+
+    objects = People()
 
     class Meta:
         verbose_name = "пользователь"

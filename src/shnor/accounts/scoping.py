@@ -7,6 +7,7 @@ user outside their scope by another road.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -69,6 +70,20 @@ def register(model_label: str, rule: ScopeRule) -> None:
     SCOPE_RULES[model_label] = rule
 
 
+def _nothing_curated(user: Any) -> set[int]:
+    return set()
+
+
+# The schools a curator account supports beyond its own and its assigned ones: its approved pairs,
+# a rule of the support app, which lies above this one and hands it in (support/scopes.py).
+_curated_by: Callable[[Any], set[int]] = _nothing_curated
+
+
+def register_curated(rule: Callable[[Any], set[int]]) -> None:
+    global _curated_by
+    _curated_by = rule
+
+
 def scope_of(user: Any) -> Scope:
     """The scope of a user, cached on the user object for the request."""
     cached = getattr(user, "_shnor_scope", None)
@@ -103,7 +118,7 @@ def _compute(user: Any) -> Scope:
         if user.school_id:
             schools.add(user.school_id)
         schools.update(user.assigned_schools.values_list("pk", flat=True))
-        schools.update(_supported_by(user))
+        schools.update(_curated_by(user))
     elif role == Role.OBSERVER:
         if user.municipality_id:
             municipalities.add(user.municipality_id)
@@ -111,16 +126,6 @@ def _compute(user: Any) -> Scope:
         if not municipalities and not schools:
             return Scope(region_wide=True)
     return Scope(False, frozenset(municipalities), frozenset(schools))
-
-
-def _supported_by(user: Any) -> set[int]:
-    """Schools in an approved pair with the curator school (or tutor) of this user."""
-    from shnor.support.models import Pairing
-
-    who = Q(curator__user_id=user.pk)
-    if user.school_id:
-        who |= Q(curator__school_id=user.school_id)
-    return set(Pairing.objects.filter(who, status=Pairing.Status.APPROVED).values_list("school_id", flat=True))
 
 
 def sees_rows_of(model: type[Model], user: Any, school_pk: int) -> bool:

@@ -21,8 +21,10 @@ from shnor.cycle import effect as effect_service
 from shnor.cycle import evidence
 from shnor.cycle import indicators as service
 from shnor.cycle import services as cycle
-from shnor.cycle.models import AgendaItem, Decision, Document, Measure, Meeting, Recommendation
+from shnor.cycle.models import AgendaItem, Measure, Meeting, Recommendation
 from shnor.lib.lookup import attachment, or_404
+from shnor.records import services as records
+from shnor.records.models import Decision, Document
 from shnor.registry.models import Municipality, School
 
 ERRORS: dict[int, type[Schema]] = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
@@ -517,7 +519,7 @@ class DecisionOut(Schema):
 
     @staticmethod
     def resolve_schools(d: Decision, context: dict[str, Any]) -> list[str]:
-        return [s.school_id for s in cycle.named_schools(context["request"].auth, d)]
+        return [s.school_id for s in records.named_schools(context["request"].auth, d)]
 
     @staticmethod
     def resolve_measures(d: Decision) -> list[int]:
@@ -527,17 +529,17 @@ class DecisionOut(Schema):
     def resolve_recommendations(d: Decision, context: dict[str, Any]) -> list[int]:
         user = context["request"].auth
         ids = [r.pk for r in d.recommendations.all()]
-        if not ids or cycle.sees_whole(user, d):
+        if not ids or records.sees_whole(user, d):
             return ids
         return list(cycle.recommendations(user).filter(pk__in=ids).values_list("pk", flat=True))  # as the page
 
     @staticmethod
     def resolve_execution_status(d: Decision) -> str:
-        return cycle.execution_status(d)
+        return d.execution_status()
 
     @staticmethod
     def resolve_documents(d: Decision, context: dict[str, Any]) -> list[Document]:
-        return list(d.documents.all()) if cycle.sees_whole(context["request"].auth, d) else []
+        return list(d.documents.all()) if records.sees_whole(context["request"].auth, d) else []
 
 
 class DecisionIn(In):
@@ -565,7 +567,7 @@ class ExecutionIn(In):
 
 
 def _decisions(request: HttpRequest) -> Any:
-    return cycle.decisions(request.auth).prefetch_related("schools", "measures", "recommendations")  # type: ignore[attr-defined]
+    return records.decisions(request.auth).prefetch_related("schools", "measures", "recommendations")  # type: ignore[attr-defined]
 
 
 @decisions.get("", response={200: list[DecisionOut], **ERRORS}, operation_id="decisions_list", summary="Решения")

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import re
 import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -23,9 +21,21 @@ from django.core.signals import request_finished, request_started
 from django.db import connection, connections, transaction
 from django.db.backends.signals import connection_created
 
+from shnor.lib import memo
+
 # The tables of these apps hold the region's data; sessions, notifications, the audit log and the
 # task queue do not (they are written on every sign-in or page view).
-DOMAIN_APPS = ("registry", "identification", "risks", "support", "staff", "programmes", "cycle", "datasets")
+DOMAIN_APPS = (
+    "registry",
+    "identification",
+    "risks",
+    "support",
+    "staff",
+    "programmes",
+    "records",
+    "cycle",
+    "datasets",
+)
 _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+"?(\w+)', re.IGNORECASE)
 _DOMAIN = tuple(f"{app}_" for app in DOMAIN_APPS)
 
@@ -88,6 +98,7 @@ def connect() -> None:
     request_finished.connect(_request_finished, dispatch_uid="shnor-data-version-request")
     for conn in connections.all(initialized_only=True):
         install(None, conn)
+    memo.keyed_by(memo_version)
 
 
 def current(using: str = "default") -> tuple[str, int]:
@@ -107,68 +118,14 @@ def writing(using: str = "default") -> bool:
     return conn.in_atomic_block and getattr(conn, "_shnor_pending", None) is conn.run_on_commit
 
 
-_MEMOS: weakref.WeakSet[Memo] = weakref.WeakSet()
+def memo_version() -> Hashable | None:
+    """The key a `shnor.lib.memo.Memo` keeps results under: the data version, or None while this
+    connection has writes of its own not yet committed (its reads see them: nothing is kept)."""
+    if writing(connection.alias):
+        return None
+    return current(connection.alias)
 
 
 def forget() -> None:
     """Drop every memo of this process (tests start each from nothing)."""
-    for memo in list(_MEMOS):
-        memo.clear()
-
-
-class Memo:
-    """Results computed from the data, kept in this process for as long as the data version stays
-    the same: a few recent ones (least recently used go first), shared by the server's threads; a
-    thread that asks for what another is computing waits for it. What it returns is shared too:
-    callers must not change it."""
-
-    def __init__(self, size: int = 32) -> None:
-        _MEMOS.add(self)
-        self.size = size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self._pending: dict[Hashable, threading.Event] = {}
-        self.hits = 0
-        self.misses = 0
-        self.waits = 0  # threads that waited for another's computation
-
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        if writing(connection.alias):
-            return compute()
-        full = (current(connection.alias), key)
-        with self._lock:
-            if full in self._items:
-                self._items.move_to_end(full)
-                self.hits += 1
-                return self._items[full]  # type: ignore[no-any-return]
-            pending = self._pending.get(full)
-            owner = pending is None
-            if pending is None:
-                pending = self._pending[full] = threading.Event()
-        if not owner:
-            with self._lock:
-                self.waits += 1
-            # Another thread is computing the same: wait for it rather than compute it again (under
-            # load, 16 threads missing at once took 16 times the work and timed every one of them out).
-            pending.wait()
-            with self._lock:
-                if full in self._items:
-                    self.hits += 1
-                    return self._items[full]  # type: ignore[no-any-return]
-            return compute()  # it failed: this thread tries on its own
-        try:
-            value = compute()
-            with self._lock:
-                self.misses += 1
-                self._items[full] = value
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
-            return value
-        finally:
-            with self._lock:
-                self._pending.pop(full, None)
-            pending.set()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+    memo.forget()

@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from shnor.audit import services
 from shnor.audit.models import AuditEntry
-from shnor.web.listing import Column, is_partial, table
+from shnor.lib.listing import Column, is_partial, table
 
 COLUMNS = [
     Column("at", "Когда", "at"),

@@ -76,6 +76,10 @@ class Preset(BaseModel):
         raise KeyError(code)
 
 
+# The preset a region starts with when none is named (`shnor init --preset`, the demo).
+DEFAULT = "volgograd-2021"
+
+
 def available() -> list[str]:
     folder = resources.files("shnor.presets")
     return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))

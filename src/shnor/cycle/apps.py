@@ -16,9 +16,7 @@ class CycleConfig(AppConfig):
             models.Conclusion,
             models.Recommendation,
             models.Measure,
-            models.Decision,
             models.Meeting,
             models.AgendaItem,
-            models.Document,  # a generated order, report or letter: who made it and when
         ):
             track(model)

@@ -16,15 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shnor.accounts.models import User
-from shnor.accounts.roles import Role
 from shnor.accounts.services import notify
 from shnor.core.cyclogram import STATUS_TITLES, Item, status
 from shnor.cycle.models import Reminder
 from shnor.datasets.models import ImportRun
-from shnor.identification import services as identification
 from shnor.identification.models import Run
 from shnor.programmes.models import Programme, Wave
 from shnor.programmes.services import WORKING
+from shnor.registry import services as registry
 from shnor.risks.models import Profile
 from shnor.staff.models import Diagnostic
 
@@ -48,7 +47,7 @@ class Line:
 
 
 def items() -> list[Item]:
-    return list(identification.current_preset()[0].cyclogram)
+    return list(registry.preset().cyclogram)
 
 
 def _date(value: Any) -> dt.date | None:
@@ -112,7 +111,7 @@ def remind(today: dt.date | None = None) -> dict[str, int]:
     """Report each overdue item of the current year once."""
     today = today or timezone.localdate()
     overdue = [line for line in lines(today.year, today) if line.status == "overdue"]
-    people = User.objects.filter(role__in=[Role.OPERATOR, Role.REGIONAL_COORDINATOR], is_active=True)
+    people = User.objects.keepers_of(None)
     reported = notified = 0
     for line in overdue:
         try:

@@ -19,9 +19,12 @@ from shnor.core.effect import EffectError, Estimate, Unit, did
 from shnor.core.numbers import number
 from shnor.cycle import indicators
 from shnor.cycle import services as cycle
-from shnor.cycle.models import Conclusion, Document
+from shnor.cycle.models import Conclusion
 from shnor.documents import cycle as documents
 from shnor.identification.models import SchoolResult
+from shnor.records import services as records
+from shnor.records.models import Document
+from shnor.records.services import authority, store_document
 from shnor.registry.models import School
 
 COVARIATES = ("ИСБ", "численность обучающихся (логарифм)", "ИОР года до начала мер")
@@ -142,8 +145,8 @@ def report_bytes(
         for m in cycle.measures(user).filter(year__in=period).order_by("start", "pk")
     ]
     decisions = [
-        (str(d), d.get_kind_display(), cycle.execution_status(d, on) + (f": {d.execution}" if d.execution else ""))
-        for d in cycle.decisions(user).filter(date__year__in=period).order_by("date", "pk")
+        (str(d), d.get_kind_display(), d.execution_status(on) + (f": {d.execution}" if d.execution else ""))
+        for d in records.decisions(user).filter(date__year__in=period).order_by("date", "pk")
     ]
     recs = cycle.recommendations(user).filter(year__in=period)
     counts = [(label, recs.filter(status=code).count()) for code, label in recs.model.Status.choices]
@@ -152,7 +155,7 @@ def report_bytes(
     )
     return documents.effect_report(
         documents.EffectData(
-            authority=p.authority or p.region,
+            authority=authority(p),
             region=p.region,
             start=start,
             end=end,
@@ -177,11 +180,11 @@ def report(user: Any, start: int, end: int) -> Document:
     if end < start:
         raise EffectError(f"Год окончания ({end}) раньше года начала ({start}).")
     content = report_bytes(user, start, end)
-    return cycle.save_document(
+    return store_document(
         Document.Kind.EFFECT_REPORT,
         f"Отчёт об эффективности принятых мер за {start}–{end} годы",
         content,
         f"effect-report-{start}-{end}.docx",
         user,
-        end,
+        year=end,
     )

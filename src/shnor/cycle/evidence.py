@@ -20,10 +20,11 @@ from shnor.accounts.scoping import restrict, scope_of
 from shnor.accounts.services import require
 from shnor.cycle import cyclogram, effect, indicators
 from shnor.cycle import services as cycle
-from shnor.cycle.models import Document
 from shnor.documents import cycle as documents
 from shnor.documents.common import sha256
 from shnor.ingest.workbooks import tables
+from shnor.records import services as records
+from shnor.records.models import Document
 from shnor.registry.models import Municipality
 
 ELEMENTS = (
@@ -364,7 +365,7 @@ def _measures(user: Any, year: int, pack: Pack) -> None:
 
 
 def _decisions(user: Any, year: int, pack: Pack) -> None:
-    decisions = cycle.decisions(user, year).prefetch_related("documents", "schools")
+    decisions = records.decisions(user, year).prefetch_related("documents", "schools")
     rows = []
     for d in decisions:
         rows.append(
@@ -377,11 +378,11 @@ def _decisions(user: Any, year: int, pack: Pack) -> None:
                 d.title,
                 d.basis,
                 d.schools.count(),
-                cycle.execution_status(d),
+                d.execution_status(),
                 d.execution,
             )
         )
-        for document in d.documents.all() if cycle.sees_whole(user, d) else []:
+        for document in d.documents.all() if records.sees_whole(user, d) else []:
             if document.kind != Document.Kind.ANALYTIC_NOTE:  # the note describes the method: in 03
                 pack.add_document("08", document)
     content = tables(

@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 
-from shnor.cycle.models import Decision, Measure
+from shnor.cycle.models import Measure
 from shnor.lib.widgets import FastSelect
+from shnor.records.models import Decision
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

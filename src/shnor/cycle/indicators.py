@@ -12,13 +12,13 @@ from typing import Any
 from django.conf import settings
 
 from shnor.accounts.scoping import restrict, scope_of
-from shnor.audit.versioning import Memo
 from shnor.core import support as core_support
 from shnor.core.indicators import SYSTEM, Unit, Value
 from shnor.cycle.models import Target
 from shnor.documents.common import number
-from shnor.identification import services as identification
 from shnor.identification.models import Run, SchoolResult
+from shnor.lib.memo import Memo
+from shnor.registry import services as registry
 from shnor.registry.models import School
 from shnor.staff.models import Course, Diagnostic, Route, StaffMember, Teacher
 from shnor.support.models import Agreement, Event, Pairing
@@ -64,7 +64,7 @@ def visible_units(user: Any, value: Value) -> list[Unit]:
 
 def note() -> str:
     """Where the targets come from, when the preset says (a seed that names no number)."""
-    return identification.current_preset()[0].indicators.note
+    return registry.preset().indicators.note
 
 
 def years() -> list[int]:
@@ -88,7 +88,7 @@ def compute(user: Any, year: int, municipality: int | None = None, school: int |
 
 
 def _compute(user: Any, year: int, municipality: int | None, school: int | None) -> list[Value]:
-    preset = identification.current_preset()[0]
+    preset = registry.preset()
     targets = dict(preset.indicators.targets)
     t = preset.support.targets
     if t.coverage:

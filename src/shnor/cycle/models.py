@@ -4,25 +4,11 @@ documents, working-group meetings and the reminders of the cyclogram."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.conf import settings
 from django.db import models
 
+from shnor.records.models import Level
+from shnor.records.models import who as _who
 from shnor.registry.models import Municipality, School
-
-
-def _who(verbose_name: str) -> models.ForeignKey[Any, Any]:
-    """Who did something: a user, kept empty if the account is deleted (the audit log keeps the name)."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=verbose_name
-    )
-
-
-class Level(models.TextChoices):
-    REGION = "region", "региональный"
-    MUNICIPALITY = "municipality", "муниципальный"
-    SCHOOL = "school", "школьный"
 
 
 class Goal(models.Model):
@@ -218,63 +204,6 @@ class Measure(models.Model):
         return self.title
 
 
-class Decision(models.Model):
-    """A management decision (seed 004 §9), fixed in a document with a number and a date."""
-
-    class Kind(models.TextChoices):
-        ORGANISING = "organising", "организующее"
-        ACTIVATING = "activating", "активизирующее"
-        COORDINATING = "coordinating", "координирующее"
-        CONTROLLING = "controlling", "контролирующее"
-        STIMULATING = "stimulating", "стимулирующее"
-
-    kind = models.CharField("вид решения", max_length=16, choices=Kind.choices)
-    title = models.CharField("содержание", max_length=500)
-    number = models.CharField("номер документа", max_length=50)
-    date = models.DateField("дата документа")
-    basis = models.TextField("основание (анализ)", blank=True)
-    identification_run = models.ForeignKey(
-        "identification.Run",
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="decisions",
-        verbose_name="расчёт идентификации",
-    )
-    schools = models.ManyToManyField(School, related_name="decisions", blank=True, verbose_name="школы")
-    level = models.CharField("уровень", max_length=16, choices=Level.choices, default=Level.REGION)
-    municipality = models.ForeignKey(
-        Municipality, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="муниципалитет"
-    )
-    document_kind = models.CharField(
-        "вид документа",
-        max_length=16,
-        choices=[("order", "приказ"), ("disposition", "распоряжение"), ("protocol", "протокол")],
-        default="order",
-    )
-    conclusion = models.ForeignKey(
-        Conclusion, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="анализ"
-    )
-    recommendations = models.ManyToManyField(
-        Recommendation, related_name="decisions", blank=True, verbose_name="рекомендации"
-    )
-    measures = models.ManyToManyField(Measure, related_name="decisions", blank=True, verbose_name="меры")
-    items = models.JSONField("пункты решения", default=list, blank=True)
-    due = models.DateField("срок исполнения", null=True, blank=True)
-    executed_at = models.DateField("исполнено", null=True, blank=True)
-    execution = models.TextField("сведения об исполнении", blank=True)
-    created_by = _who("кто принял")
-    created_at = models.DateTimeField("создано", auto_now_add=True)
-
-    class Meta:
-        verbose_name = "управленческое решение"
-        verbose_name_plural = "управленческие решения"
-        ordering = ["-date", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display().capitalize()} решение № {self.number} от {self.date:%d.%m.%Y}"
-
-
 class Meeting(models.Model):
     """A meeting of the working group (seed 000): agenda, heard, resolved, vote; a protocol."""
 
@@ -313,44 +242,6 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.title}"
-
-
-class Document(models.Model):
-    """A generated document (DOCX): what it is, the file, its checksum, what it belongs to."""
-
-    class Kind(models.TextChoices):
-        ORDER = "order", "приказ"
-        ANALYTIC_NOTE = "analytic_note", "аналитическая справка"
-        DISPOSITION = "disposition", "распоряжение"
-        PROTOCOL = "protocol", "протокол"
-        RECOMMENDATION = "recommendation", "адресные рекомендации"
-        EFFECT_REPORT = "effect_report", "отчёт об эффективности принятых мер"
-
-    kind = models.CharField("вид документа", max_length=32, choices=Kind.choices)
-    title = models.CharField("название", max_length=500)
-    file = models.FileField("файл", upload_to="documents/%Y/%m/")
-    sha256 = models.CharField("контрольная сумма SHA-256", max_length=64)
-    size = models.PositiveIntegerField("размер, байт")
-    decision = models.ForeignKey(
-        Decision, models.CASCADE, null=True, blank=True, related_name="documents", verbose_name="решение"
-    )
-    recommendation = models.ForeignKey(
-        Recommendation, models.CASCADE, null=True, blank=True, related_name="documents", verbose_name="рекомендация"
-    )
-    meeting = models.ForeignKey(
-        Meeting, models.CASCADE, null=True, blank=True, related_name="documents", verbose_name="заседание"
-    )
-    year = models.PositiveSmallIntegerField("год", null=True, blank=True)
-    created_by = _who("кто создал")
-    created_at = models.DateTimeField("создано", auto_now_add=True)
-
-    class Meta:
-        verbose_name = "документ"
-        verbose_name_plural = "документы"
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return self.title
 
 
 class Reminder(models.Model):

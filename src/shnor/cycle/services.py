@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -38,10 +37,7 @@ from shnor.cycle import indicators
 from shnor.cycle.models import (
     AgendaItem,
     Conclusion,
-    Decision,
-    Document,
     Goal,
-    Level,
     Measure,
     Meeting,
     Recommendation,
@@ -50,14 +46,15 @@ from shnor.cycle.models import (
 )
 from shnor.documents import cycle as documents
 from shnor.documents.cache import pdf_folder
-from shnor.documents.common import sha256
 from shnor.identification import labels
-from shnor.identification import services as identification
 from shnor.identification.models import SchoolResult
+from shnor.records.models import Decision, Document, Level
+from shnor.records.services import authority, decisions, keeping, sees_whole, store_document
 from shnor.registry import services as registry
 from shnor.registry.models import Municipality, School
+from shnor.support import services as support
 from shnor.support.models import Curator, Pairing
-from shnor.support.services import _activity, _curator_users, _latest_profiles, rules
+from shnor.support.services import rules
 
 
 class CycleError(DomainRefusal):
@@ -65,7 +62,7 @@ class CycleError(DomainRefusal):
 
 
 def preset() -> Any:
-    return identification.current_preset()[0]
+    return registry.preset()
 
 
 def today() -> dt.date:
@@ -113,21 +110,6 @@ def municipality_in_scope(user: Any, pk: int | None) -> Municipality | None:
     if found is None:
         raise Municipality.DoesNotExist
     return found
-
-
-def save_document(
-    kind: str, title: str, content: bytes, name: str, user: Any, year: int | None, **owner: Any
-) -> Document:
-    document = Document(
-        kind=kind, title=title, sha256=sha256(content), size=len(content), created_by=account(user), year=year, **owner
-    )
-    document.file.save(name, ContentFile(content), save=False)
-    try:
-        document.save()
-    except BaseException:
-        document.file.delete(save=False)
-        raise
-    return document
 
 
 def _lines(text: str) -> list[str]:
@@ -417,10 +399,10 @@ def basis(user: Any, year: int) -> Basis:
         threshold=run.summary.get("ior_threshold") if run else None,
         results=results,
         spread=statistics.pstdev(isb) if len(isb) > 1 else 0.0,
-        profiles=_latest_profiles(set(listed) | set(pairs), year),
+        profiles=support.latest_profiles(set(listed) | set(pairs), year),
         catalogue={f.code: f for f in preset().catalogue().factors},
         pairs=pairs,
-        activity={a.pairing.pk: a for a in _activity(list(pairs.values()), today())},
+        activity={a.pairing.pk: a for a in support.activity_of(list(pairs.values()), today())},
         idle_weeks=rules().inactive_weeks,
         listed=set(listed),
     )
@@ -651,11 +633,11 @@ def edit(
 
 def addressee_users(rec: Recommendation) -> QuerySet[User]:
     if rec.addressee == Recommendation.Addressee.MUNICIPALITY:
-        return User.objects.filter(role=Role.MUNICIPAL_COORDINATOR, municipality_id=rec.municipality_id, is_active=True)
+        return User.objects.coordinators_of(rec.municipality_id)
     if rec.addressee == Recommendation.Addressee.SCHOOL:
-        return User.objects.filter(role=Role.SCHOOL, school=rec.school, is_active=True)
+        return User.objects.heads_of(rec.school_id)
     assert rec.curator is not None
-    return _curator_users(rec.curator)
+    return support.curator_accounts(rec.curator)
 
 
 def is_addressee(user: Any, rec: Recommendation) -> bool:
@@ -671,7 +653,7 @@ def issue(user: Any, rec: Recommendation) -> Recommendation:
     p = preset()
     content = documents.recommendation(
         documents.RecommendationData(
-            authority=p.authority or p.region,
+            authority=authority(p),
             addressee=documents.addressee_line(rec.addressee, rec.addressee_label(), rec.municipality.name),
             title=rec.title,
             year=rec.year,
@@ -681,17 +663,17 @@ def issue(user: Any, rec: Recommendation) -> Recommendation:
             date=today(),
         )
     )
-    with transaction.atomic():
+    with keeping():  # the document's file goes too if the recommendation is not issued
         locked = Recommendation.objects.select_for_update().get(pk=rec.pk)
         if locked.status != Recommendation.Status.DRAFT:
             raise CycleError("Рекомендации уже направлены.")
-        save_document(
+        store_document(
             Document.Kind.RECOMMENDATION,
             f"{rec.title} ({rec.year})",
             content,
             f"recommendation-{rec.year}-{rec.pk}.docx",
             user,
-            rec.year,
+            year=rec.year,
             recommendation=rec,
         )
         failpoints.hit("documents:issue")
@@ -787,56 +769,6 @@ def is_overdue(measure: Measure, on: dt.date | None = None) -> bool:
 # --- management decisions ------------------------------------------------------------------------
 
 
-def decisions(user: Any, year: int | None = None) -> QuerySet[Decision]:
-    """The official acts a user may open (docs/security.md, «Official acts»): the region-wide
-    roles every act; a municipal coordinator the acts of its municipality and the region's acts
-    that name one of its schools or no school at all; a school head or a curator school the acts
-    that name a school it sees, or none; a teacher none (a teacher's view is their own record and
-    the school's general information). What of an act is shown is `sees_whole` / `named_schools`."""
-    scope = scope_of(user)
-    qs = Decision.objects.prefetch_related("documents")
-    if not scope.region_wide:
-        if scope.staff_key or not getattr(user, "is_authenticated", False):
-            return qs.none()
-        schools = restrict(School.objects.all(), user)
-        # A municipality's own acts, whole, to the municipality's coordinator (and observer); to a
-        # school or a curator, like the region's acts: those naming one of its schools, or none.
-        local = restrict(Municipality.objects.all(), user)
-        named = Q(schools__in=schools) | Q(schools=None)
-        qs = qs.filter(
-            Q(municipality_id__in=scope.municipality_ids)
-            | (Q(municipality=None) & named)
-            | (Q(municipality__in=local) & named)
-        ).distinct()
-    return qs.filter(date__year=year) if year else qs
-
-
-def get_decision(user: Any, pk: int) -> Decision:
-    return decisions(user).get(pk=pk)
-
-
-def sees_whole(user: Any, decision: Decision) -> bool:
-    """Whether the user reads the whole act — every school it names and its documents (the order,
-    the analytical note): the region-wide roles; a municipality's act also its coordinator. Others
-    see the act's card with the schools of their own scope only (an extract), not its documents,
-    which name schools and districts outside it."""
-    scope = scope_of(user)
-    if scope.region_wide:
-        return True
-    return decision.municipality_id is not None and decision.municipality_id in scope.municipality_ids
-
-
-def named_schools(user: Any, decision: Decision) -> list[School]:
-    """The schools of the act the user may see: all of them for whoever reads the whole act."""
-    schools = list(decision.schools.all())
-    if sees_whole(user, decision):
-        return schools
-    # The scope's own sets (registry.School's rule: the school itself or its municipality), so that
-    # a list of decisions costs no query per decision.
-    scope = scope_of(user)
-    return [s for s in schools if s.pk in scope.school_ids or s.municipality_id in scope.municipality_ids]
-
-
 DOCUMENT_TITLES = {"order": "ПРИКАЗ", "disposition": "РАСПОРЯЖЕНИЕ", "protocol": "ПРОТОКОЛ"}
 
 
@@ -879,14 +811,12 @@ def record_decision(
     if Decision.objects.filter(number=number.strip(), date__year=date.year, municipality=municipality).exists():
         raise CycleError(f"Документ № {number.strip()} за {date.year} год уже зарегистрирован.")
     p = preset()
-    authority = p.authority or p.region
-    if municipality is not None:
-        authority = f"Орган управления образованием: {municipality.name}"
+    issuer = authority(p, municipality)
     level = Level.MUNICIPALITY if municipality else Level.REGION
     measure_list, rec_list = list(measures_), list(recommendations_)
     content = documents.decision(
         documents.DecisionData(
-            authority=authority,
+            authority=issuer,
             document=DOCUMENT_TITLES[document_kind],
             number=number.strip(),
             date=date,
@@ -900,7 +830,7 @@ def record_decision(
             signatory=signatory,
         )
     )
-    with transaction.atomic():
+    with keeping():
         decision = Decision.objects.create(
             kind=kind,
             title=title.strip(),
@@ -921,14 +851,14 @@ def record_decision(
         doc_kind = {"order": Document.Kind.ORDER, "disposition": Document.Kind.DISPOSITION}.get(
             document_kind, Document.Kind.PROTOCOL
         )
-        save_document(
+        store_document(
             doc_kind,
             f"{Decision.Kind(kind).label.capitalize()} решение: {DOCUMENT_TITLES[document_kind].lower()} "
             f"№ {decision.number} от {date:%d.%m.%Y}",
             content,
             f"decision-{date.year}-{decision.pk}.docx",
             user,
-            date.year,
+            year=date.year,
             decision=decision,
         )
     return decision
@@ -945,14 +875,6 @@ def execute(user: Any, decision: Decision, executed_at: dt.date, execution: str)
     decision.executed_at, decision.execution = executed_at, execution.strip()
     decision.save()
     return decision
-
-
-def execution_status(decision: Decision, on: dt.date | None = None) -> str:
-    if decision.executed_at:
-        return "исполнено"
-    if decision.due and decision.due < (on or today()):
-        return "просрочено"
-    return "на исполнении" if decision.due else "без срока"
 
 
 # --- working group -------------------------------------------------------------------------------
@@ -1018,7 +940,7 @@ def protocol(user: Any, meeting: Meeting) -> Document:
     p = preset()
     content = documents.protocol(
         documents.ProtocolData(
-            authority=p.authority or p.region,
+            authority=authority(p),
             body=meeting.body,
             number=meeting.number,
             date=meeting.date,
@@ -1030,13 +952,13 @@ def protocol(user: Any, meeting: Meeting) -> Document:
             ],
         )
     )
-    return save_document(
+    return store_document(
         Document.Kind.PROTOCOL,
         f"Протокол заседания рабочей группы № {meeting.number} от {meeting.date:%d.%m.%Y}",
         content,
         f"protocol-{meeting.date.year}-{meeting.pk}.docx",
         user,
-        meeting.date.year,
+        year=meeting.date.year,
         meeting=meeting,
     )
 
@@ -1095,12 +1017,6 @@ def effect_reports(user: Any, limit: int = 10) -> QuerySet[Document]:
 # --- reminders -----------------------------------------------------------------------------------
 
 
-def _keepers(municipality_id: int | None) -> QuerySet[User]:
-    if municipality_id is None:
-        return User.objects.filter(role__in=[Role.OPERATOR, Role.REGIONAL_COORDINATOR], is_active=True)
-    return User.objects.filter(role=Role.MUNICIPAL_COORDINATOR, municipality_id=municipality_id, is_active=True)
-
-
 def _once(code: str, year: int) -> bool:
     """True the first time `code` is reported for `year` (a Reminder row marks it)."""
     try:
@@ -1124,7 +1040,7 @@ def remind(on: dt.date | None = None) -> dict[str, int]:
         if _once(f"measure:{m.pk}", m.year):
             counts["measures"] += 1
             counts["notified"] += notify(
-                _keepers(m.municipality_id),
+                User.objects.keepers_of(m.municipality_id),
                 f"Просрочено мероприятие «{m.title}» (срок — {m.end:%d.%m.%Y}): отметьте выполнение или перенос.",
                 f"{reverse('cycle:measures')}?year={m.year}",
             )
@@ -1132,7 +1048,7 @@ def remind(on: dt.date | None = None) -> dict[str, int]:
         if _once(f"decision:{d.pk}", d.date.year):
             counts["decisions"] += 1
             counts["notified"] += notify(
-                _keepers(d.municipality_id),
+                User.objects.keepers_of(d.municipality_id),
                 f"Не отмечено исполнение: {d} (срок — {d.due:%d.%m.%Y}).",
                 reverse("cycle:decision", args=[d.pk]),
             )

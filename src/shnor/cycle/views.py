@@ -34,6 +34,7 @@ from shnor.cycle.forms import (
 from shnor.cycle.models import Recommendation
 from shnor.lib.lookup import as_int, as_year, attachment, form_errors, or_404
 from shnor.lib.widgets import FastSelect
+from shnor.records import services as records
 from shnor.registry import services as registry
 from shnor.registry.models import Municipality, School
 
@@ -485,7 +486,7 @@ def decisions(request: HttpRequest) -> HttpResponse:
         except services.CycleError as error:
             messages.error(request, str(error))
         return redirect(f"{reverse('cycle:decisions')}?year={year}")
-    rows = [(d, services.execution_status(d)) for d in services.decisions(user, year)]
+    rows = [(d, d.execution_status()) for d in records.decisions(user, year)]
     initial = {"recommendations": [request.GET["recommendation"]]} if request.GET.get("recommendation") else {}
     return render(
         request,
@@ -505,7 +506,7 @@ def decisions(request: HttpRequest) -> HttpResponse:
 @login_required
 def decision(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
-    d = or_404(services.get_decision, user, pk)
+    d = or_404(records.get_decision, user, pk)
     if request.method == "POST":
         form = ExecutionForm(request.POST)
         try:
@@ -521,10 +522,10 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
         "cycle/decision.html",
         {
             "d": d,
-            "schools": services.named_schools(user, d),
-            "whole": services.sees_whole(user, d),
+            "schools": records.named_schools(user, d),
+            "whole": records.sees_whole(user, d),
             "recommendations": services.recommendations(user).filter(pk__in=d.recommendations.values("pk")),
-            "status": services.execution_status(d),
+            "status": d.execution_status(),
             "form": ExecutionForm(),
             "can_edit": services.can_keep(user, d.municipality) and not d.executed_at,
         },

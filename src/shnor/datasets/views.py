@@ -22,8 +22,8 @@ from shnor.ingest.issues import Issue
 from shnor.ingest.mapping import MappingError
 from shnor.ingest.mapping import parse as parse_mapping
 from shnor.ingest.workbooks import template
+from shnor.lib.listing import Column, is_partial, table
 from shnor.lib.lookup import as_int
-from shnor.web.listing import Column, is_partial, table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RUN_COLUMNS = [

@@ -18,6 +18,7 @@ from shnor.accounts.services import create_user
 from shnor.audit.context import Acting, acting_as
 from shnor.audit.tracking import record
 from shnor.core.contract import TABLES
+from shnor.core.presets import DEFAULT as DEFAULT_PRESET
 from shnor.datasets.models import ImportRun
 from shnor.demo.generator import SCHOOL_COLUMNS, DemoConfig, DemoRegion, generate
 from shnor.engine.store import Store
@@ -213,7 +214,7 @@ def build(config: DemoConfig | None = None, progress: Progress | None = None) ->
     paths = write_files(region, settings.DATA_DIR / "demo")
     say("Загрузка реестра")
     with acting_as(Acting(None, "cli", label="shnor demo")):
-        db_region = Region.objects.order_by("pk").first() or Region(code="DEMO", name="", preset="volgograd-2021")
+        db_region = Region.objects.order_by("pk").first() or Region(code="DEMO", name="", preset=DEFAULT_PRESET)
         load_registry(region, db_region)
         say("Создание учётных записей")
         logins = create_demo_users(region)

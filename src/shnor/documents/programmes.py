@@ -14,12 +14,12 @@ __all__ = ["exit_order", "sha256"]
 CHECK = {True: "да", False: "нет", None: "нет данных"}
 
 
-def exit_order(preset: Preset, decision: Any, proposals: list[Any]) -> bytes:
+def exit_order(preset: Preset, authority: str, decision: Any, proposals: list[Any]) -> bytes:
     """Приказ «Об исключении школ из программы поддержки» with the schools and the evidence."""
     document = new_document()
     common.order(
         document,
-        authority=preset.authority or preset.region,
+        authority=authority,
         date_of=decision.date,
         number_of=decision.number,
         title=decision.title,

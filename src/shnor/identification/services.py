@@ -21,7 +21,6 @@ from typing import Any
 
 import pandas as pd
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -34,14 +33,12 @@ from shnor.accounts.scoping import restrict
 from shnor.accounts.services import account, require
 from shnor.audit.context import Acting, acting_as
 from shnor.audit.tracking import record
-from shnor.audit.versioning import Memo
 from shnor.core.errors import DomainRefusal
 from shnor.core.identification import aggregate
 from shnor.core.identification.fit import Fit, fit
 from shnor.core.identification.identify import OUTPUT_COLUMNS, Inputs, Outcome, identify
 from shnor.core.methodology import Methodology
-from shnor.core.presets import Preset, load, load_text
-from shnor.cycle.models import Decision, Document
+from shnor.core.presets import Preset, load_text
 from shnor.datasets.models import OversightSignal, SocialRecord
 from shnor.documents import identification as documents
 from shnor.documents.charts import scatter_png
@@ -51,6 +48,10 @@ from shnor.engine.store import Store
 from shnor.identification import labels
 from shnor.identification.models import Component, ListChange, Run, SchoolResult, Sign
 from shnor.ingest.workbooks import safe_cell
+from shnor.lib.memo import Memo
+from shnor.records.models import Decision, Document
+from shnor.records.services import authority, keeping, store_document
+from shnor.registry import services as registry
 from shnor.registry.models import School
 
 Progress = Callable[[int, str], None]
@@ -87,16 +88,6 @@ def store() -> Store:
     return Store(settings.SHNOR_STORE_DIR)
 
 
-def current_preset() -> tuple[Preset, str]:
-    path = settings.DATA_DIR / "preset.yaml"
-    if path.exists():
-        return load(str(path))
-    from shnor.registry.models import Region
-
-    region = Region.objects.first()
-    return load(region.preset if region and region.preset else "volgograd-2021")
-
-
 def start(user: Any, year: int, *, engine: str = "", channel: str = "web", queue: bool = True) -> Run:
     """Record a run for `year` with the data folder's preset and queue it for the worker (or leave
     it for the caller to `execute`, as the command line does to show its progress)."""
@@ -114,7 +105,7 @@ def start(user: Any, year: int, *, engine: str = "", channel: str = "web", queue
             ) from None
     if not 1990 <= year <= 2100:
         raise IdentificationRefused(f"Год {year} вне допустимого диапазона 1990–2100.")
-    preset, text = current_preset()
+    preset, text = registry.preset_in_force()
     run = Run.objects.create(
         year=year,
         preset=preset.name,
@@ -768,7 +759,7 @@ def approve(user: Any, run: Run, *, number: str, date: dt.date, signatory: str =
     if not listed:
         raise IdentificationRefused("Перечень пуст: утверждать нечего.")
     preset = load_text(run.preset_text)
-    authority = preset.authority or f"Орган управления образованием: {preset.region}"
+    issuer = authority(preset)
     schools = {s.pk: s for s in School.objects.filter(pk__in=listed).select_related("municipality")}
     results = {r.school_id: r for r in SchoolResult.objects.filter(run=run, school_id__in=listed)}
     entries = [
@@ -785,7 +776,7 @@ def approve(user: Any, run: Run, *, number: str, date: dt.date, signatory: str =
     title = f"Об утверждении перечня школ с низкими результатами обучения и школ, функционирующих в неблагоприятных социальных условиях, на {run.year}–{run.year + 1} учебный год"
     order_bytes = documents.order(
         OrderData(
-            authority=authority,
+            authority=issuer,
             number=number.strip(),
             date=date,
             year=run.year,
@@ -794,47 +785,31 @@ def approve(user: Any, run: Run, *, number: str, date: dt.date, signatory: str =
             signatory=signatory,
         )
     )
-    note_bytes = documents.analytic_note(note_data(run, authority, preset, selected=len(listed)))
-    written: list[Document] = []
-    try:
-        with transaction.atomic():
-            Run.objects.select_for_update().filter(pk=run.pk).first()  # one approval at a time
-            if is_approved(run):
-                raise IdentificationRefused("Перечень уже утверждён.")
-            decision = Decision.objects.create(
-                kind=Decision.Kind.ORGANISING,
-                title=title,
-                number=number.strip(),
-                date=date,
-                basis=f"{run}: {run.message}",
-                identification_run=run,
-                created_by=account(user),
-            )
-            decision.schools.set(listed)
-            for kind, name, data in (
-                (Document.Kind.ORDER, f"Приказ № {number.strip()} от {date:%d.%m.%Y}", order_bytes),
-                (
-                    Document.Kind.ANALYTIC_NOTE,
-                    f"Аналитическая справка по итогам идентификации за {run.year} год",
-                    note_bytes,
-                ),
-            ):
-                document = Document(
-                    kind=kind,
-                    title=name,
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    size=len(data),
-                    decision=decision,
-                    created_by=decision.created_by,
-                )
-                document.file.save(f"{kind}-{run.year}-{decision.pk}.docx", ContentFile(data), save=False)
-                written.append(document)
-                document.save()
-            record(decision, "approve", {"run": run.pk, "schools": len(listed), "number": number.strip()})
-    except BaseException:
-        for document in written:
-            document.file.delete(save=False)
-        raise
+    note_bytes = documents.analytic_note(note_data(run, issuer, preset, selected=len(listed)))
+    with keeping():  # the decision, its documents and their files, or none of them
+        Run.objects.select_for_update().filter(pk=run.pk).first()  # one approval at a time
+        if is_approved(run):
+            raise IdentificationRefused("Перечень уже утверждён.")
+        decision = Decision.objects.create(
+            kind=Decision.Kind.ORGANISING,
+            title=title,
+            number=number.strip(),
+            date=date,
+            basis=f"{run}: {run.message}",
+            identification_run=run,
+            created_by=account(user),
+        )
+        decision.schools.set(listed)
+        for kind, name, data in (
+            (Document.Kind.ORDER, f"Приказ № {number.strip()} от {date:%d.%m.%Y}", order_bytes),
+            (
+                Document.Kind.ANALYTIC_NOTE,
+                f"Аналитическая справка по итогам идентификации за {run.year} год",
+                note_bytes,
+            ),
+        ):
+            store_document(kind, name, data, f"{kind}-{run.year}-{decision.pk}.docx", user, decision=decision)
+        record(decision, "approve", {"run": run.pk, "schools": len(listed), "number": number.strip()})
     return decision
 
 

@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from shnor.accounts.roles import Perm
-from shnor.cycle import services as cycle
 from shnor.identification import labels, services
 from shnor.identification.forms import ApproveForm, ListChangeForm, ResultFilter, ReviewForm, StartForm
 from shnor.identification.models import Run, SchoolResult
+from shnor.lib.listing import Column, is_partial, table
 from shnor.lib.lookup import or_404
+from shnor.records import services as records
 from shnor.registry import services as registry
-from shnor.web.listing import Column, is_partial, table
 
 RESULT_COLUMNS = [
     Column("school", "ОО", "school__name"),
@@ -270,7 +270,7 @@ def run_list_page(request: HttpRequest, pk: int) -> HttpResponse:
         "changes": run.changes.select_related("school", "created_by"),
         "decision": decision,
         # The order and its note name every listed school and district: the whole act's readers only.
-        "decision_documents": list(decision.documents.all()) if decision and cycle.sees_whole(user, decision) else [],
+        "decision_documents": list(decision.documents.all()) if decision and records.sees_whole(user, decision) else [],
         "can_edit": can_edit and decision is None,
         "can_approve": can_approve and decision is None,
         "change_form": change_form,
@@ -287,9 +287,7 @@ def run_list_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
 
-    document = or_404(cycle.get_document, request.user, pk)
-    if document.decision is None:
-        raise Http404
+    document = or_404(records.decision_document, request.user, pk)
     response = FileResponse(document.file.open("rb"), as_attachment=True, filename=f"{document.title}.docx")
     response["Content-Type"] = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     return response

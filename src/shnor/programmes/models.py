@@ -49,7 +49,7 @@ class Programme(models.Model):
     end = models.DateField("окончание")
     status = models.CharField("состояние", max_length=16, choices=Status.choices, default=Status.DRAFT)
     exit_decision = models.ForeignKey(
-        "cycle.Decision", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="решение о выходе"
+        "records.Decision", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="решение о выходе"
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="автор"

@@ -36,13 +36,15 @@ from shnor.core import programmes as core
 from shnor.core.errors import DomainRefusal
 from shnor.core.presets import Preset
 from shnor.core.programmes import ActivityTemplate, ExitEvidence, IndicatorTemplate, PhaseTemplate, ProgrammeTemplate
-from shnor.cycle.models import Decision, Document
 from shnor.documents import programmes as documents
-from shnor.identification import services as identification
 from shnor.identification.models import Run, SchoolResult
 from shnor.programmes.models import Activity, Evidence, Indicator, Programme, Transition, Wave
+from shnor.records.models import Decision, Document
+from shnor.records.services import authority, keeping, store_document
+from shnor.registry import services as registry
 from shnor.registry.models import Municipality, School
 from shnor.risks.models import Profile
+from shnor.support import services as support
 
 S = Programme.Status
 L = Programme.Level
@@ -76,7 +78,7 @@ def touch(programme_pk: int) -> None:
 
 
 def preset() -> Preset:
-    return identification.current_preset()[0]
+    return registry.preset()
 
 
 def today() -> dt.date:
@@ -107,34 +109,18 @@ def can_edit(user: Any, programme: Programme) -> bool:
     return role == Role.REGIONAL_COORDINATOR
 
 
-def _curators(school: School | None) -> QuerySet[User]:
-    """The curators of a school: those of its approved pair (the curator school's accounts or the
-    tutor's) — the same rule as for the pair's consultation journal (support.is_curator_of). Only a
-    school with no approved pair is reviewed by a curator the operator assigned by hand: before
-    issue 20 an assigned curator approved the programme of a school whose pair was another's."""
-    if school is None:
-        return User.objects.none()
-    from shnor.support.models import Pairing
-
-    pairs = Pairing.objects.filter(school=school, status=Pairing.Status.APPROVED)
-    if pairs.exists():
-        who = Q(school_id__in=pairs.filter(curator__school__isnull=False).values("curator__school_id")) | Q(
-            pk__in=pairs.filter(curator__user__isnull=False).values("curator__user_id")
-        )
-    else:
-        who = Q(assigned_schools=school)
-    return User.objects.filter(who, role=Role.CURATOR, is_active=True).distinct()
-
-
 def can_review(user: Any, programme: Programme) -> bool:
     role = _role(user)
     if role == Role.OPERATOR:
         return True
     if programme.level in SCHOOL_LEVELS:
         if role == Role.CURATOR:
-            return _curators(programme.school).filter(pk=user.pk).exists()
+            return support.curators_of(programme.school).filter(pk=user.pk).exists()
         if role == Role.MUNICIPAL_COORDINATOR and programme.school is not None:
-            return user.municipality_id == programme.school.municipality_id and not _curators(programme.school).exists()
+            return (
+                user.municipality_id == programme.school.municipality_id
+                and not support.curators_of(programme.school).exists()
+            )
         return False
     return role == Role.REGIONAL_COORDINATOR
 
@@ -153,25 +139,25 @@ def can_enforce(user: Any, programme: Programme) -> bool:
 
 def _editors(programme: Programme) -> QuerySet[User]:
     if programme.level in SCHOOL_LEVELS:
-        return User.objects.filter(role=Role.SCHOOL, school=programme.school)
+        return User.objects.heads_of(programme.school_id)
     if programme.level == L.MUNICIPALITY:
-        return User.objects.filter(role=Role.MUNICIPAL_COORDINATOR, municipality=programme.municipality)
-    return User.objects.filter(role=Role.REGIONAL_COORDINATOR)
+        return User.objects.coordinators_of(programme.municipality_id)
+    return User.objects.regional_coordinators()
 
 
 def _reviewers(programme: Programme) -> QuerySet[User]:
     if programme.level in SCHOOL_LEVELS:
-        curators = _curators(programme.school)
+        curators = support.curators_of(programme.school)
         if curators.exists():
             return curators
-        return User.objects.filter(role=Role.MUNICIPAL_COORDINATOR, municipality_id=programme.school.municipality_id)  # type: ignore[union-attr]
-    return User.objects.filter(role=Role.REGIONAL_COORDINATOR)
+        return User.objects.coordinators_of(programme.school.municipality_id)  # type: ignore[union-attr]
+    return User.objects.regional_coordinators()
 
 
 def _enforcers(programme: Programme) -> QuerySet[User]:
     if programme.level in SCHOOL_LEVELS:
-        return User.objects.filter(role=Role.MUNICIPAL_COORDINATOR, municipality_id=programme.school.municipality_id)  # type: ignore[union-attr]
-    return User.objects.filter(role=Role.REGIONAL_COORDINATOR)
+        return User.objects.coordinators_of(programme.school.municipality_id)  # type: ignore[union-attr]
+    return User.objects.regional_coordinators()
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -825,7 +811,7 @@ def exit_proposals(user: Any) -> list[ExitProposal]:
 
 
 def exit_decisions() -> QuerySet[Decision]:
-    """The orders by which schools left the programme (who reads which: cycle.services.decisions)."""
+    """The orders by which schools left the programme (who reads which: records.services.decisions)."""
     return Decision.objects.filter(
         pk__in=Programme.objects.exclude(exit_decision=None).values("exit_decision")
     ).prefetch_related("documents", "schools")
@@ -842,7 +828,7 @@ def approve_exit(user: Any, programme_ids: list[int], number: str, date: dt.date
     if not chosen or len(chosen) != len(set(programme_ids)):
         raise ProgrammeError("Выберите школы из числа предложенных к выходу (программа действует).")
     the_preset = preset()
-    with transaction.atomic():
+    with keeping():
         decision = Decision.objects.create(
             kind=Decision.Kind.ORGANISING,
             title="Об исключении школ из программы поддержки в связи с положительной динамикой результатов",
@@ -854,17 +840,15 @@ def approve_exit(user: Any, programme_ids: list[int], number: str, date: dt.date
             created_by=_user(user),
         )
         decision.schools.set([p.programme.school for p in chosen if p.programme.school is not None])
-        content = documents.exit_order(the_preset, decision, chosen)
-        document = Document(
-            kind=Document.Kind.ORDER,
-            title=f"Приказ № {decision.number} от {decision.date:%d.%m.%Y} об исключении школ из программы",
+        content = documents.exit_order(the_preset, authority(the_preset), decision, chosen)
+        store_document(
+            Document.Kind.ORDER,
+            f"Приказ № {decision.number} от {decision.date:%d.%m.%Y} об исключении школ из программы",
+            content,
+            f"exit-order-{decision.pk}.docx",
+            user,
             decision=decision,
-            created_by=_user(user),
-            size=len(content),
-            sha256=documents.sha256(content),
         )
-        document.file.save(f"exit-order-{decision.pk}.docx", ContentFile(content), save=False)
-        document.save()
         for p in chosen:
             programme = p.programme
             Programme.objects.filter(Q(pk=programme.pk) | Q(parent=programme)).update(

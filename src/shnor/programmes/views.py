@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 
 from shnor.accounts.roles import Perm, Role
 from shnor.core.programmes import rule_text
-from shnor.cycle import services as cycle
 from shnor.lib.lookup import as_int, form_errors
 from shnor.programmes import services
 from shnor.programmes.forms import (
@@ -27,6 +26,7 @@ from shnor.programmes.forms import (
     TransitionForm,
 )
 from shnor.programmes.models import Activity, Evidence, Indicator, Programme, Wave
+from shnor.records import services as records
 
 LEVELS_BY_ROLE = {
     Role.SCHOOL: ("school",),
@@ -367,8 +367,8 @@ def exit_page(request: HttpRequest) -> HttpResponse:
         "form": form,
         "can_approve": can_approve,
         "decisions": [
-            (d, cycle.sees_whole(user, d))
-            for d in cycle.decisions(user).filter(pk__in=services.exit_decisions().values("pk"))[:20]
+            (d, records.sees_whole(user, d))
+            for d in records.decisions(user).filter(pk__in=services.exit_decisions().values("pk"))[:20]
         ],
         "breadcrumbs": [("Программы", reverse("programmes:list")), ("Выход из программы", None)],
     }

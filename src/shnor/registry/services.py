@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
@@ -16,8 +17,23 @@ from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict, scope_of
 from shnor.accounts.services import require
 from shnor.audit.tracking import record
-from shnor.audit.versioning import Memo
+from shnor.core.presets import DEFAULT, Preset, load
+from shnor.lib.memo import Memo
 from shnor.registry.models import BodyMembership, InfrastructureBody, Municipality, Person, Region, School
+
+
+def preset_in_force() -> tuple[Preset, str]:
+    """The preset the region works by, with its text: the data folder's `preset.yaml` if the operator
+    put one there (docs/guide/settings.md), else the region's named preset."""
+    path = settings.DATA_DIR / "preset.yaml"
+    if path.exists():
+        return load(str(path))
+    region = Region.objects.first()
+    return load(region.preset if region and region.preset else DEFAULT)
+
+
+def preset() -> Preset:
+    return preset_in_force()[0]
 
 
 def journal(changes: dict[str, Any]) -> None:

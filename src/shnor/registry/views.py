@@ -13,10 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from shnor.audit import services as audit
+from shnor.lib.listing import Column, is_partial, table
 from shnor.registry import services
 from shnor.registry.forms import BodyForm, MunicipalityForm, PersonForm, SchoolFilter, SchoolForm
 from shnor.registry.models import InfrastructureBody, Person
-from shnor.web.listing import Column, is_partial, table
 
 SCHOOL_COLUMNS = [
     Column("school_id", "Код ОО", "school_id"),

@@ -49,7 +49,7 @@ class QuestionnaireError(DomainRefusal):
 
 
 def catalogue() -> Catalogue:
-    return identification.current_preset()[0].catalogue()
+    return registry.preset().catalogue()
 
 
 # --- inputs ------------------------------------------------------------------------------------

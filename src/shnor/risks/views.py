@@ -22,8 +22,8 @@ from shnor.core import risks as core
 from shnor.documents import risks as documents
 from shnor.documents.cache import pdf_folder
 from shnor.documents.common import html_to_pdf
-from shnor.identification import services as identification
 from shnor.lib.lookup import as_year
+from shnor.registry import services as registry
 from shnor.registry.models import School
 from shnor.risks import services
 from shnor.risks.models import Profile, QuestionnaireLink
@@ -112,7 +112,7 @@ def school_profile(request: HttpRequest, school: int, year: int) -> HttpResponse
 @login_required
 def profile_document(request: HttpRequest, school: int, year: int, fmt: str) -> HttpResponse:
     view = _view(request, school, year)
-    preset = identification.current_preset()[0]
+    preset = registry.preset()
     today = timezone.localdate()
     name = f"risk-profile-{view.profile.school.school_id}-{year}"
     if fmt == "docx":

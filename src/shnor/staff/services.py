@@ -27,7 +27,7 @@ from shnor.core import support as core
 from shnor.core.contract import FULL_NAME_VALUE, SNILS_VALUE
 from shnor.core.errors import DomainRefusal
 from shnor.core.support import SupportRules
-from shnor.identification import services as identification
+from shnor.registry import services as registry
 from shnor.registry.models import Municipality, School
 from shnor.staff.models import Course, Diagnostic, Offer, Route, RouteItem, StaffMember, Teacher
 
@@ -37,7 +37,7 @@ class TeacherError(DomainRefusal):
 
 
 def rules() -> SupportRules:
-    return identification.current_preset()[0].support
+    return registry.preset().support
 
 
 def area_title(code: str) -> str:
@@ -379,7 +379,7 @@ def approve_route(user: Any, route: Route) -> Route:
     route.save(update_fields=["status", "approved_by", "approved_at"])
     record(route, "approve", {"status": [Route.Status.DRAFT, Route.Status.APPROVED]})
     notify(
-        User.objects.filter(role=Role.TEACHER, staff_key=route.teacher.staff_key),
+        User.objects.teacher(route.teacher.staff_key),
         f"Утверждён ваш индивидуальный образовательный маршрут на {route.year} год.",
         reverse("staff:teacher", args=[route.teacher_id]),
     )

@@ -5,7 +5,12 @@ the curator school. Events and practices bound to no school or municipality are 
 public structure; published practices are meant to be read by everyone (see services).
 """
 
-from shnor.accounts.scoping import ScopeRule, register
+from typing import Any
+
+from django.db.models import Q
+
+from shnor.accounts.scoping import ScopeRule, register, register_curated
+from shnor.support.models import Pairing
 
 register(
     "support.Curator",
@@ -41,3 +46,14 @@ register(
     ),
 )
 register("support.Practice", ScopeRule(school=("school",), municipality=("school__municipality",), teacher_sees=True))
+
+
+def supported_by(user: Any) -> set[int]:
+    """Schools in an approved pair with the curator school (or tutor) of this user."""
+    who = Q(curator__user_id=user.pk)
+    if user.school_id:
+        who |= Q(curator__school_id=user.school_id)
+    return set(Pairing.objects.filter(who, status=Pairing.Status.APPROVED).values_list("school_id", flat=True))
+
+
+register_curated(supported_by)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
 from django.urls import reverse
@@ -31,6 +30,8 @@ from shnor.core.support import SupportRules
 from shnor.documents import support as documents
 from shnor.identification import services as identification
 from shnor.identification.models import Component, Run, SchoolResult
+from shnor.records.services import save_with_file
+from shnor.registry import services as registry
 from shnor.registry.models import InfrastructureBody, Municipality, Person, School
 from shnor.risks.models import Profile
 from shnor.support.models import (
@@ -51,7 +52,7 @@ class SupportError(DomainRefusal):
 
 
 def rules() -> SupportRules:
-    return identification.current_preset()[0].support
+    return registry.preset().support
 
 
 def today() -> dt.date:
@@ -99,7 +100,7 @@ def _subject_z(run: Run, school_pks: set[int] | None = None) -> dict[int, dict[s
     return {s: {subj: sum(v) / len(v) for subj, v in by.items()} for s, by in sums.items()}
 
 
-def _latest_profiles(school_pks: set[int] | None, year: int | None) -> dict[int, Profile]:
+def latest_profiles(school_pks: set[int] | None, year: int | None) -> dict[int, Profile]:
     qs = Profile.objects.all()
     if school_pks is not None:
         qs = qs.filter(school_id__in=school_pks)
@@ -114,7 +115,7 @@ def _latest_profiles(school_pks: set[int] | None, year: int | None) -> dict[int,
 def weaknesses(run: Run, school_pks: set[int], year: int) -> dict[int, frozenset[str]]:
     """What a supported school needs help with: its fixed risk factors and its weak subjects."""
     limit = rules().curators.subject_z
-    profiles = _latest_profiles(school_pks, year)
+    profiles = latest_profiles(school_pks, year)
     subjects = _subject_z(run, school_pks)
     return {
         pk: frozenset(profiles[pk].fixed if pk in profiles else ()) | core.subject_codes(subjects.get(pk, {}), limit)[1]
@@ -125,7 +126,7 @@ def weaknesses(run: Run, school_pks: set[int], year: int) -> dict[int, frozenset
 def _strengths(run: Run, school_pks: set[int], year: int) -> dict[int, list[str]]:
     """What a curator school is strong in: risk factors at a low level, and strong subjects."""
     limit = rules().curators.subject_z
-    profiles = _latest_profiles(school_pks, year)
+    profiles = latest_profiles(school_pks, year)
     subjects = _subject_z(run, school_pks)
     result = {}
     for pk in school_pks:
@@ -140,7 +141,7 @@ def label(code: str) -> str:
     """A weakness or strength code in words."""
     if code.startswith("subject:"):
         return code.removeprefix("subject:")
-    titles = {f.code: f.title for f in identification.current_preset()[0].catalogue().factors}
+    titles = {f.code: f.title for f in registry.preset().catalogue().factors}
     return f"{code} {titles[code]}" if code in titles else code
 
 
@@ -570,10 +571,12 @@ def approve(user: Any, proposal: Proposal, school_pks: set[int] | None = None) -
         record(p, "approve", {"status": [Pairing.Status.PROPOSED, Pairing.Status.APPROVED]})
         url = reverse("support:pair", args=[p.pk])
         notify(
-            _curator_users(p.curator), f"Утверждена пара: вы куратор школы «{p.school}» ({p.get_form_display()}).", url
+            curator_accounts(p.curator),
+            f"Утверждена пара: вы куратор школы «{p.school}» ({p.get_form_display()}).",
+            url,
         )
         notify(
-            User.objects.filter(role=Role.SCHOOL, school=p.school),
+            User.objects.heads_of(p.school_id),
             f"Утверждён куратор вашей школы: {p.curator} ({p.get_form_display()}).",
             url,
         )
@@ -582,13 +585,26 @@ def approve(user: Any, proposal: Proposal, school_pks: set[int] | None = None) -
     return len(pairs)
 
 
-def _curator_users(curator: Curator) -> QuerySet[User]:
-    who = Q(pk__in=[])
-    if curator.school_id:
-        who |= Q(school_id=curator.school_id)
-    if curator.user_id:
-        who |= Q(pk=curator.user_id)
-    return User.objects.filter(who, role=Role.CURATOR, is_active=True)
+def curator_accounts(curator: Curator) -> QuerySet[User]:
+    """The accounts that act for a curator (the curator school's, or the tutor's own)."""
+    return User.objects.acting_for_curator(curator.school_id, curator.user_id)
+
+
+def curators_of(school: School | None) -> QuerySet[User]:
+    """The curators of a school: those of its approved pair (the curator school's accounts or the
+    tutor's) — the same rule as for the pair's consultation journal (`is_curator_of`). Only a school
+    with no approved pair is served by a curator the operator assigned by hand (since issue 20: an
+    assigned curator had approved the programme of a school whose pair was another's)."""
+    if school is None:
+        return User.objects.none()
+    pairs = Pairing.objects.filter(school=school, status=Pairing.Status.APPROVED)
+    if pairs.exists():
+        who = Q(school_id__in=pairs.filter(curator__school__isnull=False).values("curator__school_id")) | Q(
+            pk__in=pairs.filter(curator__user__isnull=False).values("curator__user_id")
+        )
+    else:
+        who = Q(assigned_schools=school)
+    return User.objects.active().filter(who, role=Role.CURATOR).distinct()
 
 
 def matching_rules(user: Any) -> QuerySet[Rule]:
@@ -711,7 +727,7 @@ def record_consultation(
         entry.file.save(upload.name, upload, save=False)
     entry.save()
     notify(
-        User.objects.filter(role=Role.SCHOOL, school_id=pairing.school_id),
+        User.objects.heads_of(pairing.school_id),
         f"Куратор внёс в журнал: {entry.get_form_display()} «{entry.topic}» ({date:%d.%m.%Y}). Оцените, пожалуйста.",
         reverse("support:pair", args=[pairing.pk]),
     )
@@ -757,10 +773,10 @@ def activity(
     qs = pairings(user, year, status=None if pairing else Pairing.Status.APPROVED)
     if pairing is not None:
         qs = qs.filter(pk=pairing.pk)
-    return _activity(list(qs.order_by("school__municipality__name", "school__name")), on or today())
+    return activity_of(list(qs.order_by("school__municipality__name", "school__name")), on or today())
 
 
-def _activity(pairs: list[Pairing], on: dt.date) -> list[Activity]:
+def activity_of(pairs: list[Pairing], on: dt.date) -> list[Activity]:
     weeks = rules().inactive_weeks
     ids = [p.pk for p in pairs]
     stats = {
@@ -814,17 +830,14 @@ def remind_idle(on: dt.date | None = None) -> dict[str, int]:
             "school", "curator", "curator__school", "curator__person"
         )
     )
-    rows = _activity(pairs, on)
+    rows = activity_of(pairs, on)
     idle = [r for r in rows if r.inactive and not r.pairing.idle_notified]
     active = [r.pairing.pk for r in rows if not r.inactive and r.pairing.idle_notified]
     notified = 0
     for r in idle:
         p = r.pairing
-        people = list(_curator_users(p.curator)) + list(
-            User.objects.filter(
-                Q(role=Role.SCHOOL, school_id=p.school_id)
-                | Q(role=Role.MUNICIPAL_COORDINATOR, municipality_id=p.school.municipality_id)
-            )
+        people = list(curator_accounts(p.curator)) + list(
+            User.objects.heads_of(p.school_id) | User.objects.coordinators_of(p.school.municipality_id)
         )
         since = f"последняя консультация {r.last:%d.%m.%Y}" if r.last else "консультаций не было"
         text = f"Пара «{p.school} — {p.curator}»: нет активности {r.weeks_idle} нед. ({since})."
@@ -893,8 +906,7 @@ def make_agreement(
         sha256=documents.sha256(content),
         created_by=account(user),
     )
-    agreement.file.save(f"soglashenie-{number.strip().replace('/', '-')}.docx", ContentFile(content), save=False)
-    agreement.save()
+    save_with_file(agreement, "file", f"soglashenie-{number.strip().replace('/', '-')}.docx", content)
     return agreement
 
 

@@ -18,6 +18,7 @@ from shnor.accounts.roles import Perm
 from shnor.core.support import COMPUTED, CRITERIA, FORMS, MARKED
 from shnor.documents.cache import pdf_folder
 from shnor.lib.lookup import as_int, as_year, form_errors, or_404
+from shnor.registry import services as registry
 from shnor.support import services
 from shnor.support.forms import (
     AgreementForm,
@@ -451,9 +452,7 @@ def practice_list(request: HttpRequest) -> HttpResponse:
             return redirect("support:practices")
     factor = request.GET.get("factor", "")
     query = request.GET.get("q", "")
-    from shnor.identification.services import current_preset
-
-    factors = [(f.code, f.title) for f in current_preset()[0].catalogue().factors]
+    factors = [(f.code, f.title) for f in registry.preset().catalogue().factors]
     return render(
         request,
         "support/practices.html",

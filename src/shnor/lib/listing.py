@@ -12,7 +12,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
-from shnor.audit.versioning import Memo
+from shnor.lib.memo import Memo
 
 
 @dataclass(frozen=True)
