@@ -612,7 +612,9 @@ def test_the_draft_form_offers_the_list_and_takes_any_school_by_its_code(
     assert "Выберите адресата или введите код ОО." in page.content.decode()
     assert Recommendation.objects.count() == 1
     # A list longer than a select can usefully hold is named by codes only.
-    monkeypatch.setattr(cycle, "LISTED_IN_SELECT", 1)
+    from shnor.cycle.services import recommendation
+
+    monkeypatch.setattr(recommendation, "LISTED_IN_SELECT", 1)
     page = operator.get(reverse("cycle:recommendations"), {"year": 2026}).content.decode()
     assert "A001 — Школа А1" not in page and "только по коду" in page
 

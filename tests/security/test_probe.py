@@ -429,8 +429,8 @@ def test_the_takeover_probe_catches_a_reintroduced_upsert(
 ) -> None:
     """The probe itself tested: with the level check of drafting switched off (the upsert of
     before issue 20), it reports the municipality taking the region's draft."""
-    from shnor.cycle import services as cycle
+    from shnor.cycle.services import recommendation
 
-    monkeypatch.setattr(cycle, "_refuse_takeover", lambda existing, level, year: None)
+    monkeypatch.setattr(recommendation, "_refuse_takeover", lambda existing, level, year: None)
     tally = takeovers(region, clients)
     assert any("took the region's draft" in f for f in tally.findings), tally.findings

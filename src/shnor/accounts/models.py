@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -30,7 +30,9 @@ class People(_Manager):
         return self.active().filter(role=Role.REGIONAL_COORDINATOR)
 
     def coordinators_of(self, municipality_id: int | None) -> models.QuerySet[User]:
-        """The coordinators of a municipality."""
+        """The coordinators of a municipality (none for no municipality)."""
+        if municipality_id is None:
+            return self.none()
         return self.active().filter(role=Role.MUNICIPAL_COORDINATOR, municipality_id=municipality_id)
 
     def keepers_of(self, municipality_id: int | None) -> models.QuerySet[User]:
@@ -41,7 +43,9 @@ class People(_Manager):
         return self.coordinators_of(municipality_id)
 
     def heads_of(self, school_id: int | None) -> models.QuerySet[User]:
-        """The accounts of a school's management team (role «школа»)."""
+        """The accounts of a school's management team (role «школа»; none for no school)."""
+        if school_id is None:
+            return self.none()
         return self.active().filter(role=Role.SCHOOL, school_id=school_id)
 
     def teacher(self, staff_key: str) -> models.QuerySet[User]:
@@ -93,7 +97,7 @@ class User(AbstractUser):
     )
     position = models.CharField("должность", max_length=300, blank=True)
 
-    objects = People()
+    objects: ClassVar[People] = People()
 
     class Meta:
         verbose_name = "пользователь"

@@ -148,8 +148,8 @@ def execution_status(decision: Decision, on: dt.date | None = None) -> str:
 
 def decision_document(user: Actor, pk: int) -> Document:
     """A document of a decision, for whoever reads that decision whole (else DoesNotExist)."""
-    document = Document.objects.select_related("decision").get(pk=pk, decision__isnull=False)
-    decision = decisions(user).filter(pk=document.decision_id).first()
+    document = Document.objects.get(pk=pk, decision__isnull=False)
+    decision = decisions(user).filter(pk=document.decision_id or 0).first()
     if decision is None or not sees_whole(user, decision):
         raise Document.DoesNotExist
     return document
