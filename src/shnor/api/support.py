@@ -100,12 +100,6 @@ def curators_update(request: AuthedRequest, curator_id: Id, body: CuratorPatch) 
 # --- matching -------------------------------------------------------------------------------------
 
 
-def _proposal(request: AuthedRequest, proposal_id: Id) -> Proposal:
-    proposal = get_object_or_404(support.proposals(request.auth), pk=proposal_id)
-    proposal.pairs = support.proposal_pairs(request.auth, proposal)  # type: ignore[attr-defined]  # read by ProposalDetailOut
-    return proposal
-
-
 @matching.get(
     "/proposals",
     response={200: list[ProposalOut], **ERRORS},
@@ -126,7 +120,7 @@ def proposals_list(request: AuthedRequest, year: Year | None = None) -> QuerySet
 )
 def proposals_create(request: AuthedRequest, body: ProposeIn) -> Status[Proposal]:
     proposal = support.propose(request.auth, body.year)
-    return Status(201, _proposal(request, proposal.pk))
+    return Status(201, get_object_or_404(support.proposals(request.auth), pk=proposal.pk))
 
 
 @matching.get(
@@ -136,7 +130,7 @@ def proposals_create(request: AuthedRequest, body: ProposeIn) -> Status[Proposal
     summary="Предложение с парами и обоснованием",
 )
 def proposals_get(request: AuthedRequest, proposal_id: Id) -> Proposal:
-    return _proposal(request, proposal_id)
+    return get_object_or_404(support.proposals(request.auth), pk=proposal_id)
 
 
 @matching.post(

@@ -11,7 +11,7 @@ from ninja import Field, Schema
 
 from shnor.api.schemas import Amount, Count, Id, In, Year
 from shnor.support import services as support
-from shnor.support.models import Consultation, Curator, Feedback, Pairing, Rule
+from shnor.support.models import Consultation, Curator, Feedback, Pairing, Proposal, Rule
 
 # --- curators -------------------------------------------------------------------------------------
 
@@ -128,6 +128,10 @@ class ProposalOut(Schema):
 
 class ProposalDetailOut(ProposalOut):
     pairs: list[PairOut]
+
+    @staticmethod
+    def resolve_pairs(p: Proposal, context: dict[str, Any]) -> list[Pairing]:
+        return support.proposal_pairs(context["request"].auth, p)
 
 
 class ProposeIn(In):
