@@ -1,4 +1,5 @@
-"""The JSON API at /api/ with OpenAPI docs at /api/docs."""
+"""The JSON API at /api/ with OpenAPI docs at /api/docs: one module per resource (its routers), its
+schemas in `shnor.api.schemas.<resource>`. The routers are mounted in the order of the docs' sections."""
 
 from __future__ import annotations
 
@@ -6,7 +7,25 @@ from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI, Swagger
 
 from shnor import __version__
-from shnor.api import cycle, errors, identification, imports, network, programmes, routers
+from shnor.api import (
+    audit,
+    decisions,
+    errors,
+    goals,
+    identification,
+    imports,
+    indicators,
+    me,
+    measures,
+    meetings,
+    programmes,
+    recommendations,
+    registry,
+    results,
+    risks,
+    staff,
+    support,
+)
 from shnor.api.auth import SessionAuth, TokenAuth
 
 
@@ -27,26 +46,26 @@ api = NinjaAPI(
     docs_decorator=login_required,  # the description is for the system's users, not for anyone passing by
 )
 errors.install(api)
-api.add_router("/me", routers.me)
-api.add_router("/municipalities", routers.municipalities)
-api.add_router("/schools", routers.schools)
-api.add_router("/bodies", routers.bodies)
-api.add_router("/people", routers.people)
-api.add_router("/audit", routers.audit_log)
+api.add_router("/me", me.me)
+api.add_router("/municipalities", registry.municipalities)
+api.add_router("/schools", registry.schools)
+api.add_router("/bodies", registry.bodies)
+api.add_router("/people", registry.people)
+api.add_router("/audit", audit.audit_log)
 api.add_router("/imports", imports.imports)
 api.add_router("/templates", imports.templates)
 api.add_router("/mappings", imports.mappings)
 api.add_router("/identification/runs", identification.runs)
-api.add_router("/risks/profiles", programmes.profiles)
+api.add_router("/risks/profiles", risks.profiles)
 api.add_router("/programmes", programmes.programmes)
-api.add_router("/support/curators", network.curators)
-api.add_router("/support", network.matching)
-api.add_router("/support", network.pairs)
-api.add_router("/teachers", network.teachers)
-api.add_router("/indicators", cycle.indicators)
-api.add_router("/cycle", cycle.goals)
-api.add_router("/recommendations", cycle.recommendations)
-api.add_router("/measures", cycle.measures)
-api.add_router("/decisions", cycle.decisions)
-api.add_router("/meetings", cycle.meetings)
-api.add_router("", cycle.results)
+api.add_router("/support/curators", support.curators)
+api.add_router("/support", support.matching)
+api.add_router("/support", support.pairs)
+api.add_router("/teachers", staff.teachers)
+api.add_router("/indicators", indicators.indicators)
+api.add_router("/cycle", goals.goals)
+api.add_router("/recommendations", recommendations.recommendations)
+api.add_router("/measures", measures.measures)
+api.add_router("/decisions", decisions.decisions)
+api.add_router("/meetings", meetings.meetings)
+api.add_router("", results.results)

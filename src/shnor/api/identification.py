@@ -3,141 +3,22 @@
 No `from __future__ import annotations` here: django-ninja reads the annotations at import.
 """
 
-from datetime import datetime
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.pagination import paginate
 
-from shnor.api.schemas import Id, In, Pages, Problem, Year
+from shnor.accounts.actor import AuthedRequest
+from shnor.api.schemas import ERRORS, Id, Pages, Problem, Year
+from shnor.api.schemas.identification import EvidenceOut, ResultOut, RunDetailOut, RunIn, RunOut
 from shnor.identification import services
 from shnor.identification.models import Run, SchoolResult
 from shnor.registry.models import School
 
-ERRORS: dict[int, type[Schema]] = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
-
 runs = Router(tags=["Идентификация"])
-
-
-class RunIn(In):
-    year: Year
-    engine: str = ""
-    wait: bool = True
-
-
-class RunOut(Schema):
-    id: int
-    year: int
-    status: str
-    status_label: str
-    preset: str
-    preset_version: str
-    engine: str
-    progress: int
-    stage: str
-    message: str
-    created_by: str | None
-    created_at: datetime
-    finished_at: datetime | None
-
-    @staticmethod
-    def resolve_status_label(run: Run) -> str:
-        return str(run.get_status_display())
-
-    @staticmethod
-    def resolve_created_by(run: Run) -> str | None:
-        return run.created_by.username if run.created_by else None
-
-
-class RunDetailOut(RunOut):
-    summary: dict[str, Any]
-    inputs: dict[str, Any]
-    methodology: dict[str, Any]
-
-
-class ResultOut(Schema):
-    """One row of the contract's output table, plus the figures behind it."""
-
-    school_id: str
-    name: str
-    municipality: str
-    year: int
-    ior: float | None
-    ior_low: bool
-    isb: float | None
-    isb_low: bool
-    cluster: str
-    stable_low: bool
-    value_added: float | None
-    value_added_low: float | None
-    value_added_high: float | None
-    objectivity_flag: bool
-    objectivity_signs: str
-    category: str
-    selected: bool
-    insufficient_data: bool
-    ior_se: float | None
-    ior_raw: float | None
-    participants: int
-    federal_risk: bool
-    orders: bool
-    complaints: bool
-    reasons: str
-
-    @staticmethod
-    def resolve_school_id(r: SchoolResult) -> str:
-        return r.school.school_id
-
-    @staticmethod
-    def resolve_name(r: SchoolResult) -> str:
-        return r.school.name
-
-    @staticmethod
-    def resolve_municipality(r: SchoolResult) -> str:
-        return r.school.municipality.name
-
-    @staticmethod
-    def resolve_year(r: SchoolResult) -> int:
-        return r.run.year
-
-
-class ComponentOut(Schema):
-    year: int
-    procedure: str
-    subject: str
-    grade: int
-    participants: int
-    mean: float
-    region_mean: float
-    region_sd: float
-    z: float
-    variance: float
-    weight: float
-
-
-class SignOut(Schema):
-    id: int
-    year: int
-    code: str
-    procedure: str
-    subject: str
-    grade: int | None
-    value: float
-    threshold: float
-    reference: float
-    severity: str
-    evidence: dict[str, Any]
-    review: str
-    review_note: str
-
-
-class EvidenceOut(Schema):
-    result: ResultOut
-    per_year: list[dict[str, Any]]
-    components: list[ComponentOut]
-    signs: list[SignOut]
 
 
 def _run(run_id: Id) -> Run:
@@ -146,7 +27,7 @@ def _run(run_id: Id) -> Run:
 
 @runs.get("", response=list[RunOut], operation_id="identification_runs_list", summary="Расчёты идентификации")
 @paginate(Pages)
-def runs_list(request: HttpRequest, year: Year | None = None) -> Any:
+def runs_list(request: AuthedRequest, year: Year | None = None) -> QuerySet[Run]:
     qs = services.runs()
     return qs.filter(year=year) if year else qs
 
@@ -159,8 +40,8 @@ def runs_list(request: HttpRequest, year: Year | None = None) -> Any:
     description="Расчёт по пресету каталога данных. wait=true (по умолчанию) возвращает готовый расчёт (201) "
     "или неудачный (422); wait=false ставит его в очередь и сразу возвращает 202.",
 )
-def runs_create(request: HttpRequest, body: RunIn) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
+def runs_create(request: AuthedRequest, body: RunIn) -> Status[Run]:
+    user = request.auth
     run = services.start(user, body.year, engine=body.engine, channel="api", queue=not body.wait)
     if body.wait:
         run = services.execute(run.pk)
@@ -173,7 +54,7 @@ def runs_create(request: HttpRequest, body: RunIn) -> Any:
 
 
 @runs.get("/{run_id}", response={200: RunDetailOut, **ERRORS}, operation_id="identification_runs_get", summary="Расчёт")
-def runs_get(request: HttpRequest, run_id: Id) -> Any:
+def runs_get(request: AuthedRequest, run_id: Id) -> Run:
     return _run(run_id)
 
 
@@ -185,16 +66,16 @@ def runs_get(request: HttpRequest, run_id: Id) -> Any:
 )
 @paginate(Pages)
 def results_list(
-    request: HttpRequest,
+    request: AuthedRequest,
     run_id: Id,
     municipality: Id | None = None,
     cluster: str = "",
     category: str = "",
     selected: bool | None = None,
     objectivity: bool | None = None,
-) -> Any:
+) -> QuerySet[SchoolResult]:
     run = _run(run_id)
-    qs = services.results_for(request.auth, run).select_related("run")  # type: ignore[attr-defined]
+    qs = services.results_for(request.auth, run).select_related("run")
     qs = services.filter_results(
         qs, municipality=municipality, cluster=cluster, category=category, selected=selected, objectivity=objectivity
     )
@@ -207,13 +88,13 @@ def results_list(
     operation_id="identification_school_evidence",
     summary="Доказательная база по школе: компоненты, признаки, ИОР по годам",
 )
-def school_evidence(request: HttpRequest, run_id: Id, school_id: str) -> Any:
+def school_evidence(request: AuthedRequest, run_id: Id, school_id: str) -> dict[str, Any]:
     run = _run(run_id)
     school = School.objects.filter(school_id=school_id).first()
     if school is None:
         raise Http404
     try:
-        found = services.evidence(request.auth, run, school.pk)  # type: ignore[attr-defined]
+        found = services.evidence(request.auth, run, school.pk)
     except SchoolResult.DoesNotExist:
         raise Http404 from None
     return {

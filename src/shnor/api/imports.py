@@ -3,28 +3,29 @@
 No `from __future__ import annotations` here: django-ninja reads the annotations at import.
 """
 
-from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Body, File, Form, Router, Schema, Status
+from ninja import Body, File, Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.roles import Perm
 from shnor.accounts.services import require
-from shnor.api.schemas import Id, Pages, Problem
+from shnor.api.schemas import ERRORS, Id, Pages, Problem
+from shnor.api.schemas.imports import ImportDetailOut, ImportOut, MappingOut
 from shnor.core.contract import TABLES
 from shnor.datasets import services
-from shnor.datasets.models import ImportRun
+from shnor.datasets.models import ColumnMapping, ImportRun
 from shnor.datasets.reports import report_bytes, report_filename
 from shnor.ingest.mapping import MappingError
 from shnor.ingest.mapping import parse as parse_mapping
 from shnor.ingest.sources import ReadOptions
 from shnor.ingest.workbooks import template
 
-ERRORS: dict[int, type[Schema]] = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 imports = Router(tags=["Загрузка данных"])
@@ -32,79 +33,10 @@ templates = Router(tags=["Загрузка данных"])
 mappings = Router(tags=["Загрузка данных"])
 
 
-class IssueOut(Schema):
-    severity: str
-    code: str
-    message: str
-    file: str
-    row: int | None
-    column: str
-    value: str
-
-
-class ImportOut(Schema):
-    id: int
-    kind: str
-    status: str
-    status_label: str
-    channel: str
-    file_name: str
-    file_size: int
-    sha256: str
-    mapping: str | None
-    year: int | None
-    created_by: str | None
-    created_at: datetime
-    finished_at: datetime | None
-    rows_read: int
-    rows_added: int
-    rows_updated: int
-    rows_unchanged: int
-    rows_removed: int
-    errors: int
-    warnings: int
-    years: list[int]
-    message: str
-
-    @staticmethod
-    def resolve_status_label(run: ImportRun) -> str:
-        return str(run.get_status_display())
-
-    @staticmethod
-    def resolve_mapping(run: ImportRun) -> str | None:
-        return run.mapping_spec.get("name") if run.mapping_spec else None
-
-    @staticmethod
-    def resolve_created_by(run: ImportRun) -> str | None:
-        return run.created_by.username if run.created_by else None
-
-
-class SummaryOut(Schema):
-    severity: str
-    code: str
-    label: str
-    column: str
-    count: int
-    listed: int
-
-
-class ImportDetailOut(ImportOut):
-    source: dict[str, Any]
-    summary: list[SummaryOut]
-    issues: list[IssueOut]
-
-
-class MappingOut(Schema):
-    name: str
-    kind: str
-    title: str
-    spec: dict[str, Any]
-
-
 @imports.get("", response=list[ImportOut], operation_id="imports_list", summary="История загрузок")
 @paginate(Pages)
-def imports_list(request: HttpRequest, kind: str | None = None, status: str | None = None) -> Any:
-    runs = services.runs_for(request.auth)  # type: ignore[attr-defined]
+def imports_list(request: AuthedRequest, kind: str | None = None, status: str | None = None) -> QuerySet[ImportRun]:
+    runs = services.runs_for(request.auth)
     if kind:
         runs = runs.filter(kind=kind)
     if status:
@@ -131,7 +63,7 @@ def imports_list(request: HttpRequest, kind: str | None = None, status: str | No
     "сомнения — в source.unsure.",
 )
 def imports_create(
-    request: HttpRequest,
+    request: AuthedRequest,
     kind: Form[str],
     file: File[UploadedFile],
     mapping: Form[str] = "",
@@ -141,8 +73,8 @@ def imports_create(
     encoding: Form[str] = "",
     header_row: Form[int | None] = None,
     sheet: Form[str] = "",
-) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
+) -> Status[ImportRun]:
+    user = request.auth
     if header_row is not None and not 1 <= header_row <= 1000:
         raise services.ImportRefused("Номер строки заголовка — от 1 до 1000.")
     run = services.create_run(
@@ -171,8 +103,8 @@ def imports_create(
     operation_id="imports_get",
     summary="Загрузка: итог и замечания",
 )
-def imports_get(request: HttpRequest, run_id: Id) -> Any:
-    return get_object_or_404(services.runs_for(request.auth), pk=run_id)  # type: ignore[attr-defined]
+def imports_get(request: AuthedRequest, run_id: Id) -> ImportRun:
+    return get_object_or_404(services.runs_for(request.auth), pk=run_id)
 
 
 @imports.post(
@@ -181,9 +113,9 @@ def imports_get(request: HttpRequest, run_id: Id) -> Any:
     operation_id="imports_rollback",
     summary="Откатить загрузку",
 )
-def imports_rollback(request: HttpRequest, run_id: Id) -> Any:
-    run = get_object_or_404(services.runs_for(request.auth), pk=run_id)  # type: ignore[attr-defined]
-    return services.rollback(request.auth, run)  # type: ignore[attr-defined]
+def imports_rollback(request: AuthedRequest, run_id: Id) -> ImportRun:
+    run = get_object_or_404(services.runs_for(request.auth), pk=run_id)
+    return services.rollback(request.auth, run)
 
 
 @imports.get(
@@ -192,8 +124,8 @@ def imports_rollback(request: HttpRequest, run_id: Id) -> Any:
     operation_id="imports_report",
     summary="Отчёт о проверке (XLSX)",
 )
-def imports_report(request: HttpRequest, run_id: Id) -> HttpResponse:
-    run = get_object_or_404(services.runs_for(request.auth), pk=run_id)  # type: ignore[attr-defined]
+def imports_report(request: AuthedRequest, run_id: Id) -> HttpResponse:
+    run = get_object_or_404(services.runs_for(request.auth), pk=run_id)
     response = HttpResponse(report_bytes(run), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{report_filename(run)}"'
     return response
@@ -204,8 +136,6 @@ def imports_report(request: HttpRequest, run_id: Id) -> HttpResponse:
 )
 def templates_get(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in TABLES:
-        from django.http import Http404
-
         raise Http404
     response = HttpResponse(template(kind), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{kind}.xlsx"'
@@ -213,17 +143,19 @@ def templates_get(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @mappings.get("", response=list[MappingOut], operation_id="mappings_list", summary="Сохранённые сопоставления столбцов")
-def mappings_list(request: HttpRequest, kind: str | None = None) -> Any:
-    return services.mappings_for(request.auth, kind)  # type: ignore[attr-defined]
+def mappings_list(request: AuthedRequest, kind: str | None = None) -> QuerySet[ColumnMapping]:
+    return services.mappings_for(request.auth, kind)
 
 
 @mappings.post(
     "", response={201: MappingOut, **ERRORS}, operation_id="mappings_save", summary="Сохранить сопоставление столбцов"
 )
-def mappings_save(request: HttpRequest, payload: Body[dict[str, Any]]) -> Any:  # the JSON body, not a query
-    require(request.auth, Perm.IMPORT_DATA)  # type: ignore[attr-defined]  # a refusal before reading the body
+def mappings_save(
+    request: AuthedRequest, payload: Body[dict[str, Any]]
+) -> Status[ColumnMapping]:  # the JSON body, not a query
+    require(request.auth, Perm.IMPORT_DATA)  # a refusal before reading the body
     spec = parse_mapping(payload, "из запроса")
-    return Status(201, services.save_mapping(request.auth, spec))  # type: ignore[attr-defined]
+    return Status(201, services.save_mapping(request.auth, spec))
 
 
 __all__ = ["MappingError", "imports", "mappings", "templates"]

@@ -1,8 +1,10 @@
-"""Schemas of the API, apart from the routers that use them."""
+"""The API's schemas: here the types every resource shares (bounded numbers, the pagination, the
+request body's base `In`, the problem details and the error responses); each resource's own schemas
+in `shnor.api.schemas.<resource>`, named as the API module that uses them. A schema's class name is
+its component name in the OpenAPI description: it is unique across the package (tests/app/test_api.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
 from annotated_types import MaxLen
@@ -11,8 +13,6 @@ from django.db import models
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from pydantic import ConfigDict
-
-from shnor.registry.models import InfrastructureBody, Person, School
 
 # Every number and every text that comes in is bounded at the door: a value the database cannot
 # hold, or a year no date can carry, is a 400 (in the address) or a 422 (in a body) naming it,
@@ -85,126 +85,7 @@ class Problem(Schema):
     errors: list[dict[str, Any]] = Field(default_factory=list)
 
 
-class MeOut(Schema):
-    username: str
-    full_name: str
-    role: str
-    role_label: str
-    scope: str
-    municipality_id: int | None
-    school_id: int | None
-
-
-class MunicipalityOut(Schema):
-    id: int
-    code: str
-    name: str
-    kind: str
-    region_id: int
-
-
-class SchoolOut(Schema):
-    id: int
-    school_id: str
-    name: str
-    municipality_id: int
-    municipality: str = Field(..., alias="municipality.name")
-    locality: str
-    enrollment: int
-    lat: float | None
-    lon: float | None
-    innovation_site: bool
-    parent_id: int | None
-    last_grade: int | None
-    is_active: bool
-
-
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
-Grade = Annotated[int, Field(ge=1, le=12)]
-
-
-class SchoolIn(In):
-    db_model = (School,)
-    school_id: str
-    name: str
-    municipality_id: Id
-    locality: str
-    enrollment: Count = 0
-    lat: Latitude | None = None
-    lon: Longitude | None = None
-    innovation_site: bool = False
-    parent_id: Id | None = None
-    last_grade: Grade | None = None
-    is_active: bool = True
-
-
-class SchoolPatch(In):
-    db_model = (School,)
-    name: str | None = None
-    municipality_id: Id | None = None
-    locality: str | None = None
-    enrollment: Count | None = None
-    lat: Latitude | None = None
-    lon: Longitude | None = None
-    innovation_site: bool | None = None
-    parent_id: Id | None = None
-    last_grade: Grade | None = None
-    is_active: bool | None = None
-
-
-class BodyOut(Schema):
-    id: int
-    kind: str
-    kind_label: str = Field(..., alias="get_kind_display")
-    name: str
-    municipality_id: int | None
-    school_id: int | None
-    functions: str
-    url: str
-    is_active: bool
-
-
-class BodyIn(In):
-    db_model = (InfrastructureBody,)
-    kind: str
-    name: str
-    municipality_id: Id | None = None
-    school_id: Id | None = None
-    functions: str = ""
-    url: str = ""
-    is_active: bool = True
-
-
-class PersonOut(Schema):
-    id: int
-    full_name: str
-    position: str
-    organization: str
-    municipality_id: int | None
-    school_id: int | None
-    email: str
-    phone: str
-
-
-class PersonIn(In):
-    db_model = (Person,)
-    full_name: str
-    position: str
-    organization: str = ""
-    municipality_id: Id | None = None
-    school_id: Id | None = None
-    email: str = ""
-    phone: str = ""
-
-
-class AuditOut(Schema):
-    id: int
-    at: datetime
-    actor: str = Field(..., alias="actor_repr")
-    source: str
-    action: str
-    model: str = Field(..., alias="content_type.model")
-    object_id: str
-    object_repr: str
-    changes: dict[str, Any]
+# The error responses an operation declares: every one of them is a Problem.
+ERRORS: dict[int, type[Schema]] = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
+# The user, the registry and the audit log: none of their operations answers with a conflict (409).
+ERRORS_NO_CONFLICT: dict[int, type[Schema]] = {401: Problem, 403: Problem, 404: Problem, 422: Problem}

@@ -1,0 +1,131 @@
+"""The schemas of identification: runs, the contract's output table, one school's evidence.
+
+No `from __future__ import annotations` in the schema modules: django-ninja reads the annotations at import.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+
+from shnor.api.schemas import In, Year
+from shnor.identification.models import Run, SchoolResult
+
+
+class RunIn(In):
+    year: Year
+    engine: str = ""
+    wait: bool = True
+
+
+class RunOut(Schema):
+    id: int
+    year: int
+    status: str
+    status_label: str
+    preset: str
+    preset_version: str
+    engine: str
+    progress: int
+    stage: str
+    message: str
+    created_by: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+    @staticmethod
+    def resolve_status_label(run: Run) -> str:
+        return str(run.get_status_display())
+
+    @staticmethod
+    def resolve_created_by(run: Run) -> str | None:
+        return run.created_by.username if run.created_by else None
+
+
+class RunDetailOut(RunOut):
+    summary: dict[str, Any]
+    inputs: dict[str, Any]
+    methodology: dict[str, Any]
+
+
+class ResultOut(Schema):
+    """One row of the contract's output table, plus the figures behind it."""
+
+    school_id: str
+    name: str
+    municipality: str
+    year: int
+    ior: float | None
+    ior_low: bool
+    isb: float | None
+    isb_low: bool
+    cluster: str
+    stable_low: bool
+    value_added: float | None
+    value_added_low: float | None
+    value_added_high: float | None
+    objectivity_flag: bool
+    objectivity_signs: str
+    category: str
+    selected: bool
+    insufficient_data: bool
+    ior_se: float | None
+    ior_raw: float | None
+    participants: int
+    federal_risk: bool
+    orders: bool
+    complaints: bool
+    reasons: str
+
+    @staticmethod
+    def resolve_school_id(r: SchoolResult) -> str:
+        return r.school.school_id
+
+    @staticmethod
+    def resolve_name(r: SchoolResult) -> str:
+        return r.school.name
+
+    @staticmethod
+    def resolve_municipality(r: SchoolResult) -> str:
+        return r.school.municipality.name
+
+    @staticmethod
+    def resolve_year(r: SchoolResult) -> int:
+        return r.run.year
+
+
+class ComponentOut(Schema):
+    year: int
+    procedure: str
+    subject: str
+    grade: int
+    participants: int
+    mean: float
+    region_mean: float
+    region_sd: float
+    z: float
+    variance: float
+    weight: float
+
+
+class SignOut(Schema):
+    id: int
+    year: int
+    code: str
+    procedure: str
+    subject: str
+    grade: int | None
+    value: float
+    threshold: float
+    reference: float
+    severity: str
+    evidence: dict[str, Any]
+    review: str
+    review_note: str
+
+
+class EvidenceOut(Schema):
+    result: ResultOut
+    per_year: list[dict[str, Any]]
+    components: list[ComponentOut]
+    signs: list[SignOut]

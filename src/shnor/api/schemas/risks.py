@@ -1,0 +1,34 @@
+"""The schemas of risk profiles.
+
+No `from __future__ import annotations` in the schema modules: django-ninja reads the annotations at import.
+"""
+
+from typing import Any
+
+from ninja import Schema
+
+from shnor.risks.models import Profile
+
+
+class ProfileOut(Schema):
+    school_id: str
+    name: str
+    municipality: str
+    year: int
+    catalogue_version: str
+    fixed: list[str]
+    completeness: float
+    factors: dict[str, Any]
+    parameters: dict[str, Any]
+
+    @staticmethod
+    def resolve_school_id(p: Profile) -> str:
+        return p.school.school_id
+
+    @staticmethod
+    def resolve_name(p: Profile) -> str:
+        return p.school.name
+
+    @staticmethod
+    def resolve_municipality(p: Profile) -> str:
+        return p.school.municipality.name
