@@ -1,0 +1,105 @@
+"""The identification's use cases (docs/guide/identification.md), one module per stage: a run and its
+worker, the inputs it fingerprints, its saved results and their reading, the export, the review of
+objectivity signs, the list and its approval, sensitivity and comparison of runs."""
+
+from __future__ import annotations
+
+from shnor.identification.services.approval import (
+    SOCIAL_TITLES,
+    approve,
+    change_list,
+    final_list,
+    is_approved,
+    note_data,
+)
+from shnor.identification.services.common import (
+    ENGINES,
+    IdentificationRefused,
+    Progress,
+    store,
+)
+from shnor.identification.services.export import (
+    COLUMN_TITLES,
+    export_csv,
+    export_xlsx,
+    output_rows,
+)
+from shnor.identification.services.inputs import (
+    INPUT_TITLES,
+    input_changes,
+)
+from shnor.identification.services.results import (
+    BOOL_FIELDS,
+    FLOAT_FIELDS,
+    INT_FIELDS,
+    TEXT_FIELDS,
+    categories,
+    filter_results,
+    get_run,
+    latest_run,
+    results_for,
+    runs,
+    scatter,
+)
+from shnor.identification.services.run import (
+    execute,
+    gather,
+    recover,
+    start,
+    unfit_message,
+)
+from shnor.identification.services.sensitivity import (
+    Comparison,
+    SensitivityRow,
+    compare,
+    sensitivity,
+)
+from shnor.identification.services.signs import (
+    Evidence,
+    evidence,
+    review_sign,
+    sign_to_review,
+)
+
+__all__ = [
+    "BOOL_FIELDS",
+    "COLUMN_TITLES",
+    "Comparison",
+    "ENGINES",
+    "Evidence",
+    "FLOAT_FIELDS",
+    "INPUT_TITLES",
+    "INT_FIELDS",
+    "IdentificationRefused",
+    "Progress",
+    "SOCIAL_TITLES",
+    "SensitivityRow",
+    "TEXT_FIELDS",
+    "approve",
+    "categories",
+    "change_list",
+    "compare",
+    "evidence",
+    "execute",
+    "export_csv",
+    "export_xlsx",
+    "filter_results",
+    "final_list",
+    "gather",
+    "get_run",
+    "input_changes",
+    "is_approved",
+    "latest_run",
+    "note_data",
+    "output_rows",
+    "recover",
+    "results_for",
+    "review_sign",
+    "runs",
+    "scatter",
+    "sensitivity",
+    "sign_to_review",
+    "start",
+    "store",
+    "unfit_message",
+]

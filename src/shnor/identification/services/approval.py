@@ -1,0 +1,213 @@
+"""The list and its approval: hand changes with reasons, the order and the analytical note."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count
+from django.utils import timezone
+
+from shnor.accounts.roles import Perm
+from shnor.accounts.services import account, require
+from shnor.audit.tracking import record
+from shnor.core.methodology import Methodology
+from shnor.core.presets import Preset, load_text
+from shnor.documents import identification as documents
+from shnor.documents.charts import scatter_png
+from shnor.documents.identification import ListedSchool, NoteData, OrderData
+from shnor.identification import labels
+from shnor.identification.models import ListChange, Run, SchoolResult, Sign
+from shnor.identification.services.common import IdentificationRefused
+from shnor.identification.services.inputs import LISTS
+from shnor.records.models import Decision, Document
+from shnor.records.services import authority, keeping, store_document
+from shnor.registry.models import School
+
+
+def final_list(run: Run) -> dict[int, str]:
+    """School pk → reason, for the list as it stands: the proposed schools, then every person's
+    change in order (the latest change of a school wins)."""
+    return dict(LISTS.get(("final_list", run.pk), lambda: _final_list(run)))
+
+
+def _final_list(run: Run) -> dict[int, str]:
+    listed = {
+        pk: labels.reasons(reasons)
+        for pk, reasons in SchoolResult.objects.filter(run=run, selected=True).values_list("school_id", "reasons")
+    }
+    for change in ListChange.objects.filter(run=run).order_by("created_at", "pk"):
+        if change.action == ListChange.Action.ADD:
+            listed[change.school_id] = f"включена решением: {change.reason}"
+        else:
+            listed.pop(change.school_id, None)
+    return listed
+
+
+def is_approved(run: Run) -> bool:
+    return run.decisions.exists()
+
+
+def change_list(user: Any, run: Run, school_pk: int, action: str, reason: str) -> ListChange:
+    """Add a school to the proposed list or remove one, with the reason; only before approval."""
+    require(user, Perm.RUN_IDENTIFICATION)
+    if run.status != Run.Status.DONE:
+        raise IdentificationRefused("Перечень можно менять только у выполненного расчёта.")
+    if is_approved(run):
+        raise IdentificationRefused("Перечень уже утверждён: изменения вносятся новым решением.")
+    if not reason.strip():
+        raise IdentificationRefused("Укажите основание изменения перечня.")
+    if not SchoolResult.objects.filter(run=run, school_id=school_pk).exists():
+        raise IdentificationRefused("Этой школы нет в расчёте.")
+    listed = final_list(run)
+    if action == ListChange.Action.ADD and school_pk in listed:
+        raise IdentificationRefused("Школа уже в перечне.")
+    if action == ListChange.Action.REMOVE and school_pk not in listed:
+        raise IdentificationRefused("Школы нет в перечне.")
+    if action not in (ListChange.Action.ADD, ListChange.Action.REMOVE):
+        raise IdentificationRefused("Действие: «включить» или «исключить».")
+    change = ListChange.objects.create(
+        run=run,
+        school_id=school_pk,
+        action=action,
+        reason=reason.strip(),
+        created_by=account(user),
+    )
+    record(change, "create", {"action": [None, action], "reason": [None, reason.strip()]})
+    return change
+
+
+def approve(user: Any, run: Run, *, number: str, date: dt.date, signatory: str = "") -> Decision:
+    """Approve the list: an organising management decision with the order and the analytical
+    note as DOCX documents. All or nothing: a failure leaves no decision and no files."""
+    require(user, Perm.APPROVE)
+    if run.status != Run.Status.DONE:
+        raise IdentificationRefused("Утвердить можно только выполненный расчёт.")
+    if not number.strip():
+        raise IdentificationRefused("Укажите номер приказа.")
+    listed = final_list(run)
+    if not listed:
+        raise IdentificationRefused("Перечень пуст: утверждать нечего.")
+    preset = load_text(run.preset_text)
+    issuer = authority(preset)
+    schools = {s.pk: s for s in School.objects.filter(pk__in=listed).select_related("municipality")}
+    results = {r.school_id: r for r in SchoolResult.objects.filter(run=run, school_id__in=listed)}
+    entries = [
+        ListedSchool(
+            municipality=schools[pk].municipality.name,
+            school_id=schools[pk].school_id,
+            name=schools[pk].name,
+            cluster=labels.CLUSTERS[results[pk].cluster],
+            category=results[pk].category,
+            reasons=reason,
+        )
+        for pk, reason in listed.items()
+    ]
+    title = f"Об утверждении перечня школ с низкими результатами обучения и школ, функционирующих в неблагоприятных социальных условиях, на {run.year}–{run.year + 1} учебный год"
+    order_bytes = documents.order(
+        OrderData(
+            authority=issuer,
+            number=number.strip(),
+            date=date,
+            year=run.year,
+            basis=preset.title,
+            schools=entries,
+            signatory=signatory,
+        )
+    )
+    note_bytes = documents.analytic_note(note_data(run, issuer, preset, selected=len(listed)))
+    with keeping():  # the decision, its documents and their files, or none of them
+        Run.objects.select_for_update().filter(pk=run.pk).first()  # one approval at a time
+        if is_approved(run):
+            raise IdentificationRefused("Перечень уже утверждён.")
+        decision = Decision.objects.create(
+            kind=Decision.Kind.ORGANISING,
+            title=title,
+            number=number.strip(),
+            date=date,
+            basis=f"{run}: {run.message}",
+            identification_run=run,
+            created_by=account(user),
+        )
+        decision.schools.set(listed)
+        for kind, name, data in (
+            (Document.Kind.ORDER, f"Приказ № {number.strip()} от {date:%d.%m.%Y}", order_bytes),
+            (
+                Document.Kind.ANALYTIC_NOTE,
+                f"Аналитическая справка по итогам идентификации за {run.year} год",
+                note_bytes,
+            ),
+        ):
+            store_document(kind, name, data, f"{kind}-{run.year}-{decision.pk}.docx", user, decision=decision)
+        record(decision, "approve", {"run": run.pk, "schools": len(listed), "number": number.strip()})
+    return decision
+
+
+def note_data(run: Run, authority: str, preset: Preset, selected: int) -> NoteData:
+    """The analytical note's figures, from the run (region-wide: the note is the region's);
+    `selected` is the length of the list as approved."""
+    summary = run.summary
+    methodology = Methodology.model_validate(run.methodology)
+    rows = SchoolResult.objects.filter(run=run).select_related("school__municipality")
+    by_municipality: dict[str, list[int]] = {}
+    points = []
+    for r in rows:
+        counts = by_municipality.setdefault(r.school.municipality.name, [0, 0, 0, 0, 0, 0])
+        counts[0] += 1
+        counts[1] += int(r.selected)
+        for i, code in enumerate(("effective", "resilient", "struggling", "deprived"), start=2):
+            counts[i] += int(r.cluster == code)
+        if r.ior is not None and r.isb is not None:
+            points.append((r.isb, r.ior, r.cluster))
+    signs = (
+        Sign.objects.filter(run=run)
+        .values("code")
+        .annotate(n=Count("pk"), schools=Count("school", distinct=True))
+        .order_by("-n")
+    )
+    coefficients = (summary.get("value_added") or {}).get("coefficients") or {}
+    line = (coefficients["const"], coefficients["isb"]) if "const" in coefficients and "isb" in coefficients else None
+    changes = [
+        (c.school.name, c.get_action_display(), c.reason)
+        for c in ListChange.objects.filter(run=run).select_related("school").order_by("created_at")
+    ]
+    return NoteData(
+        authority=authority,
+        region=preset.region,
+        year=run.year,
+        window=list(summary.get("window", [])),
+        run_number=run.pk,
+        run_date=timezone.localtime(run.finished_at or run.created_at).date(),
+        preset_title=preset.title,
+        preset_version=preset.version,
+        components=[labels.work(*c.key) for c in methodology.components],
+        social_parts=[SOCIAL_TITLES.get(p.column, p.column) for p in methodology.social],
+        schools_total=int(summary.get("schools", 0)),
+        selected=selected,
+        insufficient=int(summary.get("insufficient_data", 0)),
+        ior_threshold=summary.get("ior_threshold"),
+        isb_threshold=summary.get("isb_threshold"),
+        alpha=summary.get("isb_alpha"),
+        value_added=coefficients,
+        r2=(summary.get("value_added") or {}).get("r2"),
+        clusters=summary.get("clusters", {}),
+        combinations=summary.get("combinations", []),
+        municipalities=[(name, *counts) for name, counts in sorted(by_municipality.items())],  # type: ignore[misc]
+        signs=[(labels.SIGNS.get(s["code"], s["code"]), s["n"], s["schools"]) for s in signs],
+        changes=changes,
+        chart_png=scatter_png(points, summary.get("ior_threshold"), summary.get("isb_threshold"), line)
+        if points
+        else None,
+    )
+
+
+SOCIAL_TITLES = {
+    "share_parents_no_higher_ed": "доля обучающихся из семей, где оба родителя не имеют высшего образования",
+    "share_unemployed_parents": "доля обучающихся из семей, где единственный или оба родителя безработные",
+    "share_on_register": "доля обучающихся, состоящих на внутришкольном и других видах учёта",
+    "share_disabilities": "доля обучающихся с ОВЗ",
+    "share_non_native": "доля обучающихся, для которых русский язык не родной",
+    "share_low_income": "доля обучающихся из малообеспеченных семей",
+    "share_single_parent": "доля обучающихся из неполных семей",
+    "share_large_families": "доля обучающихся из многодетных семей",
+}
