@@ -195,7 +195,9 @@ def test_failed_exit_leaves_nothing(world: Any, monkeypatch: pytest.MonkeyPatch)
     def boom(*args: Any) -> bytes:
         raise RuntimeError("диск переполнен")
 
-    monkeypatch.setattr(services.documents, "exit_order", boom)
+    from shnor.documents import programmes as programme_documents
+
+    monkeypatch.setattr(programme_documents, "exit_order", boom)
     with pytest.raises(RuntimeError):
         services.approve_exit(world.users["coordinator"], [p.pk], "5", dt.date(2026, 12, 25))
     assert not Decision.objects.exists() and Programme.objects.get(pk=p.pk).status == "in_force"

@@ -1,0 +1,172 @@
+"""What every stage of a programme shares: refusals, who may do what and whom to tell, reading."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from shnor.accounts.models import User
+from shnor.accounts.roles import Role
+from shnor.accounts.scoping import restrict
+from shnor.core.errors import DomainRefusal
+from shnor.core.presets import Preset
+from shnor.core.programmes import ProgrammeTemplate
+from shnor.programmes.models import Programme
+from shnor.registry import services as registry
+from shnor.registry.models import School
+from shnor.support import services as support
+
+S = Programme.Status
+L = Programme.Level
+SCHOOL_LEVELS = (L.SCHOOL, L.ANTI_RISK)
+
+
+class ProgrammeError(DomainRefusal):
+    """The action cannot be taken; the message says why, in Russian."""
+
+
+class ProgrammeChanged(ProgrammeError):
+    """Someone changed the programme after the page being saved was opened."""
+
+
+def claim(programme: Programme, revision: int) -> None:
+    """Optimistic locking, inside the caller's transaction: move the programme on from the revision
+    the page was opened with, or refuse if someone has changed it since."""
+    if not Programme.objects.filter(pk=programme.pk, revision=revision).update(revision=F("revision") + 1):
+        current = Programme.objects.only("updated_at").get(pk=programme.pk)
+        when = timezone.localtime(current.updated_at).strftime("%d.%m.%Y %H:%M")
+        raise ProgrammeChanged(
+            f"Программу изменили после того, как вы открыли эту страницу (последнее изменение — {when}). "
+            "Ваши правки не сохранены, чтобы не затереть чужие: откройте программу заново и внесите их ещё раз."
+        )
+    programme.revision = revision + 1
+
+
+def touch(programme_pk: int) -> None:
+    """Any other change of the programme or its parts: a page opened before it is outdated."""
+    Programme.objects.filter(pk=programme_pk).update(revision=F("revision") + 1)
+
+
+def preset() -> Preset:
+    return registry.preset()
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def role_of(user: Any) -> str:
+    return str(getattr(user, "role", ""))
+
+
+def in_scope(user: Any, programme: Programme) -> bool:
+    """Is the programme's school in the user's scope (also for a programme not yet saved)?"""
+    return programme.school_id is not None and restrict(School.objects.filter(pk=programme.school_id), user).exists()
+
+
+def can_edit(user: Any, programme: Programme) -> bool:
+    """May change the programme's content (in draft or returned) and carry it out (in force)."""
+    role = role_of(user)
+    if role == Role.OPERATOR:
+        return True
+    if programme.level in SCHOOL_LEVELS:
+        return role == Role.SCHOOL and in_scope(user, programme)
+    if programme.level == L.MUNICIPALITY:
+        return role == Role.MUNICIPAL_COORDINATOR and user.municipality_id == programme.municipality_id
+    return role == Role.REGIONAL_COORDINATOR
+
+
+def can_review(user: Any, programme: Programme) -> bool:
+    role = role_of(user)
+    if role == Role.OPERATOR:
+        return True
+    if programme.level in SCHOOL_LEVELS:
+        if role == Role.CURATOR:
+            return support.curators_of(programme.school).filter(pk=user.pk).exists()
+        if role == Role.MUNICIPAL_COORDINATOR and programme.school is not None:
+            return (
+                user.municipality_id == programme.school.municipality_id
+                and not support.curators_of(programme.school).exists()
+            )
+        return False
+    return role == Role.REGIONAL_COORDINATOR
+
+
+def can_enforce(user: Any, programme: Programme) -> bool:
+    role = role_of(user)
+    if role in (Role.OPERATOR, Role.REGIONAL_COORDINATOR):
+        return True
+    return (
+        programme.level in SCHOOL_LEVELS
+        and role == Role.MUNICIPAL_COORDINATOR
+        and programme.school is not None
+        and user.municipality_id == programme.school.municipality_id
+    )
+
+
+def editors(programme: Programme) -> QuerySet[User]:
+    if programme.level in SCHOOL_LEVELS:
+        return User.objects.heads_of(programme.school_id)
+    if programme.level == L.MUNICIPALITY:
+        return User.objects.coordinators_of(programme.municipality_id)
+    return User.objects.regional_coordinators()
+
+
+def reviewers(programme: Programme) -> QuerySet[User]:
+    if programme.level in SCHOOL_LEVELS:
+        curators = support.curators_of(programme.school)
+        if curators.exists():
+            return curators
+        return User.objects.coordinators_of(programme.school.municipality_id)  # type: ignore[union-attr]
+    return User.objects.regional_coordinators()
+
+
+def enforcers(programme: Programme) -> QuerySet[User]:
+    if programme.level in SCHOOL_LEVELS:
+        return User.objects.coordinators_of(programme.school.municipality_id)  # type: ignore[union-attr]
+    return User.objects.regional_coordinators()
+
+
+def programmes(user: Any) -> QuerySet[Programme]:
+    return restrict(Programme.objects.select_related("school", "school__municipality", "municipality", "parent"), user)
+
+
+def get(user: Any, pk: int) -> Programme:
+    """Raises Programme.DoesNotExist when out of the user's scope."""
+    return programmes(user).get(pk=pk)
+
+
+def queue(user: Any) -> list[Programme]:
+    """What waits for this user: programmes to review and approved ones to put in force."""
+    waiting = programmes(user).filter(status__in=[S.SUBMITTED, S.REVIEW, S.APPROVED]).order_by("updated_at")
+    out = []
+    for p in waiting:
+        if (
+            p.status in (S.SUBMITTED, S.REVIEW)
+            and can_review(user, p)
+            or p.status == S.APPROVED
+            and can_enforce(user, p)
+        ):
+            out.append(p)
+    return out
+
+
+def templates(level: str | None = None) -> list[ProgrammeTemplate]:
+    items = preset().programme_templates
+    return [t for t in items if level is None or t.level == level]
+
+
+def account_of(user: Any) -> User | None:
+    return user if isinstance(user, User) else None
+
+
+def name_of(user: Any) -> str:
+    if isinstance(user, User):
+        return user.get_full_name() or user.username
+    return str(getattr(user, "label", "система"))
+
+
+WORKING = (S.APPROVED, S.IN_FORCE)

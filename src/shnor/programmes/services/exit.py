@@ -1,0 +1,154 @@
+"""Exit from the programme: the evidence, the proposals by the preset's rule, the order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from shnor.accounts.roles import Perm
+from shnor.accounts.services import notify, require
+from shnor.audit.tracking import record
+from shnor.core import programmes as core
+from shnor.core.programmes import ExitEvidence
+from shnor.documents import programmes as documents
+from shnor.programmes.models import Programme, Transition, Wave
+from shnor.programmes.services.common import (
+    L,
+    ProgrammeError,
+    S,
+    account_of,
+    editors,
+    enforcers,
+    preset,
+    programmes,
+    today,
+)
+from shnor.programmes.services.indicators import latest_profile, latest_result
+from shnor.programmes.services.waves import snapshot
+from shnor.records.models import Decision, Document
+from shnor.records.services import authority, keeping, store_document
+
+
+@dataclass
+class ExitProposal:
+    programme: Programme
+    ok: bool
+    checks: dict[str, bool | None]
+    evidence: ExitEvidence
+    basis: str
+
+    @property
+    def check_rows(self) -> list[tuple[str, bool | None]]:
+        return [(core.CONDITION_TITLES[c], v) for c, v in self.checks.items()]
+
+
+def _exit_evidence(programme: Programme) -> tuple[ExitEvidence, str]:
+    waves = {w.kind: w for w in programme.waves.all()}
+    entry = waves.get(Wave.Kind.ENTRY)
+    latest_wave = waves.get(Wave.Kind.FINAL) or waves.get(Wave.Kind.INTERIM) or entry
+    result = latest_result(programme.school_id) if programme.school_id else None
+    ior_before = ior_after = ior_se = None
+    basis = ""
+    if result is not None:
+        ior_after, ior_se = result.ior, result.ior_se
+        if entry and entry.snapshot.get("ior") is not None and entry.snapshot.get("run") != result.run_id:
+            ior_before = entry.snapshot["ior"]
+            basis = f"ИОР при входном мониторинге ({entry.date:%d.%m.%Y}) и по расчёту № {result.run_id} за {result.run.year} год"
+        else:
+            years = [y for y in result.per_year if y.get("ior") is not None]
+            if len(years) >= 2:
+                ior_before, ior_after, ior_se = years[-2]["ior"], years[-1]["ior"], years[-1].get("se")
+                basis = f"ИОР за {years[-2]['year']} и {years[-1]['year']} годы (расчёт № {result.run_id})"
+    snap = latest_wave.snapshot if latest_wave else snapshot(programme, today())
+    indicators = snap.get("indicators", [])
+    profile = latest_profile(programme.school_id) if programme.school_id else None
+    entry_profile = (entry.snapshot.get("profile") if entry else None) or None
+    evidence = ExitEvidence(
+        ior_before=ior_before,
+        ior_after=ior_after,
+        ior_se=ior_se,
+        indicators_on_target=sum(1 for i in indicators if i.get("reached")),
+        indicators_total=len(indicators),
+        objectivity_flag=result.objectivity_flag if result else None,
+        fixed_before=len(entry_profile["fixed"]) if entry_profile else None,
+        fixed_after=len(profile.fixed) if profile else None,
+    )
+    return evidence, basis
+
+
+def exit_proposals(user: Any) -> list[ExitProposal]:
+    """Every school programme in force, with whether the preset's exit rule holds and why."""
+    rule = preset().exit
+    out = []
+    qs = programmes(user).filter(level=L.SCHOOL, status=S.IN_FORCE).prefetch_related("waves")
+    for programme in qs:
+        evidence, basis = _exit_evidence(programme)
+        ok, checks = core.evaluate(rule, evidence)
+        out.append(ExitProposal(programme, ok, checks, evidence, basis))
+    return sorted(out, key=lambda p: (not p.ok, p.programme.owner_label()))
+
+
+def exit_decisions() -> QuerySet[Decision]:
+    """The orders by which schools left the programme (who reads which: records.services.decisions)."""
+    return Decision.objects.filter(
+        pk__in=Programme.objects.exclude(exit_decision=None).values("exit_decision")
+    ).prefetch_related("documents", "schools")
+
+
+def approve_exit(user: Any, programme_ids: list[int], number: str, date: dt.date, basis: str = "") -> Decision:
+    """Schools leave the programme: an organising decision with its order; the programmes (and
+    their anti-risk programmes) are completed. All or nothing."""
+    require(user, Perm.APPROVE)
+    if not number.strip():
+        raise ProgrammeError("Укажите номер приказа.")
+    proposals = {p.programme.pk: p for p in exit_proposals(user)}
+    chosen = [proposals[i] for i in programme_ids if i in proposals]
+    if not chosen or len(chosen) != len(set(programme_ids)):
+        raise ProgrammeError("Выберите школы из числа предложенных к выходу (программа действует).")
+    the_preset = preset()
+    with keeping():
+        decision = Decision.objects.create(
+            kind=Decision.Kind.ORGANISING,
+            title="Об исключении школ из программы поддержки в связи с положительной динамикой результатов",
+            number=number.strip(),
+            date=date,
+            basis=basis.strip()
+            or "Результаты мониторинга реализации программ повышения качества образования; правило выхода пресета "
+            f"«{the_preset.title}».",
+            created_by=account_of(user),
+        )
+        decision.schools.set([p.programme.school for p in chosen if p.programme.school is not None])
+        content = documents.exit_order(the_preset, authority(the_preset), decision, chosen)
+        store_document(
+            Document.Kind.ORDER,
+            f"Приказ № {decision.number} от {decision.date:%d.%m.%Y} об исключении школ из программы",
+            content,
+            f"exit-order-{decision.pk}.docx",
+            user,
+            decision=decision,
+        )
+        for p in chosen:
+            programme = p.programme
+            Programme.objects.filter(Q(pk=programme.pk) | Q(parent=programme)).update(
+                status=S.COMPLETED, exit_decision=decision
+            )
+            Transition.objects.create(
+                programme=programme,
+                from_status=S.IN_FORCE,
+                to_status=S.COMPLETED,
+                comment=f"Приказ № {decision.number} от {decision.date:%d.%m.%Y}",
+                by=account_of(user),
+            )
+        record(decision, "approve", {"exit": [p.programme.owner_label() for p in chosen]})
+    for p in chosen:
+        notify(
+            editors(p.programme) | enforcers(p.programme),
+            f"{p.programme.owner_label()}: школа выходит из программы поддержки (приказ № {decision.number} "
+            f"от {decision.date:%d.%m.%Y}).",
+            reverse("programmes:detail", args=[p.programme.pk]),
+        )
+    return decision
