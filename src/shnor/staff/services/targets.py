@@ -1,0 +1,149 @@
+"""The presets' targets for teachers with their progress, and the aggregates the region sees."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from shnor.accounts.scoping import restrict
+from shnor.core import support as core
+from shnor.registry.models import Municipality, School
+from shnor.staff.models import Diagnostic, Route, StaffMember
+from shnor.staff.services.common import rules, teachers
+
+
+@dataclass
+class Target:
+    title: str
+    value: float
+    target: float
+    unit: str
+    met: bool
+    detail: list[tuple[str, float]] = field(default_factory=list)  # per school where it is per school
+
+
+def _listed(year: int) -> set[int]:
+    from shnor.support.services import official_run
+
+    return set(official_run(year)[1]) or set(official_run()[1])
+
+
+def trained(year: int, school_pks: set[int]) -> dict[int, int]:
+    """Teachers of each school with a course ending in the year."""
+    counted: dict[int, set[int]] = defaultdict(set)
+    rows = StaffMember.objects.filter(school_id__in=school_pks, is_active=True, teacher__courses__end__year=year)
+    for school_id, teacher_id in rows.values_list("school_id", "teacher_id").distinct():
+        counted[school_id].add(teacher_id)
+    return {pk: len(counted.get(pk, set())) for pk in school_pks}
+
+
+def targets(user: Any, year: int) -> list[Target]:
+    """The preset's teacher targets for the schools on the list, with progress."""
+    t = rules().targets
+    schools = {s.pk: s for s in restrict(School.objects.filter(pk__in=_listed(year)), user)}
+    pks = set(schools)
+    result: list[Target] = []
+    per_school = trained(year, pks)
+    if t.trained_per_school:
+        met = sum(1 for v in per_school.values() if v >= t.trained_per_school)
+        share = met / len(pks) if pks else 0.0
+        result.append(
+            Target(
+                f"Школы, где прошли повышение квалификации не менее {t.trained_per_school} педагогов",
+                round(100 * share, 1),
+                100.0,
+                "%",
+                bool(pks) and met == len(pks),
+                sorted(((str(schools[pk]), float(v)) for pk, v in per_school.items()), key=lambda x: x[1]),
+            )
+        )
+    if t.trained_total:
+        total = sum(per_school.values())
+        result.append(
+            Target(
+                "Педагоги школ программы, прошедшие повышение квалификации",
+                total,
+                t.trained_total,
+                "чел.",
+                total >= t.trained_total,
+            )
+        )
+    if t.coverage:
+        staff = StaffMember.objects.filter(school_id__in=pks, is_active=True)
+        all_teachers = set(staff.values_list("teacher_id", flat=True))
+        diagnosed = set(
+            Diagnostic.objects.filter(teacher_id__in=all_teachers, year=year).values_list("teacher_id", flat=True)
+        )
+        share = len(diagnosed) / len(all_teachers) if all_teachers else 0.0
+        result.append(
+            Target(
+                "Охват педагогов школ программы диагностикой",
+                round(100 * share, 1),
+                100 * t.coverage,
+                "%",
+                share >= t.coverage,
+            )
+        )
+    return result
+
+
+@dataclass
+class Aggregate:
+    name: str
+    key: int | None
+    teachers: int = 0
+    diagnosed: int = 0
+    with_deficits: int = 0
+    routes: int = 0
+    approved: int = 0
+    completed: int = 0
+    repeated: int = 0
+    improved: int = 0
+
+
+def aggregates(user: Any, year: int, municipality: Municipality | None = None) -> list[Aggregate]:
+    """Per municipality (or, inside one, per school): teachers, diagnosed in the year, with deficits,
+    with a route (approved, completed), diagnosed twice and improved on average."""
+    threshold = rules().deficit_threshold
+    staff = teachers(user)
+    if municipality is not None:
+        staff = staff.filter(school__municipality=municipality)
+    rows = list(
+        staff.values_list(
+            "teacher_id", "school_id", "school__name", "school__municipality_id", "school__municipality__name"
+        )
+    )
+    by_teacher: dict[int, tuple[int, str]] = {}
+    for teacher_id, school_id, school_name, muni_id, muni_name in rows:
+        key = (school_id, school_name) if municipality is not None else (muni_id, muni_name)
+        by_teacher.setdefault(teacher_id, key)
+    diag = Diagnostic.objects.filter(teacher_id__in=by_teacher, year__in=[year - 1, year])
+    scores: dict[int, dict[int, dict[str, tuple[float, float]]]] = defaultdict(lambda: defaultdict(dict))
+    for t_id, y, area, score, top in diag.values_list("teacher_id", "year", "area", "score", "max_score"):
+        scores[t_id][y][area] = (score, top)
+    route_status = dict(Route.objects.filter(teacher_id__in=by_teacher, year=year).values_list("teacher_id", "status"))
+    groups: dict[tuple[int, str], Aggregate] = {}
+    for t_id, key in by_teacher.items():
+        g = groups.setdefault(key, Aggregate(key[1], key[0]))
+        g.teachers += 1
+        s = scores.get(t_id, {})
+        if year in s:
+            g.diagnosed += 1
+            if core.deficits(s[year], threshold):
+                g.with_deficits += 1
+            if year - 1 in s:
+                g.repeated += 1
+                o = core.overall(core.dynamics(s[year - 1], s[year]))
+                if o is not None and o > 0:
+                    g.improved += 1
+        status = route_status.get(t_id)
+        if status:
+            g.routes += 1
+            g.approved += status in (Route.Status.APPROVED, Route.Status.COMPLETED)
+            g.completed += status == Route.Status.COMPLETED
+    return sorted(groups.values(), key=lambda g: g.name)
+
+
+def diagnostic_years() -> list[int]:
+    return sorted(set(Diagnostic.objects.values_list("year", flat=True).distinct()), reverse=True)
