@@ -220,10 +220,10 @@ def test_serving_closes_the_database_connections_before_forking(monkeypatch: pyt
     from django.db import connections
     from gunicorn.app.base import BaseApplication
 
-    from shnor import cli
+    from shnor.cli.setup import _serve
 
     events: list[str] = []
     monkeypatch.setattr(connections, "close_all", lambda: events.append("close connections"))
     monkeypatch.setattr(BaseApplication, "run", lambda self: events.append("fork workers"))
-    cli._serve("127.0.0.1", 0, 2, 1)
+    _serve("127.0.0.1", 0, 2, 1)
     assert events == ["close connections", "fork workers"]
