@@ -116,8 +116,6 @@ def import_(
     django_setup(data_dir)
     require_initialised()
     cli_actor("shnor import")
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from shnor.datasets import services
     from shnor.datasets.models import ImportRun
     from shnor.ingest.mapping import MappingError
@@ -135,22 +133,7 @@ def import_(
     console.print(f"Загрузка № {run.pk}: {run.get_kind_display()} из «{run.file_name}».")
     _print_detected(run.source)
     if run.status == ImportRun.Status.DRAFT:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed:,.0f} строк"),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("Проверка и запись", total=run.estimated_rows or None)
-
-            def progress(current: Any) -> None:
-                bar.update(task, completed=current.rows_read)
-                if not err.is_terminal:  # logs of cron or systemd get a line per batch instead of a bar
-                    err.print(f"Прочитано строк: {current.rows_read}")
-
-            run = services.execute(run.pk, hook=progress)
+        run = _execute_with_progress(run)
     _print_issues(run)
     if report is not None:
         _write_report(run, report)
@@ -159,6 +142,30 @@ def import_(
         return
     err.print(f"[red]{run.message}[/red] Загрузка № {run.pk}: ошибок {run.errors}.")
     raise typer.Exit(1)
+
+
+def _execute_with_progress(run: Any) -> Any:
+    """Execute a drafted import with a progress bar on a terminal (a line per batch in a log)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from shnor.datasets import services
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f} строк"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("Проверка и запись", total=run.estimated_rows or None)
+
+        def progress(current: Any) -> None:
+            bar.update(task, completed=current.rows_read)
+            if not err.is_terminal:  # logs of cron or systemd get a line per batch instead of a bar
+                err.print(f"Прочитано строк: {current.rows_read}")
+
+        return services.execute(run.pk, hook=progress)
 
 
 @imports_app.command("list")

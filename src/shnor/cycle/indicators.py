@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from shnor.accounts.scoping import restrict, scope_of
 from shnor.core import support as core_support
@@ -87,12 +89,35 @@ def compute(user: Any, year: int, municipality: int | None = None, school: int |
     return _MEMO.get(key, lambda: _compute(user, year, municipality, school))
 
 
+@dataclass
+class _Frame:
+    """What the indicators of one year and one scope are computed from."""
+
+    user: Any
+    year: int
+    schools: dict[int, School]  # the scope's active schools
+    listed: dict[int, School]  # those of the year's list
+    local: bool  # a municipality's or a school's view, not the region's
+    own: dict[str, float | None]  # targets set for the year
+    values: list[Value] = field(default_factory=list)
+    # Teachers of the listed schools (a teacher in two of them counts once, at the first):
+    # school, pseudonymous key, position.
+    staff: dict[int, tuple[School, str, str]] = field(default_factory=dict)
+
+    def add(self, code: str, units: list[Unit], target: float | None, **fmt: Any) -> None:
+        d = SYSTEM[code]
+        self.values.append(Value(d, d.title.format(**fmt), self.year, self.own.get(code, target), units))
+
+    def teacher(self, t_id: int, counted: bool, detail: str = "") -> Unit:
+        school, key, _ = self.staff[t_id]
+        return _unit(school, counted, key=key, label=f"педагог {key}", detail=detail, person=True)
+
+
 def _compute(user: Any, year: int, municipality: int | None, school: int | None) -> list[Value]:
     preset = registry.preset()
     targets = dict(preset.indicators.targets)
-    t = preset.support.targets
-    if t.coverage:
-        targets["1.3.1"] = round(100 * t.coverage, 1)
+    if preset.support.targets.coverage:
+        targets["1.3.1"] = round(100 * preset.support.targets.coverage, 1)
     run, listed_pks = listed_run(year)
     qs = restrict(School.objects.filter(is_active=True), user).select_related("municipality")
     if municipality is not None:
@@ -100,17 +125,24 @@ def _compute(user: Any, year: int, municipality: int | None, school: int | None)
     if school is not None:
         qs = qs.filter(pk=school)
     schools = {s.pk: s for s in qs}
-    local = municipality is not None or school is not None
-    listed = {pk: schools[pk] for pk in sorted(listed_pks) if pk in schools}
-    values: list[Value] = []
+    frame = _Frame(
+        user=user,
+        year=year,
+        schools=schools,
+        listed={pk: schools[pk] for pk in sorted(listed_pks) if pk in schools},
+        local=municipality is not None or school is not None,
+        own=dict(Target.objects.filter(year=year).values_list("code", "value")),
+    )
+    _results(frame, run, qs, targets)
+    trained = _teachers(frame, targets)
+    _preset_targets(frame, preset.support.targets, trained)
+    return frame.values
 
-    own = dict(Target.objects.filter(year=year).values_list("code", "value"))  # set for the year
 
-    def add(code: str, units: list[Unit], target: float | None, **fmt: Any) -> None:
-        d = SYSTEM[code]
-        values.append(Value(d, d.title.format(**fmt), year, own.get(code, target), units))
-
-    # 1.1: every school has its ИОР and ИСБ in the year's run.
+def _results(frame: _Frame, run: Run | None, qs: QuerySet[School], targets: dict[str, float]) -> None:
+    """1.1: every school has its ИОР and ИСБ in the year's run; 1.2: a school of the list whose ИОР
+    of the year is above the year before."""
+    year = frame.year
     measured: set[int] = set()
     per_year: dict[int, dict[int, float]] = {}
     if run is not None:
@@ -120,27 +152,29 @@ def _compute(user: Any, year: int, municipality: int | None, school: int | None)
             if ior is not None and isb is not None:
                 measured.add(pk)
             per_year[pk] = {int(y["year"]): y["ior"] for y in window if y.get("ior") is not None}
-    add(
+    frame.add(
         "1.1",
-        [_unit(s, pk in measured) for pk, s in sorted(schools.items(), key=lambda x: x[1].school_id)],
+        [_unit(s, pk in measured) for pk, s in sorted(frame.schools.items(), key=lambda x: x[1].school_id)],
         targets.get("1.1"),
     )
 
-    # 1.2: a school of the list whose ИОР of the year is above the year before.
     def rising(pk: int) -> tuple[bool, str]:
         y = per_year.get(pk, {})
         if year in y and year - 1 in y:
             return y[year] > y[year - 1], f"ИОР {number(y[year - 1], 3)} → {number(y[year], 3)}"
         return False, "нет ИОР за оба года"
 
-    add(
+    frame.add(
         "1.2",
-        [_unit(s, (r := rising(pk))[0], detail=r[1]) for pk, s in listed.items()],
+        [_unit(s, (r := rising(pk))[0], detail=r[1]) for pk, s in frame.listed.items()],
         targets.get("1.2"),
     )
 
-    # Teachers of the listed schools (a teacher in two of them counts once, at the first).
-    staff: dict[int, tuple[School, str, str]] = {}
+
+def _teachers(frame: _Frame, targets: dict[str, float]) -> set[int]:
+    """1.3–1.4: the listed schools' teachers diagnosed, improving, with a route; schools paired and
+    with managers trained. Returns the teachers trained in the year (for the preset's targets)."""
+    year, listed, staff = frame.year, frame.listed, frame.staff
     for teacher_id, school_id, key, position in (
         StaffMember.objects.filter(school_id__in=listed, is_active=True)
         .order_by("school_id", "teacher_id")
@@ -153,52 +187,49 @@ def _compute(user: Any, year: int, municipality: int | None, school: int | None)
     ).values_list("teacher_id", "year", "area", "score", "max_score"):
         scores[t_id][y][area] = (score, top)
     diagnosed = {t_id for t_id, s in scores.items() if year in s}
-
-    def teacher(t_id: int, counted: bool, detail: str = "") -> Unit:
-        school, key, _ = staff[t_id]
-        return _unit(school, counted, key=key, label=f"педагог {key}", detail=detail, person=True)
-
-    add("1.3.1", [teacher(t, t in diagnosed) for t in staff], targets.get("1.3.1"))
+    frame.add("1.3.1", [frame.teacher(t, t in diagnosed) for t in staff], targets.get("1.3.1"))
     twice = []
     for t_id in staff:
         s = scores.get(t_id, {})
         if year in s and year - 1 in s:
             change = core_support.overall(core_support.dynamics(s[year - 1], s[year]))
             twice.append(
-                teacher(
+                frame.teacher(
                     t_id,
                     change is not None and change > 0,
                     f"изменение {'+' if change > 0 else ''}{number(change, 3)}" if change is not None else "",
                 )
             )
-    add("1.3.2", twice, targets.get("1.3.2"))
+    frame.add("1.3.2", twice, targets.get("1.3.2"))
 
     with_route = set(
         Route.objects.filter(
             teacher_id__in=staff, year=year, status__in=[Route.Status.APPROVED, Route.Status.COMPLETED]
         ).values_list("teacher_id", flat=True)
     )
-    add("1.4.1", [teacher(t, t in with_route) for t in staff], targets.get("1.4.1"))
+    frame.add("1.4.1", [frame.teacher(t, t in with_route) for t in staff], targets.get("1.4.1"))
 
     paired = set(
         Pairing.objects.filter(year=year, status=Pairing.Status.APPROVED, school_id__in=listed).values_list(
             "school_id", flat=True
         )
     )
-    add("1.4.2", [_unit(s, pk in paired) for pk, s in listed.items()], targets.get("1.4.2"))
+    frame.add("1.4.2", [_unit(s, pk in paired) for pk, s in listed.items()], targets.get("1.4.2"))
 
-    trained_teachers = set(
-        Course.objects.filter(teacher_id__in=staff, end__year=year).values_list("teacher_id", flat=True)
-    )
-    managers_trained = {staff[t][0].pk for t in trained_teachers if MANAGERS.search(staff[t][2])}
-    add("1.4.3", [_unit(s, pk in managers_trained) for pk, s in listed.items()], targets.get("1.4.3"))
+    trained = set(Course.objects.filter(teacher_id__in=staff, end__year=year).values_list("teacher_id", flat=True))
+    managers_trained = {staff[t][0].pk for t in trained if MANAGERS.search(staff[t][2])}
+    frame.add("1.4.3", [_unit(s, pk in managers_trained) for pk, s in listed.items()], targets.get("1.4.3"))
+    return trained
 
-    # The preset's own targets.
+
+def _preset_targets(frame: _Frame, t: core_support.Targets, trained: set[int]) -> None:
+    """The preset's own targets (teachers trained, agreements, events, parents), where it sets them."""
+    year, listed, staff = frame.year, frame.listed, frame.staff
     if t.trained_per_school:
         per_school: dict[int, int] = defaultdict(int)
-        for t_id in trained_teachers:
+        for t_id in trained:
             per_school[staff[t_id][0].pk] += 1
-        add(
+        frame.add(
             "trained_per_school",
             [
                 _unit(s, per_school[pk] >= t.trained_per_school, detail=f"обучено {per_school[pk]}")
@@ -208,18 +239,16 @@ def _compute(user: Any, year: int, municipality: int | None, school: int | None)
             n=t.trained_per_school,
         )
     if t.trained_total:
-        add(
-            "trained_total",
-            [teacher(t_id, True) for t_id in staff if t_id in trained_teachers],
-            float(t.trained_total),
+        frame.add(
+            "trained_total", [frame.teacher(t_id, True) for t_id in staff if t_id in trained], float(t.trained_total)
         )
     if t.agreements:
         agreements = (
-            restrict(Agreement.objects.filter(date__year=year, pairing__school_id__in=listed), user)
+            restrict(Agreement.objects.filter(date__year=year, pairing__school_id__in=listed), frame.user)
             .select_related("pairing__school", "pairing__school__municipality")
             .order_by("date", "pk")
         )
-        add(
+        frame.add(
             "agreements",
             [
                 _unit(a.pairing.school, True, key=a.number, label=f"соглашение № {a.number} от {a.date:%d.%m.%Y}")
@@ -227,9 +256,9 @@ def _compute(user: Any, year: int, municipality: int | None, school: int | None)
             ],
             float(t.agreements),
         )
-    if t.events_per_year and not local:
+    if t.events_per_year and not frame.local:
         events = Event.objects.filter(date__year=year, level__in=[Event.Level.REGIONAL, Event.Level.INTERREGIONAL])
-        add(
+        frame.add(
             "events",
             [
                 Unit(str(e.pk), f"{e.title} ({e.date:%d.%m.%Y})", "", REGION, REGION, True, e.get_kind_display())
@@ -238,8 +267,7 @@ def _compute(user: Any, year: int, municipality: int | None, school: int | None)
             float(t.events_per_year),
         )
     if t.parents:
-        add("parents", _parents(year, listed), round(100 * t.parents, 1))
-    return values
+        frame.add("parents", _parents(year, listed), round(100 * t.parents, 1))
 
 
 PARENTS = "R03.4"  # «Доля родителей, неудовлетворённых преподаванием предметов» (risk catalogue)

@@ -14,6 +14,8 @@ from shnor.cycle.models import (
     Recommendation,
 )
 from shnor.cycle.services.common import CycleError, check_keeper, preset, today
+from shnor.cycle.services.measure import measures
+from shnor.cycle.services.recommendation import recommendations
 from shnor.documents import cycle as documents
 from shnor.records.models import Decision, Document, Level
 from shnor.records.services import authority, keeping, store_document
@@ -43,27 +45,12 @@ def record_decision(
     """A management decision of one of the five kinds, fixed in its document (generated from the
     template `decision.docx`) with number and date; all or nothing."""
     check_keeper(user, municipality)
-    if kind not in Decision.Kind.values:
-        raise CycleError(f"Неизвестный вид решения «{kind}».")
-    if document_kind not in DOCUMENT_TITLES:
-        raise CycleError(f"Неизвестный вид документа «{document_kind}».")
-    if not number.strip() or not title.strip():
-        raise CycleError("Укажите номер документа и содержание решения.")
-    items = [i.strip() for i in items if i.strip()]
-    if not items:
-        raise CycleError("Решение должно содержать хотя бы один пункт.")
-    if due is not None and due < date:
-        raise CycleError("Срок исполнения раньше даты документа.")
-    schools = list(schools)
-    visible = set(restrict(School.objects.filter(pk__in=[s.pk for s in schools]), user).values_list("pk", flat=True))
-    if any(s.pk not in visible for s in schools):
-        raise CycleError("Среди школ есть школы вне вашей зоны ответственности.")
-    if Decision.objects.filter(number=number.strip(), date__year=date.year, municipality=municipality).exists():
-        raise CycleError(f"Документ № {number.strip()} за {date.year} год уже зарегистрирован.")
+    schools, measure_list, rec_list = list(schools), list(measures_), list(recommendations_)
+    items = _checked(user, kind, document_kind, number, title, items, date, due, municipality)
+    _refuse_outside_scope(user, schools, measure_list, rec_list)
     p = preset()
     issuer = authority(p, municipality)
     level = Level.MUNICIPALITY if municipality else Level.REGION
-    measure_list, rec_list = list(measures_), list(recommendations_)
     content = documents.decision(
         documents.DecisionData(
             authority=issuer,
@@ -112,6 +99,50 @@ def record_decision(
             decision=decision,
         )
     return decision
+
+
+def _checked(
+    user: Any,
+    kind: str,
+    document_kind: str,
+    number: str,
+    title: str,
+    items: list[str],
+    date: dt.date,
+    due: dt.date | None,
+    municipality: Municipality | None,
+) -> list[str]:
+    """The decision's items, non-empty, or a refusal naming what is wrong with the decision."""
+    if kind not in Decision.Kind.values:
+        raise CycleError(f"Неизвестный вид решения «{kind}».")
+    if document_kind not in DOCUMENT_TITLES:
+        raise CycleError(f"Неизвестный вид документа «{document_kind}».")
+    if not number.strip() or not title.strip():
+        raise CycleError("Укажите номер документа и содержание решения.")
+    items = [i.strip() for i in items if i.strip()]
+    if not items:
+        raise CycleError("Решение должно содержать хотя бы один пункт.")
+    if due is not None and due < date:
+        raise CycleError("Срок исполнения раньше даты документа.")
+    if Decision.objects.filter(number=number.strip(), date__year=date.year, municipality=municipality).exists():
+        raise CycleError(f"Документ № {number.strip()} за {date.year} год уже зарегистрирован.")
+    return items
+
+
+def _refuse_outside_scope(
+    user: Any, schools: list[School], measure_list: list[Measure], rec_list: list[Recommendation]
+) -> None:
+    """A decision names only schools, measures and recommendations its author sees (the page offers
+    no others; the API and the command line are held to the same rule here)."""
+    visible = set(restrict(School.objects.filter(pk__in=[s.pk for s in schools]), user).values_list("pk", flat=True))
+    if any(s.pk not in visible for s in schools):
+        raise CycleError("Среди школ есть школы вне вашей зоны ответственности.")
+    seen = set(measures(user).filter(pk__in=[m.pk for m in measure_list]).values_list("pk", flat=True))
+    if any(m.pk not in seen for m in measure_list):
+        raise CycleError("Среди мер есть меры вне вашей зоны ответственности.")
+    seen = set(recommendations(user).filter(pk__in=[r.pk for r in rec_list]).values_list("pk", flat=True))
+    if any(r.pk not in seen for r in rec_list):
+        raise CycleError("Среди рекомендаций есть рекомендации вне вашей зоны ответственности.")
 
 
 def execute(user: Any, decision: Decision, executed_at: dt.date, execution: str) -> Decision:

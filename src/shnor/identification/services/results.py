@@ -58,62 +58,11 @@ def _result_fields(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def save_results(run: Run, outcome: Outcome, fingerprints: dict[str, Any], found: Fit) -> None:
+    """Write a run's results, components and signs and mark it done, in one transaction."""
     pks = dict(School.objects.values_list("school_id", "pk"))
-    per_year: dict[str, list[dict[str, Any]]] = {}
-    for row in outcome.per_year.itertuples(index=False):
-        per_year.setdefault(row.school_id, []).append(
-            {
-                "year": int(row.year),
-                "ior": number_or_none(row.ior),
-                "se": number_or_none(row.ior_se),
-                "participants": int(row.participants),
-                "low": bool(row.low),
-            }
-        )
-    results = [
-        SchoolResult(
-            run=run, school_id=pks[r["school_id"]], per_year=per_year.get(r["school_id"], []), **_result_fields(r)
-        )
-        for r in outcome.table.to_dict("records")
-    ]
-    components = [
-        Component(
-            run=run,
-            school_id=pks[c.school_id],
-            year=int(c.year),
-            procedure=c.procedure,
-            subject=c.subject,
-            grade=int(c.grade),
-            participants=int(getattr(c, "n_scored", c.n)),
-            mean=float(c.mean),
-            region_mean=float(c.region_mean),
-            region_sd=float(c.region_sd),
-            z=float(c.z),
-            variance=float(c.v),
-            weight=float(c.weight),
-        )
-        for c in outcome.components.itertuples(index=False)
-        # A work without a score at the school (base maths with marks only) has no mean: not a component.
-        if c.school_id in pks and c.weight > 0 and math.isfinite(c.z)
-    ]
-    signs = [
-        Sign(
-            run=run,
-            school_id=pks[s.school_id],
-            year=int(s.year),
-            code=s.code,
-            procedure=s.procedure or "",
-            subject=s.subject or "",
-            grade=None if s.grade is None or (isinstance(s.grade, float) and math.isnan(s.grade)) else int(s.grade),
-            value=float(s.value),
-            threshold=float(s.threshold),
-            reference=float(s.reference),
-            evidence=_json_safe(s.evidence),
-            severity=s.severity,
-        )
-        for s in outcome.signs.itertuples(index=False)
-        if s.school_id in pks
-    ]
+    results = _school_results(run, outcome, pks)
+    components = _components(run, outcome, pks)
+    signs = _signs(run, outcome, pks)
     with transaction.atomic():
         SchoolResult.objects.bulk_create(results, batch_size=2000)
         failpoints.hit("identify:results-written")
@@ -138,6 +87,70 @@ def save_results(run: Run, outcome: Outcome, fingerprints: dict[str, Any], found
             "identify",
             {"year": run.year, "preset": f"{run.preset} {run.preset_version}", "selected": outcome.summary["selected"]},
         )
+
+
+def _school_results(run: Run, outcome: Outcome, pks: dict[str, int]) -> list[SchoolResult]:
+    per_year: dict[str, list[dict[str, Any]]] = {}
+    for row in outcome.per_year.itertuples(index=False):
+        per_year.setdefault(row.school_id, []).append(
+            {
+                "year": int(row.year),
+                "ior": number_or_none(row.ior),
+                "se": number_or_none(row.ior_se),
+                "participants": int(row.participants),
+                "low": bool(row.low),
+            }
+        )
+    return [
+        SchoolResult(
+            run=run, school_id=pks[r["school_id"]], per_year=per_year.get(r["school_id"], []), **_result_fields(r)
+        )
+        for r in outcome.table.to_dict("records")
+    ]
+
+
+def _components(run: Run, outcome: Outcome, pks: dict[str, int]) -> list[Component]:
+    return [
+        Component(
+            run=run,
+            school_id=pks[c.school_id],
+            year=int(c.year),
+            procedure=c.procedure,
+            subject=c.subject,
+            grade=int(c.grade),
+            participants=int(getattr(c, "n_scored", c.n)),
+            mean=float(c.mean),
+            region_mean=float(c.region_mean),
+            region_sd=float(c.region_sd),
+            z=float(c.z),
+            variance=float(c.v),
+            weight=float(c.weight),
+        )
+        for c in outcome.components.itertuples(index=False)
+        # A work without a score at the school (base maths with marks only) has no mean: not a component.
+        if c.school_id in pks and c.weight > 0 and math.isfinite(c.z)
+    ]
+
+
+def _signs(run: Run, outcome: Outcome, pks: dict[str, int]) -> list[Sign]:
+    return [
+        Sign(
+            run=run,
+            school_id=pks[s.school_id],
+            year=int(s.year),
+            code=s.code,
+            procedure=s.procedure or "",
+            subject=s.subject or "",
+            grade=None if s.grade is None or (isinstance(s.grade, float) and math.isnan(s.grade)) else int(s.grade),
+            value=float(s.value),
+            threshold=float(s.threshold),
+            reference=float(s.reference),
+            evidence=_json_safe(s.evidence),
+            severity=s.severity,
+        )
+        for s in outcome.signs.itertuples(index=False)
+        if s.school_id in pks
+    ]
 
 
 def _json_safe(value: Any) -> Any:
