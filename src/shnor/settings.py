@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 import plotly
 
 from shnor.env import (
@@ -19,6 +20,10 @@ from shnor.env import (
     env_str,
     env_time,
 )
+
+# Django's generic classes (ModelForm[School], ModelAdmin[Region]) subscriptable at run time, as
+# their type stubs declare them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 from shnor.accounts.roles import Perm
 
@@ -46,3 +47,4 @@ class AuthedRequest(HttpRequest):
 
     auth: Actor
     user: Actor  # type: ignore[assignment]  # narrower than Django's AbstractBaseUser | AnonymousUser
+    htmx: HtmxDetails  # set by django-htmx's middleware

@@ -5,7 +5,7 @@ from shnor.accounts.models import ApiToken, User
 
 
 @admin.register(User)
-class ShnorUserAdmin(UserAdmin):  # type: ignore[type-arg]
+class ShnorUserAdmin(UserAdmin[User]):
     list_display = ("username", "last_name", "first_name", "role", "municipality", "school", "is_active")
     list_filter = ("role", "is_active", "municipality")
     search_fields = ("username", "last_name", "first_name", "email")
@@ -21,6 +21,6 @@ class ShnorUserAdmin(UserAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ("name", "user", "prefix", "created", "last_used")
     readonly_fields = ("prefix", "created", "last_used")

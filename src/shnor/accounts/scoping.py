@@ -87,8 +87,8 @@ def register_curated(rule: Callable[[Any], set[int]]) -> None:
 def scope_of(user: Any) -> Scope:
     """The scope of a user, cached on the user object for the request."""
     cached = getattr(user, "_shnor_scope", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    if isinstance(cached, Scope):
+        return cached
     scope = _compute(user)
     user._shnor_scope = scope
     return scope

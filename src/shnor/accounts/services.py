@@ -127,12 +127,12 @@ def _user_changing(sender: Any, instance: User, raw: bool = False, **_: Any) -> 
     if before is None:
         return
     if before["password"] != instance.password or (before["is_active"] and not instance.is_active):
-        instance._revoke_tokens = True  # type: ignore[attr-defined]
+        vars(instance)["_revoke_tokens"] = True  # carried to post_save on the instance itself
 
 
 def _user_changed(sender: Any, instance: User, raw: bool = False, **_: Any) -> None:
     if getattr(instance, "_revoke_tokens", False):
-        instance._revoke_tokens = False  # type: ignore[attr-defined]
+        vars(instance)["_revoke_tokens"] = False
         for token in ApiToken.objects.filter(user_id=instance.pk):
             token.delete()  # each journalled by _token_deleted
 

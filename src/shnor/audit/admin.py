@@ -4,7 +4,7 @@ from shnor.audit.models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     """Read-only: the log is never edited by hand."""
 
     list_display = ("at", "actor_repr", "source", "action", "content_type", "object_repr")

@@ -81,10 +81,10 @@ def record(instance: models.Model, action: str, changes: dict[str, Any]) -> None
 
 def _pre_save(sender: type[models.Model], instance: models.Model, raw: bool = False, **_: Any) -> None:
     if raw or instance.pk is None:
-        instance._audit_before = None  # type: ignore[attr-defined]
+        vars(instance)["_audit_before"] = None  # carried to post_save on the instance itself
         return
     before = sender._default_manager.filter(pk=instance.pk).first()
-    instance._audit_before = snapshot(before) if before is not None else None  # type: ignore[attr-defined]
+    vars(instance)["_audit_before"] = snapshot(before) if before is not None else None
 
 
 def _post_save(sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **_: Any) -> None:

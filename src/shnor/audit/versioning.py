@@ -109,7 +109,7 @@ def current(using: str = "default") -> tuple[str, int]:
         return DataVersion.value_of(using)
     if using not in versions:
         versions[using] = DataVersion.value_of(using)
-    return versions[using]  # type: ignore[no-any-return]
+    return versions[using]  # type: ignore[no-any-return]  # a thread-local's dict is Any
 
 
 def writing(using: str = "default") -> bool:

@@ -300,9 +300,14 @@ def aggregate_answers(
             if p.answer == "yes_no":
                 answers.append(1.0 if raw in (True, "yes", "1", 1) else 0.0)
             elif p.answer == "scale5":
-                answers.append(float(raw))  # type: ignore[arg-type]
+                answers.append(_number(raw))
             elif p.answer == "percent":
-                answers.append(float(raw) / 100.0)  # type: ignore[arg-type]
+                answers.append(_number(raw) / 100.0)
         if answers:
             result[p.code] = (sum(answers) / len(answers), len(answers))
     return result
+
+
+def _number(raw: object) -> float:
+    """An answer's number: as given (an int or a float of JSON), else read from its text."""
+    return float(raw) if isinstance(raw, int | float) else float(str(raw))

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from shnor.cycle.models import Measure
+from shnor.lib.forms import choice
 from shnor.lib.widgets import FastSelect
 from shnor.records.models import Decision
 
@@ -37,7 +38,7 @@ class DraftForm(forms.Form):
 
     def __init__(self, *args: Any, targets: list[tuple[str, list[tuple[str, str]]]] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = [("", "—"), *(targets or [])]  # type: ignore[attr-defined]
+        choice(self, "target").choices = [("", "—"), *(targets or [])]
 
 
 class RecommendationForm(forms.Form):
@@ -92,9 +93,9 @@ class DecisionForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         analysis = [("", "—")] + [(c.pk, _conclusion_label(c)) for c in conclusions]
-        self.fields["conclusion"].choices = analysis  # type: ignore[attr-defined]
-        self.fields["measures"].choices = [(m.pk, str(m)) for m in measures]  # type: ignore[attr-defined]
-        self.fields["recommendations"].choices = [(r.pk, str(r)) for r in recommendations]  # type: ignore[attr-defined]
+        choice(self, "conclusion").choices = analysis
+        choice(self, "measures").choices = [(m.pk, str(m)) for m in measures]
+        choice(self, "recommendations").choices = [(r.pk, str(r)) for r in recommendations]
 
 
 def _conclusion_label(c: Any) -> str:

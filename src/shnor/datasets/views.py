@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.roles import Perm
 from shnor.accounts.services import require
 from shnor.core.contract import TABLES
@@ -92,18 +93,18 @@ def _run(request: HttpRequest, pk: int) -> ImportRun:
     return get_object_or_404(services.runs_for(request.user), pk=pk)
 
 
-def _run_context(request: HttpRequest, run: ImportRun) -> dict[str, Any]:
+def _run_context(request: AuthedRequest, run: ImportRun) -> dict[str, Any]:
     issues = [Issue.from_dict(i) for i in run.issues]
     return {
         "run": run,
         "issues": issues[:500],
         "more_issues": max(0, len(issues) - 500),
-        "can_import": request.user.has_shnor_perm(Perm.IMPORT_DATA),  # type: ignore[union-attr]
+        "can_import": request.user.has_shnor_perm(Perm.IMPORT_DATA),
     }
 
 
 @login_required
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
     context = _run_context(request, run)
     if run.status == ImportRun.Status.DRAFT:
@@ -123,7 +124,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def run_progress(request: AuthedRequest, pk: int) -> HttpResponse:
     """The htmx partial polled while an import runs; the full result replaces it when done."""
     run = _run(request, pk)
     response = render(request, "datasets/_progress.html", _run_context(request, run))

@@ -176,7 +176,7 @@ def create_demo_users(region: DemoRegion) -> list[DemoLogin]:
     diagnosed = own[own.isin(region.diagnostics["staff_key"])] if len(region.diagnostics) else own.iloc[0:0]
     # The demo teacher has diagnostics of both years, so their route and dynamics show.
     teacher_key = diagnosed.iloc[-1] if len(diagnosed) else own.iloc[-1]
-    specs = [
+    specs: list[tuple[Role, str, str, dict[str, Any], str]] = [
         (Role.OPERATOR, "operator", "Региональный оператор", {}, "весь регион"),
         (Role.REGIONAL_COORDINATOR, "coordinator", "Региональный координатор", {}, "весь регион"),
         (
@@ -200,7 +200,7 @@ def create_demo_users(region: DemoRegion) -> list[DemoLogin]:
     logins = []
     for role, username, last_name, scope, label in specs:
         password = f"demo-{username}-2026"
-        create_user(username, password, role, last_name=f"{last_name} (демо)", validate_password=False, **scope)  # type: ignore[arg-type]
+        create_user(username, password, role, last_name=f"{last_name} (демо)", validate_password=False, **scope)
         logins.append(DemoLogin(role=str(role), username=username, password=password, scope=label))
     return logins
 

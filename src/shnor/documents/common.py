@@ -168,7 +168,7 @@ def order(
         paragraph(document, f"{i}. {text}")
     document.add_paragraph()
     paragraph(document, signatory or "Руководитель\t\t\t\t\t\t\t______________", align="left", indent=False)
-    document.add_page_break()  # type: ignore[no-untyped-call]
+    document.add_page_break()  # type: ignore[no-untyped-call]  # python-docx ships no types
     paragraph(document, f"Приложение\nк приказу от {date(date_of)} № {number_of}", align="right", indent=False, size=12)
 
 

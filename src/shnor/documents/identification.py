@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from docx.shared import Cm
 
@@ -103,7 +104,7 @@ class NoteData:
     value_added: dict[str, float]
     r2: float | None
     clusters: dict[str, int]
-    combinations: list[dict[str, object]]
+    combinations: list[dict[str, Any]]
     municipalities: list[tuple[str, int, int, int, int, int, int]]  # name, schools, selected, clusters ×4
     signs: list[tuple[str, int, int]]  # title, signs, schools
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # school, action, reason
@@ -192,7 +193,7 @@ def analytic_note(data: NoteData) -> bytes:
     table(
         document,
         ["Категория", "Школ", "Доля, %"],
-        [(str(r["category"]), number(r["schools"]), number(100 * float(r["share"]), 1)) for r in data.combinations],  # type: ignore[arg-type]
+        [(str(r["category"]), number(r["schools"]), number(100 * float(r["share"]), 1)) for r in data.combinations],
         numeric=(1, 2),
     )
     paragraph(

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from shnor.identification.models import SchoolResult
+from shnor.lib.forms import choice
 from shnor.lib.widgets import municipality_filter
 
 YES_NO = [("", "все"), ("1", "да"), ("0", "нет")]
@@ -34,7 +35,7 @@ class ResultFilter(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].choices = [("", "все"), *(municipalities or [])]  # type: ignore[attr-defined]
+        choice(self, "municipality").choices = [("", "все"), *(municipalities or [])]
         self.fields["category"] = forms.ChoiceField(
             label="Категория", choices=[("", "все"), *((c, c) for c in categories or [])], required=False
         )

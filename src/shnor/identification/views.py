@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.roles import Perm
 from shnor.identification import labels, services
 from shnor.identification.forms import ApproveForm, ListChangeForm, ResultFilter, ReviewForm, StartForm
@@ -44,9 +45,9 @@ def _run(pk: int) -> Run:
 
 
 @login_required
-def run_list(request: HttpRequest) -> HttpResponse:
+def run_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    can_run = user.has_shnor_perm(Perm.RUN_IDENTIFICATION)  # type: ignore[union-attr]
+    can_run = user.has_shnor_perm(Perm.RUN_IDENTIFICATION)
     form = StartForm(request.POST or None, initial={"year": _default_year()})
     if request.method == "POST":
         if not can_run:
@@ -121,10 +122,10 @@ def _clusters(run: Run) -> list[dict[str, Any]]:
 
 
 @login_required
-def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def run_progress(request: AuthedRequest, pk: int) -> HttpResponse:
     run = _run(pk)
     response = render(request, "identification/_progress.html", {"run": run})
-    if run.status in (Run.Status.DONE, Run.Status.FAILED) and request.htmx:  # type: ignore[attr-defined]
+    if run.status in (Run.Status.DONE, Run.Status.FAILED) and request.htmx:
         response["HX-Refresh"] = "true"
     return response
 
@@ -167,7 +168,7 @@ def run_scatter(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def school_card(request: HttpRequest, pk: int, school: int) -> HttpResponse:
+def school_card(request: AuthedRequest, pk: int, school: int) -> HttpResponse:
     user = request.user
     run = _run(pk)
     try:
@@ -200,7 +201,7 @@ def school_card(request: HttpRequest, pk: int, school: int) -> HttpResponse:
         "history": found.history,
         "reasons": labels.reasons(result.reasons),
         "cluster": labels.CLUSTERS[result.cluster],
-        "can_review": user.has_shnor_perm(Perm.REVIEW_SIGNS),  # type: ignore[union-attr]
+        "can_review": user.has_shnor_perm(Perm.REVIEW_SIGNS),
         "review_form": ReviewForm(),
         "breadcrumbs": [
             ("Идентификация", reverse("identification:runs")),
@@ -228,14 +229,14 @@ def review(request: HttpRequest, pk: int, sign: int) -> HttpResponse:
 
 
 @login_required
-def run_list_page(request: HttpRequest, pk: int) -> HttpResponse:
+def run_list_page(request: AuthedRequest, pk: int) -> HttpResponse:
     """The list as it stands: proposed schools, people's changes, approval and its documents."""
     user = request.user
     run = _run(pk)
     if run.status != Run.Status.DONE:
         raise Http404
-    can_edit = user.has_shnor_perm(Perm.RUN_IDENTIFICATION)  # type: ignore[union-attr]
-    can_approve = user.has_shnor_perm(Perm.APPROVE)  # type: ignore[union-attr]
+    can_edit = user.has_shnor_perm(Perm.RUN_IDENTIFICATION)
+    can_approve = user.has_shnor_perm(Perm.APPROVE)
     change_form = ListChangeForm(request.POST if request.POST.get("form") == "change" else None)
     approve_form = ApproveForm(
         request.POST if request.POST.get("form") == "approve" else None, initial={"date": timezone.localdate()}

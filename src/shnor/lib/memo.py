@@ -54,7 +54,7 @@ class Memo:
             if full in self._items:
                 self._items.move_to_end(full)
                 self.hits += 1
-                return self._items[full]  # type: ignore[no-any-return]
+                return self._items[full]  # type: ignore[no-any-return]  # kept as Any, the caller's T
             pending = self._pending.get(full)
             owner = pending is None
             if pending is None:
@@ -68,7 +68,7 @@ class Memo:
             with self._lock:
                 if full in self._items:
                     self.hits += 1
-                    return self._items[full]  # type: ignore[no-any-return]
+                    return self._items[full]  # type: ignore[no-any-return]  # kept as Any, the caller's T  # kept as Any, the caller's T
             return compute()  # it failed: this thread tries on its own
         try:
             value = compute()

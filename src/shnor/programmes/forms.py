@@ -8,6 +8,7 @@ from django import forms
 
 from shnor.accounts.scoping import restrict
 from shnor.core.programmes import BINDING_PATTERN
+from shnor.lib.forms import choice, model_choice
 from shnor.programmes.models import Activity, Indicator, Programme
 from shnor.registry.models import Municipality, School
 
@@ -22,12 +23,12 @@ class CreateForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["template"].choices = choices  # type: ignore[attr-defined]
-        self.fields["school"].queryset = restrict(School.objects.filter(is_active=True), user).order_by("name")  # type: ignore[attr-defined]
-        self.fields["municipality"].queryset = restrict(Municipality.objects.all(), user).order_by("name")  # type: ignore[attr-defined]
+        choice(self, "template").choices = choices
+        model_choice(self, "school").queryset = restrict(School.objects.filter(is_active=True), user).order_by("name")
+        model_choice(self, "municipality").queryset = restrict(Municipality.objects.all(), user).order_by("name")
 
 
-class ProgrammeForm(forms.ModelForm):  # type: ignore[type-arg]
+class ProgrammeForm(forms.ModelForm[Programme]):
     class Meta:
         model = Programme
         fields = ["title", "goal", "tasks", "start", "end", "source"]
@@ -52,7 +53,7 @@ class ProgrammeForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
-class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
+class IndicatorForm(forms.ModelForm[Indicator]):
     class Meta:
         model = Indicator
         fields = ["title", "unit", "baseline", "target", "direction", "binding", "source"]
@@ -67,11 +68,11 @@ class IndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
         return value
 
 
-class LabelledRows(forms.BaseInlineFormSet):  # type: ignore[type-arg]
+class LabelledRows(forms.BaseInlineFormSet[Any, Any, Any]):
     """A formset shown as a table: the column heading is not a label, so every control of a row
     carries its own name for screen readers («Наименование, строка 2»)."""
 
-    def add_fields(self, form: forms.ModelForm, index: int | None) -> None:  # type: ignore[type-arg]
+    def add_fields(self, form: forms.ModelForm[Any], index: int | None) -> None:
         super().add_fields(form, index)
         row = "новая строка" if index is None else f"строка {index + 1}"
         for field in form.fields.values():

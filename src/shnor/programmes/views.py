@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.roles import Perm, Role
 from shnor.core.programmes import rule_text
 from shnor.lib.lookup import as_int, form_errors
@@ -51,7 +52,7 @@ def _get(request: HttpRequest, pk: int) -> Programme:
 
 
 @login_required
-def programme_list(request: HttpRequest) -> HttpResponse:
+def programme_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     qs = services.programmes(user).filter(parent__isnull=True)
     level = request.GET.get("level", "")
@@ -71,16 +72,16 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         "level": level,
         "status": status,
         "can_create": getattr(user, "role", "") in LEVELS_BY_ROLE,
-        "can_exit": user.has_shnor_perm(Perm.APPROVE),  # type: ignore[union-attr]
+        "can_exit": user.has_shnor_perm(Perm.APPROVE),
         "breadcrumbs": [("Программы", None)],
     }
     return render(request, "programmes/list.html", context)
 
 
 @login_required
-def programme_new(request: HttpRequest) -> HttpResponse:
+def programme_new(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    levels = LEVELS_BY_ROLE.get(str(getattr(user, "role", "")), ())  # type: ignore[call-overload]
+    levels = LEVELS_BY_ROLE.get(Role(user.role), ())
     if not levels:
         raise PermissionDenied
     choices = [
@@ -343,9 +344,9 @@ def waves(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def exit_page(request: HttpRequest) -> HttpResponse:
+def exit_page(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    can_approve = user.has_shnor_perm(Perm.APPROVE)  # type: ignore[union-attr]
+    can_approve = user.has_shnor_perm(Perm.APPROVE)
     form = ExitForm(request.POST or None, initial={"date": services.today()})
     if request.method == "POST":
         if not can_approve:

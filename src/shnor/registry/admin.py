@@ -5,33 +5,33 @@ from shnor.registry.models import BodyMembership, InfrastructureBody, Municipali
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RegionAdmin(admin.ModelAdmin[Region]):
     list_display = ("code", "name", "preset")
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MunicipalityAdmin(admin.ModelAdmin[Municipality]):
     list_display = ("code", "name", "kind", "region")
     search_fields = ("name", "code")
     filter_horizontal = ("neighbours",)
 
 
 @admin.register(School)
-class SchoolAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SchoolAdmin(admin.ModelAdmin[School]):
     list_display = ("school_id", "name", "municipality", "locality", "enrollment", "innovation_site")
     list_filter = ("locality", "innovation_site", "municipality")
     search_fields = ("name", "school_id")
     autocomplete_fields = ("municipality", "parent")
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(admin.TabularInline[BodyMembership, InfrastructureBody]):
     model = BodyMembership
     autocomplete_fields = ("person",)
     extra = 0
 
 
 @admin.register(InfrastructureBody)
-class BodyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class BodyAdmin(admin.ModelAdmin[InfrastructureBody]):
     list_display = ("name", "kind", "municipality", "school")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ("kind",)
@@ -40,6 +40,6 @@ class BodyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PersonAdmin(admin.ModelAdmin[Person]):
     list_display = ("full_name", "position", "organization", "municipality")
     search_fields = ("full_name", "position")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from shnor.lib.forms import choice, model_choice
 from shnor.lib.widgets import municipality_filter
 from shnor.registry.models import InfrastructureBody, Municipality, Person, School
 
@@ -23,10 +24,10 @@ class SchoolFilter(forms.Form):
 
     def __init__(self, *args: Any, municipalities: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].choices = [("", "все"), *municipalities]  # type: ignore[attr-defined]
+        choice(self, "municipality").choices = [("", "все"), *municipalities]
 
 
-class SchoolForm(forms.ModelForm):  # type: ignore[type-arg]
+class SchoolForm(forms.ModelForm[School]):
     class Meta:
         model = School
         fields = [
@@ -45,10 +46,12 @@ class SchoolForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = School.objects.filter(parent__isnull=True).select_related("municipality")  # type: ignore[attr-defined]
+        model_choice(self, "parent").queryset = School.objects.filter(parent__isnull=True).select_related(
+            "municipality"
+        )
 
 
-class MunicipalityForm(forms.ModelForm):  # type: ignore[type-arg]
+class MunicipalityForm(forms.ModelForm[Municipality]):
     class Meta:
         model = Municipality
         fields = ["region", "code", "name", "kind"]
@@ -65,7 +68,7 @@ class _ScopedChoices:
         self.fields["school"].queryset = schools
 
 
-class BodyForm(_ScopedChoices, forms.ModelForm):  # type: ignore[type-arg]
+class BodyForm(_ScopedChoices, forms.ModelForm[InfrastructureBody]):
     url = forms.URLField(label="Адрес в сети", required=False, assume_scheme="https")
 
     class Meta:
@@ -73,7 +76,7 @@ class BodyForm(_ScopedChoices, forms.ModelForm):  # type: ignore[type-arg]
         fields = ["kind", "name", "municipality", "school", "functions", "url", "is_active"]
 
 
-class PersonForm(_ScopedChoices, forms.ModelForm):  # type: ignore[type-arg]
+class PersonForm(_ScopedChoices, forms.ModelForm[Person]):
     class Meta:
         model = Person
         fields = ["full_name", "position", "organization", "municipality", "school", "email", "phone"]

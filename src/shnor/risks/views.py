@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict, sees_rows_of
 from shnor.audit.middleware import client_ip
@@ -40,10 +41,10 @@ def _year(request: HttpRequest) -> int:
 
 
 @login_required
-def regional(request: HttpRequest) -> HttpResponse:
+def regional(request: AuthedRequest) -> HttpResponse:
     user = request.user
     year = _year(request)
-    can_build = user.has_shnor_perm(Perm.BUILD_PROFILES)  # type: ignore[union-attr]
+    can_build = user.has_shnor_perm(Perm.BUILD_PROFILES)
     if request.method == "POST":
         if not can_build:
             raise PermissionDenied

@@ -7,13 +7,14 @@ from typing import Any
 
 from django import forms
 
+from shnor.lib.forms import choice, model_choice
 from shnor.staff import services
 from shnor.staff.models import Course, Offer, StaffMember
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
+class OfferForm(forms.ModelForm[Offer]):
     areas = forms.MultipleChoiceField(label="Области дефицитов", widget=forms.CheckboxSelectMultiple)
     url = forms.URLField(label="Ссылка", required=False, assume_scheme="https")
 
@@ -21,9 +22,9 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         model = Offer
         fields = ["kind", "title", "provider", "hours", "topic", "areas", "url"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["areas"].choices = list(services.rules().areas.items())  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice(self, "areas").choices = list(services.rules().areas.items())
 
 
 class DiagnosticForm(forms.Form):
@@ -60,7 +61,7 @@ class DiagnosticForm(forms.Form):
         }
 
 
-class CourseForm(forms.ModelForm):  # type: ignore[type-arg]
+class CourseForm(forms.ModelForm[Course]):
     class Meta:
         model = Course
         fields = ["title", "provider", "hours", "start", "end", "topic"]
@@ -75,10 +76,10 @@ class ItemForm(forms.Form):
 
     def __init__(self, *args: Any, offers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["offer"].queryset = offers  # type: ignore[attr-defined]
+        model_choice(self, "offer").queryset = offers
 
 
-class StaffForm(forms.ModelForm):  # type: ignore[type-arg]
+class StaffForm(forms.ModelForm[StaffMember]):
     staff_key = forms.CharField(
         label="Код педагога (псевдоним, не ФИО и не СНИЛС)", max_length=64, help_text="например, T01001-007"
     )

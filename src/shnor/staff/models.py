@@ -91,6 +91,9 @@ class Course(models.Model):
 class Offer(models.Model):
     """An entry of the catalogue the operator maintains: a course (ДПП ПК) or another activity."""
 
+    # Set for the catalogue's page (views.catalogue), not stored.
+    area_titles: list[str]
+
     class Kind(models.TextChoices):
         COURSE = "course", "курсы повышения квалификации (ДПП ПК)"
         INTERNSHIP = "internship", "стажировка"

@@ -228,5 +228,5 @@ def catalogue(request: HttpRequest) -> HttpResponse:
                 return redirect("staff:catalogue")
     offers = list(services.catalogue(user, active=False))
     for o in offers:
-        o.area_titles = [services.area_title(a) for a in o.areas]  # type: ignore[attr-defined]
+        o.area_titles = [services.area_title(a) for a in o.areas]
     return render(request, "staff/catalogue.html", {"offers": offers, "form": form, "can_edit": can_edit})

@@ -10,6 +10,7 @@ from shnor.accounts.models import User
 from shnor.accounts.roles import Role
 from shnor.accounts.scoping import restrict
 from shnor.core.support import MARKED
+from shnor.lib.forms import model_choice
 from shnor.lib.widgets import FastSelect
 from shnor.registry.models import Municipality, Person, School
 from shnor.support.models import Consultation, Curator, Event, Pairing, Practice, Rule
@@ -53,9 +54,9 @@ class TutorForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = restrict(Person.objects.all(), user).order_by("full_name")  # type: ignore[attr-defined]
-        self.fields["municipality"].queryset = restrict(Municipality.objects.all(), user).order_by("name")  # type: ignore[attr-defined]
-        self.fields["account"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+        model_choice(self, "person").queryset = restrict(Person.objects.all(), user).order_by("full_name")
+        model_choice(self, "municipality").queryset = restrict(Municipality.objects.all(), user).order_by("name")
+        model_choice(self, "account").queryset = User.objects.filter(
             role=Role.CURATOR, is_active=True, school__isnull=True
         ).order_by("username")
 
@@ -71,11 +72,11 @@ class RuleForm(forms.Form):
 
     def __init__(self, *args: Any, schools: Any, curators: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = schools  # type: ignore[attr-defined]
-        self.fields["curator"].queryset = curators  # type: ignore[attr-defined]
+        model_choice(self, "school").queryset = schools
+        model_choice(self, "curator").queryset = curators
 
 
-class ConsultationForm(forms.ModelForm):  # type: ignore[type-arg]
+class ConsultationForm(forms.ModelForm[Consultation]):
     class Meta:
         model = Consultation
         fields = ["date", "form", "topic", "participants", "hours", "materials", "file"]
@@ -104,7 +105,7 @@ class PairForm(forms.Form):
     form = forms.ChoiceField(label="Форма", choices=Pairing.Form.choices)
 
 
-class EventForm(forms.ModelForm):  # type: ignore[type-arg]
+class EventForm(forms.ModelForm[Event]):
     class Meta:
         model = Event
         fields = [
@@ -125,11 +126,13 @@ class EventForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].queryset = restrict(Municipality.objects.all(), user).order_by("name")  # type: ignore[attr-defined]
-        self.fields["organiser"].queryset = restrict(School.objects.filter(is_active=True), user).order_by("name")  # type: ignore[attr-defined]
+        model_choice(self, "municipality").queryset = restrict(Municipality.objects.all(), user).order_by("name")
+        model_choice(self, "organiser").queryset = restrict(School.objects.filter(is_active=True), user).order_by(
+            "name"
+        )
 
 
-class PracticeForm(forms.ModelForm):  # type: ignore[type-arg]
+class PracticeForm(forms.ModelForm[Practice]):
     url = forms.URLField(label="Материалы (ссылка)", required=False, assume_scheme="https")
     factors_text = forms.CharField(label="Факторы риска (коды через запятую, например R06, R09)", required=False)
 
@@ -140,7 +143,7 @@ class PracticeForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = restrict(School.objects.filter(is_active=True), user).order_by("name")  # type: ignore[attr-defined]
+        model_choice(self, "school").queryset = restrict(School.objects.filter(is_active=True), user).order_by("name")
 
     def factors(self) -> list[str]:
         return sorted({f.strip().upper() for f in self.cleaned_data.get("factors_text", "").split(",") if f.strip()})

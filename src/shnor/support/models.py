@@ -13,6 +13,11 @@ from shnor.registry.models import Municipality, Person, School
 class Curator(models.Model):
     """A member of the curator pool: a school (школа-куратор) or an individual tutor/consultant."""
 
+    # Set for the pool's page by services.pool, not stored: approved pairs of the year, unmet criteria.
+    load: int
+    missing: list[str]
+    flags: list[bool | None]  # the criteria met, for the pool's table (views.curator_list)
+
     class Kind(models.TextChoices):
         SCHOOL = "school", "школа-куратор"
         TUTOR = "tutor", "тьютор / консультант"
@@ -64,7 +69,7 @@ class Curator(models.Model):
     def __str__(self) -> str:
         if self.school_id:
             return str(self.school)
-        return self.person.full_name if self.person_id else f"куратор {self.pk}"  # type: ignore[union-attr]
+        return self.person.full_name if self.person is not None else f"куратор {self.pk}"
 
     @property
     def all_strengths(self) -> list[str]:
@@ -132,6 +137,9 @@ class Rule(models.Model):
 
 class Pairing(models.Model):
     """A supported school and its curator for a year, in one of the seeds' forms."""
+
+    # Set for the matching page and its export by services (why this curator), not stored.
+    reason: str
 
     class Form(models.TextChoices):
         PAIR = "pair", FORMS["pair"]

@@ -87,7 +87,7 @@ def curator_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     curators = services.pool(user, status if status in Curator.Status.values else None)
     for c in curators:
-        c.flags = [c.met.get(code) for code in (*COMPUTED, *MARKED)]  # type: ignore[attr-defined]
+        c.flags = [c.met.get(code) for code in (*COMPUTED, *MARKED)]
     return render(
         request,
         "support/curators.html",

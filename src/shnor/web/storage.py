@@ -13,6 +13,6 @@ from whitenoise.compress import Compressor
 from whitenoise.storage import CompressedStaticFilesStorage
 
 
-class StaticStorage(CompressedStaticFilesStorage):  # type: ignore[misc]
+class StaticStorage(CompressedStaticFilesStorage):  # type: ignore[misc]  # whitenoise ships no types
     def create_compressor(self, **kwargs: Any) -> Compressor:
         return Compressor(use_brotli=False, **kwargs)

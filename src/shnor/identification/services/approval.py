@@ -192,7 +192,7 @@ def note_data(run: Run, authority: str, preset: Preset, selected: int) -> NoteDa
         r2=(summary.get("value_added") or {}).get("r2"),
         clusters=summary.get("clusters", {}),
         combinations=summary.get("combinations", []),
-        municipalities=[(name, *counts) for name, counts in sorted(by_municipality.items())],  # type: ignore[misc]
+        municipalities=[(name, c[0], c[1], c[2], c[3], c[4], c[5]) for name, c in sorted(by_municipality.items())],
         signs=[(labels.SIGNS.get(s["code"], s["code"]), s["n"], s["schools"]) for s in signs],
         changes=changes,
         chart_png=scatter_png(points, summary.get("ior_threshold"), summary.get("isb_threshold"), line)

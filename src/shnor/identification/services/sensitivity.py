@@ -102,7 +102,7 @@ def compare(user: Any, first: Run, second: Run) -> Comparison:
             transitions[ra.cluster][rb.cluster] += 1
         rows.append(
             {
-                "school": (ra or rb).school,  # type: ignore[union-attr]
+                "school": (ra if ra is not None else b[pk]).school,
                 "first": ra,
                 "second": rb,
                 "change": _change(ra, rb),

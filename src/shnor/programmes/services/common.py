@@ -120,14 +120,20 @@ def reviewers(programme: Programme) -> QuerySet[User]:
         curators = support.curators_of(programme.school)
         if curators.exists():
             return curators
-        return User.objects.coordinators_of(programme.school.municipality_id)  # type: ignore[union-attr]
+        return User.objects.coordinators_of(_school_of(programme).municipality_id)
     return User.objects.regional_coordinators()
 
 
 def enforcers(programme: Programme) -> QuerySet[User]:
     if programme.level in SCHOOL_LEVELS:
-        return User.objects.coordinators_of(programme.school.municipality_id)  # type: ignore[union-attr]
+        return User.objects.coordinators_of(_school_of(programme).municipality_id)
     return User.objects.regional_coordinators()
+
+
+def _school_of(programme: Programme) -> School:
+    """The school of a school-level programme (the database's constraint: it has one)."""
+    assert programme.school is not None, programme.pk
+    return programme.school
 
 
 def programmes(user: Any) -> QuerySet[Programme]:

@@ -93,8 +93,8 @@ def pool(user: Any, status: str | None = None, year: int | None = None, pk: int 
     )
     criteria = rules().curators
     for c in curators:
-        c.load = load.get(c.pk, 0)  # type: ignore[attr-defined]
-        c.missing = core.missing(c.met, criteria)  # type: ignore[attr-defined]
+        c.load = load.get(c.pk, 0)
+        c.missing = core.missing(c.met, criteria)
     order: dict[str, int] = {"included": 0, "candidate": 1, "excluded": 2}
     curators.sort(key=lambda c: (order[c.status], core.rank(c.met), str(c)))
     return curators

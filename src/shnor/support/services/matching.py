@@ -191,7 +191,7 @@ def proposals(user: Any) -> QuerySet[Proposal]:
 def _with_reasons(qs: QuerySet[Pairing]) -> list[Pairing]:
     pairs = list(qs.order_by("school__municipality__name", "school__name"))
     for p in pairs:
-        p.reason = reason(p)  # type: ignore[attr-defined]
+        p.reason = reason(p)
     return pairs
 
 
@@ -268,7 +268,7 @@ def export_xlsx(user: Any, proposal: Proposal) -> bytes:
             "; ".join(p.covered),
             "; ".join(p.uncovered),
             "да" if p.pinned else "",
-            p.reason,  # type: ignore[attr-defined]
+            p.reason,
         ]
         sheet.append([safe_cell(v) for v in row])
     sheet.freeze_panes = "A2"
