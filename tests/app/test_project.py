@@ -81,3 +81,20 @@ def test_numbers_in_attributes_and_years_are_not_grouped_by_thousands() -> None:
         if "unlocalize" in text:
             assert re.search(r"\{% load [^%]*l10n", text), f"{template.name} uses unlocalize without loading l10n"
     assert offenders == []
+
+
+def test_comments_cite_documents_inside_the_repository() -> None:
+    """An act is cited by its number (docs/sources.md lists them), a topic by its guide — never by a
+    file that lives outside the repository (the team's seeds, DOMAIN.md, DATA_CONTRACT.md)."""
+    outside = re.compile(r"\bseeds? \d{3}|\bDOMAIN(\.md)? §|DATA_CONTRACT|\.\./shared/", re.IGNORECASE)
+    offenders = []
+    for folder in ("src", "tests", "docs", "bench"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.suffix not in {".py", ".md", ".yaml", ".html"} or "vendor" in path.parts or path == Path(__file__):
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if outside.search(line):
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:80]}")
+    assert not offenders, "\n".join(offenders)
+    acts = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
+    assert all(f"| {n} |" in acts for n in ("000", "001", "002", "003", "004"))

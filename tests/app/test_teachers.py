@@ -102,7 +102,7 @@ def test_a_teacher_sees_only_their_own_record(world: Any, login: Any) -> None:
 
 
 def test_targets_and_aggregates(world: Any, settings: Any, tmp_path: Any) -> None:
-    """Vologda's targets: at least 5 trained per school of the list (seed 001)."""
+    """Vologda's targets: at least 5 trained per school of the list (act 001)."""
     world.region.preset = "vologda-2019"
     world.region.save()
     settings.DATA_DIR = tmp_path

@@ -1,4 +1,4 @@
-"""The cyclogram: statuses by date and evidence; the default is seed 004's table 2."""
+"""The cyclogram: statuses by date and evidence; the default is act 004's table 2."""
 
 from __future__ import annotations
 

@@ -82,12 +82,12 @@ def test_exit_rules() -> None:
 def test_preset_templates_follow_the_seeds() -> None:
     ivanovo = load("ivanovo-2020")[0]
     project = ivanovo.template("ivanovo-municipal-project")
-    assert project.activity_count() == 25  # seed 002: 25 activities in phases
+    assert project.activity_count() == 25  # act 002: 25 activities in phases
     assert len(project.phases) == 5
     assert project.regulation[0] == "Заявка от руководства школы" and len(project.regulation) == 7
     assert ivanovo.exit.all_of == ["indicators_on_target"] and ivanovo.exit.min_indicators == 3
     vologda = load("vologda-2019")[0].template("vologda-regional-model")
-    assert len(vologda.phases) == 8  # seed 001: eight directions with their targets
+    assert len(vologda.phases) == 8  # act 001: eight directions with their targets
     assert [i.target for i in vologda.indicators][2:4] == [5, 4]
     dobrinka = load("dobrinka-2018")[0].template("dobrinka-municipal-plan")
     assert [i.target for i in dobrinka.indicators] == [72, 100, 30, 10]

@@ -1,4 +1,4 @@
-"""The risk profile against hand-computed examples (seed 004 appendix)."""
+"""The risk profile against hand-computed examples (act 004 appendix)."""
 
 from __future__ import annotations
 

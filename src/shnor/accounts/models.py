@@ -1,4 +1,4 @@
-"""Users: one account has one role and the scope that role is bound to (DOMAIN §1)."""
+"""Users: one account has one role and the scope that role is bound to (docs/guide/roles.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Roles of DOMAIN §1 and what each may do. Pure data: the one table every check reads."""
+"""The roles (docs/guide/roles.md) and what each may do. Pure data: the one table every check reads."""
 
 from __future__ import annotations
 

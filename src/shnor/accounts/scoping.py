@@ -46,12 +46,12 @@ class ScopeRule:
     `shared_when_unbound`: rows bound to neither (e.g. a regional working group) are visible to
     every signed-in user, because they are the region's public structure.
     `teacher`: paths to a teacher's pseudonym; a user with the teacher role sees only the rows
-    about themself (DOMAIN §7), never a colleague's.
+    about themself (docs/guide/support.md), never a colleague's.
     `public`: every signed-in user sees every row (a catalogue the region publishes).
     `teacher_sees`: a teacher sees the rows of their school — its general information (the
     registry's card, its structures, events, practices, goals). Without it (and without `teacher`
     paths) a teacher sees only the region's unbound shared rows: not the school's risk profile, its
-    identification results, its programme, its curator pair's journal (issue 20; DOMAIN §7).
+    identification results, its programme, its curator pair's journal (issue 20; docs/guide/support.md).
     """
 
     school: tuple[str, ...] = ()

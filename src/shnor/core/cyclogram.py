@@ -1,4 +1,4 @@
-"""The yearly cyclogram of monitoring (seed 004, table 2): what is due when, and the status of each
+"""The yearly cyclogram of monitoring (act 004, table 2): what is due when, and the status of each
 item against the date and the evidence that fulfilled it. Pure: no Django.
 """
 
@@ -48,7 +48,7 @@ class Item(BaseModel):
     start: int = Field(ge=1, le=12)  # first month
     end: int = Field(ge=1, le=12)  # last month (inclusive)
     evidence: Evidence
-    use: str = ""  # how the results are used (seed 004, table 3)
+    use: str = ""  # how the results are used (act 004, table 3)
 
     @model_validator(mode="after")
     def _order(self) -> Item:
@@ -65,7 +65,7 @@ class Item(BaseModel):
         return f"{MONTHS[self.start]} — {MONTHS[self.end]} {year}"
 
 
-# Seed 004, table 2 (with table 3's use of the results), yearly.
+# Act 004, table 2 (with table 3's use of the results), yearly.
 DEFAULT: tuple[Item, ...] = (
     Item(
         code="identification",

@@ -1,4 +1,4 @@
-"""System indicators (seed 004 §3 and the presets' own targets): what each one counts, its target
+"""System indicators (act 004 §3 and the presets' own targets): what each one counts, its target
 and the arithmetic of a value and its drill-down. Pure: no Django.
 
 A value is never typed in. The app lists the units an indicator counts over — schools of the list,
@@ -25,7 +25,7 @@ class Definition:
     title: str
     kind: Kind
     counts: str  # what the units are, for the drill-down's heading
-    source: str  # the seed or preset it comes from
+    source: str  # the act (docs/sources.md) or preset it comes from
 
 
 SYSTEM: dict[str, Definition] = {
@@ -117,7 +117,7 @@ SYSTEM: dict[str, Definition] = {
 
 class Indicators(BaseModel):
     """The preset's indicators: which of the system ones it uses and their targets (percent for a
-    share, a number for a count). A seed that names no number leaves the target to the operator;
+    share, a number for a count). An act that names no number leaves the target to the operator;
     the preset then carries the region's own figure and says so in `note`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -1,7 +1,7 @@
-"""Curators for selected schools: an exact minimum-cost assignment (DOMAIN §5; seeds 001, 004).
+"""Curators for selected schools: an exact minimum-cost assignment (docs/guide/support.md; acts 001, 004).
 
 Pure: no Django. Each supported school gets one curator; a curator takes at most its capacity
-(seed 001: a curator group is one curator and 2–3 schools). The cost of a pair is
+(act 001: a curator group is one curator and 2–3 schools). The cost of a pair is
 
     distance + gap_penalty × (the school's weaknesses the curator is not strong in)
 

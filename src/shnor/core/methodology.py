@@ -1,7 +1,7 @@
 """The identification methodology of a preset: what is measured, how, and what selects a school.
 
 Every number the identification uses that a region might want to set differently lives here,
-with the default of seed 004 (Volgograd). `docs/methodology.md` explains each one. The model is
+with the default of act 004 (Volgograd). `docs/methodology.md` explains each one. The model is
 strict (`extra="forbid"`): a misspelt key in a preset is an error, not a silently ignored setting.
 """
 
@@ -136,7 +136,7 @@ class FederalRisk(_Strict):
 
 
 class Categories(_Strict):
-    """Risk-oriented categories of seed 001: which flags make НР, ССК and НО."""
+    """Risk-oriented categories of act 001: which flags make НР, ССК and НО."""
 
     low_results: tuple[str, ...] = ("ior_low", "stable_low", "federal_risk")
     hard_context: tuple[str, ...] = ("isb_low",)

@@ -28,8 +28,8 @@ class PresetError(Exception):
 
 
 class Goals(BaseModel):
-    """The goal(s) and tasks of the system as its founding act states them (seed 004 §2 and the
-    other seeds' programmes); a year's editable copy starts from these."""
+    """The goal(s) and tasks of the system as its founding act states them (act 004 §2 and the
+    other acts' programmes); a year's editable copy starts from these."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -51,7 +51,7 @@ class Preset(BaseModel):
     # Who issues the region's acts (the header of generated orders and notes).
     authority: str = ""
     methodology: Methodology = Methodology()
-    # The risk-profile catalogue; absent → the built-in «500+» catalogue of seed 004.
+    # The risk-profile catalogue; absent → the built-in «500+» catalogue of act 004.
     risks: Catalogue | None = None
     # Programme templates a municipality or school starts from (anti-risk ones are built from
     # the catalogue's measures).
@@ -59,11 +59,11 @@ class Preset(BaseModel):
     exit: ExitRule = ExitRule()
     # Curators, matching, forms of support, teachers' deficits and the preset's targets.
     support: SupportRules = SupportRules()
-    # System indicators (seed 004 §3) and their targets; the preset's own targets are in `support`.
+    # System indicators (act 004 §3) and their targets; the preset's own targets are in `support`.
     indicators: Indicators = Indicators()
-    # The yearly cyclogram of monitoring (seed 004, table 2 by default).
+    # The yearly cyclogram of monitoring (act 004, table 2 by default).
     cyclogram: list[CycleItem] = Field(default_factory=lambda: list(CYCLOGRAM))
-    # Goals and tasks of the system (seed 004 §2; each seed's programme).
+    # Goals and tasks of the system (act 004 §2; each act's programme).
     goals: Goals = Goals()
 
     def catalogue(self) -> Catalogue:

@@ -1,4 +1,4 @@
-"""Drafts of addressed recommendations (seed 004 §7) from the figures: what is off target, by how
+"""Drafts of addressed recommendations (act 004 §7) from the figures: what is off target, by how
 much, compared with whom, and what the catalogue of measures suggests. Pure: no Django.
 
 A draft is two numbered lists — findings and actions — that a person then edits. Every finding
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from shnor.core.indicators import Row, Value
 from shnor.core.numbers import number
 
-# What to do when a system indicator is below its target (seed 004 §8, the measures).
+# What to do when a system indicator is below its target (act 004 §8, the measures).
 ACTIONS: dict[str, str] = {
     "1.1": "Обеспечить полноту и своевременность представления данных об оценочных процедурах и социальном "
     "контексте всех школ для расчёта ИОР и ИСБ.",

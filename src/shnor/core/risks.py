@@ -1,4 +1,4 @@
-"""The risk profile of a school (рисковый профиль, seed 004 appendix, from the federal «500+» project).
+"""The risk profile of a school (рисковый профиль, act 004 appendix, from the federal «500+» project).
 
 Pure: no Django. The catalogue is versioned data (in the preset, or the built-in «500+» catalogue):
 ten risk factors, each with parameters; each parameter has a source (one of the four
@@ -161,7 +161,7 @@ class Catalogue(BaseModel):
 
 @lru_cache(maxsize=1)
 def default_catalogue() -> Catalogue:
-    """The built-in «500+» catalogue (seed 004 appendix); packaged, so read once per process."""
+    """The built-in «500+» catalogue (act 004 appendix); packaged, so read once per process."""
     text = resources.files("shnor.presets").joinpath("catalogues/risks-500plus.yaml").read_text(encoding="utf-8")
     return Catalogue.model_validate(yaml.safe_load(text))
 

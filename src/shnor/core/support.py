@@ -1,9 +1,9 @@
 """The support network and teachers' growth: rules a preset sets, and the pure logic behind them
-(DOMAIN §5, §7; seeds 000, 001, 003, 004).
+(docs/guide/support.md; acts 000, 001, 003, 004).
 
-Curators. Seed 004 names four criteria of a curator school: stably high results, the status of
+Curators. Act 004 names four criteria of a curator school: stably high results, the status of
 a regional innovation site, a strong head, a motivated head. The first two are computed here
-from the data; the last two only a person can judge, so the operator marks them. Seeds 000 and
+from the data; the last two only a person can judge, so the operator marks them. Acts 000 and
 001 add that schools with positive dynamics and resilient ones (high results in a hard social
 context) are the first to ask.
 
@@ -74,7 +74,7 @@ class Targets(BaseModel):
     agreements: int | None = Field(default=None, ge=1)
     events_per_year: int | None = Field(default=None, ge=1)
     # Share of listed schools (0–1) where parents' dissatisfaction with teaching fell over the year
-    # (seed 002: «повышение степени удовлетворённости родителей качеством образования»).
+    # (act 002: «повышение степени удовлетворённости родителей качеством образования»).
     parents: float | None = Field(default=None, gt=0, le=1)
 
 
@@ -147,7 +147,7 @@ def missing(met: Mapping[str, bool], rules: CuratorRules) -> list[str]:
 
 
 def rank(met: Mapping[str, bool]) -> tuple[int, ...]:
-    """Order of the pool: resilient first (the seeds), then stably high, dynamics, innovation site."""
+    """Order of the pool: resilient first, then stably high, dynamics, innovation site."""
     return tuple(0 if met.get(c) else 1 for c in ("resilient", "stable_high", "positive_dynamics", "innovation_site"))
 
 

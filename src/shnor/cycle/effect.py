@@ -1,4 +1,4 @@
-"""Effectiveness of the measures (seed 004 §10), estimated from the identification runs: the schools
+"""Effectiveness of the measures (act 004 §10), estimated from the identification runs: the schools
 on the approved list of the start year are the supported ones; their ИОР of the start year is
 «before», their ИОР in the later run is «after»; the unsupported schools of the region are the
 pool of controls, matched on ИСБ, size and the ИОР of the year before the start, within the same
@@ -98,7 +98,7 @@ def verdict(analysis: Analysis) -> str:
 def report_bytes(
     user: Any, start: int, end: int, on: dt.date | None = None, rows: list[tuple[Any, Any]] | None = None
 ) -> bytes:
-    """The report for the working group (seed 004 §10): indicators' dynamics, measures, decisions
+    """The report for the working group (act 004 §10): indicators' dynamics, measures, decisions
     and their execution, recommendations, and the matched comparison (or why it is not possible)."""
 
     p = cycle.preset()

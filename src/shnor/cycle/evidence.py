@@ -1,4 +1,4 @@
-"""The evidence pack of a year: one ZIP with every element of the management cycle (DOMAIN §2) —
+"""The evidence pack of a year: one ZIP with every element of the management cycle (docs/guide/cycle.md) —
 goals, indicators, methods, monitoring, analysis, recommendations, measures, decisions,
 effectiveness — as DOCX and XLSX in nine folders, plus the index (опись) with each file's
 SHA-256. Built from what is in the system, in the user's scope; building it writes nothing.

@@ -1,4 +1,4 @@
-"""System indicators computed from the data (seed 004 §3 and the presets' targets), in the user's
+"""System indicators computed from the data (act 004 §3 and the presets' targets), in the user's
 scope: the region sees every school, a municipality its own, a school itself. The arithmetic and
 the drill-down are in shnor.core.indicators; here the units are gathered from the database.
 """
@@ -65,7 +65,7 @@ def visible_units(user: Any, value: Value) -> list[Unit]:
 
 
 def note() -> str:
-    """Where the targets come from, when the preset says (a seed that names no number)."""
+    """Where the targets come from, when the preset says (an act that names no number)."""
     return registry.preset().indicators.note
 
 

@@ -1,4 +1,4 @@
-"""The management cycle (seed 004 §§2–10): goals and tasks, per-year targets of the indicators,
+"""The management cycle (act 004 §§2–10): goals and tasks, per-year targets of the indicators,
 the analysts' conclusions, addressed recommendations, measures, management decisions with their
 documents, working-group meetings and the reminders of the cyclogram."""
 
@@ -56,7 +56,7 @@ class Target(models.Model):
 
 
 class Conclusion(models.Model):
-    """An analyst's conclusions on one of seed 004 §6's four directions for a year, for the
+    """An analyst's conclusions on one of act 004 §6's four directions for a year, for the
     region (municipality empty) or a municipality."""
 
     class Direction(models.TextChoices):
@@ -91,7 +91,7 @@ class Conclusion(models.Model):
 
 
 class Recommendation(models.Model):
-    """An addressed recommendation (seed 004 §7): to a municipality, a school head or a curator
+    """An addressed recommendation (act 004 §7): to a municipality, a school head or a curator
     school. Drafted from the data, edited by a person, issued as a DOCX, read and reported on by
     the addressee."""
 
@@ -155,7 +155,7 @@ class Recommendation(models.Model):
 
 
 class Measure(models.Model):
-    """A measure or an event planned on the results of the analysis (seed 004 §8) and tracked."""
+    """A measure or an event planned on the results of the analysis (act 004 §8) and tracked."""
 
     class Direction(models.TextChoices):
         PREPARATION = "preparation", "повышение качества подготовки обучающихся"
@@ -205,7 +205,7 @@ class Measure(models.Model):
 
 
 class Meeting(models.Model):
-    """A meeting of the working group (seed 000): agenda, heard, resolved, vote; a protocol."""
+    """A meeting of the working group (act 000): agenda, heard, resolved, vote; a protocol."""
 
     body = models.CharField("рабочая группа", max_length=500)
     number = models.CharField("номер протокола", max_length=50)

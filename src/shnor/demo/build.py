@@ -17,11 +17,9 @@ from shnor.accounts.roles import Role
 from shnor.accounts.services import create_user
 from shnor.audit.context import Acting, acting_as
 from shnor.audit.tracking import record
-from shnor.core.contract import TABLES
 from shnor.core.presets import DEFAULT as DEFAULT_PRESET
 from shnor.datasets.models import ImportRun
 from shnor.demo.generator import SCHOOL_COLUMNS, DemoConfig, DemoRegion, generate
-from shnor.engine.store import Store
 from shnor.registry.models import BodyMembership, InfrastructureBody, Municipality, Person, Region, School
 
 Progress = Callable[[str], None]
@@ -58,13 +56,6 @@ def write_files(region: DemoRegion, folder: Path) -> dict[str, Path]:
         paths[f"results_{year}"] = path
     region.truth.to_csv(folder / "truth.csv", index=False)
     return paths
-
-
-def write_store(region: DemoRegion, store: Store) -> int:
-    """The results straight into the store (for tests that need the data but not the import)."""
-    data = pa.Table.from_pandas(region.results, preserve_index=False)
-    store.replace("results", data, import_id="demo", replace_by=TABLES["results"].replace_by)
-    return store.row_count("results")
 
 
 def import_files(paths: dict[str, Path], user: object, say: Progress) -> list[ImportRun]:

@@ -489,7 +489,7 @@ def _person(rng: np.random.Generator) -> str:
 def _infrastructure(
     cfg: DemoConfig, munis: pd.DataFrame, schools: pd.DataFrame, truth: pd.DataFrame, rng: np.random.Generator
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Seed 000, table 1: the bodies of the support infrastructure and the people in them."""
+    """Act 000, table 1: the bodies of the support infrastructure and the people in them."""
     bodies: list[dict[str, Any]] = [
         {
             "key": "rwg",
@@ -600,7 +600,7 @@ SURVEY_COLUMNS = ["year", "school_id", "parameter", "value", "respondents"]
 def _survey(
     cfg: DemoConfig, schools: pd.DataFrame, truth: pd.DataFrame, staff: pd.DataFrame, rng: np.random.Generator
 ) -> pd.DataFrame:
-    """Questionnaire results of the risk profile (seed 004 appendix) for the last two years.
+    """Questionnaire results of the risk profile (act 004 appendix) for the last two years.
 
     A school's answers follow its context and its value added: schools in hard conditions and
     struggling schools report more risks; improving schools report fewer in the later year."""
@@ -707,7 +707,7 @@ def _teachers(
 def _management_courses(
     staff: pd.DataFrame, truth: pd.DataFrame, year: int, rng: np.random.Generator
 ) -> list[dict[str, object]]:
-    """Management teams of weaker schools (seed 004 §8: «подготовка управленческих команд»): in
+    """Management teams of weaker schools (act 004 §8: «подготовка управленческих команд»): in
     about 60 % of the schools with a negative value added a director or deputy finishes a course in
     quality management in the latest year (indicator 1.4.3). Its own random stream: the rest of
     the demo is unchanged."""

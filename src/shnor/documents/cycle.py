@@ -1,5 +1,5 @@
 """Documents of the management cycle: addressed recommendations, the management decision (from a
-DOCX template a region may replace), the working group's protocol in seed 000's form, the report
+DOCX template a region may replace), the working group's protocol in act 000's form, the report
 on the effectiveness of measures, and the goals and analysis of a year for the evidence pack."""
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ ORDINALS = ("первому", "второму", "третьему", "четвё�
 
 
 def protocol(data: ProtocolData) -> bytes:
-    """Seed 000's form: authority, the meeting, ПРОТОКОЛ, date and number, chair and secretary,
+    """Act 000's form: authority, the meeting, ПРОТОКОЛ, date and number, chair and secretary,
     ПОВЕСТКА ДНЯ, then for each question: heard, resolved, the vote; the signatures."""
     d = new_document()
     paragraph(d, data.authority, bold=True, align="center")
@@ -234,7 +234,7 @@ class EffectData:
 
 
 def effect_report(data: EffectData) -> bytes:
-    """Seed 004 §10: the dynamics of the indicators, the measures and decisions with their
+    """Act 004 §10: the dynamics of the indicators, the measures and decisions with their
     execution, and the comparison of supported schools with similar unsupported ones."""
     d = new_document(landscape=True)
     paragraph(d, data.authority.upper(), bold=True, align="center")
@@ -308,7 +308,7 @@ def goals_document(region: str, year: int, blocks: Sequence[tuple[str, list[str]
 
 
 def analysis_document(year: int, blocks: Sequence[tuple[str, list[tuple[str, str]], str]]) -> bytes:
-    """The year's analysis by seed 004 §6's directions: (direction, figures, conclusions)."""
+    """The year's analysis by act 004 §6's directions: (direction, figures, conclusions)."""
     d = new_document()
     paragraph(d, f"Анализ результатов мониторинга за {year} год", bold=True, align="center")
     for title, figures, text in blocks:

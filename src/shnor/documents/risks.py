@@ -1,4 +1,4 @@
-"""The risk profile of a school as a DOCX document (the form of seed 004's appendix)."""
+"""The risk profile of a school as a DOCX document (the form of act 004's appendix)."""
 
 from __future__ import annotations
 

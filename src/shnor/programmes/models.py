@@ -1,5 +1,5 @@
 """Programmes (regional, municipal, school and anti-risk), their indicators and activities, the
-review workflow, monitoring waves and exit from the programme (DOMAIN §6; seeds 001–004)."""
+review workflow, monitoring waves and exit from the programme (docs/guide/programmes.md; acts 001–004)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class Programme(models.Model):
     risk_factor = models.CharField("фактор риска", max_length=8, blank=True)
     template = models.CharField("шаблон", max_length=64, blank=True)
     source = models.CharField("основание (документ)", max_length=500, blank=True)
-    # [{"title": str, "done_on": "YYYY-MM-DD" | None}] — the steps of a regulation (seed 002).
+    # [{"title": str, "done_on": "YYYY-MM-DD" | None}] — the steps of a regulation (act 002).
     regulation = models.JSONField("шаги регламента", default=list, blank=True)
     start = models.DateField("начало")
     end = models.DateField("окончание")

@@ -1,4 +1,4 @@
-"""The registry: region, municipalities, schools, infrastructure bodies and people (DOMAIN §1, §5)."""
+"""The registry: region, municipalities, schools, infrastructure bodies and people (docs/guide/roles.md, docs/guide/registry.md)."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ class School(models.Model):
 
 
 class InfrastructureBody(models.Model):
-    """A body of the support infrastructure (seed 000, table 1)."""
+    """A body of the support infrastructure (act 000, table 1)."""
 
     class Kind(models.TextChoices):
         REGIONAL_WORKING_GROUP = "regional_working_group", "региональная рабочая группа"

@@ -19,7 +19,7 @@ from shnor.accounts.services import require
 from shnor.audit.tracking import record
 from shnor.core.presets import DEFAULT, Preset, load
 from shnor.lib.memo import Memo
-from shnor.registry.models import BodyMembership, InfrastructureBody, Municipality, Person, Region, School
+from shnor.registry.models import InfrastructureBody, Municipality, Person, Region, School
 
 
 def preset_in_force() -> tuple[Preset, str]:
@@ -197,16 +197,3 @@ def save_person(user: Any, person: Person) -> Person:
     person.full_clean()
     person.save()
     return person
-
-
-@transaction.atomic
-def add_member(user: Any, body: InfrastructureBody, person: Person, role: str) -> BodyMembership:
-    _check_local(user, body)
-    membership, _ = BodyMembership.objects.update_or_create(body=body, person=person, defaults={"role": role})
-    return membership
-
-
-@transaction.atomic
-def remove_member(user: Any, membership: BodyMembership) -> None:
-    _check_local(user, membership.body)
-    membership.delete()

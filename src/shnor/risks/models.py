@@ -1,4 +1,4 @@
-"""Risk profiles (seed 004 appendix) and the questionnaires that feed them."""
+"""Risk profiles (act 004 appendix) and the questionnaires that feed them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Teaching staff, pseudonymised (docs/data-contract.md: `staff`, `diagnostics`, `courses`; DOMAIN §7).
+"""Teaching staff, pseudonymised (docs/data-contract.md: `staff`, `diagnostics`, `courses`; docs/guide/support.md).
 
 A teacher is known only by a pseudonym (`staff_key`); their employment at a school is a
 separate row, so a teacher who works at two schools, or moves, keeps one history of

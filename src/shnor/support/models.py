@@ -1,4 +1,4 @@
-"""The support network (DOMAIN §5): curators, pairs, agreements, consultations, feedback,
+"""The support network (docs/guide/support.md): curators, pairs, agreements, consultations, feedback,
 events and the bank of effective practices."""
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ class Rule(models.Model):
 
 
 class Pairing(models.Model):
-    """A supported school and its curator for a year, in one of the seeds' forms."""
+    """A supported school and its curator for a year, in one of the acts' forms (docs/sources.md)."""
 
     # Set for the matching page and its export by services (why this curator), not stored.
     reason: str

@@ -386,7 +386,7 @@ def _select(
 
 
 def combinations(category: pd.Series) -> list[dict[str, Any]]:
-    """Seed 001's table: how many schools fall in each of the seven combinations, and their share
+    """Act 001's table: how many schools fall in each of the seven combinations, and their share
     of the schools in any category."""
     counted = category[category != ""]
     total = len(counted)

@@ -58,7 +58,7 @@ def _plain(value: Any) -> Any:
 def journal(works: pd.DataFrame, rule: Objectivity) -> list[dict[str, Any]]:
     """ВПР mark against the term mark of the same pupils, pooled over a school's ВПР works of a year:
     shares that raised (ВПР above the term mark), confirmed and lowered it, against the region's;
-    and, after seed 003, «quality» (marks 4 and 5) by term marks against quality by ВПР."""
+    and, after act 003, «quality» (marks 4 and 5) by term marks against quality by ВПР."""
     pairs = ["pairs", "raised", "lowered", "q_vpr", "q_journal"]
     vpr = works.loc[(works["procedure"] == "VPR") & (works["pairs"] > 0), ["school_id", "year", *pairs]]
     if vpr.empty:

@@ -75,7 +75,7 @@ def default_body() -> str:
 
 
 def protocol(user: Any, meeting: Meeting) -> Document:
-    """The protocol of the meeting in seed 000's form, generated and kept."""
+    """The protocol of the meeting in act 000's form, generated and kept."""
     check_keeper(user, None)
     p = preset()
     content = documents.protocol(

@@ -132,7 +132,7 @@ class Direction:
 def analysis(
     user: Any, year: int, municipality: Municipality | None = None, computed: list[Value] | None = None
 ) -> list[Direction]:
-    """Seed 004 §6: for each direction, the figures that inform it and the conclusions written."""
+    """Act 004 §6: for each direction, the figures that inform it and the conclusions written."""
     if computed is None:  # the caller's indicators of this year and level, when it has them
         computed = indicators.compute(user, year, municipality.pk if municipality else None)
     values = {v.definition.code: v for v in computed}

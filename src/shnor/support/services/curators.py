@@ -77,7 +77,7 @@ def refresh_pool(user: Any, year: int | None = None) -> PoolSummary:
 
 
 def pool(user: Any, status: str | None = None, year: int | None = None, pk: int | None = None) -> list[Curator]:
-    """The pool, resilient schools first (seeds 000, 001), then stably high, dynamics, innovation.
+    """The pool, resilient schools first (acts 000, 001), then stably high, dynamics, innovation.
     Each curator's load counts its approved pairs of the year (by default the latest run's year)."""
     qs = restrict(Curator.objects.select_related("school", "municipality", "person"), user)
     if status:

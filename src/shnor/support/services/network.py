@@ -114,7 +114,7 @@ class Level:
 
 
 def infrastructure(user: Any, year: int | None = None) -> list[Level]:
-    """Seed 000, table 1: the regional level, then each municipality, with its bodies (and who sits
+    """Act 000, table 1: the regional level, then each municipality, with its bodies (and who sits
     in them), its curators and its pairs by form."""
     bodies = list(
         restrict(InfrastructureBody.objects.filter(is_active=True), user)
