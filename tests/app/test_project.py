@@ -98,3 +98,28 @@ def test_comments_cite_documents_inside_the_repository() -> None:
     assert not offenders, "\n".join(offenders)
     acts = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
     assert all(f"| {n} |" in acts for n in ("000", "001", "002", "003", "004"))
+
+
+def _python_files(folder: str) -> list[Path]:
+    return [p for p in (ROOT / folder).rglob("*.py") if "migrations" not in p.parts and "vendor" not in p.parts]
+
+
+def test_every_type_ignore_says_why() -> None:
+    """`# type: ignore[code]  # reason` (docs/development.md, «Rules that hold»)."""
+    bare = re.compile(r"# type: ignore(\[[\w-]+(, [\w-]+)*\])?\s*$")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in _python_files("src")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if bare.search(line)
+    ]
+    assert not offenders, offenders
+
+
+def test_no_services_module_is_longer_than_500_lines() -> None:
+    """A stage's use cases are a package, one module per stage (docs/development.md)."""
+    services = [p for p in _python_files("src") if "services" in p.parts or p.stem == "services"]
+    long = {
+        str(p.relative_to(ROOT)): n for p in services if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500
+    }
+    assert services and not long, long
