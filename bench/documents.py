@@ -54,10 +54,10 @@ def main() -> None:
     import django
 
     django.setup()
-    from shnor.core.presets import load
     from shnor.documents import identification as docs
     from shnor.documents import risks as risk_docs
     from shnor.documents.charts import scatter_png
+    from shnor.presets import load
     from shnor.registry.models import Municipality, School
     from shnor.risks.models import Profile
     from shnor.risks.services import ProfileView

@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django.db import transaction
 
 from shnor.audit.context import Acting, acting_as
-from shnor.core.presets import Preset, load
+from shnor.core.presets import Preset
+from shnor.presets import load
 from shnor.registry.models import Region
 
 

@@ -238,7 +238,7 @@ def test_decision_is_fixed_in_its_document_and_executed(world: Any) -> None:
         end=dt.date(2026, 3, 31),
         schools=[world.a1, world.a2],
     )
-    assert cycle.is_overdue(measure, dt.date(2026, 4, 1)) and not cycle.is_overdue(measure, dt.date(2026, 3, 31))
+    assert measure.is_overdue(dt.date(2026, 4, 1)) and not measure.is_overdue(dt.date(2026, 3, 31))
     with pytest.raises(cycle.CycleError, match="результат"):
         cycle.update_measure(operator, measure, "done", "")
     cycle.update_measure(operator, measure, "done", "Обучено 12 руководителей")

@@ -358,7 +358,7 @@ def test_a_run_is_reproduced_exactly_and_knows_when_its_inputs_changed(run: Run,
 def test_every_preset_runs_and_is_approved_with_its_own_documents(preset: str, region: World, monkeypatch: Any) -> None:
     import datetime as dt
 
-    from shnor.core.presets import load
+    from shnor.presets import load
     from shnor.registry import services as registry
 
     monkeypatch.setattr(registry, "preset_in_force", lambda: load(preset))

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from shnor.core.identification.identify import OUTPUT_COLUMNS
-from shnor.core.presets import available
+from shnor.presets import available
 from tests.app.test_cli import run
 
 

@@ -150,7 +150,7 @@ def test_indicators_over_the_api(client: Any, world: Any) -> None:
 def test_parents_satisfaction_of_ivanovo_from_two_years_of_profiles(world: Any, settings: Any, tmp_path: Any) -> None:
     """Act 002: parents' satisfaction rises. A1's dissatisfied parents 40 % → 30 % (counted), A2's
     20 % → 25 % (not); B1 is not listed. Value 50 %, target 100 %."""
-    from shnor.core.presets import load
+    from shnor.presets import load
     from shnor.risks.models import Profile
 
     settings.DATA_DIR = tmp_path

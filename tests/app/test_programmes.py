@@ -205,7 +205,7 @@ def test_failed_exit_leaves_nothing(world: Any, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_municipal_programme_from_the_ivanovo_template(world: Any, settings: Any, tmp_path: Any) -> None:
-    from shnor.core.presets import load
+    from shnor.presets import load
 
     settings.DATA_DIR = tmp_path  # this test's own data folder and preset
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection
 from django.db.migrations.executor import MigrationExecutor
 
-from shnor.core.presets import load
+from shnor.presets import load
 from shnor.records import services as records
 from shnor.records.models import Decision, Document
 from shnor.registry.models import Municipality

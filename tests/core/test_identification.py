@@ -13,8 +13,9 @@ from statsmodels.stats.meta_analysis import combine_effects
 from shnor.core.identification import aggregate, indices, objectivity
 from shnor.core.identification.identify import OUTPUT_COLUMNS, Inputs, identify
 from shnor.core.methodology import Component, Cutoff, FederalRisk, Methodology, Objectivity, Selection
-from shnor.core.presets import PresetError, available, load
+from shnor.core.presets import PresetError
 from shnor.demo.generator import DemoConfig, DemoRegion, generate
+from shnor.presets import available, load
 
 
 def _works(rows: list[dict[str, object]]) -> pd.DataFrame:

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from shnor.core.presets import PresetError, available, load
+from shnor.core.presets import PresetError
+from shnor.presets import available, load
 
 
 def test_it_ships_the_four_seed_presets() -> None:

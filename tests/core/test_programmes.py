@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from shnor.core import programmes as pg
-from shnor.core.presets import load
 from shnor.core.programmes import ExitEvidence, ExitRule
+from shnor.presets import load
 
 START, END = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
 

@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from shnor.core import risks
-from shnor.core.presets import available, load
 from shnor.core.risks import Catalogue, Level, Source
+from shnor.presets import available, load
 
 
 def small() -> Catalogue:

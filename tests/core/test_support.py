@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from shnor.core.presets import load
 from shnor.core.support import (
     CuratorRules,
     Offer,
@@ -21,6 +20,7 @@ from shnor.core.support import (
     thresholds,
     uncovered,
 )
+from shnor.presets import load
 
 RULES = CuratorRules()
 

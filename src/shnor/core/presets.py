@@ -7,10 +7,6 @@ and the exit rule (`shnor.core.programmes`); targets and the cyclogram join it i
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
-
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -80,11 +76,6 @@ class Preset(BaseModel):
 DEFAULT = "volgograd-2021"
 
 
-def available() -> list[str]:
-    folder = resources.files("shnor.presets")
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
-
-
 def _parse(text: str, origin: str) -> Preset:
     try:
         data = yaml.safe_load(text)
@@ -102,32 +93,3 @@ def _parse(text: str, origin: str) -> Preset:
 def load_text(text: str, origin: str = "пресет расчёта") -> Preset:
     """A preset from its YAML text (as a run keeps it)."""
     return _parse(text, origin)
-
-
-def load(name_or_path: str) -> tuple[Preset, str]:
-    """A preset by built-in name or by file path; returns it with its YAML text.
-
-    Parsing and validating a preset with its catalogue takes tens of milliseconds, and pages ask
-    for it on every request: the result is kept per file version (path, size, modification time),
-    so an edited preset file is read again. Presets are frozen, so sharing them is safe."""
-    path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise PresetError(f"{name_or_path}: файл пресета не найден")
-        stat = path.stat()
-        return _load_file(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    if name_or_path not in available():
-        raise PresetError(f"Пресет «{name_or_path}» не найден. Встроенные пресеты: {', '.join(available())}")
-    return _load_builtin(name_or_path)
-
-
-@lru_cache(maxsize=32)
-def _load_file(path: str, size: int, mtime_ns: int) -> tuple[Preset, str]:
-    text = Path(path).read_text(encoding="utf-8")
-    return _parse(text, path), text
-
-
-@lru_cache(maxsize=16)
-def _load_builtin(name: str) -> tuple[Preset, str]:
-    text = resources.files("shnor.presets").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-    return _parse(text, name), text

@@ -17,8 +17,6 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
-from importlib import resources
 from typing import Literal
 
 import yaml
@@ -159,11 +157,25 @@ class Catalogue(BaseModel):
         return [p for p in self.parameters() if p.source == group and p.derive is None]
 
 
-@lru_cache(maxsize=1)
-def default_catalogue() -> Catalogue:
-    """The built-in «500+» catalogue (act 004 appendix); packaged, so read once per process."""
-    text = resources.files("shnor.presets").joinpath("catalogues/risks-500plus.yaml").read_text(encoding="utf-8")
+def parse_catalogue(text: str) -> Catalogue:
+    """A risk catalogue from its YAML text."""
     return Catalogue.model_validate(yaml.safe_load(text))
+
+
+# The built-in «500+» catalogue (act 004, appendix): its file is read by shnor.presets, which
+# hands it in when imported.
+_default: Catalogue | None = None
+
+
+def provide_default_catalogue(catalogue: Catalogue) -> None:
+    global _default
+    _default = catalogue
+
+
+def default_catalogue() -> Catalogue:
+    if _default is None:
+        raise LookupError("the built-in risk catalogue is read by shnor.presets: import it first")
+    return _default
 
 
 # --- the profile ------------------------------------------------------------------------------

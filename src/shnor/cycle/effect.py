@@ -139,7 +139,7 @@ def report_bytes(
         (
             m.title,
             f"{m.start:%d.%m.%Y} — {m.end:%d.%m.%Y}",
-            m.get_status_display() + (" (просрочено)" if cycle.is_overdue(m, on) else ""),
+            m.get_status_display() + (" (просрочено)" if m.is_overdue(on) else ""),
             m.result,
         )
         for m in cycle.measures(user).filter(year__in=period).order_by("start", "pk")

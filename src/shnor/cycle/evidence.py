@@ -347,7 +347,7 @@ def _measures(user: Any, year: int, pack: Pack) -> None:
                         m.responsible,
                         m.start.strftime("%d.%m.%Y"),
                         m.end.strftime("%d.%m.%Y"),
-                        m.get_status_display() + (" (просрочено)" if cycle.is_overdue(m) else ""),
+                        m.get_status_display() + (" (просрочено)" if m.is_overdue() else ""),
                         m.result,
                         ", ".join(s.school_id for s in m.schools.all()),
                     )

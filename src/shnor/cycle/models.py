@@ -4,7 +4,10 @@ documents, working-group meetings and the reminders of the cyclogram."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
+from django.utils import timezone
 
 from shnor.records.models import Level
 from shnor.records.models import who as _who
@@ -202,6 +205,10 @@ class Measure(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def is_overdue(self, on: dt.date | None = None) -> bool:
+        """Planned or under way past its end (`on`, today by default)."""
+        return self.status in (self.Status.PLANNED, self.Status.IN_PROGRESS) and self.end < (on or timezone.localdate())
 
 
 class Meeting(models.Model):

@@ -424,7 +424,7 @@ def measures(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(error))
         return redirect(f"{reverse('cycle:measures')}?year={year}")
     rows = [
-        (m, services.is_overdue(m), MeasureStatusForm(initial={"status": m.status, "result": m.result}))
+        (m, m.is_overdue(), MeasureStatusForm(initial={"status": m.status, "result": m.result}))
         for m in services.measures(user, year)
     ]
     return render(

@@ -44,7 +44,7 @@ def build_cycle(operator: Any, region: DemoRegion) -> None:
     year = max(region.config.years)
     today = timezone.localdate()
     run = Run.objects.filter(year=year, status=Run.Status.DONE).order_by("-pk").first()
-    if run is not None and not identification.is_approved(run):
+    if run is not None and not run.is_approved:
         identification.approve(operator, run, number="45-од", date=today, signatory="Председатель комитета")
     for direction, text in CONCLUSIONS.items():
         cycle.save_conclusion(operator, year, direction, None, text)

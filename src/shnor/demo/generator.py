@@ -604,6 +604,7 @@ def _survey(
 
     A school's answers follow its context and its value added: schools in hard conditions and
     struggling schools report more risks; improving schools report fewer in the later year."""
+    from shnor import presets  # noqa: F401  (hands the built-in risk catalogue to the methodology)
     from shnor.core.risks import Source, default_catalogue
 
     catalogue = default_catalogue()

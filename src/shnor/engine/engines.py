@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import pandas as pd
 import pyarrow as pa
 
+from shnor.core.identification import aggregate
 from shnor.env import duckdb_memory, spark_settings
 
 ENGINES = ("duckdb", "spark")
@@ -38,6 +40,23 @@ def connect(engine: str = "duckdb") -> Any:
 
 def is_spark(con: Any) -> bool:
     return getattr(con, "name", "") == "pyspark"
+
+
+def execute(expr: ibis.Table) -> pd.DataFrame:
+    """Run an expression on its engine and bring the school-level result back as pandas, through
+    Arrow on both engines: on Spark through the session's Arrow path (Ibis goes through `toPandas`,
+    which pandas 3 no longer supports)."""
+    backend = expr._find_backend(use_default=True)
+    if is_spark(backend):
+        backend._run_pre_execute_hooks(expr)  # registers in-memory tables (the cut-offs) as views
+        table = backend._session.sql(backend.compile(expr)).toArrow()
+    else:
+        table = expr.to_pyarrow()
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
+
+
+aggregate.executed_by(execute)
 
 
 def read_parquet(con: Any, name: str, files: Sequence[Path], schema: pa.Schema) -> ibis.Table:

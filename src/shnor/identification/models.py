@@ -52,6 +52,11 @@ class Run(models.Model):
     def __str__(self) -> str:
         return f"Идентификация № {self.pk} за {self.year} год"
 
+    @property
+    def is_approved(self) -> bool:
+        """Whether the run's list was approved (a decision of shnor.records names the run)."""
+        return self.decisions.exists()
+
 
 class SchoolResult(models.Model):
     """One row of the contract's output table, plus the figures behind it."""

@@ -70,10 +70,11 @@ def run_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _default_year() -> int:
+    """The latest year of loaded results; with none loaded yet, the current year."""
     from shnor.datasets.services import store
 
     years = store().years("results")
-    return max(years) if years else 2026
+    return max(years) if years else timezone.localdate().year
 
 
 @login_required

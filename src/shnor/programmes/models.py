@@ -3,11 +3,13 @@ review workflow, monitoring waves and exit from the programme (docs/guide/progra
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 
+from shnor.core.programmes import effective_status
 from shnor.registry.models import Municipality, School
 
 
@@ -87,6 +89,11 @@ class Programme(models.Model):
     def task_list(self) -> list[str]:
         return [t.strip() for t in self.tasks.splitlines() if t.strip()]
 
+    @property
+    def is_live(self) -> bool:
+        """Deadlines and the plan line are judged only once a programme is agreed and being carried out."""
+        return self.status in (self.Status.APPROVED, self.Status.IN_FORCE)
+
 
 class Indicator(models.Model):
     class Direction(models.TextChoices):
@@ -147,6 +154,10 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def status_on(self, on: dt.date, live: bool = True) -> str:
+        """The status as of `on`: overdue once past its deadline undone, while the programme is live."""
+        return effective_status(self.status, self.deadline, on) if live else self.status
 
 
 class Evidence(models.Model):

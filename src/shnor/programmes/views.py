@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from shnor.accounts.actor import AuthedRequest
@@ -133,10 +134,10 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     services.refresh(programme)
     activities = list(programme.activities.prefetch_related("evidence"))
     today = services.today()
-    live = services.is_live(programme)
+    live = programme.is_live
     phases: list[tuple[str, list[tuple[Activity, str]]]] = []
     for a in activities:
-        status = services.status_of(a, today, live)
+        status = a.status_on(today, live)
         if not phases or phases[-1][0] != a.phase:
             phases.append((a.phase, []))
         phases[-1][1].append((a, status))
@@ -255,7 +256,7 @@ def activity_update(request: HttpRequest, pk: int, activity: int) -> HttpRespons
             "programmes/_activity.html",
             {
                 "a": item,
-                "status": services.status_of(item, live=services.is_live(programme)),
+                "status": item.status_on(timezone.localdate(), live=programme.is_live),
                 "p": programme,
                 "can_work": True,
                 "error": error,

@@ -17,8 +17,9 @@ from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict, scope_of
 from shnor.accounts.services import require
 from shnor.audit.tracking import record
-from shnor.core.presets import DEFAULT, Preset, load
+from shnor.core.presets import DEFAULT, Preset
 from shnor.lib.memo import Memo
+from shnor.presets import load
 from shnor.registry.models import InfrastructureBody, Municipality, Person, Region, School
 
 

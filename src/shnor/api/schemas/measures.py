@@ -8,7 +8,6 @@ import datetime as dt
 from ninja import Field, Schema
 
 from shnor.api.schemas import Id, In, Year
-from shnor.cycle import services as cycle
 from shnor.cycle.models import Measure
 
 
@@ -33,7 +32,7 @@ class MeasureOut(Schema):
 
     @staticmethod
     def resolve_overdue(m: Measure) -> bool:
-        return cycle.is_overdue(m)
+        return m.is_overdue()
 
     @staticmethod
     def resolve_schools(m: Measure) -> list[str]:

@@ -79,7 +79,7 @@ class ProgrammeDetailOut(ProgrammeOut):
         today = programme_services.today()
         out = []
         for a in p.activities.all():
-            a.status = programme_services.status_of(a, today, programme_services.is_live(p))
+            a.status = a.status_on(today, p.is_live)
             out.append(a)
         return out
 

@@ -31,7 +31,6 @@ from shnor.cycle.services.document import (
 )
 from shnor.cycle.services.measure import (
     add_measure,
-    is_overdue,
     measures,
     update_measure,
 )
@@ -110,7 +109,6 @@ __all__ = [
     "get_recommendation",
     "goals",
     "is_addressee",
-    "is_overdue",
     "issue",
     "mark_read",
     "measures",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,7 +13,7 @@ from shnor.accounts.services import account
 from shnor.cycle.models import (
     Measure,
 )
-from shnor.cycle.services.common import CycleError, check_keeper, today
+from shnor.cycle.services.common import CycleError, check_keeper
 from shnor.records.models import Level
 from shnor.registry.models import School
 
@@ -53,7 +52,3 @@ def update_measure(user: Any, measure: Measure, status: str, result: str = "") -
     measure.status, measure.result = status, result.strip()
     measure.save()
     return measure
-
-
-def is_overdue(measure: Measure, on: dt.date | None = None) -> bool:
-    return measure.status in (Measure.Status.PLANNED, Measure.Status.IN_PROGRESS) and measure.end < (on or today())

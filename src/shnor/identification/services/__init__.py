@@ -9,7 +9,6 @@ from shnor.identification.services.approval import (
     approve,
     change_list,
     final_list,
-    is_approved,
     note_data,
 )
 from shnor.identification.services.common import (
@@ -88,7 +87,6 @@ __all__ = [
     "gather",
     "get_run",
     "input_changes",
-    "is_approved",
     "latest_run",
     "note_data",
     "output_rows",

@@ -44,16 +44,12 @@ def _final_list(run: Run) -> dict[int, str]:
     return listed
 
 
-def is_approved(run: Run) -> bool:
-    return run.decisions.exists()
-
-
 def change_list(user: Any, run: Run, school_pk: int, action: str, reason: str) -> ListChange:
     """Add a school to the proposed list or remove one, with the reason; only before approval."""
     require(user, Perm.RUN_IDENTIFICATION)
     if run.status != Run.Status.DONE:
         raise IdentificationRefused("Перечень можно менять только у выполненного расчёта.")
-    if is_approved(run):
+    if run.is_approved:
         raise IdentificationRefused("Перечень уже утверждён: изменения вносятся новым решением.")
     if not reason.strip():
         raise IdentificationRefused("Укажите основание изменения перечня.")
@@ -118,7 +114,7 @@ def approve(user: Any, run: Run, *, number: str, date: dt.date, signatory: str =
     note_bytes = documents.analytic_note(note_data(run, issuer, preset, selected=len(listed)))
     with keeping():  # the decision, its documents and their files, or none of them
         Run.objects.select_for_update().filter(pk=run.pk).first()  # one approval at a time
-        if is_approved(run):
+        if run.is_approved:
             raise IdentificationRefused("Перечень уже утверждён.")
         decision = Decision.objects.create(
             kind=Decision.Kind.ORGANISING,

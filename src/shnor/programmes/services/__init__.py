@@ -56,12 +56,10 @@ from shnor.programmes.services.indicators import (
     activity_counts,
     bound_value,
     indicator_rows,
-    is_live,
     latest_profile,
     overview,
     refresh,
     remind,
-    status_of,
 )
 from shnor.programmes.services.waves import (
     WaveComparison,
@@ -103,7 +101,6 @@ __all__ = [
     "exit_proposals",
     "get",
     "indicator_rows",
-    "is_live",
     "latest_profile",
     "mark_step",
     "overview",
@@ -116,7 +113,6 @@ __all__ = [
     "set_activity",
     "set_actual",
     "snapshot",
-    "status_of",
     "take_wave",
     "templates",
     "today",

@@ -101,7 +101,7 @@ class IndicatorRow:
 
 def indicator_rows(programme: Programme, on: dt.date | None = None, indicators: Any = None) -> list[IndicatorRow]:
     on = on or today()
-    live = is_live(programme) or programme.status == S.COMPLETED
+    live = programme.is_live or programme.status == S.COMPLETED
     rows = []
     for ind in indicators if indicators is not None else programme.indicators.all():
         direction: core.Direction = "lower_better" if ind.direction == "lower_better" else "higher_better"
@@ -115,21 +115,10 @@ def indicator_rows(programme: Programme, on: dt.date | None = None, indicators: 
     return rows
 
 
-def is_live(programme: Programme) -> bool:
-    """Deadlines and the plan line are judged only once a programme is agreed and being carried out."""
-    return programme.status in WORKING
-
-
-def status_of(activity: Activity, on: dt.date | None = None, live: bool = True) -> str:
-    if not live:
-        return activity.status
-    return core.effective_status(activity.status, activity.deadline, on or today())
-
-
 def activity_counts(programme: Programme, on: dt.date | None = None) -> dict[str, int]:
     on = on or today()
-    live = is_live(programme)
-    counts = Counter(status_of(a, on, live) for a in programme.activities.all())
+    live = programme.is_live
+    counts = Counter(a.status_on(on, live) for a in programme.activities.all())
     return {s: counts.get(s, 0) for s in Activity.Status.values}
 
 
@@ -199,6 +188,6 @@ def overview(user: Any, municipality: int | None = None, on: dt.date | None = No
         row.in_force += int(p.status == S.IN_FORCE)
         row.waiting += int(p.status in (S.SUBMITTED, S.REVIEW, S.APPROVED))
         if p.status in WORKING:
-            row.overdue += sum(1 for a in p.activities.all() if status_of(a, on) == Activity.Status.OVERDUE)
+            row.overdue += sum(1 for a in p.activities.all() if a.status_on(on) == Activity.Status.OVERDUE)
             row.off_track += len([r for r in indicator_rows(p, on, p.indicators.all()) if r.on_track is False])
     return sorted(rows.values(), key=lambda r: (-r.overdue - r.off_track, r.label))
