@@ -132,9 +132,15 @@ def test_answers_aggregate_into_parameter_values() -> None:
     assert got == {"R01.1": (3.5, 2), "R02.2": (0.5, 2)}
     pct = risks.default_catalogue().parameter("R02.1")
     assert risks.aggregate_answers([pct], [{"R02.1": "10"}, {"R02.1": "30"}]) == {"R02.1": (pytest.approx(0.2), 2)}
+    # Numbers as JSON gives them (int, float) count as their text does.
+    assert risks.aggregate_answers(params, [{"R01.1": 2, "R02.2": 1}, {"R01.1": 4.5, "R02.2": 0}]) == {
+        "R01.1": (3.25, 2),
+        "R02.2": (0.5, 2),
+    }
+    assert risks.aggregate_answers([pct], [{"R02.1": 10}, {"R02.1": 30.0}]) == {"R02.1": (pytest.approx(0.2), 2)}
 
 
-def test_the_built_in_catalogue_is_seed_004s_ten_factors() -> None:
+def test_the_built_in_catalogue_is_act_004s_ten_factors() -> None:
     c = risks.default_catalogue()
     assert [f.code for f in c.factors] == [f"R{i:02d}" for i in range(1, 11)]
     assert c.factor("R01").title == "Низкий уровень оснащения школы"
