@@ -74,70 +74,11 @@ def apply(spec: Spec, data: pa.Table, present: set[str]) -> Outcome:
     outcome = Outcome()
     rows = _rows(data, set(spec.fields) | present | {"school_id", "staff_key", "year"})
     value_fields = [spec.fields[c] for c in spec.fields if c in present]
-    incoming: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:
-        resolved = spec.resolve(row)
-        values = {spec.fields[c]: row.get(c) for c in spec.fields if c in present}
-        for name, value in values.items():
-            if value is None:
-                field_obj = model._meta.get_field(name)
-                if not field_obj.null and isinstance(field_obj, models.CharField):
-                    values[name] = ""
-        incoming[tuple(resolved[k] for k in spec.key)] = {**resolved, **values}
-    scopes = {tuple(r[k] for k in spec.scope) for r in incoming.values()} if spec.scope else set()
-    existing_qs = model._default_manager.none()
-    if spec.scope:
-        condition = models.Q(pk__in=[])
-        by_first: dict[Any, list[tuple[Any, ...]]] = {}
-        for s in scopes:
-            by_first.setdefault(s[:-1], []).append(s)
-        for prefix, group in by_first.items():
-            q = models.Q(**{f"{spec.scope[-1]}__in": [s[-1] for s in group]})
-            for name, value in zip(spec.scope[:-1], prefix, strict=True):
-                q &= models.Q(**{name: value})
-            condition |= q
-        existing_qs = model._default_manager.filter(condition)
-    else:
-        keys = list(incoming)
-        first = spec.key[0]
-        existing_qs = (
-            model._default_manager.filter(**{f"{first}__in": {k[0] for k in keys}})
-            if keys
-            else model._default_manager.none()
-        )
-    existing = {tuple(getattr(o, k) for k in spec.key): o for o in existing_qs}
-    created, changed, undo_updated, undo_deleted = [], [], [], []
-    for key, values in incoming.items():
-        current = existing.pop(key, None)
-        if current is None:
-            created.append(model(**values))
-            continue
-        if spec.deactivate and not getattr(current, spec.deactivate):
-            values = {**values, spec.deactivate: True}
-        fields = [f for f in [*value_fields, *([spec.deactivate] if spec.deactivate else [])] if f in values]
-        diff = {f: getattr(current, f) for f in fields if _differs(getattr(current, f), values[f])}
-        if diff:
-            undo_updated.append({"pk": current.pk, **{k: _plain(v) for k, v in diff.items()}})
-            for f in diff:
-                setattr(current, f, values[f])
-            changed.append((current, list(diff)))
-        else:
-            outcome.unchanged += 1
+    incoming = _incoming(spec, rows, present)
+    existing = {tuple(getattr(o, k) for k in spec.key): o for o in _existing(spec, incoming)}
+    created, changed, undo_updated = _compare(spec, incoming, existing, value_fields, outcome)
     # What is left in `existing` is in the replaced scope but not in the file.
-    if spec.scope:
-        leftovers = list(existing.values())
-        if spec.deactivate:
-            stale = [o for o in leftovers if getattr(o, spec.deactivate)]
-            for o in stale:
-                undo_updated.append({"pk": o.pk, spec.deactivate: True})
-                setattr(o, spec.deactivate, False)
-            if stale:
-                model._default_manager.bulk_update(stale, [spec.deactivate], batch_size=1000)
-            outcome.removed = len(stale)
-        else:
-            undo_deleted = [_snapshot(o) for o in leftovers]
-            model._default_manager.filter(pk__in=[o.pk for o in leftovers]).delete()
-            outcome.removed = len(leftovers)
+    undo_deleted = _retire(spec, list(existing.values()), undo_updated, outcome) if spec.scope else []
     model._default_manager.bulk_create(created, batch_size=1000)
     fields_changed = sorted({f for _, fs in changed for f in fs})
     if changed:
@@ -154,6 +95,102 @@ def apply(spec: Spec, data: pa.Table, present: set[str]) -> Outcome:
     if "year" in spec.fields or "year" in spec.key:
         outcome.years = sorted({int(v["year"]) for v in incoming.values() if v.get("year") is not None})
     return outcome
+
+
+def _incoming(spec: Spec, rows: list[dict[str, Any]], present: set[str]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The file's rows by their key: the key and foreign keys resolved, the values of the columns
+    in `present` (empty text where the model keeps no nulls)."""
+    model = spec.model
+    incoming: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        resolved = spec.resolve(row)
+        values = {spec.fields[c]: row.get(c) for c in spec.fields if c in present}
+        for name, value in values.items():
+            if value is None:
+                field_obj = model._meta.get_field(name)
+                if not field_obj.null and isinstance(field_obj, models.CharField):
+                    values[name] = ""
+        incoming[tuple(resolved[k] for k in spec.key)] = {**resolved, **values}
+    return incoming
+
+
+def _existing(spec: Spec, incoming: dict[tuple[Any, ...], dict[str, Any]]) -> models.QuerySet[Any]:
+    """The stored rows the file may touch: every row of the scopes it replaces, else the rows
+    sharing the first part of a key with a row of the file."""
+    model = spec.model
+    if spec.scope:
+        scopes = {tuple(r[k] for k in spec.scope) for r in incoming.values()}
+        condition = models.Q(pk__in=[])
+        by_first: dict[Any, list[tuple[Any, ...]]] = {}
+        for s in scopes:
+            by_first.setdefault(s[:-1], []).append(s)
+        for prefix, group in by_first.items():
+            q = models.Q(**{f"{spec.scope[-1]}__in": [s[-1] for s in group]})
+            for name, value in zip(spec.scope[:-1], prefix, strict=True):
+                q &= models.Q(**{name: value})
+            condition |= q
+        return model._default_manager.filter(condition)
+    keys = list(incoming)
+    first = spec.key[0]
+    return (
+        model._default_manager.filter(**{f"{first}__in": {k[0] for k in keys}})
+        if keys
+        else model._default_manager.none()
+    )
+
+
+def _compare(
+    spec: Spec,
+    incoming: dict[tuple[Any, ...], dict[str, Any]],
+    existing: dict[tuple[Any, ...], Any],
+    value_fields: list[str],
+    outcome: Outcome,
+) -> tuple[list[models.Model], list[tuple[Any, list[str]]], list[dict[str, Any]]]:
+    """Each incoming row against the stored one, popped from `existing`: the rows to create, the
+    rows changed (set in memory) with their changed fields, and the old values to undo them.
+    Rows that are the same are counted in `outcome.unchanged`."""
+    model = spec.model
+    created: list[models.Model] = []
+    changed: list[tuple[Any, list[str]]] = []
+    undo_updated: list[dict[str, Any]] = []
+    for key, values in incoming.items():
+        current = existing.pop(key, None)
+        if current is None:
+            created.append(model(**values))
+            continue
+        if spec.deactivate and not getattr(current, spec.deactivate):
+            values = {**values, spec.deactivate: True}
+        fields = [f for f in [*value_fields, *([spec.deactivate] if spec.deactivate else [])] if f in values]
+        diff = {f: getattr(current, f) for f in fields if _differs(getattr(current, f), values[f])}
+        if diff:
+            undo_updated.append({"pk": current.pk, **{k: _plain(v) for k, v in diff.items()}})
+            for f in diff:
+                setattr(current, f, values[f])
+            changed.append((current, list(diff)))
+        else:
+            outcome.unchanged += 1
+    return created, changed, undo_updated
+
+
+def _retire(
+    spec: Spec, leftovers: list[Any], undo_updated: list[dict[str, Any]], outcome: Outcome
+) -> list[dict[str, Any]]:
+    """Stored rows of the replaced scope the file no longer has: deactivated (their undo added to
+    `undo_updated`) or deleted (their snapshots returned); counted in `outcome.removed`."""
+    model = spec.model
+    if spec.deactivate:
+        stale = [o for o in leftovers if getattr(o, spec.deactivate)]
+        for o in stale:
+            undo_updated.append({"pk": o.pk, spec.deactivate: True})
+            setattr(o, spec.deactivate, False)
+        if stale:
+            model._default_manager.bulk_update(stale, [spec.deactivate], batch_size=1000)
+        outcome.removed = len(stale)
+        return []
+    undo_deleted = [_snapshot(o) for o in leftovers]
+    model._default_manager.filter(pk__in=[o.pk for o in leftovers]).delete()
+    outcome.removed = len(leftovers)
+    return undo_deleted
 
 
 def _snapshot(obj: models.Model) -> dict[str, Any]:
@@ -299,48 +336,10 @@ def load_schools(data: pa.Table, present: set[str], log: IssueLog) -> Outcome:
     region = Region.objects.order_by("pk").first()
     if region is None:
         raise LookupError("Регион не создан: выполните «shnor init».")
-    municipalities = {fold(m.code): m for m in Municipality.objects.filter(region=region)}
-    municipalities.update({fold(m.name): m for m in Municipality.objects.filter(region=region)})
-    created_munis: list[int] = []
     rows = _rows(data, TABLES["schools"].names)
-    for row in rows:
-        name = row["municipality"]
-        if fold(name) not in municipalities:
-            muni = Municipality.objects.create(region=region, code=name[:32], name=name, kind=_municipality_kind(name))
-            municipalities[fold(name)] = muni
-            created_munis.append(muni.pk)
-            log.warning(
-                "reference",
-                f"муниципалитета «{name}» не было в реестре: он создан",
-                row=row[ROW],
-                column="Муниципалитет (municipality)",
-                value=name,
-            )
+    municipalities, created_munis = _municipalities(region, rows, log)
     file_ids = {r["school_id"] for r in rows}
-    parents_in_file = {r["school_id"]: r.get("parent_school_id") for r in rows}
-    registry_parents = dict(School.objects.filter(parent__isnull=False).values_list("school_id", "parent__school_id"))
-    known = set(School.objects.values_list("school_id", flat=True))
-    for row in rows:
-        parent = row.get("parent_school_id")
-        if not parent:
-            continue
-        label = "Код головной ОО (parent_school_id)"
-        if parent not in file_ids and parent not in known:
-            log.error(
-                "reference",
-                "головной ОО с таким кодом нет ни в файле, ни в реестре",
-                row=row[ROW],
-                column=label,
-                value=parent,
-            )
-        elif parents_in_file.get(parent) or (parent not in file_ids and registry_parents.get(parent)):
-            log.error(
-                "reference",
-                "головная ОО сама является филиалом: укажите школу, у которой нет головной",
-                row=row[ROW],
-                column=label,
-                value=parent,
-            )
+    _check_parents(rows, file_ids, log)
     if log.has_errors:
         return Outcome()
     spec = Spec(
@@ -365,16 +364,7 @@ def load_schools(data: pa.Table, present: set[str], log: IssueLog) -> Outcome:
         )
     outcome = apply(spec, data, present)
     if "parent_school_id" in present:
-        ids = _school_ids()
-        current = dict(School.objects.filter(school_id__in=file_ids).values_list("school_id", "parent_id"))
-        undo_parent = []
-        for row in rows:
-            wanted = ids.get(row["parent_school_id"]) if row.get("parent_school_id") else None
-            if current[row["school_id"]] != wanted:
-                pk = ids[row["school_id"]]
-                undo_parent.append({"pk": pk, "parent_id": current[row["school_id"]]})
-                School.objects.filter(pk=pk).update(parent_id=wanted)
-        outcome.undo["updated"].extend(undo_parent)
+        outcome.undo["updated"].extend(_link_branches(rows, file_ids))
     outcome.undo = {
         "parts": [
             {"model": "registry.Municipality", "created": created_munis, "updated": [], "deleted": []},
@@ -382,6 +372,72 @@ def load_schools(data: pa.Table, present: set[str], log: IssueLog) -> Outcome:
         ]
     }
     return outcome
+
+
+def _municipalities(
+    region: Region, rows: list[dict[str, Any]], log: IssueLog
+) -> tuple[dict[str, Municipality], list[int]]:
+    """The region's municipalities by folded code and name, with those the file names and the
+    registry does not have created (a warning each); and the ids of the created ones."""
+    municipalities = {fold(m.code): m for m in Municipality.objects.filter(region=region)}
+    municipalities.update({fold(m.name): m for m in Municipality.objects.filter(region=region)})
+    created_munis: list[int] = []
+    for row in rows:
+        name = row["municipality"]
+        if fold(name) not in municipalities:
+            muni = Municipality.objects.create(region=region, code=name[:32], name=name, kind=_municipality_kind(name))
+            municipalities[fold(name)] = muni
+            created_munis.append(muni.pk)
+            log.warning(
+                "reference",
+                f"муниципалитета «{name}» не было в реестре: он создан",
+                row=row[ROW],
+                column="Муниципалитет (municipality)",
+                value=name,
+            )
+    return municipalities, created_munis
+
+
+def _check_parents(rows: list[dict[str, Any]], file_ids: set[str], log: IssueLog) -> None:
+    """A branch's head school must be in the file or the registry, and not a branch itself."""
+    parents_in_file = {r["school_id"]: r.get("parent_school_id") for r in rows}
+    registry_parents = dict(School.objects.filter(parent__isnull=False).values_list("school_id", "parent__school_id"))
+    known = set(School.objects.values_list("school_id", flat=True))
+    for row in rows:
+        parent = row.get("parent_school_id")
+        if not parent:
+            continue
+        label = "Код головной ОО (parent_school_id)"
+        if parent not in file_ids and parent not in known:
+            log.error(
+                "reference",
+                "головной ОО с таким кодом нет ни в файле, ни в реестре",
+                row=row[ROW],
+                column=label,
+                value=parent,
+            )
+        elif parents_in_file.get(parent) or (parent not in file_ids and registry_parents.get(parent)):
+            log.error(
+                "reference",
+                "головная ОО сама является филиалом: укажите школу, у которой нет головной",
+                row=row[ROW],
+                column=label,
+                value=parent,
+            )
+
+
+def _link_branches(rows: list[dict[str, Any]], file_ids: set[str]) -> list[dict[str, Any]]:
+    """Each school of the file linked to its head school (or unlinked); the old links, to undo it."""
+    ids = _school_ids()
+    current = dict(School.objects.filter(school_id__in=file_ids).values_list("school_id", "parent_id"))
+    undo_parent = []
+    for row in rows:
+        wanted = ids.get(row["parent_school_id"]) if row.get("parent_school_id") else None
+        if current[row["school_id"]] != wanted:
+            pk = ids[row["school_id"]]
+            undo_parent.append({"pk": pk, "parent_id": current[row["school_id"]]})
+            School.objects.filter(pk=pk).update(parent_id=wanted)
+    return undo_parent
 
 
 LOADERS: dict[str, Callable[[pa.Table, set[str], IssueLog], Outcome]] = {

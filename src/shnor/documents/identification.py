@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from docx.document import Document as DocxDocument
 from docx.shared import Cm
 
 from shnor.documents import common
@@ -123,6 +124,22 @@ def analytic_note(data: NoteData) -> bytes:
     """Аналитическая справка по итогам идентификации: method, figures, clusters, combinations,
     municipalities, signs of biased results, the chart, and the changes people made to the list."""
     document = new_document()
+    _note_title(document, data)
+    _note_method(document, data)
+    _note_results(document, data)
+    _note_clusters(document, data)
+    _note_categories(document, data)
+    _note_municipalities(document, data)
+    _note_signs(document, data)
+    if data.chart_png:
+        _note_chart(document, data.chart_png)
+    if data.changes:
+        _note_changes(document, data.changes)
+    return to_bytes(document)
+
+
+def _note_title(document: DocxDocument, data: NoteData) -> None:
+    """The authority, the title and the region with the date of the run."""
     paragraph(document, data.authority, align="center", indent=False)
     document.add_paragraph()
     heading(
@@ -131,6 +148,9 @@ def analytic_note(data: NoteData) -> bytes:
     )
     paragraph(document, f"{data.region}, {date(data.run_date)}", align="center", indent=False)
 
+
+def _note_method(document: DocxDocument, data: NoteData) -> None:
+    """Section 1: the methodology, the works and the indices."""
     heading(document, "1. Методика")
     paragraph(
         document,
@@ -149,6 +169,9 @@ def analytic_note(data: NoteData) -> bytes:
     if data.alpha is not None:
         paragraph(document, f"Согласованность составляющих ИСБ (α Кронбаха) — {number(data.alpha, 2)}.")
 
+
+def _note_results(document: DocxDocument, data: NoteData) -> None:
+    """Section 2: schools considered and selected, the thresholds, the context's effect."""
     heading(document, "2. Основные результаты")
     paragraph(
         document,
@@ -170,6 +193,9 @@ def analytic_note(data: NoteData) -> bytes:
             "преимущества; достоверно выше — работают эффективнее ожидаемого (резильентные).",
         )
 
+
+def _note_clusters(document: DocxDocument, data: NoteData) -> None:
+    """Section 3: the four clusters as a table of ИОР × ИСБ."""
     heading(document, "3. Кластеры школ")
     c = data.clusters
     table(
@@ -189,6 +215,9 @@ def analytic_note(data: NoteData) -> bytes:
         ],
     )
 
+
+def _note_categories(document: DocxDocument, data: NoteData) -> None:
+    """Section 4: the categories of risk and their combinations."""
     heading(document, "4. Категории риска и их сочетания")
     table(
         document,
@@ -202,6 +231,9 @@ def analytic_note(data: NoteData) -> bytes:
         size=11,
     )
 
+
+def _note_municipalities(document: DocxDocument, data: NoteData) -> None:
+    """Section 5: schools, selected and clusters by municipality."""
     heading(document, "5. По муниципалитетам")
     table(
         document,
@@ -211,6 +243,9 @@ def analytic_note(data: NoteData) -> bytes:
         numeric=(1, 2, 3, 4, 5, 6),
     )
 
+
+def _note_signs(document: DocxDocument, data: NoteData) -> None:
+    """Section 6: the signs of biased results, or that there are none."""
     heading(document, "6. Признаки необъективности результатов")
     if data.signs:
         table(
@@ -227,14 +262,17 @@ def analytic_note(data: NoteData) -> bytes:
     else:
         paragraph(document, "Признаков необъективности не выявлено.")
 
-    if data.chart_png:
-        heading(document, "7. Диаграмма ИОР × ИСБ")
-        document.add_picture(io.BytesIO(data.chart_png), width=Cm(16))
-        paragraph(
-            document, "Пунктир — границы «низких» зон; линия — результаты, ожидаемые при социальном контексте.", size=11
-        )
 
-    if data.changes:
-        heading(document, "8. Изменения предложенного перечня")
-        table(document, ["Школа", "Действие", "Основание"], data.changes, size=11)
-    return to_bytes(document)
+def _note_chart(document: DocxDocument, chart_png: bytes) -> None:
+    """Section 7: the chart of ИОР × ИСБ."""
+    heading(document, "7. Диаграмма ИОР × ИСБ")
+    document.add_picture(io.BytesIO(chart_png), width=Cm(16))
+    paragraph(
+        document, "Пунктир — границы «низких» зон; линия — результаты, ожидаемые при социальном контексте.", size=11
+    )
+
+
+def _note_changes(document: DocxDocument, changes: list[tuple[str, str, str]]) -> None:
+    """Section 8: the changes people made to the proposed list, with their reasons."""
+    heading(document, "8. Изменения предложенного перечня")
+    table(document, ["Школа", "Действие", "Основание"], changes, size=11)

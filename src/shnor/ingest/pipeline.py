@@ -30,7 +30,7 @@ from shnor.core.contract import (
 from shnor.engine.schemas import arrow_type
 from shnor.ingest.convert import convert, empty_markers
 from shnor.ingest.issues import IssueLog, Severity
-from shnor.ingest.mapping import Mapping
+from shnor.ingest.mapping import Mapping, Unpivot
 from shnor.ingest.sources import (
     SHEET_YEAR,
     Matcher,
@@ -133,6 +133,28 @@ def plan(
     info: SourceInfo, table: Table, log: IssueLog, mapping: Mapping | None = None, year: int | None = None
 ) -> Plan:
     result = Plan(table=table, info=info, mapping=mapping)
+    claimed = _claim_by_contract(info, table, result)
+    if mapping is not None:
+        locate = _header_locator(info)
+        _claim_by_mapping(mapping, table, result, claimed, locate, log)
+        if mapping.unpivot is not None:
+            _claim_unpivoted(mapping.unpivot, mapping.name, result, claimed, locate, log)
+    _settle_sources(info, result, claimed, log)
+    _check_unused_columns(info, result, log)
+    if mapping is not None:
+        _apply_mapping_notes(mapping, table, result, log)
+    if year is not None:
+        _apply_year_option(table, year, result, log)
+    for column in table.columns:
+        provided = column.name in result.sources or column.name in result.constants
+        if column.required and not provided and column.name not in result.not_collected:
+            log.error("missing_column", _missing(column.ru, column.name, info), column=column.ru)
+    _layout_warnings(info, log)
+    return result
+
+
+def _claim_by_contract(info: SourceInfo, table: Table, result: Plan) -> dict[str, list[int]]:
+    """The file columns each contract column's name or Russian header claims (percent headers noted)."""
     index = header_index(table)
     claimed: dict[str, list[int]] = {}
     for position, header in enumerate(info.headers):
@@ -144,54 +166,88 @@ def plan(
             claimed.setdefault(name, []).append(position)
             if percent:
                 result.percent.add(name)
+    return claimed
+
+
+def _header_locator(info: SourceInfo) -> Callable[[str], int | None]:
+    """What finds the position of a header a mapping names: as written, else as folded."""
     by_header = {h: i for i, h in enumerate(info.headers)}
     by_folded = {normalise_header(h)[0]: i for i, h in enumerate(info.headers) if h}
 
     def locate(header: str) -> int | None:
-        """The position of a header a mapping names: as written, else as folded."""
         return by_header.get(header, by_folded.get(normalise_header(header)[0]))
 
-    if mapping is not None:
-        for name, header in mapping.columns.items():
-            found = locate(header)
-            if found is None:
-                log.error(
-                    "missing_column",
-                    f"в файле нет столбца «{header}», из которого сопоставление «{mapping.name}» берёт {name}",
-                    column=header,
-                )
-                continue
-            for other in list(claimed):
-                claimed[other] = [p for p in claimed[other] if p != found]
-            claimed[name] = [found]
-            if normalise_header(header)[1]:
-                result.percent.add(name)
-        result.constants.update(mapping.constants)
-        result.percent |= set(mapping.percent)
-        result.fraction |= set(mapping.fraction) - result.percent
-        for name in mapping.skip_rows_without:
-            if name in table.names:
-                continue  # resolved below, once the contract columns are known
-            found = locate(name)
-            if found is None:
-                log.error("missing_column", f"в файле нет столбца «{name}» из правила skip_rows_without", column=name)
-            else:
-                result.skip_when_empty[name] = found
-    if mapping is not None and mapping.unpivot is not None:
-        for header in mapping.unpivot.columns:
-            found = locate(header)
-            if found is None:
-                log.error(
-                    "missing_column",
-                    f"в файле нет столбца «{header}», который сопоставление «{mapping.name}» разворачивает в строки",
-                    column=header,
-                )
-                continue
-            result.melted.append(found)
-            for other in list(claimed):
-                claimed[other] = [p for p in claimed[other] if p != found]
-        claimed[mapping.unpivot.name_to] = [MELT_NAME]
-        claimed[mapping.unpivot.value_to] = [MELT_VALUE]
+    return locate
+
+
+def _unclaim(claimed: dict[str, list[int]], position: int) -> None:
+    """A file column a mapping takes is no longer claimed by any contract column's name."""
+    for other in list(claimed):
+        claimed[other] = [p for p in claimed[other] if p != position]
+
+
+def _claim_by_mapping(
+    mapping: Mapping,
+    table: Table,
+    result: Plan,
+    claimed: dict[str, list[int]],
+    locate: Callable[[str], int | None],
+    log: IssueLog,
+) -> None:
+    """The columns, constants, units and file-side skip rules a saved mapping names."""
+    for name, header in mapping.columns.items():
+        found = locate(header)
+        if found is None:
+            log.error(
+                "missing_column",
+                f"в файле нет столбца «{header}», из которого сопоставление «{mapping.name}» берёт {name}",
+                column=header,
+            )
+            continue
+        _unclaim(claimed, found)
+        claimed[name] = [found]
+        if normalise_header(header)[1]:
+            result.percent.add(name)
+    result.constants.update(mapping.constants)
+    result.percent |= set(mapping.percent)
+    result.fraction |= set(mapping.fraction) - result.percent
+    for name in mapping.skip_rows_without:
+        if name in table.names:
+            continue  # resolved below, once the contract columns are known
+        found = locate(name)
+        if found is None:
+            log.error("missing_column", f"в файле нет столбца «{name}» из правила skip_rows_without", column=name)
+        else:
+            result.skip_when_empty[name] = found
+
+
+def _claim_unpivoted(
+    unpivot: Unpivot,
+    mapping_name: str,
+    result: Plan,
+    claimed: dict[str, list[int]],
+    locate: Callable[[str], int | None],
+    log: IssueLog,
+) -> None:
+    """The columns a mapping turns into rows, and the two contract columns their headers and cells fill."""
+    for header in unpivot.columns:
+        found = locate(header)
+        if found is None:
+            log.error(
+                "missing_column",
+                f"в файле нет столбца «{header}», который сопоставление «{mapping_name}» разворачивает в строки",
+                column=header,
+            )
+            continue
+        result.melted.append(found)
+        _unclaim(claimed, found)
+    claimed[unpivot.name_to] = [MELT_NAME]
+    claimed[unpivot.value_to] = [MELT_VALUE]
+
+
+def _settle_sources(info: SourceInfo, result: Plan, claimed: dict[str, list[int]], log: IssueLog) -> None:
+    """Each contract column's source: the first file column claiming it (a second one is an error),
+    or the sheets' names of a workbook with a sheet per year."""
     for name, positions in claimed.items():
         if not positions:
             continue
@@ -203,8 +259,12 @@ def plan(
                 column=info.headers[positions[1]],
             )
         result.sources[name] = positions[0]
-    if any(year is not None for _, _, year in info.parts) and "year" not in result.sources:
+    if any(sheet_year is not None for _, _, sheet_year in info.parts) and "year" not in result.sources:
         result.sources["year"] = SHEET_YEAR
+
+
+def _check_unused_columns(info: SourceInfo, result: Plan, log: IssueLog) -> None:
+    """Columns of personal data are errors; other columns nothing loads are ignored with a warning."""
     used = set(result.sources.values()) | set(result.melted)
     for position, header in enumerate(info.headers):
         if is_personal_header(header):
@@ -217,27 +277,33 @@ def plan(
         elif position not in used and header:
             result.ignored.append(header)
             log.warning("extra_column", "столбца нет в контракте данных; он не загружается", column=header)
-    if mapping is not None:
-        for name in mapping.not_collected:
-            result.not_collected.append(name)
-            log.warning(
-                "not_collected",
-                f"доля «{table.column(name).ru}» в этом источнике не собирается (сопоставление «{mapping.name}»): "
-                "значения сохраняются пустыми и в расчётах не участвуют",
-                column=table.column(name).ru,
-            )
-        for name in mapping.skip_rows_without:
-            if name in result.sources:
-                result.skip_when_empty[result.label(name)] = result.sources[name]
-    if year is not None:
-        if not table.yearly:
-            log.error("year", f"у таблицы {table.name} нет года: параметр «год» для неё не указывается", value=year)
-        elif "year" not in result.sources:
-            result.constants["year"] = year  # the option wins over a mapping's constant year
-    for column in table.columns:
-        provided = column.name in result.sources or column.name in result.constants
-        if column.required and not provided and column.name not in result.not_collected:
-            log.error("missing_column", _missing(column.ru, column.name, info), column=column.ru)
+
+
+def _apply_mapping_notes(mapping: Mapping, table: Table, result: Plan, log: IssueLog) -> None:
+    """A mapping's shares the source does not collect, and its skip rules on contract columns."""
+    for name in mapping.not_collected:
+        result.not_collected.append(name)
+        log.warning(
+            "not_collected",
+            f"доля «{table.column(name).ru}» в этом источнике не собирается (сопоставление «{mapping.name}»): "
+            "значения сохраняются пустыми и в расчётах не участвуют",
+            column=table.column(name).ru,
+        )
+    for name in mapping.skip_rows_without:
+        if name in result.sources:
+            result.skip_when_empty[result.label(name)] = result.sources[name]
+
+
+def _apply_year_option(table: Table, year: int, result: Plan, log: IssueLog) -> None:
+    """The --year option: the year of every row, unless the file has a year column."""
+    if not table.yearly:
+        log.error("year", f"у таблицы {table.name} нет года: параметр «год» для неё не указывается", value=year)
+    elif "year" not in result.sources:
+        result.constants["year"] = year  # the option wins over a mapping's constant year
+
+
+def _layout_warnings(info: SourceInfo, log: IssueLog) -> None:
+    """Warnings on the layout: rows above the header skipped, merged areas filled."""
     for row, text in info.above:
         log.warning(
             "title", f"строка выше заголовка (заголовок — строка {info.header_row}) пропущена", row=row, value=text
@@ -251,7 +317,6 @@ def plan(
             row=r0 + 1,
             column=header,
         )
-    return result
 
 
 def _cell_name(column: int, row: int) -> str:
@@ -296,14 +361,7 @@ def batches(
     """Typed batches of the file in the contract's columns plus `_row`, every row checked."""
     table, info = plan.table, plan.info
     plan.skipped = 0  # counted afresh by each pass (a streamed file's duplicates are checked by a second)
-    reads = {p for p in plan.sources.values() if p >= 0} | set(plan.skip_when_empty.values()) | set(plan.melted)
-    # «Итого» may be in any column (a school's name, a column the contract does not load); a file
-    # of millions of pupils is checked in its first two columns, where a person writes it.
-    if table.name in STREAMED:
-        totals = {p for p in (0, 1) if p < len(info.headers)}
-    else:
-        totals = set(range(len(info.headers)))
-    positions = sorted(reads | totals)
+    positions, totals = _read_positions(plan)
     mapping = plan.mapping
     nulls = [v.strip() for v in mapping.null_values] if mapping else []
     notes_seen: set[str] = set()
@@ -320,33 +378,8 @@ def batches(
             numbering_row = info.numbering_by_sheet.get(sheet)
         raw, rows, data_rows = _drop_blank_and_totals(plan, raw, rows, positions, totals, log, numbering_row)
         if plan.melted:
-            value_to = next(n for n, p in plan.sources.items() if p == MELT_VALUE)
-            if table.column(value_to).kind in (Kind.INT, Kind.FLOAT, Kind.SHARE, Kind.DATE):
-                for position in plan.melted:  # «-» under a subject: no result, so no row
-                    name = f"c{position}"
-                    cells = _empty_markers(info.headers[position], raw.column(name).combine_chunks(), rows, log)
-                    raw = raw.set_column(raw.column_names.index(name), name, cells)
-            raw, rows = _unpivot(plan, raw, rows)
-        m = raw.num_rows
-        columns: dict[str, pa.Array] = {}
-        sources: dict[str, pa.Array] = {}
-        for column in table.columns:
-            if column.name in plan.sources:
-                values = raw.column(f"c{plan.sources[column.name]}").combine_chunks()
-                if nulls:
-                    values = pc.if_else(
-                        pc.is_in(pc.utf8_trim_whitespace(values), value_set=pa.array(nulls)),
-                        pa.scalar(None, pa.string()),
-                        values,
-                    )
-            elif column.name in plan.constants:
-                values = _constant_column(plan.constants[column.name], m)
-            else:
-                columns[column.name] = pa.nulls(m, arrow_type(column))
-                continue
-            if mapping and column.name in mapping.recode:
-                values = _recode(values, mapping.recode[column.name])
-            sources[column.name] = values
+            raw, rows = _melt(plan, raw, rows, log)
+        columns, sources = _source_columns(plan, raw, nulls)
         keep = _skip_rows(plan, raw, nulls, rows, log)
         if keep is not None:
             rows = rows.filter(keep)
@@ -354,30 +387,7 @@ def batches(
             columns = {k: v.filter(keep) for k, v in columns.items()}
         if info.encoding_guessed:
             _doubtful_text(plan, sources, rows, log)
-        for name, values in sources.items():
-            column = table.column(name)
-            position = plan.sources.get(name, 0)
-            if position == MELT_VALUE:
-                position = plan.melted[0]
-            unit = True if name in plan.percent else False if name in plan.fraction else None
-            result = convert(values, column, info.decimal_of(position), unit)
-            label = plan.label(name)
-            for problem in result.problems:
-                severity = Severity.WARNING if problem.warning else Severity.ERROR
-                _log_mask(log, severity, problem.code, problem.message, label, problem.mask, rows, values)
-            for note in result.notes:
-                if note not in notes_seen:
-                    notes_seen.add(note)
-                    log.warning("percent" if "процент" in note else "vocabulary", note, column=label)
-            if column.required:
-                empty = _as_numpy(pc.is_null(values))
-                for problem in result.problems:
-                    if problem.code == "empty_marker":  # «нет данных» in a required column is no value
-                        empty |= problem.mask
-                _log_mask(
-                    log, Severity.ERROR, "required", "обязательное значение не заполнено", label, empty, rows, values
-                )
-            columns[name] = result.values
+        columns.update(_convert_columns(plan, sources, rows, log, notes_seen))
         typed = pa.table({**{c.name: columns[c.name] for c in table.columns}, ROW: rows})
         typed = _outside_registry(plan, typed, context, log)
         _row_rules(plan, typed, context, log)
@@ -387,19 +397,107 @@ def batches(
         yield typed
     log.file = info.name
     if ragged.lines:
-        texts = [text for _, _, _, text in ragged.lines]
-        expected = ragged.lines[0][1]
-        located = locate_ragged(info)
-        # The reader skipped those rows, so every row below one was numbered one too low.
-        skipped_rows = sorted(number for number, _ in located)
-        log.renumber(lambda row: _past(row, skipped_rows), after=info.header_row)
-        for i, (number, actual) in enumerate(located):
-            log.error(
-                "file",
-                f"в строке {actual} полей, а в заголовке {expected}: проверьте разделитель и кавычки",
-                row=number,
-                value=texts[i] if i < len(texts) else "",
-            )
+        _report_ragged(info, ragged, log)
+
+
+def _read_positions(plan: Plan) -> tuple[list[int], set[int]]:
+    """The file columns to read, and those of them where a row of totals is looked for."""
+    table, info = plan.table, plan.info
+    reads = {p for p in plan.sources.values() if p >= 0} | set(plan.skip_when_empty.values()) | set(plan.melted)
+    # «Итого» may be in any column (a school's name, a column the contract does not load); a file
+    # of millions of pupils is checked in its first two columns, where a person writes it.
+    if table.name in STREAMED:
+        totals = {p for p in (0, 1) if p < len(info.headers)}
+    else:
+        totals = set(range(len(info.headers)))
+    return sorted(reads | totals), totals
+
+
+def _melt(plan: Plan, raw: pa.Table, rows: pa.Array, log: IssueLog) -> tuple[pa.Table, pa.Array]:
+    """The columns a mapping unpivots, turned into rows; empty markers under them make no row."""
+    table, info = plan.table, plan.info
+    value_to = next(n for n, p in plan.sources.items() if p == MELT_VALUE)
+    if table.column(value_to).kind in (Kind.INT, Kind.FLOAT, Kind.SHARE, Kind.DATE):
+        for position in plan.melted:  # «-» under a subject: no result, so no row
+            name = f"c{position}"
+            cells = _empty_markers(info.headers[position], raw.column(name).combine_chunks(), rows, log)
+            raw = raw.set_column(raw.column_names.index(name), name, cells)
+    return _unpivot(plan, raw, rows)
+
+
+def _source_columns(plan: Plan, raw: pa.Table, nulls: list[str]) -> tuple[dict[str, pa.Array], dict[str, pa.Array]]:
+    """The raw strings of each contract column (a mapping's null values emptied, its recoding
+    applied, constants repeated), and all-null typed columns for those the file does not give."""
+    mapping = plan.mapping
+    m = raw.num_rows
+    columns: dict[str, pa.Array] = {}
+    sources: dict[str, pa.Array] = {}
+    for column in plan.table.columns:
+        if column.name in plan.sources:
+            values = raw.column(f"c{plan.sources[column.name]}").combine_chunks()
+            if nulls:
+                values = pc.if_else(
+                    pc.is_in(pc.utf8_trim_whitespace(values), value_set=pa.array(nulls)),
+                    pa.scalar(None, pa.string()),
+                    values,
+                )
+        elif column.name in plan.constants:
+            values = _constant_column(plan.constants[column.name], m)
+        else:
+            columns[column.name] = pa.nulls(m, arrow_type(column))
+            continue
+        if mapping and column.name in mapping.recode:
+            values = _recode(values, mapping.recode[column.name])
+        sources[column.name] = values
+    return columns, sources
+
+
+def _convert_columns(
+    plan: Plan, sources: dict[str, pa.Array], rows: pa.Array, log: IssueLog, notes_seen: set[str]
+) -> dict[str, pa.Array]:
+    """Each source column converted to its contract type, its problems and empty required values logged."""
+    table, info = plan.table, plan.info
+    columns: dict[str, pa.Array] = {}
+    for name, values in sources.items():
+        column = table.column(name)
+        position = plan.sources.get(name, 0)
+        if position == MELT_VALUE:
+            position = plan.melted[0]
+        unit = True if name in plan.percent else False if name in plan.fraction else None
+        result = convert(values, column, info.decimal_of(position), unit)
+        label = plan.label(name)
+        for problem in result.problems:
+            severity = Severity.WARNING if problem.warning else Severity.ERROR
+            _log_mask(log, severity, problem.code, problem.message, label, problem.mask, rows, values)
+        for note in result.notes:
+            if note not in notes_seen:
+                notes_seen.add(note)
+                log.warning("percent" if "процент" in note else "vocabulary", note, column=label)
+        if column.required:
+            empty = _as_numpy(pc.is_null(values))
+            for problem in result.problems:
+                if problem.code == "empty_marker":  # «нет данных» in a required column is no value
+                    empty |= problem.mask
+            _log_mask(log, Severity.ERROR, "required", "обязательное значение не заполнено", label, empty, rows, values)
+        columns[name] = result.values
+    return columns
+
+
+def _report_ragged(info: SourceInfo, ragged: Ragged, log: IssueLog) -> None:
+    """Lines of a CSV with more fields than the header: errors at their rows, the rows below renumbered."""
+    texts = [text for _, _, _, text in ragged.lines]
+    expected = ragged.lines[0][1]
+    located = locate_ragged(info)
+    # The reader skipped those rows, so every row below one was numbered one too low.
+    skipped_rows = sorted(number for number, _ in located)
+    log.renumber(lambda row: _past(row, skipped_rows), after=info.header_row)
+    for i, (number, actual) in enumerate(located):
+        log.error(
+            "file",
+            f"в строке {actual} полей, а в заголовке {expected}: проверьте разделитель и кавычки",
+            row=number,
+            value=texts[i] if i < len(texts) else "",
+        )
 
 
 IDENTITY = ("school_id", "staff_key", "student_key")
@@ -624,8 +722,36 @@ def _outside_registry(plan: Plan, typed: pa.Table, context: Context, log: IssueL
 
 def _row_rules(plan: Plan, typed: pa.Table, context: Context, log: IssueLog) -> None:
     """Rules across the columns of one row, and references to the registry."""
+    _reference_rules(plan, typed, context, log)
+    if not typed.num_rows:
+        return  # the rules below compare the columns of rows: none to compare
+    if {"procedure", "grade"} <= set(typed.column_names):
+        _grade_rules(plan, typed, log)
+    name = plan.table.name
+    if name == "results":
+        _result_rules(plan, typed, log)
+    if name in ("results_tasks", "diagnostics"):
+        over = _as_numpy(pc.greater(typed.column("score"), typed.column("max_score")))
+        _report(log, plan, typed, over, "score", "range", "балл больше максимального балла")
+    if name == "courses":
+        backwards = _as_numpy(pc.greater(typed.column("start"), typed.column("end")))
+        _report(log, plan, typed, backwards, "end", "range", "дата окончания раньше даты начала")
+    if name == "results_schools":
+        _share_sum_rules(plan, typed, log)
+    if name in ("schools", "social"):
+        column = "enrollment" if name == "schools" else "students"
+        zero = _as_numpy(pc.equal(typed.column(column), 0))
+        _report(log, plan, typed, zero, column, "suspicious", "численность обучающихся равна нулю", warning=True)
+    if name == "schools" and "parent_school_id" in plan.sources:
+        self_parent = _as_numpy(pc.equal(typed.column("parent_school_id"), typed.column("school_id")))
+        _report(
+            log, plan, typed, self_parent, "parent_school_id", "reference", "школа не может быть филиалом самой себя"
+        )
+
+
+def _reference_rules(plan: Plan, typed: pa.Table, context: Context, log: IssueLog) -> None:
+    """Schools and teachers the registry does not know, and years other than the --year option."""
     names = set(typed.column_names)
-    n = typed.num_rows
     if context.known_schools is not None and "school_id" in names and plan.table.name != "schools":
         ids = typed.column("school_id")
         unknown = _as_numpy(
@@ -671,106 +797,97 @@ def _row_rules(plan: Plan, typed: pa.Table, context: Context, log: IssueLog) -> 
             "year",
             f"год строки не совпадает с указанным при загрузке ({context.year})",
         )
-    if {"procedure", "grade"} <= names and n:
-        procedure, grade = typed.column("procedure"), typed.column("grade")
-        for code, grades in PROCEDURE_GRADES.items():
-            wrong = _as_numpy(
-                pc.and_(
-                    pc.equal(procedure, code),
-                    pc.invert(pc.is_in(grade, value_set=pa.array(sorted(grades), grade.type))),
-                )
+
+
+def _grade_rules(plan: Plan, typed: pa.Table, log: IssueLog) -> None:
+    """Each procedure only in the grades it is held in."""
+    procedure, grade = typed.column("procedure"), typed.column("grade")
+    for code, grades in PROCEDURE_GRADES.items():
+        wrong = _as_numpy(
+            pc.and_(
+                pc.equal(procedure, code),
+                pc.invert(pc.is_in(grade, value_set=pa.array(sorted(grades), grade.type))),
             )
-            allowed = ", ".join(str(g) for g in sorted(grades))
+        )
+        allowed = ", ".join(str(g) for g in sorted(grades))
+        _report(
+            log,
+            plan,
+            typed,
+            wrong,
+            "grade",
+            "combination",
+            f"процедура {code} не проводится в этом классе (возможные классы: {allowed})",
+        )
+
+
+def _result_rules(plan: Plan, typed: pa.Table, log: IssueLog) -> None:
+    """A pupil's result: a score it is given in, within the maximum, and the scores and marks its procedure has."""
+    procedure = typed.column("procedure")
+    ege = pc.equal(procedure, "EGE")
+    carried = pc.or_kleene(
+        pc.is_valid(typed.column("primary_score")),
+        pc.or_kleene(
+            pc.and_kleene(
+                pc.and_kleene(ege, pc.not_equal(typed.column("subject"), "math_base")),
+                pc.is_valid(typed.column("test_score")),
+            ),
+            pc.and_kleene(
+                pc.and_kleene(ege, pc.equal(typed.column("subject"), "math_base")),
+                pc.is_valid(typed.column("mark")),
+            ),
+        ),
+    )
+    _report(
+        log,
+        plan,
+        typed,
+        ~_as_numpy(carried),
+        "primary_score",
+        "required",
+        "нет результата: первичный балл обязателен, кроме ЕГЭ с тестовым баллом и ЕГЭ по базовой математике с отметкой",
+    )
+    over = _as_numpy(pc.greater(typed.column("primary_score"), typed.column("max_primary_score")))
+    _report(log, plan, typed, over, "primary_score", "range", "первичный балл больше максимального первичного балла")
+    not_ege = pc.and_(
+        pc.is_in(procedure, value_set=pa.array(["OGE", "VPR", "GVE"])), pc.is_valid(typed.column("test_score"))
+    )
+    _report(log, plan, typed, _as_numpy(not_ege), "test_score", "combination", "тестовый балл бывает только у ЕГЭ")
+    profile_mark = pc.and_(
+        pc.and_(pc.equal(procedure, "EGE"), pc.not_equal(typed.column("subject"), "math_base")),
+        pc.is_valid(typed.column("mark")),
+    )
+    _report(
+        log,
+        plan,
+        typed,
+        _as_numpy(profile_mark),
+        "mark",
+        "suspicious",
+        "у ЕГЭ (кроме базовой математики) отметки нет; значение сохранено, но в расчётах не используется",
+        warning=True,
+    )
+
+
+def _share_sum_rules(plan: Plan, typed: pa.Table, log: IssueLog) -> None:
+    """A school's shares of the marks «2»–«5» (of the procedure, of the journal) add up to one."""
+    for prefix, label in (("share_", "долей отметок"), ("journal_share_", "долей отметок по журналу")):
+        cols = [f"{prefix}{m}" for m in (2, 3, 4, 5)]
+        if all(c in plan.sources for c in cols):
+            total = typed.column(cols[0])
+            for c in cols[1:]:
+                total = pc.add(total, typed.column(c))
+            off = _as_numpy(pc.greater(pc.abs(pc.subtract(total, 1.0)), 0.02))
             _report(
                 log,
                 plan,
                 typed,
-                wrong,
-                "grade",
-                "combination",
-                f"процедура {code} не проводится в этом классе (возможные классы: {allowed})",
+                off,
+                cols[0],
+                "suspicious",
+                f"сумма {label} «2»–«5» отличается от 1 больше чем на 0,02",
+                warning=True,
             )
-    if plan.table.name == "results" and n:
-        procedure = typed.column("procedure")
-        ege = pc.equal(procedure, "EGE")
-        carried = pc.or_kleene(
-            pc.is_valid(typed.column("primary_score")),
-            pc.or_kleene(
-                pc.and_kleene(
-                    pc.and_kleene(ege, pc.not_equal(typed.column("subject"), "math_base")),
-                    pc.is_valid(typed.column("test_score")),
-                ),
-                pc.and_kleene(
-                    pc.and_kleene(ege, pc.equal(typed.column("subject"), "math_base")),
-                    pc.is_valid(typed.column("mark")),
-                ),
-            ),
-        )
-        _report(
-            log,
-            plan,
-            typed,
-            ~_as_numpy(carried),
-            "primary_score",
-            "required",
-            "нет результата: первичный балл обязателен, кроме ЕГЭ с тестовым баллом и ЕГЭ по базовой математике "
-            "с отметкой",
-        )
-        over = _as_numpy(pc.greater(typed.column("primary_score"), typed.column("max_primary_score")))
-        _report(
-            log, plan, typed, over, "primary_score", "range", "первичный балл больше максимального первичного балла"
-        )
-        not_ege = pc.and_(
-            pc.is_in(procedure, value_set=pa.array(["OGE", "VPR", "GVE"])), pc.is_valid(typed.column("test_score"))
-        )
-        _report(log, plan, typed, _as_numpy(not_ege), "test_score", "combination", "тестовый балл бывает только у ЕГЭ")
-        profile_mark = pc.and_(
-            pc.and_(pc.equal(procedure, "EGE"), pc.not_equal(typed.column("subject"), "math_base")),
-            pc.is_valid(typed.column("mark")),
-        )
-        _report(
-            log,
-            plan,
-            typed,
-            _as_numpy(profile_mark),
-            "mark",
-            "suspicious",
-            "у ЕГЭ (кроме базовой математики) отметки нет; значение сохранено, но в расчётах не используется",
-            warning=True,
-        )
-    if plan.table.name in ("results_tasks", "diagnostics") and n:
-        over = _as_numpy(pc.greater(typed.column("score"), typed.column("max_score")))
-        _report(log, plan, typed, over, "score", "range", "балл больше максимального балла")
-    if plan.table.name == "courses" and n:
-        backwards = _as_numpy(pc.greater(typed.column("start"), typed.column("end")))
-        _report(log, plan, typed, backwards, "end", "range", "дата окончания раньше даты начала")
-    if plan.table.name == "results_schools" and n:
-        for prefix, label in (("share_", "долей отметок"), ("journal_share_", "долей отметок по журналу")):
-            cols = [f"{prefix}{m}" for m in (2, 3, 4, 5)]
-            if all(c in plan.sources for c in cols):
-                total = typed.column(cols[0])
-                for c in cols[1:]:
-                    total = pc.add(total, typed.column(c))
-                off = _as_numpy(pc.greater(pc.abs(pc.subtract(total, 1.0)), 0.02))
-                _report(
-                    log,
-                    plan,
-                    typed,
-                    off,
-                    cols[0],
-                    "suspicious",
-                    f"сумма {label} «2»–«5» отличается от 1 больше чем на 0,02",
-                    warning=True,
-                )
-    if plan.table.name in ("schools", "social") and n:
-        column = "enrollment" if plan.table.name == "schools" else "students"
-        zero = _as_numpy(pc.equal(typed.column(column), 0))
-        _report(log, plan, typed, zero, column, "suspicious", "численность обучающихся равна нулю", warning=True)
-    if plan.table.name == "schools" and n and "parent_school_id" in plan.sources:
-        self_parent = _as_numpy(pc.equal(typed.column("parent_school_id"), typed.column("school_id")))
-        _report(
-            log, plan, typed, self_parent, "parent_school_id", "reference", "школа не может быть филиалом самой себя"
-        )
 
 
 class Duplicates:

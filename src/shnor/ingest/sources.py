@@ -527,36 +527,10 @@ def _sniff_workbook(
     fixed = options.header_row
     detected: list[str] = []
     unsure: list[str] = []
-    if options.sheet is not None:
-        if options.sheet not in sheets:
-            raise SourceError("sheet", f"В книге нет листа «{options.sheet}». Листы: {', '.join(sheets)}.")
-        chosen = options.sheet
-        detected.append(f"лист «{chosen}»: указан при загрузке")
-        found = _sheet_header(book, chosen, match, fixed)
-    else:
-        # The sheet named like the table, else the one whose header names most contract columns.
-        found_by = {s: _sheet_header(book, s, match, fixed) for s in sheets[:20]}
-        by_name = [s for s in found_by if table and s.strip().lower() == table.lower()]
-        chosen = by_name[0] if by_name else max(found_by, key=lambda s: (found_by[s][1], -sheets.index(s)))
-        found = found_by[chosen]
-        if by_name:
-            detected.append(f"лист «{chosen}»: назван как таблица")
-        elif len(sheets) > 1:
-            detected.append(f"лист «{chosen}»: его заголовок называет больше всего столбцов контракта ({found[1]})")
-        else:
-            detected.append(f"лист «{chosen}»: единственный в книге")
-    index, named, rows, merged = found
-    if index >= len(rows) or not any(_cell_text(v) for v in rows[index]):
-        others = [s for s in sheets if s != chosen]
-        hint = f" Другие листы: {', '.join(others)}." if others else ""
-        where = f"строка {fixed}" if fixed else "первые строки пусты"
-        raise SourceError("sheet", f"На листе «{chosen}» нет строки заголовка ({where}).{hint}")
+    chosen, (index, named, rows, merged) = _choose_sheet(book, sheets, options, table, match, detected)
+    _require_header(rows, index, chosen, sheets, fixed)
     headers = _drop_trailing_empty([printable(_cell_text(v) or "") for v in rows[index]])
-    above = [
-        (i + 1, _row_text([_cell_text(v) for v in rows[i]]))
-        for i in range(index)
-        if any(_cell_text(v) for v in rows[i])
-    ]
+    above = _rows_above(rows, index)
     detected.append(_header_reason(index + 1, named, fixed, above))
     if named == 0 and not fixed:
         unsure.append(
@@ -564,54 +538,16 @@ def _sniff_workbook(
         )
     parts: list[tuple[str, int, int | None]] = [(chosen, index + 1, None)]
     numbering_by_sheet: dict[str, int] = {}
-    names = match(headers) if match else set()
-    years = {s: _YEAR_SHEET.match(s) for s in sheets}
-    if (
-        options.sheet is None
-        and table in _yearly_tables()
-        and "year" not in names
-        and years.get(chosen)
-        and sum(1 for m in years.values() if m) >= 2
-    ):
-        parts = []
-        for sheet in sheets:
-            m = years[sheet]
-            if not m:
-                continue
-            at, _, sheet_rows, _ = _sheet_header(book, sheet, match, fixed)
-            theirs = (
-                _drop_trailing_empty([printable(_cell_text(v) or "") for v in sheet_rows[at]])
-                if at < len(sheet_rows)
-                else []
-            )
-            if [_fold_header(h) for h in theirs] != [_fold_header(h) for h in headers]:
-                raise SourceError(
-                    "sheet",
-                    f"Листы по годам должны иметь одинаковые заголовки, а у листа «{sheet}» они другие "
-                    f"({', '.join(theirs[:6]) or 'нет заголовка'}). Выровняйте заголовки или загрузите листы по одному (--sheet).",
-                )
-            parts.append((sheet, at + 1, int(m.group(1))))
-            under = [[_cell_text(v) or "" for v in r] for r in sheet_rows[at + 1 : at + 2]]
-            if under and _numbering(under[0]):
-                numbering_by_sheet[sheet] = at + 2
+    if _split_by_year(sheets, chosen, headers, options, table, match):
+        parts, numbering_by_sheet = _year_sheets(book, sheets, headers, match, fixed)
         detected.append(
             "листы по годам: "
             + ", ".join(f"«{s}» — {y} год" for s, _, y in parts)
             + "; год каждой строки — из названия её листа"
         )
-    data = [[_cell_text(v) or "" for v in row] for row in rows[index + 1 : index + 501]]
-    numbering = index + 2 if data and _numbering(data[0]) else None
-    if numbering:
-        data = data[1:]
-    decimal, decimals = _decimals(data)
+    numbering, decimal, decimals = _data_sample(rows, index)
     formats = column_formats(path, chosen, index + 1)
-    for kind, label in (
-        ("percent", "в формате процентов (читаются так, как их показывает Excel: 0,142 — это 14,2 %)"),
-        ("pad", "с ведущими нулями в формате ячейки (читаются как показаны: 034001)"),
-    ):
-        shown = [f"«{headers[c]}»" for c, (k, _) in sorted(formats.items()) if k == kind and c < len(headers)]
-        if shown:
-            detected.append(f"числа столбцов {', '.join(shown)} {label}")
+    detected.extend(_format_notes(formats, headers))
     below = [m for m in merged if m[2] > index]
     if below:
         detected.append(
@@ -640,6 +576,126 @@ def _sniff_workbook(
         formats=formats,
         options=options,
     )
+
+
+SheetHeader = tuple[int, int, list[list[Any]], list[tuple[int, int, int, int]]]  # what `_sheet_header` finds
+
+
+def _require_header(rows: list[list[Any]], index: int, chosen: str, sheets: list[str], fixed: int | None) -> None:
+    """A sheet without a header row (empty, or empty at the row given) is refused, naming the other sheets."""
+    if index >= len(rows) or not any(_cell_text(v) for v in rows[index]):
+        others = [s for s in sheets if s != chosen]
+        hint = f" Другие листы: {', '.join(others)}." if others else ""
+        where = f"строка {fixed}" if fixed else "первые строки пусты"
+        raise SourceError("sheet", f"На листе «{chosen}» нет строки заголовка ({where}).{hint}")
+
+
+def _rows_above(rows: list[list[Any]], index: int) -> list[tuple[int, str]]:
+    """The filled rows above the header (titles, notes), by their spreadsheet row number."""
+    return [
+        (i + 1, _row_text([_cell_text(v) for v in rows[i]]))
+        for i in range(index)
+        if any(_cell_text(v) for v in rows[i])
+    ]
+
+
+def _data_sample(rows: list[list[Any]], index: int) -> tuple[int | None, str, dict[int, str]]:
+    """From the first 500 rows under the header: the row of column numbers (1, 2, 3 …) if there is
+    one, and the decimal separator of the file and of each column."""
+    data = [[_cell_text(v) or "" for v in row] for row in rows[index + 1 : index + 501]]
+    numbering = index + 2 if data and _numbering(data[0]) else None
+    if numbering:
+        data = data[1:]
+    decimal, decimals = _decimals(data)
+    return numbering, decimal, decimals
+
+
+def _choose_sheet(
+    book: Any, sheets: list[str], options: ReadOptions, table: str, match: Matcher | None, detected: list[str]
+) -> tuple[str, SheetHeader]:
+    """The sheet to read and its header, with why it was chosen added to `detected`."""
+    fixed = options.header_row
+    if options.sheet is not None:
+        if options.sheet not in sheets:
+            raise SourceError("sheet", f"В книге нет листа «{options.sheet}». Листы: {', '.join(sheets)}.")
+        chosen = options.sheet
+        detected.append(f"лист «{chosen}»: указан при загрузке")
+        return chosen, _sheet_header(book, chosen, match, fixed)
+    # The sheet named like the table, else the one whose header names most contract columns.
+    found_by = {s: _sheet_header(book, s, match, fixed) for s in sheets[:20]}
+    by_name = [s for s in found_by if table and s.strip().lower() == table.lower()]
+    chosen = by_name[0] if by_name else max(found_by, key=lambda s: (found_by[s][1], -sheets.index(s)))
+    found = found_by[chosen]
+    if by_name:
+        detected.append(f"лист «{chosen}»: назван как таблица")
+    elif len(sheets) > 1:
+        detected.append(f"лист «{chosen}»: его заголовок называет больше всего столбцов контракта ({found[1]})")
+    else:
+        detected.append(f"лист «{chosen}»: единственный в книге")
+    return chosen, found
+
+
+def _split_by_year(
+    sheets: list[str], chosen: str, headers: list[str], options: ReadOptions, table: str, match: Matcher | None
+) -> bool:
+    """A yearly table without a year column, on sheets named by year («2023», «2024 год»), one of
+    them the chosen: read as one table, the year of each row from its sheet's name."""
+    names = match(headers) if match else set()
+    years = {s: _YEAR_SHEET.match(s) for s in sheets}
+    return bool(
+        options.sheet is None
+        and table in _yearly_tables()
+        and "year" not in names
+        and years.get(chosen)
+        and sum(1 for m in years.values() if m) >= 2
+    )
+
+
+def _year_sheets(
+    book: Any,
+    sheets: list[str],
+    headers: list[str],
+    match: Matcher | None,
+    fixed: int | None,
+) -> tuple[list[tuple[str, int, int | None]], dict[str, int]]:
+    """A sheet per year, read as one table: each sheet with its header row and year (the headers
+    must be the same), and the row of column numbers under a sheet's header, where there is one."""
+    parts: list[tuple[str, int, int | None]] = []
+    numbering_by_sheet: dict[str, int] = {}
+    for sheet in sheets:
+        m = _YEAR_SHEET.match(sheet)
+        if not m:
+            continue
+        at, _, sheet_rows, _ = _sheet_header(book, sheet, match, fixed)
+        theirs = (
+            _drop_trailing_empty([printable(_cell_text(v) or "") for v in sheet_rows[at]])
+            if at < len(sheet_rows)
+            else []
+        )
+        if [_fold_header(h) for h in theirs] != [_fold_header(h) for h in headers]:
+            raise SourceError(
+                "sheet",
+                f"Листы по годам должны иметь одинаковые заголовки, а у листа «{sheet}» они другие "
+                f"({', '.join(theirs[:6]) or 'нет заголовка'}). Выровняйте заголовки или загрузите листы по одному (--sheet).",
+            )
+        parts.append((sheet, at + 1, int(m.group(1))))
+        under = [[_cell_text(v) or "" for v in r] for r in sheet_rows[at + 1 : at + 2]]
+        if under and _numbering(under[0]):
+            numbering_by_sheet[sheet] = at + 2
+    return parts, numbering_by_sheet
+
+
+def _format_notes(formats: dict[int, tuple[str, int]], headers: list[str]) -> list[str]:
+    """What the preview says of columns whose cell format changes what a person reads."""
+    notes = []
+    for kind, label in (
+        ("percent", "в формате процентов (читаются так, как их показывает Excel: 0,142 — это 14,2 %)"),
+        ("pad", "с ведущими нулями в формате ячейки (читаются как показаны: 034001)"),
+    ):
+        shown = [f"«{headers[c]}»" for c, (k, _) in sorted(formats.items()) if k == kind and c < len(headers)]
+        if shown:
+            notes.append(f"числа столбцов {', '.join(shown)} {label}")
+    return notes
 
 
 _PADDED = re.compile(r"^0{2,}$")
@@ -695,9 +751,7 @@ def _yearly_tables() -> set[str]:
     return {name for name, t in TABLES.items() if t.yearly}
 
 
-def _sheet_header(
-    book: Any, sheet: str, match: Matcher | None, fixed: int | None
-) -> tuple[int, int, list[list[Any]], list[tuple[int, int, int, int]]]:
+def _sheet_header(book: Any, sheet: str, match: Matcher | None, fixed: int | None) -> SheetHeader:
     """(header index, contract columns it names, the leading rows, the merged areas) of a sheet."""
     limit = fixed if fixed else HEADER_SEARCH_ROWS
     data = book.get_sheet_by_name(sheet)

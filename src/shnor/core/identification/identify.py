@@ -91,9 +91,42 @@ def window(year: int, methodology: Methodology) -> list[int]:
     return list(range(year - methodology.window + 1, year + 1))
 
 
+@dataclass
+class _Figures:
+    """What an identification finds of each school before the cut-offs, indexed by the registry."""
+
+    social: indices.Social
+    isb: pd.Series
+    found: pd.DataFrame  # objectivity.SIGN_COLUMNS + severity
+    objectivity_flag: pd.Series
+    in_window: pd.DataFrame  # every standardised work of the window with its weight
+    overall: pd.DataFrame  # the composite over the window: raw, variance, participants, components
+    shrunk: indices.Shrunk
+    participants: pd.Series
+    insufficient: pd.Series
+    va: indices.ValueAdded
+    va_negative: pd.Series
+    va_positive: pd.Series
+    federal_risk: pd.Series
+    orders: pd.Series
+    complaints: pd.Series
+
+
 def identify(inputs: Inputs, year: int, methodology: Methodology) -> Outcome:
     years = window(year, methodology)
     schools = inputs.schools.set_index("school_id")
+    figures = _figures(inputs, schools, year, years, methodology)
+    per_year = _per_year(figures.in_window, years)
+    classes = classify(_base(figures, schools.index), per_year, years, methodology)
+    per_year = per_year.merge(classes.per_year_low, on=["school_id", "year"], how="left")
+    table = _output_table(schools, year, figures, classes)
+    summary = _summary(table, years, figures, classes)
+    return Outcome(year, table, figures.in_window, per_year, figures.found, summary)
+
+
+def _figures(inputs: Inputs, schools: pd.DataFrame, year: int, years: list[int], methodology: Methodology) -> _Figures:
+    """The figures of the steps that do not depend on the cut-offs: the indices, the signs of biased
+    results and the flag, the composite ИОР, the value added, the federal risk and oversight."""
     index = schools.index
 
     scored = indices.standardise(inputs.works, methodology.assumed_icc) if not inputs.works.empty else _no_works()
@@ -111,8 +144,6 @@ def identify(inputs: Inputs, year: int, methodology: Methodology) -> Outcome:
 
     participants = overall["participants"].fillna(0).astype(int)
     insufficient = participants < methodology.min_participants
-    ior = shrunk.estimate
-    per_year = _per_year(in_window, years)
 
     rural = (schools["locality"] == "rural") if methodology.value_added_locality and "locality" in schools else None
     va = indices.value_added(
@@ -126,74 +157,98 @@ def identify(inputs: Inputs, year: int, methodology: Methodology) -> Outcome:
     recent = oversight[oversight["year"].isin(years)] if not oversight.empty else oversight
     orders = _oversight_flag(recent, "order", index)
     complaints = _oversight_flag(recent, "complaint", index)
+    return _Figures(
+        social=social,
+        isb=isb,
+        found=found,
+        objectivity_flag=objectivity_flag,
+        in_window=in_window,
+        overall=overall,
+        shrunk=shrunk,
+        participants=participants,
+        insufficient=insufficient,
+        va=va,
+        va_negative=va_negative,
+        va_positive=va_positive,
+        federal_risk=federal_risk,
+        orders=orders,
+        complaints=complaints,
+    )
 
-    base = pd.DataFrame(
+
+def _base(figures: _Figures, index: pd.Index) -> pd.DataFrame:
+    """What `classify` takes: ior, isb, insufficient_data and the flags that do not depend on cut-offs."""
+    return pd.DataFrame(
         {
-            "ior": ior,
-            "isb": isb,
-            "insufficient_data": insufficient,
-            "federal_risk": federal_risk,
-            "objectivity_flag": objectivity_flag,
-            "value_added_negative": va_negative,
-            "orders": orders,
-            "complaints": complaints,
+            "ior": figures.shrunk.estimate,
+            "isb": figures.isb,
+            "insufficient_data": figures.insufficient,
+            "federal_risk": figures.federal_risk,
+            "objectivity_flag": figures.objectivity_flag,
+            "value_added_negative": figures.va_negative,
+            "orders": figures.orders,
+            "complaints": figures.complaints,
         },
         index=index,
     )
-    classes = classify(base, per_year, years, methodology)
-    per_year = per_year.merge(classes.per_year_low, on=["school_id", "year"], how="left")
-    ior_low, isb_low, stable_low = classes.table["ior_low"], classes.table["isb_low"], classes.table["stable_low"]
-    cluster, category = classes.table["cluster"], classes.table["category"]
-    selected, reasons = classes.table["selected"], classes.table["reasons"]
-    ior_threshold, isb_threshold = classes.ior_threshold, classes.isb_threshold
 
+
+def _output_table(schools: pd.DataFrame, year: int, figures: _Figures, classes: Classes) -> pd.DataFrame:
+    """The output table of the data contract: OUTPUT_COLUMNS + EXTRA_COLUMNS, a row per school."""
+    index = schools.index
+    found, shrunk, overall, va = figures.found, figures.shrunk, figures.overall, figures.va
     sign_codes = (
         found.groupby("school_id")["code"].agg(lambda c: ";".join(sorted(set(c)))) if not found.empty else pd.Series()
     )
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "school_id": index,
             "name": schools["name"].to_numpy(),
             "municipality": schools["municipality"].to_numpy(),
             "year": year,
-            "ior": ior.to_numpy(),
-            "ior_low": ior_low.to_numpy(),
-            "isb": isb.to_numpy(),
-            "isb_low": isb_low.to_numpy(),
-            "cluster": cluster.to_numpy(),
-            "stable_low": stable_low.to_numpy(),
+            "ior": shrunk.estimate.to_numpy(),
+            "ior_low": classes.table["ior_low"].to_numpy(),
+            "isb": figures.isb.to_numpy(),
+            "isb_low": classes.table["isb_low"].to_numpy(),
+            "cluster": classes.table["cluster"].to_numpy(),
+            "stable_low": classes.table["stable_low"].to_numpy(),
             "value_added": va.table["value_added"].to_numpy(),
             "value_added_low": va.table["value_added_low"].to_numpy(),
             "value_added_high": va.table["value_added_high"].to_numpy(),
-            "objectivity_flag": objectivity_flag.to_numpy(),
+            "objectivity_flag": figures.objectivity_flag.to_numpy(),
             "objectivity_signs": sign_codes.reindex(index, fill_value="").fillna("").to_numpy(),
-            "category": category.to_numpy(),
-            "selected": selected.to_numpy(),
-            "insufficient_data": insufficient.to_numpy(),
+            "category": classes.table["category"].to_numpy(),
+            "selected": classes.table["selected"].to_numpy(),
+            "insufficient_data": figures.insufficient.to_numpy(),
             "ior_se": shrunk.se.to_numpy(),
             "ior_raw": overall["raw"].to_numpy(),
             "ior_reliability": shrunk.reliability.to_numpy(),
-            "participants": participants.to_numpy(),
+            "participants": figures.participants.to_numpy(),
             "components": overall["components"].fillna(0).astype(int).to_numpy(),
-            "isb_components": social.table["isb_components"].reindex(index).fillna(0).astype(int).to_numpy(),
-            "federal_risk": federal_risk.to_numpy(),
-            "orders": orders.to_numpy(),
-            "complaints": complaints.to_numpy(),
-            "value_added_negative": va_negative.to_numpy(),
-            "value_added_positive": va_positive.to_numpy(),
-            "reasons": reasons.to_numpy(),
+            "isb_components": figures.social.table["isb_components"].reindex(index).fillna(0).astype(int).to_numpy(),
+            "federal_risk": figures.federal_risk.to_numpy(),
+            "orders": figures.orders.to_numpy(),
+            "complaints": figures.complaints.to_numpy(),
+            "value_added_negative": figures.va_negative.to_numpy(),
+            "value_added_positive": figures.va_positive.to_numpy(),
+            "reasons": classes.table["reasons"].to_numpy(),
         }
     )
-    summary = {
+
+
+def _summary(table: pd.DataFrame, years: list[int], figures: _Figures, classes: Classes) -> dict[str, Any]:
+    """The run's figures for the evidence pages: counts, thresholds, the models' parameters."""
+    found, va = figures.found, figures.va
+    return {
         "window": years,
         "schools": len(table),
         "selected": int(table["selected"].sum()),
         "insufficient_data": int(table["insufficient_data"].sum()),
-        "ior_threshold": ior_threshold,
-        "isb_threshold": isb_threshold,
-        "tau2": shrunk.tau2,
-        "isb_alpha": social.alpha,
-        "isb_parts": social.parts,
+        "ior_threshold": classes.ior_threshold,
+        "isb_threshold": classes.isb_threshold,
+        "tau2": figures.shrunk.tau2,
+        "isb_alpha": figures.social.alpha,
+        "isb_parts": figures.social.parts,
         "value_added": {"coefficients": va.coefficients, "tau2": va.tau2, "r2": va.r2},
         "clusters": {
             c: int((table["cluster"] == c).sum()) for c in ("effective", "resilient", "struggling", "deprived")
@@ -201,7 +256,6 @@ def identify(inputs: Inputs, year: int, methodology: Methodology) -> Outcome:
         "combinations": combinations(table["category"]),
         "signs": {str(k): int(v) for k, v in found["code"].value_counts().items()} if not found.empty else {},
     }
-    return Outcome(year, table, in_window, per_year, found, summary)
 
 
 def _no_works() -> pd.DataFrame:
