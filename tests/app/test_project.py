@@ -123,3 +123,19 @@ def test_no_services_module_is_longer_than_500_lines() -> None:
         str(p.relative_to(ROOT)): n for p in services if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500
     }
     assert services and not long, long
+
+
+def test_no_function_is_longer_than_80_lines() -> None:
+    """Outside migrations and the demo generator (docs/development.md, «Rules that hold»)."""
+    import ast
+
+    long = []
+    for path in _python_files("src"):
+        if path.name == "generator.py" and path.parent.name == "demo":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.end_lineno is None:
+                continue
+            if (n := node.end_lineno - node.lineno + 1) > 80:
+                long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({n})")
+    assert not long, long
