@@ -34,6 +34,8 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/djlint src --check
+	$(BIN)/djlint src --lint
 
 typecheck: install
 	$(BIN)/mypy

@@ -57,6 +57,17 @@ def test_it_vendors_every_static_asset() -> None:
     assert not re.search(r'(src|href)="https?://', templates)
 
 
+def test_no_template_line_is_longer_than_120() -> None:
+    """The templates are formatted by djLint (`make lint`) within the 120 columns of the Python code."""
+    offenders = [
+        f"{template.relative_to(ROOT)}:{number}:{len(line)}"
+        for template in sorted((ROOT / "src" / "shnor").glob("**/templates/**/*.html"))
+        for number, line in enumerate(template.read_text(encoding="utf-8").splitlines(), start=1)
+        if len(line) > 120
+    ]
+    assert offenders == [], "lines over 120 characters:\n" + "\n".join(offenders)
+
+
 def test_it_runs_on_the_configured_database(db: Any) -> None:
     """The PostgreSQL lane really runs on PostgreSQL (scripts/with-postgres.sh sets DATABASE_URL)."""
     import os
