@@ -99,8 +99,9 @@ def run_path(run: ImportRun) -> Path | None:
     return Path(settings.MEDIA_ROOT) / run.stored_path if run.stored_path else None
 
 
-class Rejected(Exception):
-    pass
+class _Rejected(Exception):
+    """Rows were rejected: the import's transaction is rolled back (a signal inside the import, not a
+    refusal to a user: the run records the rows and their reasons)."""
 
 
 def applied(run: ImportRun, log: IssueLog, outcome: Outcome, rows: int, skipped: int = 0) -> ImportRun:

@@ -22,8 +22,8 @@ from shnor.datasets.models import ImportRun
 from shnor.datasets.services.common import (
     ImportRefused,
     ProgressHook,
-    Rejected,
     Status,
+    _Rejected,
     applied,
     finish,
     run_path,
@@ -179,10 +179,10 @@ def _execute_database(
             outcome = LOADERS[table.name](data, present, log)
             failpoints.hit("import:rows-written")
             if log.has_errors:
-                raise Rejected
+                raise _Rejected
             run.undo = gzip.compress(json.dumps(outcome.undo, ensure_ascii=False).encode("utf-8"))
             return applied(run, log, outcome, rows, the_plan.skipped)
-    except Rejected:
+    except _Rejected:
         return finish(run, Status.FAILED, log, "Файл не принят: данные не изменены.")
 
 
