@@ -15,7 +15,12 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar, TypeVarTuple
+
+R = TypeVar("R")
+Ts = TypeVarTuple("Ts")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -40,7 +45,7 @@ def main() -> None:
     settings.ALLOWED_HOSTS = ["*"]
     operator = User.objects.get(username="operator")
 
-    def timed(fn, *args):  # type: ignore[no-untyped-def]
+    def timed(fn: Callable[[*Ts], R], *args: *Ts) -> tuple[R, float]:
         start = time.perf_counter()
         result = fn(*args)
         return result, time.perf_counter() - start

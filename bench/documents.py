@@ -23,12 +23,17 @@ import os
 import random
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar, TypeVarTuple
+
+R = TypeVar("R")
+Ts = TypeVarTuple("Ts")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 
-def timed(fn, *args):  # type: ignore[no-untyped-def]
+def timed(fn: Callable[[*Ts], R], *args: *Ts) -> tuple[float, R]:
     start = time.perf_counter()
     out = fn(*args)
     return time.perf_counter() - start, out

@@ -19,11 +19,18 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+R = TypeVar("R")
 
 
-def best(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
-    times, result = [], None
+def best(fn: Callable[[], R], repeat: int) -> tuple[float, R]:
+    times: list[float] = []
     for _ in range(repeat):
         start = time.perf_counter()
         result = fn()
@@ -59,14 +66,14 @@ def main() -> None:
         m = Methodology()
         years = list(range(2026 - m.window - 1, 2027))
 
-        def reference() -> object:
+        def reference() -> list[Any]:
             con = duckdb.connect()
             return con.sql(
                 "SELECT year, school_id, procedure, subject, grade, count(*), avg(coalesce(test_score, primary_score)) "
                 f"FROM read_parquet({files!r}) GROUP BY ALL"
             ).fetchall()
 
-        def aggregated() -> tuple[object, object]:
+        def aggregated() -> tuple[pd.DataFrame, pd.DataFrame]:
             con = ibis.duckdb.connect()
             results = store.table("results", con)
             return aggregate.works(results, years, m.min_test_scores), aggregate.heaping(results, years, ["VPR", "OGE"])
@@ -75,7 +82,7 @@ def main() -> None:
         agg, (works, heaps) = best(aggregated, args.repeat)
         inputs = Inputs(
             schools=region.schools, works=works, social=region.social, oversight=region.oversight, heaping=heaps
-        )  # type: ignore[arg-type]
+        )
         ident, outcome = best(lambda: identify(inputs, 2026, m), args.repeat)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"pupil results: {rows:,}; schools: {len(region.schools)}")

@@ -163,6 +163,7 @@ def _build(folder: Path) -> Region:
     users = {u.username: u for u in User.objects.all()}
     director, curator_user, teacher_user = users["school"], users["curator"], users["teacher"]
     near_school = director.school
+    assert near_school is not None  # the demo's director belongs to a school
     # The far school: outside what any persona but the region's sees, and so is its municipality.
     from shnor.accounts.scoping import restrict
     from shnor.registry.models import Municipality
@@ -217,6 +218,7 @@ def _build(folder: Path) -> Region:
                 users["operator"], "volgograd-school-pko", school=school, start=dt.date(2026, 9, 1)
             )
         activity = programme.activities.first()
+        assert activity is not None  # the preset's programme comes with its activities
         indicator = programme.indicators.first()
         from django.core.files.base import ContentFile
 
@@ -845,7 +847,9 @@ def _changes(statements: Any) -> list[str]:
     for sql in statements:
         if not is_domain_write(sql):
             continue
-        verb, table = re.match(r'\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE)\s+"?(\w+)', sql, re.I).groups()  # type: ignore[union-attr]
+        write = re.match(r'\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE)\s+"?(\w+)', sql, re.I)
+        assert write is not None  # is_domain_write matched the same statement
+        verb, table = write.groups()
         if not (verb.upper() == "UPDATE" and table in _tracked_tables()):
             found.add(table)
     return sorted(found)

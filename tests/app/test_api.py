@@ -15,7 +15,8 @@ from tests.conftest import World
 SNAPSHOT = Path(__file__).parent / "openapi.snapshot.json"
 
 
-def _bearer(world: World, name: str) -> dict[str, str]:
+def _bearer(world: World, name: str) -> dict[str, Any]:
+    """WSGI environ for the test client's `**extra` (its typed keywords take no `dict[str, str]`)."""
     _, key = issue_token(world.users[name], "test")
     return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 

@@ -27,7 +27,9 @@ PRESETS = Path(backup.__file__).parent / "presets"
 
 def _manifest(archive: Path) -> dict[str, Any]:
     with tarfile.open(archive) as tar:
-        return json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
+        manifest = tar.extractfile("manifest.json")
+        assert manifest is not None  # a regular file
+        return json.load(manifest)
 
 
 def _database() -> list[dict[str, Any]]:
@@ -62,6 +64,7 @@ def filled(world: World, settings: Any, tmp_path: Path) -> dict[str, Any]:
     (store / "part-0.parquet").write_bytes(b"PAR1" + bytes(range(256)) * 40 + b"PAR1")
     p = programmes.create(world.users["school"], "volgograd-school-pko", school=world.a1, start=dt.date(2026, 9, 1))
     activity = p.activities.first()
+    assert activity is not None
     programmes.add_evidence(
         world.users["school"], activity, "Протокол", content=b"%PDF-1.4 protocol", filename="протокол.pdf"
     )
@@ -119,7 +122,9 @@ def _rewrite(archive: Path, target: Path, change: Any) -> Path:
     """A copy of the archive with its members passed through `change(name, data) -> [(name, data)]`."""
     with tarfile.open(archive) as src, tarfile.open(target, "w") as out:
         for member in src.getmembers():
-            data = src.extractfile(member).read()  # type: ignore[union-attr]
+            member_file = src.extractfile(member)
+            assert member_file is not None  # the archive holds regular files only
+            data = member_file.read()
             for name, content in change(member.name, data):
                 info = tarfile.TarInfo(name)
                 info.size = len(content)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,7 +42,8 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _query(folder: Path, sql: str) -> list[tuple[object, ...]]:
+def _query(folder: Path, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of a query on the folder's database, each value as SQLite gives it back."""
     with sqlite3.connect(folder / "shnor.sqlite3") as con:
         return con.execute(sql).fetchall()
 
@@ -103,7 +105,7 @@ def test_it_builds_the_demo_into_database_store_and_files(demo_dir: Path) -> Non
     ((schools, total, greedy, unassigned),) = _query(
         demo_dir, "select schools, total, greedy_total, unassigned from support_proposal where year = 2026"
     )
-    assert unassigned == "[]" and greedy > total  # type: ignore[operator]
+    assert unassigned == "[]" and greedy > total
     assert _query(demo_dir, "select count(*) from support_pairing where status = 'approved' and year = 2026") == [
         (schools,)
     ]

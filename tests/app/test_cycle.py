@@ -89,7 +89,8 @@ def test_analysis_shows_the_figures_and_keeps_the_conclusions(world: Any) -> Non
     assert [v.definition.code for v in directions[1].values] == ["1.2"]
     cycle.save_conclusion(operator, 2026, "dynamics", None, "Обе школы перечня улучшили ИОР.")
     cycle.save_conclusion(operator, 2026, "dynamics", None, "Уточнённые выводы.")
-    assert cycle.analysis(operator, 2026)[1].conclusion.text == "Уточнённые выводы."  # type: ignore[union-attr]
+    conclusion = cycle.analysis(operator, 2026)[1].conclusion
+    assert conclusion is not None and conclusion.text == "Уточнённые выводы."
     with pytest.raises(cycle.CycleError, match="пустое"):
         cycle.save_conclusion(operator, 2026, "dynamics", None, " ")
 

@@ -57,7 +57,9 @@ def test_the_database_gone_and_back(tmp_path: Path) -> None:
             jar = http.cookiejar.CookieJar()
             browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
             status, page, _ = _get(browser, base + "/accounts/login/")
-            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+            field = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            assert field is not None
+            token = field.group(1)
 
             def attempts() -> dict[str, tuple[int, str, dict[str, str]]]:
                 return {

@@ -29,7 +29,7 @@ from shnor.core.contract import TABLES
 from shnor.datasets import services
 from shnor.datasets.models import ImportRun, OversightSignal, SocialRecord, SurveyValue
 from shnor.datasets.reports import report_bytes
-from shnor.engine.store import Store
+from shnor.engine.store import Manifest, Store
 from shnor.registry.models import Municipality, School
 from shnor.staff.models import Course, Diagnostic, StaffMember, Teacher
 from tests.conftest import World, count_case
@@ -111,7 +111,7 @@ def files(draw: Any, kind: str) -> tuple[str, bytes]:
 def _state() -> tuple[Any, ...]:
     """Everything an import may write: the database's tables and the store's manifests."""
     store = Store(django_settings.SHNOR_STORE_DIR)
-    manifests = {}
+    manifests: dict[str, Manifest | None] = {}
     for table in ("results", "results_tasks", "results_schools"):
         try:
             manifests[table] = store.manifest(table)

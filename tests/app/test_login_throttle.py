@@ -123,7 +123,7 @@ def test_the_address_behind_a_trusted_proxy(world: World, settings: Any) -> None
     from shnor.audit.middleware import client_ip
 
     def ip(remote: str, forwarded: str = "") -> str | None:
-        extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
+        extra: dict[str, Any] = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
         return client_ip(RequestFactory().get("/", REMOTE_ADDR=remote, **extra))
 
     settings.SHNOR_TRUSTED_PROXIES = []

@@ -28,7 +28,8 @@ pytestmark = pytest.mark.django_db
 class Api:
     def __init__(self, client: Client, world: World, name: str) -> None:
         _, key = issue_token(world.users[name], "test")
-        self.client, self.headers = client, {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+        self.client = client
+        self.headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {key}"}  # the client's `**extra`
 
     def get(self, path: str, **params: Any) -> Any:
         return self.client.get(f"/api{path}", params, **self.headers)

@@ -54,7 +54,9 @@ def test_school_programme_path(world: Any) -> None:
     assert p.status == "draft" and p.activities.count() == 7 and p.indicators.count() == 4
     ior = p.indicators.get(binding="ior")
     assert (ior.actual, ior.baseline) == (-0.6, -0.6)  # bound: filled and taken as the baseline
-    assert p.activities.order_by("position").first().deadline == dt.date(2026, 1, 31)
+    first = p.activities.order_by("position").first()
+    assert first is not None
+    assert first.deadline == dt.date(2026, 1, 31)
     # Another school cannot touch it; the curator of another school cannot review it.
     with pytest.raises(PermissionDenied):
         services.transition(world.users["other_school"], p, "submit")
@@ -112,6 +114,7 @@ def test_overdue_and_off_track_are_reported_once(world: Any) -> None:
     Programme.objects.filter(pk=p.pk).update(status="in_force")
     p.refresh_from_db()
     first = p.activities.order_by("position").first()
+    assert first is not None
     services.set_activity(world.users["school"], first, "done")
     on = dt.date(2026, 3, 1)  # two more activities had January and February deadlines
     assert services.activity_counts(p, on)["overdue"] == 2
@@ -288,6 +291,7 @@ def test_two_people_editing_one_programme_lose_nothing(world: Any, client: Any) 
     # A page opened after the change saves; an activity ticked meanwhile outdates it again.
     fresh = _opened(operator, p)
     activity = p.activities.order_by("position").first()
+    assert activity is not None
     services.set_activity(world.users["school"], activity, Activity.Status.DONE)
     refused = operator.post(reverse("programmes:edit", args=[p.pk]), {**fresh, "title": "Ещё раз"})
     assert "Программу изменили" in refused.content.decode()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
@@ -9,6 +11,17 @@ from shnor.accounts.scoping import restrict, scope_of
 from shnor.registry import services
 from shnor.registry.models import School
 from tests.conftest import World
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django_stubs_ext import WithAnnotations
+
+    from shnor.registry.models import Municipality
+
+
+class _Counts(TypedDict):
+    n_schools: int
+    n_pupils: int
 
 
 def _codes(world: World, name: str) -> set[str]:
@@ -69,8 +82,14 @@ def test_it_gives_an_observer_without_a_chosen_scope_the_region(world: World) ->
     assert scope_of(observer).region_wide
 
 
+def _counts(user: Any) -> dict[str, tuple[int, int]]:
+    # The service annotates `n_schools` and `n_pupils`; its return type does not say so.
+    municipalities = cast("QuerySet[WithAnnotations[Municipality, _Counts]]", services.municipalities_with_counts(user))
+    return {m.code: (m.n_schools, m.n_pupils) for m in municipalities}
+
+
 def test_it_counts_only_schools_in_scope_per_municipality(world: World) -> None:
-    rows = {m.code: (m.n_schools, m.n_pupils) for m in services.municipalities_with_counts(world.users["school"])}
+    rows = _counts(world.users["school"])
     assert rows == {"A": (2, 320)}  # not the 3 schools and 1 120 pupils of the whole municipality
-    rows = {m.code: (m.n_schools, m.n_pupils) for m in services.municipalities_with_counts(world.users["operator"])}
+    rows = _counts(world.users["operator"])
     assert rows == {"A": (3, 1120), "B": (1, 900)}

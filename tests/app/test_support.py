@@ -115,8 +115,8 @@ def test_matching_proposes_explains_and_approves(world: Any) -> None:
     assert pairs[world.a2.pk].curator == resilient
     assert proposal.total == pytest.approx(80.0) and proposal.unassigned == []
     assert proposal.greedy_total is not None and proposal.greedy_total >= proposal.total
-    assert "соседний муниципалитет" in pairs[world.a1.pk].reason  # type: ignore[attr-defined]
-    assert "R06" in pairs[world.a1.pk].reason  # type: ignore[attr-defined]
+    assert "соседний муниципалитет" in pairs[world.a1.pk].reason
+    assert "R06" in pairs[world.a1.pk].reason
     assert pairs[world.a1.pk].form == "pair"
     with pytest.raises(PermissionDenied):
         services.approve(world.users["school"], proposal)

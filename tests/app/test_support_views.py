@@ -56,11 +56,15 @@ def test_questionnaire_form_is_public_and_counts_once(world: Any, login: Any, cl
     school = login("school")
     school.post(reverse("risks:questionnaires", args=[world.a1.pk, 2026]))
     page = school.get(reverse("risks:profile", args=[world.a1.pk, 2026])).content.decode()
-    url = re.search(r'data-testid="q-link-students">[^<]*?(/q/[^<]+/)<', page).group(1)  # type: ignore[union-attr]
+    link = re.search(r'data-testid="q-link-students">[^<]*?(/q/[^<]+/)<', page)
+    assert link is not None
+    url = link.group(1)
     school.logout()
     form = client.get(url)
     assert form.status_code == 200 and "Насколько вам интересно учиться в школе?" in form.content.decode()
-    nonce = re.search(r'name="nonce" value="([^"]+)"', form.content.decode()).group(1)  # type: ignore[union-attr]
+    field = re.search(r'name="nonce" value="([^"]+)"', form.content.decode())
+    assert field is not None
+    nonce = field.group(1)
     done = client.post(url, {"nonce": nonce, "R06.2": "2", "R07.1": "yes"})
     assert "Ваши ответы получены" in done.content.decode()
     again = client.post(url, {"nonce": nonce, "R06.2": "5"})
@@ -86,6 +90,7 @@ def test_programme_pages(world: Any, login: Any) -> None:
     edit = client.get(reverse("programmes:edit", args=[programme.pk])).content.decode()
     assert 'name="act-TOTAL_FORMS"' in edit
     activity = programme.activities.order_by("position").first()
+    assert activity is not None
     response = client.post(
         reverse("programmes:activity", args=[programme.pk, activity.pk]), {"status": "done"}, HTTP_HX_REQUEST="true"
     )

@@ -12,6 +12,7 @@ import pytest
 
 CHROMIUM = os.environ.get("SHNOR_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CALL_REPORT = pytest.StashKey[pytest.TestReport]()  # a test's report of its call, kept on its item
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -41,7 +42,7 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     yield tab
-    failed = getattr(request.node, "rep_call", None)
+    failed = request.node.stash.get(CALL_REPORT, None)
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
@@ -52,5 +53,5 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
     if report.when == "call":
-        item.rep_call = report  # type: ignore[attr-defined]
+        item.stash[CALL_REPORT] = report
     return report

@@ -267,8 +267,12 @@ def test_a_preset_methodology_with_an_unknown_flag_is_refused(tmp_path: object) 
 # --- the demo region's planted structure --------------------------------------------------------
 
 
+# The demo region, its schools' table joined with the planted truth, and the signs.
+Demo = tuple[DemoRegion, pd.DataFrame, pd.DataFrame]
+
+
 @pytest.fixture(scope="module")
-def demo() -> tuple[DemoRegion, pd.DataFrame, pd.DataFrame]:
+def demo() -> Demo:
     region = generate(DemoConfig())
     m = Methodology()
     results = ibis.memtable(region.results.astype({"mark": "float64", "journal_mark": "float64"}))
@@ -289,7 +293,7 @@ def _precision_recall(found: pd.Series, truth: pd.Series) -> tuple[float, float]
     return hits / max(int(found.sum()), 1), hits / max(int(truth.sum()), 1)
 
 
-def test_planted_resilient_and_struggling_schools_are_separated_by_value_added(demo) -> None:  # type: ignore[no-untyped-def]
+def test_planted_resilient_and_struggling_schools_are_separated_by_value_added(demo: Demo) -> None:
     _, table, _ = demo
     precision, recall = _precision_recall(table["value_added_positive"], table["planted"] == "resilient")
     assert recall >= 0.95
@@ -301,7 +305,7 @@ def test_planted_resilient_and_struggling_schools_are_separated_by_value_added(d
     assert not ((table["cluster"] == "struggling") & (table["planted"] == "resilient")).any()
 
 
-def test_planted_inflated_vpr_is_flagged_and_ordinary_schools_are_not(demo) -> None:  # type: ignore[no-untyped-def]
+def test_planted_inflated_vpr_is_flagged_and_ordinary_schools_are_not(demo: Demo) -> None:
     _, table, signs = demo
     precision, recall = _precision_recall(table["objectivity_flag"], table["inflated"])
     assert recall >= 0.95 and precision >= 0.9
@@ -312,7 +316,7 @@ def test_planted_inflated_vpr_is_flagged_and_ordinary_schools_are_not(demo) -> N
     )
 
 
-def test_very_small_schools_are_not_flagged_on_noise(demo) -> None:  # type: ignore[no-untyped-def]
+def test_very_small_schools_are_not_flagged_on_noise(demo: Demo) -> None:
     _, table, _ = demo
     tiny = table[table["planted"] == "tiny"]
     ordinary = table[table["planted"] == "ordinary"]
@@ -348,7 +352,7 @@ def test_a_down_weighted_inflated_vpr_does_not_raise_the_index() -> None:
     assert table.loc["X", "ior_low"]
 
 
-def test_moving_the_cut_offs_moves_the_list_predictably(demo) -> None:  # type: ignore[no-untyped-def]
+def test_moving_the_cut_offs_moves_the_list_predictably(demo: Demo) -> None:
     from shnor.core.identification.sensitivity import sensitivity, shifted
 
     region, table, _ = demo

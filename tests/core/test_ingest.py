@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pyarrow as pa
 import pytest
@@ -24,12 +25,12 @@ def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def _run(path: Path, kind: str, **context: object) -> tuple[pa.Table | None, IssueLog]:
+def _run(path: Path, kind: str, **context: Any) -> tuple[pa.Table | None, IssueLog]:
     log = IssueLog(path.name)
     info = sniff(path, table=kind)
     year = context.get("year")
-    the_plan = plan(info, TABLES[kind], log, None, year)  # type: ignore[arg-type]
-    ctx = Context(known_schools=SCHOOLS, **context)  # type: ignore[arg-type]
+    the_plan = plan(info, TABLES[kind], log, None, year)
+    ctx = Context(known_schools=SCHOOLS, **context)
     frames = list(batches(the_plan, ctx, log))
     data = pa.concat_tables(frames) if frames else None
     if data is not None:
@@ -182,7 +183,8 @@ def test_read_ahead_keeps_order_raises_where_the_source_failed_and_stops_early()
         for item in read_ahead(source()):
             seen.append(item)
     assert seen == [1, 2]
-    endless = read_ahead(iter(range(10**9)))
+    # A generator, which read_ahead's `Iterator` return type does not say: it can be closed.
+    endless = cast("Generator[int, None, None]", read_ahead(iter(range(10**9))))
     assert [next(endless), next(endless)] == [0, 1]
     endless.close()  # the background thread stops instead of reading on
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -43,8 +44,8 @@ def test_overdue() -> None:
     assert pg.effective_status("cancelled", dt.date(2026, 1, 1), today) == "cancelled"
 
 
-def evidence(**kw: object) -> ExitEvidence:
-    base: dict[str, object] = {
+def evidence(**kw: Any) -> ExitEvidence:
+    base: dict[str, Any] = {
         "ior_before": -0.5,
         "ior_after": -0.2,
         "ior_se": 0.1,
@@ -55,7 +56,7 @@ def evidence(**kw: object) -> ExitEvidence:
         "fixed_after": 1,
     }
     base.update(kw)
-    return ExitEvidence(**base)  # type: ignore[arg-type]
+    return ExitEvidence(**base)
 
 
 def test_exit_rules() -> None:

@@ -4,6 +4,7 @@ reader learnt it. Hand-made files, hand-computed expectations, no Django."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -26,12 +27,12 @@ SOCIAL_HEADER = (
 
 
 def _read(
-    path: Path, kind: str, schools: frozenset[str] = frozenset({"S1", "S2", "01001"}), **options: object
+    path: Path, kind: str, schools: frozenset[str] = frozenset({"S1", "S2", "01001"}), **options: Any
 ) -> tuple[list[dict[str, object]], IssueLog]:
     log = IssueLog(path.name)
     mapping = options.pop("mapping", None)
-    info = sniff(path, table=kind, options=ReadOptions(**options), match=matcher_for(TABLES[kind], mapping))  # type: ignore[arg-type]
-    the_plan = plan(info, TABLES[kind], log, mapping)  # type: ignore[arg-type]
+    info = sniff(path, table=kind, options=ReadOptions(**options), match=matcher_for(TABLES[kind], mapping))
+    the_plan = plan(info, TABLES[kind], log, mapping)
     context = Context(known_schools=None if kind == "schools" else schools)
     rows = [r for b in batches(the_plan, context, log) for r in b.to_pylist()] if not log.has_errors else []
     return rows, log

@@ -8,6 +8,7 @@ test` installs both, and without them the test fails, as the browser tests do wi
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,9 @@ from shnor.core.methodology import Methodology
 from shnor.engine import engines
 from shnor.engine.schemas import schema
 
+if TYPE_CHECKING:
+    from shnor.demo.generator import DemoRegion
+
 
 def _spark() -> object:
     try:
@@ -29,7 +33,7 @@ def _spark() -> object:
 
 
 @pytest.fixture(scope="module")
-def region(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, list[Path]]:
+def region(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoRegion, list[Path]]:
     """A small demo region's results in two Parquet parts (as the store keeps a table)."""
     import pyarrow.parquet as pq
 
@@ -66,10 +70,10 @@ def _equal(x: object, y: object) -> bool:
         return len(x) == len(y) and all(_equal(i, j) for i, j in zip(x, y, strict=True))
     if isinstance(x, float) and isinstance(y, float):
         return (np.isnan(x) and np.isnan(y)) or bool(np.isclose(x, y, rtol=1e-9, atol=1e-9))
-    return x == y or (pd.isna(x) and pd.isna(y))  # type: ignore[arg-type]
+    return x == y or (pd.isna(x) and pd.isna(y))
 
 
-def test_identification_is_the_same_on_spark_and_duckdb(region: tuple[object, list[Path]]) -> None:
+def test_identification_is_the_same_on_spark_and_duckdb(region: tuple[DemoRegion, list[Path]]) -> None:
     demo, files = region
     spark = _spark()
     m = Methodology()
@@ -79,10 +83,10 @@ def test_identification_is_the_same_on_spark_and_duckdb(region: tuple[object, li
         results = engines.read_parquet(con, "results", files, schema("results"))
         works, heaps = aggregate.works_and_heaping(results, years, m.min_test_scores, m.objectivity.ege_high)
         inputs = Inputs(
-            schools=demo.schools,  # type: ignore[attr-defined]
+            schools=demo.schools,
             works=works,
-            social=demo.social,  # type: ignore[attr-defined]
-            oversight=demo.oversight,  # type: ignore[attr-defined]
+            social=demo.social,
+            oversight=demo.oversight,
             heaping=heaps,
         )
         outputs[name] = (works, heaps, identify(inputs, 2026, m))

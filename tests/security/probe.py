@@ -21,21 +21,30 @@ import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.test import Client
 
+if TYPE_CHECKING:
+    from shnor.accounts.models import User
 
-def sign_in(username: str, password: str) -> Client:
+
+class SignedIn(Client):
+    """A test client and the user it signed in as."""
+
+    user: User
+
+
+def sign_in(username: str, password: str) -> SignedIn:
     """A client signed in through the sign-in page, as a person does: the views then get the lazy
     `request.user` they get in production (force_login would too, but this walks the real path,
     the throttle and the session included)."""
     from shnor.accounts.models import User
 
-    client = Client()
+    client = SignedIn()
     response = client.post("/accounts/login/", {"username": username, "password": password})
     assert response.status_code == 302, (username, response.status_code)
-    client.user = User.objects.get(username=username)  # type: ignore[attr-defined]
+    client.user = User.objects.get(username=username)
     return client
 
 

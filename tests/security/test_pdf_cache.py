@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,12 @@ from tests.conftest import World
 def test_made_once_per_version(tmp_path: Path) -> None:
     made: list[bytes] = []
 
-    def make(source: bytes) -> Any:
-        return lambda: made.append(source) or b"%PDF " + source
+    def make(source: bytes) -> Callable[[], bytes]:
+        def making() -> bytes:
+            made.append(source)
+            return b"%PDF " + source
+
+        return making
 
     assert cache.cached(tmp_path, b"v1", make(b"v1")) == b"%PDF v1"
     assert cache.cached(tmp_path, b"v1", make(b"v1")) == b"%PDF v1"
@@ -66,8 +71,12 @@ def test_a_failed_making_leaves_nothing(tmp_path: Path) -> None:
 
 def test_the_oldest_copies_go_beyond_the_keep(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setattr(cache, "KEEP", 3)
+
+    def make(i: int) -> Callable[[], bytes]:
+        return lambda: f"%PDF {i}".encode()
+
     for i in range(5):
-        cache.cached(tmp_path, f"v{i}".encode(), lambda i=i: f"%PDF {i}".encode())
+        cache.cached(tmp_path, f"v{i}".encode(), make(i))
         for copy in tmp_path.glob("*.pdf"):  # the copies' ages set, not waited for
             if copy.read_bytes() == f"%PDF {i}".encode():
                 os.utime(copy, (1_000_000 + i, 1_000_000 + i))

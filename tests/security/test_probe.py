@@ -217,7 +217,7 @@ def _detail_operations() -> Iterator[tuple[str, str, str]]:
         if name == "$defs":
             continue
         entry = MATRIX[name]
-        path = entry.url.__closure__[0].cell_contents if entry.url.__closure__ else ""  # type: ignore[union-attr]
+        path = entry.url.__closure__[0].cell_contents if entry.url.__closure__ else ""
         if isinstance(path, str) and _ID.search(path):
             yield name, entry.method, path
 
