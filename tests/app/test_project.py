@@ -120,7 +120,8 @@ def test_every_type_ignore_says_why() -> None:
     bare = re.compile(r"# type: ignore(\[[\w-]+(, [\w-]+)*\])?\s*$")
     offenders = [
         f"{path.relative_to(ROOT)}:{number}"
-        for path in _python_files("src")
+        for folder in ("src", "tests", "bench")
+        for path in _python_files(folder)
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
         if bare.search(line)
     ]

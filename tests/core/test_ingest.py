@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -184,7 +184,7 @@ def test_read_ahead_keeps_order_raises_where_the_source_failed_and_stops_early()
             seen.append(item)
     assert seen == [1, 2]
     # A generator, which read_ahead's `Iterator` return type does not say: it can be closed.
-    endless = cast("Generator[int, None, None]", read_ahead(iter(range(10**9))))
+    endless = read_ahead(iter(range(10**9)))
     assert [next(endless), next(endless)] == [0, 1]
     endless.close()  # the background thread stops instead of reading on
 

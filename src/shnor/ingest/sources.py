@@ -17,7 +17,7 @@ import re
 import threading
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -855,7 +855,7 @@ _DONE = object()
 T = TypeVar("T")
 
 
-def read_ahead(items: Iterator[T]) -> Iterator[T]:
+def read_ahead(items: Iterator[T]) -> Generator[T, None, None]:
     """The items of `items`, produced one ahead in a background thread: the next batch of a file
     is parsed while the caller checks the current one. Errors come out where they happened; a
     caller that stops early stops the thread at its next item."""
