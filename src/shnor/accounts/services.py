@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.models import ApiToken, Notification, User
 from shnor.accounts.roles import Perm, Role
 
@@ -38,12 +39,12 @@ class SystemUser:
         return self.label
 
 
-def account(user: Any) -> Any:
+def account(user: Actor) -> Any:
     """The user's own row for a `created_by` or `approved_by`; None for the command line's SystemUser."""
     return user if getattr(user, "pk", None) else None
 
 
-def require(user: Any, perm: Perm) -> None:
+def require(user: Actor, perm: Perm) -> None:
     """Raise PermissionDenied unless `user` holds `perm`."""
     if not getattr(user, "is_authenticated", False) or not user.has_shnor_perm(perm):
         raise PermissionDenied("Недостаточно прав для этого действия.")
@@ -164,7 +165,7 @@ def notify(users: Any, text: str, url: str = "") -> int:
     return len(seen)
 
 
-def unread(user: Any) -> int:
-    if not getattr(user, "pk", None):
+def unread(user: Actor) -> int:
+    if user.pk is None:
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()

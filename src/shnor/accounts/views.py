@@ -6,16 +6,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from shnor.accounts import services
+from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.scoping import scope_of
 from shnor.lib.lookup import as_int
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     new_key = None
     if request.method == "POST":
@@ -39,7 +40,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthedRequest) -> HttpResponse:
     from django.utils import timezone
 
     from shnor.accounts.models import Notification

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Perm
 from shnor.accounts.services import require
 from shnor.audit.models import AuditEntry
 
 
-def can_view(user: Any) -> bool:
+def can_view(user: Actor) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.has_shnor_perm(Perm.VIEW_AUDIT))
 
 
-def entries(user: Any, *, q: str = "", action: str = "", model: str = "", source: str = "") -> QuerySet[AuditEntry]:
+def entries(user: Actor, *, q: str = "", action: str = "", model: str = "", source: str = "") -> QuerySet[AuditEntry]:
     require(user, Perm.VIEW_AUDIT)
     qs = AuditEntry.objects.select_related("content_type")
     if q:
@@ -31,7 +30,7 @@ def entries(user: Any, *, q: str = "", action: str = "", model: str = "", source
     return qs
 
 
-def history_for(user: Any, obj: Model) -> QuerySet[AuditEntry]:
+def history_for(user: Actor, obj: Model) -> QuerySet[AuditEntry]:
     """The changes of one object, for the operator; an empty list for everybody else."""
     if not can_view(user):
         return AuditEntry.objects.none()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from shnor.accounts.actor import AuthedRequest
 from shnor.audit import services
 from shnor.audit.models import AuditEntry
 from shnor.lib.listing import Column, is_partial, table
@@ -21,7 +22,7 @@ COLUMNS = [
 
 
 @login_required
-def entry_list(request: HttpRequest) -> HttpResponse:
+def entry_list(request: AuthedRequest) -> HttpResponse:
     params = {k: request.GET.get(k, "").strip() for k in ("q", "action", "model", "source")}
     qs = services.entries(request.user, **params)
     context = table(request, qs, COLUMNS, "-at")

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict
 from shnor.accounts.services import require
@@ -43,7 +44,7 @@ class Analysis:
         return list(zip(COVARIATES, self.estimate.balance_before, self.estimate.balance_after, strict=True))
 
 
-def analyse(user: Any, start: int, end: int, k: int = 3, level: float = 0.9) -> Analysis:
+def analyse(user: Actor, start: int, end: int, k: int = 3, level: float = 0.9) -> Analysis:
     """Matched difference in differences of ИОР between `start` (the list's year) and `end`."""
     from shnor.support.services import official_run
 
@@ -96,7 +97,7 @@ def verdict(analysis: Analysis) -> str:
 
 
 def report_bytes(
-    user: Any, start: int, end: int, on: dt.date | None = None, rows: list[tuple[Any, Any]] | None = None
+    user: Actor, start: int, end: int, on: dt.date | None = None, rows: list[tuple[Any, Any]] | None = None
 ) -> bytes:
     """The report for the working group (act 004 §10): indicators' dynamics, measures, decisions
     and their execution, recommendations, and the matched comparison (or why it is not possible)."""
@@ -173,7 +174,7 @@ def report_bytes(
     )
 
 
-def report(user: Any, start: int, end: int) -> Document:
+def report(user: Actor, start: int, end: int) -> Document:
     """Generate the report and keep it (a document of the year `end`)."""
 
     require(user, Perm.MANAGE_CYCLE)

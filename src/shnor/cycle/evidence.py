@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict, scope_of
 from shnor.accounts.services import require
@@ -121,7 +122,7 @@ class Pack:
         return self.buffer.getvalue()
 
 
-def build(user: Any, year: int) -> bytes:
+def build(user: Actor, year: int) -> bytes:
     """The pack of `year` as ZIP bytes."""
     require(user, Perm.MANAGE_CYCLE)
     preset = cycle.preset()
@@ -140,7 +141,7 @@ def build(user: Any, year: int) -> bytes:
     return pack.close(year, preset.region)
 
 
-def _goals(user: Any, year: int, pack: Pack, region: str, municipalities: list[Municipality]) -> None:
+def _goals(user: Actor, year: int, pack: Pack, region: str, municipalities: list[Municipality]) -> None:
     blocks = []
     if scope_of(user).region_wide:
         g = cycle.goals(user, year)
@@ -193,7 +194,7 @@ def _indicators(rows: list[tuple[Any, Any]], pack: Pack, year: int) -> None:
     pack.add("02", f"Показатели системы {year}.xlsx", content, "значения, цели, динамика и детализация")
 
 
-def _methods(user: Any, year: int, pack: Pack) -> None:
+def _methods(user: Actor, year: int, pack: Pack) -> None:
     from shnor.datasets.models import ImportRun
 
     if user.has_shnor_perm(Perm.VIEW_IMPORTS):
@@ -229,7 +230,7 @@ def _methods(user: Any, year: int, pack: Pack) -> None:
             pack.add_document("03", document)
 
 
-def _monitoring(user: Any, year: int, pack: Pack) -> None:
+def _monitoring(user: Actor, year: int, pack: Pack) -> None:
     from shnor.programmes.models import Wave
 
     lines = cyclogram.lines(year, timezone.localdate())
@@ -264,13 +265,13 @@ def _monitoring(user: Any, year: int, pack: Pack) -> None:
     pack.add("04", f"Мониторинг {year}.xlsx", content, "циклограмма и волны мониторинга программ")
 
 
-def _programmes(user: Any) -> Any:
+def _programmes(user: Actor) -> Any:
     from shnor.programmes import services as programmes
 
     return programmes.programmes(user)
 
 
-def _analysis(user: Any, year: int, pack: Pack, municipalities: list[Municipality], region: list[Any]) -> None:
+def _analysis(user: Actor, year: int, pack: Pack, municipalities: list[Municipality], region: list[Any]) -> None:
     levels: list[Municipality | None] = [None] if scope_of(user).region_wide else []
     concluded = set(cycle.conclusions(user, year).exclude(municipality=None).values_list("municipality_id", flat=True))
     levels += [m for m in municipalities if m.pk in concluded]
@@ -289,7 +290,7 @@ def _analysis(user: Any, year: int, pack: Pack, municipalities: list[Municipalit
         pack.add("05", name, documents.analysis_document(year, blocks), "анализ по четырём направлениям и выводы")
 
 
-def _recommendations(user: Any, year: int, pack: Pack) -> None:
+def _recommendations(user: Actor, year: int, pack: Pack) -> None:
     recs = cycle.recommendations(user, year).prefetch_related("documents")
     rows = []
     for r in recs:
@@ -319,7 +320,7 @@ def _recommendations(user: Any, year: int, pack: Pack) -> None:
     pack.add("06", f"Реестр рекомендаций {year}.xlsx", content, "адресные рекомендации и их исполнение")
 
 
-def _measures(user: Any, year: int, pack: Pack) -> None:
+def _measures(user: Actor, year: int, pack: Pack) -> None:
     from shnor.support import services as support
 
     measures = cycle.measures(user, year).prefetch_related("schools")
@@ -364,7 +365,7 @@ def _measures(user: Any, year: int, pack: Pack) -> None:
     pack.add("07", f"Меры и мероприятия {year}.xlsx", content, "план мер и мероприятий и их выполнение")
 
 
-def _decisions(user: Any, year: int, pack: Pack) -> None:
+def _decisions(user: Actor, year: int, pack: Pack) -> None:
     decisions = records.decisions(user, year).prefetch_related("documents", "schools")
     rows = []
     for d in decisions:
@@ -408,7 +409,7 @@ def _decisions(user: Any, year: int, pack: Pack) -> None:
     pack.add("08", f"Реестр управленческих решений {year}.xlsx", content, "управленческие решения и их исполнение")
 
 
-def _effectiveness(user: Any, year: int, pack: Pack, rows: list[tuple[Any, Any]]) -> None:
+def _effectiveness(user: Actor, year: int, pack: Pack, rows: list[tuple[Any, Any]]) -> None:
     """The reports kept for the year (presented to the working group); when none was made yet,
     one is generated for the pack (comparing with the latest earlier year that has a run)."""
     stored = Document.objects.filter(kind=Document.Kind.EFFECT_REPORT, year=year).order_by("created_at")

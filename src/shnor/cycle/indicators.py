@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.scoping import restrict, scope_of
 from shnor.core import support as core_support
 from shnor.core.indicators import SYSTEM, Unit, Value
@@ -51,7 +52,7 @@ def _unit(
     )
 
 
-def visible_units(user: Any, value: Value) -> list[Unit]:
+def visible_units(user: Actor, value: Value) -> list[Unit]:
     """The units of a drill-down the user may see one by one. A teacher counted by an indicator
     (took the diagnostics, improved, has a route, was trained) is shown only to those who may open
     that teacher's record: a teacher sees their own line, not their colleagues'; the school, the
@@ -79,7 +80,7 @@ def years() -> list[int]:
 _MEMO = Memo(size=64)
 
 
-def compute(user: Any, year: int, municipality: int | None = None, school: int | None = None) -> list[Value]:
+def compute(user: Actor, year: int, municipality: int | None = None, school: int | None = None) -> list[Value]:
     """Every indicator of the preset for the year, over the schools in the user's scope (and of
     one municipality or one school inside it, for the dashboards of those levels). The values are
     shared between requests until the data change: callers must not modify them."""
@@ -93,7 +94,7 @@ def compute(user: Any, year: int, municipality: int | None = None, school: int |
 class _Frame:
     """What the indicators of one year and one scope are computed from."""
 
-    user: Any
+    user: Actor
     year: int
     schools: dict[int, School]  # the scope's active schools
     listed: dict[int, School]  # those of the year's list
@@ -113,7 +114,7 @@ class _Frame:
         return _unit(school, counted, key=key, label=f"педагог {key}", detail=detail, person=True)
 
 
-def _compute(user: Any, year: int, municipality: int | None, school: int | None) -> list[Value]:
+def _compute(user: Actor, year: int, municipality: int | None, school: int | None) -> list[Value]:
     preset = registry.preset()
     targets = dict(preset.indicators.targets)
     if preset.support.targets.coverage:
@@ -295,7 +296,7 @@ def _parents(year: int, listed: dict[int, School]) -> list[Unit]:
     return units
 
 
-def get(user: Any, year: int, code: str, municipality: int | None = None, school: int | None = None) -> Value:
+def get(user: Actor, year: int, code: str, municipality: int | None = None, school: int | None = None) -> Value:
     for v in compute(user, year, municipality, school):
         if v.definition.code == code:
             return v
@@ -303,7 +304,7 @@ def get(user: Any, year: int, code: str, municipality: int | None = None, school
 
 
 def dashboard(
-    user: Any, year: int, municipality: int | None = None, school: int | None = None
+    user: Actor, year: int, municipality: int | None = None, school: int | None = None
 ) -> list[tuple[Value, list[tuple[int, float | None]]]]:
     """The year's indicators, each with its values in every year with a run, oldest first (each
     year computed once)."""

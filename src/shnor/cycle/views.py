@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
 from shnor.core.indicators import SYSTEM
@@ -43,10 +44,10 @@ def _int(request: HttpRequest, name: str) -> int | None:
     return as_int(request.GET.get(name))
 
 
-def _level(request: HttpRequest) -> tuple[Municipality | None, School | None]:
+def _level(request: AuthedRequest) -> tuple[Municipality | None, School | None]:
     """The dashboard's level: the region, a municipality or a school, inside the user's scope.
     A school's account always sees its own school; a municipal coordinator their municipality."""
-    user: Any = request.user
+    user = request.user
     school_pk = _int(request, "school") or (user.school_id if user.role == Role.SCHOOL else None)
     school = (
         restrict(School.objects.select_related("municipality"), user).filter(pk=school_pk).first()
@@ -71,9 +72,9 @@ def _year(request: HttpRequest) -> int | None:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     """The indicators of the region, a municipality or a school: value, target, status, trend."""
-    user: Any = request.user
+    user = request.user
     municipality, school = _level(request)
     year = _year(request)
     m, s = (municipality.pk if municipality else None), (school.pk if school else None)
@@ -98,9 +99,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, code: str) -> HttpResponse:
+def detail(request: AuthedRequest, code: str) -> HttpResponse:
     """Drill-down: by municipality, then by school, then the schools or people counted."""
-    user: Any = request.user
+    user = request.user
     municipality, school = _level(request)
     year = _year(request)
     if year is None:
@@ -140,7 +141,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def cyclogram(request: HttpRequest) -> HttpResponse:
+def cyclogram(request: AuthedRequest) -> HttpResponse:
     """The year's cyclogram: each item's period, status and the evidence that fulfilled it."""
     today = timezone.localdate()
     year = as_year(request.GET.get("year")) or today.year
@@ -152,9 +153,9 @@ def cyclogram(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def effect(request: HttpRequest) -> HttpResponse:
+def effect(request: AuthedRequest) -> HttpResponse:
     """Effectiveness of the measures: supported schools against similar unsupported ones."""
-    user: Any = request.user
+    user = request.user
     years = sorted(indicators.years())
     start = as_year(request.GET.get("start")) or (years[-2] if len(years) >= 2 else None)
     end = as_year(request.GET.get("end")) or (years[-1] if years else None)
@@ -188,16 +189,16 @@ def _cycle_year(request: HttpRequest) -> int:
     return as_year(request.GET.get("year")) or (years[0] if years else timezone.localdate().year)
 
 
-def _municipality(request: HttpRequest) -> Municipality | None:
+def _municipality(request: AuthedRequest) -> Municipality | None:
     """The municipality a page works on: asked for, or a municipal coordinator's own."""
-    user: Any = request.user
+    user = request.user
     pk = _int(request, "municipality") or (user.municipality_id if user.role == Role.MUNICIPAL_COORDINATOR else None)
     return or_404(services.municipality_in_scope, user, pk)
 
 
 @login_required
-def goals(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def goals(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     year, municipality = _cycle_year(request), _municipality(request)
     here = f"{reverse('cycle:goals')}?year={year}" + (f"&municipality={municipality.pk}" if municipality else "")
     if request.method == "POST":
@@ -250,8 +251,8 @@ def _years_around(year: int) -> list[int]:
 
 
 @login_required
-def analysis(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def analysis(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     year, municipality = _cycle_year(request), _municipality(request)
     if request.method == "POST":
         form = ConclusionForm(request.POST)
@@ -289,8 +290,8 @@ def analysis(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def recommendations(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def recommendations(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     year = _cycle_year(request)
     if request.method == "POST":
         try:
@@ -327,8 +328,8 @@ def recommendations(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def recommendation(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+def recommendation(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
     rec = or_404(services.get_recommendation, user, pk)
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -392,8 +393,8 @@ def _school_codes(user: Any, raw: str) -> list[School]:
 
 
 @login_required
-def measures(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def measures(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     year = _cycle_year(request)
     municipality = _municipality(request)
     if request.method == "POST":
@@ -451,8 +452,8 @@ def _post_int(request: HttpRequest, name: str) -> int:
 
 
 @login_required
-def decisions(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def decisions(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     year = _cycle_year(request)
     municipality = _municipality(request)
     measure_qs = services.measures(user, year)
@@ -504,8 +505,8 @@ def decisions(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def decision(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+def decision(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
     d = or_404(records.get_decision, user, pk)
     if request.method == "POST":
         form = ExecutionForm(request.POST)
@@ -536,8 +537,8 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def meetings(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def meetings(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     if request.method == "POST":
         form = FullMeetingForm(request.POST)
         try:
@@ -567,8 +568,8 @@ def meetings(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def meeting(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+def meeting(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
     m = or_404(services.get_meeting, user, pk)
     if request.method == "POST":
         services.protocol(user, m)
@@ -586,8 +587,8 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def effect_report(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def effect_report(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     start, end = as_year(request.POST.get("start")), as_year(request.POST.get("end"))
     if start is None or end is None:
         raise Http404
@@ -601,8 +602,8 @@ def effect_report(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def evidence_pack(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def evidence_pack(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     year = _cycle_year(request)
     if request.GET.get("download"):
         return attachment(evidence.build(user, year), "application/zip", f"evidence-{year}.zip")
@@ -620,7 +621,7 @@ def evidence_pack(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def document(request: HttpRequest, pk: int, fmt: str = "docx") -> HttpResponse:
+def document(request: AuthedRequest, pk: int, fmt: str = "docx") -> HttpResponse:
     try:
         content, content_type, name = or_404(services.document_file, request.user, pk, fmt)
     except services.CycleError as error:  # no LibreOffice for the PDF copy

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -43,7 +43,7 @@ def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
 
 
 @login_required
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthedRequest) -> HttpResponse:
     user = request.user
     require(user, Perm.IMPORT_DATA)
     form = UploadForm(request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind", "schools")})
@@ -73,7 +73,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def run_list(request: HttpRequest) -> HttpResponse:
+def run_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     qs = services.runs_for(user)
     form = ImportFilter(request.GET or None)
@@ -89,7 +89,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(request, "datasets/run_list.html", context)
 
 
-def _run(request: HttpRequest, pk: int) -> ImportRun:
+def _run(request: AuthedRequest, pk: int) -> ImportRun:
     return get_object_or_404(services.runs_for(request.user), pk=pk)
 
 
@@ -135,7 +135,7 @@ def run_progress(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def run_start(request: HttpRequest, pk: int) -> HttpResponse:
+def run_start(request: AuthedRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
     try:
         services.start(request.user, run)
@@ -146,7 +146,7 @@ def run_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def run_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+def run_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
     """Choose a saved mapping (or none) for a run that has not started."""
     run = _run(request, pk)
     name = request.POST.get("mapping", "").strip()
@@ -164,7 +164,7 @@ def run_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def run_read_options(request: HttpRequest, pk: int) -> HttpResponse:
+def run_read_options(request: AuthedRequest, pk: int) -> HttpResponse:
     """Read a file that has not started with the separator, encoding, header row or sheet a person
     chose (offered when the detection is unsure)."""
     run = _run(request, pk)
@@ -185,7 +185,7 @@ def run_read_options(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def mapping_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def mapping_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     """Map the file's columns to the contract once; the mapping is saved by name and applied."""
     run = _run(request, pk)
     require(request.user, Perm.IMPORT_DATA)
@@ -215,7 +215,7 @@ def mapping_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def run_rollback(request: HttpRequest, pk: int) -> HttpResponse:
+def run_rollback(request: AuthedRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
     try:
         services.rollback(request.user, run)
@@ -227,7 +227,7 @@ def run_rollback(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def run_report(request: HttpRequest, pk: int) -> HttpResponse:
+def run_report(request: AuthedRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
     response = HttpResponse(report_bytes(run), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{report_filename(run)}"'
@@ -235,7 +235,7 @@ def run_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def template_download(request: HttpRequest, kind: str) -> HttpResponse:
+def template_download(request: AuthedRequest, kind: str) -> HttpResponse:
     if kind not in TABLES:
         raise Http404
     response = HttpResponse(template(kind), content_type=XLSX)
@@ -244,7 +244,7 @@ def template_download(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @login_required
-def mapping_list(request: HttpRequest) -> HttpResponse:
+def mapping_list(request: AuthedRequest) -> HttpResponse:
     context = {
         "mappings": services.mappings_for(request.user),
         "breadcrumbs": _crumbs(("Сопоставления столбцов", None)),
@@ -253,7 +253,7 @@ def mapping_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def mapping_download(request: HttpRequest, name: str) -> HttpResponse:
+def mapping_download(request: AuthedRequest, name: str) -> HttpResponse:
     saved = get_object_or_404(services.mappings_for(request.user), name=name)
     spec = parse_mapping(saved.spec, f"«{saved.name}»")
     response = HttpResponse(spec.to_yaml(), content_type="application/x-yaml; charset=utf-8")

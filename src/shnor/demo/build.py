@@ -12,6 +12,7 @@ import pyarrow.csv as pacsv
 from django.conf import settings
 from django.db import transaction
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.models import User
 from shnor.accounts.roles import Role
 from shnor.accounts.services import create_user
@@ -58,7 +59,7 @@ def write_files(region: DemoRegion, folder: Path) -> dict[str, Path]:
     return paths
 
 
-def import_files(paths: dict[str, Path], user: object, say: Progress) -> list[ImportRun]:
+def import_files(paths: dict[str, Path], user: Actor, say: Progress) -> list[ImportRun]:
     """The demo's data tables through the real import, as an operator would load them."""
     from shnor.datasets import services
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -78,7 +78,7 @@ def _default_year() -> int:
 
 
 @login_required
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     run = _run(pk)
     qs = services.results_for(user, run)
@@ -132,7 +132,7 @@ def run_progress(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def run_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def run_export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
     run = _run(pk)
     if run.status != Run.Status.DONE:
         raise Http404
@@ -150,7 +150,7 @@ def run_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 
 @login_required
-def run_scatter(request: HttpRequest, pk: int) -> HttpResponse:
+def run_scatter(request: AuthedRequest, pk: int) -> HttpResponse:
     run = _run(pk)
     data = services.scatter(request.user, run)
     for point in data["points"]:
@@ -215,7 +215,7 @@ def school_card(request: AuthedRequest, pk: int, school: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def review(request: HttpRequest, pk: int, sign: int) -> HttpResponse:
+def review(request: AuthedRequest, pk: int, sign: int) -> HttpResponse:
     the_sign = or_404(services.sign_to_review, request.user, pk, sign)
     form = ReviewForm(request.POST)
     if not form.is_valid():
@@ -287,7 +287,7 @@ def run_list_page(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def document_download(request: HttpRequest, pk: int) -> FileResponse:
+def document_download(request: AuthedRequest, pk: int) -> FileResponse:
 
     document = or_404(records.decision_document, request.user, pk)
     response = FileResponse(document.file.open("rb"), as_attachment=True, filename=f"{document.title}.docx")
@@ -296,7 +296,7 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
-def run_sensitivity(request: HttpRequest, pk: int) -> HttpResponse:
+def run_sensitivity(request: AuthedRequest, pk: int) -> HttpResponse:
     run = _run(pk)
     if run.status != Run.Status.DONE:
         raise Http404
@@ -318,7 +318,7 @@ def run_sensitivity(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def run_compare(request: HttpRequest) -> HttpResponse:
+def run_compare(request: AuthedRequest) -> HttpResponse:
     done = services.runs().filter(status=Run.Status.DONE)
     first = done.filter(pk=request.GET.get("a") or 0).first()
     second = done.filter(pk=request.GET.get("b") or 0).first()

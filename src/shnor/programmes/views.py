@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,7 +45,7 @@ ACTION_LABELS = {
 }
 
 
-def _get(request: HttpRequest, pk: int) -> Programme:
+def _get(request: AuthedRequest, pk: int) -> Programme:
     try:
         return services.get(request.user, pk)
     except Programme.DoesNotExist:
@@ -113,7 +113,7 @@ def programme_new(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def anti_risk_new(request: HttpRequest, pk: int) -> HttpResponse:
+def anti_risk_new(request: AuthedRequest, pk: int) -> HttpResponse:
     parent = _get(request, pk)
     factor = request.POST.get("factor", "")
     try:
@@ -128,7 +128,7 @@ def anti_risk_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     programme = _get(request, pk)
     services.refresh(programme)
@@ -169,7 +169,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     programme = _get(request, pk)
     try:
         services.require_content_edit(request.user, programme)
@@ -209,7 +209,7 @@ def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def programme_transition(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_transition(request: AuthedRequest, pk: int) -> HttpResponse:
     programme = _get(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
@@ -226,7 +226,7 @@ def programme_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def step_toggle(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+def step_toggle(request: AuthedRequest, pk: int, index: int) -> HttpResponse:
     programme = _get(request, pk)
     try:
         services.mark_step(request.user, programme, index, request.POST.get("done") == "1")
@@ -237,7 +237,7 @@ def step_toggle(request: HttpRequest, pk: int, index: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def activity_update(request: HttpRequest, pk: int, activity: int) -> HttpResponse:
+def activity_update(request: AuthedRequest, pk: int, activity: int) -> HttpResponse:
     programme = _get(request, pk)
     item = get_object_or_404(Activity, pk=activity, programme=programme)
     form = ActivityStatusForm(request.POST)
@@ -270,7 +270,7 @@ def activity_update(request: HttpRequest, pk: int, activity: int) -> HttpRespons
 
 @login_required
 @require_POST
-def evidence_add(request: HttpRequest, pk: int, activity: int) -> HttpResponse:
+def evidence_add(request: AuthedRequest, pk: int, activity: int) -> HttpResponse:
     programme = _get(request, pk)
     item = get_object_or_404(Activity, pk=activity, programme=programme)
     form = EvidenceForm(request.POST, request.FILES)
@@ -295,7 +295,7 @@ def evidence_add(request: HttpRequest, pk: int, activity: int) -> HttpResponse:
 
 
 @login_required
-def evidence_download(request: HttpRequest, pk: int, evidence: int) -> FileResponse:
+def evidence_download(request: AuthedRequest, pk: int, evidence: int) -> FileResponse:
     programme = _get(request, pk)
     item = get_object_or_404(Evidence, pk=evidence, activity__programme=programme)
     if not item.file:
@@ -307,7 +307,7 @@ def evidence_download(request: HttpRequest, pk: int, evidence: int) -> FileRespo
 
 @login_required
 @require_POST
-def indicator_update(request: HttpRequest, pk: int, indicator: int) -> HttpResponse:
+def indicator_update(request: AuthedRequest, pk: int, indicator: int) -> HttpResponse:
     programme = _get(request, pk)
     item = get_object_or_404(Indicator, pk=indicator, programme=programme)
     raw = request.POST.get("actual", "").strip().replace(",", ".").replace(" ", "")
@@ -322,7 +322,7 @@ def indicator_update(request: HttpRequest, pk: int, indicator: int) -> HttpRespo
 
 
 @login_required
-def waves(request: HttpRequest, pk: int) -> HttpResponse:
+def waves(request: AuthedRequest, pk: int) -> HttpResponse:
     programme = _get(request, pk)
     if request.method == "POST":
         try:

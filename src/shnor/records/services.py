@@ -74,7 +74,13 @@ def store_document(
     """Save a generated document (its file under `name`) owned by a decision, a recommendation or a
     meeting (`owner`); `user` is who made it (None: no account, as for the command line)."""
     document = Document(
-        kind=kind, title=title, sha256=sha256(content), size=len(content), created_by=account(user), year=year, **owner
+        kind=kind,
+        title=title,
+        sha256=sha256(content),
+        size=len(content),
+        created_by=account(user) if user is not None else None,
+        year=year,
+        **owner,
     )
     save_with_file(document, "file", name, content)
     return document
@@ -92,7 +98,7 @@ def authority(preset: Preset, municipality: Municipality | None = None) -> str:
 # --- who reads which act (docs/security.md, «Official acts») --------------------------------------
 
 
-def decisions(user: Any, year: int | None = None) -> QuerySet[Decision]:
+def decisions(user: Actor, year: int | None = None) -> QuerySet[Decision]:
     """The official acts a user may open (docs/security.md, «Official acts»): the region-wide
     roles every act; a municipal coordinator the acts of its municipality and the region's acts
     that name one of its schools or no school at all; a school head or a curator school the acts
@@ -116,11 +122,11 @@ def decisions(user: Any, year: int | None = None) -> QuerySet[Decision]:
     return qs.filter(date__year=year) if year else qs
 
 
-def get_decision(user: Any, pk: int) -> Decision:
+def get_decision(user: Actor, pk: int) -> Decision:
     return decisions(user).get(pk=pk)
 
 
-def sees_whole(user: Any, decision: Decision) -> bool:
+def sees_whole(user: Actor, decision: Decision) -> bool:
     """Whether the user reads the whole act — every school it names and its documents (the order,
     the analytical note): the region-wide roles; a municipality's act also its coordinator. Others
     see the act's card with the schools of their own scope only (an extract), not its documents,
@@ -131,7 +137,7 @@ def sees_whole(user: Any, decision: Decision) -> bool:
     return decision.municipality_id is not None and decision.municipality_id in scope.municipality_ids
 
 
-def named_schools(user: Any, decision: Decision) -> list[School]:
+def named_schools(user: Actor, decision: Decision) -> list[School]:
     """The schools of the act the user may see: all of them for whoever reads the whole act."""
     schools = list(decision.schools.all())
     if sees_whole(user, decision):

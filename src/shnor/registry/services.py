@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict, scope_of
 from shnor.accounts.services import require
@@ -45,11 +46,11 @@ def journal(changes: dict[str, Any]) -> None:
         record(region, "update", changes)
 
 
-def schools(user: Any) -> QuerySet[School]:
+def schools(user: Actor) -> QuerySet[School]:
     return restrict(School.objects.select_related("municipality", "parent"), user)
 
 
-def municipalities(user: Any) -> QuerySet[Municipality]:
+def municipalities(user: Actor) -> QuerySet[Municipality]:
     return restrict(Municipality.objects.select_related("region"), user)
 
 
@@ -58,14 +59,14 @@ def municipalities(user: Any) -> QuerySet[Municipality]:
 _SUMMARIES = Memo(size=64)
 
 
-def municipality_choices(user: Any) -> list[tuple[int, str]]:
+def municipality_choices(user: Actor) -> list[tuple[int, str]]:
     """(pk, name) of the municipalities in scope, for filters: kept until the data change."""
     return list(
         _SUMMARIES.get(("municipalities", scope_of(user)), lambda: list(municipalities(user).values_list("pk", "name")))
     )
 
 
-def municipalities_with_counts(user: Any) -> QuerySet[Municipality]:
+def municipalities_with_counts(user: Actor) -> QuerySet[Municipality]:
     """Municipalities in scope with `n_schools` and `n_pupils` counted over the schools in scope only.
 
     Counting the relation directly would show a school user the size of its whole municipality.
@@ -77,15 +78,15 @@ def municipalities_with_counts(user: Any) -> QuerySet[Municipality]:
     )
 
 
-def bodies(user: Any) -> QuerySet[InfrastructureBody]:
+def bodies(user: Actor) -> QuerySet[InfrastructureBody]:
     return restrict(InfrastructureBody.objects.select_related("municipality", "school"), user)
 
 
-def people(user: Any) -> QuerySet[Person]:
+def people(user: Actor) -> QuerySet[Person]:
     return restrict(Person.objects.select_related("municipality", "school"), user)
 
 
-def regions(user: Any) -> QuerySet[Region]:
+def regions(user: Actor) -> QuerySet[Region]:
     return restrict(Region.objects.all(), user)
 
 
@@ -111,12 +112,12 @@ def filter_schools(
     return qs
 
 
-def summary(user: Any) -> dict[str, Any]:
+def summary(user: Actor) -> dict[str, Any]:
     """Figures for the home page of `user`'s scope."""
     return dict(_SUMMARIES.get(("summary", scope_of(user)), lambda: _summary(user)))
 
 
-def _summary(user: Any) -> dict[str, Any]:
+def _summary(user: Actor) -> dict[str, Any]:
     visible = schools(user).filter(is_active=True)
     totals = visible.aggregate(
         schools=Count("pk"),
@@ -134,11 +135,11 @@ def _summary(user: Any) -> dict[str, Any]:
     }
 
 
-def can_edit_school(user: Any) -> bool:
+def can_edit_school(user: Actor) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.has_shnor_perm(Perm.MANAGE_REGISTRY))
 
 
-def can_edit_local(user: Any, obj: InfrastructureBody | Person | None = None) -> bool:
+def can_edit_local(user: Actor, obj: InfrastructureBody | Person | None = None) -> bool:
     """Whether `user` may edit `obj` of the local structure (or create one, when obj is None).
 
     The operator edits everything; a municipal coordinator edits the bodies and people of their
@@ -160,7 +161,7 @@ def can_edit_local(user: Any, obj: InfrastructureBody | Person | None = None) ->
 
 
 @transaction.atomic
-def save_school(user: Any, school: School) -> School:
+def save_school(user: Actor, school: School) -> School:
     require(user, Perm.MANAGE_REGISTRY)
     school.full_clean()
     school.save()
@@ -168,14 +169,14 @@ def save_school(user: Any, school: School) -> School:
 
 
 @transaction.atomic
-def save_municipality(user: Any, municipality: Municipality) -> Municipality:
+def save_municipality(user: Actor, municipality: Municipality) -> Municipality:
     require(user, Perm.MANAGE_REGISTRY)
     municipality.full_clean()
     municipality.save()
     return municipality
 
 
-def _check_local(user: Any, obj: InfrastructureBody | Person) -> None:
+def _check_local(user: Actor, obj: InfrastructureBody | Person) -> None:
     """Both the stored row and the edited one must be within what `user` may edit."""
     original = type(obj).objects.filter(pk=obj.pk).first() if obj.pk else None
     if not can_edit_local(user, original) or not can_edit_local(user, obj):
@@ -185,7 +186,7 @@ def _check_local(user: Any, obj: InfrastructureBody | Person) -> None:
 
 
 @transaction.atomic
-def save_body(user: Any, body: InfrastructureBody) -> InfrastructureBody:
+def save_body(user: Actor, body: InfrastructureBody) -> InfrastructureBody:
     _check_local(user, body)
     body.full_clean()
     body.save()
@@ -193,7 +194,7 @@ def save_body(user: Any, body: InfrastructureBody) -> InfrastructureBody:
 
 
 @transaction.atomic
-def save_person(user: Any, person: Person) -> Person:
+def save_person(user: Actor, person: Person) -> Person:
     _check_local(user, person)
     person.full_clean()
     person.save()

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from shnor.accounts.actor import AuthedRequest
 from shnor.audit import services as audit
 from shnor.lib.listing import Column, is_partial, table
 from shnor.registry import services
@@ -40,7 +41,7 @@ def _flag(value: str) -> bool | None:
 
 
 @login_required
-def school_list(request: HttpRequest) -> HttpResponse:
+def school_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     form = SchoolFilter(request.GET or None, municipalities=services.municipality_choices(user))
     qs = services.schools(user)
@@ -60,7 +61,7 @@ def school_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def school_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     school = get_object_or_404(services.schools(user), pk=pk)
     context = {
@@ -106,7 +107,7 @@ def _edit_page(
 
 
 @login_required
-def school_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def school_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     user = request.user
     if not services.can_edit_school(user):
         raise PermissionDenied("Реестр школ ведёт региональный оператор.")
@@ -123,7 +124,7 @@ def school_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @login_required
-def municipality_list(request: HttpRequest) -> HttpResponse:
+def municipality_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     qs = services.municipalities_with_counts(user)
     columns = [
@@ -139,7 +140,7 @@ def municipality_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def municipality_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def municipality_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     municipality = get_object_or_404(services.municipalities(user), pk=pk)
     qs = services.schools(user).filter(municipality=municipality)
@@ -155,7 +156,7 @@ def municipality_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def municipality_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def municipality_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     user = request.user
     if not services.can_edit_school(user):
         raise PermissionDenied("Реестр муниципалитетов ведёт региональный оператор.")
@@ -172,7 +173,7 @@ def municipality_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
 
 
 @login_required
-def body_list(request: HttpRequest) -> HttpResponse:
+def body_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     qs = services.bodies(user)
     kind = request.GET.get("kind", "")
@@ -195,7 +196,7 @@ def body_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def body_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     body = get_object_or_404(services.bodies(user), pk=pk)
     context = {
@@ -209,7 +210,7 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def body_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def body_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     user = request.user
     body = get_object_or_404(services.bodies(user), pk=pk) if pk else None
     if not services.can_edit_local(user, body):
@@ -232,7 +233,7 @@ def body_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @login_required
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     qs = services.people(user)
     q = request.GET.get("q", "").strip()
@@ -250,7 +251,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def person_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     user = request.user
     person: Person | None = get_object_or_404(services.people(user), pk=pk) if pk else None
     if not services.can_edit_local(user, person):

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from shnor.accounts.actor import AuthedRequest
+from shnor.accounts.actor import Actor, AuthedRequest
+from shnor.accounts.models import User
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict, sees_rows_of
 from shnor.audit.middleware import client_ip
@@ -64,14 +65,20 @@ def regional(request: AuthedRequest) -> HttpResponse:
     return render(request, "risks/regional.html", context)
 
 
-def _view(request: HttpRequest, school: int, year: int) -> services.ProfileView:
+def _signed_in(request: HttpRequest) -> Actor | None:
+    """The account that opened the public questionnaire, if one is signed in."""
+    user = request.user
+    return user if isinstance(user, User) and user.is_authenticated else None
+
+
+def _view(request: AuthedRequest, school: int, year: int) -> services.ProfileView:
     try:
         return services.profile_for(request.user, school, year)
     except Profile.DoesNotExist:
         raise Http404("Профиль не найден") from None
 
 
-def _school(request: HttpRequest, pk: int) -> School:
+def _school(request: AuthedRequest, pk: int) -> School:
     """The school whose profiles the user may see (a teacher sees the school, not its profile)."""
     if not sees_rows_of(Profile, request.user, pk):
         raise Http404("Профиль не найден")
@@ -79,7 +86,7 @@ def _school(request: HttpRequest, pk: int) -> School:
 
 
 @login_required
-def school_profile(request: HttpRequest, school: int, year: int) -> HttpResponse:
+def school_profile(request: AuthedRequest, school: int, year: int) -> HttpResponse:
     the_school = _school(request, school)
     try:
         view: services.ProfileView | None = services.profile_for(request.user, school, year)
@@ -111,7 +118,7 @@ def school_profile(request: HttpRequest, school: int, year: int) -> HttpResponse
 
 
 @login_required
-def profile_document(request: HttpRequest, school: int, year: int, fmt: str) -> HttpResponse:
+def profile_document(request: AuthedRequest, school: int, year: int, fmt: str) -> HttpResponse:
     view = _view(request, school, year)
     preset = registry.preset()
     today = timezone.localdate()
@@ -140,7 +147,7 @@ def profile_document(request: HttpRequest, school: int, year: int, fmt: str) -> 
 
 @login_required
 @require_POST
-def questionnaires(request: HttpRequest, school: int, year: int) -> HttpResponse:
+def questionnaires(request: AuthedRequest, school: int, year: int) -> HttpResponse:
     the_school = _school(request, school)
     services.publish(request.user, the_school, year)
     messages.success(request, "Анкеты опубликованы: передайте ссылки респондентам.")
@@ -149,7 +156,7 @@ def questionnaires(request: HttpRequest, school: int, year: int) -> HttpResponse
 
 @login_required
 @require_POST
-def close_questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
+def close_questionnaire(request: AuthedRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(restrict(QuestionnaireLink.objects.all(), request.user), pk=pk)
     services.close(request.user, link)
     messages.success(request, f"Приём ответов закрыт: {link.get_group_display()}.")
@@ -169,12 +176,14 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         answers = {p.code: request.POST.get(p.code, "") for p in params}
         try:
-            services.submit(token, request.POST.get("nonce", ""), answers, user=request.user, client=client_ip(request))
+            services.submit(
+                token, request.POST.get("nonce", ""), answers, user=_signed_in(request), client=client_ip(request)
+            )
         except services.QuestionnaireError as e:
             error = str(e)
         else:
             return render(request, "risks/answer_done.html", {"link": link})
-    refusal = services.refusal_for_account(request.user, link)
+    refusal = services.refusal_for_account(_signed_in(request), link)
     context = {
         "link": link,
         "refusal": refusal,

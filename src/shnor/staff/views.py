@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,10 +9,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
 from shnor.lib.lookup import as_int, as_year, form_errors, or_404
-from shnor.registry.models import Municipality
+from shnor.registry.models import Municipality, School
 from shnor.staff import services
 from shnor.staff.forms import CourseForm, DiagnosticForm, ItemForm, OfferForm, StaffForm
 from shnor.staff.models import RouteItem, Teacher
@@ -30,10 +29,10 @@ def _year(request: HttpRequest) -> int | None:
 
 
 @login_required
-def teacher_list(request: HttpRequest) -> HttpResponse:
+def teacher_list(request: AuthedRequest) -> HttpResponse:
     """A teacher goes to their own record; a school sees its teachers; the region and a
     municipality see aggregates with drill-down, and the presets' targets with progress."""
-    user: Any = request.user
+    user = request.user
     if user.role == Role.TEACHER:
         teacher = restrict(Teacher.objects.all(), user).first()
         if teacher is None:
@@ -43,7 +42,7 @@ def teacher_list(request: HttpRequest) -> HttpResponse:
     muni = request.GET.get("municipality", "")
     municipality = restrict(Municipality.objects.filter(pk=number), user).first() if (number := as_int(muni)) else None
     if municipality is None and user.role == Role.MUNICIPAL_COORDINATOR and user.municipality_id:
-        municipality = user.municipality
+        municipality = Municipality.objects.get(pk=user.municipality_id)
     staff = services.teachers(user) if user.role in (Role.SCHOOL, Role.CURATOR) else None
     return render(
         request,
@@ -63,9 +62,9 @@ def teacher_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def staff_add(request: HttpRequest) -> HttpResponse:
+def staff_add(request: AuthedRequest) -> HttpResponse:
     """The head adds a teacher of their school (the operator uses the API or the import)."""
-    user: Any = request.user
+    user = request.user
     if user.role != Role.SCHOOL or not user.school_id:
         raise PermissionDenied
     form = StaffForm(request.POST)
@@ -74,7 +73,7 @@ def staff_add(request: HttpRequest) -> HttpResponse:
         return redirect("staff:teachers")
     d = form.cleaned_data
     try:
-        member = services.add_staff(user, user.school, d.pop("staff_key"), **d)
+        member = services.add_staff(user, School.objects.get(pk=user.school_id), d.pop("staff_key"), **d)
     except TeacherError as error:
         messages.error(request, str(error))
         return redirect("staff:teachers")
@@ -83,8 +82,8 @@ def staff_add(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def teacher_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+def teacher_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
     teacher = or_404(services.get_teacher, user, pk)
     card = services.card(user, teacher)
     return render(
@@ -108,7 +107,7 @@ def teacher_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def diagnostics_add(request: HttpRequest, pk: int) -> HttpResponse:
+def diagnostics_add(request: AuthedRequest, pk: int) -> HttpResponse:
     teacher = or_404(services.get_teacher, request.user, pk)
     services.require_head(request.user, teacher)
     form = DiagnosticForm(request.POST)
@@ -126,7 +125,7 @@ def diagnostics_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def course_add(request: HttpRequest, pk: int) -> HttpResponse:
+def course_add(request: AuthedRequest, pk: int) -> HttpResponse:
     teacher = or_404(services.get_teacher, request.user, pk)
     services.require_head(request.user, teacher)
     form = CourseForm(request.POST)
@@ -144,7 +143,7 @@ def course_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_add(request: HttpRequest, pk: int) -> HttpResponse:
+def item_add(request: AuthedRequest, pk: int) -> HttpResponse:
     route = or_404(services.get_route, request.user, pk)
     services.require_draft(request.user, route.teacher)
     form = ItemForm(request.POST, offers=services.catalogue(request.user))
@@ -161,7 +160,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def item_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     item = or_404(services.get_item, request.user, pk)
     services.remove_item(request.user, item)
     return redirect("staff:teacher", pk=item.route.teacher_id)
@@ -169,8 +168,8 @@ def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def route_propose(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+def route_propose(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
     teacher = or_404(services.get_teacher, user, pk)
     services.require_draft(user, teacher)
     year = as_year(request.POST.get("year"))
@@ -188,7 +187,7 @@ def route_propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def route_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def route_approve(request: AuthedRequest, pk: int) -> HttpResponse:
     route = or_404(services.get_route, request.user, pk)
     try:
         services.approve_route(request.user, route)
@@ -201,7 +200,7 @@ def route_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_status(request: HttpRequest, pk: int) -> HttpResponse:
+def item_status(request: AuthedRequest, pk: int) -> HttpResponse:
     item = or_404(services.get_item, request.user, pk)
     try:
         services.set_item(request.user, item, request.POST.get("status", ""))
@@ -211,8 +210,8 @@ def item_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def catalogue(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def catalogue(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     can_edit = user.has_shnor_perm(Perm.MANAGE_CATALOGUE)
     form = OfferForm(request.POST or None)
     if request.method == "POST":

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.models import User
 from shnor.accounts.roles import Role
 from shnor.accounts.scoping import restrict
@@ -52,7 +53,7 @@ class TutorForm(forms.Form):
         label="Учётная запись с ролью «Куратор» (необязательно)", queryset=User.objects.none(), required=False
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice(self, "person").queryset = restrict(Person.objects.all(), user).order_by("full_name")
         model_choice(self, "municipality").queryset = restrict(Municipality.objects.all(), user).order_by("name")
@@ -124,7 +125,7 @@ class EventForm(forms.ModelForm[Event]):
 
     url = forms.URLField(label="Ссылка на материалы", required=False, assume_scheme="https")
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice(self, "municipality").queryset = restrict(Municipality.objects.all(), user).order_by("name")
         model_choice(self, "organiser").queryset = restrict(School.objects.filter(is_active=True), user).order_by(
@@ -141,7 +142,7 @@ class PracticeForm(forms.ModelForm[Practice]):
         fields = ["title", "school", "summary", "description", "url"]
         widgets = {"summary": forms.Textarea(attrs={"rows": 2}), "description": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice(self, "school").queryset = restrict(School.objects.filter(is_active=True), user).order_by("name")
 

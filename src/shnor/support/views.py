@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.roles import Perm
 from shnor.core.support import COMPUTED, CRITERIA, FORMS, MARKED
 from shnor.documents.cache import pdf_folder
@@ -44,9 +44,9 @@ def _year(request: HttpRequest) -> int | None:
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthedRequest) -> HttpResponse:
     """The regional view of the network: every pair's activity, idle ones flagged."""
-    user: Any = request.user
+    user = request.user
     year = _year(request)
     rows = services.activity(user, year)
     chosen = as_int(request.GET.get("municipality"))
@@ -82,8 +82,8 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def curator_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def curator_list(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     status = request.GET.get("status", "")
     curators = services.pool(user, status if status in Curator.Status.values else None)
     for c in curators:
@@ -107,7 +107,7 @@ def curator_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def curator_refresh(request: HttpRequest) -> HttpResponse:
+def curator_refresh(request: AuthedRequest) -> HttpResponse:
     try:
         summary = services.refresh_pool(request.user)
     except SupportError as error:
@@ -123,8 +123,8 @@ def curator_refresh(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def tutor_add(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def tutor_add(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     if not user.has_shnor_perm(Perm.MATCH_CURATORS):
         raise PermissionDenied
     form = TutorForm(request.POST, user=user)
@@ -149,8 +149,8 @@ def tutor_add(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def curator_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+def curator_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
     curator = or_404(services.get_curator, user, pk)
     form = CuratorForm(request.POST or None, initial=CuratorForm.initial_for(curator))
     if request.method == "POST":
@@ -191,8 +191,8 @@ def curator_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def matching(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def matching(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     proposals = list(services.proposals(user)[:10])
     pk = request.GET.get("proposal", "")
     proposal = next((p for p in proposals if str(p.pk) == pk), proposals[0] if proposals else None)
@@ -219,7 +219,7 @@ def matching(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def matching_run(request: HttpRequest) -> HttpResponse:
+def matching_run(request: AuthedRequest) -> HttpResponse:
     run, _ = services.official_run()
     if run is None:
         messages.error(request, "Нет выполненного расчёта идентификации.")
@@ -235,7 +235,7 @@ def matching_run(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def matching_rule(request: HttpRequest) -> HttpResponse:
+def matching_rule(request: AuthedRequest) -> HttpResponse:
     schools, curators = services.rule_choices(request.user)
     form = RuleForm(request.POST, schools=schools, curators=curators)
     if form.is_valid():
@@ -253,8 +253,8 @@ def matching_rule(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def matching_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+def matching_approve(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
     proposal = or_404(services.proposals(user).get, pk=pk)  # the service refuses without the right
     chosen = {n for n in map(as_int, request.POST.getlist("school")) if n is not None}
     try:
@@ -267,8 +267,8 @@ def matching_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def matching_export(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+def matching_export(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
     proposal = or_404(services.proposals(user).get, pk=pk)
     response = HttpResponse(
         services.export_xlsx(user, proposal),
@@ -282,8 +282,8 @@ def matching_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+def pair_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
     pairing = or_404(services.get_pair, user, pk)
     entries = services.journal(user, pairing)
     activity = next(iter(services.activity(user, pairing=pairing)), None)
@@ -310,8 +310,8 @@ def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def consultation_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+def consultation_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
     pairing = or_404(services.get_pair, user, pk)
     form = ConsultationForm(request.POST, request.FILES)
     if form.is_valid():
@@ -339,8 +339,8 @@ def consultation_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def feedback_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+def feedback_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
     entry = or_404(services.get_consultation, user, pk)
     form = FeedbackForm(request.POST)
     if form.is_valid():
@@ -357,7 +357,7 @@ def feedback_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def consultation_file(request: HttpRequest, pk: int) -> FileResponse:
+def consultation_file(request: AuthedRequest, pk: int) -> FileResponse:
     entry = or_404(services.get_consultation, request.user, pk)
     if not entry.file:
         raise Http404("Файла нет")
@@ -366,8 +366,8 @@ def consultation_file(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def agreement_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+def agreement_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
     pairing = or_404(services.get_pair, user, pk)
     form = AgreementForm(request.POST)
     if form.is_valid():
@@ -384,7 +384,7 @@ def agreement_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pair_form(request: HttpRequest, pk: int) -> HttpResponse:
+def pair_form(request: AuthedRequest, pk: int) -> HttpResponse:
     pairing = or_404(services.get_pair, request.user, pk)
     form = PairForm(request.POST)
     if form.is_valid():
@@ -394,7 +394,7 @@ def pair_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def agreement_download(request: HttpRequest, pk: int, fmt: str = "docx") -> HttpResponseBase:
+def agreement_download(request: AuthedRequest, pk: int, fmt: str = "docx") -> HttpResponseBase:
     agreement = or_404(services.agreements(request.user).get, pk=pk)
     if fmt == "pdf":  # the copy of the signed form, rendered by LibreOffice from the same DOCX
         from shnor.documents import convert
@@ -413,8 +413,8 @@ def agreement_download(request: HttpRequest, pk: int, fmt: str = "docx") -> Http
 
 
 @login_required
-def event_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def event_list(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     form = EventForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -430,8 +430,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def practice_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def practice_list(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     form = PracticeForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -469,7 +469,7 @@ def practice_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def practice_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def practice_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     practice = or_404(services.practices(request.user).get, pk=pk)
     services.publish_practice(request.user, practice, request.POST.get("publish", "1") == "1")
     messages.success(request, "Статус практики изменён.")
@@ -477,6 +477,6 @@ def practice_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def infrastructure_map(request: HttpRequest) -> HttpResponse:
+def infrastructure_map(request: AuthedRequest) -> HttpResponse:
     levels = services.infrastructure(request.user, _year(request))
     return render(request, "support/map.html", {"levels": levels, "forms": FORMS})

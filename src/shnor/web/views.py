@@ -7,12 +7,13 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from shnor.accounts.actor import AuthedRequest
 from shnor.registry import services as registry
 from shnor.web.errors import DATABASE_DOWN
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     context = {"summary": registry.summary(user), "own_school": getattr(user, "school", None)}
     return render(request, "web/home.html", context)

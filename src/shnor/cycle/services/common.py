@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict, scope_of
 from shnor.accounts.services import require
@@ -30,11 +31,11 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def region_wide(user: Any) -> bool:
+def region_wide(user: Actor) -> bool:
     return scope_of(user).region_wide
 
 
-def check_keeper(user: Any, municipality: Municipality | None) -> None:
+def check_keeper(user: Actor, municipality: Municipality | None) -> None:
     """May the user keep the cycle at this level: the region's needs a region-wide role, a
     municipality's one in the user's scope."""
     require(user, Perm.MANAGE_CYCLE)
@@ -45,7 +46,7 @@ def check_keeper(user: Any, municipality: Municipality | None) -> None:
         raise PermissionDenied("Муниципалитет вне вашей зоны ответственности.")
 
 
-def can_keep(user: Any, municipality: Municipality | None) -> bool:
+def can_keep(user: Actor, municipality: Municipality | None) -> bool:
     """Whether the user keeps the cycle at this level (the pages show their forms by it)."""
     try:
         check_keeper(user, municipality)
@@ -54,7 +55,7 @@ def can_keep(user: Any, municipality: Municipality | None) -> bool:
     return True
 
 
-def schools_by_codes(user: Any, codes: Iterable[str]) -> list[School]:
+def schools_by_codes(user: Actor, codes: Iterable[str]) -> list[School]:
     """Schools named by their codes, each in the user's scope; a missing one is a refusal naming it."""
     codes = [c.strip() for c in codes if c.strip()]
     found = {s.school_id: s for s in restrict(School.objects.filter(school_id__in=codes), user)}
@@ -64,7 +65,7 @@ def schools_by_codes(user: Any, codes: Iterable[str]) -> list[School]:
     return [found[c] for c in codes]
 
 
-def municipality_in_scope(user: Any, pk: int | None) -> Municipality | None:
+def municipality_in_scope(user: Actor, pk: int | None) -> Municipality | None:
     if pk is None:
         return None
     found = restrict(Municipality.objects.filter(pk=pk), user).first()

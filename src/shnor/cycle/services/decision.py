@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.scoping import restrict
 from shnor.accounts.services import account
 from shnor.cycle.models import (
@@ -25,7 +25,7 @@ DOCUMENT_TITLES = {"order": "ПРИКАЗ", "disposition": "РАСПОРЯЖЕН
 
 
 def record_decision(
-    user: Any,
+    user: Actor,
     *,
     kind: str,
     document_kind: str,
@@ -102,7 +102,7 @@ def record_decision(
 
 
 def _checked(
-    user: Any,
+    user: Actor,
     kind: str,
     document_kind: str,
     number: str,
@@ -130,7 +130,7 @@ def _checked(
 
 
 def _refuse_outside_scope(
-    user: Any, schools: list[School], measure_list: list[Measure], rec_list: list[Recommendation]
+    user: Actor, schools: list[School], measure_list: list[Measure], rec_list: list[Recommendation]
 ) -> None:
     """A decision names only schools, measures and recommendations its author sees (the page offers
     no others; the API and the command line are held to the same rule here)."""
@@ -145,7 +145,7 @@ def _refuse_outside_scope(
         raise CycleError("Среди рекомендаций есть рекомендации вне вашей зоны ответственности.")
 
 
-def execute(user: Any, decision: Decision, executed_at: dt.date, execution: str) -> Decision:
+def execute(user: Actor, decision: Decision, executed_at: dt.date, execution: str) -> Decision:
     check_keeper(user, decision.municipality)
     if executed_at < decision.date:
         raise CycleError("Дата исполнения раньше даты документа.")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Perm
 from shnor.cycle.services.common import CycleError, region_wide
 from shnor.cycle.services.meeting import meetings
@@ -15,7 +14,7 @@ from shnor.records.models import Document
 from shnor.records.services import decisions, sees_whole
 
 
-def can_read_document(user: Any, document: Document) -> bool:
+def can_read_document(user: Actor, document: Document) -> bool:
     """A document is read by whoever may read what it belongs to."""
     if not getattr(user, "is_authenticated", False):
         return False
@@ -29,7 +28,7 @@ def can_read_document(user: Any, document: Document) -> bool:
     return region_wide(user) or user.has_shnor_perm(Perm.MANAGE_CYCLE)
 
 
-def get_document(user: Any, pk: int) -> Document:
+def get_document(user: Actor, pk: int) -> Document:
     document = Document.objects.get(pk=pk)
     if not can_read_document(user, document):
         raise Document.DoesNotExist
@@ -39,7 +38,7 @@ def get_document(user: Any, pk: int) -> Document:
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def document_file(user: Any, pk: int, fmt: str = "docx") -> tuple[bytes, str, str]:
+def document_file(user: Actor, pk: int, fmt: str = "docx") -> tuple[bytes, str, str]:
     """A document as (content, content type, file name): the stored DOCX, or its PDF copy made
     by LibreOffice (a refusal with the reason when LibreOffice is missing)."""
     from shnor.documents import convert
@@ -56,7 +55,7 @@ def document_file(user: Any, pk: int, fmt: str = "docx") -> tuple[bytes, str, st
         raise CycleError(str(error)) from error
 
 
-def effect_reports(user: Any, limit: int = 10) -> QuerySet[Document]:
+def effect_reports(user: Actor, limit: int = 10) -> QuerySet[Document]:
     """The latest reports on the effectiveness of measures (kept for the keepers of the cycle)."""
     if not user.has_shnor_perm(Perm.MANAGE_CYCLE):
         return Document.objects.none()

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.scoping import restrict
 from shnor.accounts.services import account
 from shnor.cycle.models import (
@@ -18,12 +19,12 @@ from shnor.records.models import Level
 from shnor.registry.models import School
 
 
-def measures(user: Any, year: int | None = None) -> QuerySet[Measure]:
+def measures(user: Actor, year: int | None = None) -> QuerySet[Measure]:
     qs = restrict(Measure.objects.select_related("municipality", "recommendation"), user)
     return qs.filter(year=year) if year else qs
 
 
-def add_measure(user: Any, *, schools: Iterable[School] = (), **fields: Any) -> Measure:
+def add_measure(user: Actor, *, schools: Iterable[School] = (), **fields: Any) -> Measure:
     municipality = fields.get("municipality")
     check_keeper(user, municipality)
     if fields.get("direction") not in Measure.Direction.values:
@@ -43,7 +44,7 @@ def add_measure(user: Any, *, schools: Iterable[School] = (), **fields: Any) -> 
     return measure
 
 
-def update_measure(user: Any, measure: Measure, status: str, result: str = "") -> Measure:
+def update_measure(user: Actor, measure: Measure, status: str, result: str = "") -> Measure:
     check_keeper(user, measure.municipality)
     if status not in Measure.Status.values:
         raise CycleError(f"Неизвестный статус «{status}».")

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.scoping import scope_of
 from shnor.accounts.services import account
 from shnor.cycle.models import (
@@ -20,7 +21,7 @@ from shnor.records.models import Document
 from shnor.records.services import authority, store_document
 
 
-def meetings(user: Any) -> QuerySet[Meeting]:
+def meetings(user: Actor) -> QuerySet[Meeting]:
     """Meetings of the regional working group: its protocols speak of schools and districts of the
     whole region, so they are read by the region-wide roles (docs/security.md, «Official acts»)."""
     if not scope_of(user).region_wide:
@@ -28,12 +29,12 @@ def meetings(user: Any) -> QuerySet[Meeting]:
     return Meeting.objects.prefetch_related("items", "documents")
 
 
-def get_meeting(user: Any, pk: int) -> Meeting:
+def get_meeting(user: Actor, pk: int) -> Meeting:
     return meetings(user).get(pk=pk)
 
 
 def add_meeting(
-    user: Any, *, body: str, number: str, date: dt.date, chair: str, secretary: str, items: list[dict[str, Any]]
+    user: Actor, *, body: str, number: str, date: dt.date, chair: str, secretary: str, items: list[dict[str, Any]]
 ) -> Meeting:
     check_keeper(user, None)
     if not number.strip() or not chair.strip() or not secretary.strip():
@@ -74,7 +75,7 @@ def default_body() -> str:
     )
 
 
-def protocol(user: Any, meeting: Meeting) -> Document:
+def protocol(user: Actor, meeting: Meeting) -> Document:
     """The protocol of the meeting in act 000's form, generated and kept."""
     check_keeper(user, None)
     p = preset()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.scoping import restrict
 from shnor.accounts.services import account
 from shnor.audit.tracking import record
@@ -38,7 +38,7 @@ class Goals:
     updated_at: dt.datetime | None = None
 
 
-def goals(user: Any, year: int, municipality: Municipality | None = None) -> Goals:
+def goals(user: Actor, year: int, municipality: Municipality | None = None) -> Goals:
     """The year's goals and tasks of the region or a municipality. Until someone saves them, the
     region's are the preset's (its founding act); a municipality's start empty."""
     if municipality is not None and not restrict(Municipality.objects.filter(pk=municipality.pk), user).exists():
@@ -61,7 +61,7 @@ def goals(user: Any, year: int, municipality: Municipality | None = None) -> Goa
 
 
 @transaction.atomic
-def set_goals(user: Any, year: int, municipality: Municipality | None, goal: str, tasks: str) -> Goals:
+def set_goals(user: Actor, year: int, municipality: Municipality | None, goal: str, tasks: str) -> Goals:
     check_keeper(user, municipality)
     goal_lines, task_lines = lines_of(goal), lines_of(tasks)
     if not goal_lines:
@@ -92,7 +92,7 @@ def targets(year: int) -> dict[str, tuple[float | None, str]]:
 
 
 @transaction.atomic
-def set_targets(user: Any, year: int, values: dict[str, float | None]) -> None:
+def set_targets(user: Actor, year: int, values: dict[str, float | None]) -> None:
     """Set (a number) or reset to the preset's (None) the targets of a year. Shares are percents."""
     check_keeper(user, None)
     for code, value in values.items():
@@ -130,7 +130,7 @@ class Direction:
 
 
 def analysis(
-    user: Any, year: int, municipality: Municipality | None = None, computed: list[Value] | None = None
+    user: Actor, year: int, municipality: Municipality | None = None, computed: list[Value] | None = None
 ) -> list[Direction]:
     """Act 004 §6: for each direction, the figures that inform it and the conclusions written."""
     if computed is None:  # the caller's indicators of this year and level, when it has them
@@ -159,13 +159,13 @@ def analysis(
 
 
 def _restrict_results(
-    qs: QuerySet[SchoolResult], user: Any, municipality: Municipality | None
+    qs: QuerySet[SchoolResult], user: Actor, municipality: Municipality | None
 ) -> QuerySet[SchoolResult]:
     qs = qs.filter(school__in=restrict(School.objects.all(), user))
     return qs.filter(school__municipality=municipality) if municipality else qs
 
 
-def save_conclusion(user: Any, year: int, direction: str, municipality: Municipality | None, text: str) -> Conclusion:
+def save_conclusion(user: Actor, year: int, direction: str, municipality: Municipality | None, text: str) -> Conclusion:
     check_keeper(user, municipality)
     if direction not in Conclusion.Direction.values:
         raise CycleError(f"Нет направления анализа «{direction}».")
@@ -179,6 +179,6 @@ def save_conclusion(user: Any, year: int, direction: str, municipality: Municipa
     return conclusion
 
 
-def conclusions(user: Any, year: int | None = None) -> QuerySet[Conclusion]:
+def conclusions(user: Actor, year: int | None = None) -> QuerySet[Conclusion]:
     qs = restrict(Conclusion.objects.select_related("municipality"), user)
     return qs.filter(year=year) if year else qs

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shnor import failpoints
+from shnor.accounts.actor import Actor
 from shnor.accounts.models import User
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict, scope_of
@@ -42,7 +43,7 @@ from shnor.support.services import rules
 LISTED_IN_SELECT = 300
 
 
-def addressees(user: Any, year: int) -> list[tuple[str, list[tuple[str, str]]]]:
+def addressees(user: Actor, year: int) -> list[tuple[str, list[tuple[str, str]]]]:
     """Whom the user may address, grouped by kind, as «kind:id» choices: municipalities (the
     region only), the schools of the year's list and the curators, in the user's scope. Any other
     school of the scope is named by its code (`DraftForm.code`): a country has 40,000 of them."""
@@ -64,7 +65,7 @@ def addressees(user: Any, year: int) -> list[tuple[str, list[tuple[str, str]]]]:
     return groups
 
 
-def addressee_of(user: Any, target: str, code: str = "") -> tuple[str, int]:
+def addressee_of(user: Actor, target: str, code: str = "") -> tuple[str, int]:
     """The addressee a draft form names: any school of the scope by its code, else a «kind:id» of
     the select; a refusal when neither is given."""
     if code.strip():
@@ -75,7 +76,7 @@ def addressee_of(user: Any, target: str, code: str = "") -> tuple[str, int]:
     return addressee, int(pk)
 
 
-def recommendations(user: Any, year: int | None = None, status: str | None = None) -> QuerySet[Recommendation]:
+def recommendations(user: Actor, year: int | None = None, status: str | None = None) -> QuerySet[Recommendation]:
     """The recommendations the user may see (a tutor also sees those addressed to them)."""
     base = Recommendation.objects.select_related("municipality", "school", "curator", "curator__school")
     qs = restrict(base, user)
@@ -90,7 +91,7 @@ def recommendations(user: Any, year: int | None = None, status: str | None = Non
         if not user.has_shnor_perm(Perm.MANAGE_CYCLE):
             own_drafts = Q(pk__in=[])
         qs = qs.filter(~Q(status=Recommendation.Status.DRAFT) | own_drafts)
-    if getattr(user, "pk", None) and getattr(user, "role", "") == Role.CURATOR:
+    if user.pk is not None and user.role == Role.CURATOR:
         qs = qs | base.filter(curator__user_id=user.pk)
     if year:
         qs = qs.filter(year=year)
@@ -99,7 +100,7 @@ def recommendations(user: Any, year: int | None = None, status: str | None = Non
     return qs.distinct()
 
 
-def get_recommendation(user: Any, pk: int) -> Recommendation:
+def get_recommendation(user: Actor, pk: int) -> Recommendation:
     return recommendations(user).get(pk=pk)
 
 
@@ -124,7 +125,7 @@ class Basis:
     listed: set[int]
 
 
-def basis(user: Any, year: int) -> Basis:
+def basis(user: Actor, year: int) -> Basis:
     values = indicators.compute(user, year)
     rows: dict[str, dict[str, dict[str, Any]]] = {
         level: {v.definition.code: {r.key: r for r in v.by(level)} for v in values}
@@ -233,7 +234,7 @@ def _compose(b: Basis, addressee: str, target: Any) -> tuple[str, recommend.Draf
     return f"Адресные рекомендации {whom}: {curator}", draft, curator.municipality
 
 
-def _addressee_in_scope(user: Any, addressee: str, pk: int) -> Any:
+def _addressee_in_scope(user: Actor, addressee: str, pk: int) -> Any:
     if addressee == Recommendation.Addressee.MUNICIPALITY:
         if not region_wide(user):
             raise PermissionDenied("Рекомендации муниципалитетам направляет региональный уровень.")
@@ -260,7 +261,7 @@ def _held_by(rec: Recommendation, year: int) -> str:
     )
 
 
-def _level_of(user: Any) -> str:
+def _level_of(user: Actor) -> str:
     return Level.REGION if region_wide(user) else Level.MUNICIPALITY
 
 
@@ -290,7 +291,7 @@ class Drafted:
 
 
 @transaction.atomic
-def draft(user: Any, year: int, addressee: str, pk: int, context: Basis | None = None) -> Recommendation:
+def draft(user: Actor, year: int, addressee: str, pk: int, context: Basis | None = None) -> Recommendation:
     """Draft (or re-draft while it is a draft) the recommendation to one addressee from the data.
     `context`: the year's basis when drafting many at once."""
     require(user, Perm.MANAGE_CYCLE)
@@ -324,7 +325,7 @@ def draft(user: Any, year: int, addressee: str, pk: int, context: Basis | None =
     return rec
 
 
-def draft_all(user: Any, year: int) -> Drafted:
+def draft_all(user: Actor, year: int) -> Drafted:
     """Draft for every addressee in the user's reach: each municipality with schools on the list
     (region only), each listed school's head, each curator with approved pairs of the year. A
     draft already issued, or held by the other level, is left as it is and counted."""
@@ -356,7 +357,7 @@ def draft_all(user: Any, year: int) -> Drafted:
 
 
 def edit(
-    user: Any, rec: Recommendation, *, title: str, findings: str, text: str, due: dt.date | None, version: int
+    user: Actor, rec: Recommendation, *, title: str, findings: str, text: str, due: dt.date | None, version: int
 ) -> Recommendation:
     """Edit a draft. `version` is the one the editor started from: a newer one means somebody
     else saved in between, and this save is refused rather than overwriting theirs."""
@@ -388,11 +389,11 @@ def addressee_users(rec: Recommendation) -> QuerySet[User]:
     return support.curator_accounts(rec.curator)
 
 
-def is_addressee(user: Any, rec: Recommendation) -> bool:
-    return bool(getattr(user, "pk", None)) and addressee_users(rec).filter(pk=user.pk).exists()
+def is_addressee(user: Actor, rec: Recommendation) -> bool:
+    return user.pk is not None and addressee_users(rec).filter(pk=user.pk).exists()
 
 
-def issue(user: Any, rec: Recommendation) -> Recommendation:
+def issue(user: Actor, rec: Recommendation) -> Recommendation:
     """Issue a draft: its DOCX is generated and kept, the addressee is notified."""
     check_keeper(user, None if rec.level == Level.REGION else rec.municipality)
     if rec.status != Recommendation.Status.DRAFT:
@@ -436,7 +437,7 @@ def issue(user: Any, rec: Recommendation) -> Recommendation:
     return rec
 
 
-def mark_read(user: Any, rec: Recommendation) -> Recommendation:
+def mark_read(user: Actor, rec: Recommendation) -> Recommendation:
     if not is_addressee(user, rec):
         raise PermissionDenied("Отметить получение может только адресат рекомендаций.")
     if rec.status != Recommendation.Status.ISSUED:
@@ -446,7 +447,7 @@ def mark_read(user: Any, rec: Recommendation) -> Recommendation:
     return rec
 
 
-def report(user: Any, rec: Recommendation, text: str) -> Recommendation:
+def report(user: Actor, rec: Recommendation, text: str) -> Recommendation:
     if not is_addressee(user, rec):
         raise PermissionDenied("Доложить об исполнении может только адресат рекомендаций.")
     if rec.status not in (Recommendation.Status.ISSUED, Recommendation.Status.READ):

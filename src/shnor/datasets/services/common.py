@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.models import User
 from shnor.accounts.roles import Perm
 from shnor.accounts.services import require
@@ -66,7 +66,7 @@ def resolve_mapping(reference: str | Mapping | ColumnMapping | None) -> tuple[Ma
     )
 
 
-def save_mapping(user: Any, spec: Mapping) -> ColumnMapping:
+def save_mapping(user: Actor, spec: Mapping) -> ColumnMapping:
     require(user, Perm.IMPORT_DATA)
     saved, _ = ColumnMapping.objects.update_or_create(
         name=spec.name,
@@ -80,18 +80,18 @@ def save_mapping(user: Any, spec: Mapping) -> ColumnMapping:
     return saved
 
 
-def mappings_for(user: Any, kind: str | None = None) -> QuerySet[ColumnMapping]:
+def mappings_for(user: Actor, kind: str | None = None) -> QuerySet[ColumnMapping]:
     require(user, Perm.VIEW_IMPORTS)
     qs = ColumnMapping.objects.all()
     return qs.filter(kind=kind) if kind else qs
 
 
-def runs_for(user: Any) -> QuerySet[ImportRun]:
+def runs_for(user: Actor) -> QuerySet[ImportRun]:
     require(user, Perm.VIEW_IMPORTS)
     return ImportRun.objects.select_related("created_by", "mapping")
 
 
-def get_run(user: Any, pk: int) -> ImportRun:
+def get_run(user: Actor, pk: int) -> ImportRun:
     return runs_for(user).get(pk=pk)
 
 

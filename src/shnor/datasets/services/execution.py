@@ -5,13 +5,13 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Callable
-from typing import Any
 
 import pyarrow as pa
 from django.db import transaction
 from django.utils import timezone
 
 from shnor import failpoints
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Perm
 from shnor.accounts.services import require
 from shnor.audit.context import Acting, acting_as
@@ -38,7 +38,7 @@ from shnor.ingest.sources import (
 )
 
 
-def start(user: Any, run: ImportRun) -> ImportRun:
+def start(user: Actor, run: ImportRun) -> ImportRun:
     """Queue the import as a background task (the tests and the CLI run it at once)."""
     require(user, Perm.IMPORT_DATA)
     if run.status != Status.DRAFT:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
-from typing import Any
 
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.models import User
 from shnor.accounts.roles import Perm
 from shnor.accounts.services import require
@@ -22,7 +22,7 @@ from shnor.datasets.services.execution import recover
 from shnor.engine.store import StoreError
 
 
-def rollback(user: Any, run: ImportRun) -> ImportRun:
+def rollback(user: Actor, run: ImportRun) -> ImportRun:
     """Put back the data an import replaced. Refused while a later import builds on it."""
     require(user, Perm.IMPORT_DATA)
     with store().lock():

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.models import User
 from shnor.accounts.roles import Perm
 from shnor.accounts.services import require
@@ -53,7 +54,7 @@ def safe_name(name: str) -> str:
 
 
 def create_run(
-    user: Any,
+    user: Actor,
     kind: str,
     source: Path | Iterable[bytes],
     file_name: str,
@@ -149,7 +150,7 @@ def sniff_run(run: ImportRun, path: Path, spec: Mapping | None) -> SourceInfo:
     return sniff(path, run.file_name, table=table.name, options=_options(run, spec), match=matcher_for(table, spec))
 
 
-def set_read_options(user: Any, run: ImportRun, options: ReadOptions) -> ImportRun:
+def set_read_options(user: Actor, run: ImportRun, options: ReadOptions) -> ImportRun:
     """Read a file that has not started with other options (chosen on its page after a doubtful
     detection): the format is learnt again."""
     require(user, Perm.IMPORT_DATA)
@@ -247,7 +248,7 @@ def run_mapping(run: ImportRun) -> Mapping | None:
     return mappings.parse(run.mapping_spec, f"загрузки № {run.pk}") if run.mapping_spec else None
 
 
-def apply_mapping(user: Any, run: ImportRun, reference: str | Mapping | ColumnMapping | None) -> ImportRun:
+def apply_mapping(user: Actor, run: ImportRun, reference: str | Mapping | ColumnMapping | None) -> ImportRun:
     """Use another mapping (or none) for a run that has not started yet."""
     require(user, Perm.IMPORT_DATA)
     if run.status != Status.DRAFT:

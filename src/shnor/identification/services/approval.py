@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Perm
 from shnor.accounts.services import account, require
 from shnor.audit.tracking import record
@@ -44,7 +44,7 @@ def _final_list(run: Run) -> dict[int, str]:
     return listed
 
 
-def change_list(user: Any, run: Run, school_pk: int, action: str, reason: str) -> ListChange:
+def change_list(user: Actor, run: Run, school_pk: int, action: str, reason: str) -> ListChange:
     """Add a school to the proposed list or remove one, with the reason; only before approval."""
     require(user, Perm.RUN_IDENTIFICATION)
     if run.status != Run.Status.DONE:
@@ -73,7 +73,7 @@ def change_list(user: Any, run: Run, school_pk: int, action: str, reason: str) -
     return change
 
 
-def approve(user: Any, run: Run, *, number: str, date: dt.date, signatory: str = "") -> Decision:
+def approve(user: Actor, run: Run, *, number: str, date: dt.date, signatory: str = "") -> Decision:
     """Approve the list: an organising management decision with the order and the analytical
     note as DOCX documents. All or nothing: a failure leaves no decision and no files."""
     require(user, Perm.APPROVE)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from shnor.accounts.actor import Actor
 from shnor.core.identification.identify import OUTPUT_COLUMNS
 from shnor.identification.models import Run
 from shnor.identification.services.results import results_for
@@ -38,7 +39,7 @@ COLUMN_TITLES = {
 }
 
 
-def output_rows(user: Any, run: Run) -> list[dict[str, Any]]:
+def output_rows(user: Actor, run: Run) -> list[dict[str, Any]]:
     """The contract's output table for the schools the user may see, in registry order."""
     rows = []
     for r in results_for(user, run).order_by("school__municipality__name", "school__name"):

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shnor import failpoints
+from shnor.accounts.actor import Actor
 from shnor.accounts.scoping import restrict
 from shnor.audit.tracking import record
 from shnor.core.identification.fit import Fit
@@ -191,7 +192,7 @@ def categories(run: Run) -> list[str]:
     return list(LISTS.get(("categories", run.pk), distinct))
 
 
-def results_for(user: Any, run: Run) -> QuerySet[SchoolResult]:
+def results_for(user: Actor, run: Run) -> QuerySet[SchoolResult]:
     qs = SchoolResult.objects.filter(run=run).select_related("school", "school__municipality")
     return restrict(qs, user)
 
@@ -223,7 +224,7 @@ def filter_results(
     return qs
 
 
-def scatter(user: Any, run: Run) -> dict[str, Any]:
+def scatter(user: Actor, run: Run) -> dict[str, Any]:
     """Points of the ИОР × ИСБ chart (the user's schools), the cut-offs and the value-added line."""
     points = []
     for r in results_for(user, run).exclude(ior=None).exclude(isb=None):

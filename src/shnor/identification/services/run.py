@@ -10,6 +10,7 @@ import pandas as pd
 from django.conf import settings
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Perm
 from shnor.accounts.services import account, require
 from shnor.audit.context import Acting, acting_as
@@ -27,7 +28,7 @@ from shnor.identification.services.results import save_results
 from shnor.registry import services as registry
 
 
-def start(user: Any, year: int, *, engine: str = "", channel: str = "web", queue: bool = True) -> Run:
+def start(user: Actor, year: int, *, engine: str = "", channel: str = "web", queue: bool = True) -> Run:
     """Record a run for `year` with the data folder's preset and queue it for the worker (or leave
     it for the caller to `execute`, as the command line does to show its progress)."""
     require(user, Perm.RUN_IDENTIFICATION)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from shnor.accounts.actor import Actor
 from shnor.core.methodology import Methodology
 from shnor.identification.models import Run, SchoolResult
 from shnor.identification.services.results import results_for
@@ -25,7 +26,7 @@ class SensitivityRow:
     removed_total: int
 
 
-def sensitivity(user: Any, run: Run, shift: float = 0.05) -> list[SensitivityRow]:
+def sensitivity(user: Actor, run: Run, shift: float = 0.05) -> list[SensitivityRow]:
     """The run's selection with the cut-offs moved by ± `shift`. The cut-offs are the region's,
     so every school of the run takes part; the lists name only the schools the user may see."""
     from shnor.core.identification.sensitivity import sensitivity as scenarios
@@ -87,7 +88,7 @@ class Comparison:
     transitions: dict[str, dict[str, int]]
 
 
-def compare(user: Any, first: Run, second: Run) -> Comparison:
+def compare(user: Actor, first: Run, second: Run) -> Comparison:
     """Two runs school by school: the list each proposed, the cluster and ИОР in each."""
     a = {r.school_id: r for r in results_for(user, first)}
     b = {r.school_id: r for r in results_for(user, second)}

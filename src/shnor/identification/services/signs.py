@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Perm
 from shnor.accounts.services import account, require
 from shnor.audit.tracking import record
@@ -23,7 +23,7 @@ class Evidence:
     history: list[SchoolResult]
 
 
-def evidence(user: Any, run: Run, school_pk: int) -> Evidence:
+def evidence(user: Actor, run: Run, school_pk: int) -> Evidence:
     """Everything behind one school's row: raises SchoolResult.DoesNotExist outside the user's scope."""
     result = results_for(user, run).get(school_id=school_pk)
     components = list(
@@ -40,7 +40,7 @@ def evidence(user: Any, run: Run, school_pk: int) -> Evidence:
     return Evidence(result, components, signs, history)
 
 
-def sign_to_review(user: Any, run_pk: int, sign_pk: int) -> Sign:
+def sign_to_review(user: Actor, run_pk: int, sign_pk: int) -> Sign:
     """The sign a person is about to review: refused without the right before the form is read,
     and not found outside the person's scope."""
     require(user, Perm.REVIEW_SIGNS)
@@ -50,7 +50,7 @@ def sign_to_review(user: Any, run_pk: int, sign_pk: int) -> Sign:
     return sign
 
 
-def review_sign(user: Any, sign: Sign, review: str, note: str = "") -> Sign:
+def review_sign(user: Actor, sign: Sign, review: str, note: str = "") -> Sign:
     """A person confirms or rejects a sign; the decision is kept on the sign and in the audit."""
     if not results_for(user, sign.run).filter(school_id=sign.school_id).exists():
         raise SchoolResult.DoesNotExist  # outside the user's scope: as if it did not exist

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.models import User
 from shnor.accounts.roles import Role
 from shnor.accounts.scoping import restrict
@@ -58,16 +58,16 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def role_of(user: Any) -> str:
+def role_of(user: Actor) -> str:
     return str(getattr(user, "role", ""))
 
 
-def in_scope(user: Any, programme: Programme) -> bool:
+def in_scope(user: Actor, programme: Programme) -> bool:
     """Is the programme's school in the user's scope (also for a programme not yet saved)?"""
     return programme.school_id is not None and restrict(School.objects.filter(pk=programme.school_id), user).exists()
 
 
-def can_edit(user: Any, programme: Programme) -> bool:
+def can_edit(user: Actor, programme: Programme) -> bool:
     """May change the programme's content (in draft or returned) and carry it out (in force)."""
     role = role_of(user)
     if role == Role.OPERATOR:
@@ -79,13 +79,13 @@ def can_edit(user: Any, programme: Programme) -> bool:
     return role == Role.REGIONAL_COORDINATOR
 
 
-def can_review(user: Any, programme: Programme) -> bool:
+def can_review(user: Actor, programme: Programme) -> bool:
     role = role_of(user)
     if role == Role.OPERATOR:
         return True
     if programme.level in SCHOOL_LEVELS:
         if role == Role.CURATOR:
-            return support.curators_of(programme.school).filter(pk=user.pk).exists()
+            return user.pk is not None and support.curators_of(programme.school).filter(pk=user.pk).exists()
         if role == Role.MUNICIPAL_COORDINATOR and programme.school is not None:
             return (
                 user.municipality_id == programme.school.municipality_id
@@ -95,7 +95,7 @@ def can_review(user: Any, programme: Programme) -> bool:
     return role == Role.REGIONAL_COORDINATOR
 
 
-def can_enforce(user: Any, programme: Programme) -> bool:
+def can_enforce(user: Actor, programme: Programme) -> bool:
     role = role_of(user)
     if role in (Role.OPERATOR, Role.REGIONAL_COORDINATOR):
         return True
@@ -136,16 +136,16 @@ def _school_of(programme: Programme) -> School:
     return programme.school
 
 
-def programmes(user: Any) -> QuerySet[Programme]:
+def programmes(user: Actor) -> QuerySet[Programme]:
     return restrict(Programme.objects.select_related("school", "school__municipality", "municipality", "parent"), user)
 
 
-def get(user: Any, pk: int) -> Programme:
+def get(user: Actor, pk: int) -> Programme:
     """Raises Programme.DoesNotExist when out of the user's scope."""
     return programmes(user).get(pk=pk)
 
 
-def queue(user: Any) -> list[Programme]:
+def queue(user: Actor) -> list[Programme]:
     """What waits for this user: programmes to review and approved ones to put in force."""
     waiting = programmes(user).filter(status__in=[S.SUBMITTED, S.REVIEW, S.APPROVED]).order_by("updated_at")
     out = []
@@ -165,11 +165,11 @@ def templates(level: str | None = None) -> list[ProgrammeTemplate]:
     return [t for t in items if level is None or t.level == level]
 
 
-def account_of(user: Any) -> User | None:
+def account_of(user: Actor) -> User | None:
     return user if isinstance(user, User) else None
 
 
-def name_of(user: Any) -> str:
+def name_of(user: Actor) -> str:
     if isinstance(user, User):
         return user.get_full_name() or user.username
     return str(getattr(user, "label", "система"))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.services import account
 from shnor.core import programmes as core
 from shnor.core.programmes import ActivityTemplate, IndicatorTemplate, PhaseTemplate, ProgrammeTemplate
@@ -50,7 +50,7 @@ def _anti_risk_template(factor_code: str) -> ProgrammeTemplate:
 
 
 def create(
-    user: Any,
+    user: Actor,
     template_code: str,
     *,
     school: School | None = None,

@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.programmes.models import Activity, Evidence, Indicator, Programme
 from shnor.programmes.services.common import WORKING, ProgrammeError, S, account_of, can_edit, today, touch
 from shnor.programmes.services.indicators import refresh
 
 
-def _require_edit(user: Any, programme: Programme, statuses: tuple[str, ...]) -> None:
+def _require_edit(user: Actor, programme: Programme, statuses: tuple[str, ...]) -> None:
     if not can_edit(user, programme):
         raise PermissionDenied("Изменять программу может её исполнитель.")
     if programme.status not in statuses:
         raise ProgrammeError(f"Программа в состоянии «{programme.get_status_display()}»: изменение невозможно.")
 
 
-def require_content_edit(user: Any, programme: Programme) -> None:
+def require_content_edit(user: Actor, programme: Programme) -> None:
     _require_edit(user, programme, (S.DRAFT, S.RETURNED))
 
 
-def set_activity(user: Any, activity: Activity, status: str, note: str = "") -> Activity:
+def set_activity(user: Actor, activity: Activity, status: str, note: str = "") -> Activity:
     programme = activity.programme
     _require_edit(user, programme, (S.DRAFT, S.RETURNED, *WORKING))
     if status not in Activity.Status.values or status == Activity.Status.OVERDUE:
@@ -42,7 +41,7 @@ def set_activity(user: Any, activity: Activity, status: str, note: str = "") -> 
 
 
 def add_evidence(
-    user: Any, activity: Activity, title: str, *, content: bytes | None = None, filename: str = "", link: str = ""
+    user: Actor, activity: Activity, title: str, *, content: bytes | None = None, filename: str = "", link: str = ""
 ) -> Evidence:
     _require_edit(user, activity.programme, (S.DRAFT, S.RETURNED, *WORKING))
     if not content and not link:
@@ -58,7 +57,7 @@ def add_evidence(
     return evidence
 
 
-def mark_step(user: Any, programme: Programme, index: int, done: bool) -> None:
+def mark_step(user: Actor, programme: Programme, index: int, done: bool) -> None:
     _require_edit(user, programme, (S.DRAFT, S.RETURNED, *WORKING))
     with transaction.atomic():  # read the steps under the lock: two people ticking two steps keep both
         locked = Programme.objects.select_for_update().get(pk=programme.pk)
@@ -71,7 +70,7 @@ def mark_step(user: Any, programme: Programme, index: int, done: bool) -> None:
         touch(programme.pk)
 
 
-def set_actual(user: Any, indicator: Indicator, value: float | None) -> Indicator:
+def set_actual(user: Actor, indicator: Indicator, value: float | None) -> Indicator:
     _require_edit(user, indicator.programme, (S.DRAFT, S.RETURNED, *WORKING))
     if indicator.binding:
         raise ProgrammeError("Значение показателя с привязкой обновляется само.")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Perm
 from shnor.accounts.services import notify, require
 from shnor.audit.tracking import record
@@ -80,7 +80,7 @@ def _exit_evidence(programme: Programme) -> tuple[ExitEvidence, str]:
     return evidence, basis
 
 
-def exit_proposals(user: Any) -> list[ExitProposal]:
+def exit_proposals(user: Actor) -> list[ExitProposal]:
     """Every school programme in force, with whether the preset's exit rule holds and why."""
     rule = preset().exit
     out = []
@@ -99,7 +99,7 @@ def exit_decisions() -> QuerySet[Decision]:
     ).prefetch_related("documents", "schools")
 
 
-def approve_exit(user: Any, programme_ids: list[int], number: str, date: dt.date, basis: str = "") -> Decision:
+def approve_exit(user: Actor, programme_ids: list[int], number: str, date: dt.date, basis: str = "") -> Decision:
     """Schools leave the programme: an organising decision with its order; the programmes (and
     their anti-risk programmes) are completed. All or nothing."""
     require(user, Perm.APPROVE)

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.services import notify
 from shnor.core import programmes as core
 from shnor.identification.models import Run, SchoolResult
@@ -171,7 +172,7 @@ class OverviewRow:
     url: str = ""
 
 
-def overview(user: Any, municipality: int | None = None, on: dt.date | None = None) -> list[OverviewRow]:
+def overview(user: Actor, municipality: int | None = None, on: dt.date | None = None) -> list[OverviewRow]:
     """Overdue activities and indicators off track per municipality (or per school of one)."""
     on = on or today()
     qs = programmes(user).prefetch_related("activities", "indicators")

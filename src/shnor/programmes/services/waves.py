@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from shnor.accounts.actor import Actor
 from shnor.programmes.models import Programme, Wave
 from shnor.programmes.services.common import ProgrammeError, S, account_of, can_edit, can_enforce, preset, today
 from shnor.programmes.services.indicators import activity_counts, indicator_rows, latest_profile, latest_result, refresh
@@ -57,7 +58,7 @@ def snapshot(programme: Programme, on: dt.date) -> dict[str, Any]:
     return snap
 
 
-def take_wave(user: Any, programme: Programme, kind: str, on: dt.date | None = None) -> Wave:
+def take_wave(user: Actor, programme: Programme, kind: str, on: dt.date | None = None) -> Wave:
     if kind not in Wave.Kind.values:
         raise ProgrammeError(f"Неизвестный вид мониторинга «{kind}».")
     if not (can_edit(user, programme) or can_enforce(user, programme)):

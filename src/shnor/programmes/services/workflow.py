@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.models import User
 from shnor.accounts.services import notify
 from shnor.audit.tracking import record
@@ -36,7 +35,7 @@ ACTIONS = {
 }
 
 
-def allowed_actions(user: Any, programme: Programme) -> list[str]:
+def allowed_actions(user: Actor, programme: Programme) -> list[str]:
     out = []
     for action, (sources, _, _) in ACTIONS.items():
         if programme.status in sources and _may(user, programme, action):
@@ -44,7 +43,7 @@ def allowed_actions(user: Any, programme: Programme) -> list[str]:
     return out
 
 
-def _may(user: Any, programme: Programme, action: str) -> bool:
+def _may(user: Actor, programme: Programme, action: str) -> bool:
     if action == "submit":
         return can_edit(user, programme)
     if action == "enforce":
@@ -52,7 +51,7 @@ def _may(user: Any, programme: Programme, action: str) -> bool:
     return can_review(user, programme)
 
 
-def transition(user: Any, programme: Programme, action: str, comment: str = "") -> Programme:
+def transition(user: Actor, programme: Programme, action: str, comment: str = "") -> Programme:
     if action not in ACTIONS:
         raise ProgrammeError(f"Неизвестное действие «{action}».")
     sources, target, verb = ACTIONS[action]

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Avg, F, QuerySet
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict
 from shnor.accounts.services import require
@@ -135,7 +136,7 @@ def _snapshot(result: risks.Profile) -> dict[str, Any]:
     }
 
 
-def build(user: Any, year: int, school: School | None = None) -> int:
+def build(user: Actor, year: int, school: School | None = None) -> int:
     """Compute and save the profiles of `year` (every school with any value, or just `school`).
     Regional medians are taken over all the year's schools. Returns how many were saved."""
     require(user, Perm.BUILD_PROFILES)
@@ -177,7 +178,7 @@ def build(user: Any, year: int, school: School | None = None) -> int:
     return saved
 
 
-def profiles(user: Any, year: int | None = None) -> QuerySet[Profile]:
+def profiles(user: Actor, year: int | None = None) -> QuerySet[Profile]:
     qs = restrict(Profile.objects.select_related("school", "school__municipality"), user)
     return qs.filter(year=year) if year is not None else qs
 
@@ -233,14 +234,14 @@ def _change(before: str | None, after: str | None) -> int:
     return risks.FactorChange("", risks.Level(before), risks.Level(after)).direction
 
 
-def profile_for(user: Any, school_pk: int, year: int) -> ProfileView:
+def profile_for(user: Actor, school_pk: int, year: int) -> ProfileView:
     """Raises Profile.DoesNotExist when the school is out of scope or has no profile for the year."""
     profile = profiles(user).get(school_id=school_pk, year=year)
     previous = Profile.objects.filter(school_id=school_pk, year__lt=year).order_by("-year").first()
     return ProfileView(profile, previous, catalogue())
 
 
-def regional(user: Any, year: int) -> dict[str, Any]:
+def regional(user: Actor, year: int) -> dict[str, Any]:
     """Per municipality and factor, how many schools have the risk at a high and a medium level."""
     cat = catalogue()
     table: dict[str, dict[str, list[int]]] = defaultdict(lambda: {f.code: [0, 0] for f in cat.factors})

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import ROLE_LABELS, Role
 from shnor.accounts.scoping import restrict
 from shnor.accounts.services import SystemUser, account
@@ -29,11 +30,11 @@ from shnor.risks.services.profiles import QuestionnaireError, build, catalogue, 
 PUBLISH_ROLES = {Role.OPERATOR, Role.REGIONAL_COORDINATOR, Role.MUNICIPAL_COORDINATOR, Role.SCHOOL}
 
 
-def can_publish(user: Any, school: School) -> bool:
+def can_publish(user: Actor, school: School) -> bool:
     return getattr(user, "role", None) in PUBLISH_ROLES and restrict(School.objects.filter(pk=school.pk), user).exists()
 
 
-def publish(user: Any, school: School, year: int) -> list[QuestionnaireLink]:
+def publish(user: Actor, school: School, year: int) -> list[QuestionnaireLink]:
     """The four links of a school for a year (created once; publishing again reopens them)."""
     if not can_publish(user, school):
         raise PermissionDenied("Публиковать анкеты может школа, муниципальный координатор или оператор.")
@@ -57,7 +58,7 @@ def publish(user: Any, school: School, year: int) -> list[QuestionnaireLink]:
     return links
 
 
-def links_for(user: Any, school: School, year: int) -> list[tuple[QuestionnaireLink, int]]:
+def links_for(user: Actor, school: School, year: int) -> list[tuple[QuestionnaireLink, int]]:
     """The school's questionnaires of the year with their answer counts. Their links (the token is
     the only key to an anonymous form) are shown by the page only to those who publish them
     (`can_publish`): a read-only role sees the groups, counts and status, not the address."""
@@ -74,11 +75,11 @@ _RESPONDENT_ROLES: dict[str, str] = {
 }
 
 
-def refusal_for_account(user: Any, link: QuestionnaireLink) -> str:
+def refusal_for_account(user: Actor | None, link: QuestionnaireLink) -> str:
     """Why this signed-in user may not answer this form (empty: may, or not signed in)."""
-    if not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return ""
-    role = getattr(user, "role", None)
+    role = user.role
     if _RESPONDENT_ROLES.get(link.group) == role and user.school_id == link.school_id:
         return ""
     return (
@@ -115,7 +116,7 @@ def _count_answer(link: QuestionnaireLink, client: str | None) -> None:
     row.save(update_fields=["count"])
 
 
-def close(user: Any, link: QuestionnaireLink) -> None:
+def close(user: Actor, link: QuestionnaireLink) -> None:
     if not can_publish(user, link.school):
         raise PermissionDenied
     link.is_open = False
@@ -171,7 +172,7 @@ def clean_answers(params: list[risks.Parameter], raw: dict[str, str]) -> dict[st
 
 
 def submit(
-    token: str, nonce: str, raw: dict[str, str], *, user: Any = None, client: str | None = None
+    token: str, nonce: str, raw: dict[str, str], *, user: Actor | None = None, client: str | None = None
 ) -> QuestionnaireResponse:
     """Accept one anonymous response, update the group's `survey` values and rebuild the profile.
     `user`: the signed-in account, if any (only a respondent of the group may answer); `client`:
@@ -210,7 +211,7 @@ def submit(
     return response
 
 
-def export_xlsx(user: Any, year: int) -> bytes:
+def export_xlsx(user: Actor, year: int) -> bytes:
     """One row per school: factor levels, the fixed risks and every parameter value."""
     import io
 

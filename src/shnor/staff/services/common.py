@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Role
 from shnor.accounts.scoping import restrict
 from shnor.core import support as core
@@ -31,26 +32,26 @@ def area_title(code: str) -> str:
     return rules().areas.get(code, code)
 
 
-def role_of(user: Any) -> str:
+def role_of(user: Actor) -> str:
     return str(getattr(user, "role", ""))
 
 
-def teachers(user: Any, school: School | None = None) -> QuerySet[StaffMember]:
+def teachers(user: Actor, school: School | None = None) -> QuerySet[StaffMember]:
     qs = StaffMember.objects.filter(is_active=True).select_related("teacher", "school", "school__municipality")
     if school is not None:
         qs = qs.filter(school=school)
     return restrict(qs, user).order_by("school__name", "teacher__staff_key")
 
 
-def get_teacher(user: Any, pk: int) -> Teacher:
+def get_teacher(user: Actor, pk: int) -> Teacher:
     return restrict(Teacher.objects.all(), user).get(pk=pk)
 
 
-def get_route(user: Any, pk: int) -> Route:
+def get_route(user: Actor, pk: int) -> Route:
     return restrict(Route.objects.select_related("teacher"), user).get(pk=pk)
 
 
-def get_item(user: Any, pk: int) -> RouteItem:
+def get_item(user: Actor, pk: int) -> RouteItem:
     return restrict(RouteItem.objects.select_related("route", "route__teacher", "offer"), user).get(pk=pk)
 
 
@@ -91,7 +92,7 @@ class Card:
         ]
 
 
-def card(user: Any, teacher: Teacher) -> Card:
+def card(user: Actor, teacher: Teacher) -> Card:
     diagnostics = list(restrict(Diagnostic.objects.filter(teacher=teacher), user))
     scores = scores_of(diagnostics)
     years = sorted(scores)
@@ -121,28 +122,28 @@ def _schools_of(teacher: Teacher) -> set[int]:
     return set(StaffMember.objects.filter(teacher=teacher, is_active=True).values_list("school_id", flat=True))
 
 
-def is_self(user: Any, teacher: Teacher) -> bool:
+def is_self(user: Actor, teacher: Teacher) -> bool:
     return role_of(user) == Role.TEACHER and bool(user.staff_key) and user.staff_key == teacher.staff_key
 
 
-def is_head(user: Any, teacher: Teacher) -> bool:
+def is_head(user: Actor, teacher: Teacher) -> bool:
     return role_of(user) == Role.SCHOOL and user.school_id in _schools_of(teacher)
 
 
-def can_draft(user: Any, teacher: Teacher) -> bool:
+def can_draft(user: Actor, teacher: Teacher) -> bool:
     return role_of(user) == Role.OPERATOR or is_head(user, teacher) or is_self(user, teacher)
 
 
-def can_approve(user: Any, teacher: Teacher) -> bool:
+def can_approve(user: Actor, teacher: Teacher) -> bool:
     return role_of(user) == Role.OPERATOR or is_head(user, teacher)
 
 
-def require_draft(user: Any, teacher: Teacher) -> None:
+def require_draft(user: Actor, teacher: Teacher) -> None:
     """Checked before a form is read, so that a refusal is a refusal and not «fill in the form»."""
     if not can_draft(user, teacher):
         raise PermissionDenied("Маршрут составляет сам педагог, руководитель его школы или оператор.")
 
 
-def require_head(user: Any, teacher: Teacher) -> None:
+def require_head(user: Actor, teacher: Teacher) -> None:
     if not can_approve(user, teacher):
         raise PermissionDenied("Сведения о педагоге вносит руководитель его школы или оператор.")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Role
 from shnor.core.contract import FULL_NAME_VALUE, SNILS_VALUE
 from shnor.registry.models import School
@@ -18,7 +18,7 @@ from shnor.staff.services.common import TeacherError, can_approve, role_of, rule
 
 @transaction.atomic
 def add_staff(
-    user: Any,
+    user: Actor,
     school: School,
     staff_key: str,
     *,
@@ -67,7 +67,7 @@ def add_staff(
 
 
 @transaction.atomic
-def record_diagnostics(user: Any, teacher: Teacher, year: int, scores: dict[str, tuple[float, float]]) -> int:
+def record_diagnostics(user: Actor, teacher: Teacher, year: int, scores: dict[str, tuple[float, float]]) -> int:
     """One diagnostic's results entered by hand, as the import would write them: the head of the
     teacher's school or the operator; an area entered again for the year is replaced."""
     if not can_approve(user, teacher):
@@ -93,7 +93,7 @@ def record_diagnostics(user: Any, teacher: Teacher, year: int, scores: dict[str,
 
 @transaction.atomic
 def record_course(
-    user: Any,
+    user: Actor,
     teacher: Teacher,
     *,
     title: str,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -11,6 +10,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.models import User
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict
@@ -21,13 +21,13 @@ from shnor.staff.models import Course, Diagnostic, Offer, Route, RouteItem, Teac
 from shnor.staff.services.common import TeacherError, can_approve, can_draft, rules, scores_of
 
 
-def catalogue(user: Any, active: bool = True) -> QuerySet[Offer]:
+def catalogue(user: Actor, active: bool = True) -> QuerySet[Offer]:
     qs = restrict(Offer.objects.all(), user)
     return qs.filter(is_active=True) if active else qs
 
 
 @transaction.atomic
-def save_offer(user: Any, offer: Offer) -> Offer:
+def save_offer(user: Actor, offer: Offer) -> Offer:
     require(user, Perm.MANAGE_CATALOGUE)
     unknown = [a for a in offer.areas if a not in rules().areas]
     if unknown:
@@ -42,7 +42,7 @@ def save_offer(user: Any, offer: Offer) -> Offer:
 
 
 @transaction.atomic
-def propose_route(user: Any, teacher: Teacher, year: int) -> Route:
+def propose_route(user: Actor, teacher: Teacher, year: int) -> Route:
     """A draft route from the teacher's latest diagnostics up to `year`: the catalogue's offers
     that cover the deficits (see core.support.propose), due by the end of the year."""
     if not can_draft(user, teacher):
@@ -86,7 +86,7 @@ def propose_route(user: Any, teacher: Teacher, year: int) -> Route:
 
 @transaction.atomic
 def add_item(
-    user: Any, route: Route, *, title: str, due: dt.date, offer: Offer | None = None, hours: int = 0
+    user: Actor, route: Route, *, title: str, due: dt.date, offer: Offer | None = None, hours: int = 0
 ) -> RouteItem:
     if not can_draft(user, route.teacher) or route.status != Route.Status.DRAFT:
         raise PermissionDenied("Пункты добавляют в проект маршрута.")
@@ -105,14 +105,14 @@ def add_item(
 
 
 @transaction.atomic
-def remove_item(user: Any, item: RouteItem) -> None:
+def remove_item(user: Actor, item: RouteItem) -> None:
     if not can_draft(user, item.route.teacher) or item.route.status != Route.Status.DRAFT:
         raise PermissionDenied("Пункты исключают из проекта маршрута; в утверждённом — отметьте «исключено».")
     item.delete()
 
 
 @transaction.atomic
-def approve_route(user: Any, route: Route) -> Route:
+def approve_route(user: Actor, route: Route) -> Route:
     if not can_approve(user, route.teacher):
         raise PermissionDenied("Маршрут утверждает руководитель школы педагога.")
     if route.status != Route.Status.DRAFT:
@@ -131,7 +131,7 @@ def approve_route(user: Any, route: Route) -> Route:
 
 
 @transaction.atomic
-def set_item(user: Any, item: RouteItem, status: str, on: dt.date | None = None) -> RouteItem:
+def set_item(user: Actor, item: RouteItem, status: str, on: dt.date | None = None) -> RouteItem:
     """Progress of a route item. A course done becomes a record of completed training (the
     contract's `courses` row), which the targets count. The route completes with its last item."""
     route = item.route

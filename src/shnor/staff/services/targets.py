@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.scoping import restrict
 from shnor.core import support as core
 from shnor.registry.models import Municipality, School
@@ -38,7 +38,7 @@ def trained(year: int, school_pks: set[int]) -> dict[int, int]:
     return {pk: len(counted.get(pk, set())) for pk in school_pks}
 
 
-def targets(user: Any, year: int) -> list[Target]:
+def targets(user: Actor, year: int) -> list[Target]:
     """The preset's teacher targets for the schools on the list, with progress."""
     t = rules().targets
     schools = {s.pk: s for s in restrict(School.objects.filter(pk__in=_listed(year)), user)}
@@ -102,7 +102,7 @@ class Aggregate:
     improved: int = 0
 
 
-def aggregates(user: Any, year: int, municipality: Municipality | None = None) -> list[Aggregate]:
+def aggregates(user: Actor, year: int, municipality: Municipality | None = None) -> list[Aggregate]:
     """Per municipality (or, inside one, per school): teachers, diagnosed in the year, with deficits,
     with a route (approved, completed), diagnosed twice and improved on average."""
     threshold = rules().deficit_threshold

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
 
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.core import support as core
 from shnor.core.errors import DomainRefusal
 from shnor.core.support import SupportRules
@@ -29,7 +29,7 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def role_of(user: Any) -> str:
+def role_of(user: Actor) -> str:
     return str(getattr(user, "role", ""))
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.models import User
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
@@ -31,7 +31,7 @@ class PoolSummary:
 
 
 @transaction.atomic
-def refresh_pool(user: Any, year: int | None = None) -> PoolSummary:
+def refresh_pool(user: Actor, year: int | None = None) -> PoolSummary:
     """Find the schools meeting the computed criteria in the latest run and add or refresh them
     as candidates. Operator's marks, status, capacity and notes are kept; schools on the
     support list are never candidates."""
@@ -76,7 +76,7 @@ def refresh_pool(user: Any, year: int | None = None) -> PoolSummary:
     return PoolSummary(run.year, len(chosen), added, updated)
 
 
-def pool(user: Any, status: str | None = None, year: int | None = None, pk: int | None = None) -> list[Curator]:
+def pool(user: Actor, status: str | None = None, year: int | None = None, pk: int | None = None) -> list[Curator]:
     """The pool, resilient schools first (acts 000, 001), then stably high, dynamics, innovation.
     Each curator's load counts its approved pairs of the year (by default the latest run's year)."""
     qs = restrict(Curator.objects.select_related("school", "municipality", "person"), user)
@@ -100,13 +100,13 @@ def pool(user: Any, status: str | None = None, year: int | None = None, pk: int 
     return curators
 
 
-def get_curator(user: Any, pk: int) -> Curator:
+def get_curator(user: Actor, pk: int) -> Curator:
     return restrict(Curator.objects.select_related("school", "municipality", "person"), user).get(pk=pk)
 
 
 @transaction.atomic
 def update_curator(
-    user: Any,
+    user: Actor,
     curator: Curator,
     *,
     status: str | None = None,
@@ -143,7 +143,7 @@ def update_curator(
 
 @transaction.atomic
 def add_tutor(
-    user: Any,
+    user: Actor,
     person: Person,
     municipality: Municipality,
     *,

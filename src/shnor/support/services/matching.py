@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.models import User
 from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict
@@ -94,7 +95,7 @@ def problem(year: int) -> Problem:
 
 
 @transaction.atomic
-def propose(user: Any, year: int) -> Proposal:
+def propose(user: Actor, year: int) -> Proposal:
     """Solve the matching exactly, compare with greedy, and store the proposal with a reason per pair.
     Earlier proposals of the year that were not approved are replaced."""
     require(user, Perm.MATCH_CURATORS)
@@ -183,7 +184,7 @@ def reason(pairing: Pairing) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def proposals(user: Any) -> QuerySet[Proposal]:
+def proposals(user: Actor) -> QuerySet[Proposal]:
     require(user, Perm.MATCH_CURATORS)
     return Proposal.objects.all()
 
@@ -195,7 +196,7 @@ def _with_reasons(qs: QuerySet[Pairing]) -> list[Pairing]:
     return pairs
 
 
-def proposal_pairs(user: Any, proposal: Proposal) -> list[Pairing]:
+def proposal_pairs(user: Actor, proposal: Proposal) -> list[Pairing]:
     return _with_reasons(pairings(user, status=None).filter(proposal=proposal))
 
 
@@ -207,7 +208,7 @@ BASIS = {
 }
 
 
-def export_xlsx(user: Any, proposal: Proposal) -> bytes:
+def export_xlsx(user: Actor, proposal: Proposal) -> bytes:
     """The proposal as a workbook: its totals against greedy, then one row per pair of the year with
     the reason: the proposal's own pairs and the approved pairs it kept from earlier proposals."""
     import io
@@ -278,7 +279,7 @@ def export_xlsx(user: Any, proposal: Proposal) -> bytes:
 
 
 @transaction.atomic
-def approve(user: Any, proposal: Proposal, school_pks: set[int] | None = None) -> int:
+def approve(user: Actor, proposal: Proposal, school_pks: set[int] | None = None) -> int:
     """Approve the proposed pairs (all, or those of the given schools). An earlier approved pair of
     the same school and year ends. The curators and schools are notified."""
     require(user, Perm.MATCH_CURATORS)
@@ -314,12 +315,12 @@ def approve(user: Any, proposal: Proposal, school_pks: set[int] | None = None) -
     return len(pairs)
 
 
-def matching_rules(user: Any) -> QuerySet[Rule]:
+def matching_rules(user: Actor) -> QuerySet[Rule]:
     require(user, Perm.MATCH_CURATORS)
     return Rule.objects.select_related("school", "curator", "curator__school", "curator__person")
 
 
-def rule_choices(user: Any, listed: Iterable[int] | None = None) -> tuple[QuerySet[School], QuerySet[Curator]]:
+def rule_choices(user: Actor, listed: Iterable[int] | None = None) -> tuple[QuerySet[School], QuerySet[Curator]]:
     """The schools (those of the list, if given) and the included curators a rule may name."""
     require(user, Perm.MATCH_CURATORS)  # before the form is read: a refusal, not «fill in the form»
     schools = restrict(School.objects.all(), user)
@@ -330,7 +331,7 @@ def rule_choices(user: Any, listed: Iterable[int] | None = None) -> tuple[QueryS
 
 
 @transaction.atomic
-def set_rule(user: Any, school: School, curator: Curator, kind: str, note: str = "") -> Rule | None:
+def set_rule(user: Actor, school: School, curator: Curator, kind: str, note: str = "") -> Rule | None:
     """Pin or forbid a pair for the next matching; kind "" removes the rule."""
     require(user, Perm.MATCH_CURATORS)
     Rule.objects.filter(school=school, curator=curator).delete()
@@ -344,7 +345,7 @@ def set_rule(user: Any, school: School, curator: Curator, kind: str, note: str =
 
 
 @transaction.atomic
-def end_pair(user: Any, pairing: Pairing) -> Pairing:
+def end_pair(user: Actor, pairing: Pairing) -> Pairing:
     require(user, Perm.MATCH_CURATORS)
     pairing.status, pairing.ended_at = Pairing.Status.ENDED, timezone.now()
     pairing.save(update_fields=["status", "ended_at"])
@@ -352,7 +353,7 @@ def end_pair(user: Any, pairing: Pairing) -> Pairing:
 
 
 @transaction.atomic
-def set_form(user: Any, pairing: Pairing, form: str) -> Pairing:
+def set_form(user: Actor, pairing: Pairing, form: str) -> Pairing:
     require(user, Perm.MATCH_CURATORS)
     if form not in Pairing.Form.values:
         raise SupportError(f"Неизвестная форма сопровождения: «{form}».")

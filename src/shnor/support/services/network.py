@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict, scope_of
 from shnor.accounts.services import account, require
@@ -25,7 +26,7 @@ from shnor.support.services.curators import pool
 from shnor.support.services.pairs import pairings
 
 
-def events(user: Any, year: int | None = None) -> QuerySet[Event]:
+def events(user: Actor, year: int | None = None) -> QuerySet[Event]:
     """Regional events are everyone's; a municipal one is seen by the whole municipality, its
     schools included; a school one by whoever may see the organiser or a participant."""
     qs = Event.objects.select_related("municipality", "organiser")
@@ -39,7 +40,7 @@ def events(user: Any, year: int | None = None) -> QuerySet[Event]:
 
 
 @transaction.atomic
-def add_event(user: Any, *, schools: list[School] | None = None, **fields: Any) -> Event:
+def add_event(user: Actor, *, schools: list[School] | None = None, **fields: Any) -> Event:
     """Record an event. Regional and interregional ones: the operator or the regional coordinator;
     municipal ones: also the municipal coordinator of that municipality; school ones: a school or
     curator for their own school."""
@@ -67,7 +68,7 @@ def add_event(user: Any, *, schools: list[School] | None = None, **fields: Any) 
     return event
 
 
-def practices(user: Any, factor: str | None = None, query: str | None = None) -> QuerySet[Practice]:
+def practices(user: Actor, factor: str | None = None, query: str | None = None) -> QuerySet[Practice]:
     """Published practices are for everyone to browse; drafts only within one's scope."""
     mine = restrict(Practice.objects.all(), user).values("pk")
     qs = Practice.objects.filter(Q(status=Practice.Status.PUBLISHED) | Q(pk__in=mine)).select_related(
@@ -87,7 +88,7 @@ def _json_contains() -> bool:
 
 
 @transaction.atomic
-def add_practice(user: Any, school: School, **fields: Any) -> Practice:
+def add_practice(user: Actor, school: School, **fields: Any) -> Practice:
     """A school (curator or resilient) or the operator describes a practice; it starts as a draft."""
     own = role_of(user) in (Role.SCHOOL, Role.CURATOR) and user.school_id == school.pk
     if not (own or user.has_shnor_perm(Perm.PUBLISH_PRACTICES)):
@@ -96,7 +97,7 @@ def add_practice(user: Any, school: School, **fields: Any) -> Practice:
 
 
 @transaction.atomic
-def publish_practice(user: Any, practice: Practice, publish: bool = True) -> Practice:
+def publish_practice(user: Actor, practice: Practice, publish: bool = True) -> Practice:
     require(user, Perm.PUBLISH_PRACTICES)
     practice.status = Practice.Status.PUBLISHED if publish else Practice.Status.DRAFT
     practice.save(update_fields=["status"])
@@ -113,7 +114,7 @@ class Level:
     pairs: dict[str, list[Pairing]] = field(default_factory=dict)
 
 
-def infrastructure(user: Any, year: int | None = None) -> list[Level]:
+def infrastructure(user: Actor, year: int | None = None) -> list[Level]:
     """Act 000, table 1: the regional level, then each municipality, with its bodies (and who sits
     in them), its curators and its pairs by form."""
     bodies = list(

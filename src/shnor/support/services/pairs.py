@@ -12,6 +12,7 @@ from django.db.models import Avg, Count, Max, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from shnor.accounts.actor import Actor
 from shnor.accounts.models import User
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
@@ -28,7 +29,7 @@ from shnor.support.services.common import SupportError, label, role_of, rules, t
 from shnor.support.services.curators import curator_accounts
 
 
-def pairings(user: Any, year: int | None = None, status: str | None = Pairing.Status.APPROVED) -> QuerySet[Pairing]:
+def pairings(user: Actor, year: int | None = None, status: str | None = Pairing.Status.APPROVED) -> QuerySet[Pairing]:
     qs = Pairing.objects.select_related(
         "school", "school__municipality", "curator", "curator__school", "curator__person", "curator__municipality"
     )
@@ -39,34 +40,34 @@ def pairings(user: Any, year: int | None = None, status: str | None = Pairing.St
     return restrict(qs, user)
 
 
-def get_pair(user: Any, pk: int) -> Pairing:
+def get_pair(user: Actor, pk: int) -> Pairing:
     return pairings(user, status=None).get(pk=pk)
 
 
-def is_curator_of(user: Any, pairing: Pairing) -> bool:
+def is_curator_of(user: Actor, pairing: Pairing) -> bool:
     if role_of(user) != Role.CURATOR:
         return False
     c = pairing.curator
     return bool((c.school_id and user.school_id == c.school_id) or (c.user_id and c.user_id == user.pk))
 
 
-def is_supported_school(user: Any, pairing: Pairing) -> bool:
+def is_supported_school(user: Actor, pairing: Pairing) -> bool:
     return role_of(user) == Role.SCHOOL and user.school_id == pairing.school_id
 
 
-def can_keep_journal(user: Any, pairing: Pairing) -> bool:
+def can_keep_journal(user: Actor, pairing: Pairing) -> bool:
     return pairing.status == Pairing.Status.APPROVED and (
         role_of(user) == Role.OPERATOR or is_curator_of(user, pairing)
     )
 
 
-def can_rate(user: Any, pairing: Pairing) -> bool:
+def can_rate(user: Actor, pairing: Pairing) -> bool:
     return is_supported_school(user, pairing)
 
 
 @transaction.atomic
 def record_consultation(
-    user: Any,
+    user: Actor,
     pairing: Pairing,
     *,
     date: dt.date,
@@ -109,7 +110,7 @@ def record_consultation(
 
 @transaction.atomic
 def give_feedback(
-    user: Any, consultation: Consultation, rating: int, comment: str = "", useful: bool = True
+    user: Actor, consultation: Consultation, rating: int, comment: str = "", useful: bool = True
 ) -> Feedback:
     """The supported school rates a consultation once (журнал обратной связи)."""
     if not can_rate(user, consultation.pairing):
@@ -138,7 +139,7 @@ class Activity:
 
 
 def activity(
-    user: Any, year: int | None = None, on: dt.date | None = None, pairing: Pairing | None = None
+    user: Actor, year: int | None = None, on: dt.date | None = None, pairing: Pairing | None = None
 ) -> list[Activity]:
     """Per approved pair (or the one given): consultations, hours, last date, ratings, agreements;
     a pair with no consultation for the preset's number of weeks (counted from its approval) is
@@ -221,17 +222,17 @@ def remind_idle(on: dt.date | None = None) -> dict[str, int]:
     return {"idle": len(idle), "notified": notified}
 
 
-def get_consultation(user: Any, pk: int) -> Consultation:
+def get_consultation(user: Actor, pk: int) -> Consultation:
     return restrict(Consultation.objects.select_related("pairing"), user).get(pk=pk)
 
 
-def journal(user: Any, pairing: Pairing) -> list[Consultation]:
+def journal(user: Actor, pairing: Pairing) -> list[Consultation]:
     return list(restrict(Consultation.objects.filter(pairing=pairing).select_related("feedback", "recorded_by"), user))
 
 
 @transaction.atomic
 def make_agreement(
-    user: Any,
+    user: Actor,
     pairing: Pairing,
     *,
     number: str,
@@ -280,7 +281,7 @@ def make_agreement(
     return agreement
 
 
-def agreements(user: Any, pairing: Pairing | None = None) -> QuerySet[Agreement]:
+def agreements(user: Actor, pairing: Pairing | None = None) -> QuerySet[Agreement]:
     qs = Agreement.objects.select_related("pairing", "pairing__school", "pairing__curator")
     if pairing is not None:
         qs = qs.filter(pairing=pairing)
