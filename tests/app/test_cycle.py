@@ -737,6 +737,32 @@ def test_the_days_reminders_are_queued_once_a_day_from_their_hour(world: Any) ->
     assert list(marks) == ["daily:2026-06-01", "daily:2026-06-02"]
 
 
+def test_failed_daily_reminders_are_queued_again(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that fails (or cannot be queued) takes back the day's mark: the next minute tries again."""
+    from shnor.cycle import reminders
+    from shnor.cycle.models import Reminder
+    from shnor.cycle.tasks import send_reminders
+
+    def failing(on: Any = None) -> Any:
+        raise RuntimeError("база данных занята")
+
+    seven, at = dt.time(7, 0), timezone.make_aware(dt.datetime(2026, 6, 1, 7, 0))
+    monkeypatch.setattr(reminders, "send", failing)
+    with pytest.raises(RuntimeError):
+        send_reminders.call("2026-06-01")
+    assert not Reminder.objects.filter(code__startswith="daily:").exists()
+    from types import SimpleNamespace
+
+    from shnor.cycle import tasks
+
+    monkeypatch.setattr(tasks, "send_reminders", SimpleNamespace(enqueue=lambda day: failing()))
+    with pytest.raises(RuntimeError):
+        reminders.tick(at, seven)
+    assert reminders.due(at, seven)  # not marked: due again
+    monkeypatch.undo()
+    assert reminders.tick(at, seven) and not reminders.due(at, seven)
+
+
 def test_the_scheduled_reminders_are_the_commands_and_tell_once(world: Any) -> None:
     from shnor.cycle import reminders
     from shnor.cycle.tasks import send_reminders

@@ -80,8 +80,18 @@ def tick(now: dt.datetime, at: dt.time | None) -> bool:
         return False
     from shnor.cycle.tasks import send_reminders
 
-    send_reminders.enqueue(day.isoformat())
+    try:
+        send_reminders.enqueue(day.isoformat())
+    except BaseException:
+        forget_day(day)  # not queued: the next minute tries again
+        raise
     return True
+
+
+def forget_day(day: dt.date) -> None:
+    """Take back the day's mark, so that the worker's clock queues the reminders again (a queued run
+    that failed, or one that could not be queued)."""
+    Reminder.objects.filter(year=day.year, code=_mark(day)).delete()
 
 
 def _mark(day: dt.date) -> str:
