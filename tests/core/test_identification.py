@@ -3,6 +3,8 @@ apply, and the demo region's planted structure."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import ibis
 import numpy as np
 import pandas as pd
@@ -194,6 +196,12 @@ def test_vpr_marks_above_term_marks_are_a_sign_with_their_evidence() -> None:
 
 
 def _identify(works: list[dict[str, object]], schools: list[str], methodology: Methodology) -> pd.DataFrame:
+    return _identify_with_summary(works, schools, methodology)[0]
+
+
+def _identify_with_summary(
+    works: list[dict[str, object]], schools: list[str], methodology: Methodology
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     registry = pd.DataFrame(
         {
             "school_id": schools,
@@ -212,7 +220,7 @@ def _identify(works: list[dict[str, object]], schools: list[str], methodology: M
         }
     )
     outcome = identify(Inputs(schools=registry, works=_works(works), social=social), 2026, methodology)
-    return outcome.table.set_index("school_id")
+    return outcome.table.set_index("school_id"), outcome.summary
 
 
 def test_the_federal_risk_needs_two_works_in_a_year_or_one_work_two_years_running() -> None:
@@ -244,6 +252,36 @@ def test_a_school_with_too_few_results_is_never_selected_on_results_alone() -> N
     assert bool(table.loc["A", "selected"]) and table.loc["A", "reasons"] == "ior_low"
     assert int(table["selected"].sum()) == 3  # topped up to the minimum by the lowest ИОР
     assert list(table.columns[: len(OUTPUT_COLUMNS) - 1]) == OUTPUT_COLUMNS[1:]
+
+
+def test_stable_low_is_low_in_every_year_and_the_output_keeps_its_figures() -> None:
+    """Eight schools over the three years of the window; the lowest quarter of each year is low
+    (two schools). A is the lowest every year: stable low. B is low in 2026 only, C in 2024 and
+    2025 only: neither is. The output table carries the value-added interval around its estimate,
+    and the run's summary counts the table's selected schools."""
+    means = {  # ОГЭ mean by school and year: the two lowest of each year are the year's low zone
+        "A": (4, 4, 4),
+        "B": (12, 12, 5),
+        "C": (6, 6, 12),
+        "D": (10, 10, 10),
+        "E": (11, 11, 11),
+        "F": (13, 13, 13),
+        "G": (14, 14, 14),
+        "H": (15, 15, 15),
+    }
+    rows = [
+        _work(school, 40, mean, 40 * 4.0, year=year)
+        for school, by_year in means.items()
+        for year, mean in zip((2024, 2025, 2026), by_year, strict=True)
+    ]
+    m = Methodology(selection=Selection(any_of=("stable_low",), minimum=0))
+    table, summary = _identify_with_summary(rows, list(means), m)
+    assert list(table.index[table["stable_low"].astype(bool)]) == ["A"]
+    assert bool(table.loc["A", "selected"]) and not table.loc[["B", "C"], "selected"].any()
+    assert summary["selected"] == int(table["selected"].sum()) == 1
+    known = table["value_added"].notna()
+    assert (table.loc[known, "value_added_low"] <= table.loc[known, "value_added"]).all()
+    assert (table.loc[known, "value_added"] <= table.loc[known, "value_added_high"]).all()
 
 
 def test_every_built_in_preset_declares_a_valid_methodology() -> None:

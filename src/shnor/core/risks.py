@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
@@ -162,20 +162,20 @@ def parse_catalogue(text: str) -> Catalogue:
     return Catalogue.model_validate(yaml.safe_load(text))
 
 
-# The built-in «500+» catalogue (act 004, appendix): its file is read by shnor.presets, which
-# hands it in when imported.
-_default: Catalogue | None = None
+# The built-in «500+» catalogue (act 004, appendix): its file is read by shnor.presets, which hands
+# in how to get it when imported; it is read on first use, once.
+_default: Callable[[], Catalogue] | None = None
 
 
-def provide_default_catalogue(catalogue: Catalogue) -> None:
+def provide_default_catalogue(get: Callable[[], Catalogue]) -> None:
     global _default
-    _default = catalogue
+    _default = get
 
 
 def default_catalogue() -> Catalogue:
     if _default is None:
         raise LookupError("the built-in risk catalogue is read by shnor.presets: import it first")
-    return _default
+    return _default()
 
 
 # --- the profile ------------------------------------------------------------------------------

@@ -12,14 +12,19 @@ from importlib import resources
 from pathlib import Path
 
 from shnor.core.presets import Preset, PresetError, load_text
-from shnor.core.risks import parse_catalogue, provide_default_catalogue
+from shnor.core.risks import Catalogue, parse_catalogue, provide_default_catalogue
 
 
 def _packaged(name: str) -> str:
     return resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
 
 
-provide_default_catalogue(parse_catalogue(_packaged("catalogues/risks-500plus.yaml")))
+@lru_cache(maxsize=1)
+def _builtin_catalogue() -> Catalogue:
+    return parse_catalogue(_packaged("catalogues/risks-500plus.yaml"))
+
+
+provide_default_catalogue(_builtin_catalogue)
 
 
 def available() -> list[str]:
