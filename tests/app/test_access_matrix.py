@@ -438,6 +438,7 @@ MATRIX: dict[str, Entry] = dict(
         web("identification:runs"),
         web("identification:run", "run"),
         web("identification:run-progress", "run"),
+        web("identification:run-reviewed", "run", who=OPERATOR, **POST),
         web("identification:run-csv", "run"),
         web("identification:run-xlsx", "run"),
         web("identification:run-chart", "run"),

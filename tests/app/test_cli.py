@@ -101,11 +101,12 @@ def test_it_builds_the_demo_into_database_store_and_files(demo_dir: Path) -> Non
         (2026, 60),
     ]
     # And with the support network: every listed school has an approved curator within capacity,
-    # and the exact assignment is cheaper than the greedy one; teachers' routes.
+    # and the exact assignment is no dearer than the greedy one (strictly cheaper where greedy errs:
+    # tests/core/test_matching.py::test_greedy_can_be_worse); teachers' routes.
     ((schools, total, greedy, unassigned),) = _query(
         demo_dir, "select schools, total, greedy_total, unassigned from support_proposal where year = 2026"
     )
-    assert unassigned == "[]" and greedy > total
+    assert unassigned == "[]" and greedy >= total
     assert _query(demo_dir, "select count(*) from support_pairing where status = 'approved' and year = 2026") == [
         (schools,)
     ]

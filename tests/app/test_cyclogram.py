@@ -48,3 +48,58 @@ def test_items_are_done_by_evidence_and_overdue_by_date(world: Any, login: Any) 
 
     page = login("municipal").get(reverse("cycle:cyclogram"), {"year": 2026}).content.decode()
     assert "январь — февраль 2026" in page and "Составление рискового профиля" in page
+
+
+def test_a_school_year_calendar_with_two_dated_items_and_counted_evidence(world: Any, monkeypatch: Any) -> None:
+    """Ivanovo (act 002): the project runs September 2020 – August 2021. Item 7 has two dates: the
+    October analysis is the programmes' entry monitoring, May needs its interim wave. An item the system holds
+    no evidence of is confirmed outside it and never reported overdue."""
+    from shnor.presets import load
+    from shnor.programmes.models import Programme, Wave
+    from shnor.registry import services as registry
+
+    monkeypatch.setattr(registry, "preset_in_force", lambda: load("ivanovo-2020"))
+    programme = Programme.objects.create(
+        level=Programme.Level.SCHOOL,
+        title="П",
+        goal="Ц",
+        school=world.a1,
+        start=dt.date(2020, 9, 1),
+        end=dt.date(2021, 8, 31),
+    )
+    Programme.objects.update(created_at=timezone.make_aware(dt.datetime(2020, 12, 3, 10, 0)))
+    Wave.objects.create(programme=programme, kind=Wave.Kind.ENTRY, date=dt.date(2020, 10, 20))
+    on = dt.date(2021, 6, 2)
+    got = {line.item.code: line for line in cyclogram.lines(2020, on)}
+    assert got["dynamics_october"].status == "done" and got["dynamics_october"].done_on == dt.date(2020, 10, 20)
+    assert got["dynamics_may"].status == "overdue"  # the October (entry) wave does not count for May
+    assert got["dynamics_may"].period == "май 2021" and got["diagnostics"].period == "октябрь 2020 — май 2021"
+    assert got["applications"].status == "outside" and got["applications"].url == ""
+    assert got["action_plans"].status == "done_late"  # the programme was entered in December, not November
+    assert got["final"].status == "in_progress" and got["final"].period == "май — август 2021"
+    # The reminder works in the school year of the day (2020/21 on 2 June 2021) and skips what it cannot see.
+    said = cyclogram.remind(on)
+    assert said["overdue"] == len([line for line in got.values() if line.status == "overdue"]) >= 2
+    assert not Notification.objects.filter(text__contains="Сбор заявок").exists()
+    Wave.objects.create(programme=programme, kind=Wave.Kind.INTERIM, date=dt.date(2021, 5, 14))
+    assert {line.item.code: line.status for line in cyclogram.lines(2020, on)}["dynamics_may"] == "done"
+
+
+def test_an_item_that_needs_several_records_is_done_when_the_last_one_arrives(world: Any, monkeypatch: Any) -> None:
+    """Vologda (act 001, section 5, item 8): the interregional seminar of at least 40 participants in
+    November; a smaller or a regional event does not fulfil it."""
+    from shnor.presets import load
+    from shnor.registry import services as registry
+    from shnor.support.models import Event
+
+    monkeypatch.setattr(registry, "preset_in_force", lambda: load("vologda-2019"))
+    on = dt.date(2019, 12, 10)
+    Event.objects.create(title="С", kind="seminar", level="interregional", date=dt.date(2019, 11, 12), participants=39)
+    Event.objects.create(title="Р", kind="seminar", level="regional", date=dt.date(2019, 11, 13), participants=90)
+    line = {line.item.code: line for line in cyclogram.lines(2019, on)}["seminar"]
+    assert line.status == "overdue" and "нужно не менее 1, не менее 40 участников" in line.evidence
+    Event.objects.create(title="М", kind="seminar", level="interregional", date=dt.date(2019, 11, 20), participants=41)
+    line = {line.item.code: line for line in cyclogram.lines(2019, on)}["seminar"]
+    assert (line.status, line.done_on) == ("done", dt.date(2019, 11, 20))
+    regional = {line.item.code: line for line in cyclogram.lines(2019, on)}["exchange_events"]
+    assert regional.status == "in_progress" and "(региональный): 1 (нужно не менее 4" in regional.evidence

@@ -117,7 +117,7 @@ def test_the_operator_starts_a_run_on_the_page_and_sees_the_table(region: World,
     assert the_run.status == Run.Status.DONE  # the test settings run tasks at once
     page = client.get(response["Location"])
     text = page.content.decode()
-    assert "Школа А2" in text and "Кластеры" in text and "предложена" in text
+    assert "Школа А2" in text and "Кластеры" in text and ">ШНОР<" in text
     partial = client.get(
         reverse("identification:run", args=[the_run.pk]),
         {"selected": "1"},
@@ -373,3 +373,58 @@ def test_every_preset_runs_and_is_approved_with_its_own_documents(preset: str, r
     assert load(preset)[0].authority.upper() in order and f"№ {preset}-1" in order
     note = _docx_text(decision.documents.get(kind="analytic_note").file.read())
     assert load(preset)[0].title in note
+
+
+def test_a_reviewed_sign_changes_the_flag_the_category_and_the_list_in_a_new_run(
+    region: World, world: World, login: Any
+) -> None:
+    """School A2's term marks are a mark below its ВПР marks every year: the journal sign recurs and
+    flags it. The coordinator rejects the signs (the school shows the journals); the operator
+    re-runs with the reviews: the flag and НО go, the ВПР weighs in full again, the reviews are
+    carried with who decided, and the comparison shows the list before and after."""
+    table = _results()
+    marks = table.column("mark").to_pylist()
+    journal = table.column("journal_mark").to_pylist()
+    for i, (school, procedure) in enumerate(
+        zip(table.column("school_id").to_pylist(), table.column("procedure").to_pylist(), strict=True)
+    ):
+        if school == "A002" and procedure == "VPR":
+            journal[i] = max(2, marks[i] - 1)
+    table = table.set_column(
+        table.schema.get_field_index("journal_mark"), "journal_mark", pa.array(journal, pa.int64())
+    )
+    Store(settings.SHNOR_STORE_DIR).replace("results", table, "test", TABLES["results"].replace_by)
+    first = services.execute(services.start(SystemUser("test"), 2026, channel="cli", queue=False).pk)
+    signs = list(Sign.objects.filter(run=first, school=world.a2, code="vpr_journal"))
+    before = SchoolResult.objects.get(run=first, school=world.a2)
+    assert len(signs) == 3 and before.objectivity_flag and before.category.endswith("НО")
+
+    operator = login("operator")
+    page = operator.get(reverse("identification:run", args=[first.pk])).content.decode()
+    assert 'data-testid="rerun-reviewed"' not in page  # nothing reviewed yet
+    refused = operator.post(reverse("identification:run-reviewed", args=[first.pk]), follow=True).content.decode()
+    assert "нет рассмотренных признаков" in refused
+    coordinator = world.users["coordinator"]
+    for sign in signs:
+        services.review_sign(coordinator, sign, "rejected", "журналы проверены: отметки выставлены верно")
+    assert (
+        'data-testid="rerun-reviewed"' in operator.get(reverse("identification:run", args=[first.pk])).content.decode()
+    )
+    assert login("coordinator").post(reverse("identification:run-reviewed", args=[first.pk])).status_code == 403
+    operator = login("operator")
+    response = operator.post(reverse("identification:run-reviewed", args=[first.pk]))
+    second = Run.objects.exclude(pk=first.pk).get()
+    assert response.status_code == 302 and second.status == Run.Status.DONE and second.reviewed_from == first
+    assert len(second.reviews) == 3 and {r["review"] for r in second.reviews} == {"rejected"}
+    after = SchoolResult.objects.get(run=second, school=world.a2)
+    assert not after.objectivity_flag and "НО" not in after.category and after.objectivity_signs == ""
+    assert after.ior is not None and before.ior is not None and after.ior != before.ior  # the ВПР weighs in full
+    carried = Sign.objects.filter(run=second, school=world.a2, code="vpr_journal")
+    assert {(s.review, s.reviewed_by_id, s.review_note[:7]) for s in carried} == {
+        ("rejected", coordinator.pk, "журналы")
+    }
+    assert "отклонено 3" in second.message
+    detail = operator.get(reverse("identification:run", args=[second.pk])).content.decode()
+    assert f"?a={first.pk}&amp;b={second.pk}" in detail and 'data-testid="reviewed-from"' in detail
+    with pytest.raises(services.IdentificationRefused, match="только за тот же год"):
+        services.start(world.users["operator"], 2025, reviewed_from=first)

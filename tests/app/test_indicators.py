@@ -17,8 +17,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_values_by_hand(world: Any) -> None:
-    """The world's run of 2026: A1 and A2 are listed (ИОР 2025 → 2026: A1 −0.7 → −0.6 rising,
-    A2 −0.5 → −0.4 rising); eight schools of the run have ИОР, none has ИСБ."""
+    """The world's run of 2026: A1 and A2 are listed, both +0.1 in ИОР 2025 → 2026 (A1 −0.7 → −0.6,
+    A2 −0.5 → −0.4). A rise counts beyond its measurement error (1.645 standard errors of the
+    difference): A1's errors are 0.03, so it needs 1.645 × √(2 × 0.03²) = 0.070 and rises; A2's are
+    0.05, it needs 0.116 and its +0.1 is noise. Eight schools of the run have ИОР, none has ИСБ."""
     identification(world)
     operator = world.users["operator"]
     # Two teachers at A1: one diagnosed in both years and improving, with an approved route;
@@ -38,13 +40,14 @@ def test_values_by_hand(world: Any) -> None:
     got = {v.definition.code: v for v in indicators.compute(operator, 2026)}
     # 1.1: nine schools (A1, its branch, A2, B1 and five more), none with ИСБ in this run.
     assert (got["1.1"].numerator, got["1.1"].denominator, got["1.1"].value) == (0, 9, 0.0)
-    assert (got["1.2"].numerator, got["1.2"].denominator, got["1.2"].value) == (2, 2, 100.0)
+    assert (got["1.2"].numerator, got["1.2"].denominator, got["1.2"].value) == (1, 2, 50.0)
+    assert [u.detail for u in got["1.2"].units if u.school == "A002"] == ["ИОР −0,500 → −0,400 (порог роста 0,116)"]
     assert (got["1.3.1"].numerator, got["1.3.1"].denominator, got["1.3.1"].value) == (1, 2, 50.0)
     assert (got["1.3.2"].numerator, got["1.3.2"].denominator) == (1, 1)  # 0.5 → 0.7
     assert (got["1.4.1"].numerator, got["1.4.1"].denominator) == (1, 2)
     assert (got["1.4.2"].numerator, got["1.4.2"].denominator, got["1.4.2"].value) == (1, 2, 50.0)
     assert (got["1.4.3"].numerator, got["1.4.3"].denominator) == (1, 2)  # A1's deputy head trained
-    assert got["1.2"].status == "met" and got["1.4.2"].status == "not_met"
+    assert got["1.2"].status == "met" and got["1.4.2"].status == "not_met"  # the target of 1.2 is 50 %
     # Scope: the municipal coordinator of A sees A's schools only; A1's head sees A1.
     municipal = {v.definition.code: v for v in indicators.compute(world.users["municipal"], 2026)}
     assert {u.school for u in municipal["1.1"].units} == {"A001", "A001F", "A002"}
@@ -139,7 +142,7 @@ def test_indicators_over_the_api(client: Any, world: Any) -> None:
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     listed = client.get("/api/indicators", {"year": 2026}, **headers).json()
     one_two = next(i for i in listed if i["code"] == "1.2")
-    assert (one_two["numerator"], one_two["denominator"], one_two["value"], one_two["status"]) == (2, 2, 100.0, "met")
+    assert (one_two["numerator"], one_two["denominator"], one_two["value"], one_two["status"]) == (1, 2, 50.0, "met")
     detail = client.get("/api/indicators/1.2", {"year": 2026}, **headers).json()
     assert [r["name"] for r in detail["by_school"]] == ["Школа А1", "Школа А2"]
     assert sum(r["numerator"] for r in detail["by_school"]) == detail["numerator"]

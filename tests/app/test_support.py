@@ -57,7 +57,10 @@ def identification(world: Any) -> Run:
             cluster=cluster,
             selected=selected,
             reasons="ior_low" if selected else "",
-            per_year=[{"year": 2024 + i, "ior": v} for i, v in enumerate(values)],
+            # Standard errors: A1's index is measured more precisely than the others'.
+            per_year=[
+                {"year": 2024 + i, "ior": v, "se": 0.03 if school == world.a1 else 0.05} for i, v in enumerate(values)
+            ],
         )
     # A1 is weak in R06; B1 is strong there (low level), the resilient school is not.
     Profile.objects.create(school=world.a1, year=2026, catalogue_version="t", fixed=["R06"], factors={})

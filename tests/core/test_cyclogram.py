@@ -1,29 +1,85 @@
-"""The cyclogram: statuses by date and evidence; the default is act 004's table 2."""
+"""The cyclogram: each preset carries its act's own calendar, every item quotes its act, statuses by
+date and evidence, working years that start in September."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
-from shnor.core.cyclogram import DEFAULT, Item, status
+from shnor.core.cyclogram import Item, status, working_year, year_bounds, year_title
+from shnor.core.presets import PresetError, load_text
+from shnor.presets import available, load
+
+ACTS = Path(__file__).resolve().parents[2] / "docs" / "acts"
 
 
-def test_the_default_is_seed_004_table_2() -> None:
-    assert [(i.code, i.start, i.end, i.evidence) for i in DEFAULT] == [
+def _act(number: str) -> str:
+    """The act's text with its lines joined, as quotations join them."""
+    return re.sub(r"\s+", " ", (ACTS / f"{number}.txt").read_text(encoding="utf-8"))
+
+
+def test_volgograd_is_act_004_table_2() -> None:
+    preset, _ = load("volgograd-2021")
+    assert preset.year_start == 1
+    assert [(i.code, i.start, i.end, i.evidence) for i in preset.cyclogram] == [
         ("identification", 1, 2, "identification"),
         ("competences", 2, 2, "diagnostics"),
         ("profiles", 3, 3, "profiles"),
         ("interim", 6, 6, "interim"),
         ("final", 12, 12, "final"),
+        ("final_dynamics", 12, 12, "final"),
     ]
-    assert DEFAULT[0].period(2026) == "январь — февраль 2026" and DEFAULT[2].period(2026) == "март 2026"
-    assert DEFAULT[0].window(2028) == (dt.date(2028, 1, 1), dt.date(2028, 2, 29))
+    first = preset.cyclogram[0]
+    assert first.period(2026) == "январь — февраль 2026" and preset.cyclogram[2].period(2026) == "март 2026"
+    assert first.window(2028) == (dt.date(2028, 1, 1), dt.date(2028, 2, 29))
+
+
+def test_each_preset_has_its_own_calendar_and_none_borrows_another() -> None:
+    calendars = {name: load(name)[0] for name in available()}
+    assert {name: (p.year_start, len(p.cyclogram)) for name, p in calendars.items()} == {
+        "dobrinka-2018": (1, 18),
+        "ivanovo-2020": (9, 17),
+        "volgograd-2021": (1, 6),
+        "vologda-2019": (1, 8),
+    }
+    vologda = {i.code: i for i in calendars["vologda-2019"].cyclogram}
+    # Act 001, section 5: identification in March–April, curator groups in October–November, the
+    # interregional seminar of at least 40 participants in November, at least 5 agreements by 31 December.
+    assert (vologda["identification"].start, vologda["identification"].end) == (3, 4)
+    assert (vologda["curator_groups"].start, vologda["curator_groups"].end, vologda["curator_groups"].evidence) == (
+        10,
+        11,
+        "pairs",
+    )
+    seminar = vologda["seminar"]
+    assert (seminar.start, seminar.event_level, seminar.min_participants) == (11, "interregional", 40)
+    assert (vologda["agreements"].end, vologda["agreements"].min_count) == (12, 5)
+    ivanovo = {i.code: i for i in calendars["ivanovo-2020"].cyclogram}
+    # Act 002, item 7 has two dates (October 2020, May 2021): both are kept.
+    assert (ivanovo["dynamics_october"].start, ivanovo["dynamics_may"].start) == (10, 5)
+    assert ivanovo["dynamics_may"].window(2020, 9) == (dt.date(2021, 5, 1), dt.date(2021, 5, 31))
+    assert ivanovo["diagnostics"].period(2020, 9) == "октябрь 2020 — май 2021"
+    assert "identification" not in {i.evidence for i in calendars["dobrinka-2018"].cyclogram}
+
+
+@pytest.mark.parametrize("name", ["dobrinka-2018", "ivanovo-2020", "volgograd-2021", "vologda-2019"])
+def test_every_item_quotes_its_act_verbatim(name: str) -> None:
+    preset, _ = load(name)
+    texts = {number: _act(number) for number in preset.seeds}
+    for item in preset.cyclogram:
+        act = re.match(r"Акт (\d{3})", item.source)
+        assert act and act.group(1) in texts, (item.code, item.source)
+        quotes = re.findall(r"«([^»]+)»", item.source)
+        assert quotes, item.code
+        for quote in quotes:
+            assert quote in texts[act.group(1)], (item.code, quote)
 
 
 def test_statuses_by_date_and_evidence() -> None:
-    item = DEFAULT[0]  # January–February
+    item = Item(code="identification", title="x", start=1, end=2, evidence="identification")
     assert status(item, 2026, dt.date(2025, 12, 31), None) == "planned"
     assert status(item, 2026, dt.date(2026, 1, 1), None) == "in_progress"
     assert status(item, 2026, dt.date(2026, 2, 28), None) == "in_progress"
@@ -31,8 +87,26 @@ def test_statuses_by_date_and_evidence() -> None:
     assert status(item, 2026, dt.date(2026, 3, 1), dt.date(2026, 2, 10)) == "done"
     assert status(item, 2026, dt.date(2026, 11, 1), dt.date(2026, 4, 2)) == "done_late"
     assert status(item, 2026, dt.date(2026, 1, 5), None, done=True) == "done"  # done, date unknown
+    outside = Item(code="talks", title="x", start=9, end=9, evidence="none")
+    assert status(outside, 2026, dt.date(2026, 10, 1), None) == "outside"  # never called overdue
 
 
-def test_an_item_ends_after_it_starts() -> None:
-    with pytest.raises(ValidationError, match="раньше первого"):
-        Item(code="x", title="x", start=5, end=4, evidence="profiles")
+def test_a_school_year_starts_in_september() -> None:
+    assert working_year(dt.date(2021, 3, 1), 9) == 2020 and working_year(dt.date(2020, 9, 1), 9) == 2020
+    assert working_year(dt.date(2026, 3, 1)) == 2026
+    assert year_bounds(2020, 9) == (dt.date(2020, 9, 1), dt.date(2021, 9, 1))
+    assert (year_title(2020, 9), year_title(2026)) == ("2020/21 учебный год", "2026 год")
+    item = Item(code="x", title="x", start=12, end=2, evidence="none")  # December to February
+    assert item.window(2020, 9) == (dt.date(2020, 12, 1), dt.date(2021, 2, 28))
+    assert item.period(2020, 9) == "декабрь 2020 — февраль 2021"
+    assert status(item, 2020, dt.date(2021, 1, 15), None, year_start=9) == "in_progress"
+
+
+def test_an_item_ends_after_it_starts_within_the_working_year() -> None:
+    text = "name: x\nversion: '1'\ntitle: x\nregion: x\nlevel: region\ncyclogram:\n"
+    item = "  - {code: a, title: a, start: 5, end: 4, evidence: profiles}\n"
+    with pytest.raises(PresetError, match="раньше первого"):
+        load_text(text + item)
+    assert load_text("year_start: 5\n" + text + item).cyclogram  # May to the next April
+    with pytest.raises(PresetError, match="раньше первого"):  # April is after May in a year from May
+        load_text("year_start: 5\n" + text + item.replace("start: 5, end: 4", "start: 4, end: 5"))

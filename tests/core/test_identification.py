@@ -13,7 +13,7 @@ import statsmodels.api as sm
 from statsmodels.stats.meta_analysis import combine_effects
 
 from shnor.core.identification import aggregate, indices, objectivity
-from shnor.core.identification.identify import OUTPUT_COLUMNS, Inputs, identify
+from shnor.core.identification.identify import OUTPUT_COLUMNS, Inputs, classify, identify
 from shnor.core.methodology import Component, Cutoff, FederalRisk, Methodology, Objectivity, Selection
 from shnor.core.presets import PresetError
 from shnor.demo.generator import DemoConfig, DemoRegion, generate
@@ -195,12 +195,14 @@ def test_vpr_marks_above_term_marks_are_a_sign_with_their_evidence() -> None:
     ] == pytest.approx(0.3)
 
 
-def _identify(works: list[dict[str, object]], schools: list[str], methodology: Methodology) -> pd.DataFrame:
-    return _identify_with_summary(works, schools, methodology)[0]
+def _identify(
+    works: list[dict[str, object]], schools: list[str], methodology: Methodology, reviews: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    return _identify_with_summary(works, schools, methodology, reviews)[0]
 
 
 def _identify_with_summary(
-    works: list[dict[str, object]], schools: list[str], methodology: Methodology
+    works: list[dict[str, object]], schools: list[str], methodology: Methodology, reviews: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     registry = pd.DataFrame(
         {
@@ -219,7 +221,10 @@ def _identify_with_summary(
             "share_on_register": np.linspace(0.01, 0.05, len(schools)),
         }
     )
-    outcome = identify(Inputs(schools=registry, works=_works(works), social=social), 2026, methodology)
+    inputs = Inputs(schools=registry, works=_works(works), social=social)
+    if reviews is not None:
+        inputs.reviews = reviews
+    outcome = identify(inputs, 2026, methodology)
     return outcome.table.set_index("school_id"), outcome.summary
 
 
@@ -282,6 +287,54 @@ def test_stable_low_is_low_in_every_year_and_the_output_keeps_its_figures() -> N
     known = table["value_added"].notna()
     assert (table.loc[known, "value_added_low"] <= table.loc[known, "value_added"]).all()
     assert (table.loc[known, "value_added"] <= table.loc[known, "value_added_high"]).all()
+
+
+def test_the_group_says_why_a_school_is_listed_and_the_clusters_are_the_act_s_table() -> None:
+    """Data contract v1.1, column `group`, and act 004, table 1, by hand with fixed cut-offs at −0.5:
+    A low results only (struggling, ШНОР), B low context only (resilient, ШНСУ), C both (deprived),
+    D listed for a supervision order alone (other), E at federal risk but with too little data (not
+    listed: a result flag does not count then), F the lowest ИОР of the rest, added to reach the
+    minimum of five (ШНОР), G effective and not listed."""
+    base = pd.DataFrame(
+        {
+            "ior": [-1.0, 1.0, -1.0, 1.0, 1.0, 0.5, 2.0],
+            "isb": [1.0, -1.0, -1.0, 1.0, 1.0, 1.0, 1.0],
+            "insufficient_data": [False, False, False, False, True, False, False],
+            "federal_risk": [False, False, False, False, True, False, False],
+            "objectivity_flag": False,
+            "value_added_negative": False,
+            "orders": [False, False, False, True, False, False, False],
+            "complaints": False,
+        },
+        index=pd.Index(list("ABCDEFG"), name="school_id"),
+    )
+    m = Methodology(
+        ior_low=Cutoff(kind="fixed", value=-0.5),
+        isb_low=Cutoff(kind="fixed", value=-0.5),
+        selection=Selection(any_of=("ior_low", "isb_low", "orders", "federal_risk"), minimum=5),
+    )
+    per_year = pd.DataFrame(columns=["school_id", "year", "ior", "ior_se", "participants"])
+    table = classify(base, per_year, [2026], m).table
+    assert dict(table["cluster"]) == {
+        "A": "struggling",
+        "B": "resilient",
+        "C": "deprived",
+        "D": "effective",
+        "E": "",
+        "F": "effective",
+        "G": "effective",
+    }
+    assert dict(table["category"]) == {"A": "НР", "B": "ССК", "C": "НР+ССК", "D": "", "E": "НР", "F": "", "G": ""}
+    assert dict(table["group"]) == {
+        "A": "low_results",
+        "B": "unfavourable",
+        "C": "both",
+        "D": "other",
+        "E": "",
+        "F": "low_results",
+        "G": "",
+    }
+    assert table.loc["F", "reasons"] == "minimum" and not table.loc["E", "selected"]
 
 
 def test_every_built_in_preset_declares_a_valid_methodology() -> None:
@@ -388,6 +441,82 @@ def test_a_down_weighted_inflated_vpr_does_not_raise_the_index() -> None:
     assert table.loc["X", "objectivity_flag"] and table.loc["X", "objectivity_signs"] == "vpr_journal"
     assert table.loc["X", "ior"] < 0  # its ОГЭ alone: below the region
     assert table.loc["X", "ior_low"]
+
+
+def _review(
+    school: str, code: str, review: str, year: int = 2026, procedure: str = "VPR", subject: str = "", grade: int = 0
+) -> pd.DataFrame:
+    """A person's review of one sign (the journal sign is the school's, over every ВПР: no subject)."""
+    return pd.DataFrame(
+        [
+            {
+                "school_id": school,
+                "year": year,
+                "code": code,
+                "procedure": procedure,
+                "subject": subject,
+                "grade": grade,
+                "review": review,
+            }
+        ]
+    )
+
+
+def test_a_reviewed_sign_changes_the_flag_the_weighting_the_category_and_the_list() -> None:
+    """The inflated ВПР of school X, found by the journal sign. Rejected by a person, the sign counts
+    for nothing: no flag, the ВПР weighs in full, ИОР rises above the region, X leaves the list.
+    With two signs needed for the flag, the single sign flags X once a person confirms it."""
+    components = (
+        Component(procedure="OGE", subject="rus", grade=9),
+        Component(procedure="VPR", subject="rus", grade=4),
+    )
+    rows = []
+    for i in range(12):
+        rows.append(_work(f"S{i:02d}", 40, 10.0 + (i % 3), 40 * 4.0, procedure="OGE"))
+        rows.append(
+            _work(f"S{i:02d}", 40, 10.0 + (i % 3), 40 * 4.0, procedure="VPR", grade=4, pairs=40, raised=4, lowered=4)
+        )
+    rows.append(_work("X", 40, 8.0, 40 * 4.0, procedure="OGE"))
+    rows.append(_work("X", 40, 14.0, 40 * 4.0, procedure="VPR", grade=4, pairs=40, raised=30, lowered=0))
+    schools = [*(f"S{i:02d}" for i in range(12)), "X"]
+    one = Methodology(
+        components=components,
+        objectivity=Objectivity(downweight=0.0, flag_signs=1, signs=("vpr_journal",)),
+        selection=Selection(any_of=("ior_low", "НО")),
+    )
+    before = _identify(rows, schools, one)
+    assert before.loc["X", "objectivity_flag"] and before.loc["X", "category"].endswith("НО")
+    assert before.loc["X", "selected"] and before.loc["X", "ior"] < 0
+    after, summary = _identify_with_summary(rows, schools, one, _review("X", "vpr_journal", "rejected"))
+    assert not after.loc["X", "objectivity_flag"] and after.loc["X", "objectivity_signs"] == ""
+    assert "НО" not in after.loc["X", "category"]
+    # The ВПР (+1.2 SD) counts again beside the ОГЭ (−1.2 SD): ИОР −1.10 → 0.00, out of the low zone.
+    assert after.loc["X", "ior_raw"] == pytest.approx(0.0, abs=1e-9) and before.loc["X", "ior_raw"] < -1.2
+    assert not after.loc["X", "ior_low"] and not after.loc["X", "selected"]
+    assert summary["reviews"] == {"confirmed": 0, "rejected": 1} and summary["signs"] == {}
+    # A review of another year's sign, or another school's, changes nothing.
+    same = _identify(rows, schools, one, _review("X", "vpr_journal", "rejected", year=2025))
+    assert same.loc["X", "objectivity_flag"]
+    two = Methodology(
+        components=components, objectivity=Objectivity(downweight=0.0, flag_signs=2, signs=("vpr_journal",))
+    )
+    assert not _identify(rows, schools, two).loc["X", "objectivity_flag"]  # one sign of two needed
+    confirmed = _identify(rows, schools, two, _review("X", "vpr_journal", "confirmed"))
+    assert confirmed.loc["X", "objectivity_flag"] and confirmed.loc["X", "ior"] < 0
+
+
+def test_persistence_counts_only_the_signs_not_rejected() -> None:
+    found = pd.DataFrame(
+        [
+            {"school_id": "C", "year": 2025, "code": "jump", "procedure": "OGE", "subject": "math", "grade": 9},
+            {"school_id": "C", "year": 2026, "code": "jump", "procedure": "OGE", "subject": "math", "grade": 9},
+        ]
+    )
+    rule = Objectivity(flag_signs=2, persistence_years=2)
+    assert bool(objectivity.flags(objectivity.apply_reviews(found, None), rule)[0]["C"])
+    rejected = _review("C", "jump", "rejected", year=2025, procedure="OGE", subject="math", grade=9)
+    flagged, down = objectivity.flags(objectivity.apply_reviews(found, rejected), rule)
+    assert not bool(flagged["C"]) and down == {}
 
 
 def test_moving_the_cut_offs_moves_the_list_predictably(demo: Demo) -> None:
@@ -506,3 +635,24 @@ def test_a_school_with_some_pupils_scored_weighs_by_its_scored_pupils() -> None:
     assert scored.loc["A", "region_sd"] == pytest.approx(np.sqrt(4.4))
     assert scored.loc["A", "z"] == pytest.approx(-2 / np.sqrt(4.4))
     assert scored.loc["D", "v"] == pytest.approx(2 / (4.4 * 2))
+
+
+def test_volgograd_lists_a_fifth_of_the_demo_as_the_act_s_practice() -> None:
+    """Act 004, section 1: 140 schools with low results of 712 (19,7 %). With the preset's
+    defaults the demo region's 700 schools give 138 (docs/methodology.md, section 5): 54 ШНОР with
+    favourable conditions, 84 ШНОР and ШНСУ (deprived); resilient schools are not listed."""
+    region = generate(DemoConfig())
+    m = load("volgograd-2021")[0].methodology
+    results = ibis.memtable(region.results.astype({"mark": "float64", "journal_mark": "float64"}))
+    years = list(range(2026 - m.window - 1, 2027))
+    works = aggregate.works(results, years, m.min_test_scores)
+    heaps = aggregate.heaping(results, years, ["VPR", "OGE"])
+    inputs = Inputs(
+        schools=region.schools, works=works, social=region.social, oversight=region.oversight, heaping=heaps
+    )
+    outcome = identify(inputs, 2026, m)
+    table = outcome.table
+    assert (len(table), outcome.summary["selected"]) == (700, 138)
+    assert outcome.summary["groups"] == {"low_results": 54, "unfavourable": 0, "both": 84, "other": 0}
+    assert not table.loc[table["cluster"] == "resilient", "selected"].any()
+    assert set(table.loc[table["selected"], "group"]) == {"low_results", "both"}

@@ -48,7 +48,8 @@ def evidence(**kw: Any) -> ExitEvidence:
     base: dict[str, Any] = {
         "ior_before": -0.5,
         "ior_after": -0.2,
-        "ior_se": 0.1,
+        "ior_se": 0.06,
+        "ior_se_before": 0.08,
         "indicators_on_target": 3,
         "indicators_total": 4,
         "objectivity_flag": False,
@@ -65,10 +66,28 @@ def test_exit_rules() -> None:
     ok, detail = pg.evaluate(volgograd, evidence(objectivity_flag=True))
     assert ok is False and detail == {"ior_positive": True, "no_objectivity_signs": False}
     assert pg.evaluate(volgograd, evidence(ior_after=-0.6))[0] is False
-    # Rising by less than its standard error does not count when the rule says so.
-    strict = ExitRule(all_of=["ior_positive"], beyond_error=True)
-    assert pg.evaluate(strict, evidence(ior_after=-0.45))[0] is False
-    assert pg.evaluate(strict, evidence(ior_after=-0.35))[0] is True
+    # A rise counts beyond its measurement error only: the standard error of the difference is
+    # √(0.08² + 0.06²) = 0.1, so the rise must exceed 1.645 × 0.1 = 0.1645.
+    strict = ExitRule(all_of=["ior_positive"])
+    assert strict.beyond_error and strict.error_z == 1.645
+    assert pg.evaluate(strict, evidence(ior_after=-0.34))[0] is False  # +0.16
+    assert pg.evaluate(strict, evidence(ior_after=-0.335))[0] is True  # +0.165
+    r = pg.rise(strict, -0.5, -0.2, 0.08, 0.06)
+    assert r.change == pytest.approx(0.3) and r.needed == pytest.approx(0.1645) and r.holds is True
+    assert pg.rise(strict, -0.5, -0.2, None, 0.06).needed == pytest.approx(1.645 * 0.06)  # one error known
+    assert pg.rise(strict, -0.5, -0.2, None, None).holds is None  # no error known: not judged
+    assert pg.rise(ExitRule(ior_delta=0.2), -0.5, -0.2, 0.08, 0.06).needed == pytest.approx(0.2)
+    loose = ExitRule(all_of=["ior_positive"], beyond_error=False)
+    assert pg.evaluate(loose, evidence(ior_after=-0.49))[0] is True  # any rise, noise included
+    assert pg.evaluate(loose, evidence(ior_after=-0.5))[0] is False
+    # The order states what each condition found.
+    volgograd_rule = ExitRule(all_of=["ior_positive", "no_objectivity_signs"])
+    ok, checks = pg.evaluate(volgograd_rule, evidence())
+    assert pg.basis(volgograd_rule, evidence(), checks) == (
+        "ИОР вырос: +0,3 при пороге 0,16; признаков необъективности нет"
+    )
+    assert pg.title_reason(volgograd_rule) == "в связи с положительной динамикой образовательных результатов"
+    assert pg.title_reason(ExitRule(all_of=["indicators_on_target"])).startswith("в связи с выходом из группы")
     ivanovo = ExitRule(all_of=["indicators_on_target"], min_indicators=3)
     assert pg.evaluate(ivanovo, evidence())[0] is True
     assert pg.evaluate(ivanovo, evidence(indicators_on_target=2))[0] is False

@@ -3,7 +3,7 @@
 No `from __future__ import annotations` here: django-ninja reads the annotations at import.
 """
 
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -42,7 +42,12 @@ def runs_list(request: AuthedRequest, year: Year | None = None) -> QuerySet[Run]
 )
 def runs_create(request: AuthedRequest, body: RunIn) -> Status[Run]:
     user = request.auth
-    run = services.start(user, body.year, engine=body.engine, channel="api", queue=not body.wait)
+    source = None
+    if body.reviewed_from is not None:
+        source = Run.objects.filter(pk=body.reviewed_from).first()
+        if source is None:
+            raise Http404("Нет такого расчёта")
+    run = services.start(user, body.year, engine=body.engine, channel="api", queue=not body.wait, reviewed_from=source)
     if body.wait:
         run = services.execute(run.pk)
     run.refresh_from_db()
@@ -73,11 +78,19 @@ def results_list(
     category: str = "",
     selected: bool | None = None,
     objectivity: bool | None = None,
+    group: Literal["", "low_results", "unfavourable", "both", "other"] = "",
 ) -> QuerySet[SchoolResult]:
+    """`group`: why a selected school is listed — ШНОР (`low_results`), ШНСУ (`unfavourable`), both, other."""
     run = _run(run_id)
     qs = services.results_for(request.auth, run).select_related("run")
     qs = services.filter_results(
-        qs, municipality=municipality, cluster=cluster, category=category, selected=selected, objectivity=objectivity
+        qs,
+        municipality=municipality,
+        cluster=cluster,
+        category=category,
+        selected=selected,
+        objectivity=objectivity,
+        group=group,
     )
     return qs.order_by("school__municipality__name", "school__name")
 

@@ -20,6 +20,13 @@ def identify(
     engine: Annotated[
         str, typer.Option(help="Вычислитель: duckdb (встроенный) или spark; по умолчанию — SHNOR_ENGINE.")
     ] = "",
+    reviewed_from: Annotated[
+        int | None,
+        typer.Option(
+            help="Номер расчёта того же года, решения по признакам необъективности которого учесть "
+            "(отклонённый признак не учитывается, подтверждённый устанавливает отметку)."
+        ),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Идентификация ШНОР и ШНСУ за год по пресету каталога данных; итог — таблица по всем школам."""
@@ -37,8 +44,14 @@ def identify(
     def progress(percent: int, stage: str) -> None:
         err.print(f"{percent:3d} % {stage}")
 
+    source = None
+    if reviewed_from is not None:
+        source = Run.objects.filter(pk=reviewed_from).first()
+        if source is None:
+            err.print(f"[red]Расчёта № {reviewed_from} нет.[/red]")
+            raise typer.Exit(2)
     try:
-        run = services.start(user, year, engine=engine, channel="cli", queue=False)
+        run = services.start(user, year, engine=engine, channel="cli", queue=False, reviewed_from=source)
     except services.IdentificationRefused as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None

@@ -2,16 +2,16 @@
 
 A preset holds its identity and sources, the identification methodology
 (`shnor.core.methodology`), the risk-profile catalogue (`shnor.core.risks`), programme templates
-and the exit rule (`shnor.core.programmes`); targets and the cyclogram join it in issue 7.
+and the exit rule (`shnor.core.programmes`), the targets and the act's calendar (`shnor.core.cyclogram`).
 """
 
 from __future__ import annotations
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from shnor.core.cyclogram import DEFAULT as CYCLOGRAM
 from shnor.core.cyclogram import Item as CycleItem
+from shnor.core.cyclogram import check_order
 from shnor.core.indicators import Indicators
 from shnor.core.methodology import Methodology
 from shnor.core.programmes import ExitRule, ProgrammeTemplate
@@ -57,10 +57,21 @@ class Preset(BaseModel):
     support: SupportRules = SupportRules()
     # System indicators (act 004 §3) and their targets; the preset's own targets are in `support`.
     indicators: Indicators = Indicators()
-    # The yearly cyclogram of monitoring (act 004, table 2 by default).
-    cyclogram: list[CycleItem] = Field(default_factory=lambda: list(CYCLOGRAM))
+    # The act's own calendar: the month its working year starts (1 — a calendar year, 9 — a school
+    # year) and the dated items of its plan or cyclogram. A preset without one has no calendar: no
+    # act's deadlines are borrowed from another act.
+    year_start: int = Field(default=1, ge=1, le=12)
+    cyclogram: list[CycleItem] = Field(default_factory=list)
     # Goals and tasks of the system (act 004 §2; each act's programme).
     goals: Goals = Goals()
+
+    @model_validator(mode="after")
+    def _calendar(self) -> Preset:
+        check_order(self.cyclogram, self.year_start)
+        codes = [i.code for i in self.cyclogram]
+        if len(set(codes)) != len(codes):
+            raise ValueError("коды пунктов циклограммы повторяются")
+        return self
 
     def catalogue(self) -> Catalogue:
         return self.risks if self.risks is not None else default_catalogue()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -160,10 +161,13 @@ class ExitRule(BaseModel):
     any_of: list[Condition] = Field(default_factory=list)
     # indicators_on_target: how many programme indicators must have reached their targets.
     min_indicators: int = Field(default=3, ge=1)
-    # ior_positive: the rise of ИОР needed (in pupil SDs), and whether it must exceed its
-    # standard error (so that noise is not taken for progress).
+    # ior_positive: the rise of ИОР needed (in pupil SDs), and whether it must also exceed its
+    # measurement error — `error_z` standard errors of the difference of the two estimates (1.645:
+    # a one-sided 95 % test), so that noise is not taken for progress. No act gives these numbers:
+    # they are the operator's settings (docs/methodology.md, section 13).
     ior_delta: float = 0.0
-    beyond_error: bool = False
+    beyond_error: bool = True
+    error_z: float = Field(default=1.645, gt=0)
 
     def conditions(self) -> list[Condition]:
         return list(dict.fromkeys([*self.all_of, *self.any_of]))
@@ -179,6 +183,34 @@ class ExitEvidence:
     objectivity_flag: bool | None
     fixed_before: int | None
     fixed_after: int | None
+    ior_se_before: float | None = None
+
+
+@dataclass(frozen=True)
+class Rise:
+    """A change of ИОР against what the rule needs: `needed` is the larger of `ior_delta` and, with
+    `beyond_error`, `error_z` standard errors of the difference; `holds` is None without the data."""
+
+    change: float | None
+    needed: float | None
+    holds: bool | None
+
+
+def rise(
+    rule: ExitRule, before: float | None, after: float | None, se_before: float | None, se_after: float | None
+) -> Rise:
+    """Whether ИОР rose beyond the rule's threshold. The standard error of the difference of two
+    independent estimates is √(se₁² + se₂²); with only one known, that one alone is used."""
+    if before is None or after is None:
+        return Rise(None, None, None)
+    change = after - before
+    needed = rule.ior_delta
+    if rule.beyond_error:
+        known = [se for se in (se_before, se_after) if se is not None]
+        if not known:
+            return Rise(change, None, None)
+        needed = max(needed, rule.error_z * math.sqrt(sum(se * se for se in known)))
+    return Rise(change, needed, change > needed)
 
 
 def rule_text(rule: ExitRule) -> str:
@@ -188,19 +220,72 @@ def rule_text(rule: ExitRule) -> str:
         text += "; а также одно из: " + ", ".join(CONDITION_TITLES[c] for c in rule.any_of)
     if "indicators_on_target" in rule.conditions():
         text += f" (показателей — не меньше {rule.min_indicators})"
+    if "ior_positive" in rule.conditions():
+        if rule.beyond_error:
+            text += (
+                f" (рост ИОР больше {_decimal(rule.error_z, 3)} стандартной ошибки разности"
+                + (f" и не меньше {_decimal(rule.ior_delta, 2)}" if rule.ior_delta else "")
+                + ")"
+            )
+        elif rule.ior_delta:
+            text += f" (рост ИОР больше {_decimal(rule.ior_delta, 2)})"
     return text
+
+
+def _decimal(value: float, digits: int) -> str:
+    return f"{value:.{digits}f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def basis(rule: ExitRule, e: ExitEvidence, checks: dict[str, bool | None]) -> str:
+    """The actual basis of one school's exit, in words and figures, for the order's appendix: what
+    each condition of the rule found."""
+    parts = []
+    for condition, value in checks.items():
+        if condition == "ior_positive":
+            r = rise(rule, e.ior_before, e.ior_after, e.ior_se_before, e.ior_se)
+            if r.change is None:
+                parts.append("ИОР: нет данных за оба срока")
+            else:
+                needed = f" при пороге {_decimal(r.needed, 2)}" if r.needed is not None else " (ошибка неизвестна)"
+                word = "вырос" if r.change > 0 else "не вырос"
+                parts.append(f"ИОР {word}: {_signed(r.change)}{needed}")
+        elif condition == "indicators_on_target":
+            parts.append(
+                f"показателей достигнуто {e.indicators_on_target} из {e.indicators_total} (нужно не менее {rule.min_indicators})"
+            )
+        elif condition == "no_objectivity_signs":
+            parts.append(
+                {
+                    True: "признаков необъективности нет",
+                    False: "есть признаки необъективности",
+                    None: "признаки необъективности: нет данных",
+                }[value]
+            )
+        else:
+            if e.fixed_before is None or e.fixed_after is None:
+                parts.append("риски: нет данных")
+            else:
+                parts.append(f"зафиксированных рисков {e.fixed_before} → {e.fixed_after}")
+    return "; ".join(parts)
+
+
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "−" if value < 0 else "") + _decimal(abs(value), 2)
+
+
+def title_reason(rule: ExitRule) -> str:
+    """What the order's title says the schools leave for: the rule's own ground, not a fixed phrase."""
+    if "indicators_on_target" in rule.all_of:
+        return "в связи с выходом из группы «аутсайдеров» по показателям программы"
+    if "ior_positive" in rule.all_of:
+        return "в связи с положительной динамикой образовательных результатов"
+    return "в связи с выполнением условий выхода из программы"
 
 
 def check(condition: Condition, rule: ExitRule, e: ExitEvidence) -> bool | None:
     """True / False, or None when the evidence for it is missing."""
     if condition == "ior_positive":
-        if e.ior_before is None or e.ior_after is None:
-            return None
-        rise = e.ior_after - e.ior_before
-        needed = rule.ior_delta
-        if rule.beyond_error and e.ior_se is not None:
-            needed = max(needed, e.ior_se)
-        return rise > needed
+        return rise(rule, e.ior_before, e.ior_after, e.ior_se_before, e.ior_se).holds
     if condition == "indicators_on_target":
         if e.indicators_total == 0:
             return None

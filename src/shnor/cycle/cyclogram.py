@@ -1,6 +1,8 @@
-"""The cyclogram of a year against what the system holds: each item is done when the evidence it
-names exists — a finished identification run, the teachers' diagnostics, the risk profiles, the
-interim or final monitoring waves — and otherwise planned, in progress or overdue by the date.
+"""The cyclogram of a working year against what the system holds: each item is done when the
+evidence it names exists — a finished identification run, the teachers' diagnostics, the risk
+profiles, a monitoring wave, programmes, approved pairs, agreements, events, courses — in the number
+the act asks for, and otherwise planned, in progress or overdue by the date. An item the system
+holds no evidence of is confirmed outside it and never reported overdue.
 The daily `shnor remind` reports an overdue item once to the operator and the regional coordinators.
 """
 
@@ -17,7 +19,7 @@ from django.utils import timezone
 
 from shnor.accounts.models import User
 from shnor.accounts.services import notify
-from shnor.core.cyclogram import STATUS_TITLES, Item, status
+from shnor.core.cyclogram import STATUS_TITLES, Item, status, working_year, year_bounds
 from shnor.cycle.models import Reminder
 from shnor.datasets.models import ImportRun
 from shnor.identification.models import Run
@@ -25,7 +27,8 @@ from shnor.programmes.models import Programme, Wave
 from shnor.programmes.services import WORKING
 from shnor.registry import services as registry
 from shnor.risks.models import Profile
-from shnor.staff.models import Diagnostic
+from shnor.staff.models import Course, Diagnostic
+from shnor.support.models import Agreement, Event, Pairing
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Line:
     done_on: dt.date | None
     evidence: str
     url: str
+    year_start: int = 1
 
     @property
     def status_title(self) -> str:
@@ -43,11 +47,16 @@ class Line:
 
     @property
     def period(self) -> str:
-        return self.item.period(self.year)
+        return self.item.period(self.year, self.year_start)
 
 
 def items() -> list[Item]:
     return list(registry.preset().cyclogram)
+
+
+def year_start() -> int:
+    """The month the working year of the preset in force starts (1 — a calendar year)."""
+    return registry.preset().year_start
 
 
 def _date(value: Any) -> dt.date | None:
@@ -56,61 +65,215 @@ def _date(value: Any) -> dt.date | None:
     return timezone.localdate(value) if isinstance(value, dt.datetime) else value
 
 
-def _evidence(item: Item, year: int) -> tuple[bool, dt.date | None, str, str]:
-    """(done, when, what, link) for an item in a calendar year."""
-    if item.evidence == "identification":
-        run = Run.objects.filter(status=Run.Status.DONE, finished_at__year=year).order_by("finished_at", "pk").first()
-        if run is None:
-            return False, None, "расчёта идентификации в этом году нет", reverse("identification:runs")
-        return (
-            True,
-            _date(run.finished_at),
-            f"расчёт № {run.pk} за {run.year} год",
-            reverse("identification:run", args=[run.pk]),
-        )
-    if item.evidence == "diagnostics":
-        loaded = ImportRun.objects.filter(
-            kind="diagnostics", status=ImportRun.Status.APPLIED, finished_at__year=year
-        ).aggregate(first=Min("finished_at"))["first"]
-        teachers = Diagnostic.objects.filter(year=year).values("teacher").distinct().count()
-        if not teachers:
-            return False, None, f"результатов диагностики {year} года нет", reverse("staff:teachers")
-        what = f"диагностика {year} года: педагогов {teachers}"
-        return True, _date(loaded), what, f"{reverse('staff:teachers')}?year={year}"
-    if item.evidence == "profiles":
-        row = Profile.objects.filter(year=year).aggregate(first=Min("computed_at"))
-        count = Profile.objects.filter(year=year).count()
-        if not count:
-            return False, None, f"рисковых профилей {year} года нет", reverse("risks:regional")
-        return True, _date(row["first"]), f"рисковых профилей: {count}", f"{reverse('risks:regional')}?year={year}"
-    kind = Wave.Kind.INTERIM if item.evidence == "interim" else Wave.Kind.FINAL
-    waves = Wave.objects.filter(kind=kind, date__year=year)
-    label = str(Wave.Kind(kind).label).capitalize()
-    if not waves.exists():
-        return False, None, f"{label} {year} года не проводился", reverse("programmes:list")
-    first = waves.aggregate(first=Min("date"))["first"]
-    working = Programme.objects.filter(status__in=WORKING).count()
+@dataclass(frozen=True)
+class _Span:
+    """Where an item's evidence is looked for: from the end of the previous item with the same
+    evidence (or the working year's start) to the end of the working year; `years` are the calendar
+    years the item's window touches (for evidence dated by year only)."""
+
+    since: dt.date
+    until: dt.date  # exclusive
+    years: tuple[int, ...]
+
+    def moments(self) -> dict[str, Any]:
+        """Bounds for a DateTimeField lookup, as aware moments of the local midnight."""
+        return {
+            "gte": timezone.make_aware(dt.datetime.combine(self.since, dt.time())),
+            "lt": timezone.make_aware(dt.datetime.combine(self.until, dt.time())),
+        }
+
+
+def _counted(dates: list[dt.date | None], need: int) -> tuple[bool, dt.date | None]:
+    """Done when at least `need` records exist; the date the `need`-th arrived."""
+    known = sorted(d for d in dates if d is not None)
+    if len(dates) < need:
+        return False, None
+    return True, known[need - 1] if len(known) >= need else None
+
+
+def _evidence(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
+    """(done, when, what, link) for an item of working year `year`."""
+    handler = _HANDLERS.get(item.evidence)
+    if handler is None:
+        return False, None, "подтверждается вне системы", ""
+    return handler(item, year, span)
+
+
+def _identification(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
+    run = (
+        Run.objects.filter(status=Run.Status.DONE, **_lookups("finished_at", span.moments()))
+        .order_by("finished_at", "pk")
+        .first()
+    )
+    if run is None:
+        return False, None, "расчёта идентификации за этот срок нет", reverse("identification:runs")
     return (
         True,
-        first,
-        f"{label}: программ {waves.count()} из {max(working, waves.count())} действующих",
+        _date(run.finished_at),
+        f"расчёт № {run.pk} за {run.year} год",
+        reverse("identification:run", args=[run.pk]),
+    )
+
+
+def _diagnostics(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
+    loaded = ImportRun.objects.filter(
+        kind="diagnostics", status=ImportRun.Status.APPLIED, **_lookups("finished_at", span.moments())
+    ).aggregate(first=Min("finished_at"))["first"]
+    teachers = Diagnostic.objects.filter(year__in=span.years).values("teacher").distinct().count()
+    years = ", ".join(map(str, span.years))
+    if not teachers:
+        return False, None, f"результатов диагностики {years} года нет", reverse("staff:teachers")
+    return (
+        True,
+        _date(loaded),
+        f"диагностика {years} года: педагогов {teachers}",
+        f"{reverse('staff:teachers')}?year={span.years[-1]}",
+    )
+
+
+def _profiles(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
+    found = Profile.objects.filter(year__in=span.years)
+    count = found.count()
+    if not count:
+        return False, None, f"рисковых профилей {span.years[-1]} года нет", reverse("risks:regional")
+    first = found.aggregate(first=Min("computed_at"))["first"]
+    return True, _date(first), f"рисковых профилей: {count}", f"{reverse('risks:regional')}?year={span.years[-1]}"
+
+
+def _waves(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
+    kind = {"entry": Wave.Kind.ENTRY, "interim": Wave.Kind.INTERIM}.get(item.evidence, Wave.Kind.FINAL)
+    waves = Wave.objects.filter(kind=kind, date__gte=span.since, date__lt=span.until)
+    label = str(Wave.Kind(kind).label).capitalize()
+    if not waves.exists():
+        return False, None, f"{label} за этот срок не проводился", reverse("programmes:list")
+    first = waves.aggregate(first=Min("date"))["first"]
+    working = Programme.objects.filter(status__in=WORKING).count()
+    what = f"{label}: программ {waves.count()} из {max(working, waves.count())} действующих"
+    return True, first, what, reverse("programmes:list")
+
+
+def _programmes(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
+    dates = [
+        _date(d)
+        for d in Programme.objects.filter(**_lookups("created_at", span.moments())).values_list("created_at", flat=True)
+    ]
+    done, when = _counted(dates, item.min_count)
+    return (
+        done,
+        when,
+        f"программ разработано: {len(dates)} (нужно не менее {item.min_count})",
         reverse("programmes:list"),
     )
 
 
+def _pairs(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
+    found = Pairing.objects.filter(
+        status__in=(Pairing.Status.APPROVED, Pairing.Status.ENDED), **_lookups("approved_at", span.moments())
+    )
+    dates = [_date(d) for d in found.values_list("approved_at", flat=True)]
+    done, when = _counted(dates, item.min_count)
+    return (
+        done,
+        when,
+        f"утверждено пар и групп: {len(dates)} (нужно не менее {item.min_count})",
+        reverse("support:overview"),
+    )
+
+
+def _agreements(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
+    dates = list(Agreement.objects.filter(date__gte=span.since, date__lt=span.until).values_list("date", flat=True))
+    done, when = _counted(list(dates), item.min_count)
+    return (
+        done,
+        when,
+        f"соглашений заключено: {len(dates)} (нужно не менее {item.min_count})",
+        reverse("support:overview"),
+    )
+
+
+def _events(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
+    found = Event.objects.filter(date__gte=span.since, date__lt=span.until, participants__gte=item.min_participants)
+    if item.event_level:
+        found = found.filter(level=item.event_level)
+    dates = list(found.values_list("date", flat=True))
+    done, when = _counted(list(dates), item.min_count)
+    level = f" ({Event.Level(item.event_level).label})" if item.event_level else ""
+    people = f", не менее {item.min_participants} участников" if item.min_participants else ""
+    what = f"мероприятий{level}: {len(dates)} (нужно не менее {item.min_count}{people})"
+    return done, when, what, reverse("support:events")
+
+
+def _courses(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
+    firsts = (
+        Course.objects.filter(end__gte=span.since, end__lt=span.until)
+        .values("title")
+        .annotate(first=Min("end"))
+        .values_list("first", flat=True)
+    )
+    dates = list(firsts)
+    done, when = _counted(list(dates), item.min_count)
+    return (
+        done,
+        when,
+        f"программ повышения квалификации пройдено: {len(dates)} (нужно не менее {item.min_count})",
+        reverse("staff:teachers"),
+    )
+
+
+def _lookups(field: str, bounds: dict[str, Any]) -> dict[str, Any]:
+    return {f"{field}__{op}": value for op, value in bounds.items()}
+
+
+_HANDLERS = {
+    "identification": _identification,
+    "diagnostics": _diagnostics,
+    "profiles": _profiles,
+    "entry": _waves,
+    "interim": _waves,
+    "final": _waves,
+    "programmes": _programmes,
+    "pairs": _pairs,
+    "agreements": _agreements,
+    "events": _events,
+    "courses": _courses,
+}
+
+
+def _spans(all_items: list[Item], year: int, start: int) -> list[_Span]:
+    """Each item's span: evidence of the same kind counts for the earliest item that still needs it —
+    an item's span opens where the previous item of its kind closed (or at the working year's start),
+    but never after its own window opens."""
+    first, until = year_bounds(year, start)
+    last_end: dict[tuple[str, str], dt.date] = {}
+    spans = []
+    for item in sorted(all_items, key=lambda i: i.window(year, start)):
+        key = (item.evidence, item.event_level)
+        window = item.window(year, start)
+        since = last_end.get(key, first)
+        if since > window[0]:  # the windows overlap: the item's own window opens its span
+            since = window[0]
+        spans.append((item, _Span(since, until, tuple(sorted({window[0].year, window[1].year})))))
+        last_end[key] = window[1] + dt.timedelta(days=1)
+    order = {id(item): span for item, span in spans}
+    return [order[id(item)] for item in all_items]
+
+
 def lines(year: int, today: dt.date | None = None) -> list[Line]:
+    """The working year's items in the preset's order, with their status today."""
     today = today or timezone.localdate()
+    start = year_start()
+    all_items = items()
     result = []
-    for item in items():
-        done, when, what, url = _evidence(item, year)
-        result.append(Line(item, year, status(item, year, today, when, done), when, what, url))
+    for item, span in zip(all_items, _spans(all_items, year, start), strict=True):
+        done, when, what, url = _evidence(item, year, span)
+        result.append(Line(item, year, status(item, year, today, when, done, start), when, what, url, start))
     return result
 
 
 def remind(today: dt.date | None = None) -> dict[str, int]:
     """Report each overdue item of the current year once."""
     today = today or timezone.localdate()
-    overdue = [line for line in lines(today.year, today) if line.status == "overdue"]
+    overdue = [line for line in lines(working_year(today, year_start()), today) if line.status == "overdue"]
     people = User.objects.keepers_of(None)
     reported = notified = 0
     for line in overdue:

@@ -243,7 +243,7 @@ def _monitoring(user: Actor, year: int, pack: Pack) -> None:
         [
             (
                 "Циклограмма",
-                ["Мероприятие", "Срок", "Статус", "Чем подтверждено", "Дата"],
+                ["Мероприятие", "Срок", "Статус", "Чем подтверждено", "Дата", "Основание"],
                 [
                     (
                         line.item.title,
@@ -251,6 +251,7 @@ def _monitoring(user: Actor, year: int, pack: Pack) -> None:
                         line.status_title,
                         line.evidence,
                         line.done_on.strftime("%d.%m.%Y") if line.done_on else "",
+                        line.item.source,
                     )
                     for line in lines
                 ],

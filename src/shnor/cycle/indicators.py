@@ -17,6 +17,7 @@ from shnor.accounts.actor import Actor
 from shnor.accounts.scoping import restrict, scope_of
 from shnor.core import support as core_support
 from shnor.core.indicators import SYSTEM, Unit, Value
+from shnor.core.programmes import ExitRule, rise
 from shnor.cycle.models import Target
 from shnor.documents.common import number
 from shnor.identification.models import Run, SchoolResult
@@ -134,25 +135,26 @@ def _compute(user: Actor, year: int, municipality: int | None, school: int | Non
         local=municipality is not None or school is not None,
         own=dict(Target.objects.filter(year=year).values_list("code", "value")),
     )
-    _results(frame, run, qs, targets)
+    _results(frame, run, qs, targets, preset.exit)
     trained = _teachers(frame, targets)
     _preset_targets(frame, preset.support.targets, trained)
     return frame.values
 
 
-def _results(frame: _Frame, run: Run | None, qs: QuerySet[School], targets: dict[str, float]) -> None:
+def _results(frame: _Frame, run: Run | None, qs: QuerySet[School], targets: dict[str, float], rule: ExitRule) -> None:
     """1.1: every school has its ИОР and ИСБ in the year's run; 1.2: a school of the list whose ИОР
-    of the year is above the year before."""
+    of the year rose against the year before as the preset's exit rule measures a rise (beyond the
+    measurement error by default) — one measure of «positive dynamics» for the indicator and exit."""
     year = frame.year
     measured: set[int] = set()
-    per_year: dict[int, dict[int, float]] = {}
+    per_year: dict[int, dict[int, tuple[float, float | None]]] = {}
     if run is not None:
         # The scope as a subquery, not a list of 40,000 ids; in no order (the default sorts by names).
         results = SchoolResult.objects.filter(run=run, school__in=qs.values("pk")).order_by()
         for pk, ior, isb, window in results.values_list("school_id", "ior", "isb", "per_year"):
             if ior is not None and isb is not None:
                 measured.add(pk)
-            per_year[pk] = {int(y["year"]): y["ior"] for y in window if y.get("ior") is not None}
+            per_year[pk] = {int(y["year"]): (y["ior"], y.get("se")) for y in window if y.get("ior") is not None}
     frame.add(
         "1.1",
         [_unit(s, pk in measured) for pk, s in sorted(frame.schools.items(), key=lambda x: x[1].school_id)],
@@ -162,7 +164,10 @@ def _results(frame: _Frame, run: Run | None, qs: QuerySet[School], targets: dict
     def rising(pk: int) -> tuple[bool, str]:
         y = per_year.get(pk, {})
         if year in y and year - 1 in y:
-            return y[year] > y[year - 1], f"ИОР {number(y[year - 1], 3)} → {number(y[year], 3)}"
+            (before, se_before), (after, se_after) = y[year - 1], y[year]
+            r = rise(rule, before, after, se_before, se_after)
+            needed = f" (порог роста {number(r.needed, 3)})" if r.needed is not None else ""
+            return bool(r.holds), f"ИОР {number(before, 3)} → {number(after, 3)}{needed}"
         return False, "нет ИОР за оба года"
 
     frame.add(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
+from shnor.core.cyclogram import working_year, year_title
 from shnor.core.indicators import SYSTEM
 from shnor.cycle import cyclogram as cyclogram_service
 from shnor.cycle import effect as effect_service
@@ -142,14 +143,20 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
 
 @login_required
 def cyclogram(request: AuthedRequest) -> HttpResponse:
-    """The year's cyclogram: each item's period, status and the evidence that fulfilled it."""
+    """The working year's cyclogram of the act in force: each item's period, status, the clause it
+    comes from and the evidence that fulfilled it."""
     today = timezone.localdate()
-    year = as_year(request.GET.get("year")) or today.year
-    return render(
-        request,
-        "cycle/cyclogram.html",
-        {"lines": cyclogram_service.lines(year, today), "year": year, "years": range(today.year - 3, today.year + 2)},
-    )
+    start = cyclogram_service.year_start()
+    current = working_year(today, start)
+    year = as_year(request.GET.get("year")) or current
+    context = {
+        "lines": cyclogram_service.lines(year, today),
+        "year": year,
+        "title": year_title(year, start),
+        "years": [(y, year_title(y, start)) for y in range(current - 3, current + 2)],
+        "preset": registry.preset(),
+    }
+    return render(request, "cycle/cyclogram.html", context)
 
 
 @login_required

@@ -25,6 +25,7 @@ class ListedSchool:
     cluster: str
     category: str
     reasons: str
+    group: str = ""  # ШНОР, ШНСУ, ШНОР и ШНСУ, иное основание (labels.GROUPS)
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,8 @@ def order(data: OrderData) -> bytes:
         "о социальном контексте школ,",
         items=[
             "Утвердить перечень школ с низкими результатами обучения и школ, функционирующих в "
-            f"неблагоприятных социальных условиях (далее — перечень), в количестве {len(data.schools)} "
-            "(приложение).",
+            f"неблагоприятных социальных условиях (далее — перечень), в количестве {len(data.schools)}"
+            f"{_group_counts(data.schools)} (приложение).",
             "Руководителям органов местного самоуправления, осуществляющих управление в сфере "
             "образования, обеспечить включение школ перечня в муниципальные программы (дорожные карты) "
             "поддержки и назначение школ-кураторов.",
@@ -71,17 +72,27 @@ def order(data: OrderData) -> bytes:
         "Перечень школ с низкими результатами обучения и школ, функционирующих в неблагоприятных социальных условиях",
     )
     rows = [
-        (i, s.municipality, s.school_id, s.name, s.category or "—", s.reasons)
+        (i, s.municipality, s.school_id, s.name, s.group or "—", s.category or "—", s.reasons)
         for i, s in enumerate(sorted(data.schools, key=lambda s: (s.municipality, s.name)), start=1)
     ]
     table(
         document,
-        ["№ п/п", "Муниципалитет", "Код ОО", "Наименование ОО", "Категория", "Основание включения"],
+        ["№ п/п", "Муниципалитет", "Код ОО", "Наименование ОО", "Группа", "Категория", "Основание включения"],
         rows,
         size=10,
         numeric=(0,),
     )
     return to_bytes(document)
+
+
+def _group_counts(schools: list[ListedSchool]) -> str:
+    """«, из них: ШНОР — 12, ШНСУ — 3, ШНОР и ШНСУ — 9»: the groups of the list, in a fixed order."""
+    counts = {g: sum(1 for s in schools if s.group == g) for g in GROUP_ORDER}
+    parts = [f"{g} — {number(n)}" for g, n in counts.items() if n]
+    return f", из них: {', '.join(parts)}" if parts else ""
+
+
+GROUP_ORDER = ("ШНОР", "ШНСУ", "ШНОР и ШНСУ", "иное основание")
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,7 @@ class NoteData:
     municipalities: list[tuple[str, int, int, int, int, int, int]]  # name, schools, selected, clusters ×4
     signs: list[tuple[str, int, int]]  # title, signs, schools
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # school, action, reason
+    groups: list[tuple[str, int]] = field(default_factory=list)  # group title, schools of the list
     chart_png: bytes | None = None
 
 
@@ -179,6 +191,11 @@ def _note_results(document: DocxDocument, data: NoteData) -> None:
         f"{number(data.selected)} ({percent(data.selected / data.schools_total if data.schools_total else None)}). "
         f"Недостаточно данных для суждения по результатам: {number(data.insufficient)}.",
     )
+    if data.groups:
+        paragraph(
+            document,
+            "Состав перечня: " + "; ".join(f"{title} — {number(n)}" for title, n in data.groups) + ".",
+        )
     if data.ior_threshold is not None and data.isb_threshold is not None:
         paragraph(
             document,

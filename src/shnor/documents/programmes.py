@@ -27,8 +27,12 @@ def exit_order(preset: Preset, authority: str, decision: Any, proposals: list[An
         f"{decision.basis} Условия выхода из программы: {rule_text(preset.exit)}.",
         items=[
             "Исключить из программы поддержки школы с низкими результатами обучения и школы, функционирующие в "
-            f"неблагоприятных социальных условиях, в количестве {len(proposals)} в связи с достижением условий "
-            "выхода (приложение).",
+            f"неблагоприятных социальных условиях, в количестве {len(proposals)} "
+            + (
+                "в связи с выполнением условий выхода (приложение)."
+                if all(p.ok for p in proposals)
+                else "по основаниям, указанным в приложении."
+            ),
             "Руководителям исключённых школ обеспечить сохранение достигнутых результатов и представить опыт "
             "работы для банка эффективных практик.",
             "Контроль за исполнением настоящего приказа оставляю за собой.",
@@ -41,6 +45,9 @@ def exit_order(preset: Preset, authority: str, decision: Any, proposals: list[An
         ior = "—"
         if e.ior_before is not None and e.ior_after is not None:
             ior = f"{number(e.ior_before, 2)} → {number(e.ior_after, 2)}"
+        ground = (
+            p.grounds if p.ok else f"условия выхода не выполнены ({p.grounds}); основание решения: {decision.basis}"
+        )
         rows.append(
             (
                 i,
@@ -48,21 +55,12 @@ def exit_order(preset: Preset, authority: str, decision: Any, proposals: list[An
                 p.programme.school.school_id,
                 p.programme.school.name,
                 ior,
-                f"{e.indicators_on_target} из {e.indicators_total}",
-                CHECK[None if e.objectivity_flag is None else not e.objectivity_flag],
+                ground,
             )
         )
     table(
         document,
-        [
-            "№",
-            "Муниципалитет",
-            "Код ОО",
-            "Наименование ОО",
-            "ИОР: было → стало",
-            "Показатели достигнуты",
-            "Без признаков необъективности",
-        ],
+        ["№", "Муниципалитет", "Код ОО", "Наименование ОО", "ИОР: было → стало", "Основание исключения"],
         rows,
         size=10,
         numeric=(0,),

@@ -24,6 +24,19 @@ CLUSTERS = {
     "deprived": "депривированные",
     "": "недостаточно данных",
 }
+GROUPS = {
+    "low_results": "ШНОР",
+    "unfavourable": "ШНСУ",
+    "both": "ШНОР и ШНСУ",
+    "other": "иное основание",
+    "": "—",
+}
+GROUP_TITLES = {
+    "low_results": "школы с низкими результатами обучения (ШНОР)",
+    "unfavourable": "школы, функционирующие в неблагоприятных социальных условиях (ШНСУ)",
+    "both": "школы с низкими результатами обучения, функционирующие в неблагоприятных социальных условиях (ШНОР и ШНСУ)",
+    "other": "школы, отобранные по иному основанию пресета",
+}
 FLAGS = {
     "ior_low": "низкий ИОР",
     "isb_low": "низкий ИСБ",
@@ -100,3 +113,12 @@ def years(values: Iterable[int]) -> str:
 
 def reasons(codes: str) -> str:
     return "; ".join(FLAGS.get(c, c) for c in codes.split(",") if c)
+
+
+def group_of(group: str, category: str) -> str:
+    """The group of a listed school: the one the run found for a selected school; for a school added
+    to the list by a person, the one its categories give (НР → ШНОР, ССК → ШНСУ)."""
+    if group:
+        return group
+    low, hard = "НР" in category.split("+"), "ССК" in category.split("+")
+    return "both" if low and hard else "low_results" if low else "unfavourable" if hard else "other"

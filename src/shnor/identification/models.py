@@ -43,6 +43,17 @@ class Run(models.Model):
     # (services.recover).
     worker = models.CharField("процесс", max_length=120, blank=True)
     finished_at = models.DateTimeField("завершено", null=True, blank=True)
+    # A run that applies people's reviews of an earlier run's signs: the earlier run and the reviews
+    # as applied (school code, year, sign, work, review), so the run can be reproduced.
+    reviewed_from = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviewed_runs",
+        verbose_name="с учётом рассмотрения признаков расчёта",
+    )
+    reviews = models.JSONField("применённые решения по признакам", default=list, blank=True)
 
     class Meta:
         verbose_name = "расчёт идентификации"
@@ -66,6 +77,14 @@ class SchoolResult(models.Model):
         RESILIENT = "resilient", "резильентные"
         STRUGGLING = "struggling", "несправляющиеся"
         DEPRIVED = "deprived", "депривированные"
+
+    class Group(models.TextChoices):
+        """Why a listed school is listed (data contract v1.1, column `group`)."""
+
+        LOW_RESULTS = "low_results", "ШНОР"
+        UNFAVOURABLE = "unfavourable", "ШНСУ"
+        BOTH = "both", "ШНОР и ШНСУ"
+        OTHER = "other", "иное основание"
 
     run = models.ForeignKey(Run, models.CASCADE, related_name="results", verbose_name="расчёт")
     school = models.ForeignKey(School, models.PROTECT, related_name="identification_results", verbose_name="ОО")
@@ -93,6 +112,7 @@ class SchoolResult(models.Model):
     selected = models.BooleanField("предложена к отбору", default=False, db_index=True)
     reasons = models.CharField("основания отбора", max_length=200, blank=True)
     insufficient_data = models.BooleanField("недостаточно данных", default=False)
+    group = models.CharField("группа", max_length=16, choices=Group.choices, blank=True, db_index=True)
     participants = models.PositiveIntegerField("участников за период", default=0)
     components = models.PositiveSmallIntegerField("компонентов ИОР", default=0)
     per_year = models.JSONField("ИОР по годам", default=list, blank=True)

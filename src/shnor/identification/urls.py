@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.run_list, name="runs"),
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("runs/<int:pk>/progress/", views.run_progress, name="run-progress"),
+    path("runs/<int:pk>/reviewed/", views.run_reviewed, name="run-reviewed"),
     path("runs/<int:pk>/export.csv", views.run_export, {"fmt": "csv"}, name="run-csv"),
     path("runs/<int:pk>/export.xlsx", views.run_export, {"fmt": "xlsx"}, name="run-xlsx"),
     path("runs/<int:pk>/chart/", views.run_scatter, name="run-chart"),

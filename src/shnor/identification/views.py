@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST
 
 from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.roles import Perm
+from shnor.core.numbers import number
 from shnor.identification import labels, services
 from shnor.identification.forms import ApproveForm, ListChangeForm, ResultFilter, ReviewForm, StartForm
-from shnor.identification.models import Run, SchoolResult
+from shnor.identification.models import Run, SchoolResult, Sign
 from shnor.lib.listing import Column, is_partial, table
 from shnor.lib.lookup import or_404
 from shnor.records import services as records
@@ -32,7 +33,7 @@ RESULT_COLUMNS = [
     Column("value_added", "Добавленная ценность (90 %)", "value_added", numeric=True),
     Column("flags", "Признаки"),
     Column("category", "Категория", "category"),
-    Column("selected", "Отбор", "selected"),
+    Column("selected", "Отбор", "group"),
 ]
 
 
@@ -78,6 +79,22 @@ def _default_year() -> int:
 
 
 @login_required
+@require_POST
+def run_reviewed(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A new run of the same year that applies the reviews of this run's signs."""
+    run = _run(pk)
+    if not request.user.has_shnor_perm(Perm.RUN_IDENTIFICATION):
+        raise PermissionDenied
+    try:
+        new = services.start(request.user, run.year, reviewed_from=run)
+    except services.IdentificationRefused as error:
+        messages.error(request, str(error))
+        return redirect("identification:run", run.pk)
+    messages.success(request, f"Расчёт № {new.pk} с учётом рассмотренных признаков расчёта № {run.pk} запущен.")
+    return redirect("identification:run", new.pk)
+
+
+@login_required
 def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     run = _run(pk)
@@ -95,6 +112,7 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             selected=_flag(data["selected"]),
             objectivity=_flag(data["objectivity"]),
             stable_low=_flag(data["stable_low"]),
+            group=data["group"],
         )
     context = table(request, qs, RESULT_COLUMNS, "school")
     context.update(
@@ -107,11 +125,22 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         return render(request, "web/_table.html", context)
     # The page around the table only: fingerprinting the inputs reads every social record.
     context.update(
+        reviewed=Sign.objects.filter(run=run).exclude(review=Sign.Review.PENDING).count(),
+        can_run=request.user.has_shnor_perm(Perm.RUN_IDENTIFICATION),
         clusters=_clusters(run),
         changes=services.input_changes(run) if run.status == Run.Status.DONE else [],
         combinations=[{**c, "percent": 100 * c["share"]} for c in run.summary.get("combinations", [])],
+        groups=_groups(run),
+        review_compare_url=f"{reverse('identification:compare')}?a={run.reviewed_from_id}&b={run.pk}",
     )
     return render(request, "identification/run_detail.html", context)
+
+
+def _groups(run: Run) -> str:
+    """«(ШНОР — 54, ШНОР и ШНСУ — 84)»: the selected schools by group; empty for a run from before v1.1."""
+    counts = run.summary.get("groups") or {}
+    parts = [f"{labels.GROUPS[c]} — {number(counts[c])}" for c in labels.GROUP_TITLES if counts.get(c)]
+    return f"({', '.join(parts)})" if parts else ""
 
 
 def _clusters(run: Run) -> list[dict[str, Any]]:
@@ -262,7 +291,8 @@ def run_list_page(request: AuthedRequest, pk: int) -> HttpResponse:
     listed = services.final_list(run)
     visible = services.results_for(user, run).filter(school_id__in=listed)
     rows = [
-        {"r": r, "reason": listed[r.school_id]} for r in visible.order_by("school__municipality__name", "school__name")
+        {"r": r, "reason": listed[r.school_id], "group": labels.GROUPS[labels.group_of(r.group, r.category)]}
+        for r in visible.order_by("school__municipality__name", "school__name")
     ]
     decision = run.decisions.prefetch_related("documents").first()
     context = {

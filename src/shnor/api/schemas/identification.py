@@ -16,11 +16,14 @@ class RunIn(In):
     year: Year
     engine: str = ""
     wait: bool = True
+    # A run that applies people's reviews of the signs of this earlier run (its year is used).
+    reviewed_from: int | None = None
 
 
 class RunOut(Schema):
     id: int
     year: int
+    reviewed_from_id: int | None = None
     status: str
     status_label: str
     preset: str
@@ -69,6 +72,7 @@ class ResultOut(Schema):
     category: str
     selected: bool
     insufficient_data: bool
+    group: str
     ior_se: float | None
     ior_raw: float | None
     participants: int

@@ -44,6 +44,7 @@ OUTPUT_COLUMNS = [
     "category",
     "selected",
     "insufficient_data",
+    "group",
 ]
 EXTRA_COLUMNS = [
     "ior_se",
@@ -60,6 +61,9 @@ EXTRA_COLUMNS = [
     "reasons",
 ]
 CATEGORY_ORDER = ("НР", "ССК", "НО")
+# Why a selected school is listed (data contract v1.1, column `group`): ШНОР — low results (the flags
+# of category НР), ШНСУ — unfavourable conditions (category ССК), both, or another rule of the preset.
+GROUPS = ("low_results", "unfavourable", "both", "other")
 COMBINATIONS = ("НР", "ССК", "НО", "НР+ССК", "НР+НО", "ССК+НО", "НР+ССК+НО")
 
 
@@ -75,6 +79,8 @@ class Inputs:
     )
     heaping: pd.DataFrame = field(default_factory=pd.DataFrame)
     tasks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # People's reviews of an earlier run's signs: objectivity.REVIEW_KEY + review.
+    reviews: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -134,6 +140,7 @@ def _figures(inputs: Inputs, schools: pd.DataFrame, year: int, years: list[int],
     isb = social.table["isb"].reindex(index)
 
     found = objectivity.signs(scored, inputs.heaping, inputs.tasks, isb, years, methodology.objectivity)
+    found = objectivity.apply_reviews(found, inputs.reviews)
     flagged, down = objectivity.flags(found, methodology.objectivity)
     objectivity_flag = flagged.reindex(index, fill_value=False).astype(bool)
 
@@ -196,7 +203,7 @@ def _base(figures: _Figures, index: pd.Index) -> pd.DataFrame:
 def _output_table(schools: pd.DataFrame, year: int, figures: _Figures, classes: Classes) -> pd.DataFrame:
     """The output table of the data contract: OUTPUT_COLUMNS + EXTRA_COLUMNS, a row per school."""
     index = schools.index
-    found, shrunk, overall, va = figures.found, figures.shrunk, figures.overall, figures.va
+    found, shrunk, overall, va = objectivity.counted(figures.found), figures.shrunk, figures.overall, figures.va
     sign_codes = (
         found.groupby("school_id")["code"].agg(lambda c: ";".join(sorted(set(c)))) if not found.empty else pd.Series()
     )
@@ -220,6 +227,7 @@ def _output_table(schools: pd.DataFrame, year: int, figures: _Figures, classes: 
             "category": classes.table["category"].to_numpy(),
             "selected": classes.table["selected"].to_numpy(),
             "insufficient_data": figures.insufficient.to_numpy(),
+            "group": classes.table["group"].to_numpy(),
             "ior_se": shrunk.se.to_numpy(),
             "ior_raw": overall["raw"].to_numpy(),
             "ior_reliability": shrunk.reliability.to_numpy(),
@@ -238,11 +246,12 @@ def _output_table(schools: pd.DataFrame, year: int, figures: _Figures, classes: 
 
 def _summary(table: pd.DataFrame, years: list[int], figures: _Figures, classes: Classes) -> dict[str, Any]:
     """The run's figures for the evidence pages: counts, thresholds, the models' parameters."""
-    found, va = figures.found, figures.va
+    found, va = objectivity.counted(figures.found), figures.va
     return {
         "window": years,
         "schools": len(table),
         "selected": int(table["selected"].sum()),
+        "groups": {g: int((table["group"] == g).sum()) for g in GROUPS},
         "insufficient_data": int(table["insufficient_data"].sum()),
         "ior_threshold": classes.ior_threshold,
         "isb_threshold": classes.isb_threshold,
@@ -255,6 +264,9 @@ def _summary(table: pd.DataFrame, years: list[int], figures: _Figures, classes: 
         },
         "combinations": combinations(table["category"]),
         "signs": {str(k): int(v) for k, v in found["code"].value_counts().items()} if not found.empty else {},
+        "reviews": {r: int((figures.found["review"] == r).sum()) for r in objectivity.REVIEWS}
+        if "review" in figures.found.columns
+        else {},
     }
 
 
@@ -291,7 +303,7 @@ def _per_year(in_window: pd.DataFrame, years: list[int]) -> pd.DataFrame:
 
 @dataclass
 class Classes:
-    table: pd.DataFrame  # ior_low, isb_low, stable_low, cluster, category, selected, reasons
+    table: pd.DataFrame  # ior_low, isb_low, stable_low, cluster, category, selected, reasons, group
     per_year_low: pd.DataFrame  # school_id, year, low
     ior_threshold: float
     isb_threshold: float
@@ -350,6 +362,7 @@ def classify(base: pd.DataFrame, per_year: pd.DataFrame, years: list[int], metho
         dtype=object,
     )
     selected, reasons = _select(flags, insufficient, ior, methodology)
+    group = _groups(flags, insufficient, selected, reasons, methodology)
     table = pd.DataFrame(
         {
             "ior_low": ior_low,
@@ -359,6 +372,7 @@ def classify(base: pd.DataFrame, per_year: pd.DataFrame, years: list[int], metho
             "category": category if len(index) else pd.Series(dtype=object),
             "selected": selected,
             "reasons": reasons,
+            "group": group,
         },
         index=index,
     )
@@ -414,9 +428,7 @@ def _select(
 ) -> tuple[pd.Series, pd.Series]:
     """The selection rule. Result-based flags do not count for a school with insufficient data."""
     rule = methodology.selection
-    usable = flags.copy()
-    for column in RESULT_FLAGS:
-        usable.loc[insufficient, column] = False
+    usable = _usable(flags, insufficient)
     every = usable.join(_categories(usable, methodology))
     any_of = every[list(rule.any_of)].any(axis=1) if rule.any_of else pd.Series(True, index=flags.index)
     all_of = every[list(rule.all_of)].all(axis=1) if rule.all_of else pd.Series(True, index=flags.index)
@@ -437,6 +449,34 @@ def _select(
         selected[candidates.index] = True
         reasons[candidates.index] = "minimum"
     return selected, reasons
+
+
+def _groups(
+    flags: pd.DataFrame, insufficient: pd.Series, selected: pd.Series, reasons: pd.Series, methodology: Methodology
+) -> pd.Series:
+    """The group of each selected school: low results (ШНОР) when a flag of category НР holds (on
+    enough data) or the school was added as one of the lowest by ИОР to reach the minimum;
+    unfavourable conditions (ШНСУ) when a flag of category ССК holds; both; otherwise `other` (an
+    oversight signal, biased results alone). Empty when not selected."""
+    usable = _usable(flags, insufficient)
+    marks = _categories(usable, methodology)
+    low = marks["НР"] | (reasons == "minimum")
+    hard = marks["ССК"]
+    group = pd.Series(
+        np.select([low & hard, low, hard], ["both", "low_results", "unfavourable"], default="other"),
+        index=flags.index,
+        dtype=object,
+    )
+    group[~selected.astype(bool)] = ""
+    return group
+
+
+def _usable(flags: pd.DataFrame, insufficient: pd.Series) -> pd.DataFrame:
+    """The flags with those resting on results alone switched off for a school with too little data."""
+    usable = flags.copy()
+    for column in RESULT_FLAGS:
+        usable.loc[insufficient, column] = False
+    return usable
 
 
 def combinations(category: pd.Series) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ confirm or reject. See docs/methodology.md for each rule and its source."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -351,14 +352,64 @@ def _external(window: pd.DataFrame) -> pd.Series:
     return weighted / ext.groupby("school_id")["n"].sum()
 
 
+# What identifies a sign across runs of the same data: a person's review of a sign in one run is
+# applied to the same sign found again by a later run.
+REVIEW_KEY = ["school_id", "year", "code", "procedure", "subject", "grade"]
+REVIEWS = ("confirmed", "rejected")
+
+
+def _keys(frame: pd.DataFrame) -> list[tuple[str, int, str, str, str, int]]:
+    def text(column: str) -> list[str]:
+        return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in frame[column]]
+
+    def grade(v: Any) -> int:
+        return 0 if v is None or (isinstance(v, float) and math.isnan(v)) else int(v)
+
+    return list(
+        zip(
+            frame["school_id"].astype(str),
+            frame["year"].astype(int),
+            frame["code"].astype(str),
+            text("procedure"),
+            text("subject"),
+            [grade(v) for v in frame["grade"]],
+            strict=True,
+        )
+    )
+
+
+def apply_reviews(found: pd.DataFrame, reviews: pd.DataFrame | None) -> pd.DataFrame:
+    """The signs with a column `review`: «confirmed» or «rejected» where a person reviewed the same
+    sign (REVIEW_KEY), empty otherwise. A rejected sign stays in the evidence but counts for
+    nothing; a confirmed sign flags the school on its own (`flags`)."""
+    out = found.assign(review=pd.Series("", index=found.index, dtype=object))
+    if reviews is None or reviews.empty or found.empty:
+        return out
+    known = {k: r for k, r in zip(_keys(reviews), reviews["review"], strict=True) if r in REVIEWS}
+    out["review"] = [known.get(k, "") for k in _keys(out)]
+    return out
+
+
+def counted(found: pd.DataFrame) -> pd.DataFrame:
+    """The signs that count: all but those a person rejected."""
+    if "review" not in found.columns or found.empty:
+        return found
+    return found[found["review"] != "rejected"]
+
+
 def flags(found: pd.DataFrame, rule: Objectivity) -> tuple[pd.Series, dict[str, set[str]]]:
-    """The objectivity flag per school (at least `flag_signs` distinct signs, or one persistent
-    sign) and the procedures whose components are down-weighted for flagged schools."""
+    """The objectivity flag per school (at least `flag_signs` distinct signs, one persistent sign —
+    the same sign in `persistence_years` years — or one sign a person confirmed) and the procedures
+    whose components are down-weighted for flagged schools. Rejected signs count for nothing."""
+    found = counted(found)
     if found.empty:
         return pd.Series(dtype=bool), {}
     distinct = found.groupby("school_id")["code"].nunique()
-    persistent = found[found["severity"] == "high"].groupby("school_id").size()
-    flagged = (distinct >= rule.flag_signs) | distinct.index.isin(persistent.index)
+    recurring = found.groupby(["school_id", "code"])["year"].nunique()
+    persistent = set(recurring[recurring >= rule.persistence_years].index.get_level_values(0))
+    flagged = (distinct >= rule.flag_signs) | distinct.index.isin(list(persistent))
+    if "review" in found.columns:
+        flagged |= distinct.index.isin(list(found.loc[found["review"] == "confirmed", "school_id"]))
     procedures: dict[str, set[str]] = {}
     for school in flagged[flagged].index:
         procs = found.loc[found["school_id"] == school, "procedure"].dropna()

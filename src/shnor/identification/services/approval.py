@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db.models import Count
 from django.utils import timezone
@@ -96,6 +97,7 @@ def approve(user: Actor, run: Run, *, number: str, date: dt.date, signatory: str
             cluster=labels.CLUSTERS[results[pk].cluster],
             category=results[pk].category,
             reasons=reason,
+            group=labels.GROUPS[labels.group_of(results[pk].group, results[pk].category)],
         )
         for pk, reason in listed.items()
     ]
@@ -111,7 +113,7 @@ def approve(user: Actor, run: Run, *, number: str, date: dt.date, signatory: str
             signatory=signatory,
         )
     )
-    note_bytes = documents.analytic_note(note_data(run, issuer, preset, selected=len(listed)))
+    note_bytes = documents.analytic_note(note_data(run, issuer, preset, listed=listed))
     with keeping():  # the decision, its documents and their files, or none of them
         Run.objects.select_for_update().filter(pk=run.pk).first()  # one approval at a time
         if run.is_approved:
@@ -139,9 +141,9 @@ def approve(user: Actor, run: Run, *, number: str, date: dt.date, signatory: str
     return decision
 
 
-def note_data(run: Run, authority: str, preset: Preset, selected: int) -> NoteData:
+def note_data(run: Run, authority: str, preset: Preset, listed: dict[int, str]) -> NoteData:
     """The analytical note's figures, from the run (region-wide: the note is the region's);
-    `selected` is the length of the list as approved."""
+    `listed` is the list as approved (school pk → reason)."""
     summary = run.summary
     methodology = Methodology.model_validate(run.methodology)
     rows = SchoolResult.objects.filter(run=run).select_related("school__municipality")
@@ -179,7 +181,7 @@ def note_data(run: Run, authority: str, preset: Preset, selected: int) -> NoteDa
         components=[labels.work(*c.key) for c in methodology.components],
         social_parts=[SOCIAL_TITLES.get(p.column, p.column) for p in methodology.social],
         schools_total=int(summary.get("schools", 0)),
-        selected=selected,
+        selected=len(listed),
         insufficient=int(summary.get("insufficient_data", 0)),
         ior_threshold=summary.get("ior_threshold"),
         isb_threshold=summary.get("isb_threshold"),
@@ -191,10 +193,20 @@ def note_data(run: Run, authority: str, preset: Preset, selected: int) -> NoteDa
         municipalities=[(name, c[0], c[1], c[2], c[3], c[4], c[5]) for name, c in sorted(by_municipality.items())],
         signs=[(labels.SIGNS.get(s["code"], s["code"]), s["n"], s["schools"]) for s in signs],
         changes=changes,
+        groups=_list_groups(rows, listed),
         chart_png=scatter_png(points, summary.get("ior_threshold"), summary.get("isb_threshold"), line)
         if points
         else None,
     )
+
+
+def _list_groups(rows: Iterable[SchoolResult], listed: dict[int, str]) -> list[tuple[str, int]]:
+    """The list as approved by group (ШНОР, ШНСУ, both, other), with the groups' full titles."""
+    counts = dict.fromkeys(labels.GROUP_TITLES, 0)
+    for r in rows:
+        if r.school_id in listed:
+            counts[labels.group_of(r.group, r.category)] += 1
+    return [(labels.GROUP_TITLES[g], n) for g, n in counts.items() if n]
 
 
 SOCIAL_TITLES = {

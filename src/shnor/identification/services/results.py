@@ -45,7 +45,7 @@ BOOL_FIELDS = (
     "insufficient_data",
 )
 INT_FIELDS = ("isb_components", "participants", "components")
-TEXT_FIELDS = ("cluster", "objectivity_signs", "category", "reasons")
+TEXT_FIELDS = ("cluster", "objectivity_signs", "category", "reasons", "group")
 
 
 def _result_fields(row: dict[str, Any]) -> dict[str, Any]:
@@ -77,6 +77,12 @@ def save_results(run: Run, outcome: Outcome, fingerprints: dict[str, Any], found
             f"Школ: {len(results)}; предложено к отбору: {outcome.summary['selected']}; "
             f"недостаточно данных: {outcome.summary['insufficient_data']}."
         )
+        if run.reviewed_from_id:
+            reviews = outcome.summary.get("reviews", {})
+            run.message += (
+                f" С учётом рассмотрения признаков необъективности по расчёту № {run.reviewed_from_id}: "
+                f"подтверждено {reviews.get('confirmed', 0)}, отклонено {reviews.get('rejected', 0)}."
+            )
         if found.missing:
             run.message += (
                 f" Из {len(found.components)} работ ИОР пресета в данных за {labels.years(found.years)} "
@@ -134,7 +140,7 @@ def _components(run: Run, outcome: Outcome, pks: dict[str, int]) -> list[Compone
 
 
 def _signs(run: Run, outcome: Outcome, pks: dict[str, int]) -> list[Sign]:
-    return [
+    signs = [
         Sign(
             run=run,
             school_id=pks[s.school_id],
@@ -148,10 +154,29 @@ def _signs(run: Run, outcome: Outcome, pks: dict[str, int]) -> list[Sign]:
             reference=float(s.reference),
             evidence=_json_safe(s.evidence),
             severity=s.severity,
+            review=getattr(s, "review", "") or Sign.Review.PENDING,
         )
         for s in outcome.signs.itertuples(index=False)
         if s.school_id in pks
     ]
+    if run.reviewed_from_id:
+        _carry_reviews(run, signs)
+    return signs
+
+
+def _key(sign: Sign) -> tuple[int, int, str, str, str, int]:
+    return (sign.school_id, sign.year, sign.code, sign.procedure, sign.subject, sign.grade or 0)
+
+
+def _carry_reviews(run: Run, signs: list[Sign]) -> None:
+    """A sign a person reviewed in the earlier run keeps who decided, when and why."""
+    earlier = {_key(s): s for s in Sign.objects.filter(run=run.reviewed_from).exclude(review=Sign.Review.PENDING)}
+    for sign in signs:
+        source = earlier.get(_key(sign))
+        if source is not None and sign.review != Sign.Review.PENDING:
+            sign.review_note = source.review_note
+            sign.reviewed_by_id = source.reviewed_by_id
+            sign.reviewed_at = source.reviewed_at
 
 
 def _json_safe(value: Any) -> Any:
@@ -207,6 +232,7 @@ def filter_results(
     selected: bool | None = None,
     objectivity: bool | None = None,
     stable_low: bool | None = None,
+    group: str = "",
 ) -> QuerySet[SchoolResult]:
     if q:
         qs = qs.filter(Q(school__name__icontains=q) | Q(school__school_id__icontains=q))
@@ -218,6 +244,8 @@ def filter_results(
         qs = qs.filter(cluster=cluster)
     if category:
         qs = qs.filter(category=category)
+    if group:
+        qs = qs.filter(group=group)
     for field, value in (("selected", selected), ("objectivity_flag", objectivity), ("stable_low", stable_low)):
         if value is not None:
             qs = qs.filter(**{field: value})

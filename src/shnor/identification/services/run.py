@@ -18,20 +18,47 @@ from shnor.audit.tracking import record
 from shnor.core.identification import aggregate
 from shnor.core.identification.fit import Fit, fit
 from shnor.core.identification.identify import Inputs, identify
+from shnor.core.identification.objectivity import REVIEW_KEY
 from shnor.core.methodology import Methodology
 from shnor.engine import engines
 from shnor.identification import labels
-from shnor.identification.models import Run
+from shnor.identification.models import Run, Sign
 from shnor.identification.services.common import ENGINES, IdentificationRefused, Progress, fit_summary, store
 from shnor.identification.services.inputs import input_fingerprints, school_tables
 from shnor.identification.services.results import save_results
 from shnor.registry import services as registry
 
 
-def start(user: Actor, year: int, *, engine: str = "", channel: str = "web", queue: bool = True) -> Run:
+def start(
+    user: Actor,
+    year: int,
+    *,
+    engine: str = "",
+    channel: str = "web",
+    queue: bool = True,
+    reviewed_from: Run | None = None,
+) -> Run:
     """Record a run for `year` with the data folder's preset and queue it for the worker (or leave
-    it for the caller to `execute`, as the command line does to show its progress)."""
+    it for the caller to `execute`, as the command line does to show its progress).
+
+    With `reviewed_from`, the run applies people's reviews of that run's signs of biased results: a
+    rejected sign counts for nothing, a confirmed one flags the school on its own; the flag, the
+    down-weighting in ИОР, the category and the list follow (docs/methodology.md, section 7)."""
     require(user, Perm.RUN_IDENTIFICATION)
+    reviews = reviews_of(reviewed_from) if reviewed_from is not None else []
+    if reviewed_from is not None:
+        if reviewed_from.status != Run.Status.DONE:
+            raise IdentificationRefused("Учесть рассмотрение признаков можно только у выполненного расчёта.")
+        if not reviews:
+            raise IdentificationRefused(
+                f"В расчёте № {reviewed_from.pk} нет рассмотренных признаков: подтвердите или отклоните признаки "
+                "на карточках школ, затем пересчитайте."
+            )
+        if year != reviewed_from.year:
+            raise IdentificationRefused(
+                f"Расчёт № {reviewed_from.pk} выполнен за {reviewed_from.year} год: пересчёт с учётом его признаков "
+                f"возможен только за тот же год, а не за {year}."
+            )
     engine = engine or settings.SHNOR_ENGINE
     if engine not in ENGINES:
         raise IdentificationRefused(f"Неизвестный вычислитель «{engine}»: допустимы {', '.join(ENGINES)}.")
@@ -55,6 +82,8 @@ def start(user: Actor, year: int, *, engine: str = "", channel: str = "web", que
         engine=engine,
         channel=channel,
         created_by=account(user),
+        reviewed_from=reviewed_from,
+        reviews=reviews,
     )
     if not queue:
         return run
@@ -85,6 +114,7 @@ def execute(run_id: int, progress: Progress | None = None) -> Run:
             methodology = Methodology.model_validate(run.methodology)
             step(5, "Сбор данных")
             inputs, fingerprints = gather(run.year, methodology, step, engine=run.engine)
+            inputs.reviews = pd.DataFrame(run.reviews, columns=[*REVIEW_KEY, "review"])
             found = fit(inputs.works, run.year, methodology)
             if not found.fits:
                 # Before computing: without any work of the preset every school would come out
@@ -100,6 +130,25 @@ def execute(run_id: int, progress: Progress | None = None) -> Run:
             raise
     run.refresh_from_db()
     return run
+
+
+def reviews_of(run: Run) -> list[dict[str, Any]]:
+    """The reviewed signs of a run as the core matches them (objectivity.REVIEW_KEY + review)."""
+    return [
+        {
+            "school_id": school_id,
+            "year": year,
+            "code": code,
+            "procedure": procedure,
+            "subject": subject,
+            "grade": grade or 0,
+            "review": review,
+        }
+        for school_id, year, code, procedure, subject, grade, review in Sign.objects.filter(run=run)
+        .exclude(review=Sign.Review.PENDING)
+        .order_by("pk")
+        .values_list("school__school_id", "year", "code", "procedure", "subject", "grade", "review")
+    ]
 
 
 def _worker() -> str:

@@ -45,23 +45,29 @@ class ExitProposal:
     def check_rows(self) -> list[tuple[str, bool | None]]:
         return [(core.CONDITION_TITLES[c], v) for c, v in self.checks.items()]
 
+    @property
+    def grounds(self) -> str:
+        """What each condition of the rule found, in figures (the order's appendix says the same)."""
+        return core.basis(preset().exit, self.evidence, self.checks)
+
 
 def _exit_evidence(programme: Programme) -> tuple[ExitEvidence, str]:
     waves = {w.kind: w for w in programme.waves.all()}
     entry = waves.get(Wave.Kind.ENTRY)
     latest_wave = waves.get(Wave.Kind.FINAL) or waves.get(Wave.Kind.INTERIM) or entry
     result = latest_result(programme.school_id) if programme.school_id else None
-    ior_before = ior_after = ior_se = None
+    ior_before = ior_after = ior_se = se_before = None
     basis = ""
     if result is not None:
         ior_after, ior_se = result.ior, result.ior_se
         if entry and entry.snapshot.get("ior") is not None and entry.snapshot.get("run") != result.run_id:
-            ior_before = entry.snapshot["ior"]
+            ior_before, se_before = entry.snapshot["ior"], entry.snapshot.get("ior_se")
             basis = f"ИОР при входном мониторинге ({entry.date:%d.%m.%Y}) и по расчёту № {result.run_id} за {result.run.year} год"
         else:
             years = [y for y in result.per_year if y.get("ior") is not None]
             if len(years) >= 2:
-                ior_before, ior_after, ior_se = years[-2]["ior"], years[-1]["ior"], years[-1].get("se")
+                ior_before, se_before = years[-2]["ior"], years[-2].get("se")
+                ior_after, ior_se = years[-1]["ior"], years[-1].get("se")
                 basis = f"ИОР за {years[-2]['year']} и {years[-1]['year']} годы (расчёт № {result.run_id})"
     snap = latest_wave.snapshot if latest_wave else snapshot(programme, today())
     indicators = snap.get("indicators", [])
@@ -76,6 +82,7 @@ def _exit_evidence(programme: Programme) -> tuple[ExitEvidence, str]:
         objectivity_flag=result.objectivity_flag if result else None,
         fixed_before=len(entry_profile["fixed"]) if entry_profile else None,
         fixed_after=len(profile.fixed) if profile else None,
+        ior_se_before=se_before,
     )
     return evidence, basis
 
@@ -101,7 +108,11 @@ def exit_decisions() -> QuerySet[Decision]:
 
 def approve_exit(user: Actor, programme_ids: list[int], number: str, date: dt.date, basis: str = "") -> Decision:
     """Schools leave the programme: an organising decision with its order; the programmes (and
-    their anti-risk programmes) are completed. All or nothing."""
+    their anti-risk programmes) are completed. All or nothing.
+
+    The preset's exit rule is checked here, not only shown: a school for which it does not hold
+    leaves only on a basis the approver states, and the order then does not claim the rule's ground
+    (its title names the rule's ground only when every school meets it)."""
     require(user, Perm.APPROVE)
     if not number.strip():
         raise ProgrammeError("Укажите номер приказа.")
@@ -109,11 +120,19 @@ def approve_exit(user: Actor, programme_ids: list[int], number: str, date: dt.da
     chosen = [proposals[i] for i in programme_ids if i in proposals]
     if not chosen or len(chosen) != len(set(programme_ids)):
         raise ProgrammeError("Выберите школы из числа предложенных к выходу (программа действует).")
+    failing = [p for p in chosen if not p.ok]
+    if failing and not basis.strip():
+        names = ", ".join(p.programme.owner_label() for p in failing)
+        raise ProgrammeError(
+            f"Условия выхода не выполнены: {names}. Исключить такую школу можно только с указанием основания "
+            "решения в поле «Основание»."
+        )
     the_preset = preset()
+    reason = "" if failing else " " + core.title_reason(the_preset.exit)
     with keeping():
         decision = Decision.objects.create(
             kind=Decision.Kind.ORGANISING,
-            title="Об исключении школ из программы поддержки в связи с положительной динамикой результатов",
+            title=f"Об исключении школ из программы поддержки{reason}",
             number=number.strip(),
             date=date,
             basis=basis.strip()
@@ -143,7 +162,14 @@ def approve_exit(user: Actor, programme_ids: list[int], number: str, date: dt.da
                 comment=f"Приказ № {decision.number} от {decision.date:%d.%m.%Y}",
                 by=account_of(user),
             )
-        record(decision, "approve", {"exit": [p.programme.owner_label() for p in chosen]})
+        record(
+            decision,
+            "approve",
+            {
+                "exit": [p.programme.owner_label() for p in chosen],
+                "rule_not_met": [p.programme.owner_label() for p in failing],
+            },
+        )
     for p in chosen:
         notify(
             editors(p.programme) | enforcers(p.programme),
