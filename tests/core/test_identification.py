@@ -656,3 +656,34 @@ def test_volgograd_lists_a_fifth_of_the_demo_as_the_act_s_practice() -> None:
     assert outcome.summary["groups"] == {"low_results": 54, "unfavourable": 0, "both": 84, "other": 0}
     assert not table.loc[table["cluster"] == "resilient", "selected"].any()
     assert set(table.loc[table["selected"], "group"]) == {"low_results", "both"}
+
+
+def test_the_list_is_topped_up_to_a_share_of_the_schools() -> None:
+    """Act 003: «включение 72 % образовательных организаций в Программу». Five schools, one low;
+    a share of 0.6 means three schools (0.6 × 5 is 3.0000000000000004 in floating point, still
+    three), the next two lowest by ИОР added as ШНОР."""
+    base = pd.DataFrame(
+        {
+            "ior": [-1.0, 0.1, 0.2, 0.3, 0.4],
+            "isb": 0.0,
+            "insufficient_data": False,
+            "federal_risk": False,
+            "objectivity_flag": False,
+            "value_added_negative": False,
+            "orders": False,
+            "complaints": False,
+        },
+        index=pd.Index(list("ABCDE"), name="school_id"),
+    )
+    m = Methodology(
+        ior_low=Cutoff(kind="fixed", value=-0.5),
+        isb_low=Cutoff(kind="fixed", value=-0.5),
+        selection=Selection(any_of=("ior_low",), minimum_share=0.6),
+    )
+    per_year = pd.DataFrame(columns=["school_id", "year", "ior", "ior_se", "participants"])
+    table = classify(base, per_year, [2026], m).table
+    assert list(table.index[table["selected"]]) == ["A", "B", "C"]
+    assert list(table.loc[["B", "C"], "reasons"]) == ["minimum", "minimum"]
+    assert set(table.loc[["A", "B", "C"], "group"]) == {"low_results"}
+    more = m.model_copy(update={"selection": Selection(any_of=("ior_low",), minimum_share=0.61)})  # 3.05 → 4
+    assert list(classify(base, per_year, [2026], more).table["selected"]) == [True, True, True, True, False]

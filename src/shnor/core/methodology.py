@@ -152,13 +152,16 @@ class Selection(_Strict):
     """The rule that turns the flags into the proposed list.
 
     A school is selected when any flag of `any_of` holds (categories НР / ССК / НО may be named too)
-    and every flag of `all_of` holds. When fewer than `minimum` schools are selected, the lowest by
-    ИОР among those with enough data are added up to `minimum`.
+    and every flag of `all_of` holds. When fewer than `minimum` schools — or fewer than
+    `minimum_share` of the registry's schools, rounded up — are selected, the lowest by ИОР among
+    those with enough data are added up to it (act 000: «не менее 10»; act 003: «включение 72 %
+    образовательных организаций в Программу»).
     """
 
     any_of: tuple[str, ...] = ("ior_low", "isb_low")
     all_of: tuple[str, ...] = ()
     minimum: int = Field(default=0, ge=0)
+    minimum_share: float = Field(default=0.0, ge=0, le=1)
 
     @model_validator(mode="after")
     def _known_flags(self) -> Selection:

@@ -34,6 +34,37 @@ class Goals(BaseModel):
     source: str = ""
 
 
+class Source(BaseModel):
+    """Where one rule of the preset comes from: a clause of its act, quoted («Акт 004, раздел 4:
+    «…»»), or the operator's setting with the reason for its default. Exactly one of the two."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    act: str = ""
+    setting: str = ""
+
+    @model_validator(mode="after")
+    def _one(self) -> Source:
+        if bool(self.act) == bool(self.setting):
+            raise ValueError("основание правила: укажите либо положение акта (act), либо причину настройки (setting)")
+        return self
+
+
+# The rules whose source the identification page and the analytical note show, in that order.
+SOURCED = (
+    "methodology.window",
+    "methodology.components",
+    "methodology.social",
+    "methodology.ior_low",
+    "methodology.isb_low",
+    "methodology.min_participants",
+    "methodology.objectivity",
+    "methodology.categories",
+    "methodology.selection",
+    "exit",
+)
+
+
 class Preset(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -64,6 +95,16 @@ class Preset(BaseModel):
     cyclogram: list[CycleItem] = Field(default_factory=list)
     # Goals and tasks of the system (act 004 §2; each act's programme).
     goals: Goals = Goals()
+    # The source of each rule of SOURCED: the act's clause or the operator's setting. A rule
+    # without one is shown as the operator's setting (the system's default).
+    sources: dict[str, Source] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_sources(self) -> Preset:
+        unknown = sorted(set(self.sources) - set(SOURCED))
+        if unknown:
+            raise ValueError(f"sources: неизвестные правила {', '.join(unknown)}; есть: {', '.join(SOURCED)}")
+        return self
 
     @model_validator(mode="after")
     def _calendar(self) -> Preset:

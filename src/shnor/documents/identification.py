@@ -121,6 +121,8 @@ class NoteData:
     signs: list[tuple[str, int, int]]  # title, signs, schools
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # school, action, reason
     groups: list[tuple[str, int]] = field(default_factory=list)  # group title, schools of the list
+    # The rules of the run: title, value, «положение акта» / «настройка оператора», the source.
+    parameters: list[tuple[str, str, str, str]] = field(default_factory=list)
     chart_png: bytes | None = None
 
 
@@ -138,6 +140,8 @@ def analytic_note(data: NoteData) -> bytes:
     document = new_document()
     _note_title(document, data)
     _note_method(document, data)
+    if data.parameters:
+        _note_parameters(document, data)
     _note_results(document, data)
     _note_clusters(document, data)
     _note_categories(document, data)
@@ -180,6 +184,21 @@ def _note_method(document: DocxDocument, data: NoteData) -> None:
     )
     if data.alpha is not None:
         paragraph(document, f"Согласованность составляющих ИСБ (α Кронбаха) — {number(data.alpha, 2)}.")
+
+
+def _note_parameters(document: DocxDocument, data: NoteData) -> None:
+    """The rules of the run and the source of each: the act's clause, or the operator's setting."""
+    paragraph(
+        document,
+        "Правила расчёта и их основания (правило из акта приводится с цитатой; правило, которого в акте нет, — "
+        "настройка оператора с причиной выбранного значения):",
+    )
+    table(
+        document,
+        ["Правило", "Значение", "Основание"],
+        [(title, value, f"{kind.capitalize()}: {source}") for title, value, kind, source in data.parameters],
+        size=9,
+    )
 
 
 def _note_results(document: DocxDocument, data: NoteData) -> None:

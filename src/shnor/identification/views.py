@@ -131,6 +131,8 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         changes=services.input_changes(run) if run.status == Run.Status.DONE else [],
         combinations=[{**c, "percent": 100 * c["share"]} for c in run.summary.get("combinations", [])],
         groups=_groups(run),
+        parameters=services.of_run(run),
+        settings_changed=services.changed_since_previous(run),
         review_compare_url=f"{reverse('identification:compare')}?a={run.reviewed_from_id}&b={run.pk}",
     )
     return render(request, "identification/run_detail.html", context)

@@ -16,6 +16,7 @@ Order of the steps (docs/methodology.md, section by section):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -443,7 +444,7 @@ def _select(
         index=flags.index,
         dtype=object,
     )
-    short = rule.minimum - int(selected.sum())
+    short = max(rule.minimum, math.ceil(rule.minimum_share * len(flags) - 1e-9)) - int(selected.sum())
     if short > 0:
         candidates = ior[~selected & ~insufficient & ior.notna()].sort_values().head(short)
         selected[candidates.index] = True

@@ -5,7 +5,6 @@ objectivity signs, the list and its approval, sensitivity and comparison of runs
 from __future__ import annotations
 
 from shnor.identification.services.approval import (
-    SOCIAL_TITLES,
     approve,
     change_list,
     final_list,
@@ -26,6 +25,13 @@ from shnor.identification.services.export import (
 from shnor.identification.services.inputs import (
     INPUT_TITLES,
     input_changes,
+)
+from shnor.identification.services.parameters import (
+    Parameter,
+    changed_since_previous,
+    journal_changes,
+    of_run,
+    parameters,
 )
 from shnor.identification.services.results import (
     BOOL_FIELDS,
@@ -70,8 +76,12 @@ __all__ = [
     "INPUT_TITLES",
     "INT_FIELDS",
     "IdentificationRefused",
+    "Parameter",
+    "changed_since_previous",
+    "journal_changes",
+    "of_run",
+    "parameters",
     "Progress",
-    "SOCIAL_TITLES",
     "SensitivityRow",
     "TEXT_FIELDS",
     "approve",

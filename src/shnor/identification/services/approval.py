@@ -21,6 +21,7 @@ from shnor.identification import labels
 from shnor.identification.models import ListChange, Run, SchoolResult, Sign
 from shnor.identification.services.common import IdentificationRefused
 from shnor.identification.services.inputs import LISTS
+from shnor.identification.services.parameters import of_run
 from shnor.records.models import Decision, Document
 from shnor.records.services import authority, keeping, store_document
 from shnor.registry.models import School
@@ -179,7 +180,7 @@ def note_data(run: Run, authority: str, preset: Preset, listed: dict[int, str]) 
         preset_title=preset.title,
         preset_version=preset.version,
         components=[labels.work(*c.key) for c in methodology.components],
-        social_parts=[SOCIAL_TITLES.get(p.column, p.column) for p in methodology.social],
+        social_parts=[labels.SOCIAL_TITLES.get(p.column, p.column) for p in methodology.social],
         schools_total=int(summary.get("schools", 0)),
         selected=len(listed),
         insufficient=int(summary.get("insufficient_data", 0)),
@@ -194,6 +195,7 @@ def note_data(run: Run, authority: str, preset: Preset, listed: dict[int, str]) 
         signs=[(labels.SIGNS.get(s["code"], s["code"]), s["n"], s["schools"]) for s in signs],
         changes=changes,
         groups=_list_groups(rows, listed),
+        parameters=[(p.title, p.value, p.kind, p.source) for p in of_run(run)],
         chart_png=scatter_png(points, summary.get("ior_threshold"), summary.get("isb_threshold"), line)
         if points
         else None,
@@ -207,15 +209,3 @@ def _list_groups(rows: Iterable[SchoolResult], listed: dict[int, str]) -> list[t
         if r.school_id in listed:
             counts[labels.group_of(r.group, r.category)] += 1
     return [(labels.GROUP_TITLES[g], n) for g, n in counts.items() if n]
-
-
-SOCIAL_TITLES = {
-    "share_parents_no_higher_ed": "доля обучающихся из семей, где оба родителя не имеют высшего образования",
-    "share_unemployed_parents": "доля обучающихся из семей, где единственный или оба родителя безработные",
-    "share_on_register": "доля обучающихся, состоящих на внутришкольном и других видах учёта",
-    "share_disabilities": "доля обучающихся с ОВЗ",
-    "share_non_native": "доля обучающихся, для которых русский язык не родной",
-    "share_low_income": "доля обучающихся из малообеспеченных семей",
-    "share_single_parent": "доля обучающихся из неполных семей",
-    "share_large_families": "доля обучающихся из многодетных семей",
-}

@@ -25,6 +25,7 @@ from shnor.identification import labels
 from shnor.identification.models import Run, Sign
 from shnor.identification.services.common import ENGINES, IdentificationRefused, Progress, fit_summary, store
 from shnor.identification.services.inputs import input_fingerprints, school_tables
+from shnor.identification.services.parameters import journal_changes
 from shnor.identification.services.results import save_results
 from shnor.registry import services as registry
 
@@ -85,6 +86,7 @@ def start(
         reviewed_from=reviewed_from,
         reviews=reviews,
     )
+    journal_changes(run)  # the operator's change of a setting is journalled where it takes effect
     if not queue:
         return run
     from shnor.identification.tasks import run_identification

@@ -1,0 +1,162 @@
+"""The rules of a run and where each comes from: a clause of the preset's act (quoted) or the
+operator's setting (with the reason for its default). The run's page and the analytical note show
+them; a run whose rules differ from the previous run's is journalled with what changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shnor.audit.tracking import record
+from shnor.core.methodology import Cutoff, Methodology
+from shnor.core.numbers import number
+from shnor.core.presets import SOURCED, Preset, load_text
+from shnor.core.programmes import rule_text
+from shnor.identification import labels
+from shnor.identification.models import Run
+
+TITLES = {
+    "methodology.window": "Окно расчёта",
+    "methodology.components": "Работы индекса образовательных результатов (ИОР)",
+    "methodology.social": "Доли индекса социального благополучия (ИСБ)",
+    "methodology.ior_low": "Граница низкого ИОР",
+    "methodology.isb_low": "Граница низкого ИСБ",
+    "methodology.min_participants": "Достаточно данных",
+    "methodology.objectivity": "Признаки необъективных результатов",
+    "methodology.categories": "Категории риск-ориентированного отбора",
+    "methodology.selection": "Правило отбора в перечень",
+    "exit": "Выход из программы",
+}
+NO_SOURCE = "значение системы по умолчанию; основание в пресете не указано."
+
+
+@dataclass(frozen=True)
+class Parameter:
+    key: str
+    title: str
+    value: str
+    source: str
+    from_act: bool
+
+    @property
+    def kind(self) -> str:
+        return "положение акта" if self.from_act else "настройка оператора"
+
+
+def parameters(preset: Preset) -> list[Parameter]:
+    """Every rule of SOURCED with its value in words and its source."""
+    out = []
+    for key in SOURCED:
+        source = preset.sources.get(key)
+        if source is not None and source.act:
+            text, from_act = source.act, True
+        elif source is not None:
+            text, from_act = source.setting, False
+        else:
+            text, from_act = NO_SOURCE, False
+        out.append(Parameter(key, TITLES[key], value(preset, key), text, from_act))
+    return out
+
+
+def of_run(run: Run) -> list[Parameter]:
+    """The rules as the run applied them (its own copy of the preset)."""
+    return parameters(load_text(run.preset_text)) if run.preset_text else []
+
+
+def value(preset: Preset, key: str) -> str:
+    """A rule's value as a person reads it: «нижние 20 % школ», «ОГЭ, русский язык, 9 кл.; …»."""
+    m = preset.methodology
+    values = {
+        "methodology.window": lambda: f"{m.window} {_years(m.window)}",
+        "methodology.components": lambda: "; ".join(
+            labels.work(*c.key) + (f" (вес {number(c.weight, 1)})" if c.weight != 1 else "") for c in m.components
+        ),
+        "methodology.social": lambda: "; ".join(
+            labels.SOCIAL_TITLES.get(p.column, p.column) + (f" (вес {number(p.weight, 1)})" if p.weight != 1 else "")
+            for p in m.social
+        ),
+        "methodology.ior_low": lambda: _cutoff(m.ior_low),
+        "methodology.isb_low": lambda: _cutoff(m.isb_low),
+        "methodology.min_participants": lambda: f"не менее {number(m.min_participants)} участников работ за окно",
+        "methodology.objectivity": lambda: _objectivity(m),
+        "methodology.categories": lambda: "; ".join(
+            f"{name}: {', '.join(labels.FLAGS.get(f, f) for f in flags)}"
+            for name, flags in (
+                ("НР", m.categories.low_results),
+                ("ССК", m.categories.hard_context),
+                ("НО", m.categories.biased),
+            )
+        ),
+        "methodology.selection": lambda: _selection(m),
+        "exit": lambda: rule_text(preset.exit),
+    }
+    return values[key]()
+
+
+def _years(n: int) -> str:
+    return (
+        "год"
+        if n % 10 == 1 and n % 100 != 11
+        else "года"
+        if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14)
+        else "лет"
+    )
+
+
+def _cutoff(cutoff: Cutoff) -> str:
+    if cutoff.kind == "quantile":
+        return f"нижние {number(100 * cutoff.value, 0)} % школ"
+    return f"не выше {number(cutoff.value, 2)}"
+
+
+def _objectivity(m: Methodology) -> str:
+    rule = m.objectivity
+    signs = ", ".join(labels.SIGNS.get(s, s).lower() for s in rule.signs)
+    weight = "исключается" if rule.downweight == 0 else f"учитывается с весом {number(rule.downweight, 2)}"
+    return (
+        f"признаки: {signs}. Отметка — при {number(rule.flag_signs)} разных признаках, одном устойчивом (в "
+        f"{number(rule.persistence_years)} годах) или одном подтверждённом экспертом; работа с признаком в ИОР {weight}"
+    )
+
+
+def _selection(m: Methodology) -> str:
+    rule = m.selection
+    parts = []
+    if rule.any_of:
+        parts.append("любое из: " + ", ".join(labels.FLAGS.get(f, f) for f in rule.any_of))
+    if rule.all_of:
+        parts.append("все из: " + ", ".join(labels.FLAGS.get(f, f) for f in rule.all_of))
+    if rule.minimum:
+        parts.append(f"не менее {number(rule.minimum)} школ")
+    if rule.minimum_share:
+        parts.append(f"не менее {number(100 * rule.minimum_share, 0)} % школ")
+    return "; ".join(parts)
+
+
+def changes(before: Preset, after: Preset) -> dict[str, list[str]]:
+    """The rules whose value or source differ between two presets: title → [before, after]."""
+    old = {p.key: p for p in parameters(before)}
+    out = {}
+    for p in parameters(after):
+        was = old[p.key]
+        if (was.value, was.source) != (p.value, p.source):
+            out[p.title] = [f"{was.value} ({was.kind})", f"{p.value} ({p.kind})"]
+    return out
+
+
+def previous(run: Run) -> Run | None:
+    """The run started before this one (any year), whose rules this one is compared with."""
+    return Run.objects.filter(pk__lt=run.pk).exclude(preset_text="").order_by("-pk").first()
+
+
+def changed_since_previous(run: Run) -> tuple[Run | None, dict[str, list[str]]]:
+    before = previous(run)
+    if before is None or before.preset_text == run.preset_text or not run.preset_text:
+        return before, {}
+    return before, changes(load_text(before.preset_text), load_text(run.preset_text))
+
+
+def journal_changes(run: Run) -> None:
+    """A run whose rules differ from the previous run's leaves a journal entry naming each change."""
+    before, changed = changed_since_previous(run)
+    if before is not None and changed:
+        record(run, "update", {"правила расчёта": {"по сравнению с": f"расчёт № {before.pk}", **changed}})
