@@ -687,3 +687,62 @@ def test_the_list_is_topped_up_to_a_share_of_the_schools() -> None:
     assert set(table.loc[["A", "B", "C"], "group"]) == {"low_results"}
     more = m.model_copy(update={"selection": Selection(any_of=("ior_low",), minimum_share=0.61)})  # 3.05 → 4
     assert list(classify(base, per_year, [2026], more).table["selected"]) == [True, True, True, True, False]
+
+
+def test_quality_by_term_marks_against_quality_by_vpr_as_act_003_reads_it() -> None:
+    """Act 003: «несоответствие процента качества знаний детей по итогам четверти и результатам ВПР
+    резко проявляется в СОШ ст. Хворостянка (55 % и 82 %)». H: 100 pupils, quality 55 % by term
+    marks and 82 % by ВПР — a gap of 0.27 ≥ 0.2: a sign. K: 12 against 10 of 20 (0.1): none. S: nine
+    pupils, below the minimum of ten: none, though it counts in the region's gap |76 − 92| / 129."""
+    works = pd.DataFrame(
+        [
+            {
+                "school_id": s,
+                "year": 2026,
+                "procedure": "VPR",
+                "subject": "rus",
+                "grade": 4,
+                "q_pairs": n,
+                "q_journal": j,
+                "q_vpr": v,
+            }
+            for s, n, j, v in (("H", 100, 55, 82), ("K", 20, 12, 10), ("S", 9, 9, 0))
+        ]
+    )
+    found = objectivity.quality_mismatch(works, Objectivity())
+    assert [(f["school_id"], f["code"]) for f in found] == [("H", "quality_mismatch")]
+    (h,) = found
+    assert h["value"] == pytest.approx(0.27) and h["threshold"] == 0.2
+    assert h["reference"] == pytest.approx(16 / 129)
+    assert h["evidence"]["direction"] == "по ВПР выше" and h["evidence"]["quality_journal"] == 0.55
+    assert objectivity.quality_mismatch(works, Objectivity(quality_gap=0.28)) == []
+    assert "quality_mismatch" not in Objectivity().signs  # looked for where a preset names it (Dobrinka)
+    assert "quality_mismatch" in load("dobrinka-2018")[0].methodology.objectivity.signs
+
+
+def test_school_level_shares_give_the_quality_by_term_marks_and_by_vpr() -> None:
+    """A region without pupil rows sends the shares of marks by ВПР and by the journal (results_schools)."""
+    rows = pd.DataFrame(
+        [
+            {
+                "year": 2026,
+                "procedure": "VPR",
+                "grade": 4,
+                "subject": "rus",
+                "school_id": "H",
+                "participants": 20,
+                "mean_score": 21.4,
+                "share_2": 0.05,
+                "share_3": 0.15,
+                "share_4": 0.5,
+                "share_5": 0.3,
+                "share_below_min": None,
+                "journal_share_2": 0.0,
+                "journal_share_3": 0.45,
+                "journal_share_4": 0.4,
+                "journal_share_5": 0.15,
+            }
+        ]
+    )
+    out = aggregate._school_level(ibis.memtable(rows), [2026], pd.DataFrame())
+    assert (out.loc[0, "q_pairs"], out.loc[0, "q_vpr"], out.loc[0, "q_journal"]) == (20, 16, 11)

@@ -35,6 +35,7 @@ SIGNS = (
     "difficulty_inversion",  # hard tasks solved as often as easy ones (task-level data)
     "jump",  # a sharp rise against the school's own history
     "vpr_oge_mismatch",  # the same cohort high on ВПР and low on ОГЭ a year later
+    "quality_mismatch",  # quality (marks 4 and 5) by term marks far from quality by ВПР (act 003)
 )
 SOCIAL_COLUMNS = tuple(c.name for c in TABLES["social"].columns if c.name.startswith("share_"))
 
@@ -86,7 +87,9 @@ class SocialPart(_Strict):
 class Objectivity(_Strict):
     """Signs of biased results: which are looked for, their thresholds, and what a sign does."""
 
-    signs: tuple[str, ...] = SIGNS
+    # Act 003's quality mismatch is looked for where its preset names it (a region's term marks are
+    # not always loaded); every other sign by default.
+    signs: tuple[str, ...] = tuple(s for s in SIGNS if s != "quality_mismatch")
     min_participants: int = Field(default=10, ge=1)
     # vpr_journal / journal_inflation: the school's share of pupils whose ВПР mark is above (below)
     # their term mark exceeds the region's share by this much.
@@ -110,6 +113,9 @@ class Objectivity(_Strict):
     jump: float = Field(default=0.8, gt=0)
     # vpr_oge_mismatch: ВПР grade 8 of year Y−1 minus ОГЭ of year Y, same subject, in student SDs.
     mismatch: float = Field(default=0.6, gt=0)
+    # quality_mismatch: quality (share of «4» and «5») by term marks and by ВПР of the same work differ
+    # by at least this much (act 003 cites 55 % against 82 %; it sets no threshold).
+    quality_gap: float = Field(default=0.2, gt=0, lt=1)
     # A sign seen in this many years of the window is persistent (severity «high»).
     persistence_years: int = Field(default=2, ge=1)
     # Components of a procedure with a sign are down-weighted in ИОР by this factor (0 drops them).

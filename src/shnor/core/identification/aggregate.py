@@ -41,6 +41,7 @@ WORK_COLUMNS = [
     "lowered",
     "q_vpr",
     "q_journal",
+    "q_pairs",  # pupils behind q_vpr and q_journal: `pairs` for pupil rows, all participants for school rows
     "below_min",
     "n_test",
     "high",
@@ -121,6 +122,7 @@ def _pupil_works(
     # The mean and its sums of squares are over the pupils with a score: a base-maths row may carry
     # the mark alone (it counts in the marks, not in the mean).
     frame["within_ss"] = (frame["sumsq"] - frame["n_scored"] * frame["mean"] ** 2).clip(lower=0.0)
+    frame["q_pairs"] = frame["pairs"]
     frame["source"] = "pupils"
     return frame.drop(columns=["sumsq"])
 
@@ -181,6 +183,14 @@ def _school_level(table: ibis.Table, years: Sequence[int], pupils: pd.DataFrame)
         for k in (2, 3, 4, 5):
             out[f"n{k}"] = (frame[f"share_{k}"] * n).round()
         out["n_marked"] = out[["n2", "n3", "n4", "n5"]].sum(axis=1)
+    # Act 003: quality (marks «4» and «5») by term marks against quality by ВПР, from the shares a
+    # region sends when it has no pupil rows.
+    quality = ["share_4", "share_5", "journal_share_4", "journal_share_5"]
+    if set(quality) <= set(frame.columns):
+        known = frame[quality].notna().all(axis=1)
+        out["q_vpr"] = ((frame["share_4"] + frame["share_5"]) * n).round().where(known)
+        out["q_journal"] = ((frame["journal_share_4"] + frame["journal_share_5"]) * n).round().where(known)
+        out["q_pairs"] = n.where(known)
     below = frame.get("share_below_min")
     if below is not None and below.notna().any():
         out["below_min"] = (below.fillna(0) * n).round()

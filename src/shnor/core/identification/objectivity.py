@@ -100,6 +100,32 @@ def journal(works: pd.DataFrame, rule: Objectivity) -> list[dict[str, Any]]:
     return out
 
 
+def quality_mismatch(works: pd.DataFrame, rule: Objectivity) -> list[dict[str, Any]]:
+    """Act 003: «несоответствие процента качества знаний детей по итогам четверти и результатам ВПР»
+    (55 % against 82 %). Per ВПР work of a school and year: quality — the share of «4» and «5» — by
+    term marks against quality by the ВПР itself, from pupil rows (the same pupils) or from the
+    school-level shares; a sign when they differ by `quality_gap` or more, either way. The region's
+    gap on the same work is the reference."""
+    keys = ["year", "procedure", "subject", "grade", "school_id"]
+    vpr = works.loc[(works["procedure"] == "VPR") & (works["q_pairs"] > 0), [*keys, "q_pairs", "q_vpr", "q_journal"]]
+    if vpr.empty:
+        return []
+    w = vpr.copy()
+    w["quality_vpr"] = w["q_vpr"] / w["q_pairs"]
+    w["quality_journal"] = w["q_journal"] / w["q_pairs"]
+    w["gap"] = (w["quality_journal"] - w["quality_vpr"]).abs()
+    region = w.groupby(["year", "subject", "grade"])[["q_pairs", "q_vpr", "q_journal"]].sum()
+    region_gap = ((region["q_journal"] - region["q_vpr"]) / region["q_pairs"]).abs().rename("region_gap")
+    w = w.join(region_gap, on=["year", "subject", "grade"])
+    hit = w[(w["q_pairs"] >= rule.min_participants) & (w["gap"] >= rule.quality_gap)].copy()
+    hit["value"] = hit["gap"]
+    hit["reference"] = hit["region_gap"]
+    hit["threshold"] = rule.quality_gap
+    hit["pupils"] = hit["q_pairs"]
+    hit["direction"] = np.where(hit["quality_journal"] > hit["quality_vpr"], "по журналу выше", "по ВПР выше")
+    return _rows(hit, "quality_mismatch", ["pupils", "quality_journal", "quality_vpr", "direction", "region_gap"])
+
+
 def high_fives(works: pd.DataFrame, isb: pd.Series, external: pd.Series, rule: Objectivity) -> list[dict[str, Any]]:
     """Share of «5» on a ВПР work (marked by the school's own teachers) against the share its context
     predicts: a weighted linear fit, across the region's schools, of the share on ИСБ and on the
@@ -331,6 +357,8 @@ def signs(
         found += jump(scored, years, rule)
     if "vpr_oge_mismatch" in rule.signs:
         found += mismatch(scored, years, rule)
+    if "quality_mismatch" in rule.signs and "q_pairs" in window.columns:
+        found += quality_mismatch(window, rule)
     frame = pd.DataFrame(found, columns=SIGN_COLUMNS)
     if frame.empty:
         return frame.assign(severity=pd.Series(dtype=str))
