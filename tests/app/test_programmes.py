@@ -186,6 +186,22 @@ def test_exit_proposed_with_evidence_and_approved_with_its_order(world: Any) -> 
     assert "№ 77-о" in text and "Об исключении школ из программы поддержки" in text
     row = [c.text for c in doc.tables[0].rows[1].cells]
     assert row[2:5] == ["A001", "Школа А1", "−0,60 → −0,20"]
+    # The order names the rule's ground and each school's actual basis: +0,4 against
+    # 1.645 × √(0.05² + 0.05²) = 0,12.
+    assert "в связи с положительной динамикой образовательных результатов" in text
+    assert row[5] == "ИОР вырос: +0,4 при пороге 0,12; признаков необъективности нет"
+    # A school for which the rule does not hold leaves only on a stated basis, and then the order
+    # claims no ground of the rule.
+    with pytest.raises(services.ProgrammeError, match="Условия выхода не выполнены: Школа А2"):
+        services.approve_exit(world.users["coordinator"], [flat.pk], "78-о", dt.date(2026, 12, 26))
+    other = services.approve_exit(
+        world.users["coordinator"], [flat.pk], "78-о", dt.date(2026, 12, 26), basis="реорганизация школы"
+    )
+    assert other.title == "Об исключении школ из программы поддержки"
+    order = Docx(io.BytesIO(Document.objects.get(decision=other).file.read()))
+    cells = [c.text for c in order.tables[0].rows[1].cells]
+    assert cells[5].startswith("условия выхода не выполнены (ИОР вырос: +0,4 при пороге 0,12; есть признаки")
+    assert cells[5].endswith("основание решения: реорганизация школы")
 
 
 def test_failed_exit_leaves_nothing(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -308,3 +324,54 @@ def test_a_save_never_writes_back_an_old_revision(world: Any) -> None:
     old.title = "Другое"
     old.save()  # an instance read before the change
     assert Programme.objects.get(pk=p.pk).revision == 1
+
+
+def test_ivanovo_exit_is_leaving_the_group_of_outsiders(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Act 002: «Выход из группы аутсайдеров не менее чем по трем показателям диагностики». In the
+    run's first year A1 is the lowest of four schools on both works (an outsider on two); in its last
+    year on neither: it left on both, all it had, and is proposed."""
+    from shnor.identification.models import Component
+    from shnor.presets import load
+    from shnor.registry import services as registry
+
+    monkeypatch.setattr(registry, "preset_in_force", lambda: load("ivanovo-2020"))
+    run = Run.objects.create(
+        year=2026,
+        status=Run.Status.DONE,
+        preset="ivanovo-2020",
+        preset_version="1",
+        methodology=load("ivanovo-2020")[0].methodology.model_dump(mode="json"),
+        summary={"window": [2024, 2025, 2026]},
+    )
+    b2 = world.b1.__class__.objects.create(
+        school_id="B002", name="Школа Б2", municipality=world.muni_b, locality="city"
+    )
+    z = {2024: {"a1": -1.5, "a2": 0.1, "b1": 0.5, "b2": 0.2}, 2026: {"a1": 0.3, "a2": -1.0, "b1": 0.5, "b2": 0.2}}
+    schools = {"a1": world.a1, "a2": world.a2, "b1": world.b1, "b2": b2}
+    for year, by_school in z.items():
+        for key, value in by_school.items():
+            for subject in ("rus", "math"):
+                Component.objects.create(
+                    run=run,
+                    school=schools[key],
+                    year=year,
+                    procedure="OGE",
+                    subject=subject,
+                    grade=9,
+                    participants=40,
+                    mean=20,
+                    region_mean=20,
+                    region_sd=4,
+                    z=value,
+                    variance=0.03,
+                    weight=1,
+                )
+    SchoolResult.objects.create(run=run, school=world.a1, ior=0.3, ior_se=0.05)
+    programme = services.create(world.users["school"], "ivanovo-school-plan", school=world.a1, start=START)
+    Programme.objects.filter(pk=programme.pk).update(status="in_force")
+    (proposal,) = services.exit_proposals(world.users["coordinator"])
+    assert (proposal.evidence.outsider_before, proposal.evidence.outsider_left) == (2, 2)
+    assert proposal.ok and proposal.checks == {"outsider_exit": True}
+    assert proposal.grounds == "вышла из группы «аутсайдеров» по 2 из 2 показателей (нужно 2)"
+    decision = services.approve_exit(world.users["coordinator"], [programme.pk], "9", dt.date(2021, 8, 30))
+    assert decision.title == "Об исключении школ из программы поддержки в связи с выходом из группы «аутсайдеров»"

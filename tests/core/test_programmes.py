@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pandas as pd
 import pytest
 from pydantic import ValidationError
 
@@ -87,7 +88,7 @@ def test_exit_rules() -> None:
         "ИОР вырос: +0,3 при пороге 0,16; признаков необъективности нет"
     )
     assert pg.title_reason(volgograd_rule) == "в связи с положительной динамикой образовательных результатов"
-    assert pg.title_reason(ExitRule(all_of=["indicators_on_target"])).startswith("в связи с выходом из группы")
+    assert pg.title_reason(ExitRule(all_of=["indicators_on_target"])) == "в связи с достижением показателей программы"
     ivanovo = ExitRule(all_of=["indicators_on_target"], min_indicators=3)
     assert pg.evaluate(ivanovo, evidence())[0] is True
     assert pg.evaluate(ivanovo, evidence(indicators_on_target=2))[0] is False
@@ -105,12 +106,14 @@ def test_preset_templates_follow_the_seeds() -> None:
     assert project.activity_count() == 25  # act 002: 25 activities in phases
     assert len(project.phases) == 5
     assert project.regulation[0] == "Заявка от руководства школы" and len(project.regulation) == 7
-    assert ivanovo.exit.all_of == ["indicators_on_target"] and ivanovo.exit.min_indicators == 3
+    assert ivanovo.exit.all_of == ["outsider_exit"] and ivanovo.exit.min_indicators == 3
     vologda = load("vologda-2019")[0].template("vologda-regional-model")
     assert len(vologda.phases) == 8  # act 001: eight directions with their targets
     assert [i.target for i in vologda.indicators][2:4] == [5, 4]
     dobrinka = load("dobrinka-2018")[0].template("dobrinka-municipal-plan")
     assert [i.target for i in dobrinka.indicators] == [72, 100, 30, 10]
+    assert dobrinka.activity_count() == 21 and len(dobrinka.phases) == 4  # act 003's plan: 1.1–4.2
+    assert "план из 21 мероприятия" in load("dobrinka-2018")[0].description
     assert load("volgograd-2021")[0].template("volgograd-school-pko").level == "school"
 
 
@@ -118,3 +121,41 @@ def test_unknown_binding_is_refused() -> None:
     with pytest.raises(ValidationError, match="неизвестная привязка"):
         pg.IndicatorTemplate(title="x", target=1, binding="magic")
     assert pg.IndicatorTemplate(title="x", target=1, binding="param:R01.2").binding == "param:R01.2"
+
+
+def test_leaving_the_group_of_outsiders_on_three_diagnostic_indicators() -> None:
+    """Act 002: «Выход из группы аутсайдеров не менее чем по трем показателям диагностики». Four
+    schools write two works; the lowest quarter of each work (one school of four) are its
+    outsiders. A is an outsider on both works, B on the second only."""
+    frame = pd.DataFrame(
+        [
+            {"school_id": s, "procedure": "OGE", "subject": subj, "grade": 9, "z": z}
+            for subj, zs in (
+                ("rus", {"A": -1.0, "B": 0.0, "C": 0.5, "D": 1.0}),
+                ("math", {"A": -0.9, "B": -1.2, "C": 0.4, "D": 0.8}),
+            )
+            for s, z in zs.items()
+        ]
+    )
+    frame.loc[(frame["subject"] == "math") & (frame["school_id"] == "A"), "z"] = -2.0  # A lowest on both
+    outs = pg.outsider_works(frame, 0.25)
+    assert outs == {"A": {("OGE", "rus", 9), ("OGE", "math", 9)}}
+    assert pg.outsider_works(frame, 0.5) == {
+        "A": {("OGE", "rus", 9), ("OGE", "math", 9)},
+        "B": {("OGE", "rus", 9), ("OGE", "math", 9)},
+    }
+    rule = ExitRule(all_of=["outsider_exit"], min_indicators=3)
+    # An outsider on five works who left three of them exits; on two — not yet.
+    assert pg.evaluate(rule, evidence(outsider_before=5, outsider_left=3))[0] is True
+    assert pg.evaluate(rule, evidence(outsider_before=5, outsider_left=2))[0] is False
+    # An outsider on two works only leaves on both (it cannot leave on three).
+    assert pg.outsider_needed(rule, 2) == 2
+    assert pg.evaluate(rule, evidence(outsider_before=2, outsider_left=2))[0] is True
+    assert pg.evaluate(rule, evidence(outsider_before=2, outsider_left=1))[0] is False
+    assert pg.evaluate(rule, evidence())[1] == {"outsider_exit": None}  # no data: not met
+    assert pg.title_reason(rule) == "в связи с выходом из группы «аутсайдеров»"
+    ok, checks = pg.evaluate(rule, evidence(outsider_before=5, outsider_left=3))
+    assert pg.basis(rule, evidence(outsider_before=5, outsider_left=3), checks) == (
+        "вышла из группы «аутсайдеров» по 3 из 5 показателей (нужно 3)"
+    )
+    assert load("ivanovo-2020")[0].exit.all_of == ["outsider_exit"]

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Level = Literal["region", "municipality", "school", "anti_risk"]
@@ -142,11 +143,12 @@ def effective_status(status: str, deadline: dt.date | None, today: dt.date) -> s
 
 # --- exit --------------------------------------------------------------------------------------
 
-Condition = Literal["ior_positive", "indicators_on_target", "no_objectivity_signs", "risks_reduced"]
+Condition = Literal["ior_positive", "indicators_on_target", "no_objectivity_signs", "risks_reduced", "outsider_exit"]
 
 CONDITION_TITLES = {
     "ior_positive": "положительная динамика ИОР",
-    "indicators_on_target": "выход из группы «аутсайдеров» по показателям программы",
+    "indicators_on_target": "достигнуты цели показателей программы",
+    "outsider_exit": "выход из группы «аутсайдеров» по показателям диагностики",
     "no_objectivity_signs": "нет признаков необъективных результатов",
     "risks_reduced": "число зафиксированных рисков снизилось",
 }
@@ -184,6 +186,10 @@ class ExitEvidence:
     fixed_before: int | None
     fixed_after: int | None
     ior_se_before: float | None = None
+    # outsider_exit: the works (diagnostic indicators) on which the school was an outsider at entry,
+    # and those of them on which it no longer is; None without the data.
+    outsider_before: int | None = None
+    outsider_left: int | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +226,11 @@ def rule_text(rule: ExitRule) -> str:
         text += "; а также одно из: " + ", ".join(CONDITION_TITLES[c] for c in rule.any_of)
     if "indicators_on_target" in rule.conditions():
         text += f" (показателей — не меньше {rule.min_indicators})"
+    if "outsider_exit" in rule.conditions():
+        text += (
+            f" (не менее чем по {rule.min_indicators} показателям; школа, бывшая аутсайдером по меньшему числу, — "
+            "по всем своим)"
+        )
     if "ior_positive" in rule.conditions():
         if rule.beyond_error:
             text += (
@@ -249,6 +260,14 @@ def basis(rule: ExitRule, e: ExitEvidence, checks: dict[str, bool | None]) -> st
                 needed = f" при пороге {_decimal(r.needed, 2)}" if r.needed is not None else " (ошибка неизвестна)"
                 word = "вырос" if r.change > 0 else "не вырос"
                 parts.append(f"ИОР {word}: {_signed(r.change)}{needed}")
+        elif condition == "outsider_exit":
+            if e.outsider_before is None or e.outsider_left is None:
+                parts.append("группа «аутсайдеров»: нет данных")
+            else:
+                parts.append(
+                    f"вышла из группы «аутсайдеров» по {e.outsider_left} из {e.outsider_before} показателей "
+                    f"(нужно {outsider_needed(rule, e.outsider_before)})"
+                )
         elif condition == "indicators_on_target":
             parts.append(
                 f"показателей достигнуто {e.indicators_on_target} из {e.indicators_total} (нужно не менее {rule.min_indicators})"
@@ -275,17 +294,41 @@ def _signed(value: float) -> str:
 
 def title_reason(rule: ExitRule) -> str:
     """What the order's title says the schools leave for: the rule's own ground, not a fixed phrase."""
+    if "outsider_exit" in rule.all_of:
+        return "в связи с выходом из группы «аутсайдеров»"
     if "indicators_on_target" in rule.all_of:
-        return "в связи с выходом из группы «аутсайдеров» по показателям программы"
+        return "в связи с достижением показателей программы"
     if "ior_positive" in rule.all_of:
         return "в связи с положительной динамикой образовательных результатов"
     return "в связи с выполнением условий выхода из программы"
+
+
+def outsider_needed(rule: ExitRule, before: int) -> int:
+    """Act 002: «Выход из группы аутсайдеров не менее чем по трем показателям диагностики»; a school
+    that was an outsider on fewer works leaves on all of them (interpretation)."""
+    return max(1, min(rule.min_indicators, before))
+
+
+def outsider_works(frame: pd.DataFrame, share: float) -> dict[str, set[tuple[str, str, int]]]:
+    """The works on which each school is an outsider: its standardised result `z` on the work is in
+    the lowest `share` of the schools that wrote it (columns school_id, procedure, subject, grade, z)."""
+    out: dict[str, set[tuple[str, str, int]]] = {}
+    known = frame[frame["z"].notna()]
+    for (procedure, subject, grade), work in known.groupby(["procedure", "subject", "grade"]):
+        cut = work["z"].quantile(share)
+        for school in work.loc[work["z"] <= cut, "school_id"]:
+            out.setdefault(str(school), set()).add((str(procedure), str(subject), int(grade)))
+    return out
 
 
 def check(condition: Condition, rule: ExitRule, e: ExitEvidence) -> bool | None:
     """True / False, or None when the evidence for it is missing."""
     if condition == "ior_positive":
         return rise(rule, e.ior_before, e.ior_after, e.ior_se_before, e.ior_se).holds
+    if condition == "outsider_exit":
+        if e.outsider_before is None or e.outsider_left is None or e.outsider_before == 0:
+            return None
+        return e.outsider_left >= outsider_needed(rule, e.outsider_before)
     if condition == "indicators_on_target":
         if e.indicators_total == 0:
             return None

@@ -8,7 +8,7 @@ from typing import Any
 
 from ninja import Schema
 
-from shnor.api.schemas import In, Year
+from shnor.api.schemas import Id, In, Year
 from shnor.identification.models import Run, SchoolResult
 
 
@@ -17,7 +17,7 @@ class RunIn(In):
     engine: str = ""
     wait: bool = True
     # A run that applies people's reviews of the signs of this earlier run (its year is used).
-    reviewed_from: int | None = None
+    reviewed_from: Id | None = None
 
 
 class RunOut(Schema):

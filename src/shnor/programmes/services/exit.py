@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import pandas as pd
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
@@ -13,8 +14,10 @@ from shnor.accounts.roles import Perm
 from shnor.accounts.services import notify, require
 from shnor.audit.tracking import record
 from shnor.core import programmes as core
+from shnor.core.methodology import Methodology
 from shnor.core.programmes import ExitEvidence
 from shnor.documents import programmes as documents
+from shnor.identification.models import Component, Run, SchoolResult
 from shnor.programmes.models import Programme, Transition, Wave
 from shnor.programmes.services.common import (
     L,
@@ -51,7 +54,50 @@ class ExitProposal:
         return core.basis(preset().exit, self.evidence, self.checks)
 
 
-def _exit_evidence(programme: Programme) -> tuple[ExitEvidence, str]:
+_Outsiders = dict[tuple[int, int], dict[str, set[tuple[str, str, int]]]]
+
+
+def _outsiders(run: Run, year: int, cache: _Outsiders) -> dict[str, set[tuple[str, str, int]]]:
+    """School code → the works on which it is an outsider in `year` of `run` (its result in the
+    lowest zone of the run's low-ИОР share among the schools that wrote the work)."""
+    key = (run.pk, year)
+    if key not in cache:
+        cutoff = Methodology.model_validate(run.methodology).ior_low
+        share = cutoff.value if cutoff.kind == "quantile" else 0.25
+        rows = Component.objects.filter(run=run, year=year).values_list(
+            "school__school_id", "procedure", "subject", "grade", "z"
+        )
+        frame = pd.DataFrame(list(rows), columns=["school_id", "procedure", "subject", "grade", "z"])
+        cache[key] = core.outsider_works(frame, share) if not frame.empty else {}
+    return cache[key]
+
+
+def _outsider_change(
+    programme: Programme, result: SchoolResult, entry: Wave | None, cache: _Outsiders
+) -> tuple[int | None, int | None]:
+    """Act 002's group of outsiders: the works on which the school was an outsider at entry (the run
+    of the entry monitoring, or the first year of the latest run's window) and how many of them it
+    has left by the latest run's year."""
+    school = programme.school
+    if school is None:
+        return None, None
+    first_run: Run | None = None
+    if entry is not None and entry.snapshot.get("run") not in (None, result.run_id):
+        first_run = Run.objects.filter(pk=entry.snapshot["run"], status=Run.Status.DONE).first()
+    if first_run is not None:
+        before = _outsiders(first_run, first_run.year, cache).get(school.school_id, set())
+    else:
+        window = result.run.summary.get("window") or [result.run.year]
+        if len(window) < 2:
+            return None, None
+        before = _outsiders(result.run, int(window[0]), cache).get(school.school_id, set())
+    now = _outsiders(result.run, result.run.year, cache).get(school.school_id, set())
+    return len(before), len(before - now)
+
+
+def _exit_evidence(
+    programme: Programme, rule: core.ExitRule | None = None, cache: _Outsiders | None = None
+) -> tuple[ExitEvidence, str]:
     waves = {w.kind: w for w in programme.waves.all()}
     entry = waves.get(Wave.Kind.ENTRY)
     latest_wave = waves.get(Wave.Kind.FINAL) or waves.get(Wave.Kind.INTERIM) or entry
@@ -73,6 +119,9 @@ def _exit_evidence(programme: Programme) -> tuple[ExitEvidence, str]:
     indicators = snap.get("indicators", [])
     profile = latest_profile(programme.school_id) if programme.school_id else None
     entry_profile = (entry.snapshot.get("profile") if entry else None) or None
+    outsider_before = outsider_left = None
+    if result is not None and rule is not None and "outsider_exit" in rule.conditions():
+        outsider_before, outsider_left = _outsider_change(programme, result, entry, {} if cache is None else cache)
     evidence = ExitEvidence(
         ior_before=ior_before,
         ior_after=ior_after,
@@ -83,6 +132,8 @@ def _exit_evidence(programme: Programme) -> tuple[ExitEvidence, str]:
         fixed_before=len(entry_profile["fixed"]) if entry_profile else None,
         fixed_after=len(profile.fixed) if profile else None,
         ior_se_before=se_before,
+        outsider_before=outsider_before,
+        outsider_left=outsider_left,
     )
     return evidence, basis
 
@@ -92,8 +143,9 @@ def exit_proposals(user: Actor) -> list[ExitProposal]:
     rule = preset().exit
     out = []
     qs = programmes(user).filter(level=L.SCHOOL, status=S.IN_FORCE).prefetch_related("waves")
+    cache: _Outsiders = {}
     for programme in qs:
-        evidence, basis = _exit_evidence(programme)
+        evidence, basis = _exit_evidence(programme, rule, cache)
         ok, checks = core.evaluate(rule, evidence)
         out.append(ExitProposal(programme, ok, checks, evidence, basis))
     return sorted(out, key=lambda p: (not p.ok, p.programme.owner_label()))
