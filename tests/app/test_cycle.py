@@ -778,3 +778,26 @@ def test_the_scheduled_reminders_are_the_commands_and_tell_once(world: Any) -> N
     assert Notification.objects.filter(user=municipal, text__contains="Районный семинар").count() == 1
     again = reminders.send(dt.date(2026, 3, 11))
     assert (again.measures, again.notified) == (0, 0)
+
+
+def test_measures_have_the_act_s_six_directions() -> None:
+    """Act 004, section 8: the results «являются основой для принятия мер и разработки мероприятий,
+    направленных на» six directions, in this order; a measure takes one of them."""
+    import re
+    from pathlib import Path
+
+    from shnor.cycle.models import Measure
+
+    act = re.sub(r"\s+", " ", (Path(__file__).resolve().parents[2] / "docs" / "acts" / "004.txt").read_text())
+    section = act[act.index("являются основой для принятия мер") : act.index("Представленные меры реализуются")]
+    phrases = {
+        "preparation": "повышение качества подготовки обучающихся",
+        "network": "развитию сетевого взаимодействия",
+        "methodical": "оказанию адресной методической поддержки",
+        "curators": "в качестве школ-кураторов",
+        "management": "подготовки управленческих команд",
+        "training": "программ повышения квалификации для педагогических работников",
+    }
+    assert list(Measure.Direction.values) == list(phrases)
+    positions = [section.index(phrase) for phrase in phrases.values()]
+    assert positions == sorted(positions) and len(section.split(";")) == 6

@@ -21,7 +21,7 @@ from shnor.core.contract import TABLES
 from shnor.core.identification.identify import OUTPUT_COLUMNS
 from shnor.datasets.models import SocialRecord
 from shnor.engine.store import Store
-from shnor.identification import services
+from shnor.identification import labels, services
 from shnor.identification.models import Run, SchoolResult, Sign
 from tests.conftest import World
 
@@ -286,6 +286,19 @@ def test_people_change_the_list_and_the_coordinator_approves_it_with_two_documen
     order = _docx_text(documents["order"].file.read())
     assert "ПРИКАЗ" in order and "№ 12-од" in order and "«01» февраля 2027 г." in order
     assert "Школа А2" in order and "решение рабочей группы" in order
+    # Which schools are ШНОР and which ШНСУ: counted in item 1, named in the appendix's column.
+    listed_groups = {
+        labels.GROUPS[labels.group_of(r.group, r.category)]
+        for r in SchoolResult.objects.filter(run=run, school_id__in=services.final_list(run))
+    }
+    counts = ", ".join(
+        f"{g} — {sum(1 for r in SchoolResult.objects.filter(run=run, school_id__in=services.final_list(run)) if labels.GROUPS[labels.group_of(r.group, r.category)] == g)}"
+        for g in ("ШНОР", "ШНСУ", "ШНОР и ШНСУ", "иное основание")
+        if g in listed_groups
+    )
+    assert f"в количестве {len(services.final_list(run))}, из них: {counts} (приложение)" in order
+    appendix = Docx(io.BytesIO(documents["order"].file.open("rb").read())).tables[-1]
+    assert [c.text for c in appendix.rows[0].cells][4] == "Группа (категория)"
     assert "Комитет образования, науки и молодёжной политики Волгоградской области".upper() in order
     note_bytes = documents["analytic_note"].file.open("rb").read()
     note = _docx_text(note_bytes)
@@ -474,3 +487,14 @@ def test_each_rule_shows_its_source_and_a_changed_setting_is_journalled(run: Run
     assert "Правило" in cells and "Граница низкого ИОР" in cells
     assert any(c.startswith("Положение акта: Акт 004, раздел 4: «за три предыдущих года»") for c in cells)
     assert any(c.startswith("Настройка оператора: Нижние 20 % школ по ИОР") for c in cells)
+
+
+def test_a_run_whose_preset_copy_no_longer_reads_still_shows_its_page(run: Run, login: Any, world: World) -> None:
+    """A run kept from an older preset format (or with a damaged copy) shows its page without the
+    rules table, and the next run compares nothing with it."""
+    Run.objects.filter(pk=run.pk).update(preset_text="<b>не пресет</b>")
+    page = login("operator").get(reverse("identification:run", args=[run.pk]))
+    assert page.status_code == 200 and 'data-testid="parameters"' not in page.content.decode()
+    assert services.of_run(Run.objects.get(pk=run.pk)) == []
+    second = services.start(world.users["operator"], 2026, channel="cli", queue=False)
+    assert services.changed_since_previous(second)[1] == {}

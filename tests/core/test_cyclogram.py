@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shnor.core.cyclogram import Item, status, working_year, year_bounds, year_title
+from shnor.core.cyclogram import MONTHS, Item, status, working_year, year_bounds, year_title
 from shnor.core.presets import PresetError, load_text
 from shnor.presets import available, load
 
@@ -110,3 +110,41 @@ def test_an_item_ends_after_it_starts_within_the_working_year() -> None:
     assert load_text("year_start: 5\n" + text + item).cyclogram  # May to the next April
     with pytest.raises(PresetError, match="раньше первого"):  # April is after May in a year from May
         load_text("year_start: 5\n" + text + item.replace("start: 5, end: 4", "start: 4, end: 5"))
+
+
+MONTH_NUMBERS = {name: number for number, name in enumerate(MONTHS) if name}
+NTH = {"первая дата": 0, "вторая дата": -1, "первый срок": 0, "второй срок": 1, "третий срок": 2}
+
+
+def _months(quote: str) -> list[int]:
+    """The months a quotation of the act names, in order («до 31 декабря» is December)."""
+    words = re.findall(r"[а-яё]+", quote.lower())
+    found = []
+    for word in words:
+        for name, number in MONTH_NUMBERS.items():
+            if word.startswith(name[:-1]) and len(word) <= len(name) + 1:  # «сентябрь», «декабря»
+                found.append(number)
+                break
+    return found
+
+
+@pytest.mark.parametrize("name", ["dobrinka-2018", "ivanovo-2020", "volgograd-2021", "vologda-2019"])
+def test_every_item_falls_in_the_months_its_act_names(name: str) -> None:
+    """The months of each item are those of its quoted term: the first and the last month named, or
+    the one the source picks («первая дата», «второй срок»); a whole-year term («до 31 декабря»)
+    runs from the working year's start."""
+    preset, _ = load(name)
+    for item in preset.cyclogram:
+        quote = " ".join(re.findall(r"«([^»]+)»", item.source.split(" — ")[0]))
+        months = _months(quote)
+        assert months, (item.code, quote)
+        picked = next((months[i] for phrase, i in NTH.items() if phrase in item.source), None)
+        if picked is not None:
+            expected = (picked, picked)
+        elif quote.lower().startswith("до ") or ", «до " in item.source:
+            expected = (preset.year_start, months[-1])
+        else:
+            expected = (months[0], months[-1])
+        if item.code == "final" and name == "ivanovo-2020":
+            expected = (months[0], months[-1])  # «Май, август 2021»: one final wave from May to August
+        assert (item.start, item.end) == expected, (item.code, quote)

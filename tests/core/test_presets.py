@@ -94,3 +94,18 @@ def test_the_presets_select_as_their_acts_say() -> None:
     assert (volgograd.selection.any_of, volgograd.selection.minimum) == (("ior_low", "stable_low"), 10)
     assert (volgograd.ior_low.value, volgograd.isb_low.value) == (0.2, 0.25)
     assert {c.key: c.weight for c in volgograd.components}[("EGE", "math_prof", 11)] == 0.5
+
+
+@pytest.mark.parametrize("name", ["dobrinka-2018", "ivanovo-2020", "volgograd-2021", "vologda-2019"])
+def test_goals_and_tasks_are_the_act_s_own_words(name: str) -> None:
+    """The goal and tasks a year's editable copy starts from are the act's text (case of the first
+    letter, numbering and the closing punctuation aside)."""
+    preset, _ = load(name)
+
+    def plain(text: str) -> str:
+        return _joined(text).lower().strip(" .;")
+
+    acts = " ".join(plain((ACTS / f"{number}.txt").read_text(encoding="utf-8")) for number in preset.seeds)
+    assert preset.goals.goal and preset.goals.tasks
+    for text in [*preset.goals.goal, *preset.goals.tasks]:
+        assert plain(text) in acts, text[:80]

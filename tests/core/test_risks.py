@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -158,6 +161,19 @@ def test_the_built_in_catalogue_is_act_004s_ten_factors() -> None:
         "results:vpr_share_2",
     }
     assert all(f.measures for f in c.factors)
+    # The factors are the appendix's own (letter ё and the abbreviation's note aside); R10 «низкий
+    # уровень вовлеченности родителей» keeps its three parameters, the first read on the reverse
+    # scale (interest, not «незаинтересованность»: lower is the risk).
+    act = _plain((ROOT / "docs" / "acts" / "004.txt").read_text(encoding="utf-8"))
+    for factor in c.factors:
+        assert _plain(factor.title.replace("(ОВЗ)", "(далее – ОВЗ)")) in act, factor.code
+    r10 = c.factor("R10").parameters
+    assert [p.title.split(" (")[0] for p in r10] == [
+        "Степень заинтересованности родителей учебным процессом",
+        "Проявление родителями поддержки детей в учёбе",
+        "Доля родителей, регулярно посещающих родительские собрания",
+    ]
+    assert r10[0].direction == "lower_is_risk"
     for name in available():
         assert load(name)[0].catalogue().version == c.version
 
@@ -176,3 +192,10 @@ def test_bad_catalogues_are_refused_with_the_reason() -> None:
     with pytest.raises(ValidationError, match="неизвестный источник"):
         Catalogue.model_validate(base)
     assert Source.PARENTS.value == "parents"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", text).lower().replace("ё", "е")

@@ -72,17 +72,23 @@ def order(data: OrderData) -> bytes:
         "Перечень школ с низкими результатами обучения и школ, функционирующих в неблагоприятных социальных условиях",
     )
     rows = [
-        (i, s.municipality, s.school_id, s.name, s.group or "—", s.category or "—", s.reasons)
+        (i, s.municipality, s.school_id, s.name, _group_cell(s), s.reasons)
         for i, s in enumerate(sorted(data.schools, key=lambda s: (s.municipality, s.name)), start=1)
     ]
     table(
         document,
-        ["№ п/п", "Муниципалитет", "Код ОО", "Наименование ОО", "Группа", "Категория", "Основание включения"],
+        ["№ п/п", "Муниципалитет", "Код ОО", "Наименование ОО", "Группа (категория)", "Основание включения"],
         rows,
         size=10,
         numeric=(0,),
     )
     return to_bytes(document)
+
+
+def _group_cell(school: ListedSchool) -> str:
+    """«ШНОР и ШНСУ (НР+ССК)»: the group, with the risk-oriented category where there is one."""
+    group = school.group or "—"
+    return f"{group} ({school.category})" if school.category else group
 
 
 def _group_counts(schools: list[ListedSchool]) -> str:
@@ -172,7 +178,7 @@ def _note_method(document: DocxDocument, data: NoteData) -> None:
         document,
         f"Идентификация проведена по методике «{data.preset_title}» (версия {data.preset_version}), "
         f"расчёт № {data.run_number}. Использованы результаты оценочных процедур за "
-        f"{', '.join(map(str, data.window))} годы: {'; '.join(data.components)}.",
+        f"{', '.join(map(str, data.window))} годы: {'; '.join(data.components).rstrip('.')}.",
     )
     paragraph(
         document,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from shnor.audit.tracking import record
 from shnor.core.methodology import Cutoff, Methodology
 from shnor.core.numbers import number
-from shnor.core.presets import SOURCED, Preset, load_text
+from shnor.core.presets import SOURCED, Preset, PresetError, load_text
 from shnor.core.programmes import rule_text
 from shnor.identification import labels
 from shnor.identification.models import Run
@@ -58,8 +58,12 @@ def parameters(preset: Preset) -> list[Parameter]:
 
 
 def of_run(run: Run) -> list[Parameter]:
-    """The rules as the run applied them (its own copy of the preset)."""
-    return parameters(load_text(run.preset_text)) if run.preset_text else []
+    """The rules as the run applied them (its own copy of the preset); none when that copy no longer
+    reads as a preset (a run kept from an older format)."""
+    try:
+        return parameters(load_text(run.preset_text)) if run.preset_text else []
+    except PresetError:
+        return []
 
 
 def value(preset: Preset, key: str) -> str:
@@ -110,12 +114,17 @@ def _cutoff(cutoff: Cutoff) -> str:
 
 def _objectivity(m: Methodology) -> str:
     rule = m.objectivity
-    signs = ", ".join(labels.SIGNS.get(s, s).lower() for s in rule.signs)
+    signs = ", ".join(_first_lower(labels.SIGNS.get(s, s)) for s in rule.signs)
     weight = "исключается" if rule.downweight == 0 else f"учитывается с весом {number(rule.downweight, 2)}"
     return (
         f"признаки: {signs}. Отметка — при {number(rule.flag_signs)} разных признаках, одном устойчивом (в "
         f"{number(rule.persistence_years)} годах) или одном подтверждённом экспертом; работа с признаком в ИОР {weight}"
     )
+
+
+def _first_lower(text: str) -> str:
+    """«Отметки за ВПР…» → «отметки за ВПР…»: the abbreviations keep their capitals."""
+    return text[:1].lower() + text[1:]
 
 
 def _selection(m: Methodology) -> str:
@@ -152,7 +161,10 @@ def changed_since_previous(run: Run) -> tuple[Run | None, dict[str, list[str]]]:
     before = previous(run)
     if before is None or before.preset_text == run.preset_text or not run.preset_text:
         return before, {}
-    return before, changes(load_text(before.preset_text), load_text(run.preset_text))
+    try:
+        return before, changes(load_text(before.preset_text), load_text(run.preset_text))
+    except PresetError:  # a copy that no longer reads as a preset: nothing to compare
+        return before, {}
 
 
 def journal_changes(run: Run) -> None:
