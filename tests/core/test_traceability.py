@@ -77,5 +77,5 @@ def test_each_clause_quotes_its_act_has_a_status_and_names_real_tests(name: str)
             assert named, (clause, "a clause «как в акте» names the test that checks it")
     text = (ROOT / "docs" / "presets" / f"{name}.md").read_text(encoding="utf-8")
     summary = text[text.index("## Сводка") :]
-    for status, n in counts.items():
-        assert re.search(rf"{status}[^|\n]*\|[^\n]*\b{n}\b", summary), (status, n)
+    for title, n in counts.items():
+        assert re.search(rf"{title}[^|\n]*\|[^\n]*\b{n}\b", summary), (title, n)
