@@ -659,12 +659,13 @@ def test_volgograd_lists_a_fifth_of_the_demo_as_the_act_s_practice() -> None:
 
 
 def test_the_list_is_topped_up_to_a_share_of_the_schools() -> None:
-    """Act 003: «включение 72 % образовательных организаций в Программу». Five schools, one low;
-    a share of 0.6 means three schools (0.6 × 5 is 3.0000000000000004 in floating point, still
-    three), the next two lowest by ИОР added as ШНОР."""
+    """Act 003: «включение 72 % образовательных организаций в Программу». Twenty-five schools, one
+    low; a share of 0.28 means seven schools (0.28 × 25 is 7.000000000000001 in floating point,
+    still seven), the next six lowest by ИОР added as ШНОР; 0.29 × 25 = 7.25 means eight."""
+    schools = [f"S{i:02d}" for i in range(25)]
     base = pd.DataFrame(
         {
-            "ior": [-1.0, 0.1, 0.2, 0.3, 0.4],
+            "ior": [-1.0, *(0.1 * i for i in range(1, 25))],
             "isb": 0.0,
             "insufficient_data": False,
             "federal_risk": False,
@@ -673,20 +674,20 @@ def test_the_list_is_topped_up_to_a_share_of_the_schools() -> None:
             "orders": False,
             "complaints": False,
         },
-        index=pd.Index(list("ABCDE"), name="school_id"),
+        index=pd.Index(schools, name="school_id"),
     )
     m = Methodology(
         ior_low=Cutoff(kind="fixed", value=-0.5),
         isb_low=Cutoff(kind="fixed", value=-0.5),
-        selection=Selection(any_of=("ior_low",), minimum_share=0.6),
+        selection=Selection(any_of=("ior_low",), minimum_share=0.28),
     )
     per_year = pd.DataFrame(columns=["school_id", "year", "ior", "ior_se", "participants"])
     table = classify(base, per_year, [2026], m).table
-    assert list(table.index[table["selected"]]) == ["A", "B", "C"]
-    assert list(table.loc[["B", "C"], "reasons"]) == ["minimum", "minimum"]
-    assert set(table.loc[["A", "B", "C"], "group"]) == {"low_results"}
-    more = m.model_copy(update={"selection": Selection(any_of=("ior_low",), minimum_share=0.61)})  # 3.05 → 4
-    assert list(classify(base, per_year, [2026], more).table["selected"]) == [True, True, True, True, False]
+    assert list(table.index[table["selected"]]) == schools[:7]
+    assert list(table.loc[schools[1:7], "reasons"]) == ["minimum"] * 6 and table.loc["S00", "reasons"] == "ior_low"
+    assert set(table.loc[schools[:7], "group"]) == {"low_results"}
+    more = m.model_copy(update={"selection": Selection(any_of=("ior_low",), minimum_share=0.29)})
+    assert int(classify(base, per_year, [2026], more).table["selected"].sum()) == 8
 
 
 def test_quality_by_term_marks_against_quality_by_vpr_as_act_003_reads_it() -> None:
