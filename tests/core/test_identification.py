@@ -656,6 +656,12 @@ def test_volgograd_lists_a_fifth_of_the_demo_as_the_act_s_practice() -> None:
     assert outcome.summary["groups"] == {"low_results": 54, "unfavourable": 0, "both": 84, "other": 0}
     assert not table.loc[table["cluster"] == "resilient", "selected"].any()
     assert set(table.loc[table["selected"], "group"]) == {"low_results", "both"}
+    # Each district's own clusters (act 004 §4): every school with a cluster has one in its district
+    # (30 districts of 10 to 65 schools), and they differ from the region's where a
+    # district is stronger or weaker than the region.
+    clustered = table["cluster"] != ""
+    assert (table.loc[clustered, "cluster_municipal"] != "").all()
+    assert (table.loc[clustered, "cluster_municipal"] != table.loc[clustered, "cluster"]).sum() > 50
 
 
 def test_the_list_is_topped_up_to_a_share_of_the_schools() -> None:
@@ -747,3 +753,33 @@ def test_school_level_shares_give_the_quality_by_term_marks_and_by_vpr() -> None
     )
     out = aggregate._school_level(ibis.memtable(rows), [2026], pd.DataFrame())
     assert (out.loc[0, "q_pairs"], out.loc[0, "q_vpr"], out.loc[0, "q_journal"]) == (20, 16, 11)
+
+
+def test_clusters_within_each_municipality_as_act_004_asks() -> None:
+    """Act 004 §4: the groups are found for the region and «для каждого муниципального района». In
+    Н (four schools) the low quarter of ИОР is below −1.25 (only N1) and of ИСБ below −0.25 (only
+    N4): N1 is struggling, N4 resilient, N2 and N3 effective in their district — though N2 (ИОР −1)
+    is among the region's lowest. С has two schools: too few for clusters of its own."""
+    from shnor.core.identification.identify import municipal_clusters
+
+    base = pd.DataFrame(
+        {
+            "ior": [-2.0, -1.0, 0.0, 1.0, -3.0, 2.0],
+            "isb": [0.0, 0.0, 0.0, -1.0, 0.0, 0.0],
+            "insufficient_data": False,
+        },
+        index=pd.Index(["N1", "N2", "N3", "N4", "S1", "S2"], name="school_id"),
+    )
+    municipality = pd.Series(["Н", "Н", "Н", "Н", "С", "С"], index=base.index)
+    got = municipal_clusters(base, municipality, Methodology())
+    assert dict(got) == {
+        "N1": "struggling",
+        "N2": "effective",
+        "N3": "effective",
+        "N4": "resilient",
+        "S1": "",
+        "S2": "",
+    }
+    # With two schools enough: in С both ИСБ are 0, the quarter's threshold is 0 and both are at it
+    # (low, as at the region's threshold); S1's ИОР is С's lowest.
+    assert dict(municipal_clusters(base, municipality, Methodology(), minimum=2))["S1"] == "deprived"

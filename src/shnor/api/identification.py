@@ -79,6 +79,7 @@ def results_list(
     selected: bool | None = None,
     objectivity: bool | None = None,
     group: Literal["", "low_results", "unfavourable", "both", "other"] = "",
+    cluster_municipal: Literal["", "effective", "resilient", "struggling", "deprived"] = "",
 ) -> QuerySet[SchoolResult]:
     """`group`: why a selected school is listed — ШНОР (`low_results`), ШНСУ (`unfavourable`), both, other."""
     run = _run(run_id)
@@ -91,6 +92,7 @@ def results_list(
         selected=selected,
         objectivity=objectivity,
         group=group,
+        cluster_municipal=cluster_municipal,
     )
     return qs.order_by("school__municipality__name", "school__name")
 

@@ -25,6 +25,9 @@ class ResultFilter(forms.Form):
     )
     selected = forms.ChoiceField(label="Предложена к отбору", choices=YES_NO, required=False)
     group = forms.ChoiceField(label="Группа", choices=[("", "все"), *SchoolResult.Group.choices], required=False)
+    cluster_municipal = forms.ChoiceField(
+        label="Кластер в муниципалитете", choices=[("", "все"), *SchoolResult.Cluster.choices], required=False
+    )
     objectivity = forms.ChoiceField(label="Признаки необъективности", choices=YES_NO, required=False)
     stable_low = forms.ChoiceField(label="Стабильно низкие", choices=YES_NO, required=False)
 

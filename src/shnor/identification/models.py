@@ -97,6 +97,10 @@ class SchoolResult(models.Model):
     isb_low = models.BooleanField("низкий ИСБ", default=False)
     isb_components = models.PositiveSmallIntegerField("составляющих ИСБ", default=0)
     cluster = models.CharField("кластер", max_length=16, choices=Cluster.choices, blank=True)
+    # Act 004 §4: the clusters again within the school's municipality (for municipal programmes).
+    cluster_municipal = models.CharField(
+        "кластер в муниципалитете", max_length=16, choices=Cluster.choices, blank=True, db_index=True
+    )
     stable_low = models.BooleanField("стабильно низкие результаты", default=False)
     value_added = models.FloatField("добавленная ценность", null=True)
     value_added_low = models.FloatField("добавленная ценность: нижняя граница", null=True)

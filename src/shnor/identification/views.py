@@ -113,6 +113,7 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             objectivity=_flag(data["objectivity"]),
             stable_low=_flag(data["stable_low"]),
             group=data["group"],
+            cluster_municipal=data["cluster_municipal"],
         )
     context = table(request, qs, RESULT_COLUMNS, "school")
     context.update(
@@ -233,6 +234,9 @@ def school_card(request: AuthedRequest, pk: int, school: int) -> HttpResponse:
         "history": found.history,
         "reasons": labels.reasons(result.reasons),
         "cluster": labels.CLUSTERS[result.cluster],
+        "cluster_municipal": labels.CLUSTERS[result.cluster_municipal]
+        if result.cluster_municipal
+        else "не определён (в муниципалитете меньше 4 школ с достаточными данными или у школы нет кластера)",
         "can_review": user.has_shnor_perm(Perm.REVIEW_SIGNS),
         "review_form": ReviewForm(),
         "breadcrumbs": [

@@ -63,6 +63,7 @@ class ResultOut(Schema):
     isb: float | None
     isb_low: bool
     cluster: str
+    cluster_municipal: str
     stable_low: bool
     value_added: float | None
     value_added_low: float | None

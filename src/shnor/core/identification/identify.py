@@ -60,6 +60,7 @@ EXTRA_COLUMNS = [
     "value_added_negative",
     "value_added_positive",
     "reasons",
+    "cluster_municipal",
 ]
 CATEGORY_ORDER = ("НР", "ССК", "НО")
 # Why a selected school is listed (data contract v1.1, column `group`): ШНОР — low results (the flags
@@ -124,9 +125,11 @@ def identify(inputs: Inputs, year: int, methodology: Methodology) -> Outcome:
     schools = inputs.schools.set_index("school_id")
     figures = _figures(inputs, schools, year, years, methodology)
     per_year = _per_year(figures.in_window, years)
-    classes = classify(_base(figures, schools.index), per_year, years, methodology)
+    base = _base(figures, schools.index)
+    classes = classify(base, per_year, years, methodology)
     per_year = per_year.merge(classes.per_year_low, on=["school_id", "year"], how="left")
     table = _output_table(schools, year, figures, classes)
+    table["cluster_municipal"] = municipal_clusters(base, schools["municipality"], methodology).to_numpy()
     summary = _summary(table, years, figures, classes)
     return Outcome(year, table, figures.in_window, per_year, figures.found, summary)
 
@@ -378,6 +381,43 @@ def classify(base: pd.DataFrame, per_year: pd.DataFrame, years: list[int], metho
         index=index,
     )
     return Classes(table, per_year_low, ior_threshold, isb_threshold)
+
+
+# A municipality needs this many schools with enough data for clusters of its own.
+MUNICIPAL_MINIMUM = 4
+
+
+def municipal_clusters(
+    base: pd.DataFrame, municipality: pd.Series, methodology: Methodology, minimum: int = MUNICIPAL_MINIMUM
+) -> pd.Series:
+    """Act 004 §4: «Школы данных групп определяются на региональном уровне … а также для каждого
+    муниципального района (городского округа) … для включения в муниципальные программы». The four
+    clusters again, with the low zones of ИОР and ИСБ taken within each municipality (its own
+    quantile; a fixed cut-off is the region's). Empty for a school without a cluster and in a
+    municipality with fewer than `minimum` schools with enough data."""
+    muni = municipality.reindex(base.index)
+    ok = ~base["insufficient_data"].astype(bool) & base["ior"].notna() & base["isb"].notna()
+
+    def low(values: pd.Series, eligible: pd.Series, cutoff: Any) -> pd.Series:
+        if cutoff.kind != "quantile":
+            return (values <= cutoff.value) & eligible
+        thresholds = values[eligible].groupby(muni[eligible]).quantile(cutoff.value)
+        return (values <= muni.map(thresholds)).fillna(False).astype(bool) & eligible
+
+    ior_low = low(base["ior"], ok, methodology.ior_low)
+    isb_low = low(base["isb"], base["isb"].notna(), methodology.isb_low)
+    enough = muni.map(ok.groupby(muni).sum()).fillna(0) >= minimum
+    cluster = pd.Series(
+        np.select(
+            [ior_low & isb_low, ior_low & ~isb_low, ~ior_low & isb_low],
+            ["deprived", "struggling", "resilient"],
+            default="effective",
+        ),
+        index=base.index,
+        dtype=object,
+    )
+    cluster[~(ok & enough)] = ""
+    return cluster
 
 
 def _categories(flags: pd.DataFrame, methodology: Methodology) -> pd.DataFrame:

@@ -36,9 +36,15 @@ COLUMN_TITLES = {
     "category": "Категория риск-ориентированного отбора: НР, ССК, НО и их сочетания",
     "selected": "Предложена для включения в программу поддержки",
     "insufficient_data": "Недостаточно результатов для суждения; по одним результатам не отбирается",
+    "cluster_municipal": "Кластер школы среди школ её муниципалитета (акт 004, раздел 4: группы определяются и для "
+    "каждого муниципального района); пусто — в муниципалитете меньше 4 школ с достаточными данными",
     "group": "Группа отобранной школы: low_results — ШНОР (низкие результаты обучения), unfavourable — ШНСУ "
     "(неблагоприятные социальные условия), both — ШНОР и ШНСУ, other — иное основание пресета; пусто — не отобрана",
 }
+
+
+# The contract's columns, then the extra ones it allows.
+EXPORT_COLUMNS = [*OUTPUT_COLUMNS, "cluster_municipal"]
 
 
 def output_rows(user: Actor, run: Run) -> list[dict[str, Any]]:
@@ -51,7 +57,7 @@ def output_rows(user: Actor, run: Run) -> list[dict[str, Any]]:
             "municipality": r.school.municipality.name,
             "year": run.year,
         }
-        rows.append({c: fixed[c] if c in fixed else getattr(r, c) for c in OUTPUT_COLUMNS})
+        rows.append({c: fixed[c] if c in fixed else getattr(r, c) for c in EXPORT_COLUMNS})
     return rows
 
 
@@ -69,10 +75,10 @@ def export_csv(rows: list[dict[str, Any]]) -> bytes:
     """UTF-8 with a header row; booleans `true`/`false`, numbers with a decimal point."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(OUTPUT_COLUMNS)
+    writer.writerow(EXPORT_COLUMNS)
     for row in rows:
         # Text that a spreadsheet would run as a formula (a name beginning with «=») stays text.
-        writer.writerow([safe_cell(row[c]) if isinstance(row[c], str) else _csv_value(row[c]) for c in OUTPUT_COLUMNS])
+        writer.writerow([safe_cell(row[c]) if isinstance(row[c], str) else _csv_value(row[c]) for c in EXPORT_COLUMNS])
     return out.getvalue().encode("utf-8")
 
 
@@ -82,17 +88,17 @@ def export_xlsx(rows: list[dict[str, Any]], run: Run) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "identification"
-    sheet.append(OUTPUT_COLUMNS)
+    sheet.append(EXPORT_COLUMNS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([safe_cell(row[c]) for c in OUTPUT_COLUMNS])
+        sheet.append([safe_cell(row[c]) for c in EXPORT_COLUMNS])
     sheet.freeze_panes = "A2"
     notes = book.create_sheet("пояснения")
     notes.append(["Столбец", "Значение"])
     for cell in notes[1]:
         cell.font = Font(bold=True)
-    for column in OUTPUT_COLUMNS:
+    for column in EXPORT_COLUMNS:
         notes.append([column, COLUMN_TITLES[column]])
     notes.append([])
     notes.append(["Расчёт", f"№ {run.pk} от {timezone.localtime(run.finished_at or run.created_at):%d.%m.%Y %H:%M}"])

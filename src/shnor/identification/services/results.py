@@ -45,7 +45,7 @@ BOOL_FIELDS = (
     "insufficient_data",
 )
 INT_FIELDS = ("isb_components", "participants", "components")
-TEXT_FIELDS = ("cluster", "objectivity_signs", "category", "reasons", "group")
+TEXT_FIELDS = ("cluster", "objectivity_signs", "category", "reasons", "group", "cluster_municipal")
 
 
 def _result_fields(row: dict[str, Any]) -> dict[str, Any]:
@@ -233,6 +233,7 @@ def filter_results(
     objectivity: bool | None = None,
     stable_low: bool | None = None,
     group: str = "",
+    cluster_municipal: str = "",
 ) -> QuerySet[SchoolResult]:
     if q:
         qs = qs.filter(Q(school__name__icontains=q) | Q(school__school_id__icontains=q))
@@ -246,6 +247,8 @@ def filter_results(
         qs = qs.filter(category=category)
     if group:
         qs = qs.filter(group=group)
+    if cluster_municipal:
+        qs = qs.filter(cluster_municipal=cluster_municipal)
     for field, value in (("selected", selected), ("objectivity_flag", objectivity), ("stable_low", stable_low)):
         if value is not None:
             qs = qs.filter(**{field: value})
