@@ -420,6 +420,23 @@ def test_very_small_schools_are_not_flagged_on_noise(demo: Demo) -> None:
     assert not (tiny["insufficient_data"] & tiny["selected"] & ~tiny["isb_low"]).any()
 
 
+INFLATED_SCHOOLS = [*(f"S{i:02d}" for i in range(12)), "X"]
+
+
+def _inflated_vpr() -> list[dict[str, object]]:
+    """Twelve ordinary schools (ОГЭ and ВПР alike, few pupils' marks raised) and X: weak on ОГЭ,
+    strong on ВПР with 30 of 40 pupils' ВПР marks above their term marks."""
+    rows = []
+    for i in range(12):
+        rows.append(_work(f"S{i:02d}", 40, 10.0 + (i % 3), 40 * 4.0, procedure="OGE"))
+        rows.append(
+            _work(f"S{i:02d}", 40, 10.0 + (i % 3), 40 * 4.0, procedure="VPR", grade=4, pairs=40, raised=4, lowered=4)
+        )
+    rows.append(_work("X", 40, 8.0, 40 * 4.0, procedure="OGE"))
+    rows.append(_work("X", 40, 14.0, 40 * 4.0, procedure="VPR", grade=4, pairs=40, raised=30, lowered=0))
+    return rows
+
+
 def test_a_down_weighted_inflated_vpr_does_not_raise_the_index() -> None:
     # Two components; school X's ВПР is inflated and flagged: its ИОР leans on its ОГЭ.
     m = Methodology(
@@ -429,15 +446,8 @@ def test_a_down_weighted_inflated_vpr_does_not_raise_the_index() -> None:
         ),
         objectivity=Objectivity(downweight=0.0, flag_signs=1, signs=("vpr_journal",)),
     )
-    rows = []
-    for i in range(12):
-        rows.append(_work(f"S{i:02d}", 40, 10.0 + (i % 3), 40 * 4.0, procedure="OGE"))
-        rows.append(
-            _work(f"S{i:02d}", 40, 10.0 + (i % 3), 40 * 4.0, procedure="VPR", grade=4, pairs=40, raised=4, lowered=4)
-        )
-    rows.append(_work("X", 40, 8.0, 40 * 4.0, procedure="OGE"))
-    rows.append(_work("X", 40, 14.0, 40 * 4.0, procedure="VPR", grade=4, pairs=40, raised=30, lowered=0))
-    table = _identify(rows, [*(f"S{i:02d}" for i in range(12)), "X"], m)
+    rows = _inflated_vpr()
+    table = _identify(rows, INFLATED_SCHOOLS, m)
     assert table.loc["X", "objectivity_flag"] and table.loc["X", "objectivity_signs"] == "vpr_journal"
     assert table.loc["X", "ior"] < 0  # its ОГЭ alone: below the region
     assert table.loc["X", "ior_low"]
@@ -470,15 +480,8 @@ def test_a_reviewed_sign_changes_the_flag_the_weighting_the_category_and_the_lis
         Component(procedure="OGE", subject="rus", grade=9),
         Component(procedure="VPR", subject="rus", grade=4),
     )
-    rows = []
-    for i in range(12):
-        rows.append(_work(f"S{i:02d}", 40, 10.0 + (i % 3), 40 * 4.0, procedure="OGE"))
-        rows.append(
-            _work(f"S{i:02d}", 40, 10.0 + (i % 3), 40 * 4.0, procedure="VPR", grade=4, pairs=40, raised=4, lowered=4)
-        )
-    rows.append(_work("X", 40, 8.0, 40 * 4.0, procedure="OGE"))
-    rows.append(_work("X", 40, 14.0, 40 * 4.0, procedure="VPR", grade=4, pairs=40, raised=30, lowered=0))
-    schools = [*(f"S{i:02d}" for i in range(12)), "X"]
+    rows = _inflated_vpr()
+    schools = INFLATED_SCHOOLS
     one = Methodology(
         components=components,
         objectivity=Objectivity(downweight=0.0, flag_signs=1, signs=("vpr_journal",)),
