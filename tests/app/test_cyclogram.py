@@ -102,4 +102,25 @@ def test_an_item_that_needs_several_records_is_done_when_the_last_one_arrives(wo
     line = {line.item.code: line for line in cyclogram.lines(2019, on)}["seminar"]
     assert (line.status, line.done_on) == ("done", dt.date(2019, 11, 20))
     regional = {line.item.code: line for line in cyclogram.lines(2019, on)}["exchange_events"]
-    assert regional.status == "in_progress" and "(региональный): 1 (нужно не менее 4" in regional.evidence
+    assert regional.status == "in_progress" and "Региональных мероприятий: 1 (нужно не менее 4" in regional.evidence
+
+
+def test_a_data_folder_preset_of_an_earlier_release_is_named_on_the_pages(login: Any, settings: Any) -> None:
+    """A region initialised by an earlier release keeps its preset.yaml: of the same name, another
+    version, without the act's calendar. The cyclogram and the identification pages say so and how
+    to take the new version."""
+    from shnor.presets import load
+
+    text = load("volgograd-2021")[1].replace('version: "2021.2"', 'version: "2021.1"')
+    text = text[: text.index("# Act 004 §5, таблица 2")]  # the copy written before the calendar existed
+    path = settings.DATA_DIR / "preset.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        page = login("operator").get(reverse("cycle:cyclogram")).content.decode()
+        assert 'data-testid="preset-behind"' in page and "shnor init --preset volgograd-2021" in page
+        assert 'data-testid="no-cyclogram"' in page
+        assert 'data-testid="preset-behind"' in login("operator").get(reverse("identification:runs")).content.decode()
+        path.write_text(load("volgograd-2021")[1], encoding="utf-8")
+        assert 'data-testid="preset-behind"' not in login("operator").get(reverse("cycle:cyclogram")).content.decode()
+    finally:
+        path.unlink(missing_ok=True)  # the data folder is the session's

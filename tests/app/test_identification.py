@@ -444,6 +444,11 @@ def test_a_reviewed_sign_changes_the_flag_the_category_and_the_list_in_a_new_run
     assert f"?a={first.pk}&amp;b={second.pk}" in detail and 'data-testid="reviewed-from"' in detail
     with pytest.raises(services.IdentificationRefused, match="только за тот же год"):
         services.start(world.users["operator"], 2025, reviewed_from=first)
+    import datetime as dt
+
+    services.approve(world.users["coordinator"], first, number="3", date=dt.date(2027, 2, 1))
+    with pytest.raises(services.IdentificationRefused, match="уже утверждён"):
+        services.start(world.users["operator"], 2026, reviewed_from=first)
 
 
 def test_each_rule_shows_its_source_and_a_changed_setting_is_journalled(run: Run, login: Any, world: World) -> None:
@@ -467,27 +472,31 @@ def test_each_rule_shows_its_source_and_a_changed_setting_is_journalled(run: Run
 
     text = (presets / "volgograd-2021.yaml").read_text(encoding="utf-8")
     text = text.replace("ior_low: {kind: quantile, value: 0.2}", "ior_low: {kind: quantile, value: 0.3}")
-    (settings.DATA_DIR / "preset.yaml").write_text(text, encoding="utf-8")
-    second = services.execute(services.start(world.users["operator"], 2026, channel="cli", queue=False).pk)
-    entry = AuditEntry.objects.get(object_id=str(second.pk), action="update")
-    changed = entry.changes["правила расчёта"]
-    assert changed["по сравнению с"] == f"расчёт № {run.pk}" and list(changed) == [
-        "по сравнению с",
-        "Граница низкого ИОР",
-    ]
-    assert changed["Граница низкого ИОР"] == [
-        "нижние 20 % школ (настройка оператора)",
-        "нижние 30 % школ (настройка оператора)",
-    ]
-    page = login("operator").get(reverse("identification:run", args=[second.pk])).content.decode()
-    assert 'data-testid="settings-changed"' in page and "было — нижние 20 % школ" in page
+    path = settings.DATA_DIR / "preset.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        second = services.execute(services.start(world.users["operator"], 2026, channel="cli", queue=False).pk)
+        entry = AuditEntry.objects.get(object_id=str(second.pk), action="update")
+        changed = entry.changes["правила расчёта"]
+        assert changed["по сравнению с"] == f"расчёт № {run.pk}" and list(changed) == [
+            "по сравнению с",
+            "Граница низкого ИОР",
+        ]
+        assert changed["Граница низкого ИОР"] == [
+            "нижние 20 % школ (настройка оператора)",
+            "нижние 30 % школ (настройка оператора)",
+        ]
+        page = login("operator").get(reverse("identification:run", args=[second.pk])).content.decode()
+        assert 'data-testid="settings-changed"' in page and "было — нижние 20 % школ" in page
 
-    decision = services.approve(world.users["coordinator"], second, number="5", date=dt.date(2027, 2, 1))
-    note = next(d for d in decision.documents.all() if d.kind == "analytic_note")
-    cells = [c.text for t in Docx(note.file.open("rb")).tables for row in t.rows for c in row.cells]
-    assert "Правило" in cells and "Граница низкого ИОР" in cells
-    assert any(c.startswith("Положение акта: Акт 004, раздел 4: «за три предыдущих года»") for c in cells)
-    assert any(c.startswith("Настройка оператора: Нижние 20 % школ по ИОР") for c in cells)
+        decision = services.approve(world.users["coordinator"], second, number="5", date=dt.date(2027, 2, 1))
+        note = next(d for d in decision.documents.all() if d.kind == "analytic_note")
+        cells = [c.text for t in Docx(note.file.open("rb")).tables for row in t.rows for c in row.cells]
+        assert "Правило" in cells and "Граница низкого ИОР" in cells
+        assert any(c.startswith("Положение акта: Акт 004, раздел 4: «за три предыдущих года»") for c in cells)
+        assert any(c.startswith("Настройка оператора: Нижние 20 % школ по ИОР") for c in cells)
+    finally:
+        path.unlink(missing_ok=True)  # the data folder is the session's
 
 
 def test_a_run_whose_preset_copy_no_longer_reads_still_shows_its_page(run: Run, login: Any, world: World) -> None:

@@ -373,5 +373,42 @@ def test_ivanovo_exit_is_leaving_the_group_of_outsiders(world: Any, monkeypatch:
     assert (proposal.evidence.outsider_before, proposal.evidence.outsider_left) == (2, 2)
     assert proposal.ok and proposal.checks == {"outsider_exit": True}
     assert proposal.grounds == "вышла из группы «аутсайдеров» по 2 из 2 показателей (нужно 2)"
+    # A work without a result in the latest year is not «left»: A1 has no maths of 2026 now.
+    Component.objects.filter(run=run, school=world.a1, year=2026, subject="math").delete()
+    (proposal,) = services.exit_proposals(world.users["coordinator"])
+    assert (proposal.evidence.outsider_before, proposal.evidence.outsider_left, proposal.ok) == (2, 1, False)
+    # An entry monitoring of the same run's year measured no dynamics yet: the rule is not judged.
+    services.take_wave(world.users["school"], programme, "entry", dt.date(2026, 1, 15))
+    (proposal,) = services.exit_proposals(world.users["coordinator"])
+    assert proposal.checks == {"outsider_exit": None} and not proposal.ok
+    Wave.objects.all().delete()
+    Component.objects.create(
+        run=run,
+        school=world.a1,
+        year=2026,
+        procedure="OGE",
+        subject="math",
+        grade=9,
+        participants=40,
+        mean=20,
+        region_mean=20,
+        region_sd=4,
+        z=0.3,
+        variance=0.03,
+        weight=1,
+    )
     decision = services.approve_exit(world.users["coordinator"], [programme.pk], "9", dt.date(2021, 8, 30))
     assert decision.title == "Об исключении школ из программы поддержки в связи с выходом из группы «аутсайдеров»"
+
+
+def test_a_re_run_of_the_entry_year_is_no_dynamics(world: Any) -> None:
+    """The entry monitoring recorded ИОР −0.6 of a 2025 run; a re-run of 2025 (with reviewed signs)
+    gives −0.2. Same year, same data: no positive dynamics, the school is not proposed."""
+    school = world.users["school"]
+    result(world.a1, 2025, -0.6)
+    p = services.create(school, "volgograd-school-pko", school=world.a1, start=START)
+    services.take_wave(school, p, "entry", dt.date(2026, 1, 15))
+    Programme.objects.filter(pk=p.pk).update(status="in_force")
+    result(world.a1, 2025, -0.2)
+    (proposal,) = services.exit_proposals(world.users["coordinator"])
+    assert proposal.evidence.ior_before is None and proposal.checks["ior_positive"] is None and not proposal.ok

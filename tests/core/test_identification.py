@@ -294,7 +294,7 @@ def test_the_group_says_why_a_school_is_listed_and_the_clusters_are_the_act_s_ta
     A low results only (struggling, ШНОР), B low context only (resilient, ШНСУ), C both (deprived),
     D listed for a supervision order alone (other), E at federal risk but with too little data (not
     listed: a result flag does not count then), F the lowest ИОР of the rest, added to reach the
-    minimum of five (ШНОР), G effective and not listed."""
+    minimum of five (other: not low by the rule), G effective and not listed."""
     base = pd.DataFrame(
         {
             "ior": [-1.0, 1.0, -1.0, 1.0, 1.0, 0.5, 2.0],
@@ -331,7 +331,7 @@ def test_the_group_says_why_a_school_is_listed_and_the_clusters_are_the_act_s_ta
         "C": "both",
         "D": "other",
         "E": "",
-        "F": "low_results",
+        "F": "other",
         "G": "",
     }
     assert table.loc["F", "reasons"] == "minimum" and not table.loc["E", "selected"]
@@ -518,8 +518,10 @@ def test_persistence_counts_only_the_signs_not_rejected() -> None:
     rule = Objectivity(flag_signs=2, persistence_years=2)
     assert bool(objectivity.flags(objectivity.apply_reviews(found, None), rule)[0]["C"])
     rejected = _review("C", "jump", "rejected", year=2025, procedure="OGE", subject="math", grade=9)
-    flagged, down = objectivity.flags(objectivity.apply_reviews(found, rejected), rule)
+    reviewed = objectivity.apply_reviews(found.assign(severity="high"), rejected)
+    flagged, down = objectivity.flags(reviewed, rule)
     assert not bool(flagged["C"]) and down == {}
+    assert list(reviewed["severity"]) == ["medium", "medium"]  # no longer «устойчивый» on the page
 
 
 def test_moving_the_cut_offs_moves_the_list_predictably(demo: Demo) -> None:
@@ -670,7 +672,8 @@ def test_volgograd_lists_a_fifth_of_the_demo_as_the_act_s_practice() -> None:
 def test_the_list_is_topped_up_to_a_share_of_the_schools() -> None:
     """Act 003: «включение 72 % образовательных организаций в Программу». Twenty-five schools, one
     low; a share of 0.28 means seven schools (0.28 × 25 is 7.000000000000001 in floating point,
-    still seven), the next six lowest by ИОР added as ШНОР; 0.29 × 25 = 7.25 means eight."""
+    still seven), the next six lowest by ИОР added («иное основание»: not low by the rule);
+    0.29 × 25 = 7.25 means eight."""
     schools = [f"S{i:02d}" for i in range(25)]
     base = pd.DataFrame(
         {
@@ -694,7 +697,7 @@ def test_the_list_is_topped_up_to_a_share_of_the_schools() -> None:
     table = classify(base, per_year, [2026], m).table
     assert list(table.index[table["selected"]]) == schools[:7]
     assert list(table.loc[schools[1:7], "reasons"]) == ["minimum"] * 6 and table.loc["S00", "reasons"] == "ior_low"
-    assert set(table.loc[schools[:7], "group"]) == {"low_results"}
+    assert table.loc["S00", "group"] == "low_results" and set(table.loc[schools[1:7], "group"]) == {"other"}
     more = m.model_copy(update={"selection": Selection(any_of=("ior_low",), minimum_share=0.29)})
     assert int(classify(base, per_year, [2026], more).table["selected"].sum()) == 8
 

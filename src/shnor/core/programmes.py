@@ -235,7 +235,7 @@ def rule_text(rule: ExitRule) -> str:
         if rule.beyond_error:
             text += (
                 f" (рост ИОР больше {_decimal(rule.error_z, 3)} стандартной ошибки разности"
-                + (f" и не меньше {_decimal(rule.ior_delta, 2)}" if rule.ior_delta else "")
+                + (f" и больше {_decimal(rule.ior_delta, 2)}" if rule.ior_delta else "")
                 + ")"
             )
         elif rule.ior_delta:

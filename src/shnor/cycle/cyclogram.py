@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from shnor.accounts.models import User
 from shnor.accounts.services import notify
-from shnor.core.cyclogram import STATUS_TITLES, Item, status, working_year, year_bounds
+from shnor.core.cyclogram import STATUS_TITLES, Item, status, working_year, year_bounds, year_title
 from shnor.cycle.models import Reminder
 from shnor.datasets.models import ImportRun
 from shnor.identification.models import Run
@@ -68,8 +68,8 @@ def _date(value: Any) -> dt.date | None:
 @dataclass(frozen=True)
 class _Span:
     """Where an item's evidence is looked for: from the end of the previous item with the same
-    evidence (or the working year's start) to the end of the working year; `years` are the calendar
-    years the item's window touches (for evidence dated by year only)."""
+    evidence (or the working year's start) to the end of the working year; evidence dated by a year
+    only (diagnostics, profiles) counts for the working year named by that year (2020 for 2020/21)."""
 
     since: dt.date
     until: dt.date  # exclusive
@@ -197,10 +197,18 @@ def _events(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, s
         found = found.filter(level=item.event_level)
     dates = list(found.values_list("date", flat=True))
     done, when = _counted(list(dates), item.min_count)
-    level = f" ({Event.Level(item.event_level).label})" if item.event_level else ""
+    level = LEVEL_ADJECTIVES.get(item.event_level, "")
     people = f", не менее {item.min_participants} участников" if item.min_participants else ""
-    what = f"мероприятий{level}: {len(dates)} (нужно не менее {item.min_count}{people})"
+    what = f"{level}мероприятий: {len(dates)} (нужно не менее {item.min_count}{people})".capitalize()
     return done, when, what, reverse("support:events")
+
+
+LEVEL_ADJECTIVES = {
+    "interregional": "межрегиональных ",
+    "regional": "региональных ",
+    "municipal": "муниципальных ",
+    "school": "школьных ",
+}
 
 
 def _courses(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
@@ -240,9 +248,9 @@ _HANDLERS = {
 
 
 def _spans(all_items: list[Item], year: int, start: int) -> list[_Span]:
-    """Each item's span: evidence of the same kind counts for the earliest item that still needs it —
-    an item's span opens where the previous item of its kind closed (or at the working year's start),
-    but never after its own window opens."""
+    """Each item's span: it opens where the previous item of the same kind closed (or at the working
+    year's start), but never after its own window opens, and runs to the working year's end. A record
+    in the overlap of two items' spans counts for both (an item does not consume the records)."""
     first, until = year_bounds(year, start)
     last_end: dict[tuple[str, str], dt.date] = {}
     spans = []
@@ -252,7 +260,7 @@ def _spans(all_items: list[Item], year: int, start: int) -> list[_Span]:
         since = last_end.get(key, first)
         if since > window[0]:  # the windows overlap: the item's own window opens its span
             since = window[0]
-        spans.append((item, _Span(since, until, tuple(sorted({window[0].year, window[1].year})))))
+        spans.append((item, _Span(since, until, (year,))))
         last_end[key] = window[1] + dt.timedelta(days=1)
     order = {id(item): span for item, span in spans}
     return [order[id(item)] for item in all_items]
@@ -283,6 +291,6 @@ def remind(today: dt.date | None = None) -> dict[str, int]:
         except IntegrityError:
             continue
         reported += 1
-        text = f"Циклограмма {line.year} года: просрочено «{line.item.title}» (срок — {line.period})."
+        text = f"Циклограмма, {year_title(line.year, line.year_start)}: просрочено «{line.item.title}» (срок — {line.period})."
         notified += notify(people, text, f"{reverse('cycle:cyclogram')}?year={line.year}")
     return {"overdue": reported, "notified": notified}

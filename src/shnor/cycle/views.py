@@ -155,6 +155,7 @@ def cyclogram(request: AuthedRequest) -> HttpResponse:
         "title": year_title(year, start),
         "years": [(y, year_title(y, start)) for y in range(current - 3, current + 2)],
         "preset": registry.preset(),
+        "preset_behind": registry.preset_behind(),
     }
     return render(request, "cycle/cyclogram.html", context)
 

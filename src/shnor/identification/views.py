@@ -65,6 +65,8 @@ def run_list(request: AuthedRequest) -> HttpResponse:
         "runs": services.runs()[:50],
         "form": form,
         "can_run": can_run,
+        "preset": registry.preset(),
+        "preset_behind": registry.preset_behind(),
         "breadcrumbs": [("Идентификация", None)],
     }
     return render(request, "identification/run_list.html", context)

@@ -18,7 +18,7 @@ from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict, scope_of
 from shnor.accounts.services import require
 from shnor.audit.tracking import record
-from shnor.core.presets import DEFAULT, Preset
+from shnor.core.presets import DEFAULT, Preset, PresetError
 from shnor.lib.memo import Memo
 from shnor.presets import load
 from shnor.registry.models import InfrastructureBody, Municipality, Person, Region, School
@@ -36,6 +36,21 @@ def preset_in_force() -> tuple[Preset, str]:
 
 def preset() -> Preset:
     return preset_in_force()[0]
+
+
+def preset_behind() -> str:
+    """The built-in preset's version when the data folder's copy of a preset of the same name is of
+    another version (written by `shnor init` of an earlier release: it lacks what the act's newer
+    preset carries, such as its calendar); empty otherwise."""
+    path = settings.DATA_DIR / "preset.yaml"
+    if not path.exists():
+        return ""
+    current = preset_in_force()[0]
+    try:
+        shipped = load(current.name)[0]
+    except PresetError:
+        return ""  # the region's own preset, not one of the built-in ones
+    return shipped.version if shipped.version != current.version else ""
 
 
 def journal(changes: dict[str, Any]) -> None:

@@ -144,7 +144,7 @@ def _figures(inputs: Inputs, schools: pd.DataFrame, year: int, years: list[int],
     isb = social.table["isb"].reindex(index)
 
     found = objectivity.signs(scored, inputs.heaping, inputs.tasks, isb, years, methodology.objectivity)
-    found = objectivity.apply_reviews(found, inputs.reviews)
+    found = objectivity.apply_reviews(found, inputs.reviews, methodology.objectivity.persistence_years)
     flagged, down = objectivity.flags(found, methodology.objectivity)
     objectivity_flag = flagged.reindex(index, fill_value=False).astype(bool)
 
@@ -366,7 +366,7 @@ def classify(base: pd.DataFrame, per_year: pd.DataFrame, years: list[int], metho
         dtype=object,
     )
     selected, reasons = _select(flags, insufficient, ior, methodology)
-    group = _groups(flags, insufficient, selected, reasons, methodology)
+    group = _groups(flags, insufficient, selected, methodology)
     table = pd.DataFrame(
         {
             "ior_low": ior_low,
@@ -492,16 +492,14 @@ def _select(
     return selected, reasons
 
 
-def _groups(
-    flags: pd.DataFrame, insufficient: pd.Series, selected: pd.Series, reasons: pd.Series, methodology: Methodology
-) -> pd.Series:
+def _groups(flags: pd.DataFrame, insufficient: pd.Series, selected: pd.Series, methodology: Methodology) -> pd.Series:
     """The group of each selected school: low results (ШНОР) when a flag of category НР holds (on
-    enough data) or the school was added as one of the lowest by ИОР to reach the minimum;
-    unfavourable conditions (ШНСУ) when a flag of category ССК holds; both; otherwise `other` (an
-    oversight signal, biased results alone). Empty when not selected."""
+    enough data); unfavourable conditions (ШНСУ) when a flag of category ССК holds; both; otherwise
+    `other` — an oversight signal, biased results alone, or a school added to reach the preset's
+    minimum (it is the lowest of the rest, not low by the preset's rule). Empty when not selected."""
     usable = _usable(flags, insufficient)
     marks = _categories(usable, methodology)
-    low = marks["НР"] | (reasons == "minimum")
+    low = marks["НР"]
     hard = marks["ССК"]
     group = pd.Series(
         np.select([low & hard, low, hard], ["both", "low_results", "unfavourable"], default="other"),

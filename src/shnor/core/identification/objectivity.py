@@ -406,7 +406,7 @@ def _keys(frame: pd.DataFrame) -> list[tuple[str, int, str, str, str, int]]:
     )
 
 
-def apply_reviews(found: pd.DataFrame, reviews: pd.DataFrame | None) -> pd.DataFrame:
+def apply_reviews(found: pd.DataFrame, reviews: pd.DataFrame | None, persistence_years: int = 2) -> pd.DataFrame:
     """The signs with a column `review`: «confirmed» or «rejected» where a person reviewed the same
     sign (REVIEW_KEY), empty otherwise. A rejected sign stays in the evidence but counts for
     nothing; a confirmed sign flags the school on its own (`flags`)."""
@@ -415,6 +415,15 @@ def apply_reviews(found: pd.DataFrame, reviews: pd.DataFrame | None) -> pd.DataF
         return out
     known = {k: r for k, r in zip(_keys(reviews), reviews["review"], strict=True) if r in REVIEWS}
     out["review"] = [known.get(k, "") for k in _keys(out)]
+    # Persistence over the signs that count: a sign whose twin of another year was rejected is no
+    # longer «устойчивый».
+    if "severity" in out.columns and (out["review"] == "rejected").any():
+        kept = out[out["review"] != "rejected"]
+        recurring = kept.groupby(["school_id", "code"])["year"].nunique()
+        out["severity"] = [
+            "high" if recurring.get((s, c), 0) >= persistence_years else "medium"
+            for s, c in zip(out["school_id"], out["code"], strict=True)
+        ]
     return out
 
 

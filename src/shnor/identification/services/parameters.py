@@ -153,8 +153,8 @@ def changes(before: Preset, after: Preset) -> dict[str, list[str]]:
 
 
 def previous(run: Run) -> Run | None:
-    """The run started before this one (any year), whose rules this one is compared with."""
-    return Run.objects.filter(pk__lt=run.pk).exclude(preset_text="").order_by("-pk").first()
+    """The last finished run started before this one (any year), whose rules this one is compared with."""
+    return Run.objects.filter(pk__lt=run.pk, status=Run.Status.DONE).exclude(preset_text="").order_by("-pk").first()
 
 
 def changed_since_previous(run: Run) -> tuple[Run | None, dict[str, list[str]]]:

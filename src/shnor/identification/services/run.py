@@ -50,6 +50,11 @@ def start(
     if reviewed_from is not None:
         if reviewed_from.status != Run.Status.DONE:
             raise IdentificationRefused("Учесть рассмотрение признаков можно только у выполненного расчёта.")
+        if reviewed_from.is_approved:
+            raise IdentificationRefused(
+                f"Перечень расчёта № {reviewed_from.pk} уже утверждён: пересчёт с учётом признаков меняет "
+                "только неутверждённый перечень; новый перечень утверждается новым решением по новому расчёту."
+            )
         if not reviews:
             raise IdentificationRefused(
                 f"В расчёте № {reviewed_from.pk} нет рассмотренных признаков: подтвердите или отклоните признаки "

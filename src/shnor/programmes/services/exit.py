@@ -54,12 +54,14 @@ class ExitProposal:
         return core.basis(preset().exit, self.evidence, self.checks)
 
 
-_Outsiders = dict[tuple[int, int], dict[str, set[tuple[str, str, int]]]]
+Works = dict[str, set[tuple[str, str, int]]]
+_Outsiders = dict[tuple[int, int], tuple[Works, Works]]
 
 
-def _outsiders(run: Run, year: int, cache: _Outsiders) -> dict[str, set[tuple[str, str, int]]]:
+def _outsiders(run: Run, year: int, cache: _Outsiders) -> tuple[Works, Works]:
     """School code → the works on which it is an outsider in `year` of `run` (its result in the
-    lowest zone of the run's low-ИОР share among the schools that wrote the work)."""
+    lowest zone of the run's low-ИОР share among the schools that wrote the work), and school code →
+    the works it has a result on that year."""
     key = (run.pk, year)
     if key not in cache:
         cutoff = Methodology.model_validate(run.methodology).ior_low
@@ -68,31 +70,46 @@ def _outsiders(run: Run, year: int, cache: _Outsiders) -> dict[str, set[tuple[st
             "school__school_id", "procedure", "subject", "grade", "z"
         )
         frame = pd.DataFrame(list(rows), columns=["school_id", "procedure", "subject", "grade", "z"])
-        cache[key] = core.outsider_works(frame, share) if not frame.empty else {}
+        written: Works = {}
+        for school, procedure, subject, grade, z in frame.itertuples(index=False):
+            if pd.notna(z):
+                written.setdefault(str(school), set()).add((str(procedure), str(subject), int(grade)))
+        cache[key] = (core.outsider_works(frame, share) if not frame.empty else {}, written)
     return cache[key]
+
+
+def _entry_run(entry: Wave | None, result: SchoolResult) -> Run | None:
+    """The run the entry monitoring recorded, when it measured an earlier year than the latest run:
+    a later run of the same year (a re-run with reviewed signs, a corrected import) is no dynamics."""
+    if entry is None or entry.snapshot.get("run") in (None, result.run_id):
+        return None
+    run = Run.objects.filter(pk=entry.snapshot["run"], status=Run.Status.DONE).first()
+    return run if run is not None and run.year < result.run.year else None
 
 
 def _outsider_change(
     programme: Programme, result: SchoolResult, entry: Wave | None, cache: _Outsiders
 ) -> tuple[int | None, int | None]:
     """Act 002's group of outsiders: the works on which the school was an outsider at entry (the run
-    of the entry monitoring, or the first year of the latest run's window) and how many of them it
-    has left by the latest run's year."""
+    of the entry monitoring; without an entry monitoring, the first year of the latest run's window)
+    and how many of them it has left by the latest run's year — a work counts as left only where
+    the school has a result that year. Unknown when the entry monitoring measured the same year."""
     school = programme.school
     if school is None:
         return None, None
-    first_run: Run | None = None
-    if entry is not None and entry.snapshot.get("run") not in (None, result.run_id):
-        first_run = Run.objects.filter(pk=entry.snapshot["run"], status=Run.Status.DONE).first()
-    if first_run is not None:
-        before = _outsiders(first_run, first_run.year, cache).get(school.school_id, set())
+    if entry is not None:
+        first_run = _entry_run(entry, result)
+        if first_run is None:
+            return None, None
+        before = _outsiders(first_run, first_run.year, cache)[0].get(school.school_id, set())
     else:
         window = result.run.summary.get("window") or [result.run.year]
         if len(window) < 2:
             return None, None
-        before = _outsiders(result.run, int(window[0]), cache).get(school.school_id, set())
-    now = _outsiders(result.run, result.run.year, cache).get(school.school_id, set())
-    return len(before), len(before - now)
+        before = _outsiders(result.run, int(window[0]), cache)[0].get(school.school_id, set())
+    outsiders, written = _outsiders(result.run, result.run.year, cache)
+    now, wrote = outsiders.get(school.school_id, set()), written.get(school.school_id, set())
+    return len(before), len({w for w in before if w in wrote and w not in now})
 
 
 def _exit_evidence(
@@ -106,7 +123,7 @@ def _exit_evidence(
     basis = ""
     if result is not None:
         ior_after, ior_se = result.ior, result.ior_se
-        if entry and entry.snapshot.get("ior") is not None and entry.snapshot.get("run") != result.run_id:
+        if entry and entry.snapshot.get("ior") is not None and _entry_run(entry, result) is not None:
             ior_before, se_before = entry.snapshot["ior"], entry.snapshot.get("ior_se")
             basis = f"ИОР при входном мониторинге ({entry.date:%d.%m.%Y}) и по расчёту № {result.run_id} за {result.run.year} год"
         else:
