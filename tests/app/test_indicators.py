@@ -181,3 +181,19 @@ def test_the_dashboard_offers_the_municipalities_in_scope_as_its_level(world: An
     assert f'<option value="{world.muni_b.pk}">Бетинский район</option>' in html
     municipal = login("municipal").get("/cycle/indicators/", {"year": 2026}).content.decode()
     assert "Бетинский район" not in municipal  # another municipality: not in a coordinator's scope
+
+
+def test_a_preset_without_targets_borrows_none_from_volgograd(world: Any, monkeypatch: Any) -> None:
+    """Acts 001–003 set no targets for act 004's indicators 1.1–1.4: under Vologda's preset they
+    show «цель не задана» until the operator sets the year's own; Volgograd's preset carries its
+    operator's figures with the note saying so."""
+    from shnor.presets import load
+    from shnor.registry import services as registry
+
+    identification(world)
+    volgograd = {v.definition.code: v for v in indicators.compute(world.users["operator"], 2026)}
+    assert volgograd["1.2"].target == 50.0 and "числовых целей показателей не устанавливает" in indicators.note()
+    monkeypatch.setattr(registry, "preset_in_force", lambda: load("vologda-2019"))
+    got = {v.definition.code: v for v in indicators.compute(world.users["operator"], 2026)}
+    assert {code: got[code].target for code in ("1.1", "1.2", "1.4.2")} == {"1.1": None, "1.2": None, "1.4.2": None}
+    assert got["1.2"].status == "no_target"

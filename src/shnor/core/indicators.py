@@ -116,23 +116,14 @@ SYSTEM: dict[str, Definition] = {
 
 
 class Indicators(BaseModel):
-    """The preset's indicators: which of the system ones it uses and their targets (percent for a
-    share, a number for a count). An act that names no number leaves the target to the operator;
-    the preset then carries the region's own figure and says so in `note`."""
+    """The preset's targets of the system indicators (percent for a share, a number for a count). An
+    act that names no number leaves the target to the operator; the preset then carries the region's
+    own figure and says so in `note`. A preset without targets borrows none from another act: its
+    indicators show «цель не задана» until the operator sets the year's targets."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    targets: dict[str, float] = Field(
-        default_factory=lambda: {
-            "1.1": 100.0,
-            "1.2": 50.0,
-            "1.3.1": 100.0,
-            "1.3.2": 50.0,
-            "1.4.1": 50.0,
-            "1.4.2": 100.0,
-            "1.4.3": 100.0,
-        }
-    )
+    targets: dict[str, float] = Field(default_factory=dict)
     note: str = ""
 
 
