@@ -789,3 +789,15 @@ def test_clusters_within_each_municipality_as_act_004_asks() -> None:
     # With two schools enough: in С both ИСБ are 0, the quarter's threshold is 0 and both are at it
     # (low, as at the region's threshold); S1's ИОР is С's lowest.
     assert dict(municipal_clusters(base, municipality, Methodology(), minimum=2))["S1"] == "deprived"
+
+
+def test_municipal_clusters_of_a_region_without_a_social_index() -> None:
+    """No social data: ИСБ is empty (an object column of None), and no school has a cluster."""
+    from shnor.core.identification.identify import municipal_clusters
+
+    base = pd.DataFrame(
+        {"ior": [-1.0, 0.0, 1.0, 2.0], "isb": [None] * 4, "insufficient_data": False},
+        index=pd.Index(list("ABCD"), name="school_id"),
+    )
+    got = municipal_clusters(base, pd.Series("Н", index=base.index), Methodology())
+    assert list(got) == ["", "", "", ""]

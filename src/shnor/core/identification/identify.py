@@ -396,7 +396,8 @@ def municipal_clusters(
     quantile; a fixed cut-off is the region's). Empty for a school without a cluster and in a
     municipality with fewer than `minimum` schools with enough data."""
     muni = municipality.reindex(base.index)
-    ok = ~base["insufficient_data"].astype(bool) & base["ior"].notna() & base["isb"].notna()
+    ior, isb = base["ior"].astype(float), base["isb"].astype(float)  # an empty column comes as objects
+    ok = ~base["insufficient_data"].astype(bool) & ior.notna() & isb.notna()
 
     def low(values: pd.Series, eligible: pd.Series, cutoff: Any) -> pd.Series:
         if cutoff.kind != "quantile":
@@ -404,8 +405,8 @@ def municipal_clusters(
         thresholds = values[eligible].groupby(muni[eligible]).quantile(cutoff.value)
         return (values <= muni.map(thresholds)).fillna(False).astype(bool) & eligible
 
-    ior_low = low(base["ior"], ok, methodology.ior_low)
-    isb_low = low(base["isb"], base["isb"].notna(), methodology.isb_low)
+    ior_low = low(ior, ok, methodology.ior_low)
+    isb_low = low(isb, isb.notna(), methodology.isb_low)
     enough = muni.map(ok.groupby(muni).sum()).fillna(0) >= minimum
     cluster = pd.Series(
         np.select(
