@@ -102,7 +102,10 @@ def test_an_item_that_needs_several_records_is_done_when_the_last_one_arrives(wo
     line = {line.item.code: line for line in cyclogram.lines(2019, on)}["seminar"]
     assert (line.status, line.done_on) == ("done", dt.date(2019, 11, 20))
     regional = {line.item.code: line for line in cyclogram.lines(2019, on)}["exchange_events"]
-    assert regional.status == "in_progress" and "Региональных мероприятий: 1 (нужно не менее 4" in regional.evidence
+    assert (
+        regional.status == "in_progress"
+        and "Региональных мероприятий проведено: 1 (нужно не менее 4" in regional.evidence
+    )
 
 
 def test_a_data_folder_preset_of_an_earlier_release_is_named_on_the_pages(login: Any, settings: Any) -> None:
@@ -124,3 +127,26 @@ def test_a_data_folder_preset_of_an_earlier_release_is_named_on_the_pages(login:
         assert 'data-testid="preset-behind"' not in login("operator").get(reverse("cycle:cyclogram")).content.decode()
     finally:
         path.unlink(missing_ok=True)  # the data folder is the session's
+
+
+def test_a_record_counts_for_one_item_only(world: Any, monkeypatch: Any) -> None:
+    """Dobrinka (act 003, plan 1.4 «март - апрель» and 3.3 «апрель»): two items of courses. A course
+    ended in April counts for the earlier item; the April item needs a course of its own."""
+    from shnor.presets import load
+    from shnor.registry import services as registry
+    from shnor.staff.models import Course
+
+    monkeypatch.setattr(registry, "preset_in_force", lambda: load("dobrinka-2018"))
+    teacher = Teacher.objects.create(staff_key="T1")
+    Course.objects.create(
+        teacher=teacher, title="Управление", hours=72, start=dt.date(2018, 3, 1), end=dt.date(2018, 4, 15)
+    )
+    on = dt.date(2018, 5, 10)
+    got = {line.item.code: line for line in cyclogram.lines(2018, on)}
+    assert got["courses_heads"].status == "done" and got["courses_admin"].status == "overdue"
+    assert "пройдено: 0 (нужно не менее 1)" in got["courses_admin"].evidence
+    Course.objects.create(
+        teacher=teacher, title="Программа перехода", hours=36, start=dt.date(2018, 4, 2), end=dt.date(2018, 4, 20)
+    )
+    got = {line.item.code: line for line in cyclogram.lines(2018, on)}
+    assert (got["courses_heads"].done_on, got["courses_admin"].done_on) == (dt.date(2018, 4, 15), dt.date(2018, 4, 20))

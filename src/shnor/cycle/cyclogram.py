@@ -83,16 +83,25 @@ class _Span:
         }
 
 
-def _counted(dates: list[dt.date | None], need: int) -> tuple[bool, dt.date | None]:
-    """Done when at least `need` records exist; the date the `need`-th arrived."""
-    known = sorted(d for d in dates if d is not None)
-    if len(dates) < need:
-        return False, None
-    return True, known[need - 1] if len(known) >= need else None
+def _counted(records: list[tuple[Any, dt.date | None]], need: int, taken: set[Any]) -> tuple[bool, dt.date | None, int]:
+    """Done when at least `need` records not counted for an earlier item of the same kind exist;
+    they are then counted for this one (an agreement fulfils one item, not two). Returns (done, the
+    date the `need`-th arrived, how many such records there are)."""
+    free = sorted(((key, when) for key, when in records if key not in taken), key=lambda r: (r[1] is None, r[1]))
+    if len(free) < need:
+        return False, None, len(free)
+    chosen = free[:need]
+    taken.update(key for key, _ in chosen)
+    return True, chosen[-1][1], len(free)
 
 
-def _evidence(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
-    """(done, when, what, link) for an item of working year `year`."""
+def _evidence(item: Item, year: int, span: _Span, taken: set[Any]) -> tuple[bool, dt.date | None, str, str]:
+    """(done, when, what, link) for an item of working year `year`; `taken` — the records of the
+    item's kind already counted for earlier items."""
+    if item.evidence in _COUNTED:
+        records, text, url = _COUNTED[item.evidence](item, span)
+        done, when, free = _counted(records, item.min_count, taken)
+        return done, when, f"{text}: {free} (нужно не менее {item.min_count}{_people(item)})", url
     handler = _HANDLERS.get(item.evidence)
     if handler is None:
         return False, None, "подтверждается вне системы", ""
@@ -152,55 +161,36 @@ def _waves(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, st
     return True, first, what, reverse("programmes:list")
 
 
-def _programmes(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
-    dates = [
-        _date(d)
-        for d in Programme.objects.filter(**_lookups("created_at", span.moments())).values_list("created_at", flat=True)
-    ]
-    done, when = _counted(dates, item.min_count)
-    return (
-        done,
-        when,
-        f"программ разработано: {len(dates)} (нужно не менее {item.min_count})",
-        reverse("programmes:list"),
-    )
+Records = tuple[list[tuple[Any, dt.date | None]], str, str]
 
 
-def _pairs(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
-    found = Pairing.objects.filter(
+def _programmes(item: Item, span: _Span) -> Records:
+    rows = Programme.objects.filter(**_lookups("created_at", span.moments())).values_list("pk", "created_at")
+    return [(pk, _date(when)) for pk, when in rows], "программ разработано", reverse("programmes:list")
+
+
+def _pairs(item: Item, span: _Span) -> Records:
+    rows = Pairing.objects.filter(
         status__in=(Pairing.Status.APPROVED, Pairing.Status.ENDED), **_lookups("approved_at", span.moments())
-    )
-    dates = [_date(d) for d in found.values_list("approved_at", flat=True)]
-    done, when = _counted(dates, item.min_count)
-    return (
-        done,
-        when,
-        f"утверждено пар и групп: {len(dates)} (нужно не менее {item.min_count})",
-        reverse("support:overview"),
-    )
+    ).values_list("pk", "approved_at")
+    return [(pk, _date(when)) for pk, when in rows], "утверждено пар и групп", reverse("support:overview")
 
 
-def _agreements(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
-    dates = list(Agreement.objects.filter(date__gte=span.since, date__lt=span.until).values_list("date", flat=True))
-    done, when = _counted(list(dates), item.min_count)
-    return (
-        done,
-        when,
-        f"соглашений заключено: {len(dates)} (нужно не менее {item.min_count})",
-        reverse("support:overview"),
-    )
+def _agreements(item: Item, span: _Span) -> Records:
+    rows = Agreement.objects.filter(date__gte=span.since, date__lt=span.until).values_list("pk", "date")
+    return list(rows), "соглашений заключено", reverse("support:overview")
 
 
-def _events(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
+def _events(item: Item, span: _Span) -> Records:
     found = Event.objects.filter(date__gte=span.since, date__lt=span.until, participants__gte=item.min_participants)
     if item.event_level:
         found = found.filter(level=item.event_level)
-    dates = list(found.values_list("date", flat=True))
-    done, when = _counted(list(dates), item.min_count)
-    level = LEVEL_ADJECTIVES.get(item.event_level, "")
-    people = f", не менее {item.min_participants} участников" if item.min_participants else ""
-    what = f"{level}мероприятий: {len(dates)} (нужно не менее {item.min_count}{people})".capitalize()
-    return done, when, what, reverse("support:events")
+    text = f"{LEVEL_ADJECTIVES.get(item.event_level, '')}мероприятий проведено".capitalize()
+    return list(found.values_list("pk", "date")), text, reverse("support:events")
+
+
+def _people(item: Item) -> str:
+    return f", не менее {item.min_participants} участников" if item.min_participants else ""
 
 
 LEVEL_ADJECTIVES = {
@@ -211,21 +201,15 @@ LEVEL_ADJECTIVES = {
 }
 
 
-def _courses(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, str, str]:
+def _courses(item: Item, span: _Span) -> Records:
+    """Distinct programmes of further training completed, each on the day its first group ended."""
     firsts = (
         Course.objects.filter(end__gte=span.since, end__lt=span.until)
         .values("title")
         .annotate(first=Min("end"))
-        .values_list("first", flat=True)
+        .values_list("title", "first")
     )
-    dates = list(firsts)
-    done, when = _counted(list(dates), item.min_count)
-    return (
-        done,
-        when,
-        f"программ повышения квалификации пройдено: {len(dates)} (нужно не менее {item.min_count})",
-        reverse("staff:teachers"),
-    )
+    return list(firsts), "программ повышения квалификации пройдено", reverse("staff:teachers")
 
 
 def _lookups(field: str, bounds: dict[str, Any]) -> dict[str, Any]:
@@ -239,6 +223,10 @@ _HANDLERS = {
     "entry": _waves,
     "interim": _waves,
     "final": _waves,
+}
+
+
+_COUNTED = {
     "programmes": _programmes,
     "pairs": _pairs,
     "agreements": _agreements,
@@ -249,8 +237,9 @@ _HANDLERS = {
 
 def _spans(all_items: list[Item], year: int, start: int) -> list[_Span]:
     """Each item's span: it opens where the previous item of the same kind closed (or at the working
-    year's start), but never after its own window opens, and runs to the working year's end. A record
-    in the overlap of two items' spans counts for both (an item does not consume the records)."""
+    year's start), but never after its own window opens, and runs to the working year's end. A
+    counted record (a course, an agreement, an event) in the overlap of two items' spans counts for
+    the earlier item only (`lines` takes the items in the order of their windows)."""
     first, until = year_bounds(year, start)
     last_end: dict[tuple[str, str], dt.date] = {}
     spans = []
@@ -271,11 +260,17 @@ def lines(year: int, today: dt.date | None = None) -> list[Line]:
     today = today or timezone.localdate()
     start = year_start()
     all_items = items()
-    result = []
-    for item, span in zip(all_items, _spans(all_items, year, start), strict=True):
-        done, when, what, url = _evidence(item, year, span)
-        result.append(Line(item, year, status(item, year, today, when, done, start), when, what, url, start))
-    return result
+    spans = _spans(all_items, year, start)
+    taken: dict[tuple[str, str], set[Any]] = {}
+    found: dict[int, Line] = {}
+    # In the order of the items' windows, so that a record counts for the earliest item needing it.
+    for i in sorted(range(len(all_items)), key=lambda i: all_items[i].window(year, start)):
+        item = all_items[i]
+        done, when, what, url = _evidence(
+            item, year, spans[i], taken.setdefault((item.evidence, item.event_level), set())
+        )
+        found[i] = Line(item, year, status(item, year, today, when, done, start), when, what, url, start)
+    return [found[i] for i in range(len(all_items))]
 
 
 def remind(today: dt.date | None = None) -> dict[str, int]:
