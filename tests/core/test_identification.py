@@ -730,6 +730,18 @@ def test_quality_by_term_marks_against_quality_by_vpr_as_act_003_reads_it() -> N
     assert h["evidence"]["direction"] == "по ВПР выше" and h["evidence"]["quality_journal"] == 0.55
     assert objectivity.quality_mismatch(works, Objectivity(quality_gap=0.28)) == []
     assert "quality_mismatch" not in Objectivity().signs  # looked for where a preset names it (Dobrinka)
+    # Through the identification: named by the preset, the sign is found and flags the school.
+    m = Methodology(
+        components=(Component(procedure="VPR", subject="rus", grade=4),),
+        objectivity=Objectivity(signs=("quality_mismatch",), flag_signs=1),
+    )
+    rows = [
+        _work(s, 40, 10.0 + i % 3, 160.0, procedure="VPR", grade=4, q_pairs=40, q_journal=20, q_vpr=j)
+        for i, (s, j) in enumerate((("A", 20), ("B", 21), ("C", 19), ("D", 20), ("E", 31)))
+    ]
+    table = _identify(rows, list("ABCDE"), m)
+    assert table.loc["E", "objectivity_signs"] == "quality_mismatch" and table.loc["E", "objectivity_flag"]
+    assert not table.loc[list("ABCD"), "objectivity_flag"].any()
     assert "quality_mismatch" in load("dobrinka-2018")[0].methodology.objectivity.signs
 
 
@@ -789,6 +801,13 @@ def test_clusters_within_each_municipality_as_act_004_asks() -> None:
     # With two schools enough: in С both ИСБ are 0, the quarter's threshold is 0 and both are at it
     # (low, as at the region's threshold); S1's ИОР is С's lowest.
     assert dict(municipal_clusters(base, municipality, Methodology(), minimum=2))["S1"] == "deprived"
+    # The district's own quantile: at a half, Н's low ИОР is below −0.5 (N1 and N2).
+    half = Methodology(ior_low=Cutoff(kind="quantile", value=0.5))
+    assert [got for got in municipal_clusters(base, municipality, half)[["N1", "N2", "N3"]]] == [
+        "struggling",
+        "struggling",
+        "effective",
+    ]
 
 
 def test_municipal_clusters_of_a_region_without_a_social_index() -> None:

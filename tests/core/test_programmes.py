@@ -153,6 +153,7 @@ def test_leaving_the_group_of_outsiders_on_three_diagnostic_indicators() -> None
     assert pg.evaluate(rule, evidence(outsider_before=2, outsider_left=2))[0] is True
     assert pg.evaluate(rule, evidence(outsider_before=2, outsider_left=1))[0] is False
     assert pg.evaluate(rule, evidence())[1] == {"outsider_exit": None}  # no data: not met
+    assert pg.evaluate(rule, evidence(outsider_before=0, outsider_left=0))[1] == {"outsider_exit": None}  # never one
     assert pg.title_reason(rule) == "в связи с выходом из группы «аутсайдеров»"
     ok, checks = pg.evaluate(rule, evidence(outsider_before=5, outsider_left=3))
     assert pg.basis(rule, evidence(outsider_before=5, outsider_left=3), checks) == (
