@@ -803,7 +803,7 @@ def test_clusters_within_each_municipality_as_act_004_asks() -> None:
     assert dict(municipal_clusters(base, municipality, Methodology(), minimum=2))["S1"] == "deprived"
     # The district's own quantile: at a half, Н's low ИОР is below −0.5 (N1 and N2).
     half = Methodology(ior_low=Cutoff(kind="quantile", value=0.5))
-    assert [got for got in municipal_clusters(base, municipality, half)[["N1", "N2", "N3"]]] == [
+    assert list(municipal_clusters(base, municipality, half)[["N1", "N2", "N3"]]) == [
         "struggling",
         "struggling",
         "effective",
