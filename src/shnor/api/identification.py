@@ -42,11 +42,7 @@ def runs_list(request: AuthedRequest, year: Year | None = None) -> QuerySet[Run]
 )
 def runs_create(request: AuthedRequest, body: RunIn) -> Status[Run]:
     user = request.auth
-    source = None
-    if body.reviewed_from is not None:
-        source = Run.objects.filter(pk=body.reviewed_from).first()
-        if source is None:
-            raise Http404("Нет такого расчёта")
+    source = _run(body.reviewed_from) if body.reviewed_from is not None else None
     run = services.start(user, body.year, engine=body.engine, channel="api", queue=not body.wait, reviewed_from=source)
     if body.wait:
         run = services.execute(run.pk)

@@ -78,8 +78,12 @@ def procedure_name(code: str) -> str:
 
 def subject_name(code: str) -> str:
     """«математика (профильная)» for math_prof; a code outside the vocabulary as it is."""
-    title = SUBJECTS[code][0] if code in SUBJECTS else code
-    return f"{title[:1].lower()}{title[1:]}"
+    return first_lower(SUBJECTS[code][0] if code in SUBJECTS else code)
+
+
+def first_lower(text: str) -> str:
+    """«Отметки за ВПР…» → «отметки за ВПР…»: the first letter only, abbreviations keep their capitals."""
+    return text[:1].lower() + text[1:]
 
 
 def works(

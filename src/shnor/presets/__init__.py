@@ -57,6 +57,13 @@ def _load_file(path: str, size: int, mtime_ns: int) -> tuple[Preset, str]:
 
 
 @lru_cache(maxsize=16)
+def from_text(text: str) -> Preset:
+    """A preset from the text a run keeps, parsed once per text: the run's page shows its rules and
+    compares them with the previous run's, and each parse takes tens of milliseconds."""
+    return load_text(text)
+
+
+@lru_cache(maxsize=16)
 def _load_builtin(name: str) -> tuple[Preset, str]:
     text = _packaged(f"{name}.yaml")
     return load_text(text, name), text

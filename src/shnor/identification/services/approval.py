@@ -13,7 +13,7 @@ from shnor.accounts.roles import Perm
 from shnor.accounts.services import account, require
 from shnor.audit.tracking import record
 from shnor.core.methodology import Methodology
-from shnor.core.presets import Preset, load_text
+from shnor.core.presets import Preset
 from shnor.documents import identification as documents
 from shnor.documents.charts import scatter_png
 from shnor.documents.identification import ListedSchool, NoteData, OrderData
@@ -22,6 +22,7 @@ from shnor.identification.models import ListChange, Run, SchoolResult, Sign
 from shnor.identification.services.common import IdentificationRefused
 from shnor.identification.services.inputs import LISTS
 from shnor.identification.services.parameters import of_run
+from shnor.presets import from_text
 from shnor.records.models import Decision, Document
 from shnor.records.services import authority, keeping, store_document
 from shnor.registry.models import School
@@ -86,7 +87,7 @@ def approve(user: Actor, run: Run, *, number: str, date: dt.date, signatory: str
     listed = final_list(run)
     if not listed:
         raise IdentificationRefused("Перечень пуст: утверждать нечего.")
-    preset = load_text(run.preset_text)
+    preset = from_text(run.preset_text)
     issuer = authority(preset)
     schools = {s.pk: s for s in School.objects.filter(pk__in=listed).select_related("municipality")}
     results = {r.school_id: r for r in SchoolResult.objects.filter(run=run, school_id__in=listed)}

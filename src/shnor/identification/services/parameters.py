@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from shnor.audit.tracking import record
 from shnor.core.methodology import Cutoff, Methodology
 from shnor.core.numbers import number
-from shnor.core.presets import SOURCED, Preset, PresetError, load_text
+from shnor.core.presets import SOURCED, Preset, PresetError
 from shnor.core.programmes import rule_text
 from shnor.identification import labels
 from shnor.identification.models import Run
+from shnor.presets import from_text
 
 TITLES = {
     "methodology.window": "Окно расчёта",
@@ -61,7 +62,7 @@ def of_run(run: Run) -> list[Parameter]:
     """The rules as the run applied them (its own copy of the preset); none when that copy no longer
     reads as a preset (a run kept from an older format)."""
     try:
-        return parameters(load_text(run.preset_text)) if run.preset_text else []
+        return parameters(from_text(run.preset_text)) if run.preset_text else []
     except PresetError:
         return []
 
@@ -114,17 +115,12 @@ def _cutoff(cutoff: Cutoff) -> str:
 
 def _objectivity(m: Methodology) -> str:
     rule = m.objectivity
-    signs = ", ".join(_first_lower(labels.SIGNS.get(s, s)) for s in rule.signs)
+    signs = ", ".join(labels.first_lower(labels.SIGNS.get(s, s)) for s in rule.signs)
     weight = "исключается" if rule.downweight == 0 else f"учитывается с весом {number(rule.downweight, 2)}"
     return (
         f"признаки: {signs}. Отметка — при {number(rule.flag_signs)} разных признаках, одном устойчивом (в "
         f"{number(rule.persistence_years)} годах) или одном подтверждённом экспертом; работа с признаком в ИОР {weight}"
     )
-
-
-def _first_lower(text: str) -> str:
-    """«Отметки за ВПР…» → «отметки за ВПР…»: the abbreviations keep their capitals."""
-    return text[:1].lower() + text[1:]
 
 
 def _selection(m: Methodology) -> str:
@@ -162,7 +158,7 @@ def changed_since_previous(run: Run) -> tuple[Run | None, dict[str, list[str]]]:
     if before is None or before.preset_text == run.preset_text or not run.preset_text:
         return before, {}
     try:
-        return before, changes(load_text(before.preset_text), load_text(run.preset_text))
+        return before, changes(from_text(before.preset_text), from_text(run.preset_text))
     except PresetError:  # a copy that no longer reads as a preset: nothing to compare
         return before, {}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from django.db.models import Q, QuerySet
@@ -55,15 +55,23 @@ class ExitProposal:
 
 
 Works = dict[str, set[tuple[str, str, int]]]
-_Outsiders = dict[tuple[int, int], tuple[Works, Works]]
 
 
-def _outsiders(run: Run, year: int, cache: _Outsiders) -> tuple[Works, Works]:
+@dataclass
+class _Cache:
+    """What the proposals of one page share: the runs the entry monitorings recorded, and each
+    run-year's outsiders (read once, not once per programme)."""
+
+    runs: dict[int, Run | None] = field(default_factory=dict)
+    outsiders: dict[tuple[int, int], tuple[Works, Works]] = field(default_factory=dict)
+
+
+def _outsiders(run: Run, year: int, cache: _Cache) -> tuple[Works, Works]:
     """School code → the works on which it is an outsider in `year` of `run` (its result in the
     lowest zone of the run's low-ИОР share among the schools that wrote the work), and school code →
     the works it has a result on that year."""
     key = (run.pk, year)
-    if key not in cache:
+    if key not in cache.outsiders:
         cutoff = Methodology.model_validate(run.methodology).ior_low
         share = cutoff.value if cutoff.kind == "quantile" else 0.25
         rows = Component.objects.filter(run=run, year=year).values_list(
@@ -74,21 +82,24 @@ def _outsiders(run: Run, year: int, cache: _Outsiders) -> tuple[Works, Works]:
         for school, procedure, subject, grade, z in frame.itertuples(index=False):
             if pd.notna(z):
                 written.setdefault(str(school), set()).add((str(procedure), str(subject), int(grade)))
-        cache[key] = (core.outsider_works(frame, share) if not frame.empty else {}, written)
-    return cache[key]
+        cache.outsiders[key] = (core.outsider_works(frame, share) if not frame.empty else {}, written)
+    return cache.outsiders[key]
 
 
-def _entry_run(entry: Wave | None, result: SchoolResult) -> Run | None:
+def _entry_run(entry: Wave | None, result: SchoolResult, cache: _Cache) -> Run | None:
     """The run the entry monitoring recorded, when it measured an earlier year than the latest run:
     a later run of the same year (a re-run with reviewed signs, a corrected import) is no dynamics."""
     if entry is None or entry.snapshot.get("run") in (None, result.run_id):
         return None
-    run = Run.objects.filter(pk=entry.snapshot["run"], status=Run.Status.DONE).first()
+    pk = entry.snapshot["run"]
+    if pk not in cache.runs:
+        cache.runs[pk] = Run.objects.filter(pk=pk, status=Run.Status.DONE).first()
+    run = cache.runs[pk]
     return run if run is not None and run.year < result.run.year else None
 
 
 def _outsider_change(
-    programme: Programme, result: SchoolResult, entry: Wave | None, cache: _Outsiders
+    programme: Programme, result: SchoolResult, entry: Wave | None, cache: _Cache
 ) -> tuple[int | None, int | None]:
     """Act 002's group of outsiders: the works on which the school was an outsider at entry (the run
     of the entry monitoring; without an entry monitoring, the first year of the latest run's window)
@@ -98,7 +109,7 @@ def _outsider_change(
     if school is None:
         return None, None
     if entry is not None:
-        first_run = _entry_run(entry, result)
+        first_run = _entry_run(entry, result, cache)
         if first_run is None:
             return None, None
         before = _outsiders(first_run, first_run.year, cache)[0].get(school.school_id, set())
@@ -112,9 +123,7 @@ def _outsider_change(
     return len(before), len({w for w in before if w in wrote and w not in now})
 
 
-def _exit_evidence(
-    programme: Programme, rule: core.ExitRule | None = None, cache: _Outsiders | None = None
-) -> tuple[ExitEvidence, str]:
+def _exit_evidence(programme: Programme, rule: core.ExitRule, cache: _Cache) -> tuple[ExitEvidence, str]:
     waves = {w.kind: w for w in programme.waves.all()}
     entry = waves.get(Wave.Kind.ENTRY)
     latest_wave = waves.get(Wave.Kind.FINAL) or waves.get(Wave.Kind.INTERIM) or entry
@@ -123,7 +132,7 @@ def _exit_evidence(
     basis = ""
     if result is not None:
         ior_after, ior_se = result.ior, result.ior_se
-        if entry and entry.snapshot.get("ior") is not None and _entry_run(entry, result) is not None:
+        if entry and entry.snapshot.get("ior") is not None and _entry_run(entry, result, cache) is not None:
             ior_before, se_before = entry.snapshot["ior"], entry.snapshot.get("ior_se")
             basis = f"ИОР при входном мониторинге ({entry.date:%d.%m.%Y}) и по расчёту № {result.run_id} за {result.run.year} год"
         else:
@@ -137,8 +146,8 @@ def _exit_evidence(
     profile = latest_profile(programme.school_id) if programme.school_id else None
     entry_profile = (entry.snapshot.get("profile") if entry else None) or None
     outsider_before = outsider_left = None
-    if result is not None and rule is not None and "outsider_exit" in rule.conditions():
-        outsider_before, outsider_left = _outsider_change(programme, result, entry, {} if cache is None else cache)
+    if result is not None and "outsider_exit" in rule.conditions():
+        outsider_before, outsider_left = _outsider_change(programme, result, entry, cache)
     evidence = ExitEvidence(
         ior_before=ior_before,
         ior_after=ior_after,
@@ -160,7 +169,7 @@ def exit_proposals(user: Actor) -> list[ExitProposal]:
     rule = preset().exit
     out = []
     qs = programmes(user).filter(level=L.SCHOOL, status=S.IN_FORCE).prefetch_related("waves")
-    cache: _Outsiders = {}
+    cache = _Cache()
     for programme in qs:
         evidence, basis = _exit_evidence(programme, rule, cache)
         ok, checks = core.evaluate(rule, evidence)
