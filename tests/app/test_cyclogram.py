@@ -114,7 +114,7 @@ def test_a_data_folder_preset_of_an_earlier_release_is_named_on_the_pages(login:
     to take the new version."""
     from shnor.presets import load
 
-    text = load("volgograd-2021")[1].replace('version: "2021.2"', 'version: "2021.1"')
+    text = load("volgograd-2021")[1].replace('version: "2021.3"', 'version: "2021.1"')
     text = text[: text.index("# Act 004 §5, таблица 2")]  # the copy written before the calendar existed
     path = settings.DATA_DIR / "preset.yaml"
     path.write_text(text, encoding="utf-8")

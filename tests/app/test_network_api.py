@@ -81,6 +81,8 @@ def test_matching_pairs_journal_and_feedback(client: Client, world: World) -> No
     assert proposal["greedy_total"] >= proposal["total"]
     by_school = {p["school_id"]: p for p in proposal["pairs"]}
     assert by_school["A001"]["curator_id"] == b1.pk and "соседний муниципалитет" in by_school["A001"]["reason"]
+    assert (by_school["A001"]["theme"], by_school["A001"]["departure"]) == ("", "")  # pairs, not groups (Volgograd)
+    assert "groups" not in proposal["settings"]
     # Approve one school's pair only.
     approved = operator.send("post", f"/support/proposals/{proposal['id']}/approve", {"school_ids": ["A001"]})
     assert approved.json() == {"approved": 1}

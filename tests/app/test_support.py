@@ -393,3 +393,53 @@ def test_overview_query_count_does_not_grow(world: Any, login: Any, django_asser
     client = login("operator")
     with django_assert_max_num_queries(25):
         assert client.get(reverse("support:overview")).status_code == 200
+
+
+def test_curator_groups_of_the_vologda_act(world: Any, login: Any, settings: Any, tmp_path: Any) -> None:
+    """Act 001: «Кураторские группы состоят из школы-куратора … и 2-3 школ», formed «на основе общей
+    выявленной проблемы». Under the Vologda preset A1 and A2 (both weak in R06) form one group under
+    B1 (strong in R06): pairs would send them to two curators. The page, the export, the API and the
+    command say so, with the rule's source; a school without the group's problem is shown as a departure."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from shnor.presets import load
+
+    settings.DATA_DIR = tmp_path  # this test's own data folder and preset
+    tmp_path.joinpath("preset.yaml").write_text(load("vologda-2019")[1], encoding="utf-8")
+    identification(world)
+    b1, resilient = included_pool(world)
+    operator = world.users["operator"]
+    Curator.objects.filter(pk__in=[b1.pk, resilient.pk]).update(capacity=3)
+    Profile.objects.create(school=world.a2, year=2026, catalogue_version="t", fixed=["R06"], factors={})
+    proposal = services.propose(operator, 2026)
+    pairs = {p.school_id: p for p in services.proposal_pairs(operator, proposal)}
+    assert {p.curator for p in pairs.values()} == {b1}
+    assert {p.theme for p in pairs.values()} == {"R06"} and {p.departure for p in pairs.values()} == {""}
+    assert {p.form for p in pairs.values()} == {"group"}
+    assert proposal.settings["groups"] == {
+        "count": 1,
+        "minimum": 2,
+        "short": 0,
+        "outside": 0,
+        "optimal": True,
+        "bound": pytest.approx(80.0),
+    }
+    assert proposal.total == pytest.approx(80.0)  # A1 and A2 each 40 (neighbouring), R06 covered
+    assert "общая проблема кураторской группы: R06" in pairs[world.a1.pk].reason
+    assert "куратор силён в ней" in pairs[world.a1.pk].reason
+
+    page = login("operator").get(reverse("support:matching")).content.decode()
+    assert 'data-testid="group-count"' in page and "Кураторские группы формируются по правилам пресета" in page
+    assert "Акт 001, раздел 4, направление 3" in page and "не менее 2" in page
+    book = load_workbook(io.BytesIO(services.export_xlsx(operator, proposal)))
+    rows = list(book["Пары"].values)
+    theme = rows[0].index("Общая проблема группы")
+    assert {r[theme] for r in rows[1:]} == {rows[1][theme]} and rows[1][theme].startswith("R06 ")
+
+    # A2 without R06: one group of two is still better than two groups of one; A2 is the departure.
+    Profile.objects.filter(school=world.a2).delete()
+    again = {p.school_id: p for p in services.proposal_pairs(operator, services.propose(operator, 2026))}
+    assert again[world.a2.pk].departure == "outside" and again[world.a1.pk].departure == ""
+    assert "у школы нет общей проблемы группы" in again[world.a2.pk].reason

@@ -108,7 +108,7 @@ def match(
     out: Annotated[Path | None, typer.Option(help="Записать предложение с обоснованием пар в файл .xlsx.")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Подбор кураторов школам из списка: точное решение (поток минимальной стоимости) и сравнение с подбором «по очереди»."""
+    """Подбор кураторов школам из списка: точное решение (поток минимальной стоимости; кураторские группы — по правилам пресета) и сравнение с подбором «по очереди»."""
     if out is not None and out.suffix.lower() != ".xlsx":
         err.print(f"[red]Файл предложения должен быть .xlsx, а не «{out.name}».[/red]")
         raise typer.Exit(2)
@@ -143,6 +143,14 @@ def match(
         + (f" (не распределены {proposal.greedy_unassigned})" if proposal.greedy_unassigned else "")
         + "."
     )
+    groups = s.get("groups")
+    if groups:
+        console.print(
+            f"Кураторских групп {groups['count']}; групп меньше {groups['minimum']} школ: {groups['short']}; "
+            f"школ без общей проблемы группы: {groups['outside']}; "
+            + ("решение точное." if groups["optimal"] else "лучшее найденное решение (точность не доказана).")
+            + f" Нижняя граница стоимости (пары без правил групп) {number(groups['bound'], 1)}."
+        )
     if out is not None:
         out.write_bytes(services.export_xlsx(user, proposal))
         console.print(f"Предложение: {out}")

@@ -415,3 +415,195 @@ def greedy(
             room[j] -= 1
             pairs.append(pair(s, curators[int(by_id[j])], neighbours, costs))
     return Assignment(pairs, unassigned)
+
+
+# --- curator groups (act 001) ---------------------------------------------------------------------
+
+NONE = "none"  # the «problem» of a school with no fixed risk and no weak subject
+GROUP_LIMIT = 6.0  # deterministic solver time for curator groups (about 9 s for the demo's 138 schools)
+GROUP_NEAREST = 12  # seconds of deterministic solver time for curator groups
+
+
+@dataclass(frozen=True)
+class GroupRules:
+    """Act 001 (разд. 4, направление 3): «Кураторские группы состоят из школы-куратора … и 2-3 школ»,
+    «формируются по принципу территориальной расположенности, на основе общей выявленной проблемы»."""
+
+    minimum: int = 2  # schools per group; the maximum is the curator's capacity
+    shared_need: bool = True  # every school of a group has the group's problem among its weaknesses
+
+
+@dataclass(frozen=True)
+class Group:
+    curator: str
+    schools: tuple[str, ...]
+    theme: str | None  # the problem its schools share (NONE: none has an identified problem); None: not asked
+    short: bool  # fewer schools than the minimum
+    outside: tuple[str, ...]  # schools of the group without its problem
+
+
+@dataclass
+class Grouping(Assignment):
+    groups: list[Group] = field(default_factory=list)
+    optimal: bool = True
+    bound: float = 0.0  # the exact pairing's cost, which no grouping can undercut
+
+    @property
+    def departures(self) -> dict[str, int]:
+        """How many groups are smaller than the act's minimum, and how many schools lack their group's problem."""
+        return {
+            "short": sum(g.short for g in self.groups),
+            "outside": sum(len(g.outside) for g in self.groups),
+        }
+
+
+def groups(
+    schools: Iterable[School],
+    curators: Iterable[Curator],
+    neighbours: Mapping[str, frozenset[str]] | None = None,
+    *,
+    rules: GroupRules = GroupRules(),
+    costs: Costs = Costs(),
+    pinned: Mapping[str, str] | None = None,
+    forbidden: Iterable[tuple[str, str]] = (),
+    time_limit: float = GROUP_LIMIT,
+    nearest: int = GROUP_NEAREST,
+) -> Grouping:
+    """Curator groups of one curator and `minimum`–capacity schools sharing a problem, at least cost.
+
+    The act's group rules are soft, ranked below placing a school and above cost, and solved in
+    two stages (CP-SAT):
+
+    1. as many schools placed as the exact pairing (`solve`) places, and the fewest departures:
+       places missing from groups smaller than the minimum, plus schools without their group's
+       problem;
+    2. with no more departures than that, the least total cost.
+
+    So a school is never left without a curator to make a group fit the act, and a departure is
+    shown (`Group.short`, `Group.outside`) only where no arrangement avoids it. A group's problem
+    is one of the weaknesses every school in it has (schools with none share the «no problem»
+    theme); among the problems its schools share, the one the curator is strong in is named.
+
+    The territorial principle of the act bounds the search: a school may join one of its
+    `nearest` cheapest curators, its pinned one, or the one the exact pairing gave it. The solver
+    runs on one worker with a deterministic time limit, so the same data give the same groups;
+    `optimal` says whether both stages were proved optimal within it, and `bound` is the
+    exact pairing's cost: no grouping can cost less.
+    """
+    from ortools.sat.python import cp_model
+
+    schools, curators = list(schools), list(curators)
+    neighbours = neighbours or {}
+    pinned = dict(pinned or {})
+    banned = set(forbidden)
+    _check(schools, curators, pinned, banned)
+    if rules.minimum < 1:
+        raise MatchingError("Наименьшее число школ в кураторской группе должно быть не меньше одной.")
+    if not schools:
+        return Grouping([])
+    problem = _Problem(schools, curators, neighbours, costs)
+    n, m = len(schools), len(curators)
+    flow = solve(schools, curators, neighbours, costs=costs, pinned=pinned, forbidden=banned)
+    row, col, val, _worst = _arcs(problem, pinned, banned, nearest if nearest < m else None)
+    s_index = {s.id: i for i, s in enumerate(schools)}
+    c_index = {c.id: j for j, c in enumerate(curators)}
+    have = set(zip(row.tolist(), col.tolist(), strict=True))
+    hint = {(s_index[p.school], c_index[p.curator]) for p in flow.pairs}
+    extra = sorted(hint - have)
+    arcs = list(zip(row.tolist(), col.tolist(), strict=True)) + extra
+    cost = [int(v) // SCALE for v in val.tolist()] + [
+        int(problem.block(slice(r, r + 1))[0, c]) // SCALE for r, c in extra
+    ]  # whole km: the solver's numbers stay small
+    themes_of = [sorted(s.weaknesses) or [NONE] for s in schools]
+    pinned_rows = {s_index[s] for s in pinned}
+
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"x{k}") for k in range(len(arcs))]
+    by_school: list[list[int]] = [[] for _ in range(n)]
+    by_curator: list[list[int]] = [[] for _ in range(m)]
+    for k, (r, c) in enumerate(arcs):
+        by_school[r].append(k)
+        by_curator[c].append(k)
+        model.add_hint(x[k], (r, c) in hint)
+    for i in range(n):
+        if i in pinned_rows:
+            model.add_exactly_one(x[k] for k in by_school[i])
+        else:
+            model.add_at_most_one(x[k] for k in by_school[i])
+    model.add(sum(x) == len(flow.pairs))
+    departures: list[cp_model.IntVar] = []
+    z: dict[tuple[int, str], cp_model.IntVar] = {}
+    for j, c in enumerate(curators):
+        if not by_curator[j]:
+            continue
+        load = sum(x[k] for k in by_curator[j])
+        used = model.new_bool_var(f"y{j}")
+        model.add(load <= c.capacity * used)
+        model.add(load >= used)
+        if rules.minimum > 1:
+            short = model.new_int_var(0, rules.minimum - 1, f"short{j}")
+            departures.append(short)
+            model.add(load + short >= rules.minimum * used)
+        if rules.shared_need:
+            options = sorted({t for k in by_curator[j] for t in themes_of[arcs[k][0]]})
+            for t in options:
+                z[j, t] = model.new_bool_var(f"z{j}_{t}")
+            model.add(sum(z[j, t] for t in options) == used)
+    if rules.shared_need:
+        for k, (r, c) in enumerate(arcs):
+            out = model.new_bool_var(f"out{k}")
+            departures.append(out)
+            model.add(x[k] <= sum(z[c, t] for t in themes_of[r]) + out)
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_deterministic_time = time_limit / 2
+    model.minimize(sum(departures))
+    first = solver.solve(model)
+    if first not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise MatchingError("Кураторские группы не сформированы за отведённое время: проверьте закреплённые пары.")
+    model.add(sum(departures) <= round(solver.objective_value))
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    for k in range(len(arcs)):
+        model.add_hint(x[k], solver.boolean_value(x[k]))
+    model.minimize(sum(cost[k] * x[k] for k in range(len(arcs))))
+    second = solver.solve(model)
+    if second not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise MatchingError("Кураторские группы не сформированы за отведённое время: проверьте закреплённые пары.")
+
+    members: dict[int, list[int]] = {}
+    for k, (r, c) in enumerate(arcs):
+        if solver.boolean_value(x[k]):
+            members.setdefault(c, []).append(r)
+    pairs: list[Pair] = []
+    found: list[Group] = []
+    for j in sorted(members):
+        rows_ = sorted(members[j])
+        found.append(_group(curators[j], [schools[r] for r in rows_], rules))
+        pairs += [pair(schools[r], curators[j], neighbours, costs) for r in rows_]
+    pairs.sort(key=lambda p: s_index[p.school])
+    placed = {p.school for p in pairs}
+    return Grouping(
+        pairs,
+        [s.id for s in schools if s.id not in placed],
+        groups=found,
+        optimal=first == second == cp_model.OPTIMAL,
+        bound=flow.total,
+    )
+
+
+def _group(curator: Curator, members: list[School], rules: GroupRules) -> Group:
+    """A curator's group: the problem its schools share (the curator's strength first), and its departures."""
+    themes = [set(s.weaknesses) or {NONE} for s in members]
+    short = len(members) < rules.minimum
+    if not rules.shared_need:
+        return Group(curator.id, tuple(s.id for s in members), None, short, ())
+    counts: dict[str, int] = {}
+    for ts in themes:
+        for t in ts:
+            counts[t] = counts.get(t, 0) + 1
+    # The most widely shared problem; among equals, one the curator is strong in, then by code.
+    theme = min(counts, key=lambda t: (-counts[t], t not in curator.strengths, t))
+    outside = tuple(s.id for s, ts in zip(members, themes, strict=True) if theme not in ts)
+    return Group(curator.id, tuple(s.id for s in members), theme, short, outside)

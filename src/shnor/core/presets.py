@@ -51,7 +51,7 @@ class Source(BaseModel):
 
 
 # The rules whose source the identification page and the analytical note show, in that order.
-SOURCED = (
+IDENTIFICATION_RULES = (
     "methodology.window",
     "methodology.components",
     "methodology.social",
@@ -63,6 +63,7 @@ SOURCED = (
     "methodology.selection",
     "exit",
 )
+SOURCED = (*IDENTIFICATION_RULES, "support.group")
 
 
 class Preset(BaseModel):

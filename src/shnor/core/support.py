@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shnor.core.matching import Costs
+from shnor.core.matching import GROUP_NEAREST, Costs, GroupRules
 
 FORMS = {
     "pair": "сетевая пара",
@@ -78,11 +78,31 @@ class Targets(BaseModel):
     parents: float | None = Field(default=None, gt=0, le=1)
 
 
+class GroupSettings(BaseModel):
+    """How curator groups are formed (act 001, разд. 4, направление 3: «школы-куратора … и 2-3 школ»,
+    «по принципу территориальной расположенности, на основе общей выявленной проблемы»). The
+    defaults ask nothing of a group: a curator takes 1 to its capacity schools, as in pairs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    minimum: int = Field(default=1, ge=1, le=20)  # schools per curator; the maximum is the capacity
+    shared_need: bool = False  # every school of a group has the group's problem among its weaknesses
+    nearest: int = Field(default=GROUP_NEAREST, ge=1, le=200)  # a school joins one of its nearest curators
+
+    @property
+    def asked(self) -> bool:
+        return self.minimum > 1 or self.shared_need
+
+    def rules(self) -> GroupRules:
+        return GroupRules(self.minimum, self.shared_need)
+
+
 class SupportRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     form: str = Field(default="pair", pattern="^(pair|group|consulting|resource)$")
     curators: CuratorRules = CuratorRules()
+    group: GroupSettings = GroupSettings()
     same_municipality: float = 10.0
     neighbouring: float = 40.0
     other: float = 120.0
@@ -94,6 +114,20 @@ class SupportRules(BaseModel):
 
     def costs(self) -> Costs:
         return Costs(self.same_municipality, self.neighbouring, self.other, self.gap_penalty)
+
+    @model_validator(mode="after")
+    def _group_fits(self) -> SupportRules:
+        if self.group.minimum > self.curators.capacity:
+            raise ValueError(
+                f"support.group.minimum ({self.group.minimum}) больше вместимости куратора "
+                f"support.curators.capacity ({self.curators.capacity})"
+            )
+        return self
+
+    @property
+    def grouped(self) -> bool:
+        """Curator groups under the act's rules, rather than pairs of least cost."""
+        return self.form == "group" and self.group.asked
 
 
 # --- curators ------------------------------------------------------------------------------------

@@ -140,6 +140,7 @@ class Pairing(models.Model):
 
     # Set for the matching page and its export by services (why this curator), not stored.
     reason: str
+    theme_label: str
 
     class Form(models.TextChoices):
         PAIR = "pair", FORMS["pair"]
@@ -165,6 +166,15 @@ class Pairing(models.Model):
     basis = models.CharField("основа расстояния", max_length=16, blank=True)
     covered = models.JSONField("слабые стороны, где куратор силён", default=list, blank=True)
     uncovered = models.JSONField("слабые стороны без поддержки", default=list, blank=True)
+    # Curator groups (act 001): the problem the group's schools share, and where the group departs
+    # from the act because no arrangement avoided it.
+    theme = models.CharField("общая проблема группы", max_length=64, blank=True)
+    departure = models.CharField(
+        "отступление от правил группы",
+        max_length=8,
+        blank=True,
+        choices=[("short", "группа меньше наименьшей"), ("outside", "у школы нет общей проблемы группы")],
+    )
     pinned = models.BooleanField("закреплена оператором", default=False)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="утвердил"

@@ -213,6 +213,8 @@ def matching(request: AuthedRequest) -> HttpResponse:
             "rule_form": rule_form,
             "pending": sum(1 for p in pairs if p.status == "proposed"),
             "costs": services.rules(),
+            "form_rule": services.form_rule(),
+            "groups": (proposal.settings or {}).get("groups") if proposal else None,
         },
     )
 

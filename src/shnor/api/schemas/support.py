@@ -89,6 +89,10 @@ class PairOut(Schema):
     basis: str
     covered: list[str]
     uncovered: list[str]
+    theme: str = Field(description="общая проблема кураторской группы (код слабой стороны; none — проблем нет)")
+    departure: str = Field(
+        description="отступление от правил группы: short — меньше наименьшего числа школ, outside — без общей проблемы"
+    )
     pinned: bool
     reason: str
 

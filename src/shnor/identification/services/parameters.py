@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from shnor.audit.tracking import record
 from shnor.core.methodology import Cutoff, Methodology
 from shnor.core.numbers import number
-from shnor.core.presets import SOURCED, Preset, PresetError
+from shnor.core.presets import IDENTIFICATION_RULES, Preset, PresetError
 from shnor.core.programmes import rule_text
 from shnor.identification import labels
 from shnor.identification.models import Run
@@ -26,6 +26,7 @@ TITLES = {
     "methodology.categories": "Категории риск-ориентированного отбора",
     "methodology.selection": "Правило отбора в перечень",
     "exit": "Выход из программы",
+    "support.group": "Форма сопровождения и кураторские группы",
 }
 NO_SOURCE = "значение системы по умолчанию; основание в пресете не указано."
 
@@ -43,10 +44,11 @@ class Parameter:
         return "положение акта" if self.from_act else "настройка оператора"
 
 
-def parameters(preset: Preset) -> list[Parameter]:
-    """Every rule of SOURCED with its value in words and its source."""
+def parameters(preset: Preset, keys: tuple[str, ...] = IDENTIFICATION_RULES) -> list[Parameter]:
+    """The rules (those of identification unless `keys` names others of SOURCED) with their values
+    in words and their sources."""
     out = []
-    for key in SOURCED:
+    for key in keys:
         source = preset.sources.get(key)
         if source is not None and source.act:
             text, from_act = source.act, True
@@ -93,6 +95,7 @@ def value(preset: Preset, key: str) -> str:
         ),
         "methodology.selection": lambda: _selection(m),
         "exit": lambda: rule_text(preset.exit),
+        "support.group": lambda: _support(preset),
     }
     return values[key]()
 
@@ -135,6 +138,24 @@ def _selection(m: Methodology) -> str:
     if rule.minimum_share:
         parts.append(f"не менее {number(100 * rule.minimum_share, 0)} % школ")
     return "; ".join(parts)
+
+
+def _support(preset: Preset) -> str:
+    from shnor.core.support import FORMS
+
+    rules = preset.support
+    capacity = rules.curators.capacity
+    text = f"{FORMS[rules.form]}; куратор сопровождает не более {number(capacity)} {_schools(capacity)}"
+    if rules.grouped:
+        g = rules.group
+        text += f", не менее {number(g.minimum)}" if g.minimum > 1 else ""
+        text += "; у школ группы общая выявленная проблема" if g.shared_need else ""
+        text += f"; школа — к одному из {number(g.nearest)} ближайших кураторов"
+    return text
+
+
+def _schools(n: int) -> str:
+    return "школы" if n % 10 == 1 and n % 100 != 11 else "школ"
 
 
 def changes(before: Preset, after: Preset) -> dict[str, list[str]]:

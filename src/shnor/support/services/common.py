@@ -105,8 +105,13 @@ def strengths_of(run: Run, school_pks: set[int], year: int) -> dict[int, list[st
 
 
 def label(code: str) -> str:
-    """A weakness or strength code in words."""
+    """A weakness or strength code in words: «математика (профильная)», «R02 <фактор риска>»."""
+    from shnor.core.matching import NONE
+    from shnor.identification.labels import subject_name
+
+    if code == NONE:
+        return "выявленных проблем нет"
     if code.startswith("subject:"):
-        return code.removeprefix("subject:")
+        return subject_name(code.removeprefix("subject:"))
     titles = {f.code: f.title for f in registry.preset().catalogue().factors}
     return f"{code} {titles[code]}" if code in titles else code

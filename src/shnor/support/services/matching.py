@@ -20,6 +20,7 @@ from shnor.accounts.services import account, notify, require
 from shnor.audit.tracking import record
 from shnor.core import matching
 from shnor.identification.models import Run
+from shnor.identification.services.parameters import Parameter
 from shnor.registry.models import Municipality, School
 from shnor.support.models import (
     Curator,
@@ -107,7 +108,19 @@ def propose(user: Actor, year: int) -> Proposal:
     r = rules()
     near = _neighbours()
     try:
-        exact = matching.solve(p.schools, p.curators, near, costs=r.costs(), pinned=p.pinned, forbidden=p.forbidden)
+        if r.grouped:
+            exact: matching.Assignment = matching.groups(
+                p.schools,
+                p.curators,
+                near,
+                rules=r.group.rules(),
+                costs=r.costs(),
+                pinned=p.pinned,
+                forbidden=p.forbidden,
+                nearest=r.group.nearest,
+            )
+        else:
+            exact = matching.solve(p.schools, p.curators, near, costs=r.costs(), pinned=p.pinned, forbidden=p.forbidden)
     except matching.MatchingError as error:
         raise SupportError(str(error)) from None
     free = [s for s in p.schools if s.id not in p.kept]
@@ -136,12 +149,14 @@ def propose(user: Actor, year: int) -> Proposal:
             "forbidden": len(p.forbidden),
             "kept": len(p.kept),
             "greedy_unassigned": len(baseline.unassigned),
+            **({"groups": _group_summary(exact, r.group.minimum)} if isinstance(exact, matching.Grouping) else {}),
         },
     )
     loads: dict[str, int] = defaultdict(int)
     for pr in exact.pairs:
         loads[pr.curator] += 1
     form = r.form
+    group_of = _group_of(exact)
     new = [
         Pairing(
             year=year,
@@ -149,6 +164,8 @@ def propose(user: Actor, year: int) -> Proposal:
             curator_id=int(pr.curator[1:]),
             form=("group" if form == "pair" and loads[pr.curator] > 1 else form),
             status=Pairing.Status.PROPOSED,
+            theme=group_of.get(pr.school, ("", ""))[0],
+            departure=group_of.get(pr.school, ("", ""))[1],
             proposal=proposal,
             cost=pr.cost,
             distance=pr.distance,
@@ -162,6 +179,37 @@ def propose(user: Actor, year: int) -> Proposal:
     ]
     Pairing.objects.bulk_create(new)
     return proposal
+
+
+def _group_of(result: matching.Assignment) -> dict[str, tuple[str, str]]:
+    """School → (its group's problem, its departure from the group rules) for curator groups."""
+    if not isinstance(result, matching.Grouping):
+        return {}
+    out = {}
+    for g in result.groups:
+        for school in g.schools:
+            departure = "short" if g.short else "outside" if school in g.outside else ""
+            out[school] = (g.theme or "", departure)
+    return out
+
+
+def _group_summary(result: matching.Grouping, minimum: int) -> dict[str, Any]:
+    return {
+        "count": len(result.groups),
+        "minimum": minimum,
+        "short": result.departures["short"],
+        "outside": result.departures["outside"],
+        "optimal": result.optimal,
+        "bound": round(result.bound, 6),
+    }
+
+
+def form_rule() -> Parameter:
+    """The preset's form of support and group rules, with their source (an act's clause or a setting)."""
+    from shnor.identification.services import parameters
+    from shnor.registry import services as registry
+
+    return parameters(registry.preset(), keys=("support.group",))[0]
 
 
 def reason(pairing: Pairing) -> str:
@@ -179,6 +227,16 @@ def reason(pairing: Pairing) -> str:
         parts.append("не закрывает: " + ", ".join(label(c) for c in pairing.uncovered))
     if not pairing.covered and not pairing.uncovered:
         parts.append("зафиксированных рисков и слабых предметов у школы нет")
+    if pairing.theme:
+        strong = " (куратор силён в ней)" if pairing.theme in pairing.covered else ""
+        parts.append(f"общая проблема кураторской группы: {label(pairing.theme)}{strong}")
+    if pairing.departure == "short":
+        parts.append(
+            "отступление от правил группы: школ в группе меньше, чем требует пресет, — другой школы с общей "
+            "проблемой у ближайших кураторов не нашлось"
+        )
+    elif pairing.departure == "outside":
+        parts.append("отступление от правил группы: у школы нет общей проблемы группы")
     if pairing.pinned:
         parts.append("пара закреплена оператором")
     return "; ".join(p for p in parts if p)
@@ -189,15 +247,19 @@ def proposals(user: Actor) -> QuerySet[Proposal]:
     return Proposal.objects.all()
 
 
-def _with_reasons(qs: QuerySet[Pairing]) -> list[Pairing]:
-    pairs = list(qs.order_by("school__municipality__name", "school__name"))
+def _with_reasons(qs: QuerySet[Pairing], by_curator: bool = False) -> list[Pairing]:
+    """The pairs with their reasons; curator groups together when `by_curator`."""
+    order = ("curator_id",) if by_curator else ()
+    pairs = list(qs.order_by(*order, "school__municipality__name", "school__name"))
     for p in pairs:
         p.reason = reason(p)
+        p.theme_label = label(p.theme) if p.theme else ""
     return pairs
 
 
 def proposal_pairs(user: Actor, proposal: Proposal) -> list[Pairing]:
-    return _with_reasons(pairings(user, status=None).filter(proposal=proposal))
+    grouped = "groups" in (proposal.settings or {})
+    return _with_reasons(pairings(user, status=None).filter(proposal=proposal), by_curator=grouped)
 
 
 BASIS = {
@@ -249,6 +311,8 @@ def export_xlsx(user: Actor, proposal: Proposal) -> bytes:
         "Стоимость",
         "Куратор силён",
         "Не закрыто",
+        "Общая проблема группы",
+        "Отступление от правил группы",
         "Закреплена",
         "Обоснование",
     ]
@@ -266,8 +330,10 @@ def export_xlsx(user: Actor, proposal: Proposal) -> bytes:
             round(p.distance, 1),
             BASIS.get(p.basis, p.basis),
             round(p.cost, 1),
-            "; ".join(p.covered),
-            "; ".join(p.uncovered),
+            "; ".join(label(c) for c in p.covered),
+            "; ".join(label(c) for c in p.uncovered),
+            label(p.theme) if p.theme else "",
+            p.get_departure_display(),
             "да" if p.pinned else "",
             p.reason,
         ]
