@@ -202,8 +202,9 @@ def test_it_matches_curators_and_writes_the_proposal(demo_dir: Path, tmp_path: P
     assert book.sheetnames == ["Итоги", "Пары"]
     summary = {row[0]: row[1] for row in book["Итоги"].iter_rows(values_only=True)}
     assert summary["Год"] == 2026 and summary["Школ к распределению"] == before
-    pairs = list(book["Пары"].iter_rows(min_row=2, values_only=True))
-    assert len(pairs) == before and all(p[5] == "утверждена" and p[12] for p in pairs)
+    header, *pairs = list(book["Пары"].iter_rows(values_only=True))
+    status, why = header.index("Статус"), header.index("Обоснование")
+    assert len(pairs) == before and all(p[status] == "утверждена" and p[why] for p in pairs)
 
     with sqlite3.connect(demo_dir / "shnor.sqlite3") as db:
         db.execute("update support_pairing set status = 'ended' where status = 'approved'")
