@@ -137,13 +137,14 @@ def match(
         f"кураторов в пуле {proposal.curators}, новых пар {proposal.pairings.count()}, "
         f"сохранены утверждённые {s.get('kept', 0)}."
     )
+    groups = s.get("groups")
+    exact = not groups or groups["optimal"]
     console.print(
-        f"Стоимость точного решения {number(proposal.total, 1)}; подбора «по очереди» "
+        f"Стоимость {'точного' if exact else 'лучшего найденного'} решения {number(proposal.total, 1)}; подбора «по очереди» "
         f"{number(proposal.greedy_total, 1)}"
         + (f" (не распределены {proposal.greedy_unassigned})" if proposal.greedy_unassigned else "")
         + "."
     )
-    groups = s.get("groups")
     if groups:
         console.print(
             f"Кураторских групп {groups['count']}; групп меньше {groups['minimum']} школ: {groups['short']}; "

@@ -140,6 +140,9 @@ class Pairing(models.Model):
 
     # Set for the matching page and its export by services (why this curator), not stored.
     reason: str
+    brief: str
+    covered_labels: list[str]
+    uncovered_labels: list[str]
     theme_label: str
 
     class Form(models.TextChoices):

@@ -212,8 +212,10 @@ def form_rule() -> Parameter:
     return parameters(registry.preset(), keys=("support.group",))[0]
 
 
-def reason(pairing: Pairing) -> str:
-    """Why this curator: distance, the weaknesses it covers and those it does not, pins."""
+def reason(pairing: Pairing, brief: bool = False) -> str:
+    """Why this curator: distance, the weaknesses it covers and those it does not, the group's
+    problem and any departure from the group rules, pins. `brief` (the page, where the weaknesses
+    and the group are shown beside it): the weaknesses as a count, without the group."""
     where = {
         "km": f"расстояние {pairing.distance:.0f} км".replace(".", ","),
         "same": "тот же муниципалитет",
@@ -221,6 +223,16 @@ def reason(pairing: Pairing) -> str:
         "other": "другой, не соседний муниципалитет",
     }.get(pairing.basis, "")
     parts = [where]
+    if brief:
+        total = len(pairing.covered) + len(pairing.uncovered)
+        parts.append(
+            f"куратор силён в {len(pairing.covered)} из {total} слабых сторон школы"
+            if total
+            else "зафиксированных рисков и слабых предметов у школы нет"
+        )
+        if pairing.pinned:
+            parts.append("пара закреплена оператором")
+        return "; ".join(p for p in parts if p)
     if pairing.covered:
         parts.append("сильна там, где школа слаба: " + ", ".join(label(c) for c in pairing.covered))
     if pairing.uncovered:
@@ -253,6 +265,9 @@ def _with_reasons(qs: QuerySet[Pairing], by_curator: bool = False) -> list[Pairi
     pairs = list(qs.order_by(*order, "school__municipality__name", "school__name"))
     for p in pairs:
         p.reason = reason(p)
+        p.brief = reason(p, brief=True)
+        p.covered_labels = [label(c) for c in p.covered]
+        p.uncovered_labels = [label(c) for c in p.uncovered]
         p.theme_label = label(p.theme) if p.theme else ""
     return pairs
 
