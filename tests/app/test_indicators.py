@@ -184,9 +184,10 @@ def test_the_dashboard_offers_the_municipalities_in_scope_as_its_level(world: An
 
 
 def test_a_preset_without_targets_borrows_none_from_volgograd(world: Any, monkeypatch: Any) -> None:
-    """Acts 001–003 set no targets for act 004's indicators 1.1–1.4: under Vologda's preset they
+    """Acts 001–003 set no targets for act 004's indicators 1.2–1.4: under Vologda's preset they
     show «цель не задана» until the operator sets the year's own; Volgograd's preset carries its
-    operator's figures with the note saying so."""
+    operator's figures with the note saying so. Vologda's 100 % for 1.1 is its own act's (section 5,
+    item 1), and the indicator says so."""
     from shnor.presets import load
     from shnor.registry import services as registry
 
@@ -195,5 +196,114 @@ def test_a_preset_without_targets_borrows_none_from_volgograd(world: Any, monkey
     assert volgograd["1.2"].target == 50.0 and "числовых целей показателей не устанавливает" in indicators.note()
     monkeypatch.setattr(registry, "preset_in_force", lambda: load("vologda-2019"))
     got = {v.definition.code: v for v in indicators.compute(world.users["operator"], 2026)}
-    assert {code: got[code].target for code in ("1.1", "1.2", "1.4.2")} == {"1.1": None, "1.2": None, "1.4.2": None}
+    assert {code: got[code].target for code in ("1.2", "1.4.2")} == {"1.2": None, "1.4.2": None}
     assert got["1.2"].status == "no_target"
+    assert got["1.1"].target == 100.0 and got["1.1"].source.startswith(
+        "Акт 001, раздел 5, п. 1: «Проведение (в 100% школ)"
+    )
+    assert volgograd["1.1"].source == "приказ № 616, п. 1.1"
+
+
+def test_vologda_plan_figures_from_the_data(world: Any, settings: Any, tmp_path: Any) -> None:
+    """Act 001, section 5: infrastructure in 50 % of municipalities, at least 4 targeted courses,
+    at least 3 short events at schools, an interregional seminar of at least 40. By hand: A has an
+    active working group, B's is closed → 1 of 2 = 50 % (met). Courses ended in 2026 by teachers of
+    the listed A1 and A2: «Курс 1» (two teachers) and «Курс 2» → 2 programmes (target 4, not met);
+    B1's «Курс 3» is not counted (B1 is not listed), nor A1's course of 2025. Three school events
+    (met); interregional events of 45 and 30 participants → one seminar (met)."""
+    from shnor.presets import load
+    from shnor.support.models import Event
+
+    settings.DATA_DIR = tmp_path
+    tmp_path.joinpath("preset.yaml").write_text(load("vologda-2019")[1], encoding="utf-8")
+    identification(world)
+    world.wg_b.is_active = False
+    world.wg_b.save()
+    people = {}
+    for key, school in (("T1", world.a1), ("T2", world.a2), ("T3", world.b1)):
+        people[key] = Teacher.objects.create(staff_key=key)
+        StaffMember.objects.create(teacher=people[key], school=school, position="учитель")
+    for key, title, end in (
+        ("T1", "Курс 1", dt.date(2026, 4, 1)),
+        ("T1", "Курс 2", dt.date(2026, 5, 1)),
+        ("T2", "Курс 1", dt.date(2026, 4, 1)),
+        ("T3", "Курс 3", dt.date(2026, 4, 1)),
+        ("T1", "Курс 4", dt.date(2025, 4, 1)),
+    ):
+        Course.objects.create(teacher=people[key], title=title, hours=36, start=end - dt.timedelta(days=20), end=end)
+    for i in range(3):
+        Event.objects.create(
+            title=f"Открытый урок {i}", kind="master_class", level="school", date=dt.date(2026, 3, 1 + i)
+        )
+    Event.objects.create(title="Прошлогодний", kind="seminar", level="school", date=dt.date(2025, 3, 1))
+    for n, participants in ((1, 45), (2, 30)):
+        Event.objects.create(
+            title=f"Семинар {n}",
+            kind="seminar",
+            level="interregional",
+            date=dt.date(2026, 11, n),
+            participants=participants,
+        )
+    got = {v.definition.code: v for v in indicators.compute(world.users["operator"], 2026)}
+    assert (got["infrastructure"].numerator, got["infrastructure"].denominator, got["infrastructure"].value) == (
+        1,
+        2,
+        50.0,
+    )
+    assert got["infrastructure"].status == "met" and [u.detail for u in got["infrastructure"].units] == [
+        "Рабочая группа А",
+        "",
+    ]
+    assert (got["courses"].value, got["courses"].target, got["courses"].status) == (2.0, 4.0, "not_met")
+    assert [(u.label, u.detail) for u in got["courses"].units] == [
+        ("Курс 1", "педагогов ШНОР и ШНСУ: 2"),
+        ("Курс 2", "педагогов ШНОР и ШНСУ: 1"),
+    ]
+    assert (got["school_events"].value, got["school_events"].status) == (3.0, "met")
+    assert (got["seminar"].value, got["seminar"].denominator, got["seminar"].status) == (1.0, 2, "met")
+    assert got["seminar"].title == "Межрегиональные семинары не менее чем с 40 участниками за год"
+    assert got["courses"].source.startswith("Акт 001, раздел 5, п. 6: «Организация и проведение не менее 4 адресных")
+    assert "programmes_register" not in got and "parents" not in got  # Dobrinka's and Ivanovo's own
+
+
+def test_dobrinka_shares_of_the_district_from_the_data(world: Any, settings: Any, tmp_path: Any) -> None:
+    """Act 003, tasks 1, 3, 5, 6: 72 % of the district's schools. Nine schools; A1 and A2 listed.
+    A1's school programme is in force in 2026, A2's ended by an exit decision of 2026 → programmes
+    2 of 9 (22,2 %), successful 1 of 9 (11,1 %). A1 organised an event of 2026 where A2 and B1 took
+    part → inter-school events 2 of 9 (B1 is not listed); dissemination: A1 (organiser) and A2 (a
+    practice published in 2026) → 2 of 9; B1's practice is not counted."""
+    from shnor.presets import load
+    from shnor.programmes.models import Programme
+    from shnor.records.models import Decision
+    from shnor.support.models import Event, Practice
+
+    settings.DATA_DIR = tmp_path
+    tmp_path.joinpath("preset.yaml").write_text(load("dobrinka-2018")[1], encoding="utf-8")
+    identification(world)
+    year = {"start": dt.date(2026, 1, 1), "end": dt.date(2026, 12, 31)}
+    Programme.objects.create(level="school", title="П", goal="Ц", school=world.a1, status="in_force", **year)
+    exit_order = Decision.objects.create(kind="controlling", title="О выходе", number="5", date=dt.date(2026, 9, 1))
+    Programme.objects.create(
+        level="school", title="П", goal="Ц", school=world.a2, status="completed", exit_decision=exit_order, **year
+    )
+    event = Event.objects.create(
+        title="Методический день", kind="seminar", level="municipal", date=dt.date(2026, 4, 1), organiser=world.a1
+    )
+    event.schools.add(world.a2, world.b1)
+    for school in (world.a2, world.b1):
+        practice = Practice.objects.create(title="Практика", school=school, summary="кратко", status="published")
+        Practice.objects.filter(pk=practice.pk).update(created_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC))
+    got = {v.definition.code: v for v in indicators.compute(world.users["operator"], 2026)}
+    figures = {
+        code: (got[code].numerator, got[code].denominator, got[code].value, got[code].target)
+        for code in ("programmes_register", "programmes_successful", "interschool_events", "dissemination")
+    }
+    assert figures == {
+        "programmes_register": (2, 9, 22.2, 72.0),
+        "programmes_successful": (1, 9, 11.1, 72.0),
+        "interschool_events": (2, 9, 22.2, 72.0),
+        "dissemination": (2, 9, 22.2, 72.0),
+    }
+    b1 = next(u for u in got["interschool_events"].units if u.school == "B001")
+    assert not b1.counted and b1.detail == "не в перечне"
+    assert got["programmes_successful"].source.startswith("Акт 003, задача 5:")

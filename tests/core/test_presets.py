@@ -65,6 +65,26 @@ def test_every_rule_of_a_preset_names_its_source_and_quotes_its_act_verbatim(nam
             assert any(_joined(quote) in act for act in acts), (key, quote)
         if source.act:
             assert re.match(r"Акт \d{3}", source.act) and "«" in source.act, key
+    # The act's own targets of indicators quote it too.
+    for code, text in preset.indicators.sources.items():
+        assert re.match(r"Акт \d{3}", text) and "«" in text, code
+        for quote in re.findall(r"«([^«»]+)»", text):
+            assert any(_joined(quote) in act for act in acts), (code, quote)
+
+
+def test_an_indicator_target_and_its_source_name_known_indicators() -> None:
+    from shnor.core.indicators import Indicators
+
+    with pytest.raises(ValueError, match="неизвестные показатели seminars"):
+        Indicators.model_validate({"targets": {"seminars": 1}})
+    with pytest.raises(ValueError, match="неизвестные показатели course"):
+        Indicators.model_validate({"targets": {"seminar": 1}, "sources": {"course": "Акт 001: «x»"}})
+    vologda, dobrinka = load("vologda-2019")[0].indicators, load("dobrinka-2018")[0].indicators
+    assert vologda.targets == {"1.1": 100, "infrastructure": 50, "courses": 4, "school_events": 3, "seminar": 1}
+    assert set(vologda.sources) == {*vologda.targets, "agreements", "events", "trained_per_school"}
+    assert vologda.seminar_participants == 40
+    assert set(dobrinka.targets.values()) == {72}
+    assert set(dobrinka.sources) == {*dobrinka.targets, "trained_total", "trained_per_school"}
 
 
 def test_a_source_is_the_act_or_a_setting_never_both_nor_none() -> None:

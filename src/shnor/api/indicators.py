@@ -26,7 +26,7 @@ def value_out(v: Value) -> dict[str, Any]:
         "code": v.definition.code,
         "title": v.title,
         "kind": v.definition.kind,
-        "source": v.definition.source,
+        "source": v.source,
         "year": v.year,
         "value": v.value,
         "target": v.target,

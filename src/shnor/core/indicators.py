@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Kind = Literal["share", "count"]
 
@@ -104,6 +104,63 @@ SYSTEM: dict[str, Definition] = {
             "мероприятия",
             "целевые показатели пресета",
         ),
+        # Acts 001 and 003 name their own targets; computed only where the preset sets them.
+        Definition(
+            "infrastructure",
+            "Доля муниципалитетов с муниципальной инфраструктурой информационно-методической помощи школам",
+            "share",
+            "муниципалитеты",
+            "целевые показатели пресета",
+        ),
+        Definition(
+            "courses",
+            "Адресные курсы повышения квалификации, оконченные педагогами ШНОР и ШНСУ за год (программ)",
+            "count",
+            "программы курсов",
+            "целевые показатели пресета",
+        ),
+        Definition(
+            "school_events",
+            "Краткосрочные мероприятия на базе школ за год",
+            "count",
+            "мероприятия школьного уровня",
+            "целевые показатели пресета",
+        ),
+        Definition(
+            "seminar",
+            "Межрегиональные семинары не менее чем с {n} участниками за год",
+            "count",
+            "межрегиональные мероприятия",
+            "целевые показатели пресета",
+        ),
+        Definition(
+            "programmes_register",
+            "Доля ШНОР и ШНСУ, реализующих программы перевода в эффективный режим, в общем количестве школ",
+            "share",
+            "школы",
+            "целевые показатели пресета",
+        ),
+        Definition(
+            "programmes_successful",
+            "Доля ШНОР и ШНСУ, успешно реализовавших программы (выход из программы), в общем количестве школ",
+            "share",
+            "школы",
+            "целевые показатели пресета",
+        ),
+        Definition(
+            "interschool_events",
+            "Доля ШНОР и ШНСУ, участвующих в межшкольных методических мероприятиях, в общем количестве школ",
+            "share",
+            "школы",
+            "целевые показатели пресета",
+        ),
+        Definition(
+            "dissemination",
+            "Доля ШНОР и ШНСУ, участвующих в диссеминации опыта, в общем количестве школ",
+            "share",
+            "школы",
+            "целевые показатели пресета",
+        ),
         Definition(
             "parents",
             "Доля ШНОР и ШНСУ, где доля родителей, неудовлетворённых преподаванием, снизилась за год",
@@ -115,16 +172,46 @@ SYSTEM: dict[str, Definition] = {
 }
 
 
+ACT_TARGETS = (
+    "infrastructure",
+    "courses",
+    "school_events",
+    "seminar",
+    "programmes_register",
+    "programmes_successful",
+    "interschool_events",
+    "dissemination",
+)
+
+
 class Indicators(BaseModel):
     """The preset's targets of the system indicators (percent for a share, a number for a count). An
     act that names no number leaves the target to the operator; the preset then carries the region's
     own figure and says so in `note`. A preset without targets borrows none from another act: its
-    indicators show «цель не задана» until the operator sets the year's targets."""
+    indicators show «цель не задана» until the operator sets the year's targets.
+
+    The indicators of ACT_TARGETS are computed only where the preset sets their target (they are
+    one act's own); `sources` quotes the act for a target (here or in support.targets), shown as
+    the indicator's basis."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     targets: dict[str, float] = Field(default_factory=dict)
+    sources: dict[str, str] = Field(default_factory=dict)
     note: str = ""
+    # The «seminar» indicator counts interregional events with at least this many participants
+    # (act 001, разд. 5, п. 8: «не менее 40 участников»).
+    seminar_participants: int = Field(default=40, ge=1)
+
+    @model_validator(mode="after")
+    def _known(self) -> Indicators:
+        unknown = sorted(set(self.targets) - set(SYSTEM))
+        if unknown:
+            raise ValueError(f"indicators.targets: неизвестные показатели {', '.join(unknown)}")
+        orphan = sorted(set(self.sources) - set(SYSTEM))
+        if orphan:
+            raise ValueError(f"indicators.sources: неизвестные показатели {', '.join(orphan)}")
+        return self
 
 
 STATUS_TITLES = {
@@ -165,6 +252,17 @@ class Value:
     year: int
     target: float | None
     units: list[Unit] = field(default_factory=list)
+    basis: str = ""  # the act's clause the preset quotes for this indicator's target
+
+    @property
+    def source(self) -> str:
+        return self.basis or self.definition.source
+
+    @property
+    def number(self) -> str:
+        """The act's number of the indicator (1.1–1.4.3); a preset's own indicator has none."""
+        code = self.definition.code
+        return code if code[:1].isdigit() else ""
 
     @cached_property
     def numerator(self) -> int:

@@ -110,7 +110,7 @@ def report_bytes(
         by_year = dict(trend)
         table.append(
             (
-                value.definition.code,
+                value.number or "—",
                 value.title,
                 [documents.value_text(by_year.get(y), value.unit) for y in years],
                 documents.value_text(value.target, value.unit),

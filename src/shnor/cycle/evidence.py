@@ -162,7 +162,7 @@ def _indicators(rows: list[tuple[Any, Any]], pack: Pack, year: int) -> None:
         by_year = dict(trend)
         main.append(
             (
-                value.definition.code,
+                value.number or "—",
                 value.title,
                 value.value,
                 value.unit,
@@ -171,13 +171,13 @@ def _indicators(rows: list[tuple[Any, Any]], pack: Pack, year: int) -> None:
                 value.numerator,
                 value.denominator,
                 *[by_year.get(y) for y in years],
-                value.definition.source,
+                value.source,
             )
         )
         for r in value.by("municipality"):
-            by_municipality.append((value.definition.code, r.name, r.numerator, r.denominator, r.value))
+            by_municipality.append((value.number or value.title, r.name, r.numerator, r.denominator, r.value))
         for r in value.by("school"):
-            by_school.append((value.definition.code, r.key, r.name, r.numerator, r.denominator, r.value))
+            by_school.append((value.number or value.title, r.key, r.name, r.numerator, r.denominator, r.value))
     content = tables(
         [
             (

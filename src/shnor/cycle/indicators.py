@@ -16,16 +16,17 @@ from django.db.models import QuerySet
 from shnor.accounts.actor import Actor
 from shnor.accounts.scoping import restrict, scope_of
 from shnor.core import support as core_support
-from shnor.core.indicators import SYSTEM, Unit, Value
+from shnor.core.indicators import ACT_TARGETS, SYSTEM, Indicators, Unit, Value
 from shnor.core.programmes import ExitRule, rise
 from shnor.cycle.models import Target
 from shnor.documents.common import number
 from shnor.identification.models import Run, SchoolResult
 from shnor.lib.memo import Memo
+from shnor.programmes.models import Programme
 from shnor.registry import services as registry
-from shnor.registry.models import School
+from shnor.registry.models import InfrastructureBody, School
 from shnor.staff.models import Course, Diagnostic, Route, StaffMember, Teacher
-from shnor.support.models import Agreement, Event, Pairing
+from shnor.support.models import Agreement, Event, Pairing, Practice
 
 MANAGERS = re.compile(r"директор|руководител|заместител|завуч", re.IGNORECASE)
 REGION = "Региональный уровень"
@@ -101,14 +102,16 @@ class _Frame:
     listed: dict[int, School]  # those of the year's list
     local: bool  # a municipality's or a school's view, not the region's
     own: dict[str, float | None]  # targets set for the year
+    sources: dict[str, str] = field(default_factory=dict)  # the act's clause the preset quotes per target
     values: list[Value] = field(default_factory=list)
     # Teachers of the listed schools (a teacher in two of them counts once, at the first):
     # school, pseudonymous key, position.
     staff: dict[int, tuple[School, str, str]] = field(default_factory=dict)
 
-    def add(self, code: str, units: list[Unit], target: float | None, **fmt: Any) -> None:
+    def add(self, code: str, units: list[Unit], target: float | None, basis: str = "", **fmt: Any) -> None:
         d = SYSTEM[code]
-        self.values.append(Value(d, d.title.format(**fmt), self.year, self.own.get(code, target), units))
+        basis = basis or self.sources.get(code, "")
+        self.values.append(Value(d, d.title.format(**fmt), self.year, self.own.get(code, target), units, basis))
 
     def teacher(self, t_id: int, counted: bool, detail: str = "") -> Unit:
         school, key, _ = self.staff[t_id]
@@ -134,10 +137,12 @@ def _compute(user: Actor, year: int, municipality: int | None, school: int | Non
         listed={pk: schools[pk] for pk in sorted(listed_pks) if pk in schools},
         local=municipality is not None or school is not None,
         own=dict(Target.objects.filter(year=year).values_list("code", "value")),
+        sources=dict(preset.indicators.sources),
     )
     _results(frame, run, qs, targets, preset.exit)
     trained = _teachers(frame, targets)
     _preset_targets(frame, preset.support.targets, trained)
+    _act_targets(frame, preset.indicators, trained)
     return frame.values
 
 
@@ -274,6 +279,125 @@ def _preset_targets(frame: _Frame, t: core_support.Targets, trained: set[int]) -
         )
     if t.parents:
         frame.add("parents", _parents(year, listed), round(100 * t.parents, 1))
+
+
+def _act_targets(frame: _Frame, ind: Indicators, trained: set[int]) -> None:
+    """The indicators one act names with its own figure (acts 001 and 003), where the preset sets
+    the target; each shows the act's clause the preset quotes."""
+    year, listed, staff = frame.year, frame.listed, frame.staff
+    wanted = [code for code in ACT_TARGETS if code in ind.targets]
+    if not wanted:
+        return
+
+    def add(code: str, units: list[Unit], **fmt: Any) -> None:
+        frame.add(code, units, ind.targets[code], **fmt)
+
+    schools = sorted(frame.schools.values(), key=lambda s: s.school_id)
+    events = Event.objects.filter(date__year=year).order_by("date", "pk")
+    if "infrastructure" in wanted:
+        munis = {s.municipality_id: s.municipality for s in schools}
+        bodies: dict[int, list[str]] = defaultdict(list)
+        for m_id, name in (
+            InfrastructureBody.objects.filter(is_active=True, municipality_id__in=munis)
+            .order_by("name")
+            .values_list("municipality_id", "name")
+        ):
+            bodies[m_id].append(name)
+        add(
+            "infrastructure",
+            [
+                Unit(str(m.pk), m.name, "", m.name, m.name, bool(bodies[m.pk]), "; ".join(bodies[m.pk]))
+                for m in sorted(munis.values(), key=lambda m: m.name)
+            ],
+        )
+    if "courses" in wanted:
+        titles: dict[str, int] = defaultdict(int)
+        for t_id, title in Course.objects.filter(teacher_id__in=staff, end__year=year).values_list(
+            "teacher_id", "title"
+        ):
+            if t_id in trained:
+                titles[title] += 1
+        add(
+            "courses",
+            [
+                Unit(title, title, "", REGION, REGION, True, f"педагогов ШНОР и ШНСУ: {n}")
+                for title, n in sorted(titles.items())
+            ],
+        )
+    if "school_events" in wanted and not frame.local:
+        add(
+            "school_events",
+            [
+                Unit(str(e.pk), f"{e.title} ({e.date:%d.%m.%Y})", "", REGION, REGION, True, e.get_kind_display())
+                for e in events.filter(level=Event.Level.SCHOOL)
+            ],
+        )
+    if "seminar" in wanted and not frame.local:
+        n = ind.seminar_participants
+        add(
+            "seminar",
+            [
+                Unit(
+                    str(e.pk),
+                    f"{e.title} ({e.date:%d.%m.%Y})",
+                    "",
+                    REGION,
+                    REGION,
+                    e.participants >= n,
+                    f"участников {e.participants}",
+                )
+                for e in events.filter(level=Event.Level.INTERREGIONAL)
+            ],
+            n=n,
+        )
+    share_codes = {"programmes_register", "programmes_successful", "interschool_events", "dissemination"}
+    if not share_codes & set(wanted):
+        return
+    live = (Programme.Status.APPROVED, Programme.Status.IN_FORCE, Programme.Status.COMPLETED)
+    school_levels = (Programme.Level.SCHOOL, Programme.Level.ANTI_RISK)
+    programmes = Programme.objects.filter(
+        school_id__in=listed, level__in=school_levels, status__in=live, start__year__lte=year, end__year__gte=year
+    )
+    running = set(programmes.values_list("school_id", flat=True))
+    succeeded = set(
+        Programme.objects.filter(
+            school_id__in=listed,
+            level__in=school_levels,
+            status=Programme.Status.COMPLETED,
+            exit_decision__date__year=year,
+        ).values_list("school_id", flat=True)
+    )
+    organisers = set(events.filter(organiser_id__in=listed).values_list("organiser_id", flat=True))
+    taking_part = organisers | set(
+        Event.schools.through.objects.filter(event__date__year=year, school_id__in=listed).values_list(
+            "school_id", flat=True
+        )
+    )
+    practices = set(
+        Practice.objects.filter(
+            school_id__in=listed, status=Practice.Status.PUBLISHED, created_at__year=year
+        ).values_list("school_id", flat=True)
+    )
+    counted = {
+        "programmes_register": (running, "программа школы действует в году"),
+        "programmes_successful": (succeeded, "решение о выходе из программы в году"),
+        "interschool_events": (taking_part, "участвовала в мероприятиях года"),
+        "dissemination": (organisers | practices, "провела мероприятие или опубликовала практику"),
+    }
+    for code in wanted:
+        if code in counted:
+            members, why = counted[code]
+            add(
+                code,
+                [
+                    _unit(
+                        s,
+                        s.pk in members,
+                        detail=why if s.pk in members else ("" if s.pk in listed else "не в перечне"),
+                    )
+                    for s in schools
+                ],
+            )
 
 
 PARENTS = "R03.4"  # «Доля родителей, неудовлетворённых преподаванием предметов» (risk catalogue)
