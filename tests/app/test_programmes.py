@@ -412,3 +412,18 @@ def test_a_re_run_of_the_entry_year_is_no_dynamics(world: Any) -> None:
     result(world.a1, 2025, -0.2)
     (proposal,) = services.exit_proposals(world.users["coordinator"])
     assert proposal.evidence.ior_before is None and proposal.checks["ior_positive"] is None and not proposal.ok
+
+
+def test_municipal_programme_from_the_vologda_template(world: Any, settings: Any, tmp_path: Any) -> None:
+    """Act 001 asks for municipal programmes; under the Vologda preset the municipal coordinator
+    creates one for their district, with the template's five activities and deadlines within the year."""
+    from shnor.presets import load
+
+    settings.DATA_DIR = tmp_path
+    settings.DATA_DIR.joinpath("preset.yaml").write_text(load("vologda-2019")[1], encoding="utf-8")
+    m = services.create(
+        world.users["municipal"], "vologda-municipal-programme", municipality=world.muni_a, start=dt.date(2019, 1, 1)
+    )
+    assert m.level == "municipality" and m.municipality == world.muni_a and m.activities.count() == 5
+    assert max(a.deadline for a in m.activities.all()) == dt.date(2019, 12, 31)
+    assert m.activities.get(position=1).deadline == dt.date(2019, 2, 28)

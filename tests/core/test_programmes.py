@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -115,6 +116,29 @@ def test_preset_templates_follow_the_seeds() -> None:
     assert dobrinka.activity_count() == 21 and len(dobrinka.phases) == 4  # act 003's plan: 1.1–4.2
     assert "план из 21 мероприятия" in load("dobrinka-2018")[0].description
     assert load("volgograd-2021")[0].template("volgograd-school-pko").level == "school"
+
+
+def test_vologda_and_volgograd_have_municipal_programmes_as_their_acts_ask() -> None:
+    """Act 001 (разд. 4, направление 3): «необходима разработка и реализация муниципальных и школьных
+    … программ повышения качества образования»; act 004 §4: the lists of each municipality are «для
+    включения в муниципальные программы поддержки таких школ». The tasks quote the acts."""
+    import re
+
+    acts = Path(__file__).resolve().parents[2] / "docs" / "acts"
+
+    def joined(text: str) -> str:
+        return re.sub(r"\s+", " ", text).strip()
+
+    vologda = load("vologda-2019")[0].template("vologda-municipal-programme")
+    assert vologda.level == "municipality" and vologda.activity_count() == 5
+    act_001 = joined((acts / "001.txt").read_text(encoding="utf-8"))
+    for task in (vologda.tasks[0], vologda.tasks[2]):
+        assert joined(task).lower() in act_001.lower(), task
+    volgograd = load("volgograd-2021")[0].template("volgograd-municipal-programme")
+    assert volgograd.level == "municipality" and volgograd.activity_count() == 5
+    act_004 = joined((acts / "004.txt").read_text(encoding="utf-8"))
+    assert "Планирование мероприятий по организации методической помощи" in act_004
+    assert all(not a.responsible for p in volgograd.phases + vologda.phases for a in p.activities)  # not the acts'
 
 
 def test_unknown_binding_is_refused() -> None:

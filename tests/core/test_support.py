@@ -109,6 +109,8 @@ def test_presets_carry_the_seeds_support_rules() -> None:
     )
     dobrinka = load("dobrinka-2018")[0].support
     assert (dobrinka.targets.trained_per_school, dobrinka.targets.trained_total) == (10, 30)
+    # Act 003: one resource centre «осуществляющий функции консультативного сопровождения Программы».
+    assert dobrinka.form == "resource" and dobrinka.curators.capacity == 20
     assert load("ivanovo-2020")[0].support.targets.coverage == 0.8
     volgograd = load("volgograd-2021")[0].support
     assert volgograd.form == "pair" and volgograd.curators.required == ["strong_head", "motivated_head"]
