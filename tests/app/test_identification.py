@@ -508,3 +508,31 @@ def test_a_run_whose_preset_copy_no_longer_reads_still_shows_its_page(run: Run, 
     assert services.of_run(Run.objects.get(pk=run.pk)) == []
     second = services.start(world.users["operator"], 2026, channel="cli", queue=False)
     assert services.changed_since_previous(second)[1] == {}
+
+
+def test_the_run_table_and_the_api_show_the_list_after_peoples_changes(
+    run: Run, login: Any, world: World, client: Any
+) -> None:
+    """The run's table and its API results are the system's proposal; each row also says where the
+    school stands on the list after people's changes, with its group: a school added by a decision
+    takes the group its categories give, a removed one is off the list."""
+    from shnor.accounts.services import issue_token
+
+    added = SchoolResult.objects.filter(run=run, selected=False).select_related("school").first()
+    removed = SchoolResult.objects.filter(run=run, selected=True).select_related("school").first()
+    assert added is not None and removed is not None
+    operator = login("operator")
+    url = reverse("identification:list", args=[run.pk])
+    code_in, code_out = added.school.school_id, removed.school.school_id
+    operator.post(url, {"form": "change", "school_id": code_in, "action": "add", "reason": "решение рабочей группы"})
+    operator.post(url, {"form": "change", "school_id": code_out, "action": "remove", "reason": "реорганизация"})
+    page = operator.get(reverse("identification:run", args=[run.pk])).content.decode()
+    assert "включена решением" in page and "исключена решением" in page
+    _, key = issue_token(world.users["operator"], "test")
+    rows = client.get(f"/api/identification/runs/{run.pk}/results", headers={"Authorization": f"Bearer {key}"})
+    by_id = {r["school_id"]: r for r in rows.json()["items"]}
+    assert by_id[code_in]["listed"] and by_id[code_in]["group"] == ""
+    assert by_id[code_in]["list_group"] == labels.group_of("", added.category) != ""
+    assert by_id[code_out]["group"] and not by_id[code_out]["listed"] and by_id[code_out]["list_group"] == ""
+    others = [r for c, r in by_id.items() if c not in (code_in, code_out)]
+    assert all(r["listed"] == bool(r["group"]) and r["list_group"] == r["group"] for r in others)

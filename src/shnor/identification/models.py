@@ -72,6 +72,10 @@ class Run(models.Model):
 class SchoolResult(models.Model):
     """One row of the contract's output table, plus the figures behind it."""
 
+    # Set for the run's table by its view (the list after people's changes), not stored.
+    list_group: str
+    on_list: bool
+
     class Cluster(models.TextChoices):
         EFFECTIVE = "effective", "эффективные"
         RESILIENT = "resilient", "резильентные"

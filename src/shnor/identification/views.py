@@ -116,6 +116,13 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             cluster_municipal=data["cluster_municipal"],
         )
     context = table(request, qs, RESULT_COLUMNS, "school")
+    # Each row says where the school stands on the list after people's changes, with its group.
+    listed = services.final_list(run)
+    page = context["page"]
+    page.object_list = list(page.object_list)
+    for r in page.object_list:
+        r.list_group = labels.GROUPS[services.list_group(r, listed)]
+        r.on_list = r.school_id in listed
     context.update(
         run=run,
         form=form,

@@ -6,9 +6,10 @@ No `from __future__ import annotations` in the schema modules: django-ninja read
 from datetime import datetime
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from shnor.api.schemas import Id, In, Year
+from shnor.identification import services as identification
 from shnor.identification.models import Run, SchoolResult
 
 
@@ -73,7 +74,11 @@ class ResultOut(Schema):
     category: str
     selected: bool
     insufficient_data: bool
-    group: str
+    group: str = Field(description="группа, предложенная расчётом (low_results, unfavourable, both, other)")
+    listed: bool = Field(description="школа в перечне с учётом решений людей (включений и исключений)")
+    list_group: str = Field(
+        description="группа школы в перечне с учётом решений: у включённой решением — по её категориям; вне перечня — пусто"
+    )
     ior_se: float | None
     ior_raw: float | None
     participants: int
@@ -97,6 +102,14 @@ class ResultOut(Schema):
     @staticmethod
     def resolve_year(r: SchoolResult) -> int:
         return r.run.year
+
+    @staticmethod
+    def resolve_listed(r: SchoolResult) -> bool:
+        return r.school_id in identification.final_list(r.run)
+
+    @staticmethod
+    def resolve_list_group(r: SchoolResult) -> str:
+        return identification.list_group(r, identification.final_list(r.run))
 
 
 class ComponentOut(Schema):

@@ -8,6 +8,7 @@ from shnor.identification.services.approval import (
     approve,
     change_list,
     final_list,
+    list_group,
     note_data,
 )
 from shnor.identification.services.common import (
@@ -94,6 +95,7 @@ __all__ = [
     "export_xlsx",
     "filter_results",
     "final_list",
+    "list_group",
     "gather",
     "get_run",
     "input_changes",

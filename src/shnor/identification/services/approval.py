@@ -47,6 +47,14 @@ def _final_list(run: Run) -> dict[int, str]:
     return listed
 
 
+def list_group(result: SchoolResult, listed: dict[int, str]) -> str:
+    """The group of a school on the list as it stands (`final_list`): the run's for a school it
+    selected, the one its categories give for a school a person added; "" off the list."""
+    if result.school_id not in listed:
+        return ""
+    return labels.group_of(result.group if result.selected else "", result.category)
+
+
 def change_list(user: Actor, run: Run, school_pk: int, action: str, reason: str) -> ListChange:
     """Add a school to the proposed list or remove one, with the reason; only before approval."""
     require(user, Perm.RUN_IDENTIFICATION)
