@@ -443,3 +443,29 @@ def test_curator_groups_of_the_vologda_act(world: Any, login: Any, settings: Any
     again = {p.school_id: p for p in services.proposal_pairs(operator, services.propose(operator, 2026))}
     assert again[world.a2.pk].departure == "outside" and again[world.a1.pk].departure == ""
     assert "у школы нет общей проблемы группы" in again[world.a2.pk].reason
+
+
+def test_a_base_school_of_the_infrastructure_is_a_vologda_curator_candidate(
+    world: Any, settings: Any, tmp_path: Any
+) -> None:
+    """Act 001: curators are schools with positive dynamics, effective schools «либо базовых (ведущих)
+    школ». A school that is the base organisation of an active infrastructure body is a candidate;
+    the act asks nothing of the head, so the operator includes it by decision alone."""
+    from shnor.presets import load
+
+    settings.DATA_DIR = tmp_path
+    tmp_path.joinpath("preset.yaml").write_text(load("vologda-2019")[1], encoding="utf-8")
+    identification(world)
+    operator = world.users["operator"]
+    base = School.objects.get(school_id="B003")  # ordinary results: no other criterion
+    world.wg_b.school = base
+    world.wg_b.save()
+    services.refresh_pool(operator)
+    curator = Curator.objects.get(school=base)
+    assert curator.met["base_school"] and not curator.met["stable_high"]
+    services.update_curator(operator, curator, status="included")
+    assert Curator.objects.get(pk=curator.pk).status == "included"
+    world.wg_b.is_active = False
+    world.wg_b.save()
+    services.refresh_pool(operator)
+    assert not Curator.objects.get(pk=curator.pk).met["base_school"]

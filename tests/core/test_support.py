@@ -36,18 +36,25 @@ def test_criteria_of_a_school() -> None:
     cuts = {2023: 0.5, 2024: 0.5, 2025: 0.5}
     high = Record({2023: 0.6, 2024: 0.5, 2025: 0.9}, cluster="effective")
     met = criteria(high, cuts, RULES)
-    assert met == {"stable_high": True, "positive_dynamics": True, "resilient": False, "innovation_site": False}
-    dipped = Record({2023: 0.6, 2024: 0.49, 2025: 0.65}, cluster="resilient", innovation_site=True)
+    assert met == {
+        "stable_high": True,
+        "positive_dynamics": True,
+        "resilient": False,
+        "innovation_site": False,
+        "base_school": False,
+    }
+    dipped = Record({2023: 0.6, 2024: 0.49, 2025: 0.65}, cluster="resilient", innovation_site=True, base_school=True)
     met = criteria(dipped, cuts, RULES)
     assert not met["stable_high"]  # one year under the cut is enough to fail «stably»
     assert not met["positive_dynamics"]  # +0.05 < 0.1
-    assert met["resilient"] and met["innovation_site"]
+    assert met["resilient"] and met["innovation_site"] and met["base_school"]
     # One year of data cannot be «stable» nor show dynamics.
     assert criteria(Record({2025: 2.0}), cuts, RULES) == {
         "stable_high": False,
         "positive_dynamics": False,
         "resilient": False,
         "innovation_site": False,
+        "base_school": False,
     }
 
 
@@ -102,6 +109,10 @@ def test_dynamics_of_repeated_diagnostics() -> None:
 def test_presets_carry_the_seeds_support_rules() -> None:
     vologda = load("vologda-2019")[0].support
     assert vologda.form == "group" and vologda.curators.capacity == 3  # 1 curator + 2–3 schools
+    # Act 001: curators with positive dynamics, effective (stably high) and base (leading) schools;
+    # nothing required of the head (that is act 004's).
+    assert vologda.curators.candidate_if_any == ["positive_dynamics", "stable_high", "base_school"]
+    assert vologda.curators.required == []
     assert (vologda.targets.trained_per_school, vologda.targets.agreements, vologda.targets.events_per_year) == (
         5,
         5,

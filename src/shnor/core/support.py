@@ -3,9 +3,10 @@
 
 Curators. Act 004 names four criteria of a curator school: stably high results, the status of
 a regional innovation site, a strong head, a motivated head. The first two are computed here
-from the data; the last two only a person can judge, so the operator marks them. Acts 000 and
-001 add that schools with positive dynamics and resilient ones (high results in a hard social
-context) are the first to ask.
+from the data; the last two only a person can judge, so the operator marks them. Act 004's table
+of clusters names resilient schools (high results in a hard social context), which a preset may
+take as candidates; act 001 names schools with positive dynamics, effective schools and base
+(leading) schools, the base school being the base organisation of an infrastructure body.
 
 Teachers. A diagnostic gives a score per area; an area is a deficit when the share of the
 maximum is below the preset's threshold. A route (ИОМ) is proposed from the catalogue: for the
@@ -34,10 +35,11 @@ CRITERIA = {
     "positive_dynamics": "положительная динамика результатов",
     "resilient": "резильентная школа (высокие результаты в сложном социальном контексте)",
     "innovation_site": "статус региональной инновационной площадки",
+    "base_school": "базовая (ведущая) школа",
     "strong_head": "высокий уровень профессиональных компетенций руководителя",
     "motivated_head": "высокая мотивация руководителя к участию в проекте",
 }
-COMPUTED = ("stable_high", "positive_dynamics", "resilient", "innovation_site")
+COMPUTED = ("stable_high", "positive_dynamics", "resilient", "innovation_site", "base_school")
 MARKED = ("strong_head", "motivated_head")
 
 AREAS = {
@@ -140,6 +142,7 @@ class Record:
     per_year: Mapping[int, float]  # ИОР by year of the window
     cluster: str = ""
     innovation_site: bool = False
+    base_school: bool = False  # the base organisation of an active infrastructure body (act 001)
 
 
 def thresholds(records: Iterable[Record], quantile: float) -> dict[int, float]:
@@ -168,6 +171,7 @@ def criteria(record: Record, cuts: Mapping[int, float], rules: CuratorRules) -> 
         "positive_dynamics": dynamics,
         "resilient": record.cluster == "resilient",
         "innovation_site": record.innovation_site,
+        "base_school": record.base_school,
     }
 
 
@@ -181,8 +185,9 @@ def missing(met: Mapping[str, bool], rules: CuratorRules) -> list[str]:
 
 
 def rank(met: Mapping[str, bool]) -> tuple[int, ...]:
-    """Order of the pool: resilient first, then stably high, dynamics, innovation site."""
-    return tuple(0 if met.get(c) else 1 for c in ("resilient", "stable_high", "positive_dynamics", "innovation_site"))
+    """Order of the pool: resilient first, then stably high, dynamics, innovation site, base school."""
+    order = ("resilient", "stable_high", "positive_dynamics", "innovation_site", "base_school")
+    return tuple(0 if met.get(c) else 1 for c in order)
 
 
 def subject_codes(z_by_subject: Mapping[str, float], limit: float) -> tuple[frozenset[str], frozenset[str]]:

@@ -14,7 +14,7 @@ from shnor.accounts.scoping import restrict
 from shnor.accounts.services import require
 from shnor.core import support as core
 from shnor.identification.models import SchoolResult
-from shnor.registry.models import Municipality, Person, School
+from shnor.registry.models import InfrastructureBody, Municipality, Person, School
 from shnor.support.models import (
     Curator,
     Pairing,
@@ -41,11 +41,15 @@ def refresh_pool(user: Actor, year: int | None = None) -> PoolSummary:
         raise SupportError("Нет выполненного расчёта идентификации: критерии кураторов считаются по его результатам.")
     r = rules().curators
     results = list(SchoolResult.objects.filter(run=run).select_related("school"))
+    bases = set(
+        InfrastructureBody.objects.filter(is_active=True, school__isnull=False).values_list("school_id", flat=True)
+    )
     records = {
         res.school_id: core.Record(
             {int(y["year"]): float(y["ior"]) for y in res.per_year if y.get("ior") is not None},
             res.cluster,
             res.school.innovation_site,
+            res.school_id in bases,
         )
         for res in results
     }
@@ -77,7 +81,7 @@ def refresh_pool(user: Actor, year: int | None = None) -> PoolSummary:
 
 
 def pool(user: Actor, status: str | None = None, year: int | None = None, pk: int | None = None) -> list[Curator]:
-    """The pool, resilient schools first (acts 000, 001), then stably high, dynamics, innovation.
+    """The pool, resilient schools first (act 004's clusters), then stably high, dynamics, innovation, base.
     Each curator's load counts its approved pairs of the year (by default the latest run's year)."""
     qs = restrict(Curator.objects.select_related("school", "municipality", "person"), user)
     if status:
