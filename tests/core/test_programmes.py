@@ -118,6 +118,31 @@ def test_preset_templates_follow_the_seeds() -> None:
     assert load("volgograd-2021")[0].template("volgograd-school-pko").level == "school"
 
 
+def test_vologda_regional_model_keeps_the_acts_deadlines() -> None:
+    """Act 001, section 5, «Сроки», for the model started on 01.01.2019: item 1 «март-апрель» →
+    30.04; item 2 «апрель-май» → 31.05; item 3 «в течение года» → 31.12; items 4 and 6 «до 31
+    декабря» → 31.12; item 7 «октябрь-ноябрь» → 30.11; item 8 «ноябрь» → 30.11. The plan names no
+    responsible parties, and the template invents none."""
+    import datetime as dt
+
+    model = load("vologda-2019")[0].template("vologda-regional-model")
+    start = dt.date(2019, 1, 1)
+    last = [max(pg.month_end(start, a.months) for a in phase.activities) for phase in model.phases]
+    assert [d.strftime("%d.%m") for i, d in enumerate(last) if i != 4] == [
+        "30.04",
+        "31.05",
+        "31.12",
+        "31.12",
+        "31.12",
+        "30.11",
+        "30.11",
+    ]
+    assert all(not a.responsible for phase in model.phases for a in phase.activities)
+    # Its name and goal are the act's own (разд. 1, пп. 1 и 3).
+    act = " ".join((Path(__file__).resolve().parents[2] / "docs/acts/001.txt").read_text(encoding="utf-8").split())
+    assert model.title in act and model.goal in act
+
+
 def test_vologda_and_volgograd_have_municipal_programmes_as_their_acts_ask() -> None:
     """Act 001 (разд. 4, направление 3): «необходима разработка и реализация муниципальных и школьных
     … программ повышения качества образования»; act 004 §4: the lists of each municipality are «для
