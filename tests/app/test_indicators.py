@@ -264,6 +264,11 @@ def test_vologda_plan_figures_from_the_data(world: Any, settings: Any, tmp_path:
     assert got["seminar"].title == "Межрегиональные семинары не менее чем с 40 участниками за год"
     assert got["courses"].source.startswith("Акт 001, раздел 5, п. 6: «Организация и проведение не менее 4 адресных")
     assert "programmes_register" not in got and "parents" not in got  # Dobrinka's and Ivanovo's own
+    # A municipality sees its own infrastructure; the region's counts (courses, events, the seminar)
+    # are the region's, not shown as a district's figure nor listing other districts' events.
+    local = {v.definition.code: v for v in indicators.compute(world.users["municipal"], 2026)}
+    assert (local["infrastructure"].numerator, local["infrastructure"].denominator) == (1, 1)
+    assert not {"courses", "school_events", "seminar", "events"} & set(local)
 
 
 def test_dobrinka_shares_of_the_district_from_the_data(world: Any, settings: Any, tmp_path: Any) -> None:

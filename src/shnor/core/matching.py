@@ -420,8 +420,8 @@ def greedy(
 # --- curator groups (act 001) ---------------------------------------------------------------------
 
 NONE = "none"  # the «problem» of a school with no fixed risk and no weak subject
-GROUP_LIMIT = 6.0  # deterministic solver time for curator groups (about 9 s for the demo's 138 schools)
-GROUP_NEAREST = 12  # seconds of deterministic solver time for curator groups
+GROUP_LIMIT = 6.0  # deterministic solver time per stage of curator groups (see docs/guide/support.md)
+GROUP_NEAREST = 12  # a school joins one of its this many cheapest curators with room
 
 
 @dataclass(frozen=True)
@@ -504,16 +504,24 @@ def groups(
     problem = _Problem(schools, curators, neighbours, costs)
     n, m = len(schools), len(curators)
     flow = solve(schools, curators, neighbours, costs=costs, pinned=pinned, forbidden=banned)
-    row, col, val, _worst = _arcs(problem, pinned, banned, nearest if nearest < m else None)
     s_index = {s.id: i for i, s in enumerate(schools)}
     c_index = {c.id: j for j, c in enumerate(curators)}
+    # A curator whose places the pins fill takes no one else: its arcs would only crowd out others.
+    pinned_load: dict[str, int] = {}
+    for c_id in pinned.values():
+        pinned_load[c_id] = pinned_load.get(c_id, 0) + 1
+    closed = np.array([j for j, c in enumerate(curators) if c.capacity - pinned_load.get(c.id, 0) <= 0], dtype=np.int64)
+    wanted = nearest + len(closed)
+    row, col, val, _worst = _arcs(problem, pinned, banned, wanted if wanted < m else None)
+    pinned_arr = np.array(sorted(s_index[s] for s in pinned), dtype=np.int64)
+    keep = ~np.isin(col, closed) | np.isin(row, pinned_arr)
+    row, col, val = row[keep], col[keep], val[keep]
     have = set(zip(row.tolist(), col.tolist(), strict=True))
     hint = {(s_index[p.school], c_index[p.curator]) for p in flow.pairs}
     extra = sorted(hint - have)
     arcs = list(zip(row.tolist(), col.tolist(), strict=True)) + extra
-    cost = [int(v) // SCALE for v in val.tolist()] + [
-        int(problem.block(slice(r, r + 1))[0, c]) // SCALE for r, c in extra
-    ]  # whole km: the solver's numbers stay small
+    # Hundredths of a km, as the exact pairing counts them: a coarser unit could prefer a dearer grouping.
+    cost = [int(v) for v in val.tolist()] + [int(problem.block(slice(r, r + 1))[0, c]) for r, c in extra]
     themes_of = [sorted(s.weaknesses) or [NONE] for s in schools]
     pinned_rows = {s_index[s] for s in pinned}
 
@@ -558,23 +566,30 @@ def groups(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
+    solver.parameters.linearization_level = 2  # the LP relaxation of the assignment: proves the demo optimal in seconds
     solver.parameters.max_deterministic_time = time_limit / 2
     model.minimize(sum(departures))
+    found_ok = (cp_model.OPTIMAL, cp_model.FEASIBLE)
     first = solver.solve(model)
-    if first not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise MatchingError("Кураторские группы не сформированы за отведённое время: проверьте закреплённые пары.")
-    model.add(sum(departures) <= round(solver.objective_value))
-    model.clear_hints()  # type: ignore[no-untyped-call]
-    for k in range(len(arcs)):
-        model.add_hint(x[k], solver.boolean_value(x[k]))
-    model.minimize(sum(cost[k] * x[k] for k in range(len(arcs))))
-    second = solver.solve(model)
-    if second not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise MatchingError("Кураторские группы не сформированы за отведённое время: проверьте закреплённые пары.")
+    # The model is never infeasible (the exact pairing is one of its solutions): a stage without an
+    # answer ran out of time, and the best answer so far stands (at worst, the exact pairing).
+    chosen = [solver.boolean_value(x[k]) for k in range(len(arcs))] if first in found_ok else None
+    second = cp_model.UNKNOWN
+    if chosen is not None:
+        model.add(sum(departures) <= round(solver.objective_value))
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        for k in range(len(arcs)):
+            model.add_hint(x[k], chosen[k])
+        model.minimize(sum(cost[k] * x[k] for k in range(len(arcs))))
+        second = solver.solve(model)
+        if second in found_ok:
+            chosen = [solver.boolean_value(x[k]) for k in range(len(arcs))]
+    if chosen is None:
+        chosen = [(r, c) in hint for r, c in arcs]
 
     members: dict[int, list[int]] = {}
     for k, (r, c) in enumerate(arcs):
-        if solver.boolean_value(x[k]):
+        if chosen[k]:
             members.setdefault(c, []).append(r)
     pairs: list[Pair] = []
     found: list[Group] = []

@@ -101,6 +101,13 @@ class _Frame:
     schools: dict[int, School]  # the scope's active schools
     listed: dict[int, School]  # those of the year's list
     local: bool  # a municipality's or a school's view, not the region's
+
+    @property
+    def regional(self) -> bool:
+        """The region's own view: a count the acts set for the region (events, courses, seminars)
+        is shown there only, never as a municipality's or a school's figure."""
+        return not self.local and scope_of(self.user).region_wide
+
     own: dict[str, float | None]  # targets set for the year
     sources: dict[str, str] = field(default_factory=dict)  # the act's clause the preset quotes per target
     values: list[Value] = field(default_factory=list)
@@ -267,7 +274,7 @@ def _preset_targets(frame: _Frame, t: core_support.Targets, trained: set[int]) -
             ],
             float(t.agreements),
         )
-    if t.events_per_year and not frame.local:
+    if t.events_per_year and frame.regional:
         events = Event.objects.filter(date__year=year, level__in=[Event.Level.REGIONAL, Event.Level.INTERREGIONAL])
         frame.add(
             "events",
@@ -284,7 +291,7 @@ def _preset_targets(frame: _Frame, t: core_support.Targets, trained: set[int]) -
 def _act_targets(frame: _Frame, ind: Indicators, trained: set[int]) -> None:
     """The indicators one act names with its own figure (acts 001 and 003), where the preset sets
     the target; each shows the act's clause the preset quotes."""
-    year, listed, staff = frame.year, frame.listed, frame.staff
+    year, listed = frame.year, frame.listed
     wanted = [code for code in ACT_TARGETS if code in ind.targets]
     if not wanted:
         return
@@ -310,13 +317,10 @@ def _act_targets(frame: _Frame, ind: Indicators, trained: set[int]) -> None:
                 for m in sorted(munis.values(), key=lambda m: m.name)
             ],
         )
-    if "courses" in wanted:
-        titles: dict[str, int] = defaultdict(int)
-        for t_id, title in Course.objects.filter(teacher_id__in=staff, end__year=year).values_list(
-            "teacher_id", "title"
-        ):
-            if t_id in trained:
-                titles[title] += 1
+    if "courses" in wanted and frame.regional:
+        titles: dict[str, int] = defaultdict(int)  # a programme's title as written, spaces aside
+        for title in Course.objects.filter(teacher_id__in=trained, end__year=year).values_list("title", flat=True):
+            titles[" ".join(title.split())] += 1
         add(
             "courses",
             [
@@ -324,7 +328,7 @@ def _act_targets(frame: _Frame, ind: Indicators, trained: set[int]) -> None:
                 for title, n in sorted(titles.items())
             ],
         )
-    if "school_events" in wanted and not frame.local:
+    if "school_events" in wanted and frame.regional:
         add(
             "school_events",
             [
@@ -332,7 +336,7 @@ def _act_targets(frame: _Frame, ind: Indicators, trained: set[int]) -> None:
                 for e in events.filter(level=Event.Level.SCHOOL)
             ],
         )
-    if "seminar" in wanted and not frame.local:
+    if "seminar" in wanted and frame.regional:
         n = ind.seminar_participants
         add(
             "seminar",

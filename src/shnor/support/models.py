@@ -176,7 +176,7 @@ class Pairing(models.Model):
         "отступление от правил группы",
         max_length=8,
         blank=True,
-        choices=[("short", "группа меньше наименьшей"), ("outside", "у школы нет общей проблемы группы")],
+        choices=[("short", "в группе меньше школ, чем требуется"), ("outside", "у школы нет общей проблемы группы")],
     )
     pinned = models.BooleanField("закреплена оператором", default=False)
     approved_by = models.ForeignKey(

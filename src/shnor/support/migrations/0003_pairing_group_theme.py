@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='pairing',
             name='departure',
-            field=models.CharField(blank=True, choices=[('short', 'группа меньше наименьшей'), ('outside', 'у школы нет общей проблемы группы')], max_length=8, verbose_name='отступление от правил группы'),
+            field=models.CharField(blank=True, choices=[('short', 'в группе меньше школ, чем требуется'), ('outside', 'у школы нет общей проблемы группы')], max_length=8, verbose_name='отступление от правил группы'),
         ),
         migrations.AddField(
             model_name='pairing',
