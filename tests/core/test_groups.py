@@ -10,14 +10,14 @@ import random
 import pytest
 from pydantic import ValidationError
 
-from shnor.core.matching import NONE, Curator, GroupRules, MatchingError, Place, School, groups, pair, solve
+from shnor.core.matching import NONE, Curator, Grouping, GroupRules, MatchingError, Place, School, groups, pair, solve
 from shnor.core.support import SupportRules
 
 NEIGHBOURS = {"A": frozenset({"B"}), "B": frozenset({"A"})}
 
 
-def members(result: object) -> dict[str, set[str]]:
-    return {g.curator: set(g.schools) for g in result.groups}  # type: ignore[attr-defined]
+def members(result: Grouping) -> dict[str, set[str]]:
+    return {g.curator: set(g.schools) for g in result.groups}
 
 
 def test_the_minimum_turns_three_and_one_into_two_and_two() -> None:

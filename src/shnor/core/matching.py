@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -490,8 +491,6 @@ def groups(
     `optimal` says whether both stages were proved optimal within it, and `bound` is the
     exact pairing's cost: no grouping can cost less.
     """
-    from ortools.sat.python import cp_model
-
     schools, curators = list(schools), list(curators)
     neighbours = neighbours or {}
     pinned = dict(pinned or {})
@@ -502,8 +501,34 @@ def groups(
     if not schools:
         return Grouping([])
     problem = _Problem(schools, curators, neighbours, costs)
-    n, m = len(schools), len(curators)
     flow = solve(schools, curators, neighbours, costs=costs, pinned=pinned, forbidden=banned)
+    arcs, cost, hint = _group_arcs(problem, flow, pinned, banned, nearest)
+    chosen, optimal = _group_stages(problem, arcs, cost, hint, pinned, rules, len(flow.pairs), time_limit)
+    members: dict[int, list[int]] = {}
+    for (r, c), taken in zip(arcs, chosen, strict=True):
+        if taken:
+            members.setdefault(c, []).append(r)
+    pairs: list[Pair] = []
+    found: list[Group] = []
+    for j in sorted(members):
+        rows_ = sorted(members[j])
+        found.append(_group(curators[j], [schools[r] for r in rows_], rules))
+        pairs += [pair(schools[r], curators[j], neighbours, costs) for r in rows_]
+    order = {s.id: i for i, s in enumerate(schools)}
+    pairs.sort(key=lambda p: order[p.school])
+    placed = {p.school for p in pairs}
+    return Grouping(
+        pairs, [s.id for s in schools if s.id not in placed], groups=found, optimal=optimal, bound=flow.total
+    )
+
+
+def _group_arcs(
+    problem: _Problem, flow: Assignment, pinned: Mapping[str, str], banned: set[tuple[str, str]], nearest: int
+) -> tuple[list[tuple[int, int]], list[int], set[tuple[int, int]]]:
+    """The school → curator arcs groups may use (each school's `nearest` curators with room, its
+    pinned one, the one the exact pairing gave it), their integer costs, and the exact pairing's
+    arcs (a solution the model always has)."""
+    schools, curators = problem.schools, problem.curators
     s_index = {s.id: i for i, s in enumerate(schools)}
     c_index = {c.id: j for j, c in enumerate(curators)}
     # A curator whose places the pins fill takes no one else: its arcs would only crowd out others.
@@ -512,41 +537,89 @@ def groups(
         pinned_load[c_id] = pinned_load.get(c_id, 0) + 1
     closed = np.array([j for j, c in enumerate(curators) if c.capacity - pinned_load.get(c.id, 0) <= 0], dtype=np.int64)
     wanted = nearest + len(closed)
-    row, col, val, _worst = _arcs(problem, pinned, banned, wanted if wanted < m else None)
-    pinned_arr = np.array(sorted(s_index[s] for s in pinned), dtype=np.int64)
-    keep = ~np.isin(col, closed) | np.isin(row, pinned_arr)
+    row, col, val, _worst = _arcs(problem, pinned, banned, wanted if wanted < len(curators) else None)
+    keep = ~np.isin(col, closed) | np.isin(row, np.array(sorted(s_index[s] for s in pinned), dtype=np.int64))
     row, col, val = row[keep], col[keep], val[keep]
-    have = set(zip(row.tolist(), col.tolist(), strict=True))
     hint = {(s_index[p.school], c_index[p.curator]) for p in flow.pairs}
-    extra = sorted(hint - have)
+    extra = sorted(hint - set(zip(row.tolist(), col.tolist(), strict=True)))
     arcs = list(zip(row.tolist(), col.tolist(), strict=True)) + extra
     # Hundredths of a km, as the exact pairing counts them: a coarser unit could prefer a dearer grouping.
     cost = [int(v) for v in val.tolist()] + [int(problem.block(slice(r, r + 1))[0, c]) for r, c in extra]
-    themes_of = [sorted(s.weaknesses) or [NONE] for s in schools]
-    pinned_rows = {s_index[s] for s in pinned}
+    return arcs, cost, hint
+
+
+def _group_stages(
+    problem: _Problem,
+    arcs: list[tuple[int, int]],
+    cost: list[int],
+    hint: set[tuple[int, int]],
+    pinned: Mapping[str, str],
+    rules: GroupRules,
+    placed: int,
+    time_limit: float,
+) -> tuple[list[bool], bool]:
+    """Which arcs the groups take, and whether both stages were proved optimal."""
+    from ortools.sat.python import cp_model
 
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{k}") for k in range(len(arcs))]
-    by_school: list[list[int]] = [[] for _ in range(n)]
-    by_curator: list[list[int]] = [[] for _ in range(m)]
+    departures = _group_model(model, problem, arcs, x, pinned, rules, placed)
+    for k, arc in enumerate(arcs):
+        model.add_hint(x[k], arc in hint)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.linearization_level = 2  # the assignment's LP relaxation: proves the demo optimal in seconds
+    solver.parameters.max_deterministic_time = time_limit / 2
+    found_ok = (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    model.minimize(departures)
+    first = solver.solve(model)
+    # The model is never infeasible (the exact pairing is one of its solutions): a stage without an
+    # answer ran out of time, and the best answer so far stands (at worst, the exact pairing).
+    if first not in found_ok:
+        return [arc in hint for arc in arcs], False
+    chosen = [solver.boolean_value(v) for v in x]
+    model.add(departures <= round(solver.objective_value))
+    model.clear_hints()  # type: ignore[no-untyped-call]  # untyped in ortools 9.15
+    for v, taken in zip(x, chosen, strict=True):
+        model.add_hint(v, taken)
+    model.minimize(sum(c * v for c, v in zip(cost, x, strict=True)))
+    second = solver.solve(model)
+    if second in found_ok:
+        chosen = [solver.boolean_value(v) for v in x]
+    return chosen, first == second == cp_model.OPTIMAL
+
+
+def _group_model(
+    model: Any,
+    problem: _Problem,
+    arcs: list[tuple[int, int]],
+    x: list[Any],
+    pinned: Mapping[str, str],
+    rules: GroupRules,
+    placed: int,
+) -> Any:
+    """The constraints of groups on `model`; returns the count of departures (places missing below
+    the minimum, plus schools outside their group's problem) as a linear expression."""
+    schools, curators = problem.schools, problem.curators
+    themes_of = [sorted(s.weaknesses) or [NONE] for s in schools]
+    pinned_rows = {i for i, s in enumerate(schools) if s.id in pinned}
+    by_school: list[list[int]] = [[] for _ in schools]
+    by_curator: list[list[int]] = [[] for _ in curators]
     for k, (r, c) in enumerate(arcs):
         by_school[r].append(k)
         by_curator[c].append(k)
-        model.add_hint(x[k], (r, c) in hint)
-    for i in range(n):
-        if i in pinned_rows:
-            model.add_exactly_one(x[k] for k in by_school[i])
-        else:
-            model.add_at_most_one(x[k] for k in by_school[i])
-    model.add(sum(x) == len(flow.pairs))
-    departures: list[cp_model.IntVar] = []
-    z: dict[tuple[int, str], cp_model.IntVar] = {}
-    for j, c in enumerate(curators):
+    for i, ks in enumerate(by_school):
+        (model.add_exactly_one if i in pinned_rows else model.add_at_most_one)(x[k] for k in ks)
+    model.add(sum(x) == placed)
+    departures: list[Any] = []
+    z: dict[tuple[int, str], Any] = {}
+    for j, curator in enumerate(curators):
         if not by_curator[j]:
             continue
         load = sum(x[k] for k in by_curator[j])
         used = model.new_bool_var(f"y{j}")
-        model.add(load <= c.capacity * used)
+        model.add(load <= curator.capacity * used)
         model.add(load >= used)
         if rules.minimum > 1:
             short = model.new_int_var(0, rules.minimum - 1, f"short{j}")
@@ -562,50 +635,7 @@ def groups(
             out = model.new_bool_var(f"out{k}")
             departures.append(out)
             model.add(x[k] <= sum(z[c, t] for t in themes_of[r]) + out)
-
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    solver.parameters.linearization_level = 2  # the LP relaxation of the assignment: proves the demo optimal in seconds
-    solver.parameters.max_deterministic_time = time_limit / 2
-    model.minimize(sum(departures))
-    found_ok = (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    first = solver.solve(model)
-    # The model is never infeasible (the exact pairing is one of its solutions): a stage without an
-    # answer ran out of time, and the best answer so far stands (at worst, the exact pairing).
-    chosen = [solver.boolean_value(x[k]) for k in range(len(arcs))] if first in found_ok else None
-    second = cp_model.UNKNOWN
-    if chosen is not None:
-        model.add(sum(departures) <= round(solver.objective_value))
-        model.clear_hints()  # type: ignore[no-untyped-call]
-        for k in range(len(arcs)):
-            model.add_hint(x[k], chosen[k])
-        model.minimize(sum(cost[k] * x[k] for k in range(len(arcs))))
-        second = solver.solve(model)
-        if second in found_ok:
-            chosen = [solver.boolean_value(x[k]) for k in range(len(arcs))]
-    if chosen is None:
-        chosen = [(r, c) in hint for r, c in arcs]
-
-    members: dict[int, list[int]] = {}
-    for k, (r, c) in enumerate(arcs):
-        if chosen[k]:
-            members.setdefault(c, []).append(r)
-    pairs: list[Pair] = []
-    found: list[Group] = []
-    for j in sorted(members):
-        rows_ = sorted(members[j])
-        found.append(_group(curators[j], [schools[r] for r in rows_], rules))
-        pairs += [pair(schools[r], curators[j], neighbours, costs) for r in rows_]
-    pairs.sort(key=lambda p: s_index[p.school])
-    placed = {p.school for p in pairs}
-    return Grouping(
-        pairs,
-        [s.id for s in schools if s.id not in placed],
-        groups=found,
-        optimal=first == second == cp_model.OPTIMAL,
-        bound=flow.total,
-    )
+    return sum(departures)
 
 
 def _group(curator: Curator, members: list[School], rules: GroupRules) -> Group:

@@ -291,7 +291,7 @@ def _preset_targets(frame: _Frame, t: core_support.Targets, trained: set[int]) -
 def _act_targets(frame: _Frame, ind: Indicators, trained: set[int]) -> None:
     """The indicators one act names with its own figure (acts 001 and 003), where the preset sets
     the target; each shows the act's clause the preset quotes."""
-    year, listed = frame.year, frame.listed
+    year = frame.year
     wanted = [code for code in ACT_TARGETS if code in ind.targets]
     if not wanted:
         return
@@ -354,9 +354,19 @@ def _act_targets(frame: _Frame, ind: Indicators, trained: set[int]) -> None:
             ],
             n=n,
         )
-    share_codes = {"programmes_register", "programmes_successful", "interschool_events", "dissemination"}
-    if not share_codes & set(wanted):
+    _district_shares(frame, [code for code in wanted if code in DISTRICT_SHARES], add, events)
+
+
+DISTRICT_SHARES = ("programmes_register", "programmes_successful", "interschool_events", "dissemination")
+
+
+def _district_shares(frame: _Frame, wanted: list[str], add: Any, events: QuerySet[Event]) -> None:
+    """Act 003's shares of all the district's schools: listed schools with a programme in force, one
+    left by an exit decision of the year, taking part in events, disseminating."""
+    if not wanted:
         return
+    year, listed = frame.year, frame.listed
+    schools = sorted(frame.schools.values(), key=lambda s: s.school_id)
     live = (Programme.Status.APPROVED, Programme.Status.IN_FORCE, Programme.Status.COMPLETED)
     school_levels = (Programme.Level.SCHOOL, Programme.Level.ANTI_RISK)
     programmes = Programme.objects.filter(

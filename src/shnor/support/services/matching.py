@@ -19,6 +19,7 @@ from shnor.accounts.scoping import restrict
 from shnor.accounts.services import account, notify, require
 from shnor.audit.tracking import record
 from shnor.core import matching
+from shnor.core.support import SupportRules
 from shnor.identification.models import Run
 from shnor.identification.services.parameters import Parameter
 from shnor.registry.models import Municipality, School
@@ -107,22 +108,7 @@ def propose(user: Actor, year: int) -> Proposal:
         raise SupportError("В пуле нет включённых кураторов: отметьте критерии и включите кураторов в пул.")
     r = rules()
     near = _neighbours()
-    try:
-        if r.grouped:
-            exact: matching.Assignment = matching.groups(
-                p.schools,
-                p.curators,
-                near,
-                rules=r.group.rules(),
-                costs=r.costs(),
-                pinned=p.pinned,
-                forbidden=p.forbidden,
-                nearest=r.group.nearest,
-            )
-        else:
-            exact = matching.solve(p.schools, p.curators, near, costs=r.costs(), pinned=p.pinned, forbidden=p.forbidden)
-    except matching.MatchingError as error:
-        raise SupportError(str(error)) from None
+    exact = _solve(p, r, near)
     free = [s for s in p.schools if s.id not in p.kept]
     room = {c.id: c.capacity for c in p.curators}
     for c_id in p.kept.values():
@@ -179,6 +165,25 @@ def propose(user: Actor, year: int) -> Proposal:
     ]
     Pairing.objects.bulk_create(new)
     return proposal
+
+
+def _solve(p: Problem, r: SupportRules, near: dict[str, frozenset[str]]) -> matching.Assignment:
+    """The least-cost pairs, or the preset's curator groups (act 001) when it asks for them."""
+    try:
+        if r.grouped:
+            return matching.groups(
+                p.schools,
+                p.curators,
+                near,
+                rules=r.group.rules(),
+                costs=r.costs(),
+                pinned=p.pinned,
+                forbidden=p.forbidden,
+                nearest=r.group.nearest,
+            )
+        return matching.solve(p.schools, p.curators, near, costs=r.costs(), pinned=p.pinned, forbidden=p.forbidden)
+    except matching.MatchingError as error:
+        raise SupportError(str(error)) from None
 
 
 def _group_of(result: matching.Assignment) -> dict[str, tuple[str, str]]:
