@@ -236,7 +236,7 @@ def test_vologda_plan_figures_from_the_data(world: Any, settings: Any, tmp_path:
             title=f"Открытый урок {i}", kind="master_class", level="school", date=dt.date(2026, 3, 1 + i)
         )
     Event.objects.create(title="Прошлогодний", kind="seminar", level="school", date=dt.date(2025, 3, 1))
-    for n, participants in ((1, 45), (2, 30)):
+    for n, participants in ((1, 40), (2, 30)):
         Event.objects.create(
             title=f"Семинар {n}",
             kind="seminar",
@@ -262,6 +262,7 @@ def test_vologda_plan_figures_from_the_data(world: Any, settings: Any, tmp_path:
     assert (got["school_events"].value, got["school_events"].status) == (3.0, "met")
     assert (got["seminar"].value, got["seminar"].denominator, got["seminar"].status) == (1.0, 2, "met")
     assert got["seminar"].title == "Межрегиональные семинары не менее чем с 40 участниками за год"
+    assert (got["1.1"].number, got["courses"].number) == ("1.1", "")
     assert got["courses"].source.startswith("Акт 001, раздел 5, п. 6: «Организация и проведение не менее 4 адресных")
     assert "programmes_register" not in got and "parents" not in got  # Dobrinka's and Ivanovo's own
     # A municipality sees its own infrastructure; the region's counts (courses, events, the seminar)
@@ -273,10 +274,11 @@ def test_vologda_plan_figures_from_the_data(world: Any, settings: Any, tmp_path:
 
 def test_dobrinka_shares_of_the_district_from_the_data(world: Any, settings: Any, tmp_path: Any) -> None:
     """Act 003, tasks 1, 3, 5, 6: 72 % of the district's schools. Nine schools; A1 and A2 listed.
-    A1's school programme is in force in 2026, A2's ended by an exit decision of 2026 → programmes
-    2 of 9 (22,2 %), successful 1 of 9 (11,1 %). A1 organised an event of 2026 where A2 and B1 took
-    part → inter-school events 2 of 9 (B1 is not listed); dissemination: A1 (organiser) and A2 (a
-    practice published in 2026) → 2 of 9; B1's practice is not counted."""
+    A1's school programme is in force in 2026 (an older one ended by a decision of 2025), A2's ended
+    by an exit decision of 2026 → programmes 2 of 9 (22,2 %), successful 1 of 9 (11,1 %). B1 (not
+    listed) organised an event of 2026 where A1 and A2 took part → inter-school events 2 of 9;
+    dissemination: A2 published a practice in 2026 → 1 of 9 (A1 only took part; its practice is a
+    draft, and its own event was in 2025; B1's practice does not count, B1 is not listed)."""
     from shnor.presets import load
     from shnor.programmes.models import Programme
     from shnor.records.models import Decision
@@ -287,16 +289,18 @@ def test_dobrinka_shares_of_the_district_from_the_data(world: Any, settings: Any
     identification(world)
     year = {"start": dt.date(2026, 1, 1), "end": dt.date(2026, 12, 31)}
     Programme.objects.create(level="school", title="П", goal="Ц", school=world.a1, status="in_force", **year)
-    exit_order = Decision.objects.create(kind="controlling", title="О выходе", number="5", date=dt.date(2026, 9, 1))
-    Programme.objects.create(
-        level="school", title="П", goal="Ц", school=world.a2, status="completed", exit_decision=exit_order, **year
-    )
+    for school, date in ((world.a2, dt.date(2026, 9, 1)), (world.a1, dt.date(2025, 9, 1))):
+        order = Decision.objects.create(kind="controlling", title="О выходе", number="5", date=date)
+        Programme.objects.create(
+            level="school", title="П", goal="Ц", school=school, status="completed", exit_decision=order, **year
+        )
     event = Event.objects.create(
-        title="Методический день", kind="seminar", level="municipal", date=dt.date(2026, 4, 1), organiser=world.a1
+        title="Методический день", kind="seminar", level="municipal", date=dt.date(2026, 4, 1), organiser=world.b1
     )
-    event.schools.add(world.a2, world.b1)
-    for school in (world.a2, world.b1):
-        practice = Practice.objects.create(title="Практика", school=school, summary="кратко", status="published")
+    event.schools.add(world.a1, world.a2)
+    Event.objects.create(title="Прошлый", kind="seminar", level="school", date=dt.date(2025, 4, 1), organiser=world.a1)
+    for school, status in ((world.a2, "published"), (world.b1, "published"), (world.a1, "draft")):
+        practice = Practice.objects.create(title="Практика", school=school, summary="кратко", status=status)
         Practice.objects.filter(pk=practice.pk).update(created_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC))
     got = {v.definition.code: v for v in indicators.compute(world.users["operator"], 2026)}
     figures = {
@@ -307,7 +311,7 @@ def test_dobrinka_shares_of_the_district_from_the_data(world: Any, settings: Any
         "programmes_register": (2, 9, 22.2, 72.0),
         "programmes_successful": (1, 9, 11.1, 72.0),
         "interschool_events": (2, 9, 22.2, 72.0),
-        "dissemination": (2, 9, 22.2, 72.0),
+        "dissemination": (1, 9, 11.1, 72.0),
     }
     b1 = next(u for u in got["interschool_events"].units if u.school == "B001")
     assert not b1.counted and b1.detail == "не в перечне"

@@ -52,7 +52,7 @@ def list_group(result: SchoolResult, listed: dict[int, str]) -> str:
     selected, the one its categories give for a school a person added; "" off the list."""
     if result.school_id not in listed:
         return ""
-    return labels.group_of(result.group if result.selected else "", result.category)
+    return labels.group_of(result.group, result.category)  # a run's group is set on its selected schools only
 
 
 def change_list(user: Actor, run: Run, school_pk: int, action: str, reason: str) -> ListChange:
