@@ -4,7 +4,6 @@ and a brute force over every assignment of small random cases."""
 
 from __future__ import annotations
 
-import itertools
 import random
 
 import pytest
@@ -24,6 +23,7 @@ from shnor.core.matching import (
     solve,
 )
 from shnor.core.support import SupportRules
+from tests.core.test_matching import assignments
 
 NEIGHBOURS = {"A": frozenset({"B"}), "B": frozenset({"A"})}
 
@@ -153,12 +153,7 @@ def test_groups_are_costed_to_the_hundredth_of_a_km() -> None:
 def brute_force(schools: list[School], curators: list[Curator], rules: GroupRules) -> tuple[int, float]:
     """The least (departures, cost) over every assignment that places every school within capacity."""
     best = (10**9, float("inf"))
-    for choice in itertools.product(range(len(curators)), repeat=len(schools)):
-        load = [0] * len(curators)
-        for j in choice:
-            load[j] += 1
-        if any(load[j] > c.capacity for j, c in enumerate(curators)):
-            continue
+    for choice in assignments(schools, curators):
         departures = 0
         for j in range(len(curators)):
             group = [s for s, jj in zip(schools, choice, strict=True) if jj == j]

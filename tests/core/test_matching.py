@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterator
 
 import pytest
 
@@ -12,15 +13,20 @@ from shnor.core.matching import Costs, Curator, MatchingError, Place, School, gr
 NEIGHBOURS = {"A": frozenset({"B"}), "B": frozenset({"A", "C"}), "C": frozenset({"B"})}
 
 
-def brute_force(schools: list[School], curators: list[Curator]) -> float:
-    """The least total cost over every assignment that places every school within capacity."""
-    best = float("inf")
+def assignments(schools: list[School], curators: list[Curator]) -> Iterator[tuple[int, ...]]:
+    """Every assignment (a curator's index per school) that places every school within capacity."""
     for choice in itertools.product(range(len(curators)), repeat=len(schools)):
         load = [0] * len(curators)
         for j in choice:
             load[j] += 1
-        if any(load[j] > c.capacity for j, c in enumerate(curators)):
-            continue
+        if all(load[j] <= c.capacity for j, c in enumerate(curators)):
+            yield choice
+
+
+def brute_force(schools: list[School], curators: list[Curator]) -> float:
+    """The least total cost over every assignment that places every school within capacity."""
+    best = float("inf")
+    for choice in assignments(schools, curators):
         total = sum(pair(s, curators[j], NEIGHBOURS).cost for s, j in zip(schools, choice, strict=True))
         best = min(best, total)
     return best
