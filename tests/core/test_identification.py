@@ -820,3 +820,42 @@ def test_municipal_clusters_of_a_region_without_a_social_index() -> None:
     )
     got = municipal_clusters(base, pd.Series("Н", index=base.index), Methodology())
     assert list(got) == ["", "", "", ""]
+
+
+def test_failed_base_but_passed_profile_mathematics_is_act_003s_sign() -> None:
+    """Act 003: «не достиг нулевого значения показателя по количеству выпускников, не сдавших ЕГЭ по
+    математике на базовом уровне, но сдавшим его на профильном уровне». At A, p1 failed base («2»)
+    and passed profile (30 ≥ 27): one such pupil; p2 failed both (20 < 27); p3 passed both; p4
+    wrote profile only. At B nobody failed base. So A has 3 pupils at both levels, 1 inverted, and
+    the sign; B has 1 and none. The sign is looked for only where the preset names it."""
+    rows = pd.DataFrame(
+        {
+            "year": [2026] * 9,
+            "procedure": ["EGE"] * 9,
+            "grade": [11] * 9,
+            "subject": ["math_base", "math_prof"] * 3 + ["math_prof", "math_base", "math_prof"],
+            "school_id": ["A"] * 7 + ["B"] * 2,
+            "student_key": ["p1", "p1", "p2", "p2", "p3", "p3", "p4", "q1", "q1"],
+            "primary_score": [None] * 9,
+            "max_primary_score": [21.0] * 9,
+            "test_score": [None, 30.0, None, 20.0, None, 50.0, 40.0, None, 60.0],
+            "mark": [2, None, 2, None, 4, None, None, 5, None],
+            "journal_mark": [None] * 9,
+        }
+    ).astype({"test_score": "float64", "journal_mark": "float64", "primary_score": "float64", "mark": "float64"})
+    cross = aggregate.base_profile(ibis.memtable(rows), [2026], 27.0)
+    assert cross.to_dict("records") == [
+        {"school_id": "A", "year": 2026, "n_both": 3, "n_inverted": 1},
+        {"school_id": "B", "year": 2026, "n_both": 1, "n_inverted": 0},
+    ]
+    assert aggregate.base_profile(ibis.memtable(rows), [2026], 31.0)["n_inverted"].tolist() == [0, 0]
+    empty = pd.DataFrame(columns=["school_id", "year", "procedure", "subject", "grade"])
+    looked_for = Objectivity(signs=("base_profile",))
+    found = objectivity.signs(empty, pd.DataFrame(), pd.DataFrame(), pd.Series(dtype=float), [2026], looked_for, cross)
+    assert found[["school_id", "code", "procedure", "subject", "value"]].to_dict("records") == [
+        {"school_id": "A", "code": "base_profile", "procedure": "EGE", "subject": "math_prof", "value": 1.0}
+    ]
+    assert found.iloc[0]["evidence"] == {"n_both": 3, "n_inverted": 1}
+    assert "base_profile" not in Objectivity().signs  # act 003's own: only where a preset names it
+    other = Objectivity(signs=("difficulty_inversion",))  # runs on task data only: none here
+    assert objectivity.signs(empty, pd.DataFrame(), pd.DataFrame(), pd.Series(dtype=float), [2026], other, cross).empty

@@ -36,6 +36,7 @@ SIGNS = (
     "jump",  # a sharp rise against the school's own history
     "vpr_oge_mismatch",  # the same cohort high on ВПР and low on ОГЭ a year later
     "quality_mismatch",  # quality (marks 4 and 5) by term marks far from quality by ВПР (act 003)
+    "base_profile",  # failed ЕГЭ base maths yet passed profile maths in the same year (act 003)
 )
 SOCIAL_COLUMNS = tuple(c.name for c in TABLES["social"].columns if c.name.startswith("share_"))
 
@@ -87,9 +88,10 @@ class SocialPart(_Strict):
 class Objectivity(_Strict):
     """Signs of biased results: which are looked for, their thresholds, and what a sign does."""
 
-    # Act 003's quality mismatch is looked for where its preset names it (a region's term marks are
-    # not always loaded); every other sign by default.
-    signs: tuple[str, ...] = tuple(s for s in SIGNS if s != "quality_mismatch")
+    # Act 003's quality mismatch and base/profile inversion are looked for where its preset names them
+    # (a region's term marks and pupils' pairs of ЕГЭ levels are not always loaded); every other sign
+    # by default.
+    signs: tuple[str, ...] = tuple(s for s in SIGNS if s not in ("quality_mismatch", "base_profile"))
     min_participants: int = Field(default=10, ge=1)
     # vpr_journal / journal_inflation: the school's share of pupils whose ВПР mark is above (below)
     # their term mark exceeds the region's share by this much.

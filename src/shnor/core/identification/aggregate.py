@@ -165,6 +165,31 @@ def works_and_heaping(
     return _finish(pupils.drop(columns=["c3", "c4", "c5"]), years, school_level), heaps
 
 
+BASE_PROFILE_COLUMNS = ["school_id", "year", "n_both", "n_inverted"]
+
+
+def base_profile(results: ibis.Table, years: Sequence[int], profile_minimum: float) -> pd.DataFrame:
+    """Act 003: pupils who wrote ЕГЭ mathematics at both levels in a year, per school, and those of
+    them who failed the base level (mark «2») yet passed the profile one (test score at or above its
+    minimum) — «выпускников, не сдавших ЕГЭ по математике на базовом уровне, но сдавшим его на
+    профильном уровне»."""
+    r = results.filter(results.year.isin(list(years)) & (results.procedure == "EGE"))
+    keys = ["school_id", "year", "student_key"]
+    base = r.filter(r.subject == "math_base").select(*keys, failed=(r.mark == 2).fill_null(False))
+    prof = r.filter(r.subject == "math_prof")
+    prof = prof.select(*keys, passed=(prof.test_score >= profile_minimum).fill_null(False))
+    both = base.join(prof, keys)
+    agg = (
+        both.group_by(["school_id", "year"])
+        .aggregate(n_both=_.count(), n_inverted=_.count(where=_.failed & _.passed))
+        .order_by(["school_id", "year"])
+    )
+    frame = _execute(agg)
+    if frame.empty:
+        return pd.DataFrame(columns=BASE_PROFILE_COLUMNS)
+    return frame.astype({"year": "int64", "n_both": "int64", "n_inverted": "int64"})[BASE_PROFILE_COLUMNS]
+
+
 def _school_level(table: ibis.Table, years: Sequence[int], pupils: pd.DataFrame) -> pd.DataFrame:
     """Rows of `results_schools` for works and schools that have no pupil-level rows."""
     frame = _execute(table.filter(table.year.isin(list(years))))

@@ -81,6 +81,8 @@ class Inputs:
     )
     heaping: pd.DataFrame = field(default_factory=pd.DataFrame)
     tasks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Pupils with ЕГЭ mathematics at both levels per school and year (aggregate.base_profile).
+    cross: pd.DataFrame = field(default_factory=pd.DataFrame)
     # People's reviews of an earlier run's signs: objectivity.REVIEW_KEY + review.
     reviews: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -143,7 +145,7 @@ def _figures(inputs: Inputs, schools: pd.DataFrame, year: int, years: list[int],
     social = indices.social_index(inputs.social, year, methodology)
     isb = social.table["isb"].reindex(index)
 
-    found = objectivity.signs(scored, inputs.heaping, inputs.tasks, isb, years, methodology.objectivity)
+    found = objectivity.signs(scored, inputs.heaping, inputs.tasks, isb, years, methodology.objectivity, inputs.cross)
     found = objectivity.apply_reviews(found, inputs.reviews, methodology.objectivity.persistence_years)
     flagged, down = objectivity.flags(found, methodology.objectivity)
     objectivity_flag = flagged.reindex(index, fill_value=False).astype(bool)

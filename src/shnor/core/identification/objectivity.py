@@ -187,6 +187,19 @@ def oge_ege(works: pd.DataFrame, rule: Objectivity) -> list[dict[str, Any]]:
     return _rows(hit, "oge_ege", ["n_marked", "share_oge5", "n_test", "share_ege_high"], procedure="OGE")
 
 
+def base_profile(cross: pd.DataFrame) -> list[dict[str, Any]]:
+    """Act 003: a pupil who failed ЕГЭ base mathematics but passed the profile level in the same year.
+    The act counts such pupils against a target of none («не достиг нулевого значения показателя»),
+    so one is a sign."""
+    if cross.empty:
+        return []
+    hit = cross[cross["n_inverted"] >= 1].copy()
+    hit["value"] = hit["n_inverted"].astype(float)
+    hit["threshold"] = 1.0
+    hit["reference"] = 0.0
+    return _rows(hit, "base_profile", ["n_both", "n_inverted"], procedure="EGE", subject="math_prof", grade=11)
+
+
 def heaping(heaps: pd.DataFrame, works: pd.DataFrame, rule: Objectivity) -> list[dict[str, Any]]:
     """Pupils exactly at a mark cut-off against those one point below, per school, year and
     procedure, where the region's own ratio shows no heaping."""
@@ -338,9 +351,11 @@ def signs(
     isb: pd.Series,
     years: list[int],
     rule: Objectivity,
+    cross: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every sign the preset looks for, in the window's years, with its severity: «high» when the
-    same sign recurs in `persistence_years` or more years, otherwise «medium»."""
+    same sign recurs in `persistence_years` or more years, otherwise «medium». `cross`: the pupils
+    with ЕГЭ mathematics at both levels (aggregate.base_profile), where the preset looks for it."""
     window = scored[scored["year"].isin(years)]
     found: list[dict[str, Any]] = []
     if {"vpr_journal", "journal_inflation"} & set(rule.signs):
@@ -359,6 +374,8 @@ def signs(
         found += mismatch(scored, years, rule)
     if "quality_mismatch" in rule.signs and "q_pairs" in window.columns:
         found += quality_mismatch(window, rule)
+    if "base_profile" in rule.signs and cross is not None and not cross.empty:
+        found += base_profile(cross[cross["year"].isin(years)])
     frame = pd.DataFrame(found, columns=SIGN_COLUMNS)
     if frame.empty:
         return frame.assign(severity=pd.Series(dtype=str))

@@ -19,7 +19,7 @@ from shnor.core.identification import aggregate
 from shnor.core.identification.fit import Fit, fit
 from shnor.core.identification.identify import Inputs, identify
 from shnor.core.identification.objectivity import REVIEW_KEY
-from shnor.core.methodology import Methodology
+from shnor.core.methodology import DEFAULT_MIN_TEST_SCORES, Methodology
 from shnor.engine import engines
 from shnor.identification import labels
 from shnor.identification.models import Run, Sign
@@ -248,9 +248,18 @@ def gather(
         if the_store.row_count("results_tasks")
         else pd.DataFrame()
     )
+    cross = (
+        aggregate.base_profile(
+            results, years, methodology.min_test_scores.get("math_prof", DEFAULT_MIN_TEST_SCORES["math_prof"])
+        )
+        if "base_profile" in methodology.objectivity.signs and the_store.row_count("results")
+        else pd.DataFrame()
+    )
     if step:
         step(55, "Социальные данные и сигналы надзора")
     schools, social, oversight = school_tables()
     fingerprints = input_fingerprints(the_store, schools, social, oversight, years)
-    inputs = Inputs(schools=schools, works=works, social=social, oversight=oversight, heaping=heaps, tasks=tasks)
+    inputs = Inputs(
+        schools=schools, works=works, social=social, oversight=oversight, heaping=heaps, tasks=tasks, cross=cross
+    )
     return inputs, fingerprints
