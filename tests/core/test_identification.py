@@ -825,7 +825,8 @@ def test_municipal_clusters_of_a_region_without_a_social_index() -> None:
 def test_failed_base_but_passed_profile_mathematics_is_act_003s_sign() -> None:
     """Act 003: «не достиг нулевого значения показателя по количеству выпускников, не сдавших ЕГЭ по
     математике на базовом уровне, но сдавшим его на профильном уровне». At A, p1 failed base («2»)
-    and passed profile (30 ≥ 27): one such pupil; p2 failed both (20 < 27); p3 passed both; p4
+    and passed profile (30 ≥ 27): one such pupil; p2 failed both (20 < 27); p3 passed both (base
+    «3»); p4
     wrote profile only. At B nobody failed base. So A has 3 pupils at both levels, 1 inverted, and
     the sign; B has 1 and none. The sign is looked for only where the preset names it."""
     rows = pd.DataFrame(
@@ -839,7 +840,7 @@ def test_failed_base_but_passed_profile_mathematics_is_act_003s_sign() -> None:
             "primary_score": [None] * 9,
             "max_primary_score": [21.0] * 9,
             "test_score": [None, 30.0, None, 20.0, None, 50.0, 40.0, None, 60.0],
-            "mark": [2, None, 2, None, 4, None, None, 5, None],
+            "mark": [2, None, 2, None, 3, None, None, 5, None],
             "journal_mark": [None] * 9,
         }
     ).astype({"test_score": "float64", "journal_mark": "float64", "primary_score": "float64", "mark": "float64"})
@@ -849,6 +850,8 @@ def test_failed_base_but_passed_profile_mathematics_is_act_003s_sign() -> None:
         {"school_id": "B", "year": 2026, "n_both": 1, "n_inverted": 0},
     ]
     assert aggregate.base_profile(ibis.memtable(rows), [2026], 31.0)["n_inverted"].tolist() == [0, 0]
+    assert aggregate.base_profile(ibis.memtable(rows), [2026], 30.0)["n_inverted"].tolist() == [1, 0]  # at the minimum
+    assert aggregate.base_profile(ibis.memtable(rows), [2025], 27.0).empty
     empty = pd.DataFrame(columns=["school_id", "year", "procedure", "subject", "grade"])
     looked_for = Objectivity(signs=("base_profile",))
     found = objectivity.signs(empty, pd.DataFrame(), pd.DataFrame(), pd.Series(dtype=float), [2026], looked_for, cross)
@@ -856,6 +859,8 @@ def test_failed_base_but_passed_profile_mathematics_is_act_003s_sign() -> None:
         {"school_id": "A", "code": "base_profile", "procedure": "EGE", "subject": "math_prof", "value": 1.0}
     ]
     assert found.iloc[0]["evidence"] == {"n_both": 3, "n_inverted": 1}
+    before = objectivity.signs(empty, pd.DataFrame(), pd.DataFrame(), pd.Series(dtype=float), [2025], looked_for, cross)
+    assert before.empty  # another window's years
     assert "base_profile" not in Objectivity().signs  # act 003's own: only where a preset names it
     other = Objectivity(signs=("difficulty_inversion",))  # runs on task data only: none here
     assert objectivity.signs(empty, pd.DataFrame(), pd.DataFrame(), pd.Series(dtype=float), [2026], other, cross).empty
