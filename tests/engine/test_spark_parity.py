@@ -89,8 +89,11 @@ def test_identification_is_the_same_on_spark_and_duckdb(region: tuple[DemoRegion
             oversight=demo.oversight,
             heaping=heaps,
         )
-        outputs[name] = (works, heaps, identify(inputs, 2026, m))
-    (w1, h1, o1), (w2, h2, o2) = outputs["duckdb"], outputs["spark"]
+        # Act 003's cross-level count joins pupils' rows: the same on both engines.
+        cross = aggregate.base_profile(results, years, m.min_test_scores["math_prof"])
+        outputs[name] = (works, heaps, identify(inputs, 2026, m), cross)
+    (w1, h1, o1, c1), (w2, h2, o2, c2) = outputs["duckdb"], outputs["spark"]
+    _same(c1, c2, ["school_id", "year"])
     _same(w1, w2, aggregate.KEYS)
     _same(h1, h2, aggregate.KEYS)
     _same(o1.table, o2.table, ["school_id"])
