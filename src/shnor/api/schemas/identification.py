@@ -104,12 +104,20 @@ class ResultOut(Schema):
         return r.run.year
 
     @staticmethod
-    def resolve_listed(r: SchoolResult) -> bool:
-        return r.school_id in identification.final_list(r.run)
+    def resolve_listed(r: SchoolResult, context: dict[str, Any]) -> bool:
+        return r.school_id in _final_list(r, context)
 
     @staticmethod
-    def resolve_list_group(r: SchoolResult) -> str:
-        return identification.list_group(r, identification.final_list(r.run))
+    def resolve_list_group(r: SchoolResult, context: dict[str, Any]) -> str:
+        return identification.list_group(r, _final_list(r, context))
+
+
+def _final_list(r: SchoolResult, context: dict[str, Any]) -> dict[int, str]:
+    """The run's list after people's changes, read once per request (a page has one run)."""
+    cache: dict[int, dict[int, str]] = context["request"].__dict__.setdefault("_shnor_final_lists", {})
+    if r.run_id not in cache:
+        cache[r.run_id] = identification.final_list(r.run)
+    return cache[r.run_id]
 
 
 class ComponentOut(Schema):
