@@ -208,3 +208,16 @@ def test_the_minimum_cannot_exceed_a_curators_room() -> None:
     rules = SupportRules.model_validate({"form": "group", "group": {"minimum": 2, "shared_need": True}})
     assert rules.grouped and not SupportRules.model_validate({"form": "group"}).grouped
     assert not SupportRules.model_validate({"form": "pair", "group": {"minimum": 2}}).grouped
+
+
+def test_out_of_time_the_best_answer_so_far_stands() -> None:
+    """With no time to search, the groups are the exact pairing (three and one here), not proved
+    optimal, and the page says so; nobody is left without a curator."""
+    schools = [School(f"S{i}", Place("A"), frozenset({"R01"})) for i in range(4)]
+    curators = [Curator("X", Place("A"), 3), Curator("Y", Place("B"), 3)]
+    rushed = groups(schools, curators, NEIGHBOURS, time_limit=0.0)
+    assert not rushed.optimal and rushed.unassigned == []
+    assert rushed.total == solve(schools, curators, NEIGHBOURS).total
+    assert sorted(len(g.schools) for g in rushed.groups) == [1, 3] and rushed.departures["short"] == 1
+    assert groups(schools, curators, NEIGHBOURS).optimal  # with its time: two and two, proved
+    assert SupportRules().group.nearest == 12  # «школа — к одному из 12 ближайших кураторов» (docs)
