@@ -146,3 +146,31 @@ def test_a_teachers_route_follows_from_diagnostics(page: Any, live_server: Any, 
     route.refresh_from_db()
     assert route.status == "completed"
     assert "выполнен" in page.get_by_test_id("route").inner_text()
+
+
+def test_vologda_curator_groups_are_proposed_and_approved(
+    page: Any, live_server: Any, demo: dict[str, Any], settings: Any
+) -> None:
+    """Act 001: curator groups of one curator and 2–3 schools sharing a problem. Under the Vologda
+    preset the operator proposes the year's groups, sees their number, departures and the problem of
+    each group with the rule's source, and approves them all."""
+    from shnor.presets import load
+    from shnor.support.models import Pairing
+
+    settings.DATA_DIR.joinpath("preset.yaml").write_text(load("vologda-2019")[1], encoding="utf-8")
+    Pairing.objects.filter(status="approved").update(status="ended")
+    base = live_server.url
+    _sign_in(page, base, "op")
+    page.goto(f"{base}/support/matching/")
+    rule = page.get_by_test_id("form-rule").inner_text()
+    assert "кураторская группа" in rule and "положение акта" in rule and "Акт 001" in rule
+    page.get_by_test_id("run-matching").click()
+    groups = int(page.get_by_test_id("group-count").inner_text())
+    assert groups > 0
+    expect(page.get_by_test_id("pairs")).to_contain_text("Общая проблема группы")
+    expect(page.get_by_test_id("group-bound")).to_contain_text("нижняя граница")
+    page.get_by_test_id("approve-pairs").click()
+    expect(page.locator("body")).to_contain_text("Утверждено пар:")
+    approved = Pairing.objects.filter(status="approved")
+    assert approved.exclude(theme="").count() == approved.count() > 0
+    assert approved.values("curator").distinct().count() == groups
