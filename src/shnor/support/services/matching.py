@@ -164,7 +164,23 @@ def propose(user: Actor, year: int) -> Proposal:
         if pr.school not in p.kept
     ]
     Pairing.objects.bulk_create(new)
+    _regroup_kept(year, p.kept, group_of)
     return proposal
+
+
+def _regroup_kept(year: int, kept: dict[str, str], group_of: dict[str, tuple[str, str]]) -> None:
+    """An approved pair kept in new curator groups takes its group's problem and departure as they
+    now are: the group may have gained schools around it."""
+    if not group_of:
+        return
+    approved = Pairing.objects.filter(year=year, status=Pairing.Status.APPROVED, school_id__in=[int(s) for s in kept])
+    changed = []
+    for pairing in approved:
+        theme, departure = group_of.get(str(pairing.school_id), (pairing.theme, pairing.departure))
+        if (pairing.theme, pairing.departure) != (theme, departure):
+            pairing.theme, pairing.departure = theme, departure
+            changed.append(pairing)
+    Pairing.objects.bulk_update(changed, ["theme", "departure"])
 
 
 def _solve(p: Problem, r: SupportRules, near: dict[str, frozenset[str]]) -> matching.Assignment:
