@@ -104,8 +104,14 @@ def strengths_of(run: Run, school_pks: set[int], year: int) -> dict[int, list[st
     return result
 
 
-def label(code: str) -> str:
-    """A weakness or strength code in words: «математика (профильная)», «R02 <фактор риска>»."""
+def factor_titles() -> dict[str, str]:
+    """Risk factor code → title, from the preset's catalogue (read once for a page of labels)."""
+    return {f.code: f.title for f in registry.preset().catalogue().factors}
+
+
+def label(code: str, titles: dict[str, str] | None = None) -> str:
+    """A weakness or strength code in words: «математика (профильная)», «R02 <фактор риска>».
+    `titles`: factor_titles(), when many codes are labelled at once."""
     from shnor.core.matching import NONE
     from shnor.identification.labels import subject_name
 
@@ -113,5 +119,5 @@ def label(code: str) -> str:
         return "выявленных проблем нет"
     if code.startswith("subject:"):
         return subject_name(code.removeprefix("subject:"))
-    titles = {f.code: f.title for f in registry.preset().catalogue().factors}
+    titles = factor_titles() if titles is None else titles
     return f"{code} {titles[code]}" if code in titles else code

@@ -29,7 +29,7 @@ from shnor.support.models import (
     Proposal,
     Rule,
 )
-from shnor.support.services.common import SupportError, label, official_run, rules, weaknesses
+from shnor.support.services.common import SupportError, factor_titles, label, official_run, rules, weaknesses
 from shnor.support.services.curators import curator_accounts
 from shnor.support.services.pairs import pairings
 
@@ -233,7 +233,7 @@ def form_rule() -> Parameter:
     return parameters(registry.preset(), keys=("support.group",))[0]
 
 
-def reason(pairing: Pairing, brief: bool = False) -> str:
+def reason(pairing: Pairing, brief: bool = False, titles: dict[str, str] | None = None) -> str:
     """Why this curator: distance, the weaknesses it covers and those it does not, the group's
     problem and any departure from the group rules, pins. `brief` (the page, where the weaknesses
     and the group are shown beside it): the weaknesses as a count, without the group."""
@@ -244,6 +244,11 @@ def reason(pairing: Pairing, brief: bool = False) -> str:
         "other": "другой, не соседний муниципалитет",
     }.get(pairing.basis, "")
     parts = [where]
+    titles = factor_titles() if titles is None and not brief else titles
+
+    def label_(code: str) -> str:
+        return label(code, titles)
+
     if brief:
         total = len(pairing.covered) + len(pairing.uncovered)
         parts.append(
@@ -255,14 +260,14 @@ def reason(pairing: Pairing, brief: bool = False) -> str:
             parts.append("пара закреплена оператором")
         return "; ".join(p for p in parts if p)
     if pairing.covered:
-        parts.append("сильна там, где школа слаба: " + ", ".join(label(c) for c in pairing.covered))
+        parts.append("сильна там, где школа слаба: " + ", ".join(label_(c) for c in pairing.covered))
     if pairing.uncovered:
-        parts.append("не закрывает: " + ", ".join(label(c) for c in pairing.uncovered))
+        parts.append("не закрывает: " + ", ".join(label_(c) for c in pairing.uncovered))
     if not pairing.covered and not pairing.uncovered:
         parts.append("зафиксированных рисков и слабых предметов у школы нет")
     if pairing.theme:
         strong = " (куратор силён в ней)" if pairing.theme in pairing.covered else ""
-        parts.append(f"общая проблема кураторской группы: {label(pairing.theme)}{strong}")
+        parts.append(f"общая проблема кураторской группы: {label_(pairing.theme)}{strong}")
     if pairing.departure == "short":
         parts.append(
             "отступление от правил группы: школ в группе меньше, чем требует пресет, — иначе какая-то школа "
@@ -284,12 +289,13 @@ def _with_reasons(qs: QuerySet[Pairing], by_curator: bool = False) -> list[Pairi
     """The pairs with their reasons; curator groups together when `by_curator`."""
     order = ("curator_id",) if by_curator else ()
     pairs = list(qs.order_by(*order, "school__municipality__name", "school__name"))
+    titles = factor_titles()
     for p in pairs:
-        p.reason = reason(p)
+        p.reason = reason(p, titles=titles)
         p.brief = reason(p, brief=True)
-        p.covered_labels = [label(c) for c in p.covered]
-        p.uncovered_labels = [label(c) for c in p.uncovered]
-        p.theme_label = label(p.theme) if p.theme else ""
+        p.covered_labels = [label(c, titles) for c in p.covered]
+        p.uncovered_labels = [label(c, titles) for c in p.uncovered]
+        p.theme_label = label(p.theme, titles) if p.theme else ""
     return pairs
 
 
@@ -366,9 +372,9 @@ def export_xlsx(user: Actor, proposal: Proposal) -> bytes:
             round(p.distance, 1),
             BASIS.get(p.basis, p.basis),
             round(p.cost, 1),
-            "; ".join(label(c) for c in p.covered),
-            "; ".join(label(c) for c in p.uncovered),
-            label(p.theme) if p.theme else "",
+            "; ".join(p.covered_labels),
+            "; ".join(p.uncovered_labels),
+            p.theme_label,
             p.get_departure_display(),
             "да" if p.pinned else "",
             p.reason,
