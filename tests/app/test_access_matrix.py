@@ -46,6 +46,8 @@ OPERATOR = frozenset({"operator"})
 CYCLE = frozenset({"operator", "coordinator", "municipal"})
 IMPORTS = REGION  # VIEW_IMPORTS
 SCHOOL_SIDE = frozenset({"operator", "coordinator", "municipal", "school", "curator"})
+# The entry monitoring of municipalities: the region and a municipality (its observer too), no school.
+MONITORING = frozenset({"operator", "coordinator", "municipal", "observer"})
 
 
 @dataclass
@@ -546,6 +548,8 @@ MATRIX: dict[str, Entry] = dict(
         web("cycle:document", "doc", sees_near=WHOLE_ACT),
         web("cycle:document-pdf", "doc", sees_near=WHOLE_ACT),
         web("cycle:indicators"),
+        web("cycle:monitoring", who=MONITORING),
+        web("cycle:monitoring-xlsx", who=MONITORING),
         ("cycle:indicator", Entry(lambda w, s: reverse("cycle:indicator", args=["1.1"]))),
         # the API: its description and root; then every operation
         ("api:openapi-json", Entry(lambda w, s: reverse("api:openapi-json"))),
@@ -637,6 +641,7 @@ MATRIX: dict[str, Entry] = dict(
         api("routes_approve", "/teachers/routes/{route}/approve", who=TEAM, scoped=True, **POST),
         api("indicators_list", "/indicators"),
         api("indicators_get", "/indicators/1.1"),
+        api("monitoring_municipalities", "/monitoring/municipalities", who=MONITORING),
         api("goals_get", "/cycle/goals"),
         # the sample bodies below name no municipality: the region's level, not a municipal coordinator's
         api("goals_set", "/cycle/goals", who=REGION, method="PUT"),

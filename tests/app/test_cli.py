@@ -217,6 +217,29 @@ def test_it_matches_curators_and_writes_the_proposal(demo_dir: Path, tmp_path: P
     assert empty.returncode == 1 and "нет школ" in empty.stderr
 
 
+def test_it_monitors_the_municipalities_and_writes_the_workbook(demo_dir: Path, tmp_path: Path) -> None:
+    """`shnor monitor` on the demo's four municipalities: the printed choice is the workbook's."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "monitoring.xlsx"
+    result = run("monitor", "--year", "2026", "--out", str(out), data_dir=demo_dir)
+    first, *lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert first.startswith("Входной мониторинг за 2026 год:") and "из 4 муниципалитетов" in first
+    chosen = int(first.split(": ")[1].split(" из ")[0])
+    assert sum(line.rstrip().endswith("мониторинг") for line in lines) == chosen > 0
+    book = load_workbook(out, read_only=True)
+    assert book.sheetnames == ["Муниципалитеты", "Критерии"]
+    header, *rows = list(book["Муниципалитеты"].iter_rows(values_only=True))
+    assert header[6] == "К входному мониторингу" and [r[1] for r in rows][-1] == "Область"
+    assert sum(r[6] == "да" for r in rows) == chosen and len(rows) == 5
+    (listed,) = _query(demo_dir, "select count(*) from identification_schoolresult where selected")[0]
+    assert rows[-1][3] == listed
+
+    assert run("monitor", "--year", "2026", "--out", "x.csv", data_dir=demo_dir, check=False).returncode == 2
+    empty = run("monitor", "--year", "1999", data_dir=demo_dir, check=False)
+    assert empty.returncode == 1 and "нет выполненного расчёта" in empty.stderr
+
+
 def test_serving_closes_the_database_connections_before_forking(monkeypatch: pytest.MonkeyPatch) -> None:
     """The master process checks the database before forking its workers; a connection left open
     would be shared by every worker (their queries interleaved on one socket under load:

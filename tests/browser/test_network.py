@@ -174,3 +174,41 @@ def test_vologda_curator_groups_are_proposed_and_approved(
     approved = Pairing.objects.filter(status="approved")
     assert approved.exclude(theme="").count() == approved.count() > 0
     assert approved.values("curator").distinct().count() == groups
+
+
+def test_the_entry_monitoring_of_municipalities(
+    page: Any, live_server: Any, demo: dict[str, Any], settings: Any, tmp_path: Any
+) -> None:
+    """Act 001, section 5, item 5.2: under the Vologda preset the operator opens the entry monitoring
+    from the menu, reads its basis in the act, the municipalities chosen and each one's risk
+    category, and downloads the workbook; a municipal coordinator sees their own municipality only."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from shnor.accounts.roles import Role
+    from shnor.accounts.services import create_user
+    from shnor.presets import load
+
+    settings.DATA_DIR.joinpath("preset.yaml").write_text(load("vologda-2019")[1], encoding="utf-8")
+    base = live_server.url
+    _sign_in(page, base, "op")
+    page.get_by_role("link", name="Мониторинг муниципалитетов").click()
+    expect(page.get_by_test_id("basis")).to_contain_text("Акт 001, раздел 5, п. 5")
+    summary = page.get_by_test_id("monitoring-summary").inner_text()
+    chosen = page.get_by_test_id("selected").count()
+    assert f"{chosen} из 6 муниципалитетов" in summary and chosen > 0
+    assert page.locator("[data-testid=monitoring] tbody tr").count() == 6
+    with page.expect_download() as download:
+        page.get_by_test_id("export").click()
+    sheet = load_workbook(io.BytesIO(download.value.path().read_bytes()))["Муниципалитеты"]
+    marks = [row[6] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
+    assert len(marks) == 6 and marks.count("да") == chosen
+
+    school = demo["school"]
+    create_user("muni", PASSWORD, Role.MUNICIPAL_COORDINATOR, municipality_id=school.municipality_id)
+    _switch(page, base, "muni")
+    page.goto(f"{base}/cycle/monitoring/")
+    rows = page.locator("[data-testid=monitoring] tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(school.municipality.name)

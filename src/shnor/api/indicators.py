@@ -13,9 +13,11 @@ from ninja import Router
 from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.scoping import restrict
 from shnor.api.schemas import ERRORS, Id, Year
-from shnor.api.schemas.indicators import SystemIndicatorDetailOut, SystemIndicatorOut
+from shnor.api.schemas.indicators import MonitoringOut, SystemIndicatorDetailOut, SystemIndicatorOut
 from shnor.core.indicators import Value
+from shnor.core.municipal import CATEGORY_TITLES, CRITERIA, Count
 from shnor.cycle import indicators as service
+from shnor.cycle import municipal
 from shnor.registry.models import Municipality, School
 
 indicators = Router(tags=["Показатели системы"])
@@ -76,4 +78,72 @@ def indicators_get(
         "by_municipality": v.by("municipality"),
         "by_school": v.by("school"),
         "units": [u.__dict__ for u in service.visible_units(request.auth, v)],
+    }
+
+
+monitoring = Router(tags=["Показатели системы"])
+
+
+def _share(count: Count) -> float | None:
+    return None if count.share is None else float(count.share)
+
+
+@monitoring.get(
+    "/municipalities",
+    response={200: MonitoringOut, **ERRORS},
+    operation_id="monitoring_municipalities",
+    summary="Входной мониторинг муниципальных органов управления образованием за год (акт 001)",
+)
+def monitoring_municipalities(request: AuthedRequest, year: Year) -> dict[str, Any]:
+    m = municipal.monitoring(request.auth, year)
+    a = m.assessment
+    return {
+        "year": m.year,
+        "run_id": m.run.pk if m.run else None,
+        "basis": (m.source.act or m.source.setting) if m.source else "",
+        "basis_is_act": bool(m.source and m.source.act),
+        "concentration": a.rules.concentration,
+        "high": a.rules.high,
+        "medium": a.rules.medium,
+        "listed": a.listed,
+        "selected_hold": float(a.selected_hold),
+        "criteria": [
+            {
+                "code": c.code,
+                "title": c.title,
+                "kind": c.kind,
+                "over": c.over,
+                "own": c.own,
+                "region_part": a.region[c.code].part,
+                "region_whole": a.region[c.code].whole,
+                "region_share": None if c.own else _share(a.region[c.code]),
+            }
+            for c in CRITERIA
+        ],
+        "municipalities": [
+            {
+                "code": r.district.code,
+                "name": r.district.name,
+                "schools": r.district.schools,
+                "listed": r.district.listed,
+                "groups": m.groups.get(r.district.code, {}),
+                "holds": float(r.holds),
+                "selected": r.selected,
+                "category": r.category,
+                "category_title": CATEGORY_TITLES[r.category],
+                "in_zone": r.in_zone,
+                "measured": r.measured,
+                "counts": [
+                    {
+                        "criterion": code,
+                        "part": count.part,
+                        "whole": count.whole,
+                        "share": _share(count),
+                        "in_zone": r.zone.get(code),
+                    }
+                    for code, count in r.district.counts.items()
+                ],
+            }
+            for r in m.rows
+        ],
     }

@@ -1,5 +1,5 @@
-"""The analysis: identification, risk profiles, matching, recommendations, the evidence pack, the effect
-report, reminders."""
+"""The analysis: identification, risk profiles, matching, recommendations, the evidence pack, the entry
+monitoring of municipalities, the effect report, reminders."""
 
 from __future__ import annotations
 
@@ -215,6 +215,40 @@ def evidence(
     content = pack.build(system_user("shnor evidence"), year)
     out.write_bytes(content)
     console.print(f"[green]Доказательная база за {year} год: {out} ({len(content) // 1024} КБ).[/green]")
+
+
+@app.command()
+def monitor(
+    year: Annotated[int, typer.Option(help="Год перечня школ (расчёт идентификации этого года).")],
+    out: Annotated[Path | None, typer.Option(help="Записать мониторинг в файл .xlsx.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Входной мониторинг муниципальных органов управления образованием: категории риска и отбор (акт 001)."""
+    if out is not None and out.suffix.lower() != ".xlsx":
+        err.print(f"[red]Файл мониторинга должен быть .xlsx, а не «{out.name}».[/red]")
+        raise typer.Exit(2)
+    django_setup(data_dir)
+    require_initialised()
+    cli_actor("shnor monitor")
+    from shnor.cycle import municipal
+
+    m = municipal.monitoring(system_user("shnor monitor"), year)
+    if m.run is None:
+        err.print(f"[red]За {year} год нет выполненного расчёта идентификации: мониторинг строится по перечню.[/red]")
+        raise typer.Exit(1)
+    page = municipal.page(m)
+    console.print(
+        f"[green]Входной мониторинг за {year} год: {page['selected']} из {page['districts']} муниципалитетов, "
+        f"в них {page['held']} из {page['listed']} школ перечня.[/green]"
+    )
+    for row in page["rows"]:
+        mark = "мониторинг" if row["selected"] else "—"
+        console.print(
+            f"  {row['name']}: школ перечня {row['listed']}, {row['category_title']} (в зоне {row['in_zone']}), {mark}"
+        )
+    if out is not None:
+        out.write_bytes(municipal.export_xlsx(m))
+        console.print(f"Мониторинг: {out}")
 
 
 @app.command()

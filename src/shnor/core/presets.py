@@ -14,6 +14,7 @@ from shnor.core.cyclogram import Item as CycleItem
 from shnor.core.cyclogram import check_order
 from shnor.core.indicators import Indicators
 from shnor.core.methodology import Methodology
+from shnor.core.municipal import MunicipalMonitoring
 from shnor.core.programmes import ExitRule, ProgrammeTemplate
 from shnor.core.risks import Catalogue, default_catalogue
 from shnor.core.support import SupportRules
@@ -63,7 +64,15 @@ IDENTIFICATION_RULES = (
     "methodology.selection",
     "exit",
 )
-SOURCED = (*IDENTIFICATION_RULES, "support.group")
+SOURCED = (*IDENTIFICATION_RULES, "support.group", "monitoring.municipal")
+
+
+class Monitoring(BaseModel):
+    """Monitoring beyond the schools' own: the entry monitoring of municipal bodies (act 001)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    municipal: MunicipalMonitoring = MunicipalMonitoring()
 
 
 class Preset(BaseModel):
@@ -89,6 +98,8 @@ class Preset(BaseModel):
     support: SupportRules = SupportRules()
     # System indicators (act 004 §3) and their targets; the preset's own targets are in `support`.
     indicators: Indicators = Indicators()
+    # The risk-oriented entry monitoring of municipal education bodies (settings of the operator).
+    monitoring: Monitoring = Monitoring()
     # The act's own calendar: the month its working year starts (1 — a calendar year, 9 — a school
     # year) and the dated items of its plan or cyclogram. A preset without one has no calendar: no
     # act's deadlines are borrowed from another act.

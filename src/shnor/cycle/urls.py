@@ -19,6 +19,8 @@ urlpatterns = [
     path("evidence/", views.evidence_pack, name="evidence"),
     path("documents/<int:pk>/", views.document, name="document"),
     path("documents/<int:pk>/pdf/", views.document, {"fmt": "pdf"}, name="document-pdf"),
+    path("monitoring/", views.monitoring, name="monitoring"),
+    path("monitoring/municipalities.xlsx", views.monitoring_export, name="monitoring-xlsx"),
     path("indicators/", views.dashboard, name="indicators"),
     path("indicators/<str:code>/", views.detail, name="indicator"),
 ]

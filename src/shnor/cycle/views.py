@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +21,7 @@ from shnor.core.cyclogram import working_year, year_title
 from shnor.core.indicators import SYSTEM
 from shnor.cycle import cyclogram as cyclogram_service
 from shnor.cycle import effect as effect_service
-from shnor.cycle import evidence, indicators, services
+from shnor.cycle import evidence, indicators, municipal, services
 from shnor.cycle.forms import (
     ConclusionForm,
     DecisionForm,
@@ -138,6 +139,36 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
             "level": level,
             "units": indicators.visible_units(user, value) if (school or municipality) else [],
         },
+    )
+
+
+def _monitoring(request: AuthedRequest) -> municipal.Monitoring | None:
+    if not municipal.allowed(request.user):
+        raise PermissionDenied("Входной мониторинг муниципалитетов доступен региону и муниципалитетам")
+    year = _year(request)
+    return municipal.monitoring(request.user, year) if year else None
+
+
+@login_required
+def monitoring(request: AuthedRequest) -> HttpResponse:
+    """The risk-oriented entry monitoring of the municipal education bodies (act 001)."""
+    found = _monitoring(request)
+    return render(
+        request,
+        "cycle/monitoring.html",
+        {"m": found, "page": municipal.page(found) if found else None, "years": indicators.years()},
+    )
+
+
+@login_required
+def monitoring_export(request: AuthedRequest) -> HttpResponse:
+    found = _monitoring(request)
+    if found is None:
+        raise Http404("Нет выполненных расчётов идентификации")
+    return attachment(
+        municipal.export_xlsx(found),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"Входной мониторинг муниципалитетов {found.year}.xlsx",
     )
 
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from shnor.accounts.roles import Perm
+from shnor.cycle.municipal import allowed as monitoring_allowed
 
 
 def _sections(user: Any) -> list[dict[str, Any]]:
@@ -26,6 +27,7 @@ def _sections(user: Any) -> list[dict[str, Any]]:
                 ("Цели и задачи", reverse("cycle:goals")),
                 ("Циклограмма", reverse("cycle:cyclogram")),
                 ("Показатели системы", reverse("cycle:indicators")),
+                *([("Мониторинг муниципалитетов", reverse("cycle:monitoring"))] if monitoring_allowed(user) else []),
                 ("Анализ", reverse("cycle:analysis")),
                 ("Адресные рекомендации", reverse("cycle:recommendations")),
                 ("Меры и мероприятия", reverse("cycle:measures")),
