@@ -108,6 +108,39 @@ def test_an_item_that_needs_several_records_is_done_when_the_last_one_arrives(wo
     )
 
 
+def test_vologda_programmes_item_needs_a_regional_a_municipal_and_a_school_programme(
+    world: Any, monkeypatch: Any
+) -> None:
+    """Act 001, section 5, item 2 (April–May): «Разработка (корректировка) региональных программ …;
+    разработка муниципальных и школьных программ»: school programmes alone do not fulfil it; it is
+    done on the day the last of the three levels has one (a late one makes it late)."""
+    from shnor.presets import load
+    from shnor.programmes.models import Programme
+    from shnor.registry import services as registry
+
+    monkeypatch.setattr(registry, "preset_in_force", lambda: load("vologda-2019"))
+    on = dt.date(2019, 6, 10)
+
+    def made(level: str, day: dt.date, **where: Any) -> None:
+        p = Programme.objects.create(
+            level=level, title="П", goal="Ц", start=dt.date(2019, 1, 1), end=dt.date(2019, 12, 31), **where
+        )
+        Programme.objects.filter(pk=p.pk).update(created_at=timezone.make_aware(dt.datetime.combine(day, dt.time(9))))
+
+    made("school", dt.date(2019, 4, 10), school=world.a1)
+    made("school", dt.date(2019, 4, 11), school=world.a2)
+    line = {line.item.code: line for line in cyclogram.lines(2019, on)}["programmes"]
+    assert line.status == "overdue"
+    assert "региональных 0, муниципальных 0, школьных 2 (нужно не менее 1 каждого уровня)" in line.evidence
+    made("region", dt.date(2019, 4, 20))
+    made("municipality", dt.date(2019, 5, 15), municipality=world.muni_a)
+    line = {line.item.code: line for line in cyclogram.lines(2019, on)}["programmes"]
+    assert (line.status, line.done_on) == ("done", dt.date(2019, 5, 15))
+    Programme.objects.filter(level="municipality").update(created_at=timezone.make_aware(dt.datetime(2019, 6, 3, 9)))
+    line = {line.item.code: line for line in cyclogram.lines(2019, on)}["programmes"]
+    assert (line.status, line.done_on) == ("done_late", dt.date(2019, 6, 3))
+
+
 def test_a_data_folder_preset_of_an_earlier_release_is_named_on_the_pages(login: Any, settings: Any) -> None:
     """A region initialised by an earlier release keeps its preset.yaml: of the same name, another
     version, without the act's calendar. The cyclogram and the identification pages say so and how

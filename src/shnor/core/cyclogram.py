@@ -12,7 +12,7 @@ import calendar
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # What in the system fulfils an item: a finished identification, teachers' diagnostics, risk
 # profiles, an entry, interim or final monitoring wave, programmes created, pairs (curator groups)
@@ -79,6 +79,15 @@ class Item(BaseModel):
     # events only: the level of the event (Event.Level) and the participants it needs.
     event_level: str = ""
     min_participants: int = Field(default=0, ge=0)
+    # programmes only: the levels the act names, each needing `min_count` programmes of its own
+    # (act 001: «региональных программ», «муниципальных и школьных программ»); empty — any level.
+    levels: list[Literal["region", "municipality", "school", "anti_risk"]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _levels(self) -> Item:
+        if self.levels and self.evidence != "programmes":
+            raise ValueError(f"циклограмма, {self.code}: уровни программ задаются только для подтверждения programmes")
+        return self
 
     def window(self, year: int, year_start: int = 1) -> tuple[dt.date, dt.date]:
         """The first and last day of the item in working year `year` (which starts in `year_start`)."""

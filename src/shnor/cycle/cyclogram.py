@@ -98,6 +98,8 @@ def _counted(records: list[tuple[Any, dt.date | None]], need: int, taken: set[An
 def _evidence(item: Item, year: int, span: _Span, taken: set[Any]) -> tuple[bool, dt.date | None, str, str]:
     """(done, when, what, link) for an item of working year `year`; `taken` — the records of the
     item's kind already counted for earlier items."""
+    if item.levels:
+        return _levelled(item, span, taken)
     if item.evidence in _COUNTED:
         records, text, url = _COUNTED[item.evidence](item, span)
         done, when, free = _counted(records, item.min_count, taken)
@@ -164,9 +166,29 @@ def _waves(item: Item, year: int, span: _Span) -> tuple[bool, dt.date | None, st
 Records = tuple[list[tuple[Any, dt.date | None]], str, str]
 
 
-def _programmes(item: Item, span: _Span) -> Records:
-    rows = Programme.objects.filter(**_lookups("created_at", span.moments())).values_list("pk", "created_at")
-    return [(pk, _date(when)) for pk, when in rows], "программ разработано", reverse("programmes:list")
+def _programmes(item: Item, span: _Span, levels: tuple[str, ...] = ()) -> Records:
+    rows = Programme.objects.filter(**_lookups("created_at", span.moments()))
+    if levels:
+        rows = rows.filter(level__in=levels)
+    records = [(pk, _date(when)) for pk, when in rows.values_list("pk", "created_at")]
+    return records, "программ разработано", reverse("programmes:list")
+
+
+LEVELS = {"region": "региональных", "municipality": "муниципальных", "school": "школьных", "anti_risk": "антирисковых"}
+
+
+def _levelled(item: Item, span: _Span, taken: set[Any]) -> tuple[bool, dt.date | None, str, str]:
+    """Programmes of each level the act names: done when every level has `min_count` of its own;
+    then on the day the last of them was created."""
+    done, dates, parts = True, [], []
+    for level in item.levels:
+        records, _, url = _programmes(item, span, (level,))
+        ok, when, free = _counted(records, item.min_count, taken)
+        done, dates = done and ok, [*dates, when]
+        parts.append(f"{LEVELS[level]} {free}")
+    when = max(d for d in dates if d is not None) if done and any(dates) else None
+    what = f"программ разработано: {', '.join(parts)} (нужно не менее {item.min_count} каждого уровня)"
+    return done, when, what, reverse("programmes:list")
 
 
 def _pairs(item: Item, span: _Span) -> Records:
