@@ -69,9 +69,9 @@ def test_of_equal_numbers_the_larger_share_goes_first_and_a_full_tie_is_chosen_t
     d2 = district("2", 3, 6, listed=(3, 6))
     d3 = district("3", 3, 6, listed=(3, 6))
     d4 = district("4", 2, 2, listed=(2, 2))
-    # 30 % of 11 = 3.3: 3 of 6 (a half) before 3 of 12 (a quarter); «2» and «3» are equal in both
-    # and go together (6 ≥ 3.3, then stop); «1» and «4» stay out.
-    assert select([d4, d1, d3, d2], 0.3) == {"2", "3"}
+    # 25 % of 11 = 2.75: 3 of 6 (a half) goes before 3 of 12 (a quarter) and reaches it alone; «3»
+    # is equal to «2» in both and goes too; «1» and «4» stay out.
+    assert select([d4, d1, d3, d2], 0.25) == {"2", "3"}
     assert [r.district.code for r in assess([d4, d1, d3, d2]).districts] == ["2", "3", "1", "4"]
     # 70 % of 11 = 7.7: the two halves hold 6, the quarter brings 9.
     assert select([d4, d1, d3, d2], 0.7) == {"1", "2", "3"}
