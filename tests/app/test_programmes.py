@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 from docx import Document as Docx
@@ -223,7 +223,7 @@ def test_failed_exit_leaves_nothing(world: Any, monkeypatch: pytest.MonkeyPatch)
     assert Wave.objects.count() == 1
 
 
-def test_municipal_programme_from_the_ivanovo_template(world: Any, settings: Any, tmp_path: Any) -> None:
+def test_municipal_programme_from_the_ivanovo_template(world: Any, settings: Any, tmp_path: Any, login: Any) -> None:
     from shnor.presets import load
 
     settings.DATA_DIR = tmp_path  # this test's own data folder and preset
@@ -234,6 +234,15 @@ def test_municipal_programme_from_the_ivanovo_template(world: Any, settings: Any
     )
     assert m.activities.count() == 25 and len(m.regulation) == 7
     assert m.activities.get(position=25).deadline == dt.date(2021, 8, 31)
+    # п. 4 «Сентябрь 2020-май 2021» keeps both dates; п. 1 «Сентябрь 2020» has a deadline only.
+    fourth = m.activities.get(position=4)
+    assert (fourth.starts, fourth.deadline) == (dt.date(2020, 9, 1), dt.date(2021, 5, 31))
+    assert m.activities.get(position=1).starts is None
+    page = login("municipal").get(reverse("programmes:detail", args=[m.pk])).content.decode()
+    assert "с 01.09.2020" in " ".join(page.split()) and "по 31.05.2021" in " ".join(page.split())
+    fourth.deadline = dt.date(2020, 8, 31)
+    with pytest.raises(ValidationError, match="Начало мероприятия позже его срока"):
+        fourth.full_clean()
     with pytest.raises(PermissionDenied):
         services.create(world.users["school"], "ivanovo-municipal-project", municipality=world.muni_a)
     services.mark_step(world.users["municipal"], m, 0, True)

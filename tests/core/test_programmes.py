@@ -143,6 +143,55 @@ def test_vologda_regional_model_keeps_the_acts_deadlines() -> None:
     assert model.title in act and model.goal in act
 
 
+def _periods(preset: str, template: str, start: dt.date) -> list[str]:
+    """Each activity with a period of two dates, as «first day–last day» for the template's start."""
+    t = load(preset)[0].template(template)
+    return [
+        f"{pg.month_start(start, a.from_months):%d.%m.%Y}–{pg.month_end(start, a.months):%d.%m.%Y}"
+        for phase in t.phases
+        for a in phase.activities
+        if a.from_months is not None
+    ]
+
+
+def test_a_plan_item_of_two_dates_keeps_both() -> None:
+    """The acts' periods, read from their plans with each template started as its act says:
+    act 001 (January 2019) «март-апрель», «апрель-май», «октябрь-ноябрь 2019 года»; act 002
+    (September 2020) пп. 4 «Сентябрь 2020-май 2021», 6 «Октябрь 2020- май 2021», 7 «Октябрь 2020
+    Май 2021» (two analyses: from the first to the second), 8 «Декабрь 2020 - Февраль 2021», 13
+    «Сентябрь - октябрь», 17 «Апрель-май 2021», 25 «Май, август 2021»; act 003 (March 2018)
+    пп. 1.1 «март - май», 1.4 «март - апрель», 1.5 «апрель - май», 1.7 «июнь – август», 3.2 «апрель -
+    сентябрь», 3.7 «июнь – сентябрь», 3.8 «август, сентябрь, октябрь, ноябрь»."""
+    assert _periods("vologda-2019", "vologda-regional-model", dt.date(2019, 1, 1)) == [
+        "01.03.2019–30.04.2019",
+        "01.04.2019–31.05.2019",
+        "01.10.2019–30.11.2019",
+    ]
+    assert _periods("ivanovo-2020", "ivanovo-municipal-project", dt.date(2020, 9, 1)) == [
+        "01.09.2020–31.05.2021",
+        "01.10.2020–31.05.2021",
+        "01.10.2020–31.05.2021",
+        "01.12.2020–28.02.2021",
+        "01.09.2020–31.10.2020",
+        "01.04.2021–31.05.2021",
+        "01.05.2021–31.08.2021",
+    ]
+    assert _periods("dobrinka-2018", "dobrinka-municipal-plan", dt.date(2018, 3, 1)) == [
+        "01.03.2018–31.05.2018",
+        "01.03.2018–30.04.2018",
+        "01.04.2018–31.05.2018",
+        "01.06.2018–31.08.2018",
+        "01.04.2018–30.09.2018",
+        "01.06.2018–30.09.2018",
+        "01.08.2018–30.11.2018",
+    ]
+    # A start mid-month counts from that month; a period cannot begin after its deadline.
+    assert pg.month_start(dt.date(2020, 9, 15), 8) == dt.date(2021, 5, 1)
+    assert pg.month_start(dt.date(2019, 11, 30), 2) == dt.date(2020, 1, 1)
+    with pytest.raises(ValidationError, match="начало периода"):
+        pg.ActivityTemplate(title="x", from_months=3, months=2)
+
+
 def test_vologda_and_volgograd_have_municipal_programmes_as_their_acts_ask() -> None:
     """Act 001 (разд. 4, направление 3): «необходима разработка и реализация муниципальных и школьных
     … программ повышения качества образования»; act 004 §4: the lists of each municipality are «для

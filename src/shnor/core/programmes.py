@@ -43,7 +43,16 @@ class ActivityTemplate(BaseModel):
     responsible: str = ""
     # Deadline: the end of the month `months` after the programme's start (0 = the start month).
     months: int = Field(default=0, ge=0, le=60)
+    # A period of two dates in the act («март-апрель», «сентябрь 2020 — май 2021»): it starts on the
+    # first day of the month `from_months` after the programme's start; None — a deadline only.
+    from_months: int | None = Field(default=None, ge=0, le=60)
     result: str = ""
+
+    @model_validator(mode="after")
+    def _period(self) -> ActivityTemplate:
+        if self.from_months is not None and self.from_months > self.months:
+            raise ValueError(f"начало периода (месяц {self.from_months}) позже срока (месяц {self.months})")
+        return self
 
 
 class PhaseTemplate(BaseModel):
@@ -87,6 +96,12 @@ class ProgrammeTemplate(BaseModel):
 
     def activity_count(self) -> int:
         return sum(len(p.activities) for p in self.phases)
+
+
+def month_start(start: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` after `start`'s month."""
+    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
+    return dt.date(year, month + 1, 1)
 
 
 def month_end(start: dt.date, months: int) -> dt.date:

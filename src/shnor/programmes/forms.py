@@ -91,8 +91,8 @@ IndicatorFormSet = forms.inlineformset_factory(
 ActivityFormSet = forms.inlineformset_factory(
     Programme,
     Activity,
-    fields=["phase", "position", "title", "responsible", "deadline", "result"],
-    widgets={"deadline": DATE},
+    fields=["phase", "position", "title", "responsible", "starts", "deadline", "result"],
+    widgets={"starts": DATE, "deadline": DATE},
     formset=LabelledRows,
     extra=2,
     can_delete=True,

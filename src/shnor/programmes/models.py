@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from shnor.core.programmes import effective_status
@@ -141,6 +142,8 @@ class Activity(models.Model):
     position = models.PositiveSmallIntegerField("№", default=0)
     title = models.CharField("мероприятие", max_length=1000)
     responsible = models.CharField("ответственный", max_length=300, blank=True)
+    # A period of two dates («март-апрель»): its first day; empty — a deadline only.
+    starts = models.DateField("начало", null=True, blank=True)
     deadline = models.DateField("срок", null=True, blank=True)
     status = models.CharField("состояние", max_length=16, choices=Status.choices, default=Status.PLANNED)
     done_on = models.DateField("выполнено", null=True, blank=True)
@@ -154,6 +157,10 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        if self.starts and self.deadline and self.starts > self.deadline:
+            raise ValidationError({"starts": "Начало мероприятия позже его срока."})
 
     def status_on(self, on: dt.date, live: bool = True) -> str:
         """The status as of `on`: overdue once past its deadline undone, while the programme is live."""

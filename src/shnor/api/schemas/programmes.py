@@ -30,6 +30,7 @@ class ActivityOut(Schema):
     position: int
     title: str
     responsible: str
+    starts: dt.date | None
     deadline: dt.date | None
     status: str
     done_on: dt.date | None

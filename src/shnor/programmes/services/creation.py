@@ -109,6 +109,7 @@ def create(
                     position=n,
                     title=a.title,
                     responsible=a.responsible,
+                    starts=None if a.from_months is None else core.month_start(start, a.from_months),
                     deadline=core.month_end(start, a.months),
                     result=a.result,
                 )
