@@ -106,3 +106,12 @@ def test_the_settings_and_counts_refuse_what_cannot_be() -> None:
         MunicipalMonitoring(concentration=0)
     assert Count(0, 0).share is None
     assert {c.code for c in CRITERIA} >= {"listed", "biased", "no_body", "no_municipal_programme", "untrained"}
+
+
+def test_a_region_without_listed_schools_holds_nothing_and_keeps_its_settings() -> None:
+    rules = MunicipalMonitoring(concentration=0.7, high=0.6, medium=0.3)
+    quiet = [district("Q", 0, 4, listed=(0, 4)), district("R", 0, 3, listed=(0, 3))]
+    a = assess(quiet, rules)
+    assert a.rules is rules and a.listed == 0 and a.selected_hold == 0
+    assert [r.holds for r in a.districts] == [0, 0] and not any(r.selected for r in a.districts)
+    assert assess([A, B, C]).listed == 5
