@@ -642,6 +642,7 @@ def test_a_school_with_some_pupils_scored_weighs_by_its_scored_pupils() -> None:
     assert scored.loc["D", "v"] == pytest.approx(2 / (4.4 * 2))
 
 
+@pytest.mark.demo
 def test_volgograd_lists_a_fifth_of_the_demo_as_the_act_s_practice() -> None:
     """Act 004, section 1: 140 schools with low results of 712 (19,7 %). With the preset's
     defaults the demo region's 700 schools give 138 (docs/methodology.md, section 5): 54 ШНОР with
@@ -771,6 +772,53 @@ def test_school_level_shares_give_the_quality_by_term_marks_and_by_vpr() -> None
     )
     out = aggregate._school_level(ibis.memtable(rows), [2026], pd.DataFrame())
     assert (out.loc[0, "q_pairs"], out.loc[0, "q_vpr"], out.loc[0, "q_journal"]) == (20, 16, 11)
+
+
+def _school_rows(**changes: dict[str, Any]) -> pd.DataFrame:
+    """Rows of `results_schools`: H's Russian (with journal shares) and mathematics of 2026, P's
+    Russian (P also sends pupil rows) and H's Russian of 2020 (outside the window)."""
+    base = {"procedure": "VPR", "grade": 4, "share_below_min": None}
+    marks = {f"share_{k}": v for k, v in zip((2, 3, 4, 5), (0.05, 0.15, 0.5, 0.3), strict=True)}
+    journal = {f"journal_share_{k}": v for k, v in zip((2, 3, 4, 5), (0.0, 0.45, 0.4, 0.15), strict=True)}
+    rows = {
+        "rus": {**base, "year": 2026, "subject": "rus", "school_id": "H", "participants": 20, "mean_score": 21.4,
+                **marks, **journal},
+        "math": {**base, "year": 2026, "subject": "math", "school_id": "H", "participants": 10, "mean_score": 12.0,
+                 "share_2": 0.2, "share_3": 0.3, "share_4": 0.3, "share_5": 0.2},
+        "pupils": {**base, "year": 2026, "subject": "rus", "school_id": "P", "participants": 30, "mean_score": 20.0,
+                   **marks, **journal},
+        "old": {**base, "year": 2020, "subject": "rus", "school_id": "H", "participants": 25, "mean_score": 19.0,
+                **marks, **journal},
+    }  # fmt: skip
+    for key, change in changes.items():
+        rows[key].update(change)
+    return pd.DataFrame(list(rows.values()))
+
+
+def test_school_level_rows_by_hand() -> None:
+    """A school's work without pupil rows: pupils 20 → «2» 0,05 × 20 = 1, «3» 3, «4» 10, «5» 6; quality
+    by ВПР (0,5 + 0,3) × 20 = 16, by the journal (0,4 + 0,15) × 20 = 11; below the minimum from the
+    share of «2» when no work sends its own share (1; mathematics 0,2 × 10 = 2). A work the school
+    also sends pupil rows for, and a year outside the window, are left out."""
+    pupils = pd.DataFrame([{"year": 2026, "procedure": "VPR", "subject": "rus", "grade": 4, "school_id": "P"}])
+    out = aggregate._school_level(ibis.memtable(_school_rows()), [2026], pupils).reset_index(drop=True)
+    assert list(out["subject"]) == ["rus", "math"] and set(out["school_id"]) == {"H"}
+    assert out["n"].dtype == "int64" and list(out["n"]) == [20, 10] and list(out["mean"]) == [21.4, 12.0]
+    assert out["within_ss"].dtype == float and out["within_ss"].isna().all()
+    assert [list(out[f"n{k}"]) for k in (2, 3, 4, 5)] == [[1, 2], [3, 3], [10, 3], [6, 2]]
+    assert list(out["n_marked"]) == [20, 10]
+    assert out.loc[0, ["q_pairs", "q_vpr", "q_journal"]].tolist() == [20, 16, 11]
+    assert out.loc[1, ["q_pairs", "q_vpr", "q_journal"]].isna().all()  # no journal shares for mathematics
+    assert list(out["below_min"]) == [1, 2] and list(out["source"]) == ["schools", "schools"]
+    # A work that sends its own share below the minimum: that share, and none for the others (0).
+    own = aggregate._school_level(ibis.memtable(_school_rows(math={"share_below_min": 0.1})), [2026], pupils)
+    assert list(own["below_min"]) == [0, 1]
+    # Mark counts need every share of every work: one missing share (of «2», «3» or «4») drops them.
+    for missing in (2, 3, 4):
+        gap = aggregate._school_level(ibis.memtable(_school_rows(math={f"share_{missing}": None})), [2026], pupils)
+        assert not {"n2", "n3", "n4", "n5", "n_marked"} & set(gap.columns), missing
+        if missing == 2:
+            assert list(gap["below_min"]) == [1, 0]  # a missing share of «2» counts none below the minimum
 
 
 def test_clusters_within_each_municipality_as_act_004_asks() -> None:

@@ -258,3 +258,41 @@ def test_leaving_the_group_of_outsiders_on_three_diagnostic_indicators() -> None
         "вышла из группы «аутсайдеров» по 3 из 5 показателей (нужно 3)"
     )
     assert load("ivanovo-2020")[0].exit.all_of == ["outsider_exit"]
+
+
+def test_the_exit_basis_states_each_condition_in_words_and_figures() -> None:
+    """The order's appendix, condition by condition, as a person reads it (every branch by hand)."""
+    every = ExitRule(
+        all_of=["ior_positive", "outsider_exit", "indicators_on_target", "no_objectivity_signs", "risks_reduced"],
+        min_indicators=3,
+    )
+
+    def text(**kw: Any) -> str:
+        e = evidence(**kw)
+        return pg.basis(every, e, {c: pg.check(c, every, e) for c in every.conditions()})
+
+    # ИОР −0,5 → −0,2 (+0,3) against 1,645 × √(0,08² + 0,06²) = 0,1645 → «0,16»; outsider on 5 works,
+    # left 3 of them (3 needed); 3 of 4 indicators; no flag; risks 3 → 1.
+    assert text(outsider_before=5, outsider_left=3) == (
+        "ИОР вырос: +0,3 при пороге 0,16; вышла из группы «аутсайдеров» по 3 из 5 показателей (нужно 3); "
+        "показателей достигнуто 3 из 4 (нужно не менее 3); признаков необъективности нет; "
+        "зафиксированных рисков 3 → 1"
+    )
+    # A fall, no error known, an outsider on two works only (both needed), a flag, no risk data.
+    assert text(
+        ior_after=-0.75, ior_se=None, ior_se_before=None, outsider_before=2, outsider_left=1,
+        objectivity_flag=True, fixed_after=None,
+    ) == (
+        "ИОР не вырос: −0,25 (ошибка неизвестна); вышла из группы «аутсайдеров» по 1 из 2 показателей "
+        "(нужно 2); показателей достигнуто 3 из 4 (нужно не менее 3); есть признаки необъективности; "
+        "риски: нет данных"
+    )  # fmt: skip
+    # No change at all is neither + nor −; nothing known of ИОР, the outsiders, the flag or the risks.
+    assert text(ior_after=-0.5, outsider_before=4, outsider_left=None).startswith("ИОР не вырос: 0 при пороге 0,16;")
+    assert text(
+        ior_before=None, outsider_before=None, outsider_left=2, objectivity_flag=None, fixed_before=None
+    ) == (
+        "ИОР: нет данных за оба срока; группа «аутсайдеров»: нет данных; показателей достигнуто 3 из 4 "
+        "(нужно не менее 3); признаки необъективности: нет данных; риски: нет данных"
+    )  # fmt: skip
+    assert pg._decimal(2.0, 2) == "2" and pg._decimal(0.105, 3) == "0,105" and pg._decimal(10.50, 2) == "10,5"
