@@ -12,7 +12,7 @@ import pytest
 import statsmodels.api as sm
 from statsmodels.stats.meta_analysis import combine_effects
 
-from shnor.core.identification import aggregate, indices, objectivity
+from shnor.core.identification import aggregate, indices, objectivity, sensitivity
 from shnor.core.identification.identify import OUTPUT_COLUMNS, Inputs, classify, identify
 from shnor.core.methodology import Component, Cutoff, FederalRisk, Methodology, Objectivity, Selection
 from shnor.core.presets import PresetError
@@ -912,3 +912,119 @@ def test_failed_base_but_passed_profile_mathematics_is_act_003s_sign() -> None:
     assert "base_profile" not in Objectivity().signs  # act 003's own: only where a preset names it
     other = Objectivity(signs=("difficulty_inversion",))  # runs on task data only: none here
     assert objectivity.signs(empty, pd.DataFrame(), pd.DataFrame(), pd.Series(dtype=float), [2026], other, cross).empty
+
+
+def _task_rows() -> pd.DataFrame:
+    """One ВПР work, five one-point tasks. N1–N3 solve them as their difficulty goes (9, 7, 5, 3 and
+    1 of 10 pupils); X solves the hard ones more (6, 7, 8, 8, 9 of 10: 0,76 overall); Z too, but weakly
+    (1, 1, 2, 2, 3 of 10: 0,18); S, like X, has only 9 pupils."""
+    solved = {
+        "N1": (10, [9, 7, 5, 3, 1]),
+        "N2": (10, [9, 7, 5, 3, 1]),
+        "N3": (10, [9, 7, 5, 3, 1]),
+        "X": (10, [6, 7, 8, 8, 9]),
+        "Z": (10, [1, 1, 2, 2, 3]),
+        "S": (9, [5, 6, 7, 8, 9]),
+    }
+    rows = [
+        {"year": 2026, "procedure": "VPR", "subject": "math", "grade": 5, "school_id": school, "task": task + 1,
+         "student_key": f"{school}-{pupil}", "score": int(pupil < counts[task]), "max_score": 1}
+        for school, (pupils, counts) in solved.items()
+        for task in range(5)
+        for pupil in range(pupils)
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_difficulty_inversion_on_task_level_results_by_hand() -> None:
+    """Region: tasks solved by 39, 35, 32, 27 and 24 of 59 pupils (still in order of difficulty),
+    157 of 295 points overall (0,532). X's rates 0,6 … 0,9 rank against the region's as (1, 2, 3,5,
+    3,5, 5) against (5, 4, 3, 2, 1): Spearman −0,975 < 0,2, and X's 0,76 ≥ 0,532 — a sign. Z is
+    inverted too (−0,949) but below the region (0,18): no sign. S has 9 pupils (< 10). N follow
+    the difficulty (ρ = 1)."""
+    rates = aggregate.tasks(ibis.memtable(_task_rows()), [2026])
+    x1 = rates[(rates["school_id"] == "X") & (rates["task"] == 1)].iloc[0]
+    assert (x1["pupils"], x1["score"], x1["max_score"]) == (10, 6, 10)
+    assert len(rates) == 30 and aggregate.tasks(ibis.memtable(_task_rows()), [2025]).empty
+    found = objectivity.difficulty_inversion(rates, Objectivity())
+    assert [(s["school_id"], s["code"], s["procedure"], s["subject"], s["grade"], s["year"]) for s in found] == [
+        ("X", "difficulty_inversion", "VPR", "math", 5, 2026)
+    ]
+    (x,) = found
+    assert x["value"] == pytest.approx(-0.9747, abs=1e-4) and (x["threshold"], x["reference"]) == (0.2, 1.0)
+    assert x["evidence"] == {"tasks": 5, "pupils": 10, "solve_rate": 0.76, "region_solve_rate": 0.5322}
+    # A lenient threshold below −0,975 finds nothing; one above −0,949 still leaves Z out (weak).
+    assert objectivity.difficulty_inversion(rates, Objectivity(inversion_rho=-0.98)) == []
+    assert [s["school_id"] for s in objectivity.difficulty_inversion(rates, Objectivity(inversion_rho=-0.9))] == ["X"]
+    # With 9 pupils enough, S (inverted, 0,78 overall) is a sign too; four tasks are too few.
+    assert [s["school_id"] for s in objectivity.difficulty_inversion(rates, Objectivity(min_participants=9))] == [
+        "S",
+        "X",
+    ]
+    assert objectivity.difficulty_inversion(rates[rates["task"] <= 4], Objectivity()) == []
+    # In the run it counts as a sign of its own, only where the preset looks for it.
+    scored = pd.DataFrame(columns=["year", "procedure", "subject", "grade", "school_id", "n", "z", "v"])
+    heaps = pd.DataFrame(columns=["school_id", "year", "procedure", "at_cut", "below_cut"])
+    only = Objectivity(signs=("difficulty_inversion",))
+    found = objectivity.signs(scored, heaps, rates, pd.Series(dtype=float), [2026], only)
+    assert list(found["code"]) == ["difficulty_inversion"] and list(found["severity"]) == ["medium"]
+    off = Objectivity(signs=("heaping",))
+    assert objectivity.signs(scored, heaps, rates, pd.Series(dtype=float), [2026], off).empty
+
+
+def test_a_cut_off_moved_by_a_share_of_the_schools() -> None:
+    """A quantile moves by the shift, kept within 1–99 %; a fixed value moves to the value at its
+    own rank plus the shift: 3 of 1…10 is at rank 0,3, so +0,1 gives the 0,4 quantile, 4,6."""
+    values = pd.Series([float(v) for v in range(1, 11)])
+    eligible = pd.Series(True, index=values.index)
+    q = Cutoff(kind="quantile", value=0.25)
+    assert sensitivity.shifted(q, values, eligible, 0.0) is q
+    assert sensitivity.shifted(q, values, eligible, 0.05).value == pytest.approx(0.30)
+    assert sensitivity.shifted(Cutoff(kind="quantile", value=0.98), values, eligible, 0.05).value == 0.99
+    assert sensitivity.shifted(Cutoff(kind="quantile", value=0.03), values, eligible, -0.05).value == 0.01
+    fixed = Cutoff(kind="fixed", value=3.0)
+    moved = sensitivity.shifted(fixed, values, eligible, 0.1)
+    assert (moved.kind, moved.value) == ("fixed", pytest.approx(4.6))
+    assert sensitivity.shifted(fixed, values, eligible, -0.5).value == 1.0  # not below the lowest
+    assert sensitivity.shifted(fixed, values, eligible, 0.9).value == 10.0  # nor above the highest
+    assert sensitivity.shifted(fixed, values, ~eligible, 0.1) is fixed  # no eligible school: as set
+    with_gap = pd.Series([1.0, None, 3.0, 4.0])
+    assert sensitivity.shifted(fixed, with_gap, pd.Series(True, index=with_gap.index), 0.0) is fixed
+    # Unknown values are left out of the ranking: 3 of (1, 3, 4) is at rank 2/3, the quantile 2/3 of
+    # the three lies at position 2/3 × 2 = 1,33, a third of the way from 3 to 4.
+    assert sensitivity.shifted(fixed, with_gap, pd.Series(True, index=with_gap.index), 1e-9).value == pytest.approx(
+        10 / 3, abs=1e-6
+    )
+
+
+def test_the_nine_scenarios_of_the_sensitivity_analysis_by_hand() -> None:
+    """Ten schools, ИОР 1…10 (ИСБ all high); listed: ИОР at or below the 0,2 quantile (2,8: schools 1
+    and 2). ИОР's cut-off at 0,1 (1,9) lists school 1 alone; at 0,3 (3,7) adds school 3."""
+    base = pd.DataFrame(
+        {
+            "ior": [float(v) for v in range(1, 11)],
+            "isb": 5.0,
+            "insufficient_data": False,
+            "federal_risk": False,
+            "objectivity_flag": False,
+            "value_added_negative": False,
+            "orders": False,
+            "complaints": False,
+        },
+        index=pd.Index([f"S{v}" for v in range(1, 11)], name="school_id"),
+    )
+    m = Methodology(
+        ior_low=Cutoff(kind="quantile", value=0.2),
+        isb_low=Cutoff(kind="fixed", value=0.0),
+        selection=Selection(any_of=("ior_low",)),
+    )
+    per_year = pd.DataFrame(columns=["school_id", "year", "ior", "ior_se", "participants"])
+    got = sensitivity.sensitivity(base, per_year, [2026], m, shift=0.1)
+    assert [(s.ior_shift, s.isb_shift) for s in got] == [(a, b) for a in (-0.1, 0.0, 0.1) for b in (-0.1, 0.0, 0.1)]
+    by = {(s.ior_shift, s.isb_shift): s for s in got}
+    assert (by[(0.0, 0.0)].selected, by[(0.0, 0.0)].added, by[(0.0, 0.0)].removed) == (2, [], [])
+    assert (by[(-0.1, 0.0)].selected, by[(-0.1, 0.0)].removed) == (1, ["S2"])
+    assert (by[(0.1, 0.1)].selected, by[(0.1, 0.1)].added) == (3, ["S3"])
+    assert by[(0.1, 0.0)].ior_cutoff.value == pytest.approx(0.3) and by[(0.0, 0.1)].isb_cutoff.kind == "fixed"
+    # ИСБ's fixed cut-off 0 is below every school (rank 0): +0,1 moves it to the 0,1 quantile, 5.
+    assert by[(0.0, 0.1)].isb_cutoff.value == 5.0 and by[(0.0, -0.1)].isb_cutoff.value == 5.0
