@@ -1028,3 +1028,127 @@ def test_the_nine_scenarios_of_the_sensitivity_analysis_by_hand() -> None:
     assert by[(0.1, 0.0)].ior_cutoff.value == pytest.approx(0.3) and by[(0.0, 0.1)].isb_cutoff.kind == "fixed"
     # ИСБ's fixed cut-off 0 is below every school (rank 0): +0,1 moves it to the 0,1 quantile, 5.
     assert by[(0.0, 0.1)].isb_cutoff.value == 5.0 and by[(0.0, -0.1)].isb_cutoff.value == 5.0
+
+
+def _vpr_marks(n5: dict[str, int], isb: dict[str, float], n: int = 20) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"year": 2026, "procedure": "VPR", "subject": "math", "grade": 5, "school_id": s, "n_marked": n, "n5": k}
+            for s, k in n5.items()
+        ]
+    )
+
+
+def test_high_fives_against_what_the_context_predicts_by_hand() -> None:
+    """Ten schools give 4 «5» of 20 at ИСБ −5 … −1, 1 … 5; X gives 16 of 20 at ИСБ 0. The empirical
+    logits are ±ln(16,5 / 4,5) = ±1,2993 with equal weights, and ИСБ is symmetric about X: the fit's
+    slope is 0, its intercept the mean logit −9 × 1,2993 / 11 = −1,0630, the predicted share
+    1 / (1 + e^1,0630) = 0,2567. X: 0,8 ≥ 0,2567 + 0,15 and z = (0,8 − 0,2567) / √(0,2567 × 0,7433 / 20)
+    = 5,56 ≥ 3 — a sign; the ten (0,2) are below the prediction."""
+    schools = [f"S{i}" for i in range(10)]
+    isb = pd.Series({**dict(zip(schools, [-5, -4, -3, -2, -1, 1, 2, 3, 4, 5], strict=True)), "X": 0}, dtype=float)
+    works = _vpr_marks({**dict.fromkeys(schools, 4), "X": 16}, isb.to_dict())
+    found = objectivity.high_fives(works, isb, pd.Series(dtype=float), Objectivity())
+    assert [(s["school_id"], s["code"], s["subject"], s["grade"]) for s in found] == [("X", "high_fives", "math", 5)]
+    (x,) = found
+    assert x["value"] == 0.8 and x["reference"] == pytest.approx(0.25673, abs=1e-5)
+    assert x["threshold"] == pytest.approx(0.40673, abs=1e-5) and x["evidence"]["z"] == pytest.approx(5.5619, abs=1e-4)
+    assert (x["evidence"]["n_marked"], x["evidence"]["n5"]) == (20, 16)
+    # Nine schools are too few to fit what the context predicts; 9 pupils of X are too few to judge.
+    assert (
+        objectivity.high_fives(works[works["school_id"] != "S0"].iloc[1:], isb, pd.Series(dtype=float), Objectivity())
+        == []
+    )
+    assert objectivity.high_fives(works, isb, pd.Series(dtype=float), Objectivity(min_participants=21)) == []
+    # A gap of 0,6 above the prediction is more than X has (0,54); z of 6 more than its 5,56.
+    assert objectivity.high_fives(works, isb, pd.Series(dtype=float), Objectivity(fives_gap=0.6)) == []
+    assert objectivity.high_fives(works, isb, pd.Series(dtype=float), Objectivity(z=6.0)) == []
+    # X's pupils are as strong on ОГЭ and ЕГЭ (externally marked) as its «5» say: the fit on its
+    # external results explains them, and it is not flagged.
+    external = pd.Series({**dict.fromkeys(schools, 0.0), "X": 3.0})
+    assert objectivity.high_fives(works, isb, external, Objectivity()) == []
+
+
+def test_heaping_at_a_mark_cut_off_by_hand() -> None:
+    """Twenty schools with 2 pupils at a cut-off and 2 one point below; X with 20 at it and 1 below.
+    The region's ratio (40 + 20 + 0,5) / (40 + 1 + 0,5) = 1,4578 shows no heaping (< 1,5); a pupil of
+    the two scores is at the cut-off with probability 1,4578 / 2,4578 = 0,5931, so 20 or more of X's 21
+    have probability 21 p²⁰ q + p²¹ = 0,000265 < 0,00135 (z = 3); X's ratio 20,5 / 1,5 = 13,7 ≥ 2,5."""
+    ordinary = [
+        {"school_id": f"S{i}", "year": 2026, "procedure": "OGE", "at_cut": 2, "below_cut": 2} for i in range(20)
+    ]
+    heaps = pd.DataFrame(
+        [*ordinary, {"school_id": "X", "year": 2026, "procedure": "OGE", "at_cut": 20, "below_cut": 1}]
+    )
+    works = pd.DataFrame({"school_id": heaps["school_id"], "year": 2026, "procedure": "OGE", "n": 30})
+    found = objectivity.heaping(heaps, works, Objectivity())
+    assert [(s["school_id"], s["code"], s["procedure"], s["year"]) for s in found] == [("X", "heaping", "OGE", 2026)]
+    (x,) = found
+    p = 1.4578313 / 2.4578313
+    assert x["value"] == pytest.approx(20.5 / 1.5) and x["reference"] == pytest.approx(1.4578313)
+    assert x["threshold"] == 2.5 and x["evidence"]["p_value"] == pytest.approx(21 * p**20 * (1 - p) + p**21, rel=1e-3)
+    assert (x["evidence"]["at_cut"], x["evidence"]["below_cut"], x["evidence"]["pupils"]) == (20, 1, 30)
+    # Fewer than 10 pupils in X's works; a ratio threshold above 13,7; a region that heaps itself.
+    assert objectivity.heaping(heaps, works.assign(n=9), Objectivity()) == []
+    assert objectivity.heaping(heaps, works, Objectivity(heap_ratio=14.0)) == []
+    heaped = heaps.assign(at_cut=heaps["at_cut"] + 1)  # the region: 81,5 / 41,5 = 1,96
+    assert objectivity.heaping(heaped, works, Objectivity()) == []
+    # Four at the cut-off are too few to say anything, whatever the ratio.
+    few = heaps.copy()
+    few.loc[few["school_id"] == "X", ["at_cut", "below_cut"]] = [4, 0]
+    assert objectivity.heaping(few, works, Objectivity(z=0.1)) == []
+
+
+def test_the_oge_to_ege_ratio_against_the_region_by_hand() -> None:
+    """Five schools: ОГЭ «5» 4 of 20, ЕГЭ ≥ 75 4 of 20 (ratio 1); X: 16 of 20 and 2 of 20. The region:
+    36 / 120 = 0,3 over 22 / 120 = 0,1833, ratio 1,6364, threshold 2 × 1,6364 = 3,2727. X's smoothed
+    ratio (16,5 / 21) / (2,5 / 21) = 6,6 — a sign; theirs (4,5 / 21) / (4,5 / 21) = 1 is not."""
+    rows = []
+    for school, (n5, high) in {**{f"S{i}": (4, 4) for i in range(5)}, "X": (16, 2)}.items():
+        for subject in ("rus", "math"):
+            rows.append(
+                {
+                    "school_id": school,
+                    "year": 2026,
+                    "procedure": "OGE",
+                    "subject": subject,
+                    "n_marked": 10,
+                    "n5": n5 // 2,
+                    "n_test": 0,
+                    "high": 0,
+                }
+            )
+        rows.append(
+            {
+                "school_id": school,
+                "year": 2026,
+                "procedure": "EGE",
+                "subject": "rus",
+                "n_marked": 0,
+                "n5": 0,
+                "n_test": 20,
+                "high": high,
+            }
+        )
+    rows.append(
+        {
+            "school_id": "X",
+            "year": 2026,
+            "procedure": "EGE",
+            "subject": "history",
+            "n_marked": 0,
+            "n5": 0,
+            "n_test": 50,
+            "high": 50,
+        }
+    )  # not a core subject: left out
+    # fmt: skip
+    works = pd.DataFrame(rows)
+    found = objectivity.oge_ege(works, Objectivity())
+    assert [(s["school_id"], s["code"], s["procedure"]) for s in found] == [("X", "oge_ege", "OGE")]
+    (x,) = found
+    assert x["value"] == pytest.approx(6.6) and x["reference"] == pytest.approx(0.3 / (22 / 120))
+    assert x["threshold"] == pytest.approx(2 * 0.3 / (22 / 120))
+    assert x["evidence"] == {"n_marked": 20, "share_oge5": 0.8, "n_test": 20, "share_ege_high": 0.1}
+    assert objectivity.oge_ege(works, Objectivity(ratio=4.1)) == []  # 6,6 < 4,1 × 1,6364
+    assert objectivity.oge_ege(works, Objectivity(min_participants=21)) == []  # 20 pupils are too few
