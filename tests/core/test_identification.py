@@ -1152,3 +1152,107 @@ def test_the_oge_to_ege_ratio_against_the_region_by_hand() -> None:
     assert x["evidence"] == {"n_marked": 20, "share_oge5": 0.8, "n_test": 20, "share_ege_high": 0.1}
     assert objectivity.oge_ege(works, Objectivity(ratio=4.1)) == []  # 6,6 < 4,1 × 1,6364
     assert objectivity.oge_ege(works, Objectivity(min_participants=21)) == []  # 20 pupils are too few
+
+
+def _pupils() -> pd.DataFrame:
+    """A: ВПР Russian grade 4 (eight pupils; the last has the mark alone) and ЕГЭ Russian (test scores
+    23, 24, 75, 80 against the minimum 24 and «high» from 75); B: ВПР (30 «5», 12 «2»); a row of 2025
+    outside the window."""
+    vpr = [(10, 2, 3), (14, 3, 3), (14, 3, 2), (13, 2, None), (20, 4, 5), (25, 5, 4), (24, 4, 3), (None, 5, 5)]
+    rows = [
+        {"year": 2026, "procedure": "VPR", "grade": 4, "school_id": "A", "primary_score": p, "mark": m,
+         "journal_mark": j, "test_score": None}
+        for p, m, j in vpr
+    ]  # fmt: skip
+    rows += [
+        {"year": 2026, "procedure": "EGE", "grade": 11, "school_id": "A", "primary_score": p, "mark": None,
+         "journal_mark": None, "test_score": t}
+        for p, t in ((20, 23), (21, 24), (40, 75), (45, 80))
+    ]  # fmt: skip
+    rows += [
+        {"year": 2026, "procedure": "VPR", "grade": 4, "school_id": "B", "primary_score": p, "mark": m,
+         "journal_mark": m, "test_score": None}
+        for p, m in ((30, 5), (12, 2))
+    ]  # fmt: skip
+    rows.append({"year": 2025, "procedure": "VPR", "grade": 4, "school_id": "A", "primary_score": 38, "mark": 5,
+                 "journal_mark": 2, "test_score": None})  # fmt: skip
+    frame = pd.DataFrame(rows).assign(subject="rus", student_key=[f"p{i}" for i in range(len(rows))])
+    return frame.astype(dict.fromkeys(("primary_score", "mark", "journal_mark", "test_score"), "float64"))
+
+
+def test_every_column_of_the_work_aggregates_by_hand() -> None:
+    """A's ВПР: 8 pupils, 7 with a score (10, 14, 14, 13, 20, 25, 24: mean 120 / 7, squares 2 262, so
+    within 2 262 − 14 400 / 7 = 204,857); marks «2» 2, «3» 2, «4» 2, «5» 2; 7 with both marks, raised
+    by ВПР (3 > 2, 5 > 4, 4 > 3) 3, lowered (2 < 3, 4 < 5) 2; «4»–«5» by ВПР 4, by the journal 3; below
+    the minimum (the «2») 2. A's ЕГЭ: mean 202 / 4 = 50,5, within 13 130 − 4 × 50,5² = 2 929; one below
+    24 (23, not 24); 2 high (75 and 80). B: 30 and 12, mean 21, within 162. C sends school-level shares
+    only (10 pupils: 1, 2, 3, 4 of each mark); A's school-level row is left out (A has pupil rows)."""
+    schools = pd.DataFrame(
+        [
+            {"year": 2026, "procedure": "VPR", "subject": "rus", "grade": 4, "school_id": s, "participants": 10,
+             "mean_score": 15.0, "share_2": 0.1, "share_3": 0.2, "share_4": 0.3, "share_5": 0.4,
+             "share_below_min": None}
+            for s in ("C", "A")
+        ]
+    )  # fmt: skip
+    table = ibis.memtable(_pupils())
+    out = aggregate.works(table, [2026], {"rus": 24.0}, school_level=ibis.memtable(schools))
+    assert list(out.columns) == aggregate.WORK_COLUMNS
+    keys = list(zip(out["procedure"], out["school_id"], strict=True))
+    assert keys == [("EGE", "A"), ("VPR", "A"), ("VPR", "B"), ("VPR", "C")]  # sorted by year, work, school
+    ints = [
+        c
+        for c in aggregate.WORK_COLUMNS
+        if c not in ("procedure", "subject", "school_id", "mean", "within_ss", "source")
+    ]
+    assert all(out[c].dtype == "int64" for c in ints), {c: str(out[c].dtype) for c in ints}
+    counts = ["n", "n_scored", "n_marked", "n2", "n3", "n4", "n5", "pairs", "raised", "lowered", "q_vpr",
+              "q_journal", "q_pairs", "below_min", "n_test", "high"]  # fmt: skip
+    assert [list(r) for r in out[counts].itertuples(index=False)] == [
+        [4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 4, 2],
+        [8, 7, 8, 2, 2, 2, 2, 7, 3, 2, 4, 3, 7, 2, 0, 0],
+        [2, 2, 2, 1, 0, 0, 1, 2, 0, 0, 1, 1, 2, 1, 0, 0],
+        [10, 10, 10, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 1, 0, 0],
+    ]
+    assert list(out["mean"]) == pytest.approx([50.5, 120 / 7, 21.0, 15.0])
+    assert list(out["within_ss"][:3]) == pytest.approx([2929.0, 2262 - 14400 / 7, 162.0])
+    assert np.isnan(out["within_ss"][3]) and list(out["source"]) == ["pupils", "pupils", "pupils", "schools"]
+    assert list(out["year"]) == [2026] * 4 and list(out["grade"]) == [11, 4, 4, 4]
+    # Without school-level rows: the pupils' works alone, in the engine's order; the same figures.
+    alone = aggregate.works(table, [2026], {"rus": 24.0})
+    assert alone.equals(out.iloc[:3].reset_index(drop=True))
+    # The single pass for works and heaping gives the same works.
+    both, heaps = aggregate.works_and_heaping(table, [2026], {"rus": 24.0}, school_level=ibis.memtable(schools))
+    assert both.equals(out)
+    # Cut-offs of A and B's ВПР: «3» from 14, «4» from 20, «5» from 25 (B's 30 is not the lowest):
+    # A has 14, 14, 20, 25 at them and 13, 24 one below; B has neither (12 and 30).
+    assert [list(r) for r in heaps.itertuples(index=False)] == [[2026, "VPR", "rus", 4, "A", 4, 2]]
+    assert heaps.equals(aggregate.heaping(table, [2026], ["VPR", "OGE"]))
+    assert list(heaps.columns) == [*aggregate.KEYS, "at_cut", "below_cut"] and heaps["at_cut"].dtype == "int64"
+
+
+def test_cut_scores_and_an_empty_heaping_keep_their_shape() -> None:
+    """A score can be at one cut-off and one below the next: «4» from 20 and «5» from 21."""
+    mins = pd.DataFrame([{"year": 2026, "procedure": "VPR", "subject": "rus", "grade": 4, "c3": 14.0, "c4": 20.0,
+                          "c5": 21.0}])  # fmt: skip
+    scores = aggregate.cut_scores(mins)
+    assert list(scores.columns) == [*aggregate.WORK, "primary_score", "at", "below"]
+    assert [(r.primary_score, r.at, r.below) for r in scores.itertuples(index=False)] == [
+        (13.0, False, True),
+        (14.0, True, False),
+        (19.0, False, True),
+        (20.0, True, True),
+        (21.0, True, False),
+    ]
+    assert list(scores.index) == list(range(5))
+    # A work nobody scored «3» or better has no cut-offs; a work without «5» has two.
+    assert aggregate.cut_scores(mins.assign(c3=np.nan, c4=np.nan, c5=np.nan)).empty
+    assert len(aggregate.cut_scores(mins.assign(c5=np.nan))) == 4
+    # No cut-off anywhere (no «3» or better in the window): an empty table of the same columns and types.
+    table = ibis.memtable(_pupils())
+    empty = aggregate.heaping(table, [2024], ["VPR"])
+    assert empty.empty and list(empty.columns) == [*aggregate.KEYS, "at_cut", "below_cut"]
+    assert {c: str(t) for c, t in empty.dtypes.items()} == {
+        "year": "int64", "procedure": "str", "subject": "str", "grade": "int64", "school_id": "str",
+        "at_cut": "int64", "below_cut": "int64",
+    }  # fmt: skip
