@@ -1256,3 +1256,119 @@ def test_cut_scores_and_an_empty_heaping_keep_their_shape() -> None:
         "year": "int64", "procedure": "str", "subject": "str", "grade": "int64", "school_id": "str",
         "at_cut": "int64", "below_cut": "int64",
     }  # fmt: skip
+
+
+def test_both_journal_signs_in_full_and_at_their_bounds() -> None:
+    """Nine schools raise and lower 4 of 40 ВПР marks each; X raises 24 of 40, L lowers 24 of 40; Q has
+    one pair (raised); Z's ОГЭ is no ВПР and its pairs do not count. The region: 441 pairs, 61 raised
+    (0,1383), 60 lowered (0,1361). X: 0,6 − 0,1383 = 0,4617 ≥ 0,15 with z = 0,4617 / √(0,1383 × 0,8617 /
+    40) = 8,458; L likewise lowers (z = 8,558). Q has too few pairs to be judged (it counts in the
+    region)."""
+    rows = [_work(f"S{i}", 40, 10.0, 40.0, procedure="VPR", grade=4, pairs=40, raised=4, lowered=4) for i in range(9)]
+    rows += [
+        _work("X", 40, 10.0, 40.0, procedure="VPR", grade=4, pairs=40, raised=24, lowered=0, q_vpr=30, q_journal=12),
+        _work("L", 40, 10.0, 40.0, procedure="VPR", grade=4, pairs=40, raised=0, lowered=24, q_vpr=8, q_journal=20),
+        _work("Q", 1, 10.0, 0.0, procedure="VPR", grade=4, pairs=1, raised=1, lowered=0),
+        _work("Z", 40, 10.0, 40.0, procedure="OGE", grade=9, pairs=40, raised=40, lowered=0),
+        _work("E", 40, 10.0, 40.0, procedure="VPR", grade=4, pairs=0, raised=0, lowered=0),
+    ]
+    found = objectivity.journal(_works(rows), Objectivity())
+    region = {"region_raised": 61 / 441, "region_lowered": 60 / 441}
+    assert found == [
+        {"school_id": "X", "year": 2026, "code": "vpr_journal", "procedure": "VPR", "subject": None, "grade": None,
+         "value": 0.6, "threshold": pytest.approx(61 / 441 + 0.15), "reference": pytest.approx(61 / 441),
+         "evidence": pytest.approx({"pairs": 40, "share_raised": 0.6, "share_confirmed": 0.4, "share_lowered": 0.0,
+                                    "quality_vpr": 0.75, "quality_journal": 0.3, **region}, abs=1e-4)},
+        {"school_id": "L", "year": 2026, "code": "journal_inflation", "procedure": "VPR", "subject": None,
+         "grade": None, "value": 0.6, "threshold": pytest.approx(60 / 441 + 0.15), "reference": pytest.approx(60 / 441),
+         "evidence": pytest.approx({"pairs": 40, "share_raised": 0.0, "share_confirmed": 0.4, "share_lowered": 0.6,
+                                    "quality_vpr": 0.2, "quality_journal": 0.5, **region}, abs=1e-4)},
+    ]  # fmt: skip
+
+    def codes(rule: Objectivity) -> list[tuple[str, str]]:
+        return [(s["school_id"], s["code"]) for s in objectivity.journal(_works(rows), rule)]
+
+    assert codes(Objectivity(journal_gap=0.4616)) == [("X", "vpr_journal"), ("L", "journal_inflation")]
+    assert codes(Objectivity(journal_gap=0.462)) == [("L", "journal_inflation")]  # X's gap is 0,46168
+    assert codes(Objectivity(z=8.45)) == [("X", "vpr_journal"), ("L", "journal_inflation")]
+    assert codes(Objectivity(z=8.5)) == [("L", "journal_inflation")]
+    assert (
+        codes(Objectivity(min_participants=40)) == codes(Objectivity())
+        and codes(Objectivity(min_participants=41)) == []
+    )
+    assert codes(Objectivity(signs=("vpr_journal",))) == [("X", "vpr_journal")]
+    assert codes(Objectivity(signs=("journal_inflation",))) == [("L", "journal_inflation")]
+    # A region of ВПР without pairs has nothing to compare.
+    assert objectivity.journal(_works(rows).assign(pairs=0), Objectivity()) == []
+
+
+def test_jump_at_its_bounds_by_hand() -> None:
+    """S1: z 0,0 (2024), 0,1 (2025), 0,91234 (2026), variance 0,01 each: the earlier mean 0,05 with
+    variance 0,02 / 2² = 0,005, a rise of 0,86234 with z = 0,86234 / √0,015 = 7,041. S4 rises by exactly
+    0,8 (z = 0,8 / √0,015 = 6,53). S5 has 2025 and 2026 only: the earlier mean is 2025's alone, variance
+    0,01 (z = 0,9 / √0,02 = 6,36). S3's second row of 2026 (a repeated work) is not read."""
+    rows = []
+    for school, zs in (
+        ("S1", (0.0, 0.1, 0.91234)),
+        ("S4", (0.0, 0.0, 0.8)),
+        ("S5", (None, 0.0, 0.9)),
+        ("S3", (0.0, 0.0, 0.5)),
+    ):
+        for year, z in zip((2024, 2025, 2026), zs, strict=True):
+            if z is not None:
+                rows.append({"school_id": school, "procedure": "VPR", "subject": "rus", "grade": 5, "year": year,
+                             "n": 20, "z": z, "v": 0.01})  # fmt: skip
+    rows.append({"school_id": "S3", "procedure": "VPR", "subject": "rus", "grade": 5, "year": 2026, "n": 20, "z": 3.0,
+                 "v": 0.01})  # fmt: skip
+    scored = pd.DataFrame(rows)
+
+    def hits(rule: Objectivity) -> list[str]:
+        return [s["school_id"] for s in objectivity.jump(scored, [2025, 2026], rule)]
+
+    found = objectivity.jump(scored, [2025, 2026], Objectivity())
+    assert [s["school_id"] for s in found] == ["S1", "S4", "S5"]
+    assert found[0] == {
+        "school_id": "S1", "year": 2026, "code": "jump", "procedure": "VPR", "subject": "rus", "grade": 5,
+        "value": pytest.approx(0.86234), "threshold": 0.8, "reference": 0.0,
+        "evidence": {"z": 0.9123, "earlier_z": 0.05, "earlier_years": [2025, 2024]},
+    }  # fmt: skip
+    assert found[2]["evidence"] == {"z": 0.9, "earlier_z": 0.0, "earlier_years": [2025]}
+    assert hits(Objectivity(z=7.0)) == ["S1"] and hits(Objectivity(z=7.05)) == []
+    assert hits(Objectivity(z=6.4)) == ["S1", "S4"]  # S5's 6,36 below
+    assert hits(Objectivity(jump=0.81)) == ["S1", "S5"]  # S4's 0,8 below
+    assert hits(Objectivity(min_participants=20)) == ["S1", "S4", "S5"] and hits(Objectivity(min_participants=21)) == []
+
+
+def test_a_sign_s_evidence_is_plain_numbers() -> None:
+    assert objectivity._plain(np.int64(3)) == 3 and type(objectivity._plain(np.int64(3))) is int
+    assert objectivity._plain(np.float64(0.123456)) == 0.1235 and type(objectivity._plain(np.float32(0.5))) is float
+    assert objectivity._plain("по журналу выше") == "по журналу выше" and objectivity._plain(7) == 7
+
+
+def test_a_review_matches_its_sign_also_where_the_sign_has_no_subject_or_grade() -> None:
+    """A sign of the journal (no subject, no grade) and one of a work (grade 5, read back as 5.0
+    from a column with gaps) are matched to their reviews by year, code, procedure, subject and grade."""
+    found = pd.DataFrame(
+        [
+            {
+                "school_id": "X",
+                "year": 2026,
+                "code": "vpr_journal",
+                "procedure": "VPR",
+                "subject": None,
+                "grade": np.nan,
+            },
+            {"school_id": "X", "year": 2026, "code": "jump", "procedure": "VPR", "subject": "rus", "grade": 5.0},
+            {"school_id": "X", "year": 2026, "code": "jump", "procedure": "VPR", "subject": "rus", "grade": 6.0},
+        ]
+    )
+    reviews = pd.DataFrame(
+        [
+            {"school_id": "X", "year": 2026, "code": "vpr_journal", "procedure": "VPR", "subject": "", "grade": 0,
+             "review": "rejected"},
+            {"school_id": "X", "year": 2026, "code": "jump", "procedure": "VPR", "subject": "rus", "grade": 5,
+             "review": "confirmed"},
+        ]
+    )  # fmt: skip
+    assert list(objectivity.apply_reviews(found, reviews)["review"]) == ["rejected", "confirmed", ""]
+    assert objectivity._keys(found)[0] == ("X", 2026, "vpr_journal", "VPR", "", 0)
