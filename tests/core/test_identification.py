@@ -1372,3 +1372,58 @@ def test_a_review_matches_its_sign_also_where_the_sign_has_no_subject_or_grade()
     )  # fmt: skip
     assert list(objectivity.apply_reviews(found, reviews)["review"]) == ["rejected", "confirmed", ""]
     assert objectivity._keys(found)[0] == ("X", 2026, "vpr_journal", "VPR", "", 0)
+
+
+def test_vpr_in_grade_8_against_the_same_cohort_s_oge_by_hand() -> None:
+    """X's mathematics: ВПР grade 8 in 2025 at z 1,0, ОГЭ grade 9 in 2026 at 0,2 (variances 0,01): a gap
+    of 0,8 ≥ 0,6 and ≥ 3 × √0,02 = 0,42 — a sign. Y's gap 0,3 is small; W's 0,8 is within its noise
+    (3 × √0,2 = 1,34); V has 9 pupils; U's ВПР grade 8 is of the same year as its ОГЭ (another cohort);
+    T's ОГЭ of 2027 is outside the window."""
+
+    def work(
+        school: str, procedure: str, grade: int, year: int, z: float, v: float = 0.01, n: int = 20
+    ) -> dict[str, Any]:
+        return {"school_id": school, "procedure": procedure, "subject": "math", "grade": grade, "year": year,
+                "n": n, "z": z, "v": v}  # fmt: skip
+
+    rows = [
+        work("X", "VPR", 8, 2025, 1.0), work("X", "OGE", 9, 2026, 0.2),
+        work("Y", "VPR", 8, 2025, 0.5), work("Y", "OGE", 9, 2026, 0.2),
+        work("W", "VPR", 8, 2025, 1.0, v=0.1), work("W", "OGE", 9, 2026, 0.2, v=0.1),
+        work("V", "VPR", 8, 2025, 1.0, n=9), work("V", "OGE", 9, 2026, 0.2),
+        work("U", "VPR", 8, 2026, 1.0), work("U", "OGE", 9, 2026, 0.2),
+        work("T", "VPR", 8, 2026, 1.0), work("T", "OGE", 9, 2027, 0.2),
+        work("X", "VPR", 7, 2025, 3.0),  # another grade: not the cohort
+    ]  # fmt: skip
+    found = objectivity.mismatch(pd.DataFrame(rows), [2025, 2026], Objectivity())
+    assert found == [
+        {"school_id": "X", "year": 2026, "code": "vpr_oge_mismatch", "procedure": "VPR", "subject": "math",
+         "grade": 8, "value": pytest.approx(0.8), "threshold": 0.6, "reference": 0.0,
+         "evidence": {"z_vpr_grade8": 1.0, "z_oge": 0.2}}
+    ]  # fmt: skip
+    assert objectivity.mismatch(pd.DataFrame(rows), [2025, 2026], Objectivity(mismatch=0.81)) == []
+    assert len(objectivity.mismatch(pd.DataFrame(rows), [2025, 2026], Objectivity(mismatch=0.3, z=2.0))) == 2  # Y: 2,12
+    assert objectivity.mismatch(pd.DataFrame(rows), [2025, 2026], Objectivity(z=5.7)) == []  # 0,8 / 0,1414 = 5,66
+    lenient = objectivity.mismatch(pd.DataFrame(rows), [2025, 2026], Objectivity(z=1.7))
+    assert sorted(s["school_id"] for s in lenient) == ["W", "X"]  # W's 0,8 / 0,447 = 1,79
+    precise = pd.DataFrame(rows).assign(z=lambda f: f["z"] + 0.000123)
+    assert objectivity.mismatch(precise, [2025, 2026], Objectivity())[0]["evidence"] == {
+        "z_vpr_grade8": 1.0001,
+        "z_oge": 0.2001,
+    }
+
+
+def test_a_school_s_external_results_are_its_oge_and_ege_weighted_by_pupils() -> None:
+    """A: ОГЭ at z 1,0 with 10 pupils and ЕГЭ at −0,5 with 30 → (10 − 15) / 40 = −0,125; its ВПР and
+    a work without z do not count. B has ВПР only: no external result."""
+    window = pd.DataFrame(
+        [
+            {"school_id": "A", "procedure": "OGE", "z": 1.0, "n": 10},
+            {"school_id": "A", "procedure": "EGE", "z": -0.5, "n": 30},
+            {"school_id": "A", "procedure": "VPR", "z": 3.0, "n": 50},
+            {"school_id": "A", "procedure": "OGE", "z": np.nan, "n": 40},
+            {"school_id": "B", "procedure": "VPR", "z": 1.0, "n": 20},
+        ]
+    )
+    assert objectivity._external(window).to_dict() == {"A": pytest.approx(-0.125)}
+    assert objectivity._external(window[window["procedure"] == "VPR"]).empty
