@@ -107,3 +107,63 @@ def test_planted_effect_intervals_cover_the_truth_about_as_often_as_they_say() -
     serve several supported schools, so it is a little narrow); at least 16 are required."""
     estimates = [did(_region(0.3, seed), k=3, level=0.9) for seed in SEEDS]
     assert sum(e.low <= 0.3 <= e.high for e in estimates) >= 16
+
+
+def test_every_refusal_in_full_words() -> None:
+    ok = [
+        Unit("c1", False, 0, 1, (0,)),
+        Unit("c2", False, 0, 1, (1,)),
+        Unit("t1", True, 0, 1, (0,)),
+        Unit("t2", True, 0, 1, (1,)),
+    ]
+    cases = [
+        ({"units": ok, "k": 0}, "Число контрольных школ на одну школу — не меньше 1."),
+        ({"units": ok, "level": 0.0}, "Уровень доверия — между 0 и 1."),
+        ({"units": ok, "level": 1.0}, "Уровень доверия — между 0 и 1."),
+        ({"units": []}, "Нет школ для сравнения."),
+        ({"units": [*ok, Unit("c3", False, 0, 1, (0, 1))]}, "У всех школ должен быть одинаковый набор характеристик для сопоставления."),
+        ({"units": [Unit("c", False, 0, 1, (0,)), Unit("t", True, 0, 1, (0,))]}, "Для интервала нужны хотя бы две поддержанные школы."),
+        ({"units": [Unit("t1", True, 0, 1, (0,)), Unit("t2", True, 0, 1, (0,))]}, "Нет неподдержанных школ для сравнения."),
+        (
+            {"units": [Unit("c", False, 0, 1, (0,), "a"), Unit("t1", True, 0, 1, (0,), "a"), Unit("t2", True, 0, 1, (0,), "b")]},
+            "Меньше двух поддержанных школ нашли похожие неподдержанные: оценка невозможна.",
+        ),
+    ]  # fmt: skip
+    for kwargs, message in cases:
+        with pytest.raises(EffectError) as refused:
+            did(**kwargs)
+        assert str(refused.value) == message
+    # Eleven schools without values: the message names the first ten.
+    empty = [Unit(f"s{i:02}", True, math.nan, 1, (0,)) for i in range(11)]
+    with pytest.raises(EffectError) as refused:
+        did([*empty, Unit("c", False, 0, 1, (0,))])
+    names = ", ".join(f"s{i:02}" for i in range(10))
+    assert str(refused.value) == f"Нет значений до или после мер либо характеристик у школ: {names}."
+    assert did(ok, level=0.5).level == 0.5
+
+
+def test_matching_in_standard_units_and_the_balance_by_hand() -> None:
+    """Two covariates on different scales, x₁ (0 or 100) and x₂ (0 … 1): over the four schools their
+    standard deviations (ddof 0) are 43,30 and 0,3536. t1 (100; 0,5) is nearer c2 (100; 1) than c1
+    (0; 0,5) in standard units — 0,5 / 0,3536 = 1,41 against 100 / 43,30 = 2,31 — though far nearer c1
+    in raw x₂ terms; t2 (100; 0) is nearer c1: √(5,33 + 2) = 2,71 against 1 / 0,3536 = 2,83. Two
+    controls for two covariates are too few for the correction: differences 5 − 3 = 2 and 4 − 1 = 3,
+    effect 2,5. Balance: treated means (100; 0,25) against controls (50; 0,75), in standard units
+    (1,1547; −1,4142)."""
+    units = [
+        Unit("c1", False, 0, 1, (0, 0.5)),
+        Unit("c2", False, 0, 3, (100, 1.0)),
+        Unit("t1", True, 0, 5, (100, 0.5)),
+        Unit("t2", True, 0, 4, (100, 0.0)),
+    ]
+    e = did(units, k=1)
+    assert {m.treated: m.controls for m in e.matches} == {"t1": ("c2",), "t2": ("c1",)}
+    assert [m.difference for m in e.matches] == [2.0, 3.0] and e.effect == 2.5 and e.controls == 2
+    assert e.balance_before == pytest.approx([50 / math.sqrt(1875), -0.5 / math.sqrt(0.125)])
+    assert e.balance_after == pytest.approx(e.balance_before)
+    # A covariate the same everywhere keeps the scale 1 (no division by zero) and changes nothing.
+    flat = [Unit(u.id, u.treated, u.before, u.after, (*u.covariates, 7.0), u.stratum) for u in units]
+    assert did(flat, k=1).effect == 2.5 and did(flat, k=1).balance_before[2] == 0.0
+    # With a third control the correction applies: change = a + b·x over the controls.
+    more = [*units, Unit("c3", False, 0, 2, (50, 0.0))]
+    assert did(more, k=1).effect != pytest.approx(2.5)
