@@ -4,6 +4,7 @@ found, and a regional trend that a naive before/after reading would take for an 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -116,7 +117,7 @@ def test_every_refusal_in_full_words() -> None:
         Unit("t1", True, 0, 1, (0,)),
         Unit("t2", True, 0, 1, (1,)),
     ]
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"units": ok, "k": 0}, "Число контрольных школ на одну школу — не меньше 1."),
         ({"units": ok, "level": 0.0}, "Уровень доверия — между 0 и 1."),
         ({"units": ok, "level": 1.0}, "Уровень доверия — между 0 и 1."),
