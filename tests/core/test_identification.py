@@ -1427,3 +1427,87 @@ def test_a_school_s_external_results_are_its_oge_and_ege_weighted_by_pupils() ->
     )
     assert objectivity._external(window).to_dict() == {"A": pytest.approx(-0.125)}
     assert objectivity._external(window[window["procedure"] == "VPR"]).empty
+
+
+def _small_region() -> Inputs:
+    """Fourteen schools of one work (ОГЭ Russian, 2026): S01–S11 with 20 pupils, S12 with 9 (one below
+    the minimum of 10), S13 with exactly 10; S14 in the registry only. S01 lacks one social share. Supervision: S01
+    has an order of 2026, S02 an order counted 0, S03 an order of 2020 (outside the window), S04 a
+    complaint. S05 has a pupil who failed base but passed profile mathematics and heaps at a cut-off;
+    S06 has such pupils in 2025 and 2026."""
+    ids = [f"S{i:02}" for i in range(1, 15)]
+    means = [10.0, 14.0, 9.0, 16.0, 12.0, 11.0, 15.0, 13.0, 8.0, 17.0, 12.5, 11.5, 13.5]
+    pupils = [20] * 11 + [9, 10]
+    works = _works([_work(s, n, m, 4.0 * (n - 1)) for s, n, m in zip(ids, pupils, means, strict=False)])
+    schools = pd.DataFrame({"school_id": ids, "name": ids, "municipality": "M", "locality": ["city", "rural"] * 7})
+    shares = np.linspace(0.2, 0.6, 13)
+    social = pd.DataFrame(
+        {"year": 2026, "school_id": ids[:13], "share_parents_no_higher_ed": shares,
+         "share_unemployed_parents": shares / 4, "share_on_register": [np.nan, *(shares[1:] / 10)]}
+    )  # fmt: skip
+    oversight = pd.DataFrame(
+        [
+            (2026, "S01", "order", 1),
+            (2026, "S02", "order", 0),
+            (2020, "S03", "order", 2),
+            (2026, "S04", "complaint", 1),
+        ],
+        columns=["year", "school_id", "kind", "count"],
+    )
+    heaping = pd.DataFrame(
+        [{"school_id": s, "year": 2026, "procedure": "OGE", "at_cut": 20 if s == "S05" else 1,
+          "below_cut": 1 if s == "S05" else 3} for s in ids[:11]]
+    )  # fmt: skip
+    cross = pd.DataFrame(
+        [("S05", 2026, 2, 1), ("S06", 2025, 3, 1), ("S06", 2026, 3, 1)],
+        columns=["school_id", "year", "n_both", "n_inverted"],
+    )
+    return Inputs(schools=schools, works=works, social=social, oversight=oversight, heaping=heaping, cross=cross)
+
+
+def test_identify_fills_every_column_of_a_small_region_by_hand() -> None:
+    m = Methodology(
+        components=(Component(procedure="OGE", subject="rus", grade=9),),
+        min_participants=10,
+        objectivity=Objectivity(signs=("heaping", "base_profile")),
+    )
+    outcome = identify(_small_region(), 2026, m)
+    t = outcome.table.set_index("school_id")
+    assert outcome.year == 2026 and list(outcome.table["school_id"]) == [f"S{i:02}" for i in range(1, 15)]
+    # Below the minimum of pupils is too little data; the minimum itself is enough; none is none.
+    assert (
+        t.loc["S12", "insufficient_data"],
+        t.loc["S13", "insufficient_data"],
+        t.loc["S14", "insufficient_data"],
+    ) == (
+        True,
+        False,
+        True,
+    )
+    assert list(t["participants"]) == [20] * 11 + [9, 10, 0] and t["participants"].dtype == int
+    assert list(t["components"]) == [1] * 13 + [0] and list(t["isb_components"]) == [2] + [3] * 12 + [0]
+    # Supervision in the window only, counted above zero, of its own kind.
+    assert list(t.index[t["orders"]]) == ["S01"] and list(t.index[t["complaints"]]) == ["S04"]
+    # Signs: S05 two distinct, S06 one that recurs; the codes once each, sorted, joined by «;».
+    assert (
+        t.loc["S05", "objectivity_signs"] == "base_profile;heaping"
+        and t.loc["S06", "objectivity_signs"] == "base_profile"
+    )
+    assert t.loc["S07", "objectivity_signs"] == "" and list(t.index[t["objectivity_flag"]]) == ["S05", "S06"]
+    assert sorted(outcome.signs["school_id"].unique()) == ["S05", "S06"] and set(outcome.signs["year"]) == {2025, 2026}
+    # Value added below or above what the context predicts: its interval entirely below or above zero.
+    high, low = t["value_added_high"], t["value_added_low"]
+    assert (t["value_added_negative"] == (high < 0).fillna(False)).all() and t["value_added_negative"].dtype == bool
+    assert (t["value_added_positive"] == (low > 0).fillna(False)).all() and t["value_added_positive"].dtype == bool
+    assert t["value_added_negative"].any() and t["value_added_positive"].any()
+    assert not t.loc["S14", ["value_added_negative", "value_added_positive"]].any()
+    # The per-year indices carry each year's low zone; the components are the window's works.
+    assert {"school_id", "year", "ior", "ior_se", "low"} <= set(outcome.per_year.columns)
+    assert set(outcome.components["school_id"]) == {f"S{i:02}" for i in range(1, 14)}
+    assert "cluster_municipal" in t and set(t["cluster_municipal"]) <= {
+        "",
+        "effective",
+        "resilient",
+        "struggling",
+        "deprived",
+    }
