@@ -1511,3 +1511,35 @@ def test_identify_fills_every_column_of_a_small_region_by_hand() -> None:
         "struggling",
         "deprived",
     }
+
+
+def test_fit_names_the_preset_s_works_found_missing_and_what_the_data_hold() -> None:
+    """The preset asks for ОГЭ Russian and mathematics (grade 9) over 2025–2026. The data hold ОГЭ
+    Russian at three schools in 2026, ВПР Russian grade 5 at two, ОГЭ mathematics at one school but
+    with no pupil (n = 0), and ОГЭ mathematics of 2023 (outside the window)."""
+    from shnor.core.identification.fit import fit
+
+    m = Methodology(
+        window=2,
+        components=(
+            Component(procedure="OGE", subject="rus", grade=9),
+            Component(procedure="OGE", subject="math", grade=9),
+        ),
+    )
+    works = _works(
+        [
+            _work("A", 20, 10.0, 1.0), _work("B", 20, 10.0, 1.0), _work("C", 20, 10.0, 1.0, year=2025),
+            _work("A", 20, 10.0, 1.0, procedure="VPR", grade=5), _work("B", 20, 10.0, 1.0, procedure="VPR", grade=5),
+            _work("A", 0, 0.0, 0.0, subject="math"), _work("B", 30, 10.0, 1.0, subject="math", year=2023),
+        ]
+    )  # fmt: skip
+    f = fit(works, 2026, m)
+    assert f.years == [2025, 2026] and f.components == [("OGE", "rus", 9), ("OGE", "math", 9)]
+    assert f.found == [("OGE", "rus", 9)] and f.missing == [("OGE", "math", 9)] and f.fits
+    assert f.data == [(("OGE", "rus", 9), 3), (("VPR", "rus", 5), 2)]  # most schools first
+    nothing = fit(works[works["procedure"] == "VPR"], 2026, m)
+    assert nothing.found == [] and not nothing.fits and nothing.data == [(("VPR", "rus", 5), 2)]
+    assert fit(works.iloc[0:0], 2026, m).data == [] and not fit(works.iloc[0:0], 2026, m).fits
+    # Equal numbers of schools: by the work's own order.
+    tied = fit(works[works["school_id"] == "A"], 2026, m)
+    assert tied.data == [(("OGE", "rus", 9), 1), (("VPR", "rus", 5), 1)]
