@@ -146,6 +146,67 @@ def test_value_added_uses_weighted_least_squares_like_statsmodels() -> None:
     assert (table["value_added"].abs() <= residual.abs() + 1e-12).all()
 
 
+def test_value_added_and_its_interval_against_an_independent_computation() -> None:
+    """τ² is the root of τ² = Σ(r(τ²)² − V) / (k − p), found here by bisection (scipy's brentq)
+    instead of the iteration; β and its covariance come from statsmodels' WLS with weights
+    1 / (τ² + V) and the scale fixed at 1; then for each school B = τ² / (τ² + V), the value added
+    B·(R − x·β), its variance B·V + B²·x·Cov(β)·x and the central 90 % interval ± 1,6449 √var. School
+    H is not fitted (fit_on) but gets its value added; J has no ИСБ and gets none."""
+    from scipy.optimize import brentq
+
+    ids = list("ABCDEFGHIJ")
+    isb = pd.Series([-1.5, -1.0, -0.5, 0.0, 0.3, 0.6, 1.0, 1.4, 0.2, np.nan], index=ids)
+    rural = pd.Series([True, False] * 5, index=ids)
+    raw = pd.Series([-0.9, -0.2, -0.6, 0.3, -0.1, 0.7, 0.4, 1.2, 0.9, 0.0], index=ids)
+    v = pd.Series([0.02, 0.05, 0.03, 0.08, 0.02, 0.04, 0.06, 0.03, 0.05, 0.04], index=ids)
+    fit_on = pd.Series(True, index=ids)
+    fit_on["H"] = False
+    result = indices.value_added(raw, v, isb, rural, fit_on=fit_on, level=0.9)
+
+    fitted = [i for i in ids if i not in ("H", "J")]
+    x = np.column_stack([np.ones(len(fitted)), isb[fitted], rural[fitted].astype(float)])
+    y, vv = raw[fitted].to_numpy(), v[fitted].to_numpy()
+    k, p = x.shape
+
+    def wls(t: float) -> Any:
+        return sm.WLS(y, x, weights=1 / (t + vv)).fit(cov_type="fixed scale", cov_kwds={"scale": 1.0})
+
+    def excess(t: float) -> float:
+        return float(((y - x @ wls(t).params) ** 2 - vv).sum() / (k - p)) - t
+
+    tau2 = brentq(excess, 0.0, 5.0, xtol=1e-12)
+    assert result.tau2 == pytest.approx(tau2, abs=1e-8) and tau2 > 0
+    model = wls(tau2)
+    assert list(result.coefficients) == ["const", "isb", "rural"]
+    assert list(result.coefficients.values()) == pytest.approx(list(model.params), abs=1e-7)
+    cov = model.cov_params()
+    for school in ids[:9]:
+        xi = np.array([1.0, isb[school], float(rural[school])])
+        b = tau2 / (tau2 + v[school])
+        estimate = b * (raw[school] - xi @ model.params)
+        half = 1.6448536 * np.sqrt(b * v[school] + b * b * xi @ cov @ xi)
+        row = result.table.loc[school]
+        assert row["value_added"] == pytest.approx(estimate, abs=1e-7), school
+        assert (row["value_added_low"], row["value_added_high"]) == (
+            pytest.approx(estimate - half, abs=1e-6),
+            pytest.approx(estimate + half, abs=1e-6),
+        ), school
+        assert row["predicted"] == pytest.approx(xi @ model.params, abs=1e-7)
+    assert result.table.loc["J"].isna().all()
+    ssr = float(((y - x @ model.params) ** 2).sum())
+    assert result.r2 == pytest.approx(1 - ssr / float(((y - y.mean()) ** 2).sum()), abs=1e-7)
+    # A 95 % interval is wider by 1,96 / 1,645.
+    wide = indices.value_added(raw, v, isb, rural, fit_on=fit_on, level=0.95).table.loc["A"]
+    narrow = result.table.loc["A"]
+    ratio = (wide["value_added_high"] - wide["value_added"]) / (narrow["value_added_high"] - narrow["value_added"])
+    assert ratio == pytest.approx(1.959964 / 1.6448536, rel=1e-6)
+    # Locality enters only where the fitted schools have both kinds; too few schools give nothing.
+    assert "rural" not in indices.value_added(raw, v, isb, pd.Series(True, index=ids), fit_on, 0.9).coefficients
+    few = indices.value_added(raw, v, isb, rural, fit_on=pd.Series(ids, index=ids).isin(["A", "B", "C"]), level=0.9)
+    assert few.coefficients == {} and few.table.isna().all(axis=None) and np.isnan(few.tau2) and np.isnan(few.r2)
+    assert list(few.table.columns) == ["value_added", "value_added_low", "value_added_high", "predicted"]
+
+
 # --- aggregation from pupils (Ibis over DuckDB) ---------------------------------------------------
 
 
