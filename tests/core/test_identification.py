@@ -14,7 +14,7 @@ from statsmodels.stats.meta_analysis import combine_effects
 
 from shnor.core.identification import aggregate, indices, objectivity, sensitivity
 from shnor.core.identification.identify import OUTPUT_COLUMNS, Inputs, classify, identify
-from shnor.core.methodology import Component, Cutoff, FederalRisk, Methodology, Objectivity, Selection
+from shnor.core.methodology import Component, Cutoff, FederalRisk, Methodology, Objectivity, Selection, SocialPart
 from shnor.core.presets import PresetError
 from shnor.demo.generator import DemoConfig, DemoRegion, generate
 from shnor.presets import available, load
@@ -115,6 +115,62 @@ def test_the_social_index_is_oriented_so_that_higher_is_better() -> None:
     assert table.loc["A", "isb_components"] == 2 and table.loc["B", "isb_components"] == 3
     assert table.loc["D", "isb_year"] == 2025  # the latest record up to the year
     assert 0 < result.alpha <= 1
+
+
+def test_the_social_index_by_hand() -> None:
+    """Shares without higher education 0,1 / 0,2 / 0,3 (mean 0,2, sd 0,1: z −1, 0, 1, oriented 1, 0, −1)
+    and of unemployed parents 0 / 0 / 0,3 (mean 0,1, sd √0,03: z −0,577, −0,577, 1,155, oriented 0,577,
+    0,577, −1,155) with weight 2: ИСБ = (o₁ + 2·o₂) / 3 = 0,7182, 0,3849, −1,1031. α over the two
+    oriented shares: 2 × (1 − (1 + 1) / 3,732) = 0,9282. E's latest record up to 2026 is of 2025 (its
+    2027 record is later); its shares equal B's. A share of families with many children, higher
+    (as the preset says) is better, the same everywhere: z 0, it moves nothing. D has no record
+    before 2026 and no index."""
+    social = pd.DataFrame(
+        {
+            "year": [2026, 2026, 2026, 2025, 2027, 2027],
+            "school_id": ["A", "B", "C", "E", "E", "D"],
+            "share_parents_no_higher_ed": [0.1, 0.2, 0.3, 0.2, 0.9, 0.5],
+            "share_unemployed_parents": [0.0, 0.0, 0.3, 0.0, 0.9, 0.5],
+            "share_large_families": [0.4] * 6,
+        }
+    )
+    m = Methodology(
+        social=(
+            SocialPart(column="share_parents_no_higher_ed"),
+            SocialPart(column="share_unemployed_parents", weight=2.0),
+            SocialPart(column="share_large_families", higher_is_better=True),
+            SocialPart(column="share_on_register"),  # not collected: left out
+        )
+    )
+    without_e = indices.social_index(social[social["school_id"] != "E"], 2026, m)
+    t = without_e.table
+    assert list(t.index) == ["A", "B", "C"] and list(t["isb_year"]) == [2026] * 3
+    assert list(t["isb"]) == pytest.approx(
+        [(1 + 2 / np.sqrt(3)) / 4, (0 + 2 / np.sqrt(3)) / 4, (-1 - 4 / np.sqrt(3)) / 4]
+    )
+    assert list(t["isb_components"]) == [3, 3, 3]
+    assert without_e.parts == ["share_parents_no_higher_ed", "share_unemployed_parents", "share_large_families"]
+    # The constant third share adds weight 1 and nothing else: (o₁ + 2·o₂ + 0) / 4.
+    two = Methodology(social=m.social[:2])
+    t2 = indices.social_index(social[social["school_id"] != "E"], 2026, two)
+    assert list(t2.table["isb"]) == pytest.approx([0.7182335, 0.3849002, -1.1031337])
+    assert t2.alpha == pytest.approx(0.9282032)
+    with_e = indices.social_index(social, 2026, two).table
+    assert with_e.loc["E", "isb_year"] == 2025 and with_e.loc["E", "isb"] == pytest.approx(with_e.loc["B", "isb"])
+    # A school missing one share: its index rests on the others, with their weights.
+    gap = social[social["school_id"] != "E"].copy()
+    gap.loc[gap["school_id"] == "A", "share_unemployed_parents"] = np.nan
+    g = indices.social_index(gap, 2026, two).table
+    assert g.loc["A", "isb_components"] == 1 and g.loc["A", "isb"] == pytest.approx(1.0)  # o₁ of A alone
+    assert indices.social_index(social, 2024, two).table.empty and np.isnan(
+        indices.social_index(social, 2024, two).alpha
+    )
+    assert indices.cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0]})) != indices.cronbach_alpha(
+        pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 2.0]})
+    )
+    assert indices.cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 2.0]})) == pytest.approx(1.0)
+    assert np.isnan(indices.cronbach_alpha(pd.DataFrame({"a": [1.0], "b": [2.0]})))
+    assert np.isnan(indices.cronbach_alpha(pd.DataFrame({"a": [1.0, -1.0], "b": [-1.0, 1.0]})))  # the sum does not vary
 
 
 def test_low_zones_by_quantile_and_by_fixed_value() -> None:
