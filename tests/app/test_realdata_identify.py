@@ -47,15 +47,28 @@ def test_england_through_mappings_and_a_user_preset_agrees_with_progress_8(tmp_p
         if r["URN"]
     }
     pairs = [
-        (float(ours[u]["value_added"]), float(p["P8MEA"]), p["RECTYPE"])
+        (float(ours[u]["value_added"]), float(p["P8MEA"]), p["RECTYPE"], float(ours[u]["ior"]))
         for u, p in published.items()
         if u in ours and ours[u]["value_added"] and p["P8MEA"] not in ("", "NA", "NE", "SUPP", "LOWCOV")
     ]
     assert len(pairs) > 3000
-    va, p8 = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
-    assert stats.pearsonr(va, p8).statistic > 0.8  # measured 0.85
+    va, p8, ior = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]), np.array([p[3] for p in pairs])
     mainstream = np.array([p[2] == "1" for p in pairs])
-    assert stats.pearsonr(va[mainstream], p8[mainstream]).statistic > 0.6  # measured 0.69
+    figures = {
+        "va_all": stats.pearsonr(va, p8).statistic,
+        "ior_all": stats.pearsonr(ior, p8).statistic,
+        "va_mainstream": stats.pearsonr(va[mainstream], p8[mainstream]).statistic,
+        "ior_mainstream": stats.pearsonr(ior[mainstream], p8[mainstream]).statistic,
+        "va_special": stats.pearsonr(va[~mainstream], p8[~mainstream]).statistic,
+        "ior_special": stats.pearsonr(ior[~mainstream], p8[~mainstream]).statistic,
+    }
+    print({k: round(float(v), 2) for k, v in figures.items()}, "special schools:", int((~mainstream).sum()))
+    assert figures["va_all"] > 0.8 and figures["va_mainstream"] > 0.6  # docs/realdata/england.md: 0,85 and 0,69
+    # What docs/realdata/england.md owns up to: the raw index agrees with Progress 8 better than our
+    # value added does, overall and among mainstream schools, and within special schools our value
+    # added runs against it (Progress 8 adjusts for the pupils' prior attainment; ours for context only).
+    assert figures["ior_all"] > figures["va_all"] and figures["ior_mainstream"] > figures["va_mainstream"]
+    assert figures["va_special"] < 0
     # Schools whose interval lies below zero are, by England's own measure, far below average.
     below = np.array(
         [
