@@ -93,6 +93,34 @@ def test_shrinkage_by_hand() -> None:
     assert list(shrunk.se) == pytest.approx([np.sqrt(0.25 + 0.25 / 3)] * 3)
 
 
+def test_shrinkage_with_unequal_variances_by_hand() -> None:
+    """Raw 1, 2, 4 with variances 0,5, 1, 0,5. DerSimonian–Laird: weights 2, 1, 2, mean 12 / 5 = 2,4,
+    Q = 2 × 1,96 + 0,16 + 2 × 2,56 = 9,2, denominator 5 − 9 / 5 = 3,2, τ² = (9,2 − 2) / 3,2 = 2,25.
+    Then weights 1 / (2,25 + V) = 4/11, 4/13, 4/11: the mean 2,3514 with variance 1 / Σw = 0,9662;
+    reliabilities 9/11, 9/13, 9/11; estimates 2,3514 + B·(R − 2,3514) = 1,2457, 2,1081, 3,7002;
+    SE √(B·V + (1 − B)² · 0,9662) = 0,6641, 0,8853, 0,6641. D (no raw), E (variance 0) and F (no
+    variance) get none."""
+    raw = pd.Series([1.0, 2.0, 4.0, np.nan, 3.0, 3.0], index=list("ABCDEF"))
+    variance = pd.Series([0.5, 1.0, 0.5, 0.5, 0.0, np.nan], index=list("ABCDEF"))
+    shrunk = indices.shrink(raw, variance)
+    assert shrunk.tau2 == pytest.approx(2.25) and shrunk.mean == pytest.approx(2.3513514)
+    assert list(shrunk.estimate[:3]) == pytest.approx([1.2457003, 2.1081081, 3.7002457])
+    assert list(shrunk.se[:3]) == pytest.approx([0.6641024, 0.8853156, 0.6641024])
+    assert list(shrunk.reliability[:3]) == pytest.approx([9 / 11, 9 / 13, 9 / 11])
+    assert shrunk.estimate[3:].isna().all() and shrunk.se[3:].isna().all() and shrunk.reliability[3:].isna().all()
+    assert shrunk.estimate.dtype == float and shrunk.se.dtype == float
+    nothing = indices.shrink(pd.Series([np.nan]), pd.Series([0.5]))
+    assert nothing.tau2 == 0.0 and nothing.mean == 0.0 and nothing.estimate.isna().all()
+    # One unit: no spread to estimate, τ² 0, the estimate is the mean.
+    assert indices.dersimonian_laird(np.array([1.0]), np.array([0.5])) == 0.0
+    assert indices.dersimonian_laird(np.array([1.0, 1.0]), np.array([0.5, 0.5])) == 0.0  # Q = 0: not negative
+    assert indices.dersimonian_laird(np.array([0.0, 2.0]), np.array([0.5, 0.5])) == pytest.approx(1.5)  # (4 − 1) / 2
+    low, threshold = indices.low_zone(
+        pd.Series([1.0, np.nan]), pd.Series([False, True]), Cutoff(kind="quantile", value=0.25)
+    )
+    assert list(low) == [False, False] and low.dtype == bool and np.isnan(threshold)
+
+
 def test_cronbach_alpha_by_hand() -> None:
     # Item variances 1 and 7/3, variance of the sum 19/3: α = 2 · (1 − (10/3) / (19/3)) = 18/19.
     items = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [2.0, 3.0, 5.0]})
