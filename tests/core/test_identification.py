@@ -66,6 +66,29 @@ def test_school_means_alone_use_the_assumed_share_of_variance_between_schools() 
     assert scored.loc["B", "v"] == pytest.approx(0.08)
 
 
+def test_school_means_only_by_hand() -> None:
+    """ОГЭ Russian: A 10 and B 14 (10 pupils each, no pupil rows): regional mean 12, between-school
+    variance (10 × 4 + 10 × 4) / 20 = 4, pupil variance 4 / 0,2 = 20 (sd 4,4721), within 20 × 0,8 =
+    16; A's z = −2 / 4,4721 = −0,4472 with v = 16 / (20 × 10) = 0,08. D's pupils carry no score and E
+    has none scored: neither counts nor gets a z. ОГЭ mathematics has one school, C (7, 5 pupils): no
+    spread, the pupil sd taken as 1, z 0, v 0,8 / 5 = 0,16."""
+    rows = [
+        _work("A", 10, 10.0, np.nan), _work("B", 10, 14.0, np.nan), _work("D", 10, np.nan, np.nan),
+        _work("E", 10, 30.0, np.nan, n_scored=0), _work("C", 5, 7.0, np.nan, subject="math"),
+    ]  # fmt: skip
+    out = indices.standardise(_works(rows), assumed_icc=0.2)
+    assert list(out["subject"]) == ["math", "rus", "rus", "rus", "rus"] and list(out.index) == list(range(5))
+    by = out.set_index("school_id")
+    assert by.loc["A", "region_mean"] == 12.0 and by.loc["A", "region_sd"] == pytest.approx(np.sqrt(20))
+    assert (by.loc["A", "z"], by.loc["B", "z"]) == (pytest.approx(-2 / np.sqrt(20)), pytest.approx(2 / np.sqrt(20)))
+    assert by.loc["A", "v"] == pytest.approx(0.08) and by.loc["B", "v"] == pytest.approx(0.08)
+    assert by.loc[["D", "E"], ["z", "v"]].isna().all(axis=None)
+    assert (by.loc["C", "z"], by.loc["C", "region_sd"], by.loc["C", "region_mean"]) == (0.0, 1.0, 7.0)
+    assert by.loc["C", "v"] == pytest.approx(0.16)
+    empty = indices.standardise(_works([]), assumed_icc=0.2)
+    assert empty.empty and {"region_mean", "region_sd", "z", "v"} <= set(empty.columns)
+
+
 def test_the_composite_weights_components_and_its_noise_partly_cancels() -> None:
     scored = pd.DataFrame(
         {"school_id": ["A", "A"], "z": [1.0, -1.0], "v": [0.2, 0.2], "weight": [3.0, 1.0], "n": [10, 12]}
