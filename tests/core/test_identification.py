@@ -1711,3 +1711,86 @@ def test_fit_names_the_preset_s_works_found_missing_and_what_the_data_hold() -> 
     # Equal numbers of schools: by the work's own order.
     tied = fit(works[works["school_id"] == "A"], 2026, m)
     assert tied.data == [(("OGE", "rus", 9), 1), (("VPR", "rus", 5), 1)]
+
+
+def test_the_federal_risk_at_its_bounds_by_hand() -> None:
+    """At least 30 % of a work's participants below the minimum, on works of 5 pupils or more: two
+    such works in a year, or the same work two years running. D: 2 of 5 in both subjects (0,4, at
+    the pupils' minimum); E: the same with 4 pupils (too few); F: exactly 3 of 10 in both (0,3); G:
+    2 of 10 (0,2); H: one risky work in 2024 and another in 2026 (not the same, not one year); I:
+    Russian in 2024 and 2025 (running); J: a risky work of 2023 (outside the window) and of 2024."""
+    from shnor.core.identification.identify import _federal
+
+    def work(school: str, year: int, subject: str, n: int, below: int, grade: int = 9) -> dict[str, Any]:
+        return {"school_id": school, "year": year, "procedure": "OGE", "subject": subject, "grade": grade, "n": n,
+                "below_min": below}  # fmt: skip
+
+    rows = [
+        work("D", 2026, "rus", 5, 2), work("D", 2026, "math", 5, 2),
+        work("E", 2026, "rus", 4, 2), work("E", 2026, "math", 4, 2),
+        work("F", 2026, "rus", 10, 3), work("F", 2026, "math", 10, 3),
+        work("G", 2026, "rus", 10, 2), work("G", 2026, "math", 10, 2),
+        work("H", 2024, "rus", 10, 5), work("H", 2026, "math", 10, 5),
+        work("I", 2024, "rus", 10, 5), work("I", 2025, "rus", 10, 5),
+        work("J", 2023, "rus", 10, 5), work("J", 2024, "rus", 10, 5),
+    ]  # fmt: skip
+    scored = pd.DataFrame(rows)
+    index = pd.Index(list("DEFGHIJK"))
+    m = Methodology(federal_risk=FederalRisk(works="all"))
+    risk = _federal(scored, [2024, 2025, 2026], m, index)
+    assert list(index[risk]) == ["D", "F", "I"] and list(risk.index) == list(index)
+    # One work a year is enough when the rule says so; a share of 0,5 leaves only the 5-of-10 works.
+    assert list(index[_federal(scored, [2024, 2025, 2026], Methodology(federal_risk=FederalRisk(works="all", procedures=1)), index)]) == [
+        "D", "F", "H", "I", "J",
+    ]  # fmt: skip
+    half = Methodology(federal_risk=FederalRisk(works="all", share=0.5))
+    assert list(index[_federal(scored, [2024, 2025, 2026], half, index)]) == ["I"]
+    # Over the index's works only (the default): grade 9 ОГЭ is not among a preset's components here.
+    only_vpr = Methodology(components=(Component(procedure="VPR", subject="rus", grade=4),))
+    assert not _federal(scored, [2024, 2025, 2026], only_vpr, index).any()
+
+
+def test_the_combinations_table_of_act_001_by_hand() -> None:
+    """Five schools in a category, one in none: НР 2 of 5 (0,4), ССК 1, НР+ССК 1, НР+НО 1."""
+    from shnor.core.identification.identify import combinations
+
+    table = combinations(pd.Series(["НР", "НР", "ССК", "", "НР+ССК", "НР+НО"]))
+    assert [(r["category"], r["schools"], r["share"]) for r in table] == [
+        ("НР", 2, 0.4), ("ССК", 1, 0.2), ("НО", 0, 0.0), ("НР+ССК", 1, 0.2), ("НР+НО", 1, 0.2),
+        ("ССК+НО", 0, 0.0), ("НР+ССК+НО", 0, 0.0),
+    ]  # fmt: skip
+    assert all(r["share"] == 0.0 for r in combinations(pd.Series(["", ""])))
+
+
+def test_the_selection_with_every_flag_required_and_its_reasons() -> None:
+    """`all_of`: low ИОР and low ИСБ both (A only, the reasons naming both); `any_of` with two flags
+    that hold at once names both, joined by a comma; a minimum share of 0,5 of four schools adds the
+    lowest ИОР of the rest."""
+    base = pd.DataFrame(
+        {
+            "ior": [-1.0, -1.0, 1.0, 0.5],
+            "isb": [-1.0, 1.0, -1.0, 1.0],
+            "insufficient_data": False,
+            "federal_risk": False,
+            "objectivity_flag": False,
+            "value_added_negative": False,
+            "orders": [True, False, False, False],
+            "complaints": False,
+        },
+        index=pd.Index(list("ABCD"), name="school_id"),
+    )
+    per_year = pd.DataFrame(columns=["school_id", "year", "ior", "ior_se", "participants"])
+    cut = {"ior_low": Cutoff(kind="fixed", value=-0.5), "isb_low": Cutoff(kind="fixed", value=-0.5)}
+    both = classify(
+        base, per_year, [2026], Methodology(**cut, selection=Selection(any_of=(), all_of=("ior_low", "isb_low")))
+    )
+    assert list(both.table["selected"]) == [True, False, False, False]
+    assert list(both.table["reasons"]) == ["ior_low,isb_low", "", "", ""]
+    anyone = classify(base, per_year, [2026], Methodology(**cut, selection=Selection(any_of=("ior_low", "orders"))))
+    assert list(anyone.table["reasons"]) == ["ior_low,orders", "ior_low", "", ""]
+    share = classify(
+        base, per_year, [2026], Methodology(**cut, selection=Selection(any_of=("orders",), minimum_share=0.5))
+    )
+    assert list(share.table["reasons"]) == ["orders", "minimum", "", ""]  # B has the lowest ИОР of the rest
+    with pytest.raises(ValueError, match="правило отбора пусто"):
+        Selection(any_of=(), all_of=())
