@@ -1780,17 +1780,17 @@ def test_the_selection_with_every_flag_required_and_its_reasons() -> None:
         index=pd.Index(list("ABCD"), name="school_id"),
     )
     per_year = pd.DataFrame(columns=["school_id", "year", "ior", "ior_se", "participants"])
-    cut = {"ior_low": Cutoff(kind="fixed", value=-0.5), "isb_low": Cutoff(kind="fixed", value=-0.5)}
-    both = classify(
-        base, per_year, [2026], Methodology(**cut, selection=Selection(any_of=(), all_of=("ior_low", "isb_low")))
-    )
+
+    def rule(selection: Selection) -> Methodology:
+        low = Cutoff(kind="fixed", value=-0.5)
+        return Methodology(ior_low=low, isb_low=low, selection=selection)
+
+    both = classify(base, per_year, [2026], rule(Selection(any_of=(), all_of=("ior_low", "isb_low"))))
     assert list(both.table["selected"]) == [True, False, False, False]
     assert list(both.table["reasons"]) == ["ior_low,isb_low", "", "", ""]
-    anyone = classify(base, per_year, [2026], Methodology(**cut, selection=Selection(any_of=("ior_low", "orders"))))
+    anyone = classify(base, per_year, [2026], rule(Selection(any_of=("ior_low", "orders"))))
     assert list(anyone.table["reasons"]) == ["ior_low,orders", "ior_low", "", ""]
-    share = classify(
-        base, per_year, [2026], Methodology(**cut, selection=Selection(any_of=("orders",), minimum_share=0.5))
-    )
+    share = classify(base, per_year, [2026], rule(Selection(any_of=("orders",), minimum_share=0.5)))
     assert list(share.table["reasons"]) == ["orders", "minimum", "", ""]  # B has the lowest ИОР of the rest
     with pytest.raises(ValueError, match="правило отбора пусто"):
         Selection(any_of=(), all_of=())
