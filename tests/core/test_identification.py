@@ -1794,3 +1794,32 @@ def test_the_selection_with_every_flag_required_and_its_reasons() -> None:
     assert list(share.table["reasons"]) == ["orders", "minimum", "", ""]  # B has the lowest ИОР of the rest
     with pytest.raises(ValueError, match="правило отбора пусто"):
         Selection(any_of=(), all_of=())
+
+
+def test_the_run_s_summary_adds_up_from_its_table() -> None:
+    m = Methodology(
+        components=(Component(procedure="OGE", subject="rus", grade=9),),
+        min_participants=10,
+        objectivity=Objectivity(signs=("heaping", "base_profile")),
+    )
+    outcome = identify(_small_region(), 2026, m)
+    t, s = outcome.table, outcome.summary
+    assert s["window"] == [2024, 2025, 2026] and s["schools"] == 14 and s["insufficient_data"] == 2
+    assert s["selected"] == int(t["selected"].sum()) > 0
+    assert s["groups"] == {g: int((t["group"] == g).sum()) for g in ("low_results", "unfavourable", "both", "other")}
+    assert sum(s["groups"].values()) == s["selected"]
+    assert s["clusters"] == {
+        c: int((t["cluster"] == c).sum()) for c in ("effective", "resilient", "struggling", "deprived")
+    }
+    assert sum(s["clusters"].values()) == 12  # every school with enough data and an ИСБ
+    assert s["signs"] == {"base_profile": 3, "heaping": 1} and s["reviews"] == {"confirmed": 0, "rejected": 0}
+    assert [c["category"] for c in s["combinations"]][:3] == ["НР", "ССК", "НО"]
+    assert s["ior_threshold"] == pytest.approx(t.loc[~t["insufficient_data"], "ior"].quantile(0.25))
+    assert s["isb_threshold"] == pytest.approx(t["isb"].dropna().quantile(0.25))
+    assert s["isb_parts"] == ["share_parents_no_higher_ed", "share_unemployed_parents", "share_on_register"]
+    assert 0 < s["isb_alpha"] <= 1 and s["tau2"] >= 0
+    assert set(s["value_added"]) == {"coefficients", "tau2", "r2"} and set(s["value_added"]["coefficients"]) == {
+        "const",
+        "isb",
+        "rural",
+    }
