@@ -296,3 +296,41 @@ def test_the_exit_basis_states_each_condition_in_words_and_figures() -> None:
         "(нужно не менее 3); признаки необъективности: нет данных; риски: нет данных"
     )  # fmt: skip
     assert pg._decimal(2.0, 2) == "2" and pg._decimal(0.105, 3) == "0,105" and pg._decimal(10.50, 2) == "10,5"
+
+
+def test_the_straight_line_reaching_a_target_and_the_overdue_states_at_their_bounds() -> None:
+    start, end = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
+    assert pg.expected(0.0, 10.0, start, start, dt.date(2026, 6, 1)) == 10.0  # no duration: the target
+    assert pg.expected(0.0, 10.0, start, end, dt.date(2027, 6, 1)) == 10.0  # not beyond the target
+    assert pg.expected(0.0, 10.0, start, end, dt.date(2025, 6, 1)) == 0.0  # not before the baseline
+    # Reaching the target exactly counts, either way.
+    assert pg.reached("higher_better", 10.0, 10.0) and pg.reached("lower_better", 0.0, 0.0)
+    assert not pg.reached("higher_better", 9.99, 10.0) and not pg.reached("lower_better", 0.01, 0.0)
+    # Exactly on the line is on track; without a baseline, at the end and not reached is not.
+    mid = dt.date(2026, 7, 2)
+    line = pg.expected(0.0, 10.0, START, END, mid)
+    assert pg.on_track("higher_better", line, 0.0, 10.0, START, END, mid) is True
+    assert pg.on_track("lower_better", line, 10.0, 0.0, START, END, mid) is True
+    assert pg.on_track("higher_better", 3.0, None, 10.0, START, END, END) is False
+    # In progress past its deadline is overdue too; on the deadline day it is not yet.
+    assert pg.effective_status("in_progress", dt.date(2026, 4, 30), dt.date(2026, 5, 1)) == "overdue"
+    assert pg.effective_status("planned", dt.date(2026, 5, 1), dt.date(2026, 5, 1)) == "planned"
+    assert pg.effective_status("planned", None, dt.date(2026, 5, 1)) == "planned"
+
+
+def test_titles_outsiders_and_their_works_at_their_bounds() -> None:
+    assert (
+        pg.title_reason(ExitRule(all_of=["no_objectivity_signs"]))
+        == "в связи с выполнением условий выхода из программы"
+    )
+    assert pg.title_reason(ExitRule(all_of=["outsider_exit"])) == "в связи с выходом из группы «аутсайдеров»"
+    # An outsider on one work leaves on that one; on two, on both; on five, on the rule's three.
+    rule = ExitRule(all_of=["outsider_exit"], min_indicators=3)
+    assert [pg.outsider_needed(rule, n) for n in (0, 1, 2, 5)] == [1, 1, 2, 3]
+    # The lowest 20 % of five schools: the cut is the 0,2 quantile, 1,8 of (1, 2, 3, 4, 5); a school
+    # at the cut counts (2,0 of 1, 2, …: quantile 0,25 is exactly 2).
+    frame = pd.DataFrame(
+        {"school_id": list("ABCDE"), "procedure": "OGE", "subject": "rus", "grade": 9, "z": [1.0, 2.0, 3.0, 4.0, 5.0]}
+    )
+    assert pg.outsider_works(frame, 0.2) == {"A": {("OGE", "rus", 9)}}
+    assert pg.outsider_works(frame, 0.25) == {"A": {("OGE", "rus", 9)}, "B": {("OGE", "rus", 9)}}
