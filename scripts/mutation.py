@@ -3,8 +3,8 @@
 Run after `mutmut run`. A mutant counts as detected when a test failed on it or it ran out of time;
 «no tests» (no core test reaches the mutated code) counts as a survivor. A survivor whose name is
 listed in docs/validation.md («Equivalent mutants») is explained there and shown apart. Prints the
-table, writes test-artifacts/mutation.json, and fails when the score is below the target or a
-survivor is neither killed nor explained.
+table and every unexplained survivor, writes test-artifacts/mutation.json, and fails when the score
+(detected and explained over all mutants) is below the target.
 """
 
 from __future__ import annotations

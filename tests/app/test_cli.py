@@ -230,9 +230,13 @@ def test_it_monitors_the_municipalities_and_writes_the_workbook(demo_dir: Path, 
     book = load_workbook(out, read_only=True)
     assert book.sheetnames == ["Муниципалитеты", "Критерии"]
     header, *rows = list(book["Муниципалитеты"].iter_rows(values_only=True))
-    assert header[6] == "К входному мониторингу" and [r[1] for r in rows][-1] == "Область"
+    assert header[6] == "К входному мониторингу" and [r[1] for r in rows][-1] == "В целом"
     assert sum(r[6] == "да" for r in rows) == chosen and len(rows) == 5
-    (listed,) = _query(demo_dir, "select count(*) from identification_schoolresult where selected")[0]
+    (listed,) = _query(
+        demo_dir,
+        "select count(*) from identification_schoolresult where selected "
+        "and \"group\" in ('low_results', 'unfavourable', 'both')",
+    )[0]
     assert rows[-1][3] == listed
 
     assert run("monitor", "--year", "2026", "--out", "x.csv", data_dir=demo_dir, check=False).returncode == 2

@@ -93,8 +93,12 @@ def test_the_monitoring_by_hand(world: Any) -> None:
     assert [r.district.code for r in a.districts] == ["A", "B"]  # most listed first
     assert m.groups == {"A": {"low_results": 2}, "B": {"unfavourable": 1}}
     page = municipal.page(m)
-    assert (page["selected"], page["districts"], page["held"], page["listed"]) == (1, 2, "66,7 %", 3)
-    assert page["rows"][0]["cells"][0] == {"text": "100,0 %", "zone": True, "hint": "2 из 2 (школ)"}
+    assert (page["selected"], page["districts"], page["held"], page["listed"]) == (1, 2, "2 из 3 (66,7 %)", 3)
+    assert page["rows"][0]["cells"][0] == {"text": "100,0 %", "zone": True, "hint": "2 из 2 школ"}
+    # Own states: the column names what should be there; «нет» is the risk.
+    assert [c["text"] for c in page["rows"][0]["cells"][-2:]] == ["нет", "есть"]
+    assert [c["text"] for c in page["region"][-2:]] == ["нет у 1 из 2", "нет у 1 из 2"]
+    assert page["rows"][0]["in_zone"] == "критериев в зоне риска: 4 из 9"
     assert page["rows"][0]["groups"] == "ШНОР — 2" and page["rows"][1]["category_title"] == "высокий риск"
 
 
@@ -107,13 +111,50 @@ def test_a_municipality_sees_its_own_row_against_the_region_and_a_school_nothing
         assert not municipal.allowed(world.users[role])
         with pytest.raises(PermissionDenied):
             municipal.monitoring(world.users[role], 2026)
+    # Its page counts categories over its own row only: nothing of how the other municipality fares.
+    page = municipal.page(own)
+    assert page["categories"] == [("средний риск", 1)] and not page["region_wide"]
+
+
+def test_what_the_criteria_leave_out(world: Any) -> None:
+    """A school listed on another ground (a supervision order: not one of «школ данных категорий»),
+    a draft programme, a programme of another year, a course ended in another year, an inactive
+    teacher and a teacher's second appointment at another listed school change nothing."""
+    _world(world)
+    SchoolResult.objects.filter(school__school_id="B004").update(selected=True, reasons="orders", group="other")
+    b3 = School.objects.get(school_id="B003")
+    Programme.objects.create(
+        level=Programme.Level.SCHOOL, title="Черновик", goal="Ц", school=b3, start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31), status=Programme.Status.DRAFT,
+    )  # fmt: skip
+    Programme.objects.create(
+        level=Programme.Level.SCHOOL, title="Прошлый год", goal="Ц", school=b3, start=dt.date(2024, 1, 1),
+        end=dt.date(2025, 12, 31), status=Programme.Status.IN_FORCE,
+    )  # fmt: skip
+    t4 = Teacher.objects.get(staff_key="T4")
+    Course.objects.create(teacher=t4, title="К", hours=36, start=dt.date(2025, 2, 1), end=dt.date(2025, 3, 1))
+    idle = Teacher.objects.create(staff_key="T5")
+    StaffMember.objects.create(teacher=idle, school=b3, position="учитель", is_active=False)
+    t1 = Teacher.objects.get(staff_key="T1")
+    StaffMember.objects.create(teacher=t1, school=b3, position="совместитель")  # counted once, at A1
+    counts = {
+        r.district.code: r.district.counts
+        for r in municipal.monitoring(world.users["operator"], 2026).assessment.districts
+    }
+    assert (counts["B"]["no_programme"].part, counts["B"]["untrained"].part, counts["B"]["untrained"].whole) == (
+        1,
+        1,
+        1,
+    )
+    assert (counts["A"]["untrained"].part, counts["A"]["untrained"].whole) == (2, 3)
+    assert (counts["B"]["listed"].part, counts["B"]["listed"].whole) == (1, 6)
 
 
 def test_the_page_and_the_workbook(world: Any, login: Any) -> None:
     _world(world)
     body = login("operator").get("/cycle/monitoring/", {"year": 2026}).content.decode()
     assert "Альфинский район" in body and "Бетинский район" in body and "к входному мониторингу" in body
-    assert "высокий риск" in body and "66,7 % из 3" in body and "nan" not in body
+    assert "высокий риск" in body and "2 из 3 (66,7 %)" in body and "nan" not in body
     assert "Мониторинг муниципалитетов" in body  # in the menu
     response = login("operator").get("/cycle/monitoring/municipalities.xlsx", {"year": 2026})
     sheet = load_workbook(io.BytesIO(response.content))["Муниципалитеты"]
@@ -121,12 +162,12 @@ def test_the_page_and_the_workbook(world: Any, login: Any) -> None:
     assert rows[0][:4] == ("Код", "Муниципалитет", "Школ в расчёте", "Школ перечня")
     assert rows[1][:10] == ("A", "Альфинский район", 2, 2, "ШНОР — 2", pytest.approx(2 / 3), "да", "средний риск", 4, 9)
     assert rows[2][7] == "высокий риск" and rows[2][10] == pytest.approx(1 / 6)
-    assert rows[3][1] == "Область" and rows[3][10] == pytest.approx(3 / 8)
+    assert rows[3][1] == "В целом" and rows[3][10] == pytest.approx(3 / 8)
     assert sheet.cell(2, 11).number_format == "0.0%" and sheet.cell(2, 11).fill.fgColor.rgb.endswith("F8D7DA")
     municipal_sheet = load_workbook(
         io.BytesIO(login("municipal").get("/cycle/monitoring/municipalities.xlsx", {"year": 2026}).content)
     )["Муниципалитеты"]
-    assert [r[1] for r in municipal_sheet.iter_rows(min_row=2, values_only=True)] == ["Альфинский район", "Область"]
+    assert [r[1] for r in municipal_sheet.iter_rows(min_row=2, values_only=True)] == ["Альфинский район", "В целом"]
     assert login("school").get("/cycle/monitoring/").status_code == 403
     assert "Мониторинг муниципалитетов" not in login("school").get("/").content.decode()
 
@@ -154,6 +195,9 @@ def test_the_monitoring_over_the_api(client: Any, world: Any) -> None:
     listed = next(c for c in a["counts"] if c["criterion"] == "listed")
     assert listed == {"criterion": "listed", "part": 2, "whole": 2, "share": 1.0, "in_zone": True}
     assert next(c for c in got["criteria"] if c["code"] == "no_body")["region_share"] is None
+    _, own_key = issue_token(world.users["municipal"], "test")
+    own = client.get("/api/monitoring/municipalities", {"year": 2026}, HTTP_AUTHORIZATION=f"Bearer {own_key}").json()
+    assert [m["code"] for m in own["municipalities"]] == ["A"]
     _, school_key = issue_token(world.users["school"], "test")
     denied = client.get("/api/monitoring/municipalities", {"year": 2026}, HTTP_AUTHORIZATION=f"Bearer {school_key}")
     assert denied.status_code == 403

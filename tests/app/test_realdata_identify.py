@@ -69,6 +69,17 @@ def test_england_through_mappings_and_a_user_preset_agrees_with_progress_8(tmp_p
     # added runs against it (Progress 8 adjusts for the pupils' prior attainment; ours for context only).
     assert figures["ior_all"] > figures["va_all"] and figures["ior_mainstream"] > figures["va_mainstream"]
     assert figures["va_special"] < 0
+    # The figures the guide prints, as measured (340 special schools; ИОР within them 0,09).
+    assert int((~mainstream).sum()) == 340 and round(float(figures["ior_special"]), 2) == 0.09
+    assert [
+        round(float(figures[k]), 2) for k in ("va_all", "ior_all", "va_mainstream", "ior_mainstream", "va_special")
+    ] == [
+        0.85,
+        0.89,
+        0.69,
+        0.8,
+        -0.22,
+    ]
     # Schools whose interval lies below zero are, by England's own measure, far below average.
     below = np.array(
         [

@@ -174,8 +174,8 @@ def test_the_social_index_by_hand() -> None:
     0,577, −1,155) with weight 2: ИСБ = (o₁ + 2·o₂) / 3 = 0,7182, 0,3849, −1,1031. α over the two
     oriented shares: 2 × (1 − (1 + 1) / 3,732) = 0,9282. E's latest record up to 2026 is of 2025 (its
     2027 record is later); its shares equal B's. A share of families with many children, higher
-    (as the preset says) is better, the same everywhere: z 0, it moves nothing. D has no record
-    before 2026 and no index."""
+    (as the preset says) is better, is the same everywhere: it says nothing and is left out as if
+    not collected (no weight, no component, not in α). D has no record before 2026 and no index."""
     social = pd.DataFrame(
         {
             "year": [2026, 2026, 2026, 2025, 2027, 2027],
@@ -196,12 +196,10 @@ def test_the_social_index_by_hand() -> None:
     without_e = indices.social_index(social[social["school_id"] != "E"], 2026, m)
     t = without_e.table
     assert list(t.index) == ["A", "B", "C"] and list(t["isb_year"]) == [2026] * 3
-    assert list(t["isb"]) == pytest.approx(
-        [(1 + 2 / np.sqrt(3)) / 4, (0 + 2 / np.sqrt(3)) / 4, (-1 - 4 / np.sqrt(3)) / 4]
-    )
-    assert list(t["isb_components"]) == [3, 3, 3]
-    assert without_e.parts == ["share_parents_no_higher_ed", "share_unemployed_parents", "share_large_families"]
-    # The constant third share adds weight 1 and nothing else: (o₁ + 2·o₂ + 0) / 4.
+    assert list(t["isb"]) == pytest.approx([0.7182335, 0.3849002, -1.1031337])
+    assert list(t["isb_components"]) == [2, 2, 2] and without_e.alpha == pytest.approx(0.9282032)
+    assert without_e.parts == ["share_parents_no_higher_ed", "share_unemployed_parents"]
+    # The same without the constant share at all.
     two = Methodology(social=m.social[:2])
     t2 = indices.social_index(social[social["school_id"] != "E"], 2026, two)
     assert list(t2.table["isb"]) == pytest.approx([0.7182335, 0.3849002, -1.1031337])
@@ -216,9 +214,7 @@ def test_the_social_index_by_hand() -> None:
     assert indices.social_index(social, 2024, two).table.empty and np.isnan(
         indices.social_index(social, 2024, two).alpha
     )
-    assert indices.cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0]})) != indices.cronbach_alpha(
-        pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 2.0]})
-    )
+    assert np.isnan(indices.cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0]})))  # one item
     assert indices.cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 2.0]})) == pytest.approx(1.0)
     assert np.isnan(indices.cronbach_alpha(pd.DataFrame({"a": [1.0], "b": [2.0]})))
     assert np.isnan(indices.cronbach_alpha(pd.DataFrame({"a": [1.0, -1.0], "b": [-1.0, 1.0]})))  # the sum does not vary

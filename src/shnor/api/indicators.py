@@ -92,7 +92,7 @@ def _share(count: Count) -> float | None:
     "/municipalities",
     response={200: MonitoringOut, **ERRORS},
     operation_id="monitoring_municipalities",
-    summary="Входной мониторинг муниципальных органов управления образованием за год (акт 001)",
+    summary="Входной мониторинг муниципальных органов управления образованием за год: категории риска и отбор",
 )
 def monitoring_municipalities(request: AuthedRequest, year: Year) -> dict[str, Any]:
     m = municipal.monitoring(request.auth, year)

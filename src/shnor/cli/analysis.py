@@ -223,7 +223,7 @@ def monitor(
     out: Annotated[Path | None, typer.Option(help="Записать мониторинг в файл .xlsx.")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Входной мониторинг муниципальных органов управления образованием: категории риска и отбор (акт 001)."""
+    """Входной мониторинг муниципальных органов управления образованием: категории риска и отбор."""
     if out is not None and out.suffix.lower() != ".xlsx":
         err.print(f"[red]Файл мониторинга должен быть .xlsx, а не «{out.name}».[/red]")
         raise typer.Exit(2)
@@ -239,12 +239,12 @@ def monitor(
     page = municipal.page(m)
     console.print(
         f"[green]Входной мониторинг за {year} год: {page['selected']} из {page['districts']} муниципалитетов, "
-        f"в них {page['held']} из {page['listed']} школ перечня.[/green]"
+        f"в них {page['held']} школ перечня (ШНОР и ШНСУ).[/green]"
     )
     for row in page["rows"]:
         mark = "мониторинг" if row["selected"] else "—"
         console.print(
-            f"  {row['name']}: школ перечня {row['listed']}, {row['category_title']} (в зоне {row['in_zone']}), {mark}"
+            f"  {row['name']}: школ перечня {row['listed']}, {row['category_title']} ({row['in_zone']}), {mark}"
         )
     if out is not None:
         out.write_bytes(municipal.export_xlsx(m))

@@ -36,19 +36,25 @@ class Criterion:
     own: bool = False
 
 
-STATISTICAL, MANAGERIAL, OTHER = "статистическая", "управленческая", "надзорная"
-SCHOOLS, LISTED, TEACHERS, ITSELF = "школ", "школ перечня", "педагогов школ перечня", "муниципалитет"
+STATISTICAL, MANAGERIAL, OTHER = "статистическая", "управленческая", "другая (надзорная)"
+SCHOOLS, PROFILED, LISTED, TEACHERS, ITSELF = (
+    "школ",
+    "школ с рисковым профилем года",
+    "школ перечня",
+    "педагогов школ перечня",
+    "муниципалитет",
+)
 
 CRITERIA: tuple[Criterion, ...] = (
     Criterion("listed", "Доля школ перечня (ШНОР и ШНСУ) среди школ", "Школы перечня", STATISTICAL, SCHOOLS),
     Criterion(
         "biased", "Доля школ с признаками необъективности результатов", "Необъектив\u00adность", STATISTICAL, SCHOOLS
     ),
-    Criterion("risks", "Доля школ с зафиксированными факторами риска", "Факторы риска", STATISTICAL, SCHOOLS),
+    Criterion("risks", "Доля школ с зафиксированными факторами риска", "Факторы риска", STATISTICAL, PROFILED),
     Criterion("orders", "Доля школ с предписаниями органов надзора", "Пред\u00adписания", OTHER, SCHOOLS),
     Criterion(
         "no_programme",
-        "Доля школ перечня без действующей программы повышения качества",
+        "Доля школ перечня без утверждённой программы повышения качества",
         "Без про\u00adграммы",
         MANAGERIAL,
         LISTED,
@@ -65,14 +71,19 @@ CRITERIA: tuple[Criterion, ...] = (
     ),
     Criterion(
         "no_municipal_programme",
-        "Нет действующей муниципальной программы (дорожной карты)",
-        "Нет дорожной карты",
+        "Нет утверждённой муниципальной программы (дорожной карты)",
+        "Дорожная карта",
         MANAGERIAL,
         ITSELF,
         True,
     ),
     Criterion(
-        "no_body", "Нет действующей муниципальной структуры поддержки школ", "Нет структуры", MANAGERIAL, ITSELF, True
+        "no_body",
+        "Нет действующей муниципальной структуры поддержки школ",
+        "Структура поддержки",
+        MANAGERIAL,
+        ITSELF,
+        True,
     ),
 )
 BY_CODE = {c.code: c for c in CRITERIA}
@@ -86,12 +97,11 @@ class MunicipalMonitoring(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    # The municipalities to monitor together hold at least this share of the listed schools:
+    # The municipalities to monitor together hold at least this share of the listed ШНОР and ШНСУ:
     # «сосредоточено наибольшее количество школ» read as the fewest districts holding half of them.
     concentration: float = Field(default=0.5, gt=0, le=1)
-    # High risk: more than this share of the measured criteria in the risk zone («большая часть»,
-    # as a risk factor of the «500+» catalogue is fixed when most of its parameters are beyond
-    # threshold); medium: at least this share.
+    # High risk: more than this share of the measured criteria in the risk zone; medium: at least
+    # this share. The operator's settings: the act names the categories of risk, not their bounds.
     high: float = Field(default=0.5, ge=0, lt=1)
     medium: float = Field(default=0.25, ge=0, lt=1)
 

@@ -179,14 +179,19 @@ LEVELS = {"region": "региональных", "municipality": "муницип�
 
 def _levelled(item: Item, span: _Span, taken: set[Any]) -> tuple[bool, dt.date | None, str, str]:
     """Programmes of each level the act names: done when every level has `min_count` of its own;
-    then on the day the last of them was created."""
-    done, dates, parts = True, [], []
+    then on the day the last of them was created. The programmes count for this item only when
+    it is done: a level short leaves the others free for a later item."""
+    trial = set(taken)
+    done, dates, parts = True, list[dt.date | None](), list[str]()
     for level in item.levels:
-        records, _, url = _programmes(item, span, (level,))
-        ok, when, free = _counted(records, item.min_count, taken)
+        records, _, _ = _programmes(item, span, (level,))
+        ok, when, free = _counted(records, item.min_count, trial)
         done, dates = done and ok, [*dates, when]
         parts.append(f"{LEVELS[level]} {free}")
-    when = max(d for d in dates if d is not None) if done and any(dates) else None
+    if done:
+        taken |= trial
+    known = [d for d in dates if d is not None]
+    when = max(known) if done and known else None
     what = f"программ разработано: {', '.join(parts)} (нужно не менее {item.min_count} каждого уровня)"
     return done, when, what, reverse("programmes:list")
 

@@ -28,7 +28,9 @@ from shnor.staff.models import Course, StaffMember
 from shnor.support.models import Pairing
 from shnor.support.services import official_run
 
+# «утверждённой»: agreed, in force, or completed within the year.
 LIVE = (Programme.Status.APPROVED, Programme.Status.IN_FORCE, Programme.Status.COMPLETED)
+CATEGORIES = ("low_results", "unfavourable", "both")
 RULE = "monitoring.municipal"
 
 
@@ -83,7 +85,9 @@ def _districts(
         else []
     )
     home = {pk: m for pk, m, *_ in results}
-    on_list = {pk for pk in listed if pk in home}
+    # «школ данных категорий»: the listed ШНОР and ШНСУ, not a school listed on another ground.
+    kinds = {pk: group_of(group, category) for pk, _m, _b, _o, group, category in results}
+    on_list = {pk for pk in listed if pk in home and kinds[pk] in CATEGORIES}
     flagged = _per_school(year, on_list, set(home))
     parts: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     groups: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -163,29 +167,29 @@ def _per_school(year: int, on_list: set[int], assessed: set[int]) -> dict[str, A
     }
 
 
-GROUP_TITLES = {"low_results": "ШНОР", "unfavourable": "ШНСУ", "both": "ШНОР и ШНСУ", "other": "иное основание"}
+GROUP_TITLES = {"low_results": "ШНОР", "unfavourable": "ШНСУ", "both": "ШНОР и ШНСУ"}
 
 
 def _cell(count: core.Count | None, criterion: core.Criterion, zone: bool | None) -> dict[str, Any]:
     if count is None or count.share is None:
         return {"text": "—", "zone": None, "hint": "не измерено"}
-    if criterion.own:
-        return {"text": "да" if count.part else "нет", "zone": zone, "hint": criterion.title}
+    if criterion.own:  # the column names what should be there: «нет» is the risk
+        return {"text": "нет" if count.part else "есть", "zone": zone, "hint": criterion.title}
     return {
         "text": percent(float(count.share)),
         "zone": zone,
-        "hint": f"{count.part} из {count.whole} ({criterion.over})",
+        "hint": f"{count.part} из {count.whole} {criterion.over}",
     }
 
 
 def _region_cell(count: core.Count, criterion: core.Criterion) -> dict[str, Any]:
     """The region's share; for a state of a municipality itself, how many of them are in it."""
     if criterion.own:
-        return {"text": f"{count.part} из {count.whole}", "hint": f"{criterion.title}: муниципалитетов"}
+        return {"text": f"нет у {count.part} из {count.whole}", "hint": f"{criterion.title}: муниципалитетов"}
     share = count.share
     return {
         "text": percent(None if share is None else float(share)),
-        "hint": f"{count.part} из {count.whole} ({criterion.over})",
+        "hint": f"{count.part} из {count.whole} {criterion.over}",
     }
 
 
@@ -209,14 +213,17 @@ def page(m: Monitoring) -> dict[str, Any]:
             "selected": r.selected,
             "category": r.category,
             "category_title": core.CATEGORY_TITLES[r.category],
-            "in_zone": f"{r.in_zone} из {r.measured}",
+            "in_zone": f"критериев в зоне риска: {r.in_zone} из {r.measured}",
             "cells": [_cell(r.district.counts.get(c.code), c, r.zone.get(c.code)) for c in core.CRITERIA],
         }
         for r in m.rows
     ]
+    # A municipality sees its own category and choice, not how many others fall in each.
+    shown = a.districts if m.region_wide else m.rows
     categories = dict.fromkeys(core.CATEGORY_TITLES, 0)
-    for r in a.districts:
+    for r in shown:
         categories[r.category] += 1
+    held = sum(r.district.listed for r in a.districts if r.selected)
     rules = a.rules
     return {
         "criteria": core.CRITERIA,
@@ -226,8 +233,9 @@ def page(m: Monitoring) -> dict[str, Any]:
         "districts": len(a.districts),
         "selected": len(m.selected),
         "listed": a.listed,
-        "held": percent(float(a.selected_hold)),
+        "held": f"{held} из {a.listed} ({percent(float(a.selected_hold))})",
         "categories": [(core.CATEGORY_TITLES[k], n) for k, n in categories.items() if n],
+        "region_wide": m.region_wide,
         "concentration": percent(rules.concentration, 0),
         "high": percent(rules.high, 0),
         "medium": percent(rules.medium, 0),
@@ -289,10 +297,11 @@ def export_xlsx(m: Monitoring) -> bytes:
             sheet.cell(row, i).number_format = "0.0%"
             if r.zone.get(c.code):
                 sheet.cell(row, i).fill = zone_fill
-    region: list[Any] = ["", "Область", None, m.assessment.listed, "", None, "", "", None, None]
+    schools = sum(r.district.schools for r in m.assessment.districts)
+    region: list[Any] = ["", "В целом", schools, m.assessment.listed, "", None, "", "", None, None]
     for c in core.CRITERIA:
         share = m.assessment.region[c.code].share
-        region.append(None if c.own or share is None else float(share))
+        region.append(None if share is None else float(share))  # own states: the share of municipalities
     sheet.append(region)
     for i in range(11, 11 + len(core.CRITERIA)):
         sheet.cell(sheet.max_row, i).number_format = "0.0%"
@@ -312,7 +321,10 @@ def _criteria_sheet(book: Any, m: Monitoring) -> None:
     lines: list[tuple[str, str]] = [
         ("Год", str(m.year)),
         ("Перечень", run),
-        ("Основание", (m.source.act or m.source.setting) if m.source else "настройка оператора"),
+        (
+            "Основание" if m.source and m.source.act else "Настройка оператора",
+            (m.source.act or m.source.setting) if m.source else "акт не назван; числа — настройки системы",
+        ),
         (
             "Отбор к мониторингу",
             f"наименьшее число муниципалитетов (по убыванию числа школ перечня), в которых вместе "
@@ -320,7 +332,8 @@ def _criteria_sheet(book: Any, m: Monitoring) -> None:
         ),
         (
             "Зона риска",
-            "доля муниципалитета выше доли по области; для состояния самого муниципалитета — когда оно есть",
+            "доля муниципалитета выше доли в целом; для программы и структуры самого муниципалитета — когда их "
+            "нет (настройка оператора)",
         ),
         (
             "Категория риска",

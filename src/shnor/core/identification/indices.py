@@ -161,10 +161,11 @@ def social_index(social: pd.DataFrame, year: int, methodology: Methodology) -> S
     for part in parts:
         x = latest[part.column].astype(float)
         sd = x.std(ddof=1)
-        # A share the same at every school says nothing: z 0. Compared by its range, not by sd > 0:
-        # the sd of 0,4 repeated is 6·10⁻¹⁷, not 0, and would make rounding noise into ±0,8 (a test).
+        # A share the same at every school says nothing of any of them: it is left out as if not
+        # collected (no weight, no component, not in α). Judged by its range, not by sd > 0: the sd
+        # of 0,4 repeated is 6·10⁻¹⁷, not 0, and turned rounding noise into ±0,8 of the index.
         varies = bool(x.max() - x.min() > 1e-12)
-        z = (x - x.mean()) / sd if varies and np.isfinite(sd) else x * 0.0
+        z = (x - x.mean()) / sd if varies and np.isfinite(sd) else x * np.nan
         oriented[part.column] = z if part.higher_is_better else -z
     weights = pd.Series({p.column: p.weight for p in parts})
     present = oriented.notna()
