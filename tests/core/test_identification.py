@@ -1629,13 +1629,19 @@ def _small_region() -> Inputs:
     return Inputs(schools=schools, works=works, social=social, oversight=oversight, heaping=heaping, cross=cross)
 
 
-def test_identify_fills_every_column_of_a_small_region_by_hand() -> None:
+def _small_outcome() -> Any:
+    """The small region through `identify`: one work, a minimum of 10 pupils, heaping and act 003's
+    base/profile sign looked for."""
     m = Methodology(
         components=(Component(procedure="OGE", subject="rus", grade=9),),
         min_participants=10,
         objectivity=Objectivity(signs=("heaping", "base_profile")),
     )
-    outcome = identify(_small_region(), 2026, m)
+    return identify(_small_region(), 2026, m)
+
+
+def test_identify_fills_every_column_of_a_small_region_by_hand() -> None:
+    outcome = _small_outcome()
     t = outcome.table.set_index("school_id")
     assert outcome.year == 2026 and list(outcome.table["school_id"]) == [f"S{i:02}" for i in range(1, 15)]
     # Below the minimum of pupils is too little data; the minimum itself is enough; none is none.
@@ -1793,12 +1799,7 @@ def test_the_selection_with_every_flag_required_and_its_reasons() -> None:
 
 
 def test_the_run_s_summary_adds_up_from_its_table() -> None:
-    m = Methodology(
-        components=(Component(procedure="OGE", subject="rus", grade=9),),
-        min_participants=10,
-        objectivity=Objectivity(signs=("heaping", "base_profile")),
-    )
-    outcome = identify(_small_region(), 2026, m)
+    outcome = _small_outcome()
     t, s = outcome.table, outcome.summary
     assert s["window"] == [2024, 2025, 2026] and s["schools"] == 14 and s["insufficient_data"] == 2
     assert s["selected"] == int(t["selected"].sum()) > 0
