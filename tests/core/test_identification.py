@@ -1820,3 +1820,17 @@ def test_the_run_s_summary_adds_up_from_its_table() -> None:
         "isb",
         "rural",
     }
+
+
+def test_a_region_without_any_result_is_all_too_little_data() -> None:
+    """No work at all (results not loaded yet): every school is «недостаточно данных», none selected
+    on results (only on its social context), no component of the window, no index. It failed
+    before: an empty frame of works lacked the columns the signs and the composite read."""
+    inputs = _small_region()
+    inputs.works = _works([])
+    outcome = identify(inputs, 2026, Methodology(components=(Component(procedure="OGE", subject="rus", grade=9),)))
+    t = outcome.table
+    assert t["insufficient_data"].all() and t["ior"].isna().all()
+    assert set(t.loc[t["selected"], "reasons"]) == {"isb_low"}  # the social context alone still lists
+    assert outcome.components.empty and list(t["participants"]) == [0] * 14
+    assert {"year", "procedure", "subject", "grade", "school_id", "z", "v"} <= set(outcome.components.columns)

@@ -334,3 +334,29 @@ def test_titles_outsiders_and_their_works_at_their_bounds() -> None:
     )
     assert pg.outsider_works(frame, 0.2) == {"A": {("OGE", "rus", 9)}}
     assert pg.outsider_works(frame, 0.25) == {"A": {("OGE", "rus", 9)}, "B": {("OGE", "rus", 9)}}
+
+
+def test_the_exit_rule_in_words() -> None:
+    """What the exit page and the order say of each preset's kind of rule."""
+    assert pg.rule_text(ExitRule(all_of=["ior_positive", "no_objectivity_signs"])) == (
+        "положительная динамика ИОР; нет признаков необъективных результатов "
+        "(рост ИОР больше 1,645 стандартной ошибки разности)"
+    )
+    assert pg.rule_text(ExitRule(all_of=["ior_positive"], ior_delta=0.2)) == (
+        "положительная динамика ИОР (рост ИОР больше 1,645 стандартной ошибки разности и больше 0,2)"
+    )
+    assert pg.rule_text(ExitRule(all_of=["ior_positive"], beyond_error=False, ior_delta=0.25)) == (
+        "положительная динамика ИОР (рост ИОР больше 0,25)"
+    )
+    assert pg.rule_text(ExitRule(all_of=["ior_positive"], beyond_error=False)) == "положительная динамика ИОР"
+    assert pg.rule_text(
+        ExitRule(all_of=["ior_positive"], any_of=["indicators_on_target", "risks_reduced"], min_indicators=2)
+    ) == (
+        "положительная динамика ИОР; а также одно из: достигнуты цели показателей программы, число "
+        "зафиксированных рисков снизилось (показателей — не меньше 2) (рост ИОР больше 1,645 стандартной "
+        "ошибки разности)"
+    )
+    assert pg.rule_text(ExitRule(all_of=["outsider_exit"], min_indicators=3)) == (
+        "выход из группы «аутсайдеров» по показателям диагностики (не менее чем по 3 показателям; школа, "
+        "бывшая аутсайдером по меньшему числу, — по всем своим)"
+    )

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shnor.core.identification import indices, objectivity
+from shnor.core.identification import aggregate, indices, objectivity
 from shnor.core.methodology import RESULT_FLAGS, Methodology
 
 OUTPUT_COLUMNS = [
@@ -277,9 +277,9 @@ def _summary(table: pd.DataFrame, years: list[int], figures: _Figures, classes: 
 
 
 def _no_works() -> pd.DataFrame:
-    return pd.DataFrame(
-        columns=["year", "procedure", "subject", "grade", "school_id", "n", "z", "v", "region_mean", "region_sd"]
-    )
+    """The standardised works of a region with none: every column the signs and indices read (an
+    empty frame without `pairs` failed the journal sign)."""
+    return pd.DataFrame(columns=[*aggregate.WORK_COLUMNS, "region_mean", "region_sd", "z", "v"])
 
 
 def _per_year(in_window: pd.DataFrame, years: list[int]) -> pd.DataFrame:

@@ -109,6 +109,9 @@ def composite(scored: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Weighted mean of the standardised components (`z`, `v`, `weight`) per `by`: the raw composite
     R = Σwz / Σw and its sampling variance V = Σw²v / (Σw)²; also the pupils and components counted."""
     s = scored[(scored["weight"] > 0) & scored["z"].notna()]
+    if s.empty:  # no work with a result: no composite (an empty sum would lose its columns)
+        index = pd.MultiIndex.from_tuples([], names=by) if len(by) > 1 else pd.Index([], name=by[0])
+        return pd.DataFrame({"raw": [], "variance": [], "participants": [], "components": []}, index=index)
     w = s["weight"]
     parts = pd.DataFrame(
         {
