@@ -28,6 +28,12 @@ def _works(rows: list[dict[str, object]]) -> pd.DataFrame:
     return frame[aggregate.WORK_COLUMNS]
 
 
+# A base frame's flags, none set (classify and the sensitivity analysis read them).
+NO_FLAGS = dict.fromkeys(
+    ("insufficient_data", "federal_risk", "objectivity_flag", "value_added_negative", "orders", "complaints"), False
+)
+
+
 def _work(school: str, n: int, mean: float, within_ss: float, year: int = 2026, **extra: object) -> dict[str, object]:
     return {
         "year": year,
@@ -844,12 +850,7 @@ def test_the_list_is_topped_up_to_a_share_of_the_schools() -> None:
         {
             "ior": [-1.0, *(0.1 * i for i in range(1, 25))],
             "isb": 0.0,
-            "insufficient_data": False,
-            "federal_risk": False,
-            "objectivity_flag": False,
-            "value_added_negative": False,
-            "orders": False,
-            "complaints": False,
+            **NO_FLAGS,
         },
         index=pd.Index(schools, name="school_id"),
     )
@@ -1168,12 +1169,7 @@ def test_the_nine_scenarios_of_the_sensitivity_analysis_by_hand() -> None:
         {
             "ior": [float(v) for v in range(1, 11)],
             "isb": 5.0,
-            "insufficient_data": False,
-            "federal_risk": False,
-            "objectivity_flag": False,
-            "value_added_negative": False,
-            "orders": False,
-            "complaints": False,
+            **NO_FLAGS,
         },
         index=pd.Index([f"S{v}" for v in range(1, 11)], name="school_id"),
     )
