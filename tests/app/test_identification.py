@@ -140,14 +140,19 @@ def test_the_exports_are_exactly_the_contract_table(run: Run, login: Any) -> Non
     text = client.get(reverse("identification:run-csv", args=[run.pk])).content.decode("utf-8")
     table = list(csv.reader(io.StringIO(text)))
     # The contract's columns in its order, then the extra one it allows: the municipal cluster.
-    assert table[0] == [*OUTPUT_COLUMNS, "cluster_municipal"]
+    assert table[0] == [*OUTPUT_COLUMNS, "cluster_municipal", "ior_low_probability", "objectivity_z"]
     assert len(table) == 5
     a2 = next(r for r in table if r[0] == "A002")
     assert a2[OUTPUT_COLUMNS.index("selected")] == "true" and a2[OUTPUT_COLUMNS.index("year")] == "2026"
     assert "." in a2[OUTPUT_COLUMNS.index("ior")] and "," not in a2[OUTPUT_COLUMNS.index("ior")]
     book = load_workbook(io.BytesIO(client.get(reverse("identification:run-xlsx", args=[run.pk])).content))
     sheet = book["identification"]
-    assert [c.value for c in sheet[1]] == [*OUTPUT_COLUMNS, "cluster_municipal"] and sheet.max_row == 5
+    assert [c.value for c in sheet[1]] == [
+        *OUTPUT_COLUMNS,
+        "cluster_municipal",
+        "ior_low_probability",
+        "objectivity_z",
+    ] and sheet.max_row == 5
     assert "пояснения" in book.sheetnames
 
 

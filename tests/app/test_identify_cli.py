@@ -45,7 +45,12 @@ def test_every_preset_identifies_with_its_own_rule(preset: str, files: Path, imp
     done = run("identify", "--year", "2026", "--out", str(out), data_dir=folder)
     assert "выполнен" in done.stdout
     table = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert table[0] == [*OUTPUT_COLUMNS, "cluster_municipal"]  # the contract's, then an extra one
+    assert table[0] == [
+        *OUTPUT_COLUMNS,
+        "cluster_municipal",
+        "ior_low_probability",
+        "objectivity_z",
+    ]  # the contract's, then the extras
     schools = list(csv.DictReader(io.StringIO((files / "schools.csv").read_text(encoding="utf-8"))))
     assert sorted(r[0] for r in table[1:]) == sorted(s["school_id"] for s in schools)
     rows = [dict(zip(table[0], r, strict=True)) for r in table[1:]]
@@ -76,7 +81,7 @@ def test_xlsx_output_and_exit_codes(imported: Path, tmp_path: Path) -> None:
     out = tmp_path / "result.xlsx"
     run("identify", "--year", "2026", "--out", str(out), data_dir=folder)
     sheet = load_workbook(out)["identification"]
-    assert [c.value for c in sheet[1]] == [*OUTPUT_COLUMNS, "cluster_municipal"]
+    assert [c.value for c in sheet[1]] == [*OUTPUT_COLUMNS, "cluster_municipal", "ior_low_probability", "objectivity_z"]
     bad_suffix = run("identify", "--year", "2026", "--out", str(tmp_path / "x.txt"), data_dir=folder, check=False)
     assert bad_suffix.returncode == 2 and ".csv или .xlsx" in bad_suffix.stderr
     # The scale-out engine gives the same list, to the last digit of the output (Spark local mode).

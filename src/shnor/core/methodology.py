@@ -122,7 +122,16 @@ class Objectivity(_Strict):
     persistence_years: int = Field(default=2, ge=1)
     # Components of a procedure with a sign are down-weighted in ИОР by this factor (0 drops them).
     downweight: float = Field(default=0.25, ge=0, le=1)
-    # The flag needs at least this many signs (or one persistent sign).
+    # How the flag is decided: «evidence» — by the combined, calibrated evidence of every sign over
+    # the window, at the false-flag rate below (core/identification/evidence.py); «count» — by a count
+    # of the signs that crossed their thresholds (`flag_signs` distinct signs, or one persistent sign).
+    flag: Literal["evidence", "count"] = "evidence"
+    # «evidence»: the probability that an honest school is flagged, when the null model holds.
+    false_flag_rate: float = Field(default=0.005, gt=0, lt=0.5)
+    # «evidence»: a unit (a school's work or year) counts from this many pupils; its binomial or
+    # standardisation error says how much it counts.
+    evidence_min_pupils: int = Field(default=5, ge=1)
+    # «count»: the flag needs at least this many signs (or one persistent sign).
     flag_signs: int = Field(default=2, ge=1)
 
     @model_validator(mode="after")

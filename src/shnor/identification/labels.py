@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from shnor.core.contract import PROCEDURES, SUBJECTS
+from shnor.core.numbers import number, percent
 
 SIGNS = {
     "vpr_journal": "Отметки за ВПР выше отметок по журналу",
@@ -18,6 +19,64 @@ SIGNS = {
     "quality_mismatch": "Качество знаний по итогам четверти не соответствует результатам ВПР",
     "base_profile": "Не сдавшие базовую математику ЕГЭ сдали профильную",
 }
+# The figures behind a sign (Sign.evidence), in words: (name, how to show the value).
+EVIDENCE = {
+    "pairs": ("пар отметок ВПР и журнала", "int"),
+    "share_raised": ("доля: ВПР выше журнала", "share"),
+    "share_confirmed": ("доля: совпадает", "share"),
+    "share_lowered": ("доля: ВПР ниже журнала", "share"),
+    "region_raised": ("по региону: ВПР выше журнала", "share"),
+    "region_lowered": ("по региону: ВПР ниже журнала", "share"),
+    "quality_vpr": ("качество по ВПР", "share"),
+    "quality_journal": ("качество по журналу", "share"),
+    "region_gap": ("расхождение по региону", "share"),
+    "direction": ("", "text"),
+    "pupils": ("участников", "int"),
+    "n_marked": ("участников с отметкой", "int"),
+    "n5": ("отметок «5»", "int"),
+    "isb": ("ИСБ", "number"),
+    "external": ("результаты ОГЭ и ЕГЭ школы, ст. откл.", "number"),
+    "z": ("сила отклонения", "number"),
+    "share_oge5": ("доля «5» по ОГЭ", "share"),
+    "n_test": ("участников ЕГЭ", "int"),
+    "share_ege_high": ("доля ЕГЭ от 75 баллов", "share"),
+    "n_both": ("сдавали оба уровня", "int"),
+    "n_inverted": ("не сдали базовый, сдали профильный", "int"),
+    "at_cut": ("на границе отметки", "int"),
+    "below_cut": ("на балл ниже границы", "int"),
+    "p_value": ("вероятность случайно", "number"),
+    "tasks": ("заданий", "int"),
+    "solve_rate": ("решаемость в школе", "share"),
+    "region_solve_rate": ("решаемость по региону", "share"),
+    "earlier_z": ("прежний уровень, ст. откл.", "number"),
+    "earlier_years": ("прежние годы", "years"),
+    "z_vpr_grade8": ("ВПР 8 кл., ст. откл.", "number"),
+    "z_oge": ("ОГЭ, ст. откл.", "number"),
+    "by_evidence": ("", "evidence"),
+}
+
+
+def evidence_text(evidence: Mapping[str, object]) -> str:
+    """«пар отметок ВПР и журнала 31; доля: ВПР выше журнала 64,5 %; …» — the figures of a sign in
+    words; keys without a name are left out."""
+    parts = []
+    for key, value in evidence.items():
+        if key not in EVIDENCE or value is None:
+            continue
+        name, kind = EVIDENCE[key]
+        if kind == "evidence":
+            parts.append("отклонение учтено в силе свидетельств")
+        elif kind == "text":
+            parts.append(str(value))
+        elif kind == "years" and isinstance(value, list | tuple):
+            parts.append(f"{name} {years(int(v) for v in value)}")
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            digits = {"int": 0, "share": 1}.get(kind, 2)
+            shown = percent(float(value)) if kind == "share" else number(value, digits)
+            parts.append(f"{name} {shown}")
+    return "; ".join(parts)
+
+
 SEVERITY = {"high": "устойчивый (повторяется по годам)", "medium": "разовый"}
 CLUSTERS = {
     "effective": "эффективные",

@@ -113,6 +113,10 @@ class SchoolResult(models.Model):
     value_added_positive = models.BooleanField("выше ожидаемого (интервал выше нуля)", default=False)
     objectivity_flag = models.BooleanField("признаки необъективности", default=False)
     objectivity_signs = models.CharField("коды признаков", max_length=200, blank=True)
+    # The flag by evidence (core/identification/evidence.py): the calibrated z and its details.
+    objectivity_z = models.FloatField("сила свидетельств необъективности", null=True)
+    objectivity_evidence = models.JSONField("свидетельства необъективности", default=dict, blank=True)
+    ior_low_probability = models.FloatField("вероятность низкого ИОР", null=True)
     federal_risk = models.BooleanField("риск низких результатов (федеральный показатель)", default=False)
     orders = models.BooleanField("предписания", default=False)
     complaints = models.BooleanField("жалобы", default=False)

@@ -71,6 +71,10 @@ class ResultOut(Schema):
     value_added_high: float | None
     objectivity_flag: bool
     objectivity_signs: str
+    objectivity_z: float | None = Field(
+        description="сила свидетельств необъективности: отметка — при силе не ниже порога (2,58 при доле ложных отметок 0,5 %)"
+    )
+    ior_low_probability: float | None = Field(description="вероятность, что истинный ИОР в «низкой» зоне")
     category: str
     selected: bool
     insufficient_data: bool

@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from shnor.core.identification import aggregate, indices, objectivity
+from shnor.core.identification import aggregate, evidence, indices, objectivity
 from shnor.core.methodology import RESULT_FLAGS, Methodology
 
 OUTPUT_COLUMNS = [
@@ -61,6 +62,8 @@ EXTRA_COLUMNS = [
     "value_added_positive",
     "reasons",
     "cluster_municipal",
+    "ior_low_probability",
+    "objectivity_z",
 ]
 CATEGORY_ORDER = ("НР", "ССК", "НО")
 # Why a selected school is listed (data contract v1.1, column `group`): ШНОР — low results (the flags
@@ -95,6 +98,8 @@ class Outcome:
     per_year: pd.DataFrame  # school_id, year, ior, ior_se, low
     signs: pd.DataFrame  # objectivity.SIGN_COLUMNS + severity
     summary: dict[str, Any]
+    # Per school with evidence: its signs by strength, the threshold and what would change the flag.
+    evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def window(year: int, methodology: Methodology) -> list[int]:
@@ -108,6 +113,7 @@ class _Figures:
     social: indices.Social
     isb: pd.Series
     found: pd.DataFrame  # objectivity.SIGN_COLUMNS + severity
+    evidence: evidence.Evidence
     objectivity_flag: pd.Series
     in_window: pd.DataFrame  # every standardised work of the window with its weight
     overall: pd.DataFrame  # the composite over the window: raw, variance, participants, components
@@ -133,7 +139,27 @@ def identify(inputs: Inputs, year: int, methodology: Methodology) -> Outcome:
     table = _output_table(schools, year, figures, classes)
     table["cluster_municipal"] = municipal_clusters(base, schools["municipality"], methodology).to_numpy()
     summary = _summary(table, years, figures, classes)
-    return Outcome(year, table, figures.in_window, per_year, figures.found, summary)
+    details = _evidence_details(figures.evidence, methodology)
+    return Outcome(year, table, figures.in_window, per_year, figures.found, summary, details)
+
+
+def _evidence_details(weighed: evidence.Evidence, methodology: Methodology) -> dict[str, dict[str, Any]]:
+    """Per school: the calibrated z, the threshold, the signs by strength and, below the threshold,
+    how many more years of the same deviations would reach it."""
+    out = {}
+    for school, row in weighed.schools.iterrows():
+        z = float(row["z"])
+        out[str(school)] = {
+            "z": round(z, 3),
+            "threshold": round(weighed.threshold, 3),
+            "rule": methodology.objectivity.flag,
+            "false_flag_rate": methodology.objectivity.false_flag_rate,
+            "signs": row["signs"],
+            "years_to_flag": None
+            if z >= weighed.threshold
+            else evidence.years_to_flag(row["signs"], weighed.threshold, weighed.shift, weighed.scale),
+        }
+    return out
 
 
 def _figures(inputs: Inputs, schools: pd.DataFrame, year: int, years: list[int], methodology: Methodology) -> _Figures:
@@ -145,9 +171,16 @@ def _figures(inputs: Inputs, schools: pd.DataFrame, year: int, years: list[int],
     social = indices.social_index(inputs.social, year, methodology)
     isb = social.table["isb"].reindex(index)
 
-    found = objectivity.signs(scored, inputs.heaping, inputs.tasks, isb, years, methodology.objectivity, inputs.cross)
-    found = objectivity.apply_reviews(found, inputs.reviews, methodology.objectivity.persistence_years)
-    flagged, down = objectivity.flags(found, methodology.objectivity)
+    rule = methodology.objectivity
+    found = objectivity.signs(scored, inputs.heaping, inputs.tasks, isb, years, rule, inputs.cross)
+    units = evidence.units(scored, inputs.heaping, inputs.tasks, isb, years, rule, inputs.cross)
+    weighed = evidence.assess(units, rule, objectivity.rejected(inputs.reviews))
+    if rule.flag == "evidence":  # the deviations behind a flag, as signs a person can review
+        found = objectivity.framed(
+            [*found.drop(columns="severity").to_dict("records"), *evidence.notable_rows(weighed, found)], rule
+        )
+    found = objectivity.apply_reviews(found, inputs.reviews, rule.persistence_years)
+    flagged, down = objectivity.flags(found, rule, weighed)
     objectivity_flag = flagged.reindex(index, fill_value=False).astype(bool)
 
     in_window = scored[scored["year"].isin(years)]  # a new frame already (copy-on-write)
@@ -174,6 +207,7 @@ def _figures(inputs: Inputs, schools: pd.DataFrame, year: int, years: list[int],
         social=social,
         isb=isb,
         found=found,
+        evidence=weighed,
         objectivity_flag=objectivity_flag,
         in_window=in_window,
         overall=overall,
@@ -246,8 +280,18 @@ def _output_table(schools: pd.DataFrame, year: int, figures: _Figures, classes: 
             "value_added_negative": figures.va_negative.to_numpy(),
             "value_added_positive": figures.va_positive.to_numpy(),
             "reasons": classes.table["reasons"].to_numpy(),
+            "ior_low_probability": low_probability(shrunk, classes.ior_threshold, figures.insufficient).to_numpy(),
+            "objectivity_z": figures.evidence.schools["z"].reindex(index).to_numpy(float),
         }
     )
+
+
+def low_probability(shrunk: indices.Shrunk, threshold: float, insufficient: pd.Series) -> pd.Series:
+    """The probability that a school's true ИОР is at or below the low zone's threshold, from its
+    shrunk estimate and standard error (normal posterior; the threshold taken as fixed). None for a
+    school with too little data or no estimate."""
+    p = pd.Series(stats.norm.cdf((threshold - shrunk.estimate) / shrunk.se), index=shrunk.estimate.index)
+    return p.where(~insufficient.reindex(p.index, fill_value=True) & shrunk.se.gt(0) & np.isfinite(threshold))
 
 
 def _summary(table: pd.DataFrame, years: list[int], figures: _Figures, classes: Classes) -> dict[str, Any]:

@@ -131,11 +131,21 @@ def high_fives(works: pd.DataFrame, isb: pd.Series, external: pd.Series, rule: O
     predicts: a weighted linear fit, across the region's schools, of the share on ИСБ and on the
     school's externally marked results (ОГЭ and ЕГЭ in pupil SDs, where it has them). A school whose
     ВПР «5» are high because its pupils are strong on every exam is therefore not flagged."""
+    out = []
+    for p in fives_expected(works, isb, external):
+        p["value"] = p["share"]
+        p["threshold"] = p["reference"] + rule.fives_gap
+        hit = p[(p["n_marked"] >= rule.min_participants) & (p["share"] >= p["threshold"]) & (p["z"] >= rule.z)]
+        out += _rows(hit, "high_fives", ["n_marked", "n5", "isb", "external", "z"])
+    return out
+
+
+def fives_expected(works: pd.DataFrame, isb: pd.Series, external: pd.Series) -> list[pd.DataFrame]:
+    """Per ВПР work of a year with at least ten schools of known ИСБ: its schools with `reference`, the
+    share of «5» their context predicts, and `z`, the share's distance from it in binomial errors."""
     # Only the columns used: a copy of every column of every ВПР work cost a third of the signs.
     keys = ["year", "procedure", "subject", "grade", "school_id"]
     marked = works.loc[(works["procedure"] == "VPR") & (works["n_marked"] > 0), [*keys, "n_marked", "n5"]]
-    if marked.empty:
-        return []
     marked["share"] = marked["n5"] / marked["n_marked"]
     marked["isb"] = marked["school_id"].map(isb)
     marked["external"] = marked["school_id"].map(external)
@@ -157,21 +167,14 @@ def high_fives(works: pd.DataFrame, isb: pd.Series, external: pd.Series, rule: O
         eta = beta[0] + sum(b * x for b, x in zip(beta[1:], predictors, strict=True))
         p["reference"] = (1 / (1 + np.exp(-eta))).clip(0.01, 0.99)
         p["z"] = (p["share"] - p["reference"]) / np.sqrt(p["reference"] * (1 - p["reference"]) / p["n_marked"])
-        p["value"] = p["share"]
-        p["threshold"] = p["reference"] + rule.fives_gap
-        hit = p[(p["n_marked"] >= rule.min_participants) & (p["share"] >= p["threshold"]) & (p["z"] >= rule.z)]
-        out += _rows(hit, "high_fives", ["n_marked", "n5", "isb", "external", "z"])
+        out.append(p)
     return out
 
 
 def oge_ege(works: pd.DataFrame, rule: Objectivity) -> list[dict[str, Any]]:
     """The state programme's objectivity ratio at school level: the share of ОГЭ «5» in Russian and
     mathematics over the share of ЕГЭ results ≥ `ege_high` in them, against the region's ratio."""
-    columns = ["school_id", "year", "procedure", "n_marked", "n5", "n_test", "high"]
-    core = works.loc[works["subject"].isin(["rus", "math", "math_prof"]), columns]
-    oge = core[core["procedure"] == "OGE"].groupby(["school_id", "year"])[["n_marked", "n5"]].sum()
-    ege = core[core["procedure"] == "EGE"].groupby(["school_id", "year"])[["n_test", "high"]].sum()
-    both = oge.join(ege, how="inner").reset_index()
+    both = oge_ege_counts(works)
     both = both[(both["n_marked"] >= rule.min_participants) & (both["n_test"] >= rule.min_participants)]
     if both.empty:
         return []
@@ -185,6 +188,16 @@ def oge_ege(works: pd.DataFrame, rule: Objectivity) -> list[dict[str, Any]]:
     both["threshold"] = both["reference"] * rule.ratio
     hit = both[both["value"] >= both["threshold"]]
     return _rows(hit, "oge_ege", ["n_marked", "share_oge5", "n_test", "share_ege_high"], procedure="OGE")
+
+
+def oge_ege_counts(works: pd.DataFrame) -> pd.DataFrame:
+    """Per school and year with both: ОГЭ marked and «5», ЕГЭ taken and ≥ `ege_high`, in Russian and
+    mathematics."""
+    columns = ["school_id", "year", "procedure", "n_marked", "n5", "n_test", "high"]
+    core = works.loc[works["subject"].isin(["rus", "math", "math_prof"]), columns]
+    oge = core[core["procedure"] == "OGE"].groupby(["school_id", "year"])[["n_marked", "n5"]].sum()
+    ege = core[core["procedure"] == "EGE"].groupby(["school_id", "year"])[["n_test", "high"]].sum()
+    return oge.join(ege, how="inner").reset_index()
 
 
 def base_profile(cross: pd.DataFrame) -> list[dict[str, Any]]:
@@ -231,101 +244,141 @@ def heaping(heaps: pd.DataFrame, works: pd.DataFrame, rule: Objectivity) -> list
 def difficulty_inversion(task_rates: pd.DataFrame, rule: Objectivity) -> list[dict[str, Any]]:
     """A school whose task solve rates do not follow the tasks' difficulty in the region (rank
     correlation below the threshold) while its overall solve rate is at or above the region's."""
-    if task_rates.empty:
+    rows = inversion_rhos(task_rates, rule.min_participants)
+    if rows.empty:
         return []
+    hit = rows[
+        np.isfinite(rows["rho"]) & (rows["rho"] < rule.inversion_rho) & (rows["overall"] >= rows["region_overall"])
+    ]
+    return [
+        {
+            "school_id": r.school_id,
+            "year": int(r.year),
+            "code": "difficulty_inversion",
+            "procedure": r.procedure,
+            "subject": r.subject,
+            "grade": int(r.grade),
+            "value": float(r.rho),
+            "threshold": rule.inversion_rho,
+            "reference": 1.0,
+            "evidence": {
+                "tasks": int(r.tasks),
+                "pupils": int(r.pupils),
+                "solve_rate": round(float(r.overall), 4),
+                "region_solve_rate": round(float(r.region_overall), 4),
+            },
+        }
+        for r in hit.itertuples(index=False)
+    ]
+
+
+def inversion_rhos(task_rates: pd.DataFrame, floor: int) -> pd.DataFrame:
+    """Per school and work of a year with at least five tasks and `floor` pupils: the rank correlation
+    of its task solve rates with the region's, its overall solve rate and the region's."""
+    columns = [
+        "school_id",
+        "year",
+        "procedure",
+        "subject",
+        "grade",
+        "tasks",
+        "pupils",
+        "rho",
+        "overall",
+        "region_overall",
+    ]
+    if task_rates.empty:
+        return pd.DataFrame(columns=columns)
     keys = ["year", "procedure", "subject", "grade"]
-    t = task_rates.copy()
-    region = t.groupby([*keys, "task"])[["score", "max_score"]].sum()
+    region = task_rates.groupby([*keys, "task"])[["score", "max_score"]].sum()
     region_rate = region["score"] / region["max_score"]
     out = []
-    for (school, *work), part in t.groupby(["school_id", *keys]):
-        if len(part) < 5 or part["pupils"].max() < rule.min_participants:
+    for (school, *work), part in task_rates.groupby(["school_id", *keys]):
+        if len(part) < 5 or part["pupils"].max() < floor:
             continue
         rate = part["score"] / part["max_score"]
         reference = [region_rate.get((*work, task), np.nan) for task in part["task"]]
-        rho = stats.spearmanr(rate, reference).statistic
-        overall = part["score"].sum() / part["max_score"].sum()
         work_region = region.loc[tuple(work)]
-        region_overall = work_region["score"].sum() / work_region["max_score"].sum()
-        if np.isfinite(rho) and rho < rule.inversion_rho and overall >= region_overall:
-            out.append(
-                {
-                    "school_id": school,
-                    "year": int(work[0]),
-                    "code": "difficulty_inversion",
-                    "procedure": work[1],
-                    "subject": work[2],
-                    "grade": int(work[3]),
-                    "value": float(rho),
-                    "threshold": rule.inversion_rho,
-                    "reference": 1.0,
-                    "evidence": {
-                        "tasks": len(part),
-                        "pupils": int(part["pupils"].max()),
-                        "solve_rate": round(float(overall), 4),
-                        "region_solve_rate": round(float(region_overall), 4),
-                    },
-                }
+        out.append(
+            (
+                school,
+                *work,
+                len(part),
+                int(part["pupils"].max()),
+                stats.spearmanr(rate, reference).statistic,
+                part["score"].sum() / part["max_score"].sum(),
+                work_region["score"].sum() / work_region["max_score"].sum(),
             )
-    return out
+        )
+    return pd.DataFrame(out, columns=columns)
 
 
 def jump(scored: pd.DataFrame, years: list[int], rule: Objectivity) -> list[dict[str, Any]]:
     """A work's standardised mean in a year of the window against the mean of the school's one or
     two previous years of that work: a rise of at least `jump` pupil SDs that is also `z` standard
     errors away from no change."""
-    keys = ["school_id", "procedure", "subject", "grade"]
-    s = scored.loc[scored["n"] >= rule.min_participants, [*keys, "year", "z", "v"]]
-    if s.empty:  # no work large enough (a small region, or few pupils per school)
+    r = rises(scored, years, rule.min_participants)
+    if r.empty:
         return []
+    hit = r[(r["rise"] >= rule.jump) & (r["rise"] >= rule.z * r["se"])]
+    return [
+        {
+            "school_id": row.school_id,
+            "year": int(row.year),
+            "code": "jump",
+            "procedure": row.procedure,
+            "subject": row.subject,
+            "grade": int(row.grade),
+            "value": float(row.rise),
+            "threshold": rule.jump,
+            "reference": 0.0,
+            "evidence": {
+                "z": round(float(row.z), 4),
+                "earlier_z": round(float(row.earlier_z), 4),
+                "earlier_years": list(row.earlier_years),
+            },
+        }
+        for row in hit.itertuples(index=False)
+    ]
+
+
+def rises(scored: pd.DataFrame, years: list[int], floor: int) -> pd.DataFrame:
+    """Per school, work and year of the window with `floor` pupils and an earlier year of the same
+    work (one or two years before): the standardised mean, the earlier mean, the rise and its
+    standard error."""
+    keys = ["school_id", "procedure", "subject", "grade"]
+    columns = [*keys, "year", "n", "z", "earlier_z", "earlier_years", "rise", "se"]
+    s = scored.loc[scored["n"] >= floor, [*keys, "year", "z", "v", "n"]]
+    if s.empty:  # no work large enough (a small region, or few pupils per school)
+        return pd.DataFrame(columns=columns)
     # One row per school, work and year: unstacking is pivot_table(aggfunc="first") without its cost.
     wide = s.drop_duplicates([*keys, "year"]).set_index([*keys, "year"]).unstack("year").sort_index()
-    z, v = wide["z"], wide["v"]
+    z, v, n = wide["z"], wide["v"], wide["n"]
     out = []
     for year in years:
         earlier = [y for y in (year - 1, year - 2) if y in z.columns]
         if year not in z.columns or not earlier:
             continue
-        before = z[earlier].mean(axis=1)
         count = z[earlier].notna().sum(axis=1)
-        before_v = v[earlier].sum(axis=1, min_count=1) / count**2
-        rise = z[year] - before
-        zscore = rise / np.sqrt(v[year] + before_v)
-        hit = rise[(rise >= rule.jump) & (zscore >= rule.z) & (count > 0)]
-        for (school, procedure, subject, grade), value in hit.items():
-            out.append(
-                {
-                    "school_id": school,
-                    "year": int(year),
-                    "code": "jump",
-                    "procedure": procedure,
-                    "subject": subject,
-                    "grade": int(grade),
-                    "value": float(value),
-                    "threshold": rule.jump,
-                    "reference": 0.0,
-                    "evidence": {
-                        "z": round(float(z.at[(school, procedure, subject, grade), year]), 4),
-                        "earlier_z": round(float(before[(school, procedure, subject, grade)]), 4),
-                        "earlier_years": [y for y in earlier if pd.notna(z.at[(school, procedure, subject, grade), y])],
-                    },
-                }
-            )
-    return out
+        frame = pd.DataFrame(
+            {
+                "year": year,
+                "n": n[year],
+                "z": z[year],
+                "earlier_z": z[earlier].mean(axis=1),
+                "earlier_years": [[y for y in earlier if pd.notna(row[y])] for _, row in z[earlier].iterrows()],
+                "se": np.sqrt(v[year] + v[earlier].sum(axis=1, min_count=1) / count**2),
+            }
+        )
+        frame["rise"] = frame["z"] - frame["earlier_z"]
+        out.append(frame[(count > 0) & frame["z"].notna()].reset_index())
+    return pd.concat(out, ignore_index=True)[columns] if out else pd.DataFrame(columns=columns)
 
 
 def mismatch(scored: pd.DataFrame, years: list[int], rule: Objectivity) -> list[dict[str, Any]]:
     """The same cohort on two procedures: ВПР in grade 8 of year Y−1 against ОГЭ in grade 9 of
     year Y, in Russian and in mathematics, in pupil SDs from the region."""
-    s = scored[scored["n"] >= rule.min_participants]
-    vpr = s[(s["procedure"] == "VPR") & (s["grade"] == 8)][["school_id", "subject", "year", "z", "v"]].copy()
-    vpr["year"] += 1  # the cohort's ОГЭ comes a year after its ВПР in grade 8
-    oge = s[(s["procedure"] == "OGE") & (s["grade"] == 9) & s["year"].isin(years)][
-        ["school_id", "subject", "year", "z", "v"]
-    ]
-    both = oge.merge(vpr, on=["school_id", "subject", "year"], suffixes=("_oge", "_vpr"))
-    both["gap"] = both["z_vpr"] - both["z_oge"]
-    both["se"] = np.sqrt(both["v_oge"] + both["v_vpr"])
+    both = cohorts(scored, years, rule.min_participants)
     hit = both[(both["gap"] >= rule.mismatch) & (both["gap"] >= rule.z * both["se"])]
     return [
         {
@@ -342,6 +395,21 @@ def mismatch(scored: pd.DataFrame, years: list[int], rule: Objectivity) -> list[
         }
         for row in hit.itertuples(index=False)
     ]
+
+
+def cohorts(scored: pd.DataFrame, years: list[int], floor: int) -> pd.DataFrame:
+    """Per school, subject and year of the window: the cohort's ВПР grade 8 a year before and its ОГЭ
+    grade 9, both with `floor` pupils; their gap (ВПР − ОГЭ) and its standard error."""
+    s = scored[scored["n"] >= floor]
+    vpr = s[(s["procedure"] == "VPR") & (s["grade"] == 8)][["school_id", "subject", "year", "z", "v", "n"]].copy()
+    vpr["year"] += 1  # the cohort's ОГЭ comes a year after its ВПР in grade 8
+    oge = s[(s["procedure"] == "OGE") & (s["grade"] == 9) & s["year"].isin(years)][
+        ["school_id", "subject", "year", "z", "v", "n"]
+    ]
+    both = oge.merge(vpr, on=["school_id", "subject", "year"], suffixes=("_oge", "_vpr"))
+    both["gap"] = both["z_vpr"] - both["z_oge"]
+    both["se"] = np.sqrt(both["v_oge"] + both["v_vpr"])
+    return both
 
 
 def signs(
@@ -361,7 +429,7 @@ def signs(
     if {"vpr_journal", "journal_inflation"} & set(rule.signs):
         found += journal(window, rule)
     if "high_fives" in rule.signs:
-        found += high_fives(window, isb, _external(window), rule)
+        found += high_fives(window, isb, external(window), rule)
     if "oge_ege" in rule.signs:
         found += oge_ege(window, rule)
     if "heaping" in rule.signs:
@@ -376,6 +444,12 @@ def signs(
         found += quality_mismatch(window, rule)
     if "base_profile" in rule.signs and cross is not None and not cross.empty:
         found += base_profile(cross[cross["year"].isin(years)])
+    return framed(found, rule)
+
+
+def framed(found: list[dict[str, Any]], rule: Objectivity) -> pd.DataFrame:
+    """Sign rows as a frame with their severity: «high» when the same sign recurs in
+    `persistence_years` or more years, otherwise «medium»; sorted by school, year and sign."""
     frame = pd.DataFrame(found, columns=SIGN_COLUMNS)
     if frame.empty:
         return frame.assign(severity=pd.Series(dtype=str))
@@ -387,7 +461,7 @@ def signs(
     return frame.sort_values(["school_id", "year", "code", "procedure", "subject"], ignore_index=True)
 
 
-def _external(window: pd.DataFrame) -> pd.Series:
+def external(window: pd.DataFrame) -> pd.Series:
     """Each school's results on the externally marked exams (ОГЭ, ЕГЭ) of the window: the mean of
     its standardised works weighted by pupils."""
     ext = window[window["procedure"].isin(["OGE", "EGE"]) & window["z"].notna()]
@@ -403,7 +477,7 @@ REVIEW_KEY = ["school_id", "year", "code", "procedure", "subject", "grade"]
 REVIEWS = ("confirmed", "rejected")
 
 
-def _keys(frame: pd.DataFrame) -> list[tuple[str, int, str, str, str, int]]:
+def keys_of(frame: pd.DataFrame) -> list[tuple[str, int, str, str, str, int]]:
     def text(column: str) -> list[str]:
         return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in frame[column]]
 
@@ -430,8 +504,8 @@ def apply_reviews(found: pd.DataFrame, reviews: pd.DataFrame | None, persistence
     out = found.assign(review=pd.Series("", index=found.index, dtype=object))
     if reviews is None or reviews.empty or found.empty:
         return out
-    known = {k: r for k, r in zip(_keys(reviews), reviews["review"], strict=True) if r in REVIEWS}
-    out["review"] = [known.get(k, "") for k in _keys(out)]
+    known = {k: r for k, r in zip(keys_of(reviews), reviews["review"], strict=True) if r in REVIEWS}
+    out["review"] = [known.get(k, "") for k in keys_of(out)]
     # Persistence over the signs that count: a sign whose twin of another year was rejected is no
     # longer «устойчивый».
     if "severity" in out.columns and (out["review"] == "rejected").any():
@@ -444,6 +518,13 @@ def apply_reviews(found: pd.DataFrame, reviews: pd.DataFrame | None, persistence
     return out
 
 
+def rejected(reviews: pd.DataFrame | None) -> set[tuple[str, int, str, str, str, int]]:
+    """The REVIEW_KEYs of the signs a person rejected."""
+    if reviews is None or reviews.empty:
+        return set()
+    return {k for k, r in zip(keys_of(reviews), reviews["review"], strict=True) if r == "rejected"}
+
+
 def counted(found: pd.DataFrame) -> pd.DataFrame:
     """The signs that count: all but those a person rejected."""
     if "review" not in found.columns or found.empty:
@@ -451,21 +532,29 @@ def counted(found: pd.DataFrame) -> pd.DataFrame:
     return found[found["review"] != "rejected"]
 
 
-def flags(found: pd.DataFrame, rule: Objectivity) -> tuple[pd.Series, dict[str, set[str]]]:
-    """The objectivity flag per school (at least `flag_signs` distinct signs, one persistent sign —
-    the same sign in `persistence_years` years — or one sign a person confirmed) and the procedures
-    whose components are down-weighted for flagged schools. Rejected signs count for nothing."""
+def flags(found: pd.DataFrame, rule: Objectivity, evidence: Any = None) -> tuple[pd.Series, dict[str, set[str]]]:
+    """The objectivity flag per school and the procedures whose components are down-weighted for
+    flagged schools (those of its sign rows, which for a flag by evidence include the deviations
+    behind it: evidence.notable_rows). `rule.flag`: «evidence» — the school's combined evidence
+    (`evidence`, an evidence.Evidence) reaches its threshold; «count» — at least `flag_signs` distinct signs or one
+    persistent sign (the same sign in `persistence_years` years). Either way a sign a person
+    confirmed flags the school on its own, and rejected signs count for nothing."""
     found = counted(found)
-    if found.empty:
+    by_evidence = rule.flag == "evidence" and evidence is not None
+    if found.empty and not (by_evidence and bool(evidence.schools["flag"].any())):
         return pd.Series(dtype=bool), {}
-    distinct = found.groupby("school_id")["code"].nunique()
-    recurring = found.groupby(["school_id", "code"])["year"].nunique()
-    persistent = set(recurring[recurring >= rule.persistence_years].index.get_level_values(0))
-    flagged = (distinct >= rule.flag_signs) | distinct.index.isin(list(persistent))
+    if by_evidence:
+        flagged = evidence.schools["flag"].astype(bool)
+    else:
+        distinct = found.groupby("school_id")["code"].nunique()
+        recurring = found.groupby(["school_id", "code"])["year"].nunique()
+        persistent = set(recurring[recurring >= rule.persistence_years].index.get_level_values(0))
+        flagged = (distinct >= rule.flag_signs) | distinct.index.isin(list(persistent))
     if "review" in found.columns:
-        flagged |= distinct.index.isin(list(found.loc[found["review"] == "confirmed", "school_id"]))
+        confirmed = set(found.loc[found["review"] == "confirmed", "school_id"])
+        flagged = flagged.reindex(flagged.index.union(list(confirmed)), fill_value=False)
+        flagged |= flagged.index.isin(list(confirmed))
     procedures: dict[str, set[str]] = {}
     for school in flagged[flagged].index:
-        procs = found.loc[found["school_id"] == school, "procedure"].dropna()
-        procedures[str(school)] = set(procs)
+        procedures[str(school)] = set(found.loc[found["school_id"] == school, "procedure"].dropna())
     return flagged, procedures

@@ -33,6 +33,9 @@ COLUMN_TITLES = {
     "value_added_high": "Верхняя граница 90 % интервала добавленной ценности",
     "objectivity_flag": "Признаки необъективных результатов",
     "objectivity_signs": "Коды найденных признаков через «;»",
+    "objectivity_z": "Сила свидетельств необъективности (отметка — при силе не ниже порога пресета; 2,58 при доле "
+    "ложных отметок 0,5 %)",
+    "ior_low_probability": "Вероятность, что истинный ИОР школы в «низкой» зоне (по сглаженному ИОР и его ошибке)",
     "category": "Категория риск-ориентированного отбора: НР, ССК, НО и их сочетания",
     "selected": "Предложена для включения в программу поддержки",
     "insufficient_data": "Недостаточно результатов для суждения; по одним результатам не отбирается",
@@ -44,7 +47,7 @@ COLUMN_TITLES = {
 
 
 # The contract's columns, then the extra ones it allows.
-EXPORT_COLUMNS = [*OUTPUT_COLUMNS, "cluster_municipal"]
+EXPORT_COLUMNS = [*OUTPUT_COLUMNS, "cluster_municipal", "ior_low_probability", "objectivity_z"]
 
 
 def output_rows(user: Actor, run: Run) -> list[dict[str, Any]]:

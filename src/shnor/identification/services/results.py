@@ -30,6 +30,8 @@ FLOAT_FIELDS = (
     "value_added",
     "value_added_low",
     "value_added_high",
+    "objectivity_z",
+    "ior_low_probability",
 )
 BOOL_FIELDS = (
     "ior_low",
@@ -110,7 +112,11 @@ def _school_results(run: Run, outcome: Outcome, pks: dict[str, int]) -> list[Sch
         )
     return [
         SchoolResult(
-            run=run, school_id=pks[r["school_id"]], per_year=per_year.get(r["school_id"], []), **_result_fields(r)
+            run=run,
+            school_id=pks[r["school_id"]],
+            per_year=per_year.get(r["school_id"], []),
+            objectivity_evidence=_json_safe(outcome.evidence.get(r["school_id"], {})),
+            **_result_fields(r),
         )
         for r in outcome.table.to_dict("records")
     ]
@@ -146,8 +152,8 @@ def _signs(run: Run, outcome: Outcome, pks: dict[str, int]) -> list[Sign]:
             school_id=pks[s.school_id],
             year=int(s.year),
             code=s.code,
-            procedure=s.procedure or "",
-            subject=s.subject or "",
+            procedure=_text(s.procedure),
+            subject=_text(s.subject),
             grade=None if s.grade is None or (isinstance(s.grade, float) and math.isnan(s.grade)) else int(s.grade),
             value=float(s.value),
             threshold=float(s.threshold),
@@ -162,6 +168,11 @@ def _signs(run: Run, outcome: Outcome, pks: dict[str, int]) -> list[Sign]:
     if run.reviewed_from_id:
         _carry_reviews(run, signs)
     return signs
+
+
+def _text(value: Any) -> str:
+    """A sign's text field: empty for a missing value (None or NaN), never «nan»."""
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def _key(sign: Sign) -> tuple[int, int, str, str, str, int]:
@@ -185,7 +196,7 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
     if isinstance(value, float):
-        return None if math.isnan(value) else value
+        return value if math.isfinite(value) else None
     if hasattr(value, "item"):
         return _json_safe(value.item())
     return value
