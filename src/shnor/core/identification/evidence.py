@@ -268,7 +268,8 @@ def null_of(d: np.ndarray, s2: np.ndarray) -> tuple[float, float]:
 
     if spread(0.0) <= HALF_NORMAL_MEDIAN:
         return mu0, 0.0
-    low, high = 0.0, float(np.var(d)) + float(np.max(s2))
+    # At this τ² the spread is at most the normal's whatever the sampling variances: the root is below.
+    low, high = 0.0, (float(np.median(np.abs(d - mu0))) / HALF_NORMAL_MEDIAN) ** 2
     for _ in range(60):
         middle = (low + high) / 2
         low, high = (middle, high) if spread(middle) > HALF_NORMAL_MEDIAN else (low, middle)

@@ -1,0 +1,193 @@
+"""The objectivity flag by evidence (core/identification/evidence.py), step by step against figures
+computed by hand, and its false-flag rate on regions with no biased school at all."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from shnor.core.identification import evidence, objectivity
+from shnor.core.methodology import Objectivity
+
+Z_995 = 2.5758293035489  # the normal quantile of 1 − 0.005
+
+
+def _units(rows: list[tuple[str, int, str, float, float]], **extra: object) -> pd.DataFrame:
+    """(school, year, code, d, s2) → units of the journal sign shape."""
+    frame = pd.DataFrame(rows, columns=["school_id", "year", "code", "d", "s2"])
+    frame = frame.assign(procedure="VPR", subject=None, grade=None, n=20, value=frame["d"], reference=0.0)
+    return frame.assign(form="linear", two_sided=False, **extra)
+
+
+# --- step 1: the empirical null of a sign -------------------------------------------------------
+
+
+def test_the_null_is_the_theoretical_one_below_thirty_units() -> None:
+    d, s2 = np.array([5.0] * 29), np.full(29, 0.01)
+    assert evidence.null_of(d, s2) == (0.0, 0.0)
+
+
+def test_the_between_school_variance_makes_the_median_absolute_z_that_of_a_normal() -> None:
+    """Forty units, symmetric about 0, |d| = 0.1 for twenty and 0.3 for twenty; s2 = 0.01 each. The
+    median |d| is 0.2 (between 0.1 and 0.3), so τ² solves 0.2 / √(0.01 + τ²) = 0.6745:
+    τ² = (0.2 / 0.6745)² − 0.01 = 0.077921."""
+    d = np.array([0.1, -0.1] * 10 + [0.3, -0.3] * 10)
+    mu0, tau2 = evidence.null_of(d, np.full(40, 0.01))
+    assert mu0 in (-0.1, 0.1)  # the weighted median of a symmetric set: a middle value
+    spread = np.median(np.abs(d - mu0) / np.sqrt(0.01 + tau2))
+    assert spread == pytest.approx(evidence.HALF_NORMAL_MEDIAN, abs=1e-6)
+    centred, _ = evidence.null_of(d + 0.05, np.full(40, 0.01))
+    assert centred == pytest.approx(mu0 + 0.05)
+
+
+def test_no_between_school_variance_when_sampling_explains_the_spread() -> None:
+    """|d| / √s2 has median 0.5 < 0.6745: the units vary less than sampling alone, τ² = 0."""
+    d = np.array([0.05, -0.05] * 20)
+    mu0, tau2 = evidence.null_of(d, np.full(40, 0.01))
+    assert tau2 == 0.0 and abs(mu0) == 0.05
+
+
+def test_the_weighted_median_weighs_precise_units_more() -> None:
+    assert evidence._weighted_median(np.array([0.0, 1.0, 2.0]), np.array([1.0, 1.0, 10.0])) == 2.0
+    assert evidence._weighted_median(np.array([0.0, 1.0, 2.0]), np.array([1.0, 1.0, 1.0])) == 1.0
+
+
+def test_calibration_of_a_unit_and_of_a_two_sided_one() -> None:
+    """Below thirty units the null is N(0, s2): z = d / √s2. A two-sided unit (the act's quality gap
+    either way) becomes the one-sided z of the same p-value: |z| = 3 → isf(2 · 0.0013499) = 2.7822;
+    |z| = 1.5 → isf(2 · 0.0668072) = 1.1095."""
+    units = _units([("A", 2026, "vpr_journal", 0.3, 0.01), ("B", 2026, "vpr_journal", -0.2, 0.04)])
+    z = evidence.calibrate(units)["z"].tolist()
+    assert z == pytest.approx([3.0, -1.0])
+    two = evidence.calibrate(units.assign(two_sided=True, d=[0.3, -0.3]))["z"].tolist()
+    assert two == pytest.approx([2.78217, 1.10947], abs=1e-5)
+
+
+# --- step 2: within a sign ----------------------------------------------------------------------
+
+
+def test_the_intraclass_correlation_by_hand() -> None:
+    school = pd.Series(["A", "A", "B", "B"])
+    assert evidence.intraclass(school, pd.Series([1.0, 1.0, -1.0, -1.0])) == pytest.approx(1.0)
+    assert evidence.intraclass(school, pd.Series([1.0, -1.0, 1.0, -1.0])) == 0.0
+    # Means 1 and −1 with within-school spread: MS_within = ((0.5² + 0.5²) · 2) / 2 = 0.5;
+    # MS_between = 2 · (1² + 1²) / 1 = 4; n0 = 2; σ²_b = (4 − 0.5) / 2 = 1.75; ICC = 1.75 / 2.25.
+    assert evidence.intraclass(school, pd.Series([1.5, 0.5, -0.5, -1.5])) == pytest.approx(1.75 / 2.25)
+
+
+def test_a_sign_of_a_school_adds_its_units_by_stouffer_corrected_for_their_correlation() -> None:
+    """School A: z 2 and 2; school B: 0 and 0 (ICC by hand: means 2 and 0, no spread within → 1).
+    With ICC 1 the two units count as one: Z = 4 / √(2 · (1 + 1)) = 2. Fewer than thirty schools:
+    no check against the region (shift 0, scale 1)."""
+    calibrated = _units(
+        [("A", 2025, "jump", 0, 1), ("A", 2026, "jump", 0, 1), ("B", 2025, "jump", 0, 1), ("B", 2026, "jump", 0, 1)]
+    ).assign(z=[2.0, 2.0, 0.0, 0.0])
+    signs = evidence.by_sign(calibrated).set_index("school_id")
+    assert signs.loc["A", "icc"] == pytest.approx(1.0) and signs.loc["A", "z"] == pytest.approx(2.0)
+    assert signs.loc["A", "units"] == 2 and signs.loc["A", "years"] == 2 and signs.loc["B", "z"] == 0.0
+    independent = calibrated.assign(z=[3.0, 1.0, 1.0, 3.0])  # equal means: ICC 0 → Z = 4 / √2
+    assert evidence.by_sign(independent).set_index("school_id").loc["A", "z"] == pytest.approx(4 / math.sqrt(2))
+
+
+def test_the_region_check_is_cautious_for_a_sign_and_not_for_the_combination() -> None:
+    z = pd.Series(np.concatenate([np.linspace(-2, 2, 40), [9.0]]))
+    shift, scale = evidence.robust_null(z)
+    assert shift >= 0 and scale >= 1
+    narrow = pd.Series(np.linspace(-0.5, 0.5, 41) - 0.3)
+    assert evidence.robust_null(narrow) == (0.0, 1.0)
+    shift, scale = evidence.robust_null(narrow, cautious=False)
+    assert shift == pytest.approx(-0.3) and scale == pytest.approx(0.25 / evidence.HALF_NORMAL_MEDIAN)
+    assert evidence.robust_null(pd.Series([5.0] * 29)) == (0.0, 1.0)  # too few schools to say
+
+
+# --- step 3: across signs, and the flag ---------------------------------------------------------
+
+
+def test_signs_are_combined_by_stouffer() -> None:
+    assert evidence.combine({"vpr_journal": 2.0, "high_fives": 1.0}) == pytest.approx(3 / math.sqrt(2))
+    assert math.isnan(evidence.combine({}))
+
+
+def test_the_flag_is_set_at_the_presets_false_flag_rate() -> None:
+    """Ten schools, three years each (theoretical null, no region check below thirty schools): A's
+    journal z 3, 3, 3; B's 1.5 ×3; the others 0.3, −0.3, 0. By hand: grand mean 0.45; MS within
+    1.44 / 20 = 0.072; MS between 3 · (2.55² + 1.05² + 8 · 0.45²) / 9 = 3.075; n0 = 3;
+    σ²_b = (3.075 − 0.072) / 3 = 1.001; ICC = 1.001 / 1.073 = 0.93290. A: 9 / √(3 · (1 + 2 · 0.93290))
+    = 3.0694 ≥ 2.576 — flagged at 0.5 %, not at 0.1 % (3.090); B: 4.5 / 2.9321 = 1.5347, not flagged."""
+    rows = [(s, y, "vpr_journal", 0.0, 1.0) for s in "ABCDEFGHIJ" for y in (2024, 2025, 2026)]
+    found = _units(rows).assign(d=[3.0] * 3 + [1.5] * 3 + [0.3, -0.3, 0.0] * 8)
+    weighed = evidence.assess(found, Objectivity())
+    assert weighed.threshold == pytest.approx(Z_995)
+    assert weighed.schools.loc["A", "z"] == pytest.approx(3.0694, abs=1e-4)
+    assert weighed.schools.loc["B", "z"] == pytest.approx(1.5347, abs=1e-4)
+    assert list(weighed.schools.index[weighed.schools["flag"]]) == ["A"]
+    strict = evidence.assess(found, Objectivity(false_flag_rate=0.001))
+    assert strict.threshold == pytest.approx(stats.norm.isf(0.001)) and not strict.schools["flag"].any()
+
+
+def test_a_rejected_sign_takes_its_evidence_away() -> None:
+    rows = [(s, y, "vpr_journal", 0.0, 1.0) for s in "ABCDEFGHIJ" for y in (2024, 2025, 2026)]
+    found = _units(rows).assign(d=[3.0] * 3 + [0.0] * 27)
+    rejected = {("A", y, "vpr_journal", "VPR", "", 0) for y in (2024, 2025, 2026)}
+    weighed = evidence.assess(found, Objectivity(), rejected)
+    assert not weighed.schools["flag"].any() and "A" not in weighed.schools.index
+    assert len(weighed.every) == 30  # the rows people reviewed stay in view
+
+
+def test_what_would_flag_a_school_below_the_threshold() -> None:
+    """One sign, raw Z 2 over 2 years: k more years of the same give 2·√((2 + k) / 2); 2.576 needs
+    k = 2 (2·√2 = 2.83; k = 1 gives 2.45)."""
+    signs = [{"code": "vpr_journal", "z": 2.0, "raw": 2.0, "shift": 0.0, "scale": 1.0, "units": 2, "years": 2}]
+    assert evidence.years_to_flag(signs, Z_995, 0.0, 1.0) == 2
+    weak = [{**signs[0], "z": 0.5, "raw": 0.5}]
+    assert evidence.years_to_flag(weak, Z_995, 0.0, 1.0) is None  # five years are not enough
+    assert evidence.years_to_flag([{**signs[0], "z": -1.0, "raw": -1.0}], Z_995, 0.0, 1.0) is None
+
+
+def test_the_deviations_behind_a_flag_become_rows_to_review_in_the_signs_own_scale() -> None:
+    """A flagged school's units with z ≥ 1.645 of signs pointing to bias, not already a sign row.
+    Linear: threshold = reference + mu0 + 1.645·√(s2 + τ²); log: reference · e^(…); rho: tanh(−…)."""
+    rows = [(s, 2026, "vpr_journal", 0.0, 1.0) for s in "ABCDEFGHIJ"]
+    found = _units(rows).assign(d=[3.0] + [0.0] * 9, value=[0.5] + [0.2] * 9, reference=0.2)
+    weighed = evidence.assess(found, Objectivity())
+    (row,) = evidence.notable_rows(weighed, pd.DataFrame(columns=objectivity.SIGN_COLUMNS))
+    assert (row["school_id"], row["code"], row["value"], row["reference"]) == ("A", "vpr_journal", 0.5, 0.2)
+    assert row["threshold"] == pytest.approx(0.2 + evidence.NOTABLE_Z) and row["evidence"]["z"] == 3.0
+    assert evidence.notable_rows(weighed, pd.DataFrame([{**row, "grade": 0, "subject": ""}])) == []  # named already
+    assert evidence._in_scale("log", 2.0, math.log(1.5)) == pytest.approx(3.0)
+    assert evidence._in_scale("rho", 1.0, -math.atanh(0.4)) == pytest.approx(0.4)
+
+
+# --- the false-flag rate on honest regions ------------------------------------------------------
+
+
+def _honest_region(seed: int, schools: int = 400) -> pd.DataFrame:
+    """Honest schools only: each has a teacher leniency (shared by its years) and a size from 5 to
+    120; the journal sign's share raised is binomial around 0.2 + leniency."""
+    rng = np.random.default_rng(seed)
+    leniency = rng.normal(0, 0.05, schools)
+    size = rng.integers(5, 121, schools)
+    rows = []
+    for i in range(schools):
+        for year in (2024, 2025, 2026):
+            p = float(np.clip(0.2 + leniency[i], 0.01, 0.99))
+            share = rng.binomial(size[i], p) / size[i]
+            rows.append((f"S{i:03}", year, "vpr_journal", share - 0.2, 0.2 * 0.8 / size[i]))
+    return _units(rows)
+
+
+def test_honest_regions_are_flagged_at_about_the_named_rate() -> None:
+    """Ten honest regions of 400 schools (4 000 schools): at 0.5 % about 20 would be flagged by
+    chance; the binomial 99.9 % bound is 36. A model that ignored leniency (τ²) or the correlation
+    of a school's years would flag hundreds."""
+    flagged = sum(int(evidence.assess(_honest_region(seed), Objectivity()).schools["flag"].sum()) for seed in range(10))
+    assert flagged <= int(stats.binom.ppf(0.999, 4000, 0.005))
+    without_tau = sum(
+        int(((r["d"] / np.sqrt(r["s2"])).groupby(r["school_id"]).sum() / math.sqrt(3) >= Z_995).sum())
+        for r in (_honest_region(seed) for seed in range(10))
+    )
+    assert without_tau > 5 * flagged + 100
