@@ -541,3 +541,38 @@ def test_the_run_table_and_the_api_show_the_list_after_peoples_changes(
     assert by_id[code_out]["group"] and not by_id[code_out]["listed"] and by_id[code_out]["list_group"] == ""
     others = [r for c, r in by_id.items() if c not in (code_in, code_out)]
     assert all(r["listed"] == bool(r["group"]) and r["list_group"] == r["group"] for r in others)
+
+
+def test_the_card_the_export_and_the_chart_carry_the_evidence_and_the_uncertainty(
+    run: Run, login: Any, world: World
+) -> None:
+    """Every school with results has its strength of evidence stored with the rule, threshold and
+    signs; the card states it against the threshold in words; the chart's points carry the
+    probability of the low zone and whether membership is uncertain (between 10 and 90 %)."""
+    a2 = SchoolResult.objects.get(run=run, school=world.a2)
+    assert a2.objectivity_z is not None and a2.objectivity_evidence["threshold"] == pytest.approx(2.576, abs=1e-3)
+    assert a2.objectivity_evidence["rule"] == "evidence" and a2.objectivity_evidence["signs"]
+    assert 0 <= a2.ior_low_probability <= 1 and a2.low_uncertain == (0.1 < a2.ior_low_probability < 0.9)
+    client = login("operator")
+    card = re.sub(
+        r"\s+", " ", client.get(reverse("identification:school", args=[run.pk, world.a2.pk])).content.decode()
+    )
+    assert "Сила свидетельств необъективности" in card and "при пороге 2,58" in card
+    assert "вероятность, что истинный ИОР в «низкой» зоне" in card
+    chart = client.get(reverse("identification:run-chart", args=[run.pk])).context["chart"]
+    point = next(p for p in chart["points"] if p["id"] == world.a2.pk)
+    assert point["low_probability"] == pytest.approx(a2.ior_low_probability, abs=1e-3)
+    assert point["uncertain"] == a2.low_uncertain
+
+
+def test_the_card_says_what_would_flag_a_school_below_the_threshold(login: Any, run: Run, world: World) -> None:
+    a2 = SchoolResult.objects.get(run=run, school=world.a2)
+    sign = {"code": "vpr_journal", "units": 2, "years": 2, "z": 2.0, "raw": 2.0, "shift": 0.0, "scale": 1.0,
+            "top": {"year": 2026, "procedure": "VPR", "subject": None, "grade": None, "n": 40, "z": 2.1}}  # fmt: skip
+    a2.objectivity_evidence = {"z": 2.0, "threshold": 2.576, "rule": "evidence", "false_flag_rate": 0.005,
+                               "signs": [sign], "years_to_flag": 2}  # fmt: skip
+    a2.save()
+    card = login("operator").get(reverse("identification:school", args=[run.pk, world.a2.pk])).content.decode()
+    text = re.sub(r"\s+", " ", card)
+    assert "Если те же отклонения сохранятся ещё 2 года, свидетельства достигнут порога." in text
+    assert "Отметки за ВПР выше отметок по журналу" in text and "2026, ВПР: сила 2,10, участников 40" in text

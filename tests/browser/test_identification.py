@@ -41,10 +41,13 @@ def test_the_operator_identifies_and_reads_the_evidence(page: Any, live_server: 
     assert "низкий ИОР" in page.get_by_test_id("verdict").inner_text()  # why it is proposed
     assert "ИОР без сглаживания" in page.get_by_test_id("indices").inner_text()
     assert "ОГЭ, русский язык, 9 кл." in page.get_by_test_id("components").inner_text()
+    weighed = page.get_by_test_id("evidence").inner_text()  # how strong the evidence is, against what
+    assert "Сила свидетельств необъективности" in weighed and "при пороге 2,58" in weighed
 
     page.goto(f"{base}/identification/runs/{run.pk}/chart/")
     page.wait_for_selector("[data-testid=chart][data-ready=true]")
     assert page.locator("#chart .main-svg").count() > 0  # Plotly drew it, from the local bundle
+    assert "Обведённые точки" in page.locator(".lead").inner_text()  # uncertain membership of the low zone
 
     page.get_by_role("button", name="Выйти").click()
     _sign_in(page, base, "coordinator")

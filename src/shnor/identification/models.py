@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from shnor.core.identification.identify import uncertain
 from shnor.registry.models import School
 
 
@@ -138,6 +139,11 @@ class SchoolResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} — {self.run}"
+
+    @property
+    def low_uncertain(self) -> bool:
+        """Whether the school's membership of the low ИОР zone is uncertain (identify.UNCERTAIN)."""
+        return uncertain(self.ior_low_probability)
 
 
 class Component(models.Model):

@@ -198,6 +198,7 @@ def run_scatter(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "run": run,
         "chart": data,
+        "uncertain": sum(1 for p in data["points"] if p["uncertain"]),
         "breadcrumbs": [
             ("Идентификация", reverse("identification:runs")),
             (str(run), reverse("identification:run", args=[run.pk])),

@@ -120,10 +120,17 @@ def _objectivity(m: Methodology) -> str:
     rule = m.objectivity
     signs = ", ".join(labels.first_lower(labels.SIGNS.get(s, s)) for s in rule.signs)
     weight = "исключается" if rule.downweight == 0 else f"учитывается с весом {number(rule.downweight, 2)}"
-    return (
-        f"признаки: {signs}. Отметка — при {number(rule.flag_signs)} разных признаках, одном устойчивом (в "
-        f"{number(rule.persistence_years)} годах) или одном подтверждённом экспертом; работа с признаком в ИОР {weight}"
-    )
+    if rule.flag == "evidence":
+        flag = (
+            "Отметка — по совокупности свидетельств всех признаков, при доле ложных отметок честных школ не более "
+            f"{number(100 * rule.false_flag_rate, 1)} %, или по признаку, подтверждённому экспертом"
+        )
+    else:
+        flag = (
+            f"Отметка — при {number(rule.flag_signs)} разных признаках, одном устойчивом (в "
+            f"{number(rule.persistence_years)} годах) или одном подтверждённом экспертом"
+        )
+    return f"признаки: {signs}. {flag}; работа с признаком в ИОР {weight}"
 
 
 def _selection(m: Methodology) -> str:

@@ -279,6 +279,8 @@ def scatter(user: Actor, run: Run) -> dict[str, Any]:
                 "y": round(r.ior, 4),
                 "cluster": r.cluster,
                 "selected": r.selected,
+                "low_probability": None if r.ior_low_probability is None else round(r.ior_low_probability, 3),
+                "uncertain": r.low_uncertain,
             }
         )
     coefficients = (run.summary.get("value_added") or {}).get("coefficients") or {}

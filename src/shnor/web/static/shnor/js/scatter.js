@@ -13,10 +13,16 @@
       return {
         type: "scatter", mode: "markers", name: names[code],  // SVG: WebGL (scattergl) compiles with eval, which the CSP forbids
         x: pts.map(function (p) { return p.x; }), y: pts.map(function (p) { return p.y; }),
-        text: pts.map(function (p) { return p.name + (p.selected ? " (предложена)" : ""); }),
+        text: pts.map(function (p) {
+          var chance = p.low_probability === null || p.low_probability === undefined ? "" :
+            "<br>вероятность низкого ИОР " + Math.round(100 * p.low_probability) + " %" + (p.uncertain ? " — зона не определена" : "");
+          return p.name + (p.selected ? " (предложена)" : "") + chance;
+        }),
         customdata: pts.map(function (p) { return p.url; }),
         hovertemplate: "%{text}<br>ИСБ %{x:.2f}, ИОР %{y:.2f}<extra></extra>",
-        marker: {size: pts.map(function (p) { return p.selected ? 9 : 6; }), color: colours[code], opacity: 0.8}
+        // Uncertain membership of the low zone: a black ring around the point.
+        marker: {size: pts.map(function (p) { return p.selected ? 9 : 6; }), color: colours[code], opacity: 0.8,
+          line: {color: "#212121", width: pts.map(function (p) { return p.uncertain ? 2 : 0; })}}
       };
     }).filter(function (t) { return t.x.length > 0; });
     var xs = data.points.map(function (p) { return p.x; });
