@@ -540,11 +540,9 @@ def demo() -> Demo:
     years = list(range(2026 - m.window - 1, 2027))
     works = aggregate.works(results, years, m.min_test_scores)
     heaps = aggregate.heaping(results, years, ["VPR", "OGE"])
-    outcome = identify(
-        Inputs(schools=region.schools, works=works, social=region.social, oversight=region.oversight, heaping=heaps),
-        2026,
-        m,
-    )
+    tasks = aggregate.tasks(ibis.memtable(region.tasks), years)
+    inputs = Inputs(region.schools, works, region.social, region.oversight, heaping=heaps, tasks=tasks)
+    outcome = identify(inputs, 2026, m)
     table = outcome.table.merge(region.truth.rename(columns={"value_added": "true_value_added"}), on="school_id")
     return region, table, outcome.signs
 
@@ -578,6 +576,16 @@ def test_planted_inflated_vpr_is_flagged_and_ordinary_schools_are_not(demo: Demo
     assert set(journal["school_id"]) & inflated == inflated or len(set(journal["school_id"]) & inflated) >= 0.9 * len(
         inflated
     )
+
+
+def test_difficulty_inversion_on_the_demo_s_task_level_results_finds_inflated_schools_only(demo: Demo) -> None:
+    """The demo's ВПР mathematics, grade 4, of 2026 by task: in its 35 inflated schools half of a
+    pupil's points go to the hard tasks first. Measured: the sign at 27 schools, all inflated."""
+    region, table, signs = demo
+    found = set(signs.loc[signs["code"] == "difficulty_inversion", "school_id"])
+    inflated = set(table.loc[table["inflated"], "school_id"])
+    assert len(found) >= 20 and found <= inflated
+    assert set(region.tasks["task"]) == {str(t) for t in range(1, 11)} and set(region.tasks["year"]) == {2026}
 
 
 def test_very_small_schools_are_not_flagged_on_noise(demo: Demo) -> None:

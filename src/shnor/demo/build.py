@@ -55,6 +55,10 @@ def write_files(region: DemoRegion, folder: Path) -> dict[str, Path]:
         path = folder / f"results_{year}.csv"
         pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), path)
         paths[f"results_{year}"] = path
+    if not region.tasks.empty:
+        path = folder / "results_tasks.csv"
+        pacsv.write_csv(pa.Table.from_pandas(region.tasks, preserve_index=False), path)
+        paths["tasks"] = path
     region.truth.to_csv(folder / "truth.csv", index=False)
     return paths
 
@@ -66,8 +70,9 @@ def import_files(paths: dict[str, Path], user: Actor, say: Progress) -> list[Imp
     runs = []
     order = ["social", "staff", "diagnostics", "courses", "oversight", "survey"]
     order = [k for k in order if k in paths] + sorted(k for k in paths if k.startswith("results_"))
+    order += ["tasks"] if "tasks" in paths else []  # after the results: the same pupils, task by task
     for key in order:
-        kind = "results" if key.startswith("results_") else key
+        kind = "results" if key.startswith("results_") else "results_tasks" if key == "tasks" else key
         say(f"Загрузка {paths[key].name}")
         run = services.create_run(user, kind, paths[key], paths[key].name, channel=ImportRun.Channel.CLI)
         run = services.execute(run.pk)

@@ -10,7 +10,10 @@ also the test fixture of every later feature. What is planted is returned in `tr
 * *inflated* schools have ВПР scores raised by about 0.9 SD while their term (journal) marks and
   their ОГЭ/ЕГЭ stay honest — the signature of biased ВПР results;
 * *improving* and *declining* schools drift by ±0.2 SD a year;
-* *tiny* schools (under 40 pupils) have noisy results that mean nothing on their own.
+* *tiny* schools (under 40 pupils) have noisy results that mean nothing on their own;
+* task-level results of one work (ВПР mathematics, grade 4, the last year): an honest pupil's points
+  go to the easier tasks first; in an inflated school half of a pupil's points go to the hard tasks
+  first — what the difficulty-inversion sign looks for.
 """
 
 from __future__ import annotations
@@ -155,6 +158,7 @@ class DemoRegion:
     survey: pd.DataFrame = field(default_factory=pd.DataFrame)  # SURVEY_COLUMNS
     diagnostics: pd.DataFrame = field(default_factory=pd.DataFrame)  # DIAGNOSTIC_COLUMNS
     courses: pd.DataFrame = field(default_factory=pd.DataFrame)  # COURSE_COLUMNS
+    tasks: pd.DataFrame = field(default_factory=pd.DataFrame)  # TASK_COLUMNS
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -383,6 +387,56 @@ def _results(cfg: DemoConfig, schools: pd.DataFrame, truth: pd.DataFrame, rng: n
             frames.append(frame)
     results = pd.concat(frames, ignore_index=True)[RESULT_COLUMNS]
     return results.sort_values(["year", "procedure", "subject", "grade", "school_id", "student_key"], ignore_index=True)
+
+
+TASK_COLUMNS = ["year", "procedure", "grade", "subject", "school_id", "student_key", "task", "score", "max_score"]
+TASK_WORK = ("VPR", 4, "math")  # the sample work with task-level results
+TASKS = 10  # its tasks, two points each (its 20 points)
+
+
+def _tasks(cfg: DemoConfig, results: pd.DataFrame, truth: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Task-level results of TASK_WORK in the last year: each pupil's primary score split over TASKS
+    tasks of two points, ordered from easy to hard. Each point is one of 2·TASKS half-tasks drawn
+    without replacement (Gumbel top-k) with weights exp(−1.5·difficulty): honest pupils fill easy
+    tasks first. In inflated schools half of each pupil's points are drawn hard tasks first, with
+    weights exp(+1.5·difficulty): points given, not earned."""
+    procedure, grade, subject = TASK_WORK
+    year = cfg.years[-1]
+    work = results[
+        (results["year"] == year)
+        & (results["procedure"] == procedure)
+        & (results["grade"] == grade)
+        & (results["subject"] == subject)
+    ]
+    score = work["primary_score"].to_numpy(int)
+    inflated = work["school_id"].map(truth.set_index("school_id")["inflated"]).to_numpy(bool)
+    difficulty = np.repeat(np.linspace(-1.5, 1.5, TASKS), 2)  # two half-tasks per task
+    gumbel = rng.gumbel(size=(len(work), 2 * TASKS))
+    honest_keys = -1.5 * difficulty + gumbel
+    hard_keys = 1.5 * difficulty + rng.gumbel(size=(len(work), 2 * TASKS))
+    honest_points = np.where(inflated, np.round(score / 2), score).astype(int)
+    order = np.argsort(-honest_keys, axis=1)
+    chosen = np.zeros((len(work), 2 * TASKS), dtype=bool)
+    ranks = np.arange(2 * TASKS)
+    np.put_along_axis(chosen, order, ranks[None, :] < honest_points[:, None], axis=1)
+    rest = np.where(chosen, -np.inf, hard_keys)
+    order = np.argsort(-rest, axis=1)
+    extra = ranks[None, :] < (score - honest_points)[:, None]
+    np.put_along_axis(chosen, order, np.take_along_axis(chosen, order, axis=1) | extra, axis=1)
+    per_task = chosen.reshape(len(work), TASKS, 2).sum(axis=2)
+    return pd.DataFrame(
+        {
+            "year": year,
+            "procedure": procedure,
+            "grade": grade,
+            "subject": subject,
+            "school_id": np.repeat(work["school_id"].to_numpy(), TASKS),
+            "student_key": np.repeat(work["student_key"].to_numpy(), TASKS),
+            "task": np.tile([str(t + 1) for t in range(TASKS)], len(work)),
+            "score": per_task.ravel().astype(np.float64),
+            "max_score": 2.0,
+        }
+    )[TASK_COLUMNS]
 
 
 def _social(cfg: DemoConfig, schools: pd.DataFrame, truth: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -751,6 +805,7 @@ def generate(cfg: DemoConfig | None = None) -> DemoRegion:
     # A separate stream, so that adding the questionnaires changed nothing generated before them.
     survey = _survey(cfg, schools, truth, staff, np.random.default_rng(cfg.seed + 5))
     diagnostics, courses = _teachers(cfg, staff, truth, np.random.default_rng(cfg.seed + 6))
+    tasks = _tasks(cfg, results, truth, np.random.default_rng(cfg.seed + 7))
     return DemoRegion(
         config=cfg,
         municipalities=munis,
@@ -765,4 +820,5 @@ def generate(cfg: DemoConfig | None = None) -> DemoRegion:
         survey=survey,
         diagnostics=diagnostics,
         courses=courses,
+        tasks=tasks,
     )
