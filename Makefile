@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST := $(BIN)/pytest
 
-.PHONY: install demo serve test lint typecheck test-fast test-app test-browser test-pg system-deps clean lock bench bench-quick fuzz mutation
+.PHONY: install demo serve test lint typecheck test-fast test-app test-browser test-pg system-deps clean lock bench bench-quick fuzz mutation validate
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Нужен $(PYTHON) (Debian 12 / Astra Linux 1.8: apt-get install python3 python3-venv)"; exit 1; }
@@ -74,6 +74,13 @@ mutation: install
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children 2
 	$(BIN)/python scripts/mutation.py
+
+# Five regions with a planted truth through the whole pipeline, the flag by evidence and by a count of
+# signs on the same regions (about 15 minutes); the figures of docs/validation.md.
+validate: install
+	mkdir -p bench/results
+	$(BIN)/python bench/validate.py --json bench/results/validate-evidence.json
+	$(BIN)/python bench/validate.py --flag count --json bench/results/validate-count.json
 
 ## Benchmarks of docs/performance.md (each prints its figures and the ratio to its reference).
 ## `make bench-quick` runs the smaller sizes in a few minutes; `make bench` the full ones (about an hour).

@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -213,7 +214,9 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
 
 def _shnor(*args: str, data: Path) -> None:
     command = [str(Path(sys.executable).with_name("shnor")), *args, "--data-dir", str(data)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    # The commands' own settings, not a caller's (a test run's DJANGO_SETTINGS_MODULE, for one).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHNOR_"))}
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)}: {done.stdout[-2000:]}\n{done.stderr[-2000:]}")
 

@@ -48,7 +48,9 @@ def main() -> None:
             rules = page.evaluate(RULES)
             browser.close()
         server.shutdown()
-    print(f"/* Plotly.js {version.group(1) if version else '?'}: its global style rules, in the order it inserts them, kept as a file so that pages")
+    print(
+        f"/* Plotly.js {version.group(1) if version else '?'}: its global style rules, in the order it inserts them, kept as a file so that pages"
+    )
     print("   with charts need no inline <style> (the content security policy allows none). The <link> that loads")
     print('   this file has id="plotly.js-style-global" and class "no-inline-styles", which tells Plotly not to')
     print("   insert its own. Regenerate after upgrading plotly: scripts/plotly-css.py > this file. */")

@@ -552,7 +552,8 @@ def test_the_card_the_export_and_the_chart_carry_the_evidence_and_the_uncertaint
     a2 = SchoolResult.objects.get(run=run, school=world.a2)
     assert a2.objectivity_z is not None and a2.objectivity_evidence["threshold"] == pytest.approx(2.576, abs=1e-3)
     assert a2.objectivity_evidence["rule"] == "evidence" and a2.objectivity_evidence["signs"]
-    assert 0 <= a2.ior_low_probability <= 1 and a2.low_uncertain == (0.1 < a2.ior_low_probability < 0.9)
+    probability = a2.ior_low_probability
+    assert probability is not None and 0 <= probability <= 1 and a2.low_uncertain == (0.1 < probability < 0.9)
     client = login("operator")
     card = re.sub(
         r"\s+", " ", client.get(reverse("identification:school", args=[run.pk, world.a2.pk])).content.decode()
