@@ -191,3 +191,18 @@ def test_honest_regions_are_flagged_at_about_the_named_rate() -> None:
         for r in (_honest_region(seed) for seed in range(10))
     )
     assert without_tau > 5 * flagged + 100
+
+
+def test_a_share_of_a_handful_of_pupils_gets_the_continuity_correction() -> None:
+    """3 «5» of 5 pupils against 16.9 % expected: d = 0.6 − 0.169 = 0.431, less 0.5 / 5 → 0.331;
+    z = 0.331 / √(0.169 · 0.831 / 5) = 1.97 (the exact binomial tail gives 1.88; uncorrected 2.56).
+    A deviation smaller than the correction becomes 0, either way."""
+    rows = pd.DataFrame(
+        {"school_id": ["A", "B", "C"], "year": 2026, "n": [5, 5, 40], "value": [0.6, 0.2, 0.5],
+         "reference": 0.169, "d": [0.431, -0.05, 0.331], "s2": 0.169 * 0.831 / 5}
+    )  # fmt: skip
+    units = evidence._frame(rows, "high_fives", share=True)
+    assert units["d"].tolist() == pytest.approx([0.331, 0.0, 0.3185])
+    z = evidence.calibrate(units.assign(two_sided=False))["z"].iloc[0]
+    assert z == pytest.approx(1.97, abs=0.01)
+    assert evidence._frame(rows, "jump")["d"].tolist() == [0.431, -0.05, 0.331]  # not a share: as it is

@@ -69,9 +69,16 @@ class Evidence:
     scale: float = 1.0
 
 
-def _frame(rows: pd.DataFrame, code: str, form: str = "linear", **fixed: Any) -> pd.DataFrame:
+def _frame(rows: pd.DataFrame, code: str, form: str = "linear", share: bool = False, **fixed: Any) -> pd.DataFrame:
+    """Units of a sign in UNIT_COLUMNS. `share`: `d` is a share of `n` pupils against a reference, and
+    gets Yates's continuity correction (|d| less 0.5 / n, not below 0): the normal approximation
+    otherwise overstates a handful of pupils (3 «5» of 5 against 17 % expected: z 2.56 uncorrected,
+    1.97 corrected, 1.88 from the exact binomial tail)."""
     columns = ["school_id", "year", "n", "value", "reference", "d", "s2"]
     out = pd.DataFrame({k: rows[k] if k in rows else fixed.get(k) for k in columns})
+    if share:
+        d, n = out["d"].astype(float), out["n"].astype(float)
+        out["d"] = np.sign(d) * (d.abs() - 0.5 / n).clip(lower=0)
     out["code"], out["form"] = code, form
     for key in ("procedure", "subject", "grade"):
         out[key] = rows[key] if key in rows else fixed.get(key)
@@ -94,7 +101,7 @@ def _journal(window: pd.DataFrame, codes: set[str], floor: int) -> list[pd.DataF
         r = g["year"].map(region[column] / region["pairs"])
         share = g[column] / g["pairs"]
         unit = g.assign(n=g["pairs"], value=share, reference=r, d=share - r, s2=r * (1 - r) / g["pairs"])
-        out.append(_frame(unit, code, procedure="VPR"))
+        out.append(_frame(unit, code, share=True, procedure="VPR"))
     return out
 
 
@@ -107,7 +114,7 @@ def _fives(window: pd.DataFrame, isb: pd.Series, floor: int) -> list[pd.DataFram
         unit = p.assign(
             n=p["n_marked"], value=p["share"], reference=ref, d=p["share"] - ref, s2=ref * (1 - ref) / p["n_marked"]
         )
-        out.append(_frame(unit, "high_fives"))
+        out.append(_frame(unit, "high_fives", share=True))
     return out
 
 
@@ -147,7 +154,7 @@ def _heaping(heaps: pd.DataFrame) -> list[pd.DataFrame]:
     both = both[both >= 5]
     share = g["at_cut"] / both
     unit = g.assign(n=both, value=share, reference=g["r"], d=share - g["r"], s2=g["r"] * (1 - g["r"]) / both)
-    return [_frame(unit, "heaping")]
+    return [_frame(unit, "heaping", share=True)]
 
 
 def _inversion(task_rates: pd.DataFrame, floor: int) -> list[pd.DataFrame]:
@@ -196,7 +203,7 @@ def _quality(window: pd.DataFrame, floor: int) -> list[pd.DataFrame]:
     ref = w[["year", "subject", "grade"]].join(gap, on=["year", "subject", "grade"])["region_gap"]
     s2 = (qj * (1 - qj) + qv * (1 - qv)).clip(lower=0.01) / w["q_pairs"]
     unit = w.assign(n=w["q_pairs"], value=qj - qv, reference=ref, d=qj - qv - ref, s2=s2)
-    return [_frame(unit, "quality_mismatch").assign(two_sided=True)]
+    return [_frame(unit, "quality_mismatch", share=True).assign(two_sided=True)]
 
 
 def _base_profile(cross: pd.DataFrame | None, years: list[int]) -> list[pd.DataFrame]:
@@ -211,7 +218,7 @@ def _base_profile(cross: pd.DataFrame | None, years: list[int]) -> list[pd.DataF
     r = c["year"].map((region["n_inverted"] + 0.5) / (region["n_both"] + 1))
     share = c["n_inverted"] / c["n_both"]
     unit = c.assign(n=c["n_both"], value=share, reference=r, d=share - r, s2=r * (1 - r) / c["n_both"])
-    return [_frame(unit, "base_profile", procedure="EGE", subject="math_prof", grade=11)]
+    return [_frame(unit, "base_profile", share=True, procedure="EGE", subject="math_prof", grade=11)]
 
 
 def units(
