@@ -146,6 +146,13 @@ def test_what_would_flag_a_school_below_the_threshold() -> None:
     weak = [{**signs[0], "z": 0.5, "raw": 0.5}]
     assert evidence.years_to_flag(weak, Z_995, 0.0, 1.0) is None  # five years are not enough
     assert evidence.years_to_flag([{**signs[0], "z": -1.0, "raw": -1.0}], Z_995, 0.0, 1.0) is None
+    # Units almost one (ICC 0.9): more years add little, Z levels off at mean z / √0.9. The same raw 2
+    # (total 2·√3.8 = 3.899, mean z 1.949): ceiling 2.055 — never. Mean z 2.5 (total 5, raw
+    # 5 / √3.8 = 2.565): one more year gives 7.5 / √(3 · 2.8) = 2.588 ≥ 2.576.
+    correlated = [{**signs[0], "icc": 0.9, "total": 2 * math.sqrt(3.8)}]
+    assert evidence.years_to_flag(correlated, Z_995, 0.0, 1.0) is None
+    near = [{**signs[0], "icc": 0.9, "total": 5.0, "z": 5 / math.sqrt(3.8), "raw": 5 / math.sqrt(3.8)}]
+    assert evidence.years_to_flag(near, Z_995, 0.0, 1.0) == 1
 
 
 def test_the_deviations_behind_a_flag_become_rows_to_review_in_the_signs_own_scale() -> None:
@@ -156,10 +163,10 @@ def test_the_deviations_behind_a_flag_become_rows_to_review_in_the_signs_own_sca
     weighed = evidence.assess(found, Objectivity())
     (row,) = evidence.notable_rows(weighed, pd.DataFrame(columns=objectivity.SIGN_COLUMNS))
     assert (row["school_id"], row["code"], row["value"], row["reference"]) == ("A", "vpr_journal", 0.5, 0.2)
-    assert row["threshold"] == pytest.approx(0.2 + evidence.NOTABLE_Z) and row["evidence"]["z"] == 3.0
+    assert row["threshold"] == pytest.approx(0.2 + evidence.NOTABLE_Z) and row["evidence"]["strength"] == 3.0
     assert evidence.notable_rows(weighed, pd.DataFrame([{**row, "grade": 0, "subject": ""}])) == []  # named already
     assert evidence._in_scale("log", 2.0, math.log(1.5)) == pytest.approx(3.0)
-    assert evidence._in_scale("rho", 1.0, -math.atanh(0.4)) == pytest.approx(0.4)
+    assert evidence._in_scale("rho", 0.9, math.atanh(0.9) - math.atanh(0.4)) == pytest.approx(0.4)
 
 
 # --- the false-flag rate on honest regions ------------------------------------------------------
@@ -194,15 +201,41 @@ def test_honest_regions_are_flagged_at_about_the_named_rate() -> None:
 
 
 def test_a_share_of_a_handful_of_pupils_gets_the_continuity_correction() -> None:
-    """3 «5» of 5 pupils against 16.9 % expected: d = 0.6 − 0.169 = 0.431, less 0.5 / 5 → 0.331;
-    z = 0.331 / √(0.169 · 0.831 / 5) = 1.97 (the exact binomial tail gives 1.88; uncorrected 2.56).
-    A deviation smaller than the correction becomes 0, either way."""
+    """3 «5» of 5 pupils against 16.9 % expected (theoretical null, μ₀ = 0): d = 0.6 − 0.169 = 0.431,
+    less 0.5 / 5 → 0.331; z = 0.331 / √(0.169 · 0.831 / 5) = 1.97 (the exact binomial tail gives
+    1.88; uncorrected 2.56). A deviation smaller than the correction counts as none, either way; the
+    null itself is estimated from the deviations as they are."""
     rows = pd.DataFrame(
         {"school_id": ["A", "B", "C"], "year": 2026, "n": [5, 5, 40], "value": [0.6, 0.2, 0.5],
          "reference": 0.169, "d": [0.431, -0.05, 0.331], "s2": 0.169 * 0.831 / 5}
     )  # fmt: skip
     units = evidence._frame(rows, "high_fives", share=True)
-    assert units["d"].tolist() == pytest.approx([0.331, 0.0, 0.3185])
-    z = evidence.calibrate(units.assign(two_sided=False))["z"].iloc[0]
-    assert z == pytest.approx(1.97, abs=0.01)
-    assert evidence._frame(rows, "jump")["d"].tolist() == [0.431, -0.05, 0.331]  # not a share: as it is
+    assert units["d"].tolist() == [0.431, -0.05, 0.331] and units["cc"].tolist() == [0.1, 0.1, 0.0125]
+    z = evidence.calibrate(units.assign(two_sided=False))["z"].tolist()
+    sd = math.sqrt(0.169 * 0.831 / 5)
+    assert z == pytest.approx([0.331 / sd, 0.0, 0.3185 / sd]) and z[0] == pytest.approx(1.97, abs=0.01)
+    assert evidence._frame(rows, "jump")["cc"].tolist() == [0.0] * 3  # not a share: as it is
+
+
+def test_a_two_sided_unit_at_the_centre_is_finite() -> None:
+    units = _units([("A", 2026, "quality_mismatch", 0.0, 0.01), ("B", 2026, "quality_mismatch", 0.3, 0.01)])
+    z = evidence.calibrate(units.assign(two_sided=True))["z"].tolist()
+    assert z == pytest.approx([stats.norm.isf(0.999), stats.norm.isf(2 * stats.norm.sf(3.0))])
+
+
+def test_a_reviewed_deviation_keeps_its_row_when_the_school_is_no_longer_flagged() -> None:
+    """A person's decision stays with its deviation: a unit whose key was reviewed gets a row in the
+    next run whatever the flag, so a confirmation still flags the school and a rejection is still
+    carried (`flags` reads the row's review)."""
+    rows = [(s, 2026, "vpr_journal", 0.0, 1.0) for s in "ABCDEFGHIJ"]
+    found = _units(rows).assign(d=[1.0] + [0.0] * 9)
+    weighed = evidence.assess(found, Objectivity())
+    assert not weighed.schools["flag"].any()
+    empty = pd.DataFrame(columns=objectivity.SIGN_COLUMNS)
+    assert evidence.notable_rows(weighed, empty) == []
+    (row,) = evidence.notable_rows(weighed, empty, {("A", 2026, "vpr_journal", "VPR", "", 0)})
+    assert (row["school_id"], row["year"], row["evidence"]["strength"]) == ("A", 2026, 1.0)
+    review = pd.DataFrame([{**row, "review": "confirmed"}])
+    signs = objectivity.apply_reviews(objectivity.framed([row], Objectivity()), review)
+    flagged, down = objectivity.flags(signs, Objectivity(), weighed)
+    assert bool(flagged["A"]) and down == {"A": {"VPR"}}

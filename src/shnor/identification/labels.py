@@ -36,7 +36,8 @@ EVIDENCE = {
     "n5": ("отметок «5»", "int"),
     "isb": ("ИСБ", "number"),
     "external": ("результаты ОГЭ и ЕГЭ школы, ст. откл.", "number"),
-    "z": ("сила отклонения", "number"),
+    "z": ("z-оценка", "number"),
+    "strength": ("сила отклонения", "number"),
     "share_oge5": ("доля «5» по ОГЭ", "share"),
     "n_test": ("участников ЕГЭ", "int"),
     "share_ege_high": ("доля ЕГЭ от 75 баллов", "share"),
@@ -44,7 +45,7 @@ EVIDENCE = {
     "n_inverted": ("не сдали базовый, сдали профильный", "int"),
     "at_cut": ("на границе отметки", "int"),
     "below_cut": ("на балл ниже границы", "int"),
-    "p_value": ("вероятность случайно", "number"),
+    "p_value": ("вероятность такого скопления у честной школы", "p"),
     "tasks": ("заданий", "int"),
     "solve_rate": ("решаемость в школе", "share"),
     "region_solve_rate": ("решаемость по региону", "share"),
@@ -54,6 +55,17 @@ EVIDENCE = {
     "z_oge": ("ОГЭ, ст. откл.", "number"),
     "by_evidence": ("", "evidence"),
 }
+
+
+def chance(probability: float | None) -> str:
+    """«менее 1 %», «37 %», «более 99 %»: a probability for people, never «0 %» or «100 %»."""
+    if probability is None:
+        return "—"
+    if probability < 0.01:
+        return "менее 1 %"
+    if probability > 0.99:
+        return "более 99 %"
+    return percent(probability, 0)
 
 
 def evidence_text(evidence: Mapping[str, object]) -> str:
@@ -71,7 +83,7 @@ def evidence_text(evidence: Mapping[str, object]) -> str:
         elif kind == "years" and isinstance(value, list | tuple):
             parts.append(f"{name} {years(int(v) for v in value)}")
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            digits = {"int": 0, "share": 1}.get(kind, 2)
+            digits = {"int": 0, "share": 1, "p": 4}.get(kind, 2)
             shown = percent(float(value)) if kind == "share" else number(value, digits)
             parts.append(f"{name} {shown}")
     return "; ".join(parts)

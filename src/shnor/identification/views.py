@@ -242,6 +242,7 @@ def school_card(request: AuthedRequest, pk: int, school: int) -> HttpResponse:
         ],
         "history": found.history,
         "weighed": _weighed(result.objectivity_evidence),
+        "low_chance": labels.chance(result.ior_low_probability),
         "reasons": labels.reasons(result.reasons),
         "cluster": labels.CLUSTERS[result.cluster],
         "cluster_municipal": labels.CLUSTERS[result.cluster_municipal]

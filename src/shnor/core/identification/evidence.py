@@ -45,8 +45,9 @@ from shnor.core.identification import objectivity
 from shnor.core.methodology import Objectivity
 
 # `value` and `reference`: the sign's own figure and what it is compared with; `form` says how the
-# deviation `d` comes from them: linear (value − reference), log (of the ratio), rho (−atanh(value)).
-UNIT_COLUMNS = [*objectivity.REVIEW_KEY, "n", "value", "reference", "form", "d", "s2"]
+# deviation `d` comes from them: linear (value − reference), log (of the ratio), rho (atanh(reference) −
+# atanh(value)).
+UNIT_COLUMNS = [*objectivity.REVIEW_KEY, "n", "value", "reference", "form", "d", "s2", "cc"]
 # Below this many units of a sign the region says too little about its honest spread.
 NULL_UNITS = 30
 # The median of |N(0, 1)|: a calibrated z's median absolute value under the null.
@@ -71,14 +72,12 @@ class Evidence:
 
 def _frame(rows: pd.DataFrame, code: str, form: str = "linear", share: bool = False, **fixed: Any) -> pd.DataFrame:
     """Units of a sign in UNIT_COLUMNS. `share`: `d` is a share of `n` pupils against a reference, and
-    gets Yates's continuity correction (|d| less 0.5 / n, not below 0): the normal approximation
-    otherwise overstates a handful of pupils (3 «5» of 5 against 17 % expected: z 2.56 uncorrected,
-    1.97 corrected, 1.88 from the exact binomial tail)."""
+    its calibration applies Yates's continuity correction `cc` = 0.5 / n (`calibrate`): the normal
+    approximation otherwise overstates a handful of pupils (3 «5» of 5 against 17 % expected: z 2.56
+    uncorrected, 1.97 corrected, 1.88 from the exact binomial tail)."""
     columns = ["school_id", "year", "n", "value", "reference", "d", "s2"]
     out = pd.DataFrame({k: rows[k] if k in rows else fixed.get(k) for k in columns})
-    if share:
-        d, n = out["d"].astype(float), out["n"].astype(float)
-        out["d"] = np.sign(d) * (d.abs() - 0.5 / n).clip(lower=0)
+    out["cc"] = 0.5 / out["n"].astype(float) if share else 0.0
     out["code"], out["form"] = code, form
     for key in ("procedure", "subject", "grade"):
         out[key] = rows[key] if key in rows else fixed.get(key)
@@ -158,16 +157,23 @@ def _heaping(heaps: pd.DataFrame) -> list[pd.DataFrame]:
 
 
 def _inversion(task_rates: pd.DataFrame, floor: int) -> list[pd.DataFrame]:
-    """A school's work of a year with five or more tasks, solved at or above the region's rate:
-    minus the Fisher transform of the rank correlation of its task solve rates with the region's."""
+    """A school's work of a year with five or more tasks, solved at or above the region's rate: how
+    far the Fisher transform of the rank correlation of its task solve rates with the region's falls
+    below the median school's on the same work (an honest school's ρ is high, not 0). Its variance,
+    Fieller's 1.06 / (k − 3), does not depend on the pupils; the region's τ² takes in, on average,
+    the larger spread of small schools."""
     rows = objectivity.inversion_rhos(task_rates, floor)
     if rows.empty:
         return []
-    rows = rows[rows["overall"] >= rows["region_overall"]]
-    rho = rows["rho"].clip(-0.999, 0.999)
-    # Spearman's rho: Fieller's variance of its Fisher transform, 1.06 / (k − 3).
+    fisher = np.arctanh(rows["rho"].astype(float).clip(-0.999, 0.999))
+    median = fisher.groupby([rows[k] for k in ("year", "procedure", "subject", "grade")]).transform("median")
+    rows = rows.assign(fisher=fisher, median=median)[rows["overall"] >= rows["region_overall"]]
     unit = rows.assign(
-        n=rows["pupils"], value=rho, reference=1.0, d=-np.arctanh(rho), s2=1.06 / (rows["tasks"] - 3).clip(lower=1)
+        n=rows["pupils"],
+        value=np.tanh(rows["fisher"]),
+        reference=np.tanh(rows["median"]),
+        d=rows["median"] - rows["fisher"],
+        s2=1.06 / (rows["tasks"] - 3).clip(lower=1),
     )
     return [_frame(unit, "difficulty_inversion", "rho")]
 
@@ -289,11 +295,17 @@ def calibrate(found: pd.DataFrame) -> pd.DataFrame:
     out["z"], out["mu0"], out["tau2"] = np.nan, np.nan, np.nan
     for _code, part in out.groupby("code"):
         d, s2 = part["d"].to_numpy(float), part["s2"].to_numpy(float)
-        mu0, tau2 = null_of(d, s2)
-        z = (d - mu0) / np.sqrt(s2 + tau2)
+        mu0, tau2 = null_of(d, s2)  # from the deviations as they are
+        deviation = d - mu0
+        # Yates: a share's distance from the null less half a pupil, never past it.
+        cc = part["cc"].to_numpy(float) if "cc" in part else 0.0
+        deviation = np.sign(deviation) * np.clip(np.abs(deviation) - cc, 0, None)
+        z = deviation / np.sqrt(s2 + tau2)
         two = part["two_sided"].to_numpy(bool)
-        # A two-sided deviation as one-sided evidence of the same p-value.
-        z = np.where(two, stats.norm.isf(2 * stats.norm.sf(np.abs(z))), z)
+        # A two-sided deviation as one-sided evidence of the same p-value: standard normal under the
+        # null; a unit at the centre itself (p = 1) is held at p = 0.999 (z −3.09), not −∞.
+        one_sided = stats.norm.isf(np.clip(2 * stats.norm.sf(np.abs(z)), 1e-300, 0.999))
+        z = np.where(two, one_sided, z)
         out.loc[part.index, ["z", "mu0", "tau2"]] = np.column_stack([z, np.full(len(z), mu0), np.full(len(z), tau2)])
     return out
 
@@ -401,6 +413,8 @@ def _strengths(part: pd.DataFrame, strongest: pd.DataFrame) -> list[dict[str, An
                 "years": int(row.years),
                 "z": round(float(row.z), 3),
                 "raw": round(float(row.raw), 3),
+                "total": round(float(row.total), 3),
+                "icc": round(float(row.icc), 4),
                 "shift": round(float(row.shift), 3),
                 "scale": round(float(row.scale), 3),
                 "top": {
@@ -419,35 +433,47 @@ def _strengths(part: pd.DataFrame, strongest: pd.DataFrame) -> list[dict[str, An
 def years_to_flag(signs: list[dict[str, Any]], threshold: float, shift: float, scale: float) -> int | None:
     """How many more years with the same deviations in the school's strongest sign would flag it
     (None when five would not, or when no sign points to bias): what would change the evidence of a
-    school below the threshold. A sign's Stouffer z grows with the square root of its units."""
+    school below the threshold. The sign's units grow with its years at their mean z, and its Z
+    with them as step 2 adds them: Σz / √(k (1 + (k − 1) ICC)), which levels off at mean z / √ICC."""
     if not signs or signs[0]["z"] <= 0:
         return None
     strongest = signs[0]
     per_sign = {s["code"]: s["z"] for s in signs}
+    units, years, icc = strongest["units"], strongest["years"], strongest.get("icc", 0.0)
     for extra in range(1, 6):
-        grown = strongest["raw"] * math.sqrt((strongest["years"] + extra) / strongest["years"])
+        k = units * (years + extra) / years
+        grown = (
+            strongest.get("total", strongest["raw"] * math.sqrt(units)) * k / units / math.sqrt(k * (1 + (k - 1) * icc))
+        )
         per_sign[strongest["code"]] = (grown - strongest["shift"]) / strongest["scale"]
         if (combine(per_sign) - shift) / scale >= threshold:
             return extra
     return None
 
 
-def notable_rows(weighed: Evidence, found: pd.DataFrame) -> list[dict[str, Any]]:
+def notable_rows(
+    weighed: Evidence, found: pd.DataFrame, reviewed: set[tuple[Any, ...]] | None = None
+) -> list[dict[str, Any]]:
     """Sign rows, for people to review, of the deviations behind a flag set by evidence: each unit of a
     flagged school whose calibrated z is at least NOTABLE_Z, of a sign whose combined z at the school
-    is above 0, and that no sign row already names. The
-    row's threshold is where the unit would reach NOTABLE_Z; its reference, the honest schools'."""
+    is above 0, and every unit a person already reviewed (`reviewed`: REVIEW_KEYs), flagged or not,
+    so that a decision stays with its deviation from run to run; none that a sign row already names.
+    The row's threshold is where the unit would reach NOTABLE_Z; its reference, the honest schools'."""
     every = weighed.every if weighed.every is not None else weighed.units
-    if every.empty or not weighed.schools["flag"].any():
+    if every.empty:
         return []
     flagged = weighed.schools[weighed.schools["flag"]]
     # Only the signs that point to bias at the school (their combined z above 0) carry its flag.
     carrying = {(school, s["code"]) for school, signs in flagged["signs"].items() for s in signs if s["z"] > 0}
     known = set(objectivity.keys_of(found)) if not found.empty else set()
-    units = every[every["school_id"].isin(set(flagged.index)) & (every["z"] >= NOTABLE_Z)]
-    units = units[[(s, c) in carrying for s, c in zip(units["school_id"], units["code"], strict=True)]]
+    keys = objectivity.keys_of(every)
+    carries = np.array([(s, c) in carrying for s, c in zip(every["school_id"], every["code"], strict=True)], bool)
+    behind = (every["school_id"].isin(set(flagged.index)) & (every["z"] >= NOTABLE_Z)).to_numpy() & carries
+    behind |= np.array([k in (reviewed or set()) for k in keys], bool)
     out = []
-    for key, u in zip(objectivity.keys_of(units), units.itertuples(index=False), strict=True):
+    for key, u in zip(
+        [k for k, b in zip(keys, behind, strict=True) if b], every[behind].itertuples(index=False), strict=True
+    ):
         if key in known:
             continue
         sd = math.sqrt(u.s2 + u.tau2)
@@ -464,7 +490,7 @@ def notable_rows(weighed: Evidence, found: pd.DataFrame) -> list[dict[str, Any]]
                 "value": float(u.value),
                 "threshold": threshold,
                 "reference": reference,
-                "evidence": {"pupils": int(u.n), "z": round(float(u.z), 2), "by_evidence": True},
+                "evidence": {"pupils": int(u.n), "strength": round(float(u.z), 2), "by_evidence": True},
             }
         )
     return out
@@ -474,6 +500,6 @@ def _in_scale(form: str, reference: float, d: float) -> float:
     """The sign's own figure at deviation `d` from `reference`."""
     if form == "log":
         return float(reference * math.exp(d))
-    if form == "rho":
-        return float(math.tanh(-d))
+    if form == "rho":  # the rank correlation at Fisher distance d below the reference's
+        return float(math.tanh(math.atanh(min(max(reference, -0.999), 0.999)) - d))
     return float(reference + d)

@@ -177,7 +177,11 @@ def _figures(inputs: Inputs, schools: pd.DataFrame, year: int, years: list[int],
     weighed = evidence.assess(units, rule, objectivity.rejected(inputs.reviews))
     if rule.flag == "evidence":  # the deviations behind a flag, as signs a person can review
         found = objectivity.framed(
-            [*found.drop(columns="severity").to_dict("records"), *evidence.notable_rows(weighed, found)], rule
+            [
+                *found.drop(columns="severity").to_dict("records"),
+                *evidence.notable_rows(weighed, found, objectivity.rejected(inputs.reviews, objectivity.REVIEWS)),
+            ],
+            rule,
         )
     found = objectivity.apply_reviews(found, inputs.reviews, rule.persistence_years)
     flagged, down = objectivity.flags(found, rule, weighed)

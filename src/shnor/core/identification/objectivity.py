@@ -518,11 +518,13 @@ def apply_reviews(found: pd.DataFrame, reviews: pd.DataFrame | None, persistence
     return out
 
 
-def rejected(reviews: pd.DataFrame | None) -> set[tuple[str, int, str, str, str, int]]:
-    """The REVIEW_KEYs of the signs a person rejected."""
+def rejected(
+    reviews: pd.DataFrame | None, decisions: tuple[str, ...] = ("rejected",)
+) -> set[tuple[str, int, str, str, str, int]]:
+    """The REVIEW_KEYs of the signs a person rejected (or decided on otherwise: `decisions`)."""
     if reviews is None or reviews.empty:
         return set()
-    return {k for k, r in zip(keys_of(reviews), reviews["review"], strict=True) if r == "rejected"}
+    return {k for k, r in zip(keys_of(reviews), reviews["review"], strict=True) if r in decisions}
 
 
 def counted(found: pd.DataFrame) -> pd.DataFrame:

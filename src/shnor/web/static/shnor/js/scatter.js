@@ -15,7 +15,8 @@
         x: pts.map(function (p) { return p.x; }), y: pts.map(function (p) { return p.y; }),
         text: pts.map(function (p) {
           var chance = p.low_probability === null || p.low_probability === undefined ? "" :
-            "<br>вероятность низкого ИОР " + Math.round(100 * p.low_probability) + " %" + (p.uncertain ? " — зона не определена" : "");
+            "<br>вероятность низкого ИОР " + (p.low_probability < 0.01 ? "менее 1 %" : p.low_probability > 0.99 ? "более 99 %" :
+            Math.round(100 * p.low_probability) + " %") + (p.uncertain ? " — зона не определена" : "");
           return p.name + (p.selected ? " (предложена)" : "") + chance;
         }),
         customdata: pts.map(function (p) { return p.url; }),
