@@ -89,6 +89,7 @@ def test_it_builds_the_demo_into_database_store_and_files(demo_dir: Path) -> Non
         "results",
         "results",
         "results",
+        "results_tasks",  # ВПР mathematics, grade 4, 2026, task by task
     ]
     assert {(r[1], r[2]) for r in runs} == {("applied", "cli")}
     assert _query(demo_dir, "select count(*) from datasets_socialrecord") == [(240,)]
