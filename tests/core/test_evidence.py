@@ -239,3 +239,141 @@ def test_a_reviewed_deviation_keeps_its_row_when_the_school_is_no_longer_flagged
     signs = objectivity.apply_reviews(objectivity.framed([row], Objectivity()), review)
     flagged, down = objectivity.flags(signs, Objectivity(), weighed)
     assert bool(flagged["A"]) and down == {"A": {"VPR"}}
+
+
+# --- the units of each sign, by hand -------------------------------------------------------------
+
+
+def _vpr(rows: list[tuple[str, int, int, int, int]]) -> pd.DataFrame:
+    """(school, year, pairs, raised, lowered) → ВПР works with journal pairs."""
+    frame = pd.DataFrame(rows, columns=["school_id", "year", "pairs", "raised", "lowered"])
+    return frame.assign(procedure="VPR", subject="math", grade=5)
+
+
+def test_journal_units_pool_a_schools_vpr_works_of_a_year_against_the_region() -> None:
+    """A: 20 pairs, 8 raised, 2 lowered; B: 30 pairs, 3 raised, 6 lowered; C: 4 pairs (below the floor
+    of 5, left out, but counted in the region). Region 2026: 54 pairs, 12 raised (0.2222), 9 lowered
+    (0.1667). A's vpr_journal: value 0.4, d 0.1778, s2 0.2222·0.7778 / 20 = 0.008642, cc 0.025."""
+    window = _vpr([("A", 2026, 20, 8, 2), ("B", 2026, 30, 3, 6), ("C", 2026, 4, 1, 1), ("D", 2026, 0, 0, 0)])
+    raised, lowered = evidence._journal(window, {"vpr_journal", "journal_inflation"}, 5)
+    a = raised.set_index("school_id").loc["A"]
+    assert list(raised["school_id"]) == ["A", "B"] and set(raised["code"]) == {"vpr_journal"}
+    assert (a["value"], a["reference"], a["n"], a["procedure"]) == (0.4, pytest.approx(12 / 54), 20, "VPR")
+    assert a["d"] == pytest.approx(0.4 - 12 / 54) and a["s2"] == pytest.approx((12 / 54) * (42 / 54) / 20)
+    assert a["cc"] == 0.025 and a["form"] == "linear"
+    b = lowered.set_index("school_id").loc["B"]
+    assert set(lowered["code"]) == {"journal_inflation"} and b["d"] == pytest.approx(0.2 - 9 / 54)
+    assert len(evidence._journal(window, {"vpr_journal"}, 5)) == 1  # only the signs the preset names
+    assert evidence._journal(window.assign(procedure="OGE"), {"vpr_journal"}, 5) == []
+
+
+def test_heaping_units_are_the_share_at_the_cut_off_among_those_at_it_or_a_point_below() -> None:
+    """Region OGE 2026: at 20 + 3 + 1, below 5 + 6 + 3 → r = (24 + 0.5) / (38 + 1) = 0.6282.
+    A: 20 of 25 at the cut-off: d = 0.8 − 0.6282. C has 4 pupils there: left out (fewer than 5)."""
+    heaps = pd.DataFrame(
+        {"school_id": ["A", "B", "C"], "year": 2026, "procedure": "OGE", "at_cut": [20, 3, 1], "below_cut": [5, 6, 3]}
+    )
+    (units,) = evidence._heaping(heaps)
+    a = units.set_index("school_id").loc["A"]
+    assert list(units["school_id"]) == ["A", "B"] and a["n"] == 25 and a["value"] == 0.8
+    assert a["reference"] == pytest.approx(24.5 / 39) and a["d"] == pytest.approx(0.8 - 24.5 / 39)
+    assert a["s2"] == pytest.approx((24.5 / 39) * (14.5 / 39) / 25) and a["cc"] == 0.02
+    assert evidence._heaping(heaps.iloc[0:0]) == []
+
+
+def test_oge_ege_units_are_the_log_of_a_schools_ratio_against_the_regions() -> None:
+    """A: ОГЭ 10 «5» of 20, ЕГЭ 2 of 20 ≥ 75 → smoothed (10.5 / 21) / (2.5 / 21) = 4.2; B: 2 of 20 and
+    6 of 20 → (2.5 / 21) / (6.5 / 21) = 0.3846. Region: (12.5 / 41) / (8.5 / 41) = 1.4706; A's d is
+    log(4.2 / 1.4706); its variance (1 − p) / ((n + 1) p) for each share."""
+    window = pd.DataFrame(
+        [("A", 2026, "OGE", "math", 20, 10, 0, 0), ("A", 2026, "EGE", "math_prof", 0, 0, 20, 2),
+         ("B", 2026, "OGE", "math", 20, 2, 0, 0), ("B", 2026, "EGE", "math_prof", 0, 0, 20, 6)],
+        columns=["school_id", "year", "procedure", "subject", "n_marked", "n5", "n_test", "high"],
+    )  # fmt: skip
+    (units,) = evidence._oge_ege(window, 5)
+    a = units.set_index("school_id").loc["A"]
+    assert a["value"] == pytest.approx(4.2) and a["reference"] == pytest.approx(12.5 / 8.5)
+    assert a["d"] == pytest.approx(math.log(4.2 / (12.5 / 8.5))) and a["n"] == 40 and a["form"] == "log"
+    p5, ph = 10.5 / 21, 2.5 / 21
+    assert a["s2"] == pytest.approx((1 - p5) / (21 * p5) + (1 - ph) / (21 * ph))
+    assert evidence._oge_ege(window, 25) == []  # under the floor on both exams
+
+
+def test_base_profile_and_quality_units_by_hand() -> None:
+    """Base/profile: A 1 inverted of 4, B 0 of 6; region (1 + 0.5) / (10 + 1) = 0.1364. Quality: A's
+    term-mark quality 0.8 and ВПР 0.5 of 20; region gap (16 + 6 − 10 − 12) / 40 = 0 → d = 0.3."""
+    cross = pd.DataFrame({"school_id": ["A", "B"], "year": 2026, "n_both": [4, 6], "n_inverted": [1, 0]})
+    (bp,) = evidence._base_profile(cross, [2026])
+    a = bp.set_index("school_id").loc["A"]
+    assert a["d"] == pytest.approx(0.25 - 1.5 / 11) and a["s2"] == pytest.approx((1.5 / 11) * (9.5 / 11) / 4)
+    assert (a["procedure"], a["subject"], a["grade"]) == ("EGE", "math_prof", 11)
+    assert evidence._base_profile(cross, [2025]) == [] and evidence._base_profile(None, [2026]) == []
+    works = pd.DataFrame(
+        {"school_id": ["A", "B"], "year": 2026, "procedure": "VPR", "subject": "rus", "grade": 4,
+         "q_pairs": [20, 20], "q_journal": [16, 6], "q_vpr": [10, 12]}
+    )  # fmt: skip
+    (quality,) = evidence._quality(works, 5)
+    q = quality.set_index("school_id").loc["A"]
+    assert q["value"] == pytest.approx(0.3) and q["reference"] == pytest.approx(0.0) and q["d"] == pytest.approx(0.3)
+    assert q["s2"] == pytest.approx((0.8 * 0.2 + 0.5 * 0.5) / 20) and bool(quality["two_sided"].all())
+    assert evidence._quality(works.drop(columns="q_pairs"), 5) == []
+
+
+def test_inversion_units_against_the_median_school_of_the_work() -> None:
+    """Five schools of one work, ten tasks each. Their ρ with the region: the median school's is the
+    reference; a school below it by a Fisher distance d; variance 1.06 / (10 − 3)."""
+    rows = []
+    for school, flip in (("A", 0), ("B", 0), ("C", 0), ("D", 1), ("E", 0)):
+        for t in range(1, 11):
+            rate = (11 - t) / 10 if not flip else t / 10  # D solves hard tasks more often
+            rows.append(("2026", "VPR", "math", 4, school, str(t), 20, rate * 20 + (t % 3), 20.0))
+    rates = pd.DataFrame(
+        rows, columns=["year", "procedure", "subject", "grade", "school_id", "task", "pupils", "score", "max_score"]
+    )
+    rates["year"] = rates["year"].astype(int)
+    (units,) = evidence._inversion(rates, 5)
+    d = units.set_index("school_id")
+    assert "D" in d.index and d.loc["D", "d"] > 1 and d.loc["D", "form"] == "rho"
+    assert d.loc["D", "s2"] == pytest.approx(1.06 / 7)
+    assert d.loc["D", "d"] == pytest.approx(
+        math.atanh(min(d.loc["D", "reference"], 0.999)) - math.atanh(max(d.loc["D", "value"], -0.999))
+    )
+
+
+def test_units_look_only_for_the_signs_the_preset_names() -> None:
+    window = _vpr([("A", 2026, 20, 8, 2), ("B", 2026, 30, 3, 6)]).assign(
+        n=20, z=0.0, v=0.05, n_marked=0, n5=0, n_test=0, high=0
+    )
+    only = evidence.units(
+        window, pd.DataFrame(), pd.DataFrame(), pd.Series(dtype=float), [2026], Objectivity(signs=("vpr_journal",))
+    )
+    assert set(only["code"]) == {"vpr_journal"} and list(only.columns[:6]) == objectivity.REVIEW_KEY
+    assert evidence.units(window, pd.DataFrame(), pd.DataFrame(), pd.Series(dtype=float), [2025], Objectivity()).empty
+
+
+def test_fives_units_are_the_share_of_fives_against_the_contexts_prediction() -> None:
+    """Twelve schools of one ВПР work, 20 marked each, the same ИСБ and the same share of «5» (0.25)
+    but L, with 15 «5»: the prediction sits near 0.25 · 11/12 + 0.75/12 in logits; L's d is clearly
+    above 0, the others' below, each with its binomial variance and the half-pupil correction."""
+    ids = [f"S{i:02}" for i in range(11)] + ["L"]
+    window = pd.DataFrame(
+        {"school_id": ids, "year": 2026, "procedure": "VPR", "subject": "math", "grade": 5,
+         "n_marked": 20, "n5": [5] * 11 + [15], "z": np.nan, "n": 20}
+    )  # fmt: skip
+    (units,) = evidence._fives(window, pd.Series(0.0, index=ids), 5)
+    u = units.set_index("school_id")
+    assert u.loc["L", "value"] == 0.75 and u.loc["L", "d"] > 0.4 and (u.drop("L")["d"] < 0).all()
+    ref = u.loc["L", "reference"]
+    assert u.loc["L", "s2"] == pytest.approx(ref * (1 - ref) / 20) and u.loc["L", "cc"] == 0.025
+    assert all(part.empty for part in evidence._fives(window, pd.Series(0.0, index=ids), 25))  # under the floor
+
+
+def test_a_schools_signs_are_listed_strongest_first_with_their_largest_deviation() -> None:
+    rows = [(s, y, c, 0.0, 1.0) for s in "ABCDEFGHIJ" for y in (2025, 2026) for c in ("vpr_journal", "heaping")]
+    d = [0.0] * 40
+    d[0], d[1], d[2], d[3] = 1.0, 1.0, 3.0, 2.0  # A: vpr_journal 1 (2025), heaping 1 (2025), vpr 3 (2026), heaping 2
+    weighed = evidence.assess(_units(rows).assign(d=d), Objectivity())
+    signs = weighed.schools.loc["A", "signs"]
+    assert [s["code"] for s in signs] == ["vpr_journal", "heaping"] and signs[0]["z"] > signs[1]["z"]
+    assert signs[0]["top"] == {"year": 2026, "procedure": "VPR", "subject": None, "grade": None, "n": 20, "z": 3.0}
+    assert signs[0]["units"] == 2 and signs[0]["years"] == 2 and "icc" in signs[0] and "total" in signs[0]
