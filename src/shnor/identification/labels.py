@@ -143,6 +143,14 @@ def work(procedure: str, subject: str, grade: int | None) -> str:
     return f"{procedure_name(procedure)}, {subject_name(subject)}{grade_text}"
 
 
+def sign_work(procedure: str | None, subject: str | None, grade: int | None) -> str:
+    """«ВПР, математика, 5 кл.» for a sign of one work, «ОГЭ» for a sign of a whole procedure, empty
+    for none."""
+    if not procedure:
+        return ""
+    return work(procedure, subject, grade) if subject else procedure_name(procedure)
+
+
 def procedure_name(code: str) -> str:
     """«ЕГЭ» for EGE; a code outside the contract's vocabulary (a region's own) as it is."""
     return PROCEDURES[code][0] if code in PROCEDURES else code

@@ -235,7 +235,7 @@ def school_card(request: AuthedRequest, pk: int, school: int) -> HttpResponse:
             {
                 "sign": s,
                 "title": labels.SIGNS.get(s.code, s.code),
-                "work": _sign_work(s.procedure, s.subject, s.grade),
+                "work": labels.sign_work(s.procedure, s.subject, s.grade),
                 "details": labels.evidence_text(s.evidence),
             }
             for s in found.signs
@@ -259,13 +259,6 @@ def school_card(request: AuthedRequest, pk: int, school: int) -> HttpResponse:
     return render(request, "identification/school.html", context)
 
 
-def _sign_work(procedure: str | None, subject: str | None, grade: int | None) -> str:
-    """«ВПР, математика, 5 кл.», «ОГЭ» for a sign of a whole procedure, empty for none."""
-    if not procedure:
-        return ""
-    return labels.work(procedure, subject, grade) if subject else labels.procedure_name(procedure)
-
-
 def _weighed(details: dict[str, Any]) -> dict[str, Any] | None:
     """The school's evidence of biased results for its card: strength, threshold, signs by strength
     in words, and what would change the flag."""
@@ -274,7 +267,7 @@ def _weighed(details: dict[str, Any]) -> dict[str, Any] | None:
     signs = []
     for s in details.get("signs", []):
         top = s["top"]
-        work = _sign_work(top["procedure"], top["subject"], top["grade"])
+        work = labels.sign_work(top["procedure"], top["subject"], top["grade"])
         signs.append({**s, "title": labels.SIGNS.get(s["code"], s["code"]), "work": work})
     return {**details, "signs": signs, "percent": details.get("false_flag_rate", 0) * 100}
 

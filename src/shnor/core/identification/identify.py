@@ -174,12 +174,12 @@ def _figures(inputs: Inputs, schools: pd.DataFrame, year: int, years: list[int],
     rule = methodology.objectivity
     found = objectivity.signs(scored, inputs.heaping, inputs.tasks, isb, years, rule, inputs.cross)
     units = evidence.units(scored, inputs.heaping, inputs.tasks, isb, years, rule, inputs.cross)
-    weighed = evidence.assess(units, rule, objectivity.rejected(inputs.reviews))
+    weighed = evidence.assess(units, rule, objectivity.decided(inputs.reviews, ("rejected",)))
     if rule.flag == "evidence":  # the deviations behind a flag, as signs a person can review
         found = objectivity.framed(
             [
                 *found.drop(columns="severity").to_dict("records"),
-                *evidence.notable_rows(weighed, found, objectivity.rejected(inputs.reviews, objectivity.REVIEWS)),
+                *evidence.notable_rows(weighed, found, objectivity.decided(inputs.reviews, objectivity.REVIEWS)),
             ],
             rule,
         )

@@ -518,10 +518,8 @@ def apply_reviews(found: pd.DataFrame, reviews: pd.DataFrame | None, persistence
     return out
 
 
-def rejected(
-    reviews: pd.DataFrame | None, decisions: tuple[str, ...] = ("rejected",)
-) -> set[tuple[str, int, str, str, str, int]]:
-    """The REVIEW_KEYs of the signs a person rejected (or decided on otherwise: `decisions`)."""
+def decided(reviews: pd.DataFrame | None, decisions: tuple[str, ...]) -> set[tuple[str, int, str, str, str, int]]:
+    """The REVIEW_KEYs of the signs a person decided on with one of `decisions` (of REVIEWS)."""
     if reviews is None or reviews.empty:
         return set()
     return {k for k, r in zip(keys_of(reviews), reviews["review"], strict=True) if r in decisions}
