@@ -281,6 +281,23 @@ def score(table: pd.DataFrame, truth: pd.DataFrame, ior_share: float, isb_share:
         "false": round(float((flag & honest).sum() / max(int(honest.sum()), 1)), 4),
         "va_rho": round(float(stats.spearmanr(va["value_added"], va["effect"]).statistic), 4),
         "cluster": round(float((clustered["cluster"].to_numpy() == truth_cluster).mean()), 4),
+        **_uncertain(clustered, clustered["cluster"].to_numpy() != truth_cluster),
+    }
+
+
+def _uncertain(clustered: pd.DataFrame, wrong: np.ndarray) -> dict[str, Any]:
+    """How many clustered schools the identification marks as of uncertain cluster (a low-zone
+    probability of ИОР or ИСБ between 10 and 90 %), and how many of the wrong clusters are among them."""
+    marked = np.zeros(len(clustered), bool)
+    for column in ("ior_low_probability", "isb_low_probability"):
+        if column in clustered:
+            p = pd.to_numeric(clustered[column], errors="coerce").to_numpy(float)
+            marked |= (p > 0.1) & (p < 0.9)
+    return {
+        "clustered": len(clustered),
+        "marked_uncertain": int(marked.sum()),
+        "wrong": int(wrong.sum()),
+        "wrong_marked": int((wrong & marked).sum()),
     }
 
 

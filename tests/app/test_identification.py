@@ -28,6 +28,9 @@ from tests.conftest import World
 LEVEL = {"A001": 0.0, "A001F": -0.3, "A002": -1.2, "B001": 0.8}
 SOCIAL = {"A001": 0.45, "A001F": 0.5, "A002": 0.2, "B001": 0.15}  # share of parents without higher education
 
+# The extras of the ИСБ: the probability of its low zone and the shares a school lacks.
+ISB_EXTRA = ["isb_low_probability", "isb_missing"]
+
 
 def _results() -> pa.Table:
     rng = np.random.default_rng(5)
@@ -140,7 +143,7 @@ def test_the_exports_are_exactly_the_contract_table(run: Run, login: Any) -> Non
     text = client.get(reverse("identification:run-csv", args=[run.pk])).content.decode("utf-8")
     table = list(csv.reader(io.StringIO(text)))
     # The contract's columns in its order, then the extra one it allows: the municipal cluster.
-    assert table[0] == [*OUTPUT_COLUMNS, "cluster_municipal", "ior_low_probability", "objectivity_z"]
+    assert table[0] == [*OUTPUT_COLUMNS, "cluster_municipal", "ior_low_probability", "objectivity_z", *ISB_EXTRA]
     assert len(table) == 5
     a2 = next(r for r in table if r[0] == "A002")
     assert a2[OUTPUT_COLUMNS.index("selected")] == "true" and a2[OUTPUT_COLUMNS.index("year")] == "2026"
@@ -152,6 +155,7 @@ def test_the_exports_are_exactly_the_contract_table(run: Run, login: Any) -> Non
         "cluster_municipal",
         "ior_low_probability",
         "objectivity_z",
+        *ISB_EXTRA,
     ] and sheet.max_row == 5
     assert "пояснения" in book.sheetnames
 
@@ -563,7 +567,20 @@ def test_the_card_the_export_and_the_chart_carry_the_evidence_and_the_uncertaint
     chart = client.get(reverse("identification:run-chart", args=[run.pk])).context["chart"]
     point = next(p for p in chart["points"] if p["id"] == world.a2.pk)
     assert point["low_probability"] == pytest.approx(a2.ior_low_probability, abs=1e-3)
-    assert point["uncertain"] == a2.low_uncertain
+    assert point["uncertain"] == (a2.low_uncertain or a2.isb_uncertain)
+    # ИСБ: its standard error from the number of pupils, the chance of its low zone, a missing share.
+    assert a2.isb_se is not None and a2.isb_se > 0 and a2.isb_low_probability is not None
+    assert point["isb_low_probability"] == pytest.approx(a2.isb_low_probability, abs=1e-3)
+    a2.isb_low_probability, a2.isb_missing = 0.4, "share_disabilities;share_low_income"
+    a2.save()
+    card = re.sub(
+        r"\s+", " ", client.get(reverse("identification:school", args=[run.pk, world.a2.pk])).content.decode()
+    )
+    assert "вероятность, что истинный ИСБ в «низкой» зоне, — 40 %" in card
+    assert "нет в записи школы: доля обучающихся с ОВЗ, доля обучающихся из малообеспеченных семей" in card
+    assert "определён неуверенно" in card and "share_disabilities" not in card
+    rows = client.get(reverse("identification:run", args=[run.pk])).content.decode()
+    assert "зона ИСБ не определена" in rows
 
 
 def test_the_card_says_what_would_flag_a_school_below_the_threshold(login: Any, run: Run, world: World) -> None:

@@ -15,6 +15,9 @@ from shnor.core.identification.identify import OUTPUT_COLUMNS
 from shnor.presets import available
 from tests.app.test_cli import run
 
+# The extras of the ИСБ: the probability of its low zone and the shares a school lacks.
+ISB_EXTRA = ["isb_low_probability", "isb_missing"]
+
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -50,6 +53,7 @@ def test_every_preset_identifies_with_its_own_rule(preset: str, files: Path, imp
         "cluster_municipal",
         "ior_low_probability",
         "objectivity_z",
+        *ISB_EXTRA,
     ]  # the contract's, then the extras
     schools = list(csv.DictReader(io.StringIO((files / "schools.csv").read_text(encoding="utf-8"))))
     assert sorted(r[0] for r in table[1:]) == sorted(s["school_id"] for s in schools)
@@ -81,7 +85,13 @@ def test_xlsx_output_and_exit_codes(imported: Path, tmp_path: Path) -> None:
     out = tmp_path / "result.xlsx"
     run("identify", "--year", "2026", "--out", str(out), data_dir=folder)
     sheet = load_workbook(out)["identification"]
-    assert [c.value for c in sheet[1]] == [*OUTPUT_COLUMNS, "cluster_municipal", "ior_low_probability", "objectivity_z"]
+    assert [c.value for c in sheet[1]] == [
+        *OUTPUT_COLUMNS,
+        "cluster_municipal",
+        "ior_low_probability",
+        "objectivity_z",
+        *ISB_EXTRA,
+    ]
     bad_suffix = run("identify", "--year", "2026", "--out", str(tmp_path / "x.txt"), data_dir=folder, check=False)
     assert bad_suffix.returncode == 2 and ".csv или .xlsx" in bad_suffix.stderr
     # The scale-out engine gives the same list, to the last digit of the output (Spark local mode).

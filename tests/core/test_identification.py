@@ -13,6 +13,7 @@ import statsmodels.api as sm
 from statsmodels.stats.meta_analysis import combine_effects
 
 from shnor.core.identification import aggregate, indices, objectivity, sensitivity
+from shnor.core.identification import identify as identify_module
 from shnor.core.identification.identify import OUTPUT_COLUMNS, Inputs, classify, identify
 from shnor.core.methodology import Component, Cutoff, FederalRisk, Methodology, Objectivity, Selection, SocialPart
 from shnor.core.presets import PresetError
@@ -1844,3 +1845,53 @@ def test_a_region_without_any_result_is_all_too_little_data() -> None:
     assert set(t.loc[t["selected"], "reasons"]) == {"isb_low"}  # the social context alone still lists
     assert outcome.components.empty and list(t["participants"]) == [0] * 14
     assert {"year", "procedure", "subject", "grade", "school_id", "z", "v"} <= set(outcome.components.columns)
+
+
+def test_the_social_index_states_its_sampling_error_and_the_shares_a_school_lacks() -> None:
+    """Shares of 100, 25, 400 and 0 pupils. Without higher education 0,1 / 0,2 / 0,3 / 0,4 (sd²
+    0,05/3); unemployed parents 0 / — / 0,3 / 0,1 (sd² 0,07/3) with weight 2. A share's sampling
+    variance in the index's units is p(1 − p)/n / sd²; the index's is Σ w² v / (Σ w)² over the
+    shares the school has:
+    A: 0,1·0,9/100 / (0,05/3) = 0,054 and 0; se = √0,054 / 3 = 0,07746.
+    B: only the first, 0,2·0,8/25 / (0,05/3) = 0,384; se = √0,384 = 0,61968; lacks the second.
+    C: 0,3·0,7/400 / (0,05/3) = 0,0315 and 0,3·0,7/400 / (0,07/3) = 0,0225; se = √(0,0315 + 4·0,0225) / 3
+       = 0,11619.
+    D: no pupils counted: no standard error."""
+    social = pd.DataFrame(
+        {
+            "year": [2026] * 4,
+            "school_id": ["A", "B", "C", "D"],
+            "students": [100, 25, 400, 0],
+            "share_parents_no_higher_ed": [0.1, 0.2, 0.3, 0.4],
+            "share_unemployed_parents": [0.0, np.nan, 0.3, 0.1],
+        }
+    )
+    m = Methodology(
+        social=(
+            SocialPart(column="share_parents_no_higher_ed"),
+            SocialPart(column="share_unemployed_parents", weight=2),
+        )
+    )
+    t = indices.social_index(social, 2026, m).table
+    assert list(t["isb_se"].iloc[:3]) == pytest.approx([0.0774597, 0.6196773, 0.1161895])
+    assert np.isnan(t.loc["D", "isb_se"])
+    assert list(t["isb_missing"]) == ["", "share_unemployed_parents", "", ""]
+    assert list(t["isb_components"]) == [2, 1, 2, 2]
+    # Without the number of pupils there is no standard error at all.
+    assert indices.social_index(social.drop(columns="students"), 2026, m).table["isb_se"].isna().all()
+
+
+def test_the_chance_of_the_low_zone_from_the_estimate_and_its_error() -> None:
+    """ИСБ −0,5 with se 0,25 against a threshold −0,3: Φ(0,8) = 0,78814; at the threshold itself 0,5;
+    no chance without an error, an estimate or a threshold."""
+    estimate = pd.Series([-0.5, -0.3, -0.5, np.nan], index=list("ABCD"))
+    se = pd.Series([0.25, 0.1, 0.0, 0.2], index=list("ABCD"))
+    p = identify_module._chance_below(estimate, se, -0.3)
+    assert p["A"] == pytest.approx(0.7881446) and p["B"] == pytest.approx(0.5)
+    assert p[["C", "D"]].isna().all()
+    assert identify_module._chance_below(estimate, se, float("nan")).isna().all()
+    assert (
+        identify_module.uncertain(0.7881446)
+        and not identify_module.uncertain(0.95)
+        and not identify_module.uncertain(None)
+    )

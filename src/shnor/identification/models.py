@@ -101,6 +101,10 @@ class SchoolResult(models.Model):
     isb = models.FloatField("ИСБ", null=True)
     isb_low = models.BooleanField("низкий ИСБ", default=False)
     isb_components = models.PositiveSmallIntegerField("составляющих ИСБ", default=0)
+    isb_se = models.FloatField("стандартная ошибка ИСБ", null=True)
+    isb_low_probability = models.FloatField("вероятность низкого ИСБ", null=True)
+    # Codes of the social shares the region collects and the school's record lacks («;»-separated).
+    isb_missing = models.CharField("доли ИСБ, которых нет у школы", max_length=300, blank=True)
     cluster = models.CharField("кластер", max_length=16, choices=Cluster.choices, blank=True)
     # Act 004 §4: the clusters again within the school's municipality (for municipal programmes).
     cluster_municipal = models.CharField(
@@ -144,6 +148,11 @@ class SchoolResult(models.Model):
     def low_uncertain(self) -> bool:
         """Whether the school's membership of the low ИОР zone is uncertain (identify.UNCERTAIN)."""
         return uncertain(self.ior_low_probability)
+
+    @property
+    def isb_uncertain(self) -> bool:
+        """Whether the school's membership of the low ИСБ zone is uncertain (identify.UNCERTAIN)."""
+        return uncertain(self.isb_low_probability)
 
 
 class Component(models.Model):

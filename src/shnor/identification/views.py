@@ -243,6 +243,8 @@ def school_card(request: AuthedRequest, pk: int, school: int) -> HttpResponse:
         "history": found.history,
         "weighed": _weighed(result.objectivity_evidence),
         "low_chance": labels.chance(result.ior_low_probability),
+        "isb_chance": labels.chance(result.isb_low_probability),
+        "isb_missing": [labels.SOCIAL_TITLES.get(c, c) for c in result.isb_missing.split(";") if c],
         "reasons": labels.reasons(result.reasons),
         "cluster": labels.CLUSTERS[result.cluster],
         "cluster_municipal": labels.CLUSTERS[result.cluster_municipal]

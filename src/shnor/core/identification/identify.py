@@ -64,6 +64,9 @@ EXTRA_COLUMNS = [
     "cluster_municipal",
     "ior_low_probability",
     "objectivity_z",
+    "isb_se",
+    "isb_low_probability",
+    "isb_missing",
 ]
 CATEGORY_ORDER = ("НР", "ССК", "НО")
 # Why a selected school is listed (data contract v1.1, column `group`): ШНОР — low results (the flags
@@ -248,6 +251,7 @@ def _output_table(schools: pd.DataFrame, year: int, figures: _Figures, classes: 
     """The output table of the data contract: OUTPUT_COLUMNS + EXTRA_COLUMNS, a row per school."""
     index = schools.index
     found, shrunk, overall, va = objectivity.counted(figures.found), figures.shrunk, figures.overall, figures.va
+    social = figures.social.table.reindex(index)
     sign_codes = (
         found.groupby("school_id")["code"].agg(lambda c: ";".join(sorted(set(c)))) if not found.empty else pd.Series()
     )
@@ -277,7 +281,7 @@ def _output_table(schools: pd.DataFrame, year: int, figures: _Figures, classes: 
             "ior_reliability": shrunk.reliability.to_numpy(),
             "participants": figures.participants.to_numpy(),
             "components": overall["components"].fillna(0).astype(int).to_numpy(),
-            "isb_components": figures.social.table["isb_components"].reindex(index).fillna(0).astype(int).to_numpy(),
+            "isb_components": social["isb_components"].fillna(0).astype(int).to_numpy(),
             "federal_risk": figures.federal_risk.to_numpy(),
             "orders": figures.orders.to_numpy(),
             "complaints": figures.complaints.to_numpy(),
@@ -286,6 +290,9 @@ def _output_table(schools: pd.DataFrame, year: int, figures: _Figures, classes: 
             "reasons": classes.table["reasons"].to_numpy(),
             "ior_low_probability": low_probability(shrunk, classes.ior_threshold, figures.insufficient).to_numpy(),
             "objectivity_z": figures.evidence.schools["z"].reindex(index).to_numpy(float),
+            "isb_se": social["isb_se"].to_numpy(float),
+            "isb_low_probability": _chance_below(figures.isb, social["isb_se"], classes.isb_threshold).to_numpy(),
+            "isb_missing": social["isb_missing"].fillna("").to_numpy(),
         }
     )
 
@@ -304,8 +311,16 @@ def low_probability(shrunk: indices.Shrunk, threshold: float, insufficient: pd.S
     """The probability that a school's true ИОР is at or below the low zone's threshold, from its
     shrunk estimate and standard error (normal posterior; the threshold taken as fixed). None for a
     school with too little data or no estimate."""
-    p = pd.Series(stats.norm.cdf((threshold - shrunk.estimate) / shrunk.se), index=shrunk.estimate.index)
-    return p.where(~insufficient.reindex(p.index, fill_value=True) & shrunk.se.gt(0) & np.isfinite(threshold))
+    p = _chance_below(shrunk.estimate, shrunk.se, threshold)
+    return p.where(~insufficient.reindex(p.index, fill_value=True))
+
+
+def _chance_below(estimate: pd.Series, se: pd.Series, threshold: float) -> pd.Series:
+    """Φ((threshold − estimate) / se): the probability that the true value is at or below the
+    threshold; NaN without an estimate, a positive standard error or a threshold."""
+    se = se.astype(float).reindex(estimate.index)
+    p = pd.Series(stats.norm.cdf((threshold - estimate.astype(float)) / se), index=estimate.index)
+    return p.where(se.gt(0) & np.isfinite(threshold) & estimate.notna())
 
 
 def _summary(table: pd.DataFrame, years: list[int], figures: _Figures, classes: Classes) -> dict[str, Any]:

@@ -145,22 +145,30 @@ def low_zone(values: pd.Series, eligible: pd.Series, cutoff: Cutoff) -> tuple[pd
 
 @dataclass(frozen=True)
 class Social:
-    table: pd.DataFrame  # school_id → isb, isb_components, isb_year
+    table: pd.DataFrame  # school_id → isb, isb_components, isb_year, isb_se, isb_missing
     alpha: float  # Cronbach's α of the oriented, standardised shares
     parts: list[str]
 
 
 def social_index(social: pd.DataFrame, year: int, methodology: Methodology) -> Social:
     """ИСБ of each school from its latest social record up to `year`: each share standardised across
-    the region, oriented so that higher = better, and averaged with the preset's weights."""
+    the region, oriented so that higher = better, and averaged with the preset's weights over the
+    shares the school has (`isb_missing`: those the region collects and it lacks). `isb_se`: the
+    index's standard error from the shares' sampling variance p(1 − p)/n over the school's pupils
+    (shares taken as independent), NaN without the number of pupils."""
     parts = [p for p in methodology.social if p.column in social]
-    empty = pd.DataFrame(columns=["isb", "isb_components", "isb_year"]).rename_axis("school_id")
+    empty = pd.DataFrame(columns=["isb", "isb_components", "isb_year", "isb_se", "isb_missing"]).rename_axis(
+        "school_id"
+    )
     if social.empty or not parts:
         return Social(empty, float("nan"), [])
     latest = social[social["year"] <= year].sort_values("year").groupby("school_id").tail(1).set_index("school_id")
     if latest.empty:
         return Social(empty, float("nan"), [])
     oriented = pd.DataFrame(index=latest.index)
+    sampling = pd.DataFrame(index=latest.index)  # each oriented share's sampling variance
+    pupils = latest["students"].astype(float) if "students" in latest else pd.Series(np.nan, index=latest.index)
+    pupils = pupils.where(pupils > 0)
     for part in parts:
         x = latest[part.column].astype(float)
         sd = x.std(ddof=1)
@@ -170,15 +178,22 @@ def social_index(social: pd.DataFrame, year: int, methodology: Methodology) -> S
         varies = bool(x.max() - x.min() > 1e-12)
         z = (x - x.mean()) / sd if varies and np.isfinite(sd) else x * np.nan
         oriented[part.column] = z if part.higher_is_better else -z
+        # A share of a few pupils moves by chance: p(1 − p)/n of the school's pupils, in units of
+        # the region's spread of the share.
+        sampling[part.column] = (x.clip(0, 1) * (1 - x.clip(0, 1)) / pupils / sd**2).where(z.notna())
     weights = pd.Series({p.column: p.weight for p in parts})
     present = oriented.notna()
     weighted = oriented.fillna(0.0).mul(weights, axis=1).sum(axis=1)
     total = present.mul(weights, axis=1).sum(axis=1)
+    spread = sampling.mul(weights**2, axis=1).sum(axis=1, min_count=1)
+    missing = ~present & oriented.notna().any(axis=0)  # shares the region collects and the school lacks
     table = pd.DataFrame(
         {
             "isb": (weighted / total).where(total > 0),
             "isb_components": present.sum(axis=1).astype(int),
             "isb_year": latest["year"].astype(int),
+            "isb_se": (np.sqrt(spread) / total).where((total > 0) & sampling.notna().eq(present).all(axis=1)),
+            "isb_missing": [";".join(missing.columns[gone]) for gone in missing.to_numpy()],
         }
     )
     collected = oriented.dropna(axis=1, how="all")  # a share the source does not collect is left out

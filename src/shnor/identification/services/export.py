@@ -36,6 +36,9 @@ COLUMN_TITLES = {
     "objectivity_z": "Сила свидетельств необъективности (отметка — при силе не ниже порога пресета, 2,58 при доле "
     "ложных отметок 0,5 %, или по признаку, подтверждённому экспертом)",
     "ior_low_probability": "Вероятность, что истинный ИОР школы в «низкой» зоне (по сглаженному ИОР и его ошибке)",
+    "isb_low_probability": "Вероятность, что истинный ИСБ школы в «низкой» зоне (по случайности долей при численности "
+    "обучающихся)",
+    "isb_missing": "Доли ИСБ, которых нет в записи школы (ИСБ рассчитан по остальным с их весами), через «;»",
     "category": "Категория риск-ориентированного отбора: НР, ССК, НО и их сочетания",
     "selected": "Предложена для включения в программу поддержки",
     "insufficient_data": "Недостаточно результатов для суждения; по одним результатам не отбирается",
@@ -47,7 +50,14 @@ COLUMN_TITLES = {
 
 
 # The contract's columns, then the extra ones it allows.
-EXPORT_COLUMNS = [*OUTPUT_COLUMNS, "cluster_municipal", "ior_low_probability", "objectivity_z"]
+EXPORT_COLUMNS = [
+    *OUTPUT_COLUMNS,
+    "cluster_municipal",
+    "ior_low_probability",
+    "objectivity_z",
+    "isb_low_probability",
+    "isb_missing",
+]
 
 
 def output_rows(user: Actor, run: Run) -> list[dict[str, Any]]:

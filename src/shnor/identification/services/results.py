@@ -32,6 +32,8 @@ FLOAT_FIELDS = (
     "value_added_high",
     "objectivity_z",
     "ior_low_probability",
+    "isb_se",
+    "isb_low_probability",
 )
 BOOL_FIELDS = (
     "ior_low",
@@ -47,7 +49,7 @@ BOOL_FIELDS = (
     "insufficient_data",
 )
 INT_FIELDS = ("isb_components", "participants", "components")
-TEXT_FIELDS = ("cluster", "objectivity_signs", "category", "reasons", "group", "cluster_municipal")
+TEXT_FIELDS = ("cluster", "objectivity_signs", "category", "reasons", "group", "cluster_municipal", "isb_missing")
 
 
 def _result_fields(row: dict[str, Any]) -> dict[str, Any]:
@@ -280,7 +282,8 @@ def scatter(user: Actor, run: Run) -> dict[str, Any]:
                 "cluster": r.cluster,
                 "selected": r.selected,
                 "low_probability": None if r.ior_low_probability is None else round(r.ior_low_probability, 3),
-                "uncertain": r.low_uncertain,
+                "isb_low_probability": None if r.isb_low_probability is None else round(r.isb_low_probability, 3),
+                "uncertain": r.low_uncertain or r.isb_uncertain,
             }
         )
     coefficients = (run.summary.get("value_added") or {}).get("coefficients") or {}

@@ -1,6 +1,11 @@
 // ИОР × ИСБ scatter of an identification run (Plotly from the vendored offline bundle).
 (function () {
   "use strict";
+  function chance(index, p) {
+    if (p === null || p === undefined) { return ""; }
+    return "<br>вероятность низкого " + index + " " +
+      (p < 0.01 ? "менее 1 %" : p > 0.99 ? "более 99 %" : Math.round(100 * p) + " %");
+  }
   function draw() {
     var node = document.getElementById("chart");
     var source = document.getElementById("chart-data");
@@ -14,14 +19,12 @@
         type: "scatter", mode: "markers", name: names[code],  // SVG: WebGL (scattergl) compiles with eval, which the CSP forbids
         x: pts.map(function (p) { return p.x; }), y: pts.map(function (p) { return p.y; }),
         text: pts.map(function (p) {
-          var chance = p.low_probability === null || p.low_probability === undefined ? "" :
-            "<br>вероятность низкого ИОР " + (p.low_probability < 0.01 ? "менее 1 %" : p.low_probability > 0.99 ? "более 99 %" :
-            Math.round(100 * p.low_probability) + " %") + (p.uncertain ? " — зона не определена" : "");
-          return p.name + (p.selected ? " (предложена)" : "") + chance;
+          return p.name + (p.selected ? " (предложена)" : "") + chance("ИОР", p.low_probability) +
+            chance("ИСБ", p.isb_low_probability) + (p.uncertain ? "<br>кластер не определён" : "");
         }),
         customdata: pts.map(function (p) { return p.url; }),
         hovertemplate: "%{text}<br>ИСБ %{x:.2f}, ИОР %{y:.2f}<extra></extra>",
-        // Uncertain membership of the low zone: a black ring around the point.
+        // Uncertain membership of a low zone (ИОР or ИСБ): a black ring around the point.
         marker: {size: pts.map(function (p) { return p.selected ? 9 : 6; }), color: colours[code], opacity: 0.8,
           line: {color: "#212121", width: pts.map(function (p) { return p.uncertain ? 2 : 0; })}}
       };
