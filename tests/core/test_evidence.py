@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from shnor.core.identification import evidence, objectivity
-from shnor.core.methodology import Objectivity
+from shnor.core.methodology import SIGNS, Objectivity
 
 Z_995 = 2.5758293035489  # the normal quantile of 1 − 0.005
 
@@ -377,3 +377,284 @@ def test_a_schools_signs_are_listed_strongest_first_with_their_largest_deviation
     assert [s["code"] for s in signs] == ["vpr_journal", "heaping"] and signs[0]["z"] > signs[1]["z"]
     assert signs[0]["top"] == {"year": 2026, "procedure": "VPR", "subject": None, "grade": None, "n": 20, "z": 3.0}
     assert signs[0]["units"] == 2 and signs[0]["years"] == 2 and "icc" in signs[0] and "total" in signs[0]
+
+
+def _one_unit(code: str, **columns: object) -> pd.DataFrame:
+    row: dict[str, object] = dict.fromkeys(evidence.UNIT_COLUMNS)
+    row.update(school_id="A", year=2026, code=code, n=10, value=0.1, reference=0.0, form="linear", d=0.1, s2=0.01)
+    row.update(cc=0.0, **columns)
+    return pd.DataFrame([row])
+
+
+def test_units_ask_each_sign_the_preset_names_for_its_units_of_the_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dispatch of `units`: each sign's function gets the window's years (heaping, task rates and
+    base/profile data cut to them; the standardised works whole, for the history a jump compares
+    with), the preset's floor of pupils and the context; their units come together with only the
+    quality mismatch two-sided, and a unit without a finite deviation or a positive variance is
+    dropped."""
+    calls: dict[str, tuple[object, ...]] = {}
+
+    def stub(name: str, *frames: pd.DataFrame) -> object:
+        def run(*args: object) -> list[pd.DataFrame]:
+            calls[name] = args
+            return list(frames)
+
+        return run
+
+    bad = pd.concat(
+        [_one_unit("base_profile"), _one_unit("base_profile", s2=0.0), _one_unit("base_profile", d=np.inf),
+         _one_unit("base_profile", s2=np.nan), _one_unit("base_profile", d=np.nan)], ignore_index=True
+    )  # fmt: skip
+    monkeypatch.setattr(evidence, "_journal", stub("journal", _one_unit("vpr_journal")))
+    monkeypatch.setattr(evidence, "_fives", stub("fives", _one_unit("high_fives")))
+    monkeypatch.setattr(evidence, "_oge_ege", stub("oge_ege", _one_unit("oge_ege")))
+    monkeypatch.setattr(evidence, "_heaping", stub("heaping", _one_unit("heaping")))
+    monkeypatch.setattr(evidence, "_inversion", stub("inversion", _one_unit("difficulty_inversion")))
+    monkeypatch.setattr(evidence, "_scored", stub("scored", _one_unit("jump")))
+    monkeypatch.setattr(evidence, "_quality", stub("quality", _one_unit("quality_mismatch").assign(two_sided=True)))
+    monkeypatch.setattr(evidence, "_base_profile", stub("base_profile", bad))
+    scored = pd.DataFrame({"school_id": ["A", "A"], "year": [2025, 2026]})
+    heaps, rates = scored.assign(at_cut=1), scored.assign(task="1")
+    isb, cross = pd.Series([0.5], index=["A"]), scored.assign(n_both=3)
+    every = Objectivity(evidence_min_pupils=7, signs=SIGNS)
+    out = evidence.units(scored, heaps, rates, isb, [2026], every, cross)
+    assert list(out["code"]) == ["vpr_journal", "high_fives", "oge_ege", "heaping", "difficulty_inversion", "jump",
+                                 "quality_mismatch", "base_profile"]  # fmt: skip
+    assert list(out["two_sided"]) == [False] * 6 + [True, False] and out["two_sided"].dtype == bool
+    assert list(out.index) == list(range(8))
+    codes = set(every.signs)
+    window = calls["journal"][0]
+    assert isinstance(window, pd.DataFrame) and list(window["year"]) == [2026]
+    assert calls["journal"][1:] == (codes, 7) and calls["fives"][1:] == (isb, 7) and calls["oge_ege"][1:] == (7,)
+    assert calls["quality"][1:] == (7,) and calls["inversion"][1] == 7
+    for name in ("fives", "oge_ege", "quality"):
+        assert calls[name][0] is not None and list(calls[name][0]["year"]) == [2026]  # type: ignore[index]  # a frame
+    assert list(calls["heaping"][0]["year"]) == [2026] and list(calls["inversion"][0]["year"]) == [2026]  # type: ignore[index]  # a frame
+    assert calls["scored"][0] is scored and calls["scored"][1:] == ([2026], codes, 7)
+    assert calls["base_profile"] == (cross, [2026])
+    # Each sign alone asks only its own function (the standardised works are always asked: they
+    # answer by the codes); without heaping or task data those are not asked at all.
+    for code, name in (("vpr_journal", "journal"), ("journal_inflation", "journal"), ("high_fives", "fives"),
+                       ("oge_ege", "oge_ege"), ("heaping", "heaping"), ("difficulty_inversion", "inversion"),
+                       ("quality_mismatch", "quality"), ("base_profile", "base_profile")):  # fmt: skip
+        calls.clear()
+        evidence.units(scored, heaps, rates, isb, [2026], Objectivity(signs=(code,)), cross)
+        assert set(calls) == {name, "scored"}, code
+    calls.clear()
+    alone = evidence.units(scored, heaps.iloc[0:0], rates.iloc[0:0], isb, [2026], Objectivity(signs=("jump",)))
+    assert set(calls) == {"scored"} and list(alone["two_sided"]) == [False]
+    monkeypatch.setattr(evidence, "_scored", stub("scored"))
+    empty = evidence.units(scored, heaps, rates, isb, [2026], Objectivity(signs=("jump",)))
+    assert empty.empty and list(empty.columns) == [*evidence.UNIT_COLUMNS, "two_sided"]
+
+
+def test_each_signs_units_carry_its_code_work_and_floor() -> None:
+    """The bounds and labels of each sign's units: a school at exactly the floor counts; a work of
+    one pair counts in the region's share; each unit names its sign and its work."""
+    window = _vpr([("A", 2026, 20, 8, 2), ("B", 2026, 30, 3, 6), ("E", 2026, 1, 1, 0)])
+    (raised,) = evidence._journal(window, {"vpr_journal"}, 20)  # A's 20 pairs are at the floor
+    assert list(raised["school_id"]) == ["A", "B"] and raised.loc[0, "reference"] == pytest.approx(12 / 51)
+    assert raised.loc[0, "subject"] is None  # pooled over the school's works
+    (lowered,) = evidence._journal(window, {"journal_inflation"}, 5)
+    assert set(lowered["code"]) == {"journal_inflation"}
+    # «5»: the work's own procedure, subject and grade; the floor inclusive.
+    ids = [f"S{i:02}" for i in range(11)] + ["L"]
+    works = pd.DataFrame(
+        {"school_id": ids, "year": 2026, "procedure": "VPR", "subject": "math", "grade": 5,
+         "n_marked": 20, "n5": [5] * 11 + [15], "z": np.nan, "n": 20}
+    )  # fmt: skip
+    (fives,) = evidence._fives(works, pd.Series(0.0, index=ids), 20)
+    assert len(fives) == 12 and set(fives["code"]) == {"high_fives"}
+    assert (fives.loc[0, "procedure"], fives.loc[0, "subject"], fives.loc[0, "grade"]) == ("VPR", "math", 5)
+    # ОГЭ/ЕГЭ: both exams at the floor; one under it is enough to leave the school out.
+    exams = pd.DataFrame(
+        [("A", 2026, "OGE", "math", 20, 10, 0, 0), ("A", 2026, "EGE", "math_prof", 0, 0, 20, 2),
+         ("B", 2026, "OGE", "math", 20, 2, 0, 0), ("B", 2026, "EGE", "math_prof", 0, 0, 19, 6)],
+        columns=["school_id", "year", "procedure", "subject", "n_marked", "n5", "n_test", "high"],
+    )  # fmt: skip
+    (oge,) = evidence._oge_ege(exams, 20)
+    assert list(oge["school_id"]) == ["A"] and oge.loc[0, "code"] == "oge_ege" and oge.loc[0, "procedure"] == "OGE"
+    assert evidence._oge_ege(exams.assign(n_marked=exams["n_marked"].where(exams["school_id"] == "B", 19)), 20) == []
+    # Heaping: five pupils at the cut-off or a point below are enough.
+    heaps = pd.DataFrame(
+        {"school_id": ["A", "B", "C"], "year": 2026, "procedure": "OGE", "at_cut": [20, 3, 1], "below_cut": [5, 2, 3]}
+    )
+    (heaped,) = evidence._heaping(heaps)
+    assert list(heaped["school_id"]) == ["A", "B"] and set(heaped["code"]) == {"heaping"}
+    assert heaped.loc[1, "n"] == 5 and heaped.loc[1, "value"] == 0.6
+
+
+def test_quality_and_base_profile_units_at_their_bounds() -> None:
+    """Quality: region gap (16 + 10 − 10 − 10) / 40 = 0,15; A's d = 0,3 − 0,15; B's term and ВПР
+    quality both 1 (variance floored at 0,01 / 20); an ОГЭ row is not a ВПР work; the floor
+    inclusive. Base/profile: a school with one pupil of both counts, one with none does not."""
+    works = pd.DataFrame(
+        {"school_id": ["A", "B", "C"], "year": 2026, "procedure": ["VPR", "VPR", "OGE"], "subject": "rus",
+         "grade": 4, "q_pairs": [20, 20, 20], "q_journal": [16, 20, 20], "q_vpr": [10, 20, 0]}
+    )  # fmt: skip
+    (quality,) = evidence._quality(works, 20)
+    q = quality.set_index("school_id")
+    assert list(q.index) == ["A", "B"] and set(q["code"]) == {"quality_mismatch"}
+    region_gap = (36 - 30) / 40
+    assert q.loc["A", "reference"] == pytest.approx(region_gap) and q.loc["A", "d"] == pytest.approx(0.3 - region_gap)
+    assert q.loc["B", "s2"] == pytest.approx(0.01 / 20) and q.loc["A", "n"] == 20 and q.loc["A", "cc"] == 0.025
+    assert quality["two_sided"].tolist() == [True, True]
+    cross = pd.DataFrame({"school_id": ["A", "B", "C"], "year": 2026, "n_both": [1, 0, 9], "n_inverted": [1, 0, 0]})
+    (bp,) = evidence._base_profile(cross, [2026])
+    b = bp.set_index("school_id")
+    assert list(b.index) == ["A", "C"] and set(b["code"]) == {"base_profile"}
+    assert b.loc["A", "value"] == 1.0 and b.loc["A", "reference"] == pytest.approx(1.5 / 11) and b.loc["A", "cc"] == 0.5
+
+
+def test_inversion_units_of_a_perfectly_reversed_school_are_finite() -> None:
+    """A school whose task solve rates run exactly opposite to the region's has ρ = −1; its Fisher
+    transform is held at atanh(−0,999), not −∞; the unit counts its pupils."""
+    rows = []
+    for school, flip in (("A", 0), ("B", 0), ("C", 0), ("D", 1)):
+        for t in range(1, 7):
+            rate = (7 - t) / 6 if not flip else t / 6
+            rows.append((2026, "VPR", "math", 4, school, str(t), 12, rate * 12, 12.0))
+    rates = pd.DataFrame(
+        rows, columns=["year", "procedure", "subject", "grade", "school_id", "task", "pupils", "score", "max_score"]
+    )
+    (units,) = evidence._inversion(rates, 5)
+    d = units.set_index("school_id")
+    assert d.loc["D", "value"] == pytest.approx(-0.999) and np.isfinite(d.loc["D", "d"])
+    assert d.loc["D", "n"] == 12 and d.loc["D", "code"] == "difficulty_inversion"
+    assert d.loc["D", "s2"] == pytest.approx(1.06 / 3)
+
+
+def test_jump_and_mismatch_units_from_the_standardised_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A jump's unit is the rise against the school's own history, its variance the rise's se²,
+    compared with 0; the mismatch's, the cohort's ВПР grade 8 minus its ОГЭ a year later, with the
+    ОГЭ's pupils. Each asked for only when the preset names it, with the preset's floor."""
+    asked: dict[str, tuple[object, ...]] = {}
+    rises = pd.DataFrame({"school_id": ["A"], "procedure": "VPR", "subject": "math", "grade": 5, "year": 2026,
+                          "n": [30], "rise": [0.8], "se": [0.2]})  # fmt: skip
+    cohorts = pd.DataFrame({"school_id": ["B"], "subject": "rus", "year": 2026, "n_oge": [25], "gap": [0.6],
+                            "se": [0.3]})  # fmt: skip
+    monkeypatch.setattr(objectivity, "rises", lambda *a: asked.setdefault("rises", a) and rises)
+    monkeypatch.setattr(objectivity, "cohorts", lambda *a: asked.setdefault("cohorts", a) and cohorts)
+    scored = pd.DataFrame({"year": [2026]})
+    jump, mismatch = evidence._scored(scored, [2026], {"jump", "vpr_oge_mismatch"}, 7)
+    assert asked["rises"][1:] == ([2026], 7) and asked["cohorts"][1:] == ([2026], 7)
+    j = jump.iloc[0]
+    assert (j["code"], j["value"], j["reference"], j["d"], j["n"]) == ("jump", 0.8, 0.0, 0.8, 30)
+    assert j["s2"] == pytest.approx(0.04) and (j["procedure"], j["subject"], j["grade"]) == ("VPR", "math", 5)
+    m = mismatch.iloc[0]
+    assert (m["code"], m["value"], m["reference"], m["d"], m["n"]) == ("vpr_oge_mismatch", 0.6, 0.0, 0.6, 25)
+    assert m["s2"] == pytest.approx(0.09) and (m["procedure"], m["subject"], m["grade"]) == ("VPR", "rus", 8)
+    assert [f["code"].iloc[0] for f in evidence._scored(scored, [2026], {"jump"}, 7)] == ["jump"]
+    assert [f["code"].iloc[0] for f in evidence._scored(scored, [2026], {"vpr_oge_mismatch"}, 7)] == [
+        "vpr_oge_mismatch"
+    ]
+    monkeypatch.setattr(objectivity, "rises", lambda *a: rises.iloc[0:0])
+    assert [f["code"].iloc[0] for f in evidence._scored(scored, [2026], {"jump", "vpr_oge_mismatch"}, 7)] == [
+        "vpr_oge_mismatch"
+    ]
+
+
+def test_each_sign_is_checked_against_its_own_spread_over_the_schools() -> None:
+    """41 schools, one unit each: heaping z from −2,5 to 3,5 (median 0,5, median absolute deviation
+    1,5, robust spread 1,5 / 0,6745 = 2,2239): each school's heaping Z is (z − 0,5) / 2,2239. A sign
+    with fewer than thirty schools keeps the model (shift 0, scale 1). One unit per school: ICC 0."""
+    z = np.linspace(-2.5, 3.5, 41)
+    heaping = pd.DataFrame({"school_id": [f"S{i:02}" for i in range(41)], "year": 2026, "code": "heaping", "z": z})
+    few = pd.DataFrame({"school_id": ["S00", "S01"], "year": 2026, "code": "oge_ege", "z": [4.0, -1.0]})
+    out = evidence.by_sign(pd.concat([heaping, few], ignore_index=True)).set_index(["school_id", "code"])
+    scale = 1.5 / evidence.HALF_NORMAL_MEDIAN
+    h = out.xs("heaping", level="code")
+    assert h["shift"].tolist() == pytest.approx([0.5] * 41) and h["scale"].tolist() == pytest.approx([scale] * 41)
+    assert h["z"].tolist() == pytest.approx(list((z - 0.5) / scale)) and (h["icc"] == 0).all()
+    o = out.xs("oge_ege", level="code")
+    assert o["z"].tolist() == [4.0, -1.0] and o["shift"].tolist() == [0.0, 0.0] and o["scale"].tolist() == [1.0, 1.0]
+    # Thirty schools are enough to say; thirty alike give no spread, and the scale stays 1.
+    assert evidence.robust_null(pd.Series([2.0] * 30), cautious=False) == (2.0, 1.0)
+    assert evidence.robust_null(pd.Series(np.linspace(1, 2, 30))) == (pytest.approx(1.5), 1.0)
+    assert evidence._in_scale("rho", -1.0, 0.0) == pytest.approx(-0.999)
+    assert evidence._in_scale("rho", 1.0, 0.0) == pytest.approx(0.999)
+
+
+def test_a_schools_signs_in_words_keep_their_figures_to_the_stated_digits() -> None:
+    part = pd.DataFrame(
+        [("A", "heaping", 3, 2, 1.234567, 2.345678, 3.456789, 0.1234567, 0.456789, 1.234567),
+         ("A", "vpr_journal", 2, 2, 2.0, 2.0, 2.8, 0.0, 0.0, 1.0)],
+        columns=["school_id", "code", "units", "years", "z", "raw", "total", "icc", "shift", "scale"],
+    )  # fmt: skip
+    strongest = pd.DataFrame(
+        [("A", "heaping", 2025, np.nan, "math", 5.0, 12, 2.71828), ("A", "vpr_journal", 2026, "VPR", None, np.nan, 40, 2.5)],
+        columns=["school_id", "code", "year", "procedure", "subject", "grade", "n", "z"],
+    ).set_index(["school_id", "code"])
+    first, second = evidence._strengths(part, strongest)
+    assert first["code"] == "vpr_journal" and second == {
+        "code": "heaping", "units": 3, "years": 2, "z": 1.235, "raw": 2.346, "total": 3.457, "icc": 0.1235,
+        "shift": 0.457, "scale": 1.235,
+        "top": {"year": 2025, "procedure": None, "subject": "math", "grade": 5, "n": 12, "z": 2.718},
+    }  # fmt: skip
+    assert first["top"] == {"year": 2026, "procedure": "VPR", "subject": None, "grade": None, "n": 40, "z": 2.5}
+
+
+def test_what_would_flag_a_school_at_the_edges_of_the_rule() -> None:
+    """By hand, one sign of 2 units over 2 years, e more years: k = 2 + e units, the sign's raw Z
+    grows as total · (k / 2) / √k (ICC 0)."""
+    one = {"code": "heaping", "units": 2, "years": 2, "icc": 0.0, "shift": 0.0, "scale": 1.0}
+    assert evidence.years_to_flag([], Z_995, 0.0, 1.0) is None
+    # z 0 (raw 1 less a shift of 1): no sign points to bias, though 3 more years would reach 0,5.
+    assert evidence.years_to_flag([{**one, "z": 0.0, "raw": 1.0, "shift": 1.0}], 0.5, 0.0, 1.0) is None
+    # z 0,5: one more year gives 0,5 · √(3/2) = 0,612 ≥ 0,6.
+    assert evidence.years_to_flag([{**one, "z": 0.5, "raw": 0.5}], 0.6, 0.0, 1.0) == 1
+    # Already at the threshold: the answer counts years to come, from one.
+    assert evidence.years_to_flag([{**one, "z": 3.0, "raw": 3.0}], Z_995, 0.0, 1.0) == 1
+    # Six years would be needed (√7 = 2,646 ≥ 2,6 with one unit a year): more than five — no answer.
+    single = {**one, "units": 1, "years": 1, "z": 1.0, "raw": 1.0}
+    assert evidence.years_to_flag([single], 2.6, 0.0, 1.0) is None
+    # ICC 0,9, total 5: Z levels off below 3 (2,588 after a year, 2,599 after two, ceiling 2,635).
+    assert evidence.years_to_flag([{**one, "icc": 0.9, "total": 5.0, "z": 2.56, "raw": 2.56}], 3.0, 0.0, 1.0) is None
+    # The sign's and the region's checks: sign (Z − 0,5) / 2, region (z − 0,2) / 0,5. Raw 2 (total 2√2):
+    # after e years Z = √2·√(2 + e); e = 4: (3,464 − 0,5) / 2 = 1,482 → 2,564 < 2,576; e = 5: 2,842.
+    checked = {**one, "z": 0.75, "raw": 2.0, "shift": 0.5, "scale": 2.0}
+    assert evidence.years_to_flag([checked], Z_995, 0.2, 0.5) == 5
+
+
+def test_the_rows_behind_a_flag_by_hand() -> None:
+    """Hand-built evidence. A is flagged: its journal sign (Z 3) and heaping (Z 0,5) point to bias,
+    its ОГЭ/ЕГЭ sign (Z 0) does not. E is flagged by ОГЭ/ЕГЭ (Z 1,5). B is not flagged. D's unit was
+    rejected (out of the evidence, in `every`) and a person reviewed it. Rows: A's journal unit at
+    exactly 1,645 (not its 2025 unit at 1,0), A's heaping unit (2,0), E's ОГЭ/ЕГЭ unit in the
+    ratio's own scale, and D's reviewed unit; not A's ОГЭ/ЕГЭ unit, nor B's."""
+    cols = ["school_id", "year", "code", "procedure", "form", "value", "reference", "z", "s2", "tau2", "mu0"]
+    every = pd.DataFrame(
+        [("A", 2026, "vpr_journal", "VPR", "linear", 0.5, 0.2, evidence.NOTABLE_Z, 0.01, 0.0036, 0.01),
+         ("A", 2025, "vpr_journal", "VPR", "linear", 0.3, 0.2, 1.0, 0.01, 0.0036, 0.01),
+         ("A", 2026, "oge_ege", "OGE", "log", 3.0, 1.5, 2.5, 0.04, 0.05, 0.1),
+         ("A", 2026, "heaping", "OGE", "linear", 0.7, 0.5, 2.0, 0.01, 0.0, 0.0),
+         ("E", 2026, "oge_ege", "OGE", "log", 3.0, 1.5, 2.5, 0.04, 0.05, 0.1),
+         ("B", 2026, "vpr_journal", "VPR", "linear", 0.6, 0.2, 3.0, 0.01, 0.0, 0.0),
+         ("D", 2026, "vpr_journal", "VPR", "linear", 0.25, 0.2, 0.5, 0.01, 0.0, 0.0)],
+        columns=cols,
+    ).assign(subject=None, grade=None, n=20)  # fmt: skip
+    signs = {
+        "A": [{"code": "vpr_journal", "z": 3.0}, {"code": "heaping", "z": 0.5}, {"code": "oge_ege", "z": 0.0}],
+        "E": [{"code": "oge_ege", "z": 1.5}], "B": [{"code": "vpr_journal", "z": 3.0}],
+    }  # fmt: skip
+    schools = pd.DataFrame({"signs": pd.Series(signs), "flag": pd.Series({"A": True, "E": True, "B": False})})
+    weighed = evidence.Evidence(units=every.iloc[:6], schools=schools, threshold=Z_995, every=every)
+    empty = pd.DataFrame(columns=objectivity.SIGN_COLUMNS)
+    reviewed = {("D", 2026, "vpr_journal", "VPR", "", 0)}
+    rows = evidence.notable_rows(weighed, empty, reviewed)
+    assert [(r["school_id"], r["year"], r["code"]) for r in rows] == [
+        ("A", 2026, "vpr_journal"), ("A", 2026, "heaping"), ("E", 2026, "oge_ege"), ("D", 2026, "vpr_journal")
+    ]  # fmt: skip
+    journal, _, ratio, _ = rows
+    assert journal["reference"] == pytest.approx(0.21)
+    assert journal["threshold"] == pytest.approx(0.21 + evidence.NOTABLE_Z * math.sqrt(0.0136))
+    assert journal["evidence"] == {"pupils": 20, "strength": 1.64, "by_evidence": True}
+    assert journal["value"] == 0.5 and journal["procedure"] == "VPR" and journal["subject"] is None
+    assert ratio["reference"] == pytest.approx(1.5 * math.exp(0.1))
+    assert ratio["threshold"] == pytest.approx(1.5 * math.exp(0.1 + evidence.NOTABLE_Z * 0.3))
+    # A row a sign already names is not repeated; the others still follow it.
+    named = pd.DataFrame([{**rows[0], "subject": "", "grade": 0}])
+    assert [r["code"] for r in evidence.notable_rows(weighed, named, reviewed)] == ["heaping", "oge_ege", "vpr_journal"]
+    # Without `every`, the units themselves: D's rejected unit is not among them.
+    alone = evidence.Evidence(units=every.iloc[:6], schools=schools, threshold=Z_995)
+    assert [r["school_id"] for r in evidence.notable_rows(alone, empty, reviewed)] == ["A", "A", "E"]

@@ -75,9 +75,8 @@ def _frame(rows: pd.DataFrame, code: str, form: str = "linear", share: bool = Fa
     its calibration applies Yates's continuity correction `cc` = 0.5 / n (`calibrate`): the normal
     approximation otherwise overstates a handful of pupils (3 «5» of 5 against 17 % expected: z 2.56
     uncorrected, 1.97 corrected, 1.88 from the exact binomial tail)."""
-    columns = ["school_id", "year", "n", "value", "reference", "d", "s2"]
-    out = pd.DataFrame({k: rows[k] if k in rows else fixed.get(k) for k in columns})
-    out["cc"] = 0.5 / out["n"].astype(float) if share else 0.0
+    out = rows[["school_id", "year", "n", "value", "reference", "d", "s2"]].copy()
+    out["cc"] = 0.5 / out["n"] if share else 0.0
     out["code"], out["form"] = code, form
     for key in ("procedure", "subject", "grade"):
         out[key] = rows[key] if key in rows else fixed.get(key)
@@ -110,9 +109,7 @@ def _fives(window: pd.DataFrame, isb: pd.Series, floor: int) -> list[pd.DataFram
     for p in objectivity.fives_expected(window, isb, objectivity.external(window)):
         p = p[p["n_marked"] >= floor]
         ref = p["reference"]
-        unit = p.assign(
-            n=p["n_marked"], value=p["share"], reference=ref, d=p["share"] - ref, s2=ref * (1 - ref) / p["n_marked"]
-        )
+        unit = p.assign(n=p["n_marked"], value=p["share"], d=p["share"] - ref, s2=ref * (1 - ref) / p["n_marked"])
         out.append(_frame(unit, "high_fives", share=True))
     return out
 
@@ -173,7 +170,7 @@ def _inversion(task_rates: pd.DataFrame, floor: int) -> list[pd.DataFrame]:
         value=np.tanh(rows["fisher"]),
         reference=np.tanh(rows["median"]),
         d=rows["median"] - rows["fisher"],
-        s2=1.06 / (rows["tasks"] - 3).clip(lower=1),
+        s2=1.06 / (rows["tasks"] - 3),  # five tasks at least (objectivity.inversion_rhos)
     )
     return [_frame(unit, "difficulty_inversion", "rho")]
 
@@ -352,8 +349,7 @@ def by_sign(calibrated: pd.DataFrame) -> pd.DataFrame:
     independent: the region's spread of the sign says by how much)."""
     g = calibrated.groupby(["school_id", "code"])
     out = pd.DataFrame({"units": g["z"].size(), "years": g["year"].nunique(), "total": g["z"].sum()})
-    out["icc"], out["shift"], out["scale"] = 0.0, 0.0, 1.0
-    for code, part in calibrated.groupby("code"):
+    for code, part in calibrated.groupby("code"):  # every sign gets its icc, shift and scale here
         out.loc[(slice(None), code), "icc"] = intraclass(part["school_id"], part["z"])
     k = out["units"]
     out["raw"] = out["total"] / np.sqrt(k * (1 + (k - 1) * out["icc"]))
