@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,13 @@ def test_the_scores_by_hand() -> None:
     assert (scores["precision"], scores["recall"], scores["false"]) == (0.5, 0.5, round(1 / 6, 4))
     assert scores["false_flags"] == 1 and scores["inflated"] == 2 and scores["va_rho"] == 1.0
     assert scores["cluster"] == 1.0  # seven schools with a cluster, each as the truth cuts it
+    assert (scores["clustered"], scores["marked_uncertain"], scores["wrong"], scores["wrong_marked"]) == (7, 0, 0, 0)
+    # S1 called effective (truly deprived), and marked uncertain by its ИСБ; S3 uncertain by its ИОР.
+    table["cluster"] = ["effective", *table["cluster"][1:]]
+    table["ior_low_probability"] = [0.05, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, None]
+    table["isb_low_probability"] = [0.3, 1.0, 0.0, 0.0, 0.0, 0.0, 0.95, None]
+    scores = validate.score(table, truth, 0.25, 0.25)
+    assert (scores["marked_uncertain"], scores["wrong"], scores["wrong_marked"]) == (2, 1, 1)
 
 
 def test_one_small_region_end_to_end(tmp_path: Path) -> None:
@@ -62,7 +70,7 @@ def test_the_validation_figures_are_the_harness_output() -> None:
     """Each figure of docs/validation.md's table comes from bench/results/validate-*.json, written
     by `bench/validate.py --json`, and each mean is the mean of its seeds."""
     doc = (ROOT / "docs/validation.md").read_text("utf-8")
-    for flag in ("evidence", "count"):
+    for flag in ("evidence", "count", "unseen"):
         data = json.loads((ROOT / f"bench/results/validate-{flag}.json").read_text("utf-8"))
         assert len(data["seeds"]) >= 5 and len({s["seed"] for s in data["seeds"]}) == len(data["seeds"])
         for key, s in data["summary"].items():
@@ -85,3 +93,36 @@ def test_the_validation_figures_are_the_harness_output() -> None:
         f"the count of signs caught {pooled['count'][0]} of {pooled['count'][1]} and flagged {pooled['count'][2]}"
         in text
     )
+
+
+def _load(name: str) -> list[dict[str, Any]]:
+    seeds: list[dict[str, Any]] = json.loads((ROOT / f"bench/results/validate-{name}.json").read_text("utf-8"))["seeds"]
+    return seeds
+
+
+def test_the_unseen_regions_and_the_uncertain_clusters_are_the_harness_output() -> None:
+    """The out-of-sample seeds are others than the ones reported first and each of their means lies
+    in the first seeds' interval, as the document says; the table of uncertain clusters adds up."""
+    text = re.sub(r"\s+", " ", (ROOT / "docs/validation.md").read_text("utf-8"))
+    first, unseen = _load("evidence"), _load("unseen")
+    assert not {r["seed"] for r in first} & {r["seed"] for r in unseen}
+    summary = {n: json.loads((ROOT / f"bench/results/validate-{n}.json").read_text("utf-8"))["summary"]
+               for n in ("evidence", "unseen")}  # fmt: skip
+    for key, s in summary["unseen"].items():
+        low, high = summary["evidence"][key]["low"], summary["evidence"][key]["high"]
+        assert low <= s["mean"] <= high, key
+    honest = sum(r["schools"] - r["inflated"] for r in unseen)
+    caught = sum(round(r["recall"] * r["inflated"]) for r in unseen)
+    per = ", ".join(str(r["false_flags"]) for r in unseen)
+    honest_text = f"{honest:,}".replace(",", " ")
+    assert (
+        f"the flag caught {caught} of {sum(r['inflated'] for r in unseen)} inflated schools and flagged "
+        f"{sum(r['false_flags'] for r in unseen)} of {honest_text} honest ones (per seed {per})"
+    ) in text
+    for name, seeds in (("seeds 1–5", first), ("seeds 6–10", unseen)):
+        total, marked = sum(r["clustered"] for r in seeds), sum(r["marked_uncertain"] for r in seeds)
+        wrong, wrong_marked = sum(r["wrong"] for r in seeds), sum(r["wrong_marked"] for r in seeds)
+        agreement = (total - marked - (wrong - wrong_marked)) / (total - marked)
+        assert agreement > 0.92 and wrong_marked > wrong / 2
+        row = f"| {name} | {total:,} | {marked} | {wrong} | {wrong_marked} | {agreement:.3f} |"
+        assert row.replace(",", " ").replace(".", ",") in text, row
