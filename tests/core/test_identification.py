@@ -591,6 +591,17 @@ def test_difficulty_inversion_on_the_demo_s_task_level_results_finds_inflated_sc
     assert set(region.tasks["task"]) == {str(t) for t in range(1, 11)} and set(region.tasks["year"]) == {2026}
 
 
+def test_the_demo_marks_the_schools_of_uncertain_cluster(demo: Demo) -> None:
+    """On the demo region with the default methodology (CHANGELOG says so): 108 of 700 schools of
+    uncertain low-ИОР membership, 211 of uncertain cluster with the ИСБ's; every school's ИСБ has
+    its standard error (the demo reports its pupils)."""
+    _, table, _ = demo
+    ior = table["ior_low_probability"].between(0.1, 0.9, inclusive="neither")
+    either = ior | table["isb_low_probability"].between(0.1, 0.9, inclusive="neither")
+    assert (len(table), int(ior.sum()), int(either.sum())) == (700, 108, 211)
+    assert table["isb_se"].notna().all() and (table["isb_se"] > 0).all()
+
+
 def test_very_small_schools_are_not_flagged_on_noise(demo: Demo) -> None:
     _, table, _ = demo
     tiny = table[table["planted"] == "tiny"]
