@@ -47,6 +47,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from shnor.core.identification.identify import UNCERTAIN
+
 YEARS = (2021, 2022, 2023, 2024)
 VPR = [("rus", g) for g in (4, 5, 6, 7, 8)] + [("math", g) for g in (4, 5, 6, 7, 8)]
 VPR_MAX = {"rus": 38, "math": 20}
@@ -287,12 +289,12 @@ def score(table: pd.DataFrame, truth: pd.DataFrame, ior_share: float, isb_share:
 
 def _uncertain(clustered: pd.DataFrame, wrong: np.ndarray) -> dict[str, Any]:
     """How many clustered schools the identification marks as of uncertain cluster (a low-zone
-    probability of ИОР or ИСБ between 10 and 90 %), and how many of the wrong clusters are among them."""
+    probability of ИОР or ИСБ within identify.UNCERTAIN), and how many of the wrong clusters are among them."""
     marked = np.zeros(len(clustered), bool)
     for column in ("ior_low_probability", "isb_low_probability"):
         if column in clustered:
             p = pd.to_numeric(clustered[column], errors="coerce").to_numpy(float)
-            marked |= (p > 0.1) & (p < 0.9)
+            marked |= (p > UNCERTAIN[0]) & (p < UNCERTAIN[1])
     return {
         "clustered": len(clustered),
         "marked_uncertain": int(marked.sum()),

@@ -35,6 +35,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shnor.audit.versioning import is_domain_write
+from tests.app import page_text
 from tests.conftest import count_case
 
 pytestmark = pytest.mark.django_db
@@ -900,6 +901,9 @@ def test_the_matrix(region: Region, name: str) -> None:
                 assert "/accounts/login/" in response["Location"], url
             if status == 200 and persona in SCOPED_PERSONAS and not entry.leak_ok and far_name in _body(response):
                 wrong.append(f"{persona} {url} ({side}): names the far school «{far_name}»")
+            if status == 200 and entry.method == "GET" and "text/html" in response.get("Content-Type", ""):
+                for fault in page_text.faults(_body(response)):
+                    wrong.append(f"{persona} {url}: {fault}")
     assert not wrong, "\n".join(wrong)
 
 

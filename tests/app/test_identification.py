@@ -28,8 +28,8 @@ from tests.conftest import World
 LEVEL = {"A001": 0.0, "A001F": -0.3, "A002": -1.2, "B001": 0.8}
 SOCIAL = {"A001": 0.45, "A001F": 0.5, "A002": 0.2, "B001": 0.15}  # share of parents without higher education
 
-# The extras of the ИСБ: the probability of its low zone and the shares a school lacks.
-ISB_EXTRA = ["isb_low_probability", "isb_missing"]
+# The extras of the ИСБ: its error, the probability of its low zone and the shares a school lacks.
+ISB_EXTRA = ["isb_se", "isb_low_probability", "isb_missing"]
 
 
 def _results() -> pa.Table:
@@ -567,7 +567,7 @@ def test_the_card_the_export_and_the_chart_carry_the_evidence_and_the_uncertaint
     chart = client.get(reverse("identification:run-chart", args=[run.pk])).context["chart"]
     point = next(p for p in chart["points"] if p["id"] == world.a2.pk)
     assert point["low_probability"] == pytest.approx(a2.ior_low_probability, abs=1e-3)
-    assert point["uncertain"] == (a2.low_uncertain or a2.isb_uncertain)
+    assert point["uncertain"] == a2.cluster_uncertain
     # ИСБ: its standard error from the number of pupils, the chance of its low zone, a missing share.
     assert a2.isb_se is not None and a2.isb_se > 0 and a2.isb_low_probability is not None
     assert point["isb_low_probability"] == pytest.approx(a2.isb_low_probability, abs=1e-3)
@@ -576,7 +576,7 @@ def test_the_card_the_export_and_the_chart_carry_the_evidence_and_the_uncertaint
     card = re.sub(
         r"\s+", " ", client.get(reverse("identification:school", args=[run.pk, world.a2.pk])).content.decode()
     )
-    assert "вероятность, что истинный ИСБ в «низкой» зоне, — 40 %" in card
+    assert "вероятность, что ИСБ без случайности долей в «низкой» зоне, — 40 %" in card
     assert "нет в записи школы: доля обучающихся с ОВЗ, доля обучающихся из малообеспеченных семей" in card
     assert re.search(r"определён неуверенно: школа близко к порогу «низкой» зоны (ИОР и )?ИСБ \(", card)
     assert "share_disabilities" not in card

@@ -15,8 +15,8 @@ from shnor.core.identification.identify import OUTPUT_COLUMNS
 from shnor.presets import available
 from tests.app.test_cli import run
 
-# The extras of the ИСБ: the probability of its low zone and the shares a school lacks.
-ISB_EXTRA = ["isb_low_probability", "isb_missing"]
+# The extras of the ИСБ: its error, the probability of its low zone and the shares a school lacks.
+ISB_EXTRA = ["isb_se", "isb_low_probability", "isb_missing"]
 
 
 @pytest.fixture(scope="module")

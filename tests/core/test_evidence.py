@@ -582,7 +582,10 @@ def test_a_schools_signs_in_words_keep_their_figures_to_the_stated_digits() -> N
         columns=["school_id", "code", "units", "years", "z", "raw", "total", "icc", "shift", "scale"],
     )  # fmt: skip
     strongest = pd.DataFrame(
-        [("A", "heaping", 2025, np.nan, "math", 5.0, 12, 2.71828), ("A", "vpr_journal", 2026, "VPR", None, np.nan, 40, 2.5)],
+        [
+            ("A", "heaping", 2025, np.nan, "math", 5.0, 12, 2.71828),
+            ("A", "vpr_journal", 2026, "VPR", None, np.nan, 40, 2.5),
+        ],
         columns=["school_id", "code", "year", "procedure", "subject", "grade", "n", "z"],
     ).set_index(["school_id", "code"])
     first, second = evidence._strengths(part, strongest)

@@ -593,12 +593,13 @@ def test_difficulty_inversion_on_the_demo_s_task_level_results_finds_inflated_sc
 
 def test_the_demo_marks_the_schools_of_uncertain_cluster(demo: Demo) -> None:
     """On the demo region with the default methodology (CHANGELOG says so): 108 of 700 schools of
-    uncertain low-ИОР membership, 211 of uncertain cluster with the ИСБ's; every school's ИСБ has
-    its standard error (the demo reports its pupils)."""
+    uncertain low-ИОР membership, 205 schools with a cluster of uncertain cluster with the ИСБ's;
+    every school's ИСБ has its standard error (the demo reports its pupils)."""
     _, table, _ = demo
     ior = table["ior_low_probability"].between(0.1, 0.9, inclusive="neither")
     either = ior | table["isb_low_probability"].between(0.1, 0.9, inclusive="neither")
-    assert (len(table), int(ior.sum()), int(either.sum())) == (700, 108, 211)
+    clustered = table["cluster"] != ""
+    assert (len(table), int(ior.sum()), int((either & clustered).sum())) == (700, 108, 205)
     assert table["isb_se"].notna().all() and (table["isb_se"] > 0).all()
 
 
@@ -1861,12 +1862,12 @@ def test_a_region_without_any_result_is_all_too_little_data() -> None:
 def test_the_social_index_states_its_sampling_error_and_the_shares_a_school_lacks() -> None:
     """Shares of 100, 25, 400 and 0 pupils. Without higher education 0,1 / 0,2 / 0,3 / 0,4 (sd²
     0,05/3); unemployed parents 0 / — / 0,3 / 0,1 (sd² 0,07/3) with weight 2. A share's sampling
-    variance in the index's units is p(1 − p)/n / sd²; the index's is Σ w² v / (Σ w)² over the
-    shares the school has:
-    A: 0,1·0,9/100 / (0,05/3) = 0,054 and 0; se = √0,054 / 3 = 0,07746.
-    B: only the first, 0,2·0,8/25 / (0,05/3) = 0,384; se = √0,384 = 0,61968; lacks the second.
-    C: 0,3·0,7/400 / (0,05/3) = 0,0315 and 0,3·0,7/400 / (0,07/3) = 0,0225; se = √(0,0315 + 4·0,0225) / 3
-       = 0,11619.
+    variance in the index's units is p(1 − p)/n / sd² with p = (k + ½)/(n + 1), k the pupils it
+    counts; the index's is Σ w² v / (Σ w)² over the shares the school has:
+    A: p 10,5/101 → 0,0558911; p 0,5/101 (none of 100 is not certain) → 0,0021111;
+       se = √(0,0558911 + 4·0,0021111) / 3 = 0,0845484.
+    B: only the first, p 5,5/26 → 0,4002959; se = 0,6326894; lacks the second.
+    C: p 120,5/401 → 0,0315299 and 0,0225214; se = √(0,0315299 + 4·0,0225214) / 3 = 0,1162446.
     D: no pupils counted: no standard error."""
     social = pd.DataFrame(
         {
@@ -1884,12 +1885,26 @@ def test_the_social_index_states_its_sampling_error_and_the_shares_a_school_lack
         )
     )
     t = indices.social_index(social, 2026, m).table
-    assert list(t["isb_se"].iloc[:3]) == pytest.approx([0.0774597, 0.6196773, 0.1161895])
+    assert list(t["isb_se"].iloc[:3]) == pytest.approx([0.0845484, 0.6326894, 0.1162446], abs=1e-6)
     assert np.isnan(t.loc["D", "isb_se"])
     assert list(t["isb_missing"]) == ["", "share_unemployed_parents", "", ""]
     assert list(t["isb_components"]) == [2, 1, 2, 2]
     # Without the number of pupils there is no standard error at all.
     assert indices.social_index(social.drop(columns="students"), 2026, m).table["isb_se"].isna().all()
+    # A share outside [0; 1] has no sampling error to state: the school's index then has none.
+    odd = social.assign(share_parents_no_higher_ed=[1.5, 0.2, 0.3, 0.4])
+    assert indices.social_index(odd, 2026, m).table["isb_se"].isna().tolist() == [True, False, False, True]
+
+
+def test_the_chance_of_a_low_social_index_is_the_posterior_one() -> None:
+    """ИСБ −1, 0, 1, −0,5 with se 0,5, 0,5, 0,5, 1: Var 0,729167, mean se² 0,4375, τ² 0,291667,
+    centre −0,125. A: B = 0,538462, posterior −0,596154 ± 0,366900 → Φ(0,262072) = 0,603367 below
+    −0,5; D: B = 0,225806, −0,209677 ± 0,475191 → Φ(−0,610960) = 0,270613 (its raw −0,5 is at the
+    threshold, but its index says little). Without two schools with an error: no chance at all."""
+    isb, se = pd.Series([-1.0, 0.0, 1.0, -0.5], index=list("ABCD")), pd.Series([0.5, 0.5, 0.5, 1.0], index=list("ABCD"))
+    p = identify_module.isb_low_probability(isb, se, -0.5)
+    assert p["A"] == pytest.approx(0.603367, abs=1e-6) and p["D"] == pytest.approx(0.270613, abs=1e-6)
+    assert identify_module.isb_low_probability(isb, se * np.nan, -0.5).isna().all()
 
 
 def test_the_chance_of_the_low_zone_from_the_estimate_and_its_error() -> None:

@@ -154,6 +154,11 @@ class SchoolResult(models.Model):
         """Whether the school's membership of the low ИСБ zone is uncertain (identify.UNCERTAIN)."""
         return uncertain(self.isb_low_probability)
 
+    @property
+    def cluster_uncertain(self) -> bool:
+        """Whether the school has a cluster and it is uncertain: either zone's membership is."""
+        return bool(self.cluster) and (self.low_uncertain or self.isb_uncertain)
+
 
 class Component(models.Model):
     """One standardised work of a school in the window: the evidence behind its ИОР."""

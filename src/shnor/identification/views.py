@@ -245,7 +245,7 @@ def school_card(request: AuthedRequest, pk: int, school: int) -> HttpResponse:
         "low_chance": labels.chance(result.ior_low_probability),
         "isb_chance": labels.chance(result.isb_low_probability),
         "uncertain_zones": " и ".join(
-            z for z, u in (("ИОР", result.low_uncertain), ("ИСБ", result.isb_uncertain)) if u
+            z for z, u in (("ИОР", result.low_uncertain), ("ИСБ", result.isb_uncertain)) if u and result.cluster
         ),
         "isb_missing": [labels.SOCIAL_TITLES.get(c, c) for c in result.isb_missing.split(";") if c],
         "reasons": labels.reasons(result.reasons),

@@ -75,7 +75,10 @@ class ResultOut(Schema):
         description="сила свидетельств необъективности: отметка — при силе не ниже порога (2,58 при доле ложных отметок 0,5 %)"
     )
     ior_low_probability: float | None = Field(description="вероятность, что истинный ИОР в «низкой» зоне")
-    isb_low_probability: float | None = Field(description="вероятность, что истинный ИСБ в «низкой» зоне")
+    isb_se: float | None = Field(description="стандартная ошибка ИСБ от случайности долей при численности обучающихся")
+    isb_low_probability: float | None = Field(
+        description="вероятность, что ИСБ без случайности долей не выше порога «низкой» зоны"
+    )
     isb_missing: str = Field(description="коды долей ИСБ, которых нет в записи школы, через «;»")
     category: str
     selected: bool

@@ -291,7 +291,7 @@ def _output_table(schools: pd.DataFrame, year: int, figures: _Figures, classes: 
             "ior_low_probability": low_probability(shrunk, classes.ior_threshold, figures.insufficient).to_numpy(),
             "objectivity_z": figures.evidence.schools["z"].reindex(index).to_numpy(float),
             "isb_se": social["isb_se"].to_numpy(float),
-            "isb_low_probability": _chance_below(figures.isb, social["isb_se"], classes.isb_threshold).to_numpy(),
+            "isb_low_probability": isb_low_probability(figures.isb, social["isb_se"], classes.isb_threshold).to_numpy(),
             "isb_missing": social["isb_missing"].fillna("").to_numpy(),
         }
     )
@@ -313,6 +313,22 @@ def low_probability(shrunk: indices.Shrunk, threshold: float, insufficient: pd.S
     school with too little data or no estimate."""
     p = _chance_below(shrunk.estimate, shrunk.se, threshold)
     return p.where(~insufficient.reindex(p.index, fill_value=True))
+
+
+def isb_low_probability(isb: pd.Series, se: pd.Series, threshold: float) -> pd.Series:
+    """The probability that a school's ИСБ, were its shares counted without sampling chance, is at or
+    below the low zone's threshold: from the empirical-Bayes posterior, as for ИОР. The region's
+    spread of true indices τ² = Var(ИСБ) − mean(se²); a school's index shrinks toward the region's
+    mean by B = τ²/(τ² + se²), its posterior variance B·se². The zone itself stays the act's: by the
+    index as computed."""
+    se = se.astype(float).reindex(isb.index)
+    known = isb.notna() & se.gt(0)
+    if known.sum() < 2:
+        return pd.Series(np.nan, index=isb.index)
+    tau2 = max(float(isb[known].var(ddof=1) - (se[known] ** 2).mean()), 0.0)
+    shrink = tau2 / (tau2 + se**2)
+    centre = float(isb[known].mean())
+    return _chance_below(centre + shrink * (isb - centre), np.sqrt(shrink) * se, threshold)
 
 
 def _chance_below(estimate: pd.Series, se: pd.Series, threshold: float) -> pd.Series:

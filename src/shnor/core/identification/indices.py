@@ -155,7 +155,8 @@ def social_index(social: pd.DataFrame, year: int, methodology: Methodology) -> S
     the region, oriented so that higher = better, and averaged with the preset's weights over the
     shares the school has (`isb_missing`: those the region collects and it lacks). `isb_se`: the
     index's standard error from the shares' sampling variance p(1 − p)/n over the school's pupils
-    (shares taken as independent), NaN without the number of pupils."""
+    (p half a pupil in from 0 and 1; shares taken as independent; a missing share adds nothing), NaN
+    without the number of pupils."""
     parts = [p for p in methodology.social if p.column in social]
     empty = pd.DataFrame(columns=["isb", "isb_components", "isb_year", "isb_se", "isb_missing"]).rename_axis(
         "school_id"
@@ -179,8 +180,11 @@ def social_index(social: pd.DataFrame, year: int, methodology: Methodology) -> S
         z = (x - x.mean()) / sd if varies and np.isfinite(sd) else x * np.nan
         oriented[part.column] = z if part.higher_is_better else -z
         # A share of a few pupils moves by chance: p(1 − p)/n of the school's pupils, in units of
-        # the region's spread of the share.
-        sampling[part.column] = (x.clip(0, 1) * (1 - x.clip(0, 1)) / pupils / sd**2).where(z.notna())
+        # the region's spread of the share; p taken half a pupil in from 0 and 1 ((k + ½)/(n + 1)),
+        # so that a share of none or all of a few pupils is not taken as certain. A share outside
+        # [0; 1] has no sampling error to state (the school's index then has none).
+        p = (x * pupils + 0.5) / (pupils + 1)
+        sampling[part.column] = (p * (1 - p) / pupils / sd**2).where(z.notna() & x.between(0, 1))
     weights = pd.Series({p.column: p.weight for p in parts})
     present = oriented.notna()
     weighted = oriented.fillna(0.0).mul(weights, axis=1).sum(axis=1)

@@ -283,7 +283,7 @@ def scatter(user: Actor, run: Run) -> dict[str, Any]:
                 "selected": r.selected,
                 "low_probability": None if r.ior_low_probability is None else round(r.ior_low_probability, 3),
                 "isb_low_probability": None if r.isb_low_probability is None else round(r.isb_low_probability, 3),
-                "uncertain": r.low_uncertain or r.isb_uncertain,
+                "uncertain": r.cluster_uncertain,
             }
         )
     coefficients = (run.summary.get("value_added") or {}).get("coefficients") or {}

@@ -20,7 +20,7 @@
         x: pts.map(function (p) { return p.x; }), y: pts.map(function (p) { return p.y; }),
         text: pts.map(function (p) {
           return p.name + (p.selected ? " (предложена)" : "") + chance("ИОР", p.low_probability) +
-            chance("ИСБ", p.isb_low_probability) + (p.uncertain ? "<br>кластер не определён" : "");
+            chance("ИСБ", p.isb_low_probability) + (p.uncertain ? "<br>кластер определён неуверенно" : "");
         }),
         customdata: pts.map(function (p) { return p.url; }),
         hovertemplate: "%{text}<br>ИСБ %{x:.2f}, ИОР %{y:.2f}<extra></extra>",
