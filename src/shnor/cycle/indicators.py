@@ -240,6 +240,17 @@ def _teachers(frame: _Frame, targets: dict[str, float]) -> set[int]:
     return trained
 
 
+def titles() -> dict[str, str]:
+    """Every indicator's title with its number filled in from the preset (a title such as «не менее {n}
+    педагогов» names the preset's number; where the preset sets none, says so)."""
+    p = registry.preset()
+    numbers = {"trained_per_school": p.support.targets.trained_per_school, "seminar": p.indicators.seminar_participants}
+    return {
+        code: d.title.format(n=numbers.get(code) or "N (число задаёт пресет)") if "{n}" in d.title else d.title
+        for code, d in SYSTEM.items()
+    }
+
+
 def _preset_targets(frame: _Frame, t: core_support.Targets, trained: set[int]) -> None:
     """The preset's own targets (teachers trained, agreements, events, parents), where it sets them."""
     year, listed, staff = frame.year, frame.listed, frame.staff

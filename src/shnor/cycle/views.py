@@ -265,7 +265,7 @@ def goals(request: AuthedRequest) -> HttpResponse:
             messages.error(request, str(error))
         return redirect(here)
     g = services.goals(user, year, municipality)
-    targets = services.targets(year)
+    targets, titles = services.targets(year), indicators.titles()
     return render(
         request,
         "cycle/goals.html",
@@ -277,9 +277,11 @@ def goals(request: AuthedRequest) -> HttpResponse:
             "can_edit": services.can_keep(user, municipality),
             "can_targets": services.can_keep(user, None) and municipality is None,
             "targets": [
-                (code, d.title, d.kind, targets.get(code, (None, ""))) for code, d in SYSTEM.items() if code in targets
+                (code, titles[code], d.kind, targets.get(code, (None, "")))
+                for code, d in SYSTEM.items()
+                if code in targets
             ]
-            + [(code, d.title, d.kind, (None, "")) for code, d in SYSTEM.items() if code not in targets],
+            + [(code, titles[code], d.kind, (None, "")) for code, d in SYSTEM.items() if code not in targets],
             "years": _years_around(year),
         },
     )

@@ -10,7 +10,7 @@ from shnor.core.contract import TABLES
 from shnor.datasets.models import ColumnMapping, ImportRun
 from shnor.ingest.sources import ENCODINGS, ReadOptions
 
-KINDS = [(name, f"{name} — {t.title}") for name, t in TABLES.items()]
+KINDS = [(name, t.title) for name, t in TABLES.items()]
 
 
 SEPARATORS = [
@@ -72,7 +72,7 @@ class UploadForm(ReadOptionsForm):
 
 
 class ImportFilter(forms.Form):
-    kind = forms.ChoiceField(label="Таблица", choices=[("", "все"), *[(k, k) for k in TABLES]], required=False)
+    kind = forms.ChoiceField(label="Таблица", choices=[("", "все"), *KINDS], required=False)
     status = forms.ChoiceField(label="Состояние", choices=[("", "все"), *ImportRun.Status.choices], required=False)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from shnor.accounts.scoping import restrict
-from shnor.core.programmes import BINDING_PATTERN
+from shnor.core.programmes import BINDING_PATTERN, BINDINGS
 from shnor.lib.forms import choice, model_choice
 from shnor.programmes.models import Activity, Indicator, Programme
 from shnor.registry.models import Municipality, School
@@ -58,14 +58,31 @@ class IndicatorForm(forms.ModelForm[Indicator]):
         model = Indicator
         fields = ["title", "unit", "baseline", "target", "direction", "binding", "source"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.initial.get("binding") or ""
+        options = binding_choices()
+        if current and current not in dict(options):  # a parameter of a risk, bound in an earlier version
+            options.append((current, f"параметр риска {current.removeprefix('param:')}"))
+        self.fields["binding"].widget = forms.Select(choices=options)
+        self.fields["binding"].help_text = "Фактическое значение показателя будет обновляться само из расчётов системы."
+
     def clean_binding(self) -> str:
         value: str = (self.cleaned_data.get("binding") or "").strip()
         if value and not BINDING_PATTERN.match(value):
-            raise forms.ValidationError(
-                f"Неизвестная привязка «{value}»: допустимы ior, isb, value_added, fixed_risks, activities_done, "
-                "risk:R01 … risk:R10, param:R01.1 и т. п."
-            )
+            raise forms.ValidationError(f"Неизвестная привязка «{value}»: выберите её из списка.")
         return value
+
+
+def binding_choices() -> list[tuple[str, str]]:
+    """What an indicator of a programme can be bound to, in words: the school's figures of the
+    identification, its risk profile, the programme's own progress, and each risk of the catalogue."""
+    from shnor.risks.services.profiles import catalogue
+
+    own = [("", "не привязан (фактическое значение вносится вручную)")]
+    figures = [(code, title[0].upper() + title[1:]) for code, title in BINDINGS.items()]
+    risks = [(f"risk:{f.code}", f"Уровень риска {f.code} «{f.title}»") for f in catalogue().factors]
+    return own + figures + risks
 
 
 class LabelledRows(forms.BaseInlineFormSet[Any, Any, Any]):
