@@ -595,3 +595,36 @@ def test_the_card_says_what_would_flag_a_school_below_the_threshold(login: Any, 
     text = re.sub(r"\s+", " ", card)
     assert "Если те же отклонения сохранятся ещё 2 года, свидетельства достигнут порога." in text
     assert "Отметки за ВПР выше отметок по журналу" in text and "2026, ВПР: сила 2,10, участников 40" in text
+
+
+def test_a_year_is_approved_once_unless_a_replacement_is_stated(run: Run, login: Any, world: World) -> None:
+    """A second run of a year whose list an order already approved is approved only as its
+    replacement, with the reason; otherwise two orders «on the list of the year» would stand side by
+    side. The page says so before anyone tries."""
+    import datetime as dt
+
+    coordinator = world.users["coordinator"]
+    first = services.approve(coordinator, run, number="3", date=dt.date(2027, 2, 1))
+    second = services.execute(services.start(world.users["operator"], 2026, channel="cli", queue=False).pk)
+    with pytest.raises(services.IdentificationRefused, match=r"на 2026 год уже утверждён: .*№ 3 от 01\.02\.2027"):
+        services.approve(coordinator, second, number="4", date=dt.date(2027, 3, 1))
+    assert not second.is_approved
+    client = login("coordinator")
+    url = reverse("identification:list", args=[second.pk])
+    page = re.sub(r"\s+", " ", client.get(url).content.decode())
+    assert 'data-testid="approved-earlier"' in page and "укажите причину замены" in page
+    refused = client.post(url, {"form": "approve", "number": "4", "date": "01.03.2027"}, follow=True)
+    assert "укажите причину замены" in refused.content.decode() and not second.is_approved
+    client.post(url, {"form": "approve", "number": "4", "date": "01.03.2027", "replaces": "уточнены данные ВПР"})
+    replacement = second.decisions.get()
+    assert f"Заменяет {first}. Причина замены: уточнены данные ВПР" in replacement.basis
+    # The review of a sign starts with no choice made: a decision is never sent by default.
+    sign = make_sign(run, world.a2)
+    card = client.get(reverse("identification:school", args=[run.pk, sign.school_id])).content.decode()
+    assert card.find('name="review"') > 0
+    options = re.findall(r"<option value=\"(\w*)\"( selected)?", card[card.find('name="review"') :])
+    assert options[:3] == [("", ""), ("confirmed", ""), ("rejected", "")]
+    review = reverse("identification:review", args=[run.pk, sign.pk])
+    client.post(review, {"review": "", "note": ""})
+    sign.refresh_from_db()
+    assert sign.review == Sign.Review.PENDING

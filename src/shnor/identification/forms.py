@@ -46,7 +46,9 @@ class ResultFilter(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    review = forms.ChoiceField(label="Решение", choices=[("confirmed", "подтвердить"), ("rejected", "отклонить")])
+    review = forms.ChoiceField(
+        label="Решение", choices=[("", "— выберите —"), ("confirmed", "подтвердить"), ("rejected", "отклонить")]
+    )
     note = forms.CharField(label="Комментарий", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
@@ -60,3 +62,8 @@ class ApproveForm(forms.Form):
     number = forms.CharField(label="Номер приказа", max_length=50)
     date = forms.DateField(label="Дата приказа", input_formats=["%d.%m.%Y", "%Y-%m-%d"])
     signatory = forms.CharField(label="Подпись (должность, ФИО)", max_length=300, required=False)
+    replaces = forms.CharField(
+        label="Причина замены ранее утверждённого перечня этого года",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )

@@ -317,7 +317,12 @@ def run_list_page(request: AuthedRequest, pk: int) -> HttpResponse:
             if request.POST.get("form") == "approve" and approve_form.is_valid():
                 data = approve_form.cleaned_data
                 approved = services.approve(
-                    user, run, number=data["number"], date=data["date"], signatory=data["signatory"]
+                    user,
+                    run,
+                    number=data["number"],
+                    date=data["date"],
+                    signatory=data["signatory"],
+                    replaces=data["replaces"],
                 )
                 messages.success(request, f"Перечень утверждён: {approved}.")
                 return redirect("identification:list", run.pk)
@@ -340,6 +345,7 @@ def run_list_page(request: AuthedRequest, pk: int) -> HttpResponse:
         "decision_documents": list(decision.documents.all()) if decision and records.sees_whole(user, decision) else [],
         "can_edit": can_edit and decision is None,
         "can_approve": can_approve and decision is None,
+        "earlier": services.approved_for_year(run) if can_approve and decision is None else None,
         "change_form": change_form,
         "approve_form": approve_form,
         "breadcrumbs": [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from shnor.identification.services.approval import (
     approve,
+    approved_for_year,
     change_list,
     final_list,
     list_group,
@@ -86,6 +87,7 @@ __all__ = [
     "SensitivityRow",
     "TEXT_FIELDS",
     "approve",
+    "approved_for_year",
     "categories",
     "change_list",
     "compare",

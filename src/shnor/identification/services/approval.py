@@ -84,9 +84,21 @@ def change_list(user: Actor, run: Run, school_pk: int, action: str, reason: str)
     return change
 
 
-def approve(user: Actor, run: Run, *, number: str, date: dt.date, signatory: str = "") -> Decision:
+def approved_for_year(run: Run) -> Decision | None:
+    """The decision that approved another run's list of the same year, if any (the latest)."""
+    return (
+        Decision.objects.filter(identification_run__year=run.year)
+        .exclude(identification_run=run)
+        .order_by("-date", "-pk")
+        .first()
+    )
+
+
+def approve(user: Actor, run: Run, *, number: str, date: dt.date, signatory: str = "", replaces: str = "") -> Decision:
     """Approve the list: an organising management decision with the order and the analytical
-    note as DOCX documents. All or nothing: a failure leaves no decision and no files."""
+    note as DOCX documents. All or nothing: a failure leaves no decision and no files. A year whose
+    list another run's order already approved is approved again only as its replacement, with the
+    reason (`replaces`): two orders «on the list of the year» would otherwise stand side by side."""
     require(user, Perm.APPROVE)
     if run.status != Run.Status.DONE:
         raise IdentificationRefused("Утвердить можно только выполненный расчёт.")
@@ -128,12 +140,21 @@ def approve(user: Actor, run: Run, *, number: str, date: dt.date, signatory: str
         Run.objects.select_for_update().filter(pk=run.pk).first()  # one approval at a time
         if run.is_approved:
             raise IdentificationRefused("Перечень уже утверждён.")
+        earlier = approved_for_year(run)
+        if earlier is not None and not replaces.strip():
+            raise IdentificationRefused(
+                f"Перечень на {run.year} год уже утверждён: {earlier}. Чтобы утвердить перечень этого расчёта "
+                "вместо него, укажите причину замены."
+            )
+        basis = f"{run}: {run.message}"
+        if earlier is not None:
+            basis += f" Заменяет {earlier}. Причина замены: {replaces.strip()}"
         decision = Decision.objects.create(
             kind=Decision.Kind.ORGANISING,
             title=title,
             number=number.strip(),
             date=date,
-            basis=f"{run}: {run.message}",
+            basis=basis,
             identification_run=run,
             created_by=account(user),
         )
@@ -147,7 +168,11 @@ def approve(user: Actor, run: Run, *, number: str, date: dt.date, signatory: str
             ),
         ):
             store_document(kind, name, data, f"{kind}-{run.year}-{decision.pk}.docx", user, decision=decision)
-        record(decision, "approve", {"run": run.pk, "schools": len(listed), "number": number.strip()})
+        record(
+            decision,
+            "approve",
+            {"run": run.pk, "schools": len(listed), "number": number.strip(), "replaces": earlier and earlier.pk},
+        )
     return decision
 
 
