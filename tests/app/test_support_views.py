@@ -81,6 +81,10 @@ def test_programme_pages(world: Any, login: Any) -> None:
     client = login("school")
     page = client.get(reverse("programmes:new"))
     assert "Программа повышения качества образования" in page.content.decode()
+    # A school's programme is its own: the form asks neither for a school nor for a municipality.
+    assert 'name="school"' not in page.content.decode() and 'name="municipality"' not in page.content.decode()
+    assert 'name="school"' in login("operator").get(reverse("programmes:new")).content.decode()
+    client = login("school")
     response = client.post(reverse("programmes:new"), {"template": "volgograd-school-pko", "start": "2026-01-01"})
     programme = Programme.objects.get()
     assert response.status_code == 302 and programme.school == world.a1

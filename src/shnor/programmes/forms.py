@@ -26,6 +26,11 @@ class CreateForm(forms.Form):
         choice(self, "template").choices = choices
         model_choice(self, "school").queryset = restrict(School.objects.filter(is_active=True), user).order_by("name")
         model_choice(self, "municipality").queryset = restrict(Municipality.objects.all(), user).order_by("name")
+        # A school's own programme is of that school, a municipality's of that municipality: nothing to ask.
+        if getattr(user, "school", None) is not None:
+            del self.fields["school"], self.fields["municipality"]
+        elif getattr(user, "municipality", None) is not None:
+            del self.fields["municipality"]
 
 
 class ProgrammeForm(forms.ModelForm[Programme]):

@@ -91,8 +91,8 @@ def programme_new(request: AuthedRequest) -> HttpResponse:
     form = CreateForm(request.POST or None, user=user, choices=choices, initial={"start": services.today()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        school = data["school"] or getattr(user, "school", None)
-        municipality = data["municipality"] or getattr(user, "municipality", None)
+        school = data.get("school") or getattr(user, "school", None)
+        municipality = data.get("municipality") or getattr(user, "municipality", None)
         try:
             programme = services.create(
                 user, data["template"], school=school, municipality=municipality, start=data["start"]
