@@ -78,6 +78,16 @@ def test_it_shows_the_searchable_log_to_the_operator_only(login: Any, world: Wor
     client = login("operator")
     body = client.get(reverse("audit:list"), {"q": "Школа Б1"}).content.decode()
     assert "Школа Б1" in body and "Школа А2" not in body
+    # Changes read as words: the field's Russian name, a choice by its label, a link by its number.
+    from shnor.audit.models import AuditEntry
+    from shnor.audit.templatetags.audit_tags import change_lines
+
+    entry = AuditEntry.objects.filter(content_type__model="school").first()
+    assert entry is not None
+    entry.changes = {"name": ["Школа", "Школа Б1"], "locality": ["city", "rural"], "municipality_id": [None, 3]}
+    assert change_lines(entry) == ["наименование ОО: Школа → Школа Б1", "тип местности: город → село",
+                                   "муниципалитет: — → № 3"]  # fmt: skip
+    assert change_lines({"run": [None, 5], "odd_key": 1}) == ["расчёт: — → 5", "odd_key: — → 1"]  # a bare dict
     body = client.get(reverse("registry:school", args=[world.b1.pk])).content.decode()
     assert "История изменений" in body
     assert (

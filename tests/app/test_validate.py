@@ -75,7 +75,11 @@ def test_the_validation_figures_are_the_harness_output() -> None:
         assert len(data["seeds"]) >= 5 and len({s["seed"] for s in data["seeds"]}) == len(data["seeds"])
         for key, s in data["summary"].items():
             assert s["mean"] == pytest.approx(np.mean([r[key] for r in data["seeds"]]), abs=1e-4)
-            shown = f"{s['mean']:.3f} [{s['low']:.3f}; {s['high']:.3f}]".replace(".", ",").replace("-", "−")
+            shown = " ".join(
+                f"{v:.3f}".removeprefix("-" if f"{v:.3f}" == "-0.000" else "") for v in (s["mean"], s["low"], s["high"])
+            )
+            mean, low, high = shown.replace(".", ",").replace("-", "−").split()
+            shown = f"{mean} [{low}; {high}]"
             assert f"| {flag} | {key} | {shown} |" in doc, (flag, key, shown)
     pooled = {}
     for flag in ("evidence", "count"):
