@@ -43,6 +43,12 @@ def test_profile_pages_and_documents(world: Any, login: Any) -> None:
     assert "Рисковый профиль школы за 2026 год" in text and "Учебные материалы" in text
     regional = login("coordinator").get(reverse("risks:regional") + "?year=2026")
     assert regional.status_code == 200 and "Альфинский район" in regional.content.decode()
+    # The list of profiles is searched and paged (50 a page), not printed whole.
+    coordinator = login("coordinator")
+    found = coordinator.get(reverse("risks:regional"), {"year": 2026, "q": world.a1.name}).context["page"]
+    assert [p.school_id for p in found] == [world.a1.pk]
+    assert not coordinator.get(reverse("risks:regional"), {"year": 2026, "q": "нет такой"}).context["page"].object_list
+    assert coordinator.get(reverse("risks:regional"), {"year": 2026}).context["page"].paginator.per_page == 50
 
 
 def test_build_requires_the_permission(world: Any, login: Any) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -53,11 +55,15 @@ def regional(request: AuthedRequest) -> HttpResponse:
         messages.success(request, f"Рисковые профили за {year} год рассчитаны: {count}.")
         return redirect(f"{reverse('risks:regional')}?year={year}")
     profiles = services.profiles(user, year).order_by("school__municipality__name", "school__name")
+    q = request.GET.get("q", "").strip()
+    if q:
+        profiles = profiles.filter(Q(school__name__icontains=q) | Q(school__municipality__name__icontains=q))
     context = {
         "year": year,
         "years": services.years(),
         "table": services.regional(user, year),
-        "profiles": profiles[:500],
+        "page": Paginator(profiles, 50).get_page(request.GET.get("page")),
+        "q": q,
         "levels": core.LEVEL_TITLES,
         "can_build": can_build,
         "breadcrumbs": [("Рисковые профили", None)],
