@@ -120,6 +120,11 @@ def test_overdue_and_off_track_are_reported_once(world: Any) -> None:
     assert services.activity_counts(p, on)["overdue"] == 2
     share = p.indicators.get(binding="activities_done")
     assert share.actual == pytest.approx(1 / 7)
+    # A share is read as a percentage, on the programme's page and in its unit column.
+    from shnor.programmes.templatetags.measures import measure, unit_shown
+
+    assert measure(share.actual, share.unit) == "14,3 %" and unit_shown(share.unit) == "%"
+    assert measure(0.4271, "балл") == "0,427" and measure(None, "доля") == "—"
     counts = services.remind(on)
     assert counts["overdue"] == 2
     assert Activity.objects.filter(programme=p, status="overdue").count() == 2
