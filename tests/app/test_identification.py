@@ -476,6 +476,7 @@ def test_each_rule_shows_its_source_and_a_changed_setting_is_journalled(run: Run
     assert (
         re.search(r'data-key="methodology.window"\s+data-from-act="yes"', page) and "«за три предыдущих года»" in page
     )
+    assert f"Методика: {run.preset_title} (версия" in page and run.preset_title != run.preset  # the title, not the code
     assert re.search(r'data-key="methodology.ior_low"\s+data-from-act="no"', page) and "нижние 20 % школ" in page
     assert "140 образовательных организаций" in page and 'data-testid="settings-changed"' not in page
 
@@ -514,6 +515,7 @@ def test_a_run_whose_preset_copy_no_longer_reads_still_shows_its_page(run: Run, 
     Run.objects.filter(pk=run.pk).update(preset_text="<b>не пресет</b>")
     page = login("operator").get(reverse("identification:run", args=[run.pk]))
     assert page.status_code == 200 and 'data-testid="parameters"' not in page.content.decode()
+    assert f"Методика: {run.preset} (версия" in page.content.decode()  # the code, when the text no longer reads
     assert services.of_run(Run.objects.get(pk=run.pk)) == []
     second = services.start(world.users["operator"], 2026, channel="cli", queue=False)
     assert services.changed_since_previous(second)[1] == {}

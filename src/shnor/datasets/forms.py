@@ -58,7 +58,7 @@ class UploadForm(ReadOptionsForm):
         label="Сопоставление столбцов",
         queryset=ColumnMapping.objects.none(),
         required=False,
-        empty_label="по заголовкам контракта",
+        empty_label="по названиям столбцов, как в шаблоне таблицы",
     )
     year = forms.IntegerField(
         label="Год", required=False, min_value=1990, max_value=2100, help_text="Если в файле нет столбца «Год»."

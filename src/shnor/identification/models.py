@@ -65,6 +65,16 @@ class Run(models.Model):
         return f"Идентификация № {self.pk} за {self.year} год"
 
     @property
+    def preset_title(self) -> str:
+        """The preset's title from the text the run keeps (its code if that text no longer reads)."""
+        from shnor.presets import from_text
+
+        try:
+            return from_text(self.preset_text).title
+        except Exception:  # noqa: BLE001  # a copy kept from an older format still names its preset
+            return self.preset
+
+    @property
     def is_approved(self) -> bool:
         """Whether the run's list was approved (a decision of shnor.records names the run)."""
         return self.decisions.exists()
