@@ -130,3 +130,25 @@ def test_the_unseen_regions_and_the_uncertain_clusters_are_the_harness_output() 
         assert agreement > 0.92 and wrong_marked > wrong / 2
         row = f"| {name} | {total:,} | {marked} | {wrong} | {wrong_marked} | {agreement:.3f} |"
         assert row.replace(",", " ").replace(".", ",") in text, row
+
+
+def test_the_mutation_figures_are_the_script_output() -> None:
+    """docs/validation.md's table of the last mutation run is scripts/mutation.py's output of it
+    (bench/results/mutation.json): each module's mutants, survivors and score, and the total."""
+    data = json.loads((ROOT / "bench/results/mutation.json").read_text("utf-8"))
+    doc = (ROOT / "docs/validation.md").read_text("utf-8")
+
+    def share(x: float) -> str:
+        return f"{100 * x:.1f}".replace(".", ",") + " %"
+
+    def count(n: int) -> str:
+        return f"{n:,}".replace(",", " ")
+
+    for m in data["modules"]:
+        name = m["module"].replace("shnor.", "").replace(".", "/") + ".py"
+        score = (m["detected"] + m.get("explained", 0)) / m["mutants"]
+        assert f"| `{name}` | {count(m['mutants'])} | {m.get('survived', 0)} | {share(score)}" in doc, name
+    total = sum(m["mutants"] for m in data["modules"])
+    survived = sum(m.get("survived", 0) for m in data["modules"])
+    assert f"| **all** | **{count(total)}** | **{survived}** | **{share(data['score'])}** |" in doc
+    assert data["score"] >= 0.9 and f"{share(data['score'])} of {count(total)} mutants" in doc

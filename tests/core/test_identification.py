@@ -1891,6 +1891,10 @@ def test_the_social_index_states_its_sampling_error_and_the_shares_a_school_lack
     assert list(t["isb_components"]) == [2, 1, 2, 2]
     # Without the number of pupils there is no standard error at all.
     assert indices.social_index(social.drop(columns="students"), 2026, m).table["isb_se"].isna().all()
+    # No record up to the year, or no share the preset names: an empty index with every column.
+    for none in (indices.social_index(social, 2020, m), indices.social_index(social.iloc[0:0], 2026, m)):
+        assert list(none.table.columns) == ["isb", "isb_components", "isb_year", "isb_se", "isb_missing"]
+        assert none.table.empty and none.table.index.name == "school_id" and np.isnan(none.alpha) and none.parts == []
     # A share outside [0; 1] has no sampling error to state: the school's index then has none.
     odd = social.assign(share_parents_no_higher_ed=[1.5, 0.2, 0.3, 0.4])
     assert indices.social_index(odd, 2026, m).table["isb_se"].isna().tolist() == [True, False, False, True]
