@@ -152,3 +152,5 @@ def test_the_mutation_figures_are_the_script_output() -> None:
     survived = sum(m.get("survived", 0) for m in data["modules"])
     assert f"| **all** | **{count(total)}** | **{survived}** | **{share(data['score'])}** |" in doc
     assert data["score"] >= 0.9 and f"{share(data['score'])} of {count(total)} mutants" in doc
+    readme = re.sub(r"\s+", " ", (ROOT / "README.md").read_text("utf-8"))
+    assert f"({share(data['score'])} из {count(total)})" in readme
