@@ -208,6 +208,12 @@ def run_scatter(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "identification/scatter.html", context)
 
 
+def _zone(low: bool, probability: float | None, what: str, uncertain: bool) -> dict[str, Any]:
+    """A school's place in a low zone for the card (identification/_zone.html)."""
+    return {"low": low, "probability": probability, "what": what, "chance": labels.chance(probability),
+            "uncertain": uncertain}  # fmt: skip
+
+
 @login_required
 def school_card(request: AuthedRequest, pk: int, school: int) -> HttpResponse:
     user = request.user
@@ -242,8 +248,10 @@ def school_card(request: AuthedRequest, pk: int, school: int) -> HttpResponse:
         ],
         "history": found.history,
         "weighed": _weighed(result.objectivity_evidence),
-        "low_chance": labels.chance(result.ior_low_probability),
-        "isb_chance": labels.chance(result.isb_low_probability),
+        "ior_zone": _zone(result.ior_low, result.ior_low_probability, "истинный ИОР", result.low_uncertain),
+        "isb_zone": _zone(
+            result.isb_low, result.isb_low_probability, "ИСБ без случайности долей", result.isb_uncertain
+        ),
         "uncertain_zones": " и ".join(
             z for z, u in (("ИОР", result.low_uncertain), ("ИСБ", result.isb_uncertain)) if u and result.cluster
         ),
