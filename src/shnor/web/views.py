@@ -9,13 +9,18 @@ from django.shortcuts import render
 
 from shnor.accounts.actor import AuthedRequest
 from shnor.registry import services as registry
+from shnor.web import workspace
 from shnor.web.errors import DATABASE_DOWN
 
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    context = {"summary": registry.summary(user), "own_school": getattr(user, "school", None)}
+    context = {
+        "summary": registry.summary(user),
+        "own_school": getattr(user, "school", None),
+        "tasks": workspace.tasks(user),
+    }
     return render(request, "web/home.html", context)
 
 
