@@ -43,6 +43,8 @@ def test_profile_pages_and_documents(world: Any, login: Any) -> None:
     assert "Рисковый профиль школы за 2026 год" in text and "Учебные материалы" in text
     regional = login("coordinator").get(reverse("risks:regional") + "?year=2026")
     assert regional.status_code == 200 and "Альфинский район" in regional.content.decode()
+    # A heat map: each cell shaded by the municipality's share of schools with the risk high (of 4 bands).
+    assert re.search(r'<td class="num heat-[0-4]">', regional.content.decode())
     # The list of profiles is searched and paged (50 a page), not printed whole.
     coordinator = login("coordinator")
     found = coordinator.get(reverse("risks:regional"), {"year": 2026, "q": world.a1.name}).context["page"]
