@@ -565,6 +565,9 @@ def test_the_card_the_export_and_the_chart_carry_the_evidence_and_the_uncertaint
         r"\s+", " ", client.get(reverse("identification:school", args=[run.pk, world.a2.pk])).content.decode()
     )
     assert "Сила свидетельств необъективности" in card and "при пороге 2,58" in card
+    # Its ИОР by year as a picture (Plotly, vendored) beside the table that is its text alternative.
+    assert a2.per_year and 'data-testid="ior-trend"' in card and 'id="ior-trend-data"' in card
+    assert "/static/shnor/js/ior_trend.js" in card and "/static/plotly/plotly.min.js" in card
     assert "вероятность, что истинный ИОР в «низкой» зоне" in card
     chart = client.get(reverse("identification:run-chart", args=[run.pk])).context["chart"]
     point = next(p for p in chart["points"] if p["id"] == world.a2.pk)
