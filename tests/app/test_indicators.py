@@ -4,6 +4,7 @@ every indicator has a value and a target, and its drill-down sums to it."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -118,6 +119,9 @@ def test_dashboards_and_drill_down_pages(world: Any, login: Any) -> None:
     operator = login("operator")
     page = operator.get(reverse("cycle:indicators")).content.decode()
     assert "Доля ШНОР и ШНСУ, показавших положительную динамику ИОР за год" in page and "2026 год" in page
+    # Each indicator with a target shows its progress toward it as a bar, with the figures in words.
+    bar = re.search(r'<progress class="goal"\s+max="([\d.]+)"\s+value="([\d.]+)"\s+aria-label="([^"]+)"', page)
+    assert bar is not None and float(bar.group(1)) > 0 and " из " in bar.group(3)
     drill = operator.get(reverse("cycle:indicator", args=["1.2"]), {"year": 2026}).content.decode()
     assert "По муниципалитетам" in drill and "Альфинский район" in drill and f"municipality={world.muni_a.pk}" in drill
     muni = operator.get(reverse("cycle:indicator", args=["1.2"]), {"year": 2026, "municipality": world.muni_a.pk})
