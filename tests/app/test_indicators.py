@@ -124,6 +124,9 @@ def test_dashboards_and_drill_down_pages(world: Any, login: Any) -> None:
     assert bar is not None and float(bar.group(1)) > 0 and " из " in bar.group(3)
     drill = operator.get(reverse("cycle:indicator", args=["1.2"]), {"year": 2026}).content.decode()
     assert "По муниципалитетам" in drill and "Альфинский район" in drill and f"municipality={world.muni_a.pk}" in drill
+    bars = operator.get(reverse("cycle:indicator", args=["1.2"]), {"year": 2026}).context["bars"]
+    assert 'data-testid="indicator-bars"' in drill and "Альфинский район" in bars["names"] and bars["unit"] == "%"
+    assert len(bars["values"]) == len(bars["names"]) and bars["target"] is not None
     muni = operator.get(reverse("cycle:indicator", args=["1.2"]), {"year": 2026, "municipality": world.muni_a.pk})
     text = muni.content.decode()
     assert "По школам" in text and "Школа А1" in text and "ИОР −0,700 → −0,600" in text

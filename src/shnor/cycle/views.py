@@ -137,7 +137,15 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
             "school": school,
             "rows": links,
             "level": level,
+            "by_whom": "муниципалитетам" if level == "municipality" else "школам",
             "units": indicators.visible_units(user, value) if (school or municipality) else [],
+            # The breakdown as bars (shares in percent, counts as they are), largest first.
+            "bars": {
+                "names": [r.name for r in rows],
+                "values": [r.value if value.definition.kind == "share" else r.numerator for r in rows],
+                "target": value.target,
+                "unit": "%" if value.definition.kind == "share" else "",
+            },
         },
     )
 
