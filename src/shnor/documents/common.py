@@ -4,8 +4,9 @@ page set-up (A4, margins of GOST R 7.0.97-2016), headings and tables."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,17 @@ def new_document(landscape: bool = False) -> DocxDocument:
     return document
 
 
+def landscape_section(document: DocxDocument) -> None:
+    """What follows on new pages turned to landscape (a wide appendix), with the same margins."""
+    from docx.enum.section import WD_SECTION
+
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    section.left_margin, section.right_margin = Cm(2.0), Cm(2.0)
+    section.top_margin, section.bottom_margin = Cm(3.0), Cm(1.5)
+
+
 def paragraph(
     document: DocxDocument,
     text: str,
@@ -84,6 +96,57 @@ def heading(document: DocxDocument, text: str) -> None:
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
+# Serif faces whose metrics measure a table's words (the widest first: LibreOffice renders Times New
+# Roman with DejaVu Serif where Times is not installed, so a column wide enough for it is wide enough
+# for Word's Times too). Without any, an average letter of 0,68 em.
+FACES = (
+    ("dejavu/DejaVuSerif.ttf", "dejavu/DejaVuSerif-Bold.ttf"),
+    ("liberation/LiberationSerif-Regular.ttf", "liberation/LiberationSerif-Bold.ttf"),
+    ("msttcorefonts/Times_New_Roman.ttf", "msttcorefonts/Times_New_Roman_Bold.ttf"),
+)
+LETTER_EM = 0.68
+PADDING = Cm(0.5)  # a cell's padding on both sides (Word's default 0,19 cm each) and a margin of error
+
+
+@functools.cache
+def _measure(size: int, bold: bool) -> Callable[[str], float] | None:
+    """The width in points of a text at `size` points, measured with the first serif face found."""
+    from PIL import ImageFont
+
+    for regular, heavy in FACES:
+        path = Path("/usr/share/fonts/truetype") / (heavy if bold else regular)
+        if path.exists():
+            return ImageFont.truetype(str(path), size).getlength
+    return None
+
+
+def _width(text: str, size: int, bold: bool = False) -> int:
+    """The width (EMU) of a text on one line."""
+    measure = _measure(size, bold)
+    return int(Pt(measure(text) if measure else len(text) * size * LETTER_EM))
+
+
+def column_widths(headers: Sequence[str], rows: Sequence[Sequence[Any]], usable: int, size: int) -> list[int]:
+    """Widths (EMU) of a table's columns by their content, as a clerk lays a table out: each column at
+    least as wide as its longest word, the header's in bold (no word broken across lines where the
+    page allows), the rest of the page's width shared by how long the columns' texts run (their 90th
+    percentile, so that one long cell does not take the page)."""
+    least, want = [], []
+    for c, header in enumerate(headers):
+        cells = [str(r[c]) for r in rows]
+        words = max((_width(w, size) for t in cells for w in t.split()), default=0)
+        heads = max((_width(w, size, bold=True) for w in str(header).split()), default=0)
+        least.append(max(words, heads) + PADDING)
+        lengths = sorted(_width(t, size) for t in cells) or [heads]
+        want.append(max(least[-1], lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))] + PADDING))
+    if sum(least) >= usable:  # even the words do not fit: shrink them alike
+        return [int(usable * w / sum(least)) for w in least]
+    room, extra = usable - sum(least), [w - m for w, m in zip(want, least, strict=True)]
+    if sum(extra) <= room:  # everything fits on one line: the spare width goes by the texts' length
+        return [int(w * usable / sum(want)) for w in want]
+    return [int(m + room * e / sum(extra)) for m, e in zip(least, extra, strict=True)]
+
+
 def table(
     document: DocxDocument,
     headers: Sequence[str],
@@ -95,6 +158,10 @@ def table(
     t = document.add_table(rows=1, cols=len(headers))
     t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
+    section = document.sections[-1]
+    usable = int((section.page_width or Cm(21)) - (section.left_margin or 0) - (section.right_margin or 0))
+    widths = column_widths(headers, rows, usable, size)
     for cell, text in zip(t.rows[0].cells, headers, strict=True):
         cell.text = ""
         run = cell.paragraphs[0].add_run(str(text))
@@ -109,6 +176,10 @@ def table(
             run.font.size = Pt(size)
             if i in numeric:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for column, width in zip(t.columns, widths, strict=True):  # Word reads the cells', LibreOffice the grid's
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
     document.add_paragraph()
 
 

@@ -14,7 +14,17 @@ from docx.document import Document as DocxDocument
 from docx.shared import Cm
 
 from shnor.documents import common
-from shnor.documents.common import date, heading, new_document, number, paragraph, percent, table, to_bytes
+from shnor.documents.common import (
+    date,
+    heading,
+    landscape_section,
+    new_document,
+    number,
+    paragraph,
+    percent,
+    table,
+    to_bytes,
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,7 @@ def order(data: OrderData) -> bytes:
         ],
         signatory=data.signatory,
     )
-    document.add_paragraph()
+    landscape_section(document)  # the appendix: six columns read best across the page
     heading(
         document,
         "Перечень школ с низкими результатами обучения и школ, функционирующих в неблагоприятных социальных условиях",

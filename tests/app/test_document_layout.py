@@ -1,0 +1,58 @@
+"""Documents laid out as a clerk lays them out (issue 24): a table's columns by their content, so that
+no word breaks across lines, and the order's list on landscape pages. Checked on the PDF that
+LibreOffice makes of the DOCX, as it is printed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from pypdf import PdfReader
+
+from shnor.documents import common
+from shnor.documents.convert import to_pdf
+from shnor.documents.identification import ListedSchool, OrderData, order
+
+
+def test_each_column_is_at_least_as_wide_as_its_longest_word() -> None:
+    headers = ["№", "Муниципалитет", "Наименование ОО"]
+    rows = [(1, "Берёзовский муниципальный район", "МКОУ «Средняя общеобразовательная школа с. Раздолье»")]
+    widths = common.column_widths(headers, rows, int(common.Cm(25)), 10)
+    assert widths[1] >= common._width("Муниципалитет", 10, bold=True) + common.PADDING
+    assert widths[2] >= common._width("общеобразовательная", 10) + common.PADDING
+    assert widths[2] > widths[1] > widths[0] and sum(widths) <= int(common.Cm(25))
+    # A page too narrow for the words: the columns shrink alike and still fill it.
+    narrow = common.column_widths(headers, rows, int(common.Cm(6)), 10)
+    assert abs(sum(narrow) - int(common.Cm(6))) < len(headers)
+
+
+def test_the_order_s_list_breaks_no_word_and_keeps_to_its_pages() -> None:
+    schools = [
+        ListedSchool(
+            municipality="Берёзовский муниципальный район",
+            school_id=f"M{i:05}",
+            name=f"МКОУ «Средняя общеобразовательная школа с. Раздолье № {i}»",
+            cluster="депривированные",
+            category="НР+ССК",
+            reasons="низкий ИОР; стабильно низкие результаты за три года",
+            group="ШНОР и ШНСУ",
+        )
+        for i in range(138)
+    ]
+    content = order(
+        OrderData(authority="Министерство образования Демонстрационной области", number="1",
+                  date=dt.date(2027, 2, 1), year=2026, basis="Концепция", schools=schools,
+                  signatory="Министр И. И. Иванов")
+    )  # fmt: skip
+    sections = Document(io.BytesIO(content)).sections
+    assert sections[0].orientation == WD_ORIENT.PORTRAIT and sections[-1].orientation == WD_ORIENT.LANDSCAPE
+    pages = PdfReader(io.BytesIO(to_pdf(content))).pages
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in pages))
+    for word in ("Муниципалитет", "Наименование", "(категория)", "включения"):
+        assert text.count(word) >= 1, word
+    for word in ("муниципальный", "общеобразовательная", "результаты", "(НР+ССК)"):
+        assert text.count(word) == 138, word  # once per school: never broken across two lines
+    assert len(pages) <= 15  # the order's page and the list, about eleven rows a page
