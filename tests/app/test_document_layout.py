@@ -10,6 +10,7 @@ import re
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.shared import Cm
 from pypdf import PdfReader
 
 from shnor.documents import common
@@ -20,13 +21,13 @@ from shnor.documents.identification import ListedSchool, OrderData, order
 def test_each_column_is_at_least_as_wide_as_its_longest_word() -> None:
     headers = ["№", "Муниципалитет", "Наименование ОО"]
     rows = [(1, "Берёзовский муниципальный район", "МКОУ «Средняя общеобразовательная школа с. Раздолье»")]
-    widths = common.column_widths(headers, rows, int(common.Cm(25)), 10)
+    widths = common.column_widths(headers, rows, int(Cm(25)), 10)
     assert widths[1] >= common._width("Муниципалитет", 10, bold=True) + common.PADDING
     assert widths[2] >= common._width("общеобразовательная", 10) + common.PADDING
-    assert widths[2] > widths[1] > widths[0] and sum(widths) <= int(common.Cm(25))
+    assert widths[2] > widths[1] > widths[0] and sum(widths) <= int(Cm(25))
     # A page too narrow for the words: the columns shrink alike and still fill it.
-    narrow = common.column_widths(headers, rows, int(common.Cm(6)), 10)
-    assert abs(sum(narrow) - int(common.Cm(6))) < len(headers)
+    narrow = common.column_widths(headers, rows, int(Cm(6)), 10)
+    assert abs(sum(narrow) - int(Cm(6))) < len(headers)
 
 
 def test_the_order_s_list_breaks_no_word_and_keeps_to_its_pages() -> None:

@@ -61,4 +61,4 @@ def test_it_lets_the_operator_edit_a_school_and_see_the_history(page: Any, live_
     page.wait_for_url(f"{base}/registry/schools/{world.a2.pk}/")
     expect(page.locator("body")).to_contain_text("Сведения о школе сохранены.")
     history = page.locator("h2:has-text('История изменений') + table").inner_text()
-    assert "enrollment: 800 → 815" in history and "operator" in history
+    assert "численность обучающихся: 800 → 815" in history and "operator" in history
