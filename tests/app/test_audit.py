@@ -88,6 +88,9 @@ def test_it_shows_the_searchable_log_to_the_operator_only(login: Any, world: Wor
     assert change_lines(entry) == ["наименование ОО: Школа → Школа Б1", "тип местности: город → село",
                                    "муниципалитет: — → № 3"]  # fmt: skip
     assert change_lines({"run": [None, 5], "odd_key": 1}) == ["расчёт: — → 5", "odd_key: — → 1"]  # a bare dict
+    # A field whose name ends in «_id» is itself (the school's code), and only a link's column is a number.
+    entry.changes = {"school_id": ["A001", "A002"], "created_by_id": None}
+    assert change_lines(entry)[0] == "код ОО: A001 → A002"
     body = client.get(reverse("registry:school", args=[world.b1.pk])).content.decode()
     assert "История изменений" in body
     assert (

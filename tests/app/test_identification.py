@@ -623,6 +623,13 @@ def test_a_year_is_approved_once_unless_a_replacement_is_stated(run: Run, login:
     client.post(url, {"form": "approve", "number": "4", "date": "01.03.2027", "replaces": "уточнены данные ВПР"})
     replacement = second.decisions.get()
     assert f"Заменяет {first}. Причина замены: уточнены данные ВПР" in replacement.basis
+    # The replacement is the year's official list, even where the replaced run finished later.
+    from django.utils import timezone
+
+    from shnor.support.services.common import official_run
+
+    Run.objects.filter(pk=run.pk).update(finished_at=timezone.now() + dt.timedelta(hours=1))
+    assert official_run(2026)[0] == second
     # The review of a sign starts with no choice made: a decision is never sent by default.
     sign = make_sign(run, world.a2)
     card = client.get(reverse("identification:school", args=[run.pk, sign.school_id])).content.decode()

@@ -35,6 +35,7 @@ def test_each_role_sees_its_own_menu_and_every_item_opens(persona: str, world: W
         assert [label for label, _ in menu] == ["Главная", "Школы", "Педагоги", "Уведомления", "Профиль и токены API"]
     elif persona in ("school", "curator"):
         assert not labels & REGION_WORK and {"Адресные рекомендации", "Программы и мониторинг"} <= labels
+        assert "Циклограмма" not in labels  # the region's calendar of work
     elif persona == "observer":
         assert "Документация API" not in labels and "Загрузить файл" not in labels
     else:

@@ -89,9 +89,14 @@ def test_programme_pages(world: Any, login: Any) -> None:
     client = login("school")
     page = client.get(reverse("programmes:new"))
     assert "Программа повышения качества образования" in page.content.decode()
-    # A school's programme is its own: the form asks neither for a school nor for a municipality.
-    assert 'name="school"' not in page.content.decode() and 'name="municipality"' not in page.content.decode()
-    assert 'name="school"' in login("operator").get(reverse("programmes:new")).content.decode()
+    # A school's programme is its own or its branch's: no municipality to ask, the school among its own.
+    form = page.context["form"]
+    assert "municipality" not in form.fields
+    assert set(form.fields["school"].queryset) == {world.a1, world.a1_branch}
+    assert {"school", "municipality"} <= set(login("operator").get(reverse("programmes:new")).context["form"].fields)
+    assert not {"school", "municipality"} & set(
+        login("municipal").get(reverse("programmes:new")).context["form"].fields
+    )
     client = login("school")
     response = client.post(reverse("programmes:new"), {"template": "volgograd-school-pko", "start": "2026-01-01"})
     programme = Programme.objects.get()

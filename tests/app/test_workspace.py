@@ -33,8 +33,17 @@ def test_each_role_is_shown_what_waits_for_it(world: World, login: Any) -> None:
     first = workspace.tasks(operator, late)[0]
     assert first.urgent and first.text == "Просрочено по циклограмме"
     assert _texts(teacher, late) == {"Непрочитанные уведомления": 1}
-    assert "Просрочено по циклограмме" in _texts(world.users["municipal"], late)
-    assert not {k for k in _texts(world.users["school"], late) if "циклограмм" in k or "Загрузки" in k}
+    # The region's cyclogram is the region's keepers' (as its reminders): not a municipality's or a school's.
+    for other in ("municipal", "school"):
+        assert not {k for k in _texts(world.users[other], late) if "циклограмм" in k or "Загрузки" in k}, other
+    # A programme submitted by a school waits for its reviewer, not for the school itself.
+    from shnor.programmes import services as programmes
+
+    p = programmes.create(world.users["school"], "volgograd-school-pko", school=world.a1, start=dt.date(2026, 1, 1))
+    programmes.transition(world.users["school"], p, "submit")
+    assert "Программы, ожидающие вашего решения" not in _texts(world.users["school"], late)
+    waiting = _texts(world.users["municipal"], late).get("Программы, ожидающие вашего решения", 0)
+    assert waiting == len(programmes.queue(world.users["municipal"])) == 1
     page = login("operator").get(reverse("web:home")).content.decode()
     assert 'data-testid="tasks"' in page and "Загрузки, отклонённые или прерванные за 30 дней" in page
     quiet = login("observer").get(reverse("web:home")).content.decode()

@@ -143,7 +143,8 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
             "bars": {
                 "names": [r.name for r in rows],
                 "values": [r.value if value.definition.kind == "share" else r.numerator for r in rows],
-                "target": value.target,
+                # A count's target is the whole level's, not each municipality's or school's.
+                "target": value.target if value.definition.kind == "share" else None,
                 "unit": "%" if value.definition.kind == "share" else "",
             },
         },

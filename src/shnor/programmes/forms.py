@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from shnor.accounts.roles import Role
 from shnor.accounts.scoping import restrict
 from shnor.core.programmes import BINDING_PATTERN, BINDINGS
 from shnor.lib.forms import choice, model_choice
@@ -24,13 +25,18 @@ class CreateForm(forms.Form):
     def __init__(self, *args: Any, user: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice(self, "template").choices = choices
-        model_choice(self, "school").queryset = restrict(School.objects.filter(is_active=True), user).order_by("name")
+        schools = restrict(School.objects.filter(is_active=True), user).order_by("name")
+        model_choice(self, "school").queryset = schools
         model_choice(self, "municipality").queryset = restrict(Municipality.objects.all(), user).order_by("name")
-        # A school's own programme is of that school, a municipality's of that municipality: nothing to ask.
-        if getattr(user, "school", None) is not None:
-            del self.fields["school"], self.fields["municipality"]
-        elif getattr(user, "municipality", None) is not None:
+        # Ask by the role what it can choose: a school chooses among its own and its branches (nothing
+        # to ask without branches), a municipal coordinator writes its municipality's programme; the
+        # region's roles choose either, whatever their account names.
+        if user.role == Role.SCHOOL:
             del self.fields["municipality"]
+            if schools.count() < 2:
+                del self.fields["school"]
+        elif user.role == Role.MUNICIPAL_COORDINATOR:
+            del self.fields["school"], self.fields["municipality"]
 
 
 class ProgrammeForm(forms.ModelForm[Programme]):

@@ -37,7 +37,7 @@ HIDDEN: dict[str, set[str]] = {
         "programmes:list",
         "support:overview",
     },
-    Role.SCHOOL: REGION_WORK,
+    Role.SCHOOL: REGION_WORK | {"cycle:cyclogram"},
     Role.CURATOR: REGION_WORK | {"cycle:cyclogram"},
     Role.OBSERVER: {"api-docs"},
 }

@@ -14,7 +14,8 @@ from shnor.accounts.roles import Perm, Role
 from shnor.accounts.services import unread
 from shnor.core.cyclogram import working_year
 
-KEEPERS = (Role.OPERATOR, Role.REGIONAL_COORDINATOR, Role.MUNICIPAL_COORDINATOR)
+# The region's cyclogram is kept, and its overdue items reported, by the region's keepers of the cycle.
+KEEPERS = (Role.OPERATOR, Role.REGIONAL_COORDINATOR)
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,8 @@ def tasks(user: Any, today: dt.date | None = None) -> list[Task]:
 
 
 def _cyclogram(user: Any, today: dt.date) -> list[Task]:
-    """The cyclogram's items overdue and those whose time runs now: the region's and a
-    municipality's keepers of the cycle."""
+    """The region's cyclogram items overdue and those whose time runs now, for the region's keepers
+    of the cycle (`cycle.cyclogram.remind` tells the same people)."""
     if user.role not in KEEPERS:
         return []
     from shnor.cycle import cyclogram
@@ -61,17 +62,29 @@ def _signs(user: Any) -> list[Task]:
     run = Run.objects.filter(status=Run.Status.DONE).order_by("-finished_at", "-pk").first()
     if run is None:
         return []
-    pending = Sign.objects.filter(run=run, review=Sign.Review.PENDING).values("school").distinct().count()
+    # Flagged schools (the run's page lists them with `objectivity=1`) with a sign still to decide.
+    pending = (
+        Sign.objects.filter(
+            run=run,
+            review=Sign.Review.PENDING,
+            school__identification_results__run=run,  # one result row: the run's own
+            school__identification_results__objectivity_flag=True,
+        )
+        .values("school")
+        .distinct()
+        .count()
+    )
     if not pending:
         return []
-    return [Task(f"Школы с признаками необъективности, не рассмотренными экспертом ({run})", pending,
+    return [Task(f"Отмеченные школы с признаками, не рассмотренными экспертом ({run})", pending,
                  f"{reverse('identification:run', args=[run.pk])}?objectivity=1")]  # fmt: skip
 
 
 def _programmes(user: Any, today: dt.date) -> list[Task]:
-    """Programmes with overdue activities, indicators off track, or waiting for the user's approval."""
+    """Programmes with overdue activities, indicators off track, or waiting for the user's decision."""
     if user.role in (Role.TEACHER, Role.OBSERVER):
         return []
+    from shnor.programmes.services.common import queue
     from shnor.programmes.services.indicators import overview
 
     rows = overview(user, on=today)
@@ -81,8 +94,8 @@ def _programmes(user: Any, today: dt.date) -> list[Task]:
         out.append(Task("Просроченные мероприятия программ", overdue, url, urgent=True))
     if off := sum(r.off_track for r in rows):
         out.append(Task("Показатели программ, отстающие от плана", off, url))
-    if waiting := sum(r.waiting for r in rows):
-        out.append(Task("Программы, ожидающие согласования", waiting, url))
+    if waiting := len(queue(user)):  # those the user reviews or puts in force, not all submitted
+        out.append(Task("Программы, ожидающие вашего решения", waiting, url))
     return out
 
 
@@ -98,6 +111,4 @@ def _imports(user: Any, today: dt.date) -> list[Task]:
     ).count()
     if not failed:
         return []
-    return [
-        Task("Загрузки, отклонённые или прерванные за 30 дней", failed, f"{reverse('datasets:runs')}?status=failed")
-    ]
+    return [Task("Загрузки, отклонённые или прерванные за 30 дней", failed, reverse("datasets:runs"))]

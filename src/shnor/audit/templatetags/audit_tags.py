@@ -27,6 +27,10 @@ KEYS = {
     "year": "год",
     "status": "состояние",
     "review": "решение",
+    "exit": "выход",
+    "rule_not_met": "правило выхода не выполнено",
+    "selected": "предложена к отбору",
+    "comment": "комментарий",
 }
 
 
@@ -41,27 +45,29 @@ def _show(value: Any) -> str:
 
 
 def _field(model: type[models.Model] | None, name: str) -> models.Field[Any, Any] | None:
+    """The model's field of a recorded key: by its name, else by its column name (`created_by_id`)."""
     if model is None:
         return None
     try:
-        field = model._meta.get_field(name.removesuffix("_id"))
+        found: Any = model._meta.get_field(name)
     except FieldDoesNotExist:
-        return None
-    return field if isinstance(field, models.Field) else None
+        found = next((f for f in model._meta.concrete_fields if f.attname == name), None)
+    return found if isinstance(found, models.Field) else None
 
 
-def _value(field: models.Field[Any, Any] | None, value: Any) -> str:
+def _value(field: models.Field[Any, Any] | None, name: str, value: Any) -> str:
     if field is not None and field.choices and not isinstance(value, (list, dict)):
         return _show(dict(field.flatchoices).get(value, value))
-    if field is not None and field.is_relation and isinstance(value, int):
-        return f"№ {value}"
+    if field is not None and field.many_to_one and name == field.attname and isinstance(value, int):
+        return f"№ {value}"  # a link by its number
     return _show(value)
 
 
 @register.filter
 def change_lines(entry: Any) -> list[str]:
     """`field: before → after` lines of an audit entry, fields by their Russian names and choices by
-    their labels (the model's own); an entry's changes alone (a dict) are shown as recorded."""
+    their labels (the model's own), a link by its number; an entry's changes alone (a dict) by the keys
+    the services record (KEYS)."""
     changes = entry if isinstance(entry, dict) else entry.changes
     model = None if isinstance(entry, dict) else entry.content_type.model_class()
     lines = []
@@ -69,5 +75,5 @@ def change_lines(entry: Any) -> list[str]:
         before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
         field = _field(model, name)
         title = str(field.verbose_name) if field is not None else KEYS.get(name, name)
-        lines.append(f"{title}: {_value(field, before)} → {_value(field, after)}")
+        lines.append(f"{title}: {_value(field, name, before)} → {_value(field, name, after)}")
     return lines

@@ -89,7 +89,7 @@ def approved_for_year(run: Run) -> Decision | None:
     return (
         Decision.objects.filter(identification_run__year=run.year)
         .exclude(identification_run=run)
-        .order_by("-date", "-pk")
+        .order_by("-pk")  # the last approved, whatever date its order bears
         .first()
     )
 
@@ -137,7 +137,8 @@ def approve(user: Actor, run: Run, *, number: str, date: dt.date, signatory: str
     )
     note_bytes = documents.analytic_note(note_data(run, issuer, preset, listed=listed))
     with keeping():  # the decision, its documents and their files, or none of them
-        Run.objects.select_for_update().filter(pk=run.pk).first()  # one approval at a time
+        # One approval of a year at a time: two runs of the year approved at once would both find none.
+        list(Run.objects.select_for_update().filter(year=run.year).values_list("pk", flat=True))
         if run.is_approved:
             raise IdentificationRefused("Перечень уже утверждён.")
         earlier = approved_for_year(run)

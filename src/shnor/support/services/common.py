@@ -34,12 +34,13 @@ def role_of(user: Actor) -> str:
 
 
 def official_run(year: int | None = None) -> tuple[Run | None, dict[int, str]]:
-    """The latest identification run whose list was approved (else the latest run) and its list."""
+    """The identification run whose list was approved last (a replacement wins over the list it
+    replaces, whichever run finished first; else the latest run) and its list."""
     done = Run.objects.filter(status=Run.Status.DONE)
     if year is not None:
         done = done.filter(year=year)
     run = (
-        done.filter(decisions__isnull=False).order_by("-finished_at", "-pk").first()
+        done.filter(decisions__isnull=False).order_by("-decisions__pk").first()
         or done.order_by("-finished_at", "-pk").first()
     )
     return run, (identification.final_list(run) if run else {})
