@@ -50,7 +50,7 @@ def test_recommendation_decision_and_evidence_pack(page: Any, live_server: Any, 
 
     # The school head sees it in the notifications, marks it read and reports.
     _switch(page, base, "school")
-    page.get_by_role("link", name="Уведомления").click()
+    page.get_by_role("navigation", name="Разделы").get_by_role("link", name="Уведомления").click()
     page.get_by_test_id("notifications").get_by_role("link", name="Вам направлены адресные рекомендации").click()
     page.wait_for_url(rec_url)
     page.get_by_test_id("mark-read").click()

@@ -94,6 +94,21 @@ def approved_for_year(run: Run) -> Decision | None:
     )
 
 
+def _replacing(run: Run, replaces: str) -> tuple[Decision | None, str]:
+    """The decision a new approval of the year replaces (refused without the reason) and the new
+    decision's basis, which names it."""
+    earlier = approved_for_year(run)
+    if earlier is not None and not replaces.strip():
+        raise IdentificationRefused(
+            f"Перечень на {run.year} год уже утверждён: {earlier}. Чтобы утвердить перечень этого расчёта "
+            "вместо него, укажите причину замены."
+        )
+    basis = f"{run}: {run.message}"
+    if earlier is not None:
+        basis += f" Заменяет {earlier}. Причина замены: {replaces.strip()}"
+    return earlier, basis
+
+
 def approve(user: Actor, run: Run, *, number: str, date: dt.date, signatory: str = "", replaces: str = "") -> Decision:
     """Approve the list: an organising management decision with the order and the analytical
     note as DOCX documents. All or nothing: a failure leaves no decision and no files. A year whose
@@ -141,15 +156,7 @@ def approve(user: Actor, run: Run, *, number: str, date: dt.date, signatory: str
         list(Run.objects.select_for_update().filter(year=run.year).values_list("pk", flat=True))
         if run.is_approved:
             raise IdentificationRefused("Перечень уже утверждён.")
-        earlier = approved_for_year(run)
-        if earlier is not None and not replaces.strip():
-            raise IdentificationRefused(
-                f"Перечень на {run.year} год уже утверждён: {earlier}. Чтобы утвердить перечень этого расчёта "
-                "вместо него, укажите причину замены."
-            )
-        basis = f"{run}: {run.message}"
-        if earlier is not None:
-            basis += f" Заменяет {earlier}. Причина замены: {replaces.strip()}"
+        earlier, basis = _replacing(run, replaces)
         decision = Decision.objects.create(
             kind=Decision.Kind.ORGANISING,
             title=title,
