@@ -1925,3 +1925,22 @@ def test_the_chance_of_the_low_zone_from_the_estimate_and_its_error() -> None:
         and not identify_module.uncertain(0.95)
         and not identify_module.uncertain(None)
     )
+
+
+def test_the_social_index_takes_a_schools_latest_record_and_the_chance_needs_two_known_schools() -> None:
+    """A school with records of 2025 and 2026 is read by the 2026 one. Two schools with an index and
+    an error are enough for the posterior; a school with an error but no index takes no part in it."""
+    social = pd.DataFrame(
+        {"year": [2025, 2026, 2026, 2026], "school_id": ["A", "A", "B", "C"], "students": [50] * 4,
+         "share_parents_no_higher_ed": [0.9, 0.1, 0.2, 0.3]}
+    )  # fmt: skip
+    m = Methodology(social=(SocialPart(column="share_parents_no_higher_ed"),))
+    t = indices.social_index(social, 2026, m).table
+    assert (
+        list(t.index) == ["A", "B", "C"] and t.loc["A", "isb_year"] == 2026 and t.loc["A", "isb"] == pytest.approx(1.0)
+    )
+    two = identify_module.isb_low_probability(pd.Series([-1.0, 1.0]), pd.Series([0.5, 0.5]), 0.0)
+    assert two.notna().all()  # Var 2, mean se² 0,25: τ² 1,75, B 0,875: −0,875 ± 0,4677 → Φ(1,8708)
+    assert two[0] == pytest.approx(0.9693, abs=1e-4)
+    with_gap = identify_module.isb_low_probability(pd.Series([-1.0, 1.0, np.nan]), pd.Series([0.5, 0.5, 9.0]), 0.0)
+    assert with_gap[:2].tolist() == pytest.approx(two.tolist()) and np.isnan(with_gap[2])
