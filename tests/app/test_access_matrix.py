@@ -322,7 +322,7 @@ def _build(folder: Path) -> Region:
         proposal=Proposal.objects.get(),
         decision=decision,
         meeting=Meeting.objects.get(),
-        document=decision.documents.get(),
+        document=decision.documents.order_by("pk").first(),
         users=users,
         folder=folder,
     )

@@ -48,3 +48,88 @@ def test_each_role_is_shown_what_waits_for_it(world: World, login: Any) -> None:
     assert 'data-testid="tasks"' in page and "Загрузки, отклонённые или прерванные за 30 дней" in page
     quiet = login("observer").get(reverse("web:home")).content.decode()
     assert "Сейчас ничего не ждёт вашего решения." in quiet
+
+
+def _shelf(user: Any, key: str) -> Any:
+    from shnor.web import shelves
+
+    found = [s for s in shelves.build(user).shelves if s.key == key]
+    return found[0] if found else None
+
+
+def test_each_role_finds_its_own_objects(world: World) -> None:
+    """A school finds its own programme (and not another school's), a curator its pairs, a teacher
+    their route; a teacher has no programmes or pairs shelf; figures agree with their shelves."""
+    from shnor.programmes import services as programmes
+    from shnor.staff.models import Route, StaffMember, Teacher
+    from shnor.support.models import Curator, Pairing
+    from shnor.web import shelves
+
+    operator = world.users["operator"]
+    own = programmes.create(operator, "volgograd-school-pko", school=world.a1, start=dt.date(2026, 9, 1))
+    other = programmes.create(operator, "volgograd-school-pko", school=world.b1, start=dt.date(2026, 9, 1))
+    school = _shelf(world.users["school"], "programmes")
+    assert [i.url for i in school.items] == [reverse("programmes:detail", args=[own.pk])]
+    assert school.items[0].note == f"{world.a1.name}; черновик"
+    assert [i.url for i in _shelf(world.users["other_school"], "programmes").items] == [
+        reverse("programmes:detail", args=[other.pk])
+    ]
+    region = _shelf(operator, "programmes")
+    assert {i.url for i in region.items} == {reverse("programmes:detail", args=[p.pk]) for p in (own, other)}
+
+    curator = Curator.objects.create(kind="school", school=world.b1, municipality=world.muni_b, status="included")
+    pair = Pairing.objects.create(year=2026, school=world.a2, curator=curator, status="approved")
+    mine = _shelf(world.users["curator"], "pairs")
+    assert [(i.text, i.url) for i in mine.items] == [(world.a2.name, reverse("support:pair", args=[pair.pk]))]
+    assert mine.items[0].note == f"{pair.get_form_display()}; 0 консультаций"
+    assert _shelf(world.users["school"], "pairs").empty == "Куратор школе не назначен."
+
+    teacher = Teacher.objects.create(staff_key="TA001-001")
+    StaffMember.objects.create(teacher=teacher, school=world.a1, position="учитель")
+    Route.objects.create(teacher=teacher, year=2026, basis_year=2026, deficits={"subject": 0.4})
+    route = _shelf(world.users["teacher"], "route")
+    assert [i.text for i in route.items] == ["Маршрут на 2026 год"] and route.items[
+        0
+    ].note == "проект; выполнено 0 из 0"
+    assert _shelf(world.users["teacher"], "programmes") is None and _shelf(world.users["teacher"], "pairs") is None
+    figures = {f.key: f for f in shelves.build(world.users["teacher"]).figures}
+    assert figures["deficits"].value == "1" and figures["deficits"].label == "профессиональный дефицит в маршруте"
+    region_figures = {f.key: (f.value, f.label) for f in shelves.build(operator).figures}
+    assert region_figures["programmes"] == ("0", "программ действуют")
+    assert region_figures["pairs"] == ("1", "пара «школа — куратор» на 2026 год")
+
+
+def test_a_schools_way_through_the_cycle_and_its_place(world: World, login: Any) -> None:
+    """The timeline says what a school has reached and links to it; a teacher is not shown it; the
+    place by ИОР counts from the lowest, in the region and in the municipality."""
+    from shnor.identification.models import Run, SchoolResult
+    from shnor.identification.services import place
+    from shnor.programmes import services as programmes
+    from shnor.web.timeline import school_timeline
+
+    steps = school_timeline(world.users["operator"], world.a1)
+    assert [s.title for s in steps] == ["Выявление", "Рисковый профиль", "Программа", "Куратор", "Рекомендации",
+                                        "Управленческие решения", "Выход из программы"]  # fmt: skip
+    assert not any(s.done for s in steps) and steps[0].text == "В перечень на 2026 год не входит."
+    run = Run.objects.create(
+        year=2026, status=Run.Status.DONE, preset="volgograd-2021", preset_version="1", preset_text=""
+    )
+    a1 = SchoolResult.objects.create(
+        run=run, school=world.a1, selected=True, reasons="ior_low", ior=-0.5, group="low_results"
+    )
+    SchoolResult.objects.create(run=run, school=world.a2, ior=-0.9)
+    SchoolResult.objects.create(run=run, school=world.b1, ior=0.3)
+    SchoolResult.objects.create(run=run, school=world.a1_branch, ior=None)
+    assert place(a1) == [("в регионе", 2, 3), ("в муниципалитете", 2, 2)]
+    p = programmes.create(world.users["operator"], "volgograd-school-pko", school=world.a1, start=dt.date(2026, 9, 1))
+    steps = {s.title: s for s in school_timeline(world.users["school"], world.a1)}
+    assert steps["Выявление"].done and steps["Выявление"].text.startswith(
+        "В перечне на 2026 год (ШНОР); перечень ещё не"
+    )
+    assert not steps["Программа"].done and "черновик, 01.09.2026 — 31.08.2027" in steps["Программа"].text
+    assert steps["Программа"].url == reverse("programmes:detail", args=[p.pk])
+    assert school_timeline(world.users["teacher"], world.a1) == []
+    page = login("school").get(reverse("registry:school", args=[world.a1.pk])).content.decode()
+    assert 'data-testid="timeline"' in page and "Школа в управленческом цикле" in page
+    card = login("school").get(reverse("identification:school", args=[run.pk, world.a1.pk])).content.decode()
+    assert "2-е из 3 в регионе; 2-е из 2 в муниципалитете" in " ".join(card.split())

@@ -224,3 +224,56 @@ def test_every_page_of_the_navigation_and_its_forms_pass(page: Any, live_server:
         page.goto(base + href)
         _check(page, errors, href)
     assert len(seen) > 35
+
+
+def _own_objects(username: str) -> dict[str, list[str]]:
+    """What each demo role must find on its workspace, by shelf, from the database."""
+    from shnor.accounts.models import User
+    from shnor.programmes.models import Programme
+    from shnor.staff.models import Route
+    from shnor.support.models import Pairing
+
+    user = User.objects.get(username=username)
+    if username == "school":
+        own = Programme.objects.filter(school=user.school).values_list("title", flat=True)
+        pair = Pairing.objects.get(school=user.school, status="approved")
+        return {"programmes": list(own), "pairs": [f"Куратор: {pair.curator}"]}
+    if username == "curator":
+        pairs = Pairing.objects.filter(curator__school=user.school, status="approved").order_by("school__name")
+        return {"pairs": [p.school.name for p in pairs][:6]}
+    if username == "teacher":
+        route = Route.objects.get(teacher__staff_key=user.staff_key)
+        return {"route": [f"Маршрут на {route.year} год"]}
+    if username == "municipal":
+        road = Programme.objects.get(municipality=user.municipality)
+        return {"programmes": [road.title], "recommendations": [f"органу управления образованием: {user.municipality}"]}
+    return {"list": []}
+
+
+def test_each_role_opens_its_workspace_and_finds_its_own_objects(
+    page: Any, live_server: Any, demo: dict[str, Any]
+) -> None:
+    """The home page of every demo role: its figures are links that lead to a page, its own objects
+    are named on its shelves (a director's programme and curator, a curator's schools, a teacher's
+    route, a district's road map and recommendation), and the first of them opens."""
+    base = live_server.url
+    for role in sorted(JOURNEYS):
+        page.context.clear_cookies()
+        _sign_in(page, base, role, demo["logins"][role])
+        figures = page.get_by_test_id("figures").locator("a")
+        assert figures.count() >= 3, role
+        for shelf, names in _own_objects(role).items():
+            box = page.get_by_test_id(f"shelf-{shelf}")
+            expect(box).to_be_visible()
+            for name in names:
+                expect(box).to_contain_text(name)
+        first = page.locator(".shelf li a").first
+        href = first.get_attribute("href")
+        first.click()
+        page.wait_for_load_state("load")
+        assert "Ошибка" not in page.title() and page.url.endswith(href), f"{role}: {href} → {page.url}"
+        page.goto(base + "/")
+        href = figures.first.get_attribute("href")
+        figures.first.click()
+        page.wait_for_load_state("load")
+        assert "Ошибка" not in page.title(), f"{role}: figure {href}"

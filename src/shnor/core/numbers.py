@@ -16,3 +16,13 @@ def number(value: Any, digits: int = 0) -> str:
 
 def percent(share: float | None, digits: int = 1) -> str:
     return "—" if share is None else f"{number(100 * share, digits)} %"
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """The Russian form for a count: 1 школа, 2 школы, 5 школ, 11 школ, 21 школа, 112 школ."""
+    n = abs(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many

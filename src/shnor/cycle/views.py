@@ -7,7 +7,6 @@ from typing import Any, Literal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,6 +34,7 @@ from shnor.cycle.forms import (
     ReportForm,
 )
 from shnor.cycle.models import Recommendation
+from shnor.lib.listing import paged
 from shnor.lib.lookup import as_int, as_year, attachment, form_errors, or_404
 from shnor.lib.widgets import FastSelect
 from shnor.records import services as records
@@ -359,12 +359,11 @@ def recommendations(request: AuthedRequest) -> HttpResponse:
         return redirect(f"{reverse('cycle:recommendations')}?year={year}")
     status = request.GET.get("status") or None
     recs = services.recommendations(user, year, status)
-    page = Paginator(recs, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "cycle/recommendations.html",
         {
-            "page": page,
+            **paged(request, recs),
             "year": year,
             "status": status,
             "statuses": Recommendation.Status.choices,

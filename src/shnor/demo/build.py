@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from shnor.accounts.actor import Actor
 from shnor.accounts.models import User
@@ -18,6 +20,7 @@ from shnor.accounts.roles import Role
 from shnor.accounts.services import create_user
 from shnor.audit.context import Acting, acting_as
 from shnor.audit.tracking import record
+from shnor.core.numbers import plural
 from shnor.core.presets import DEFAULT as DEFAULT_PRESET
 from shnor.datasets.models import ImportRun
 from shnor.demo.generator import SCHOOL_COLUMNS, DemoConfig, DemoRegion, generate
@@ -154,13 +157,44 @@ def load_registry(region: DemoRegion, db_region: Region) -> dict[str, int]:
     return counts
 
 
-def create_demo_users(region: DemoRegion) -> list[DemoLogin]:
+def _director_school(region: DemoRegion, listed: set[str] | None) -> tuple[Any, str]:
+    """The municipal district and the school (code) of the demo director: a school of at least 60
+    pupils, on the year's list when the list is known (the district with most such schools), so
+    that its programme, curator and recommendations show."""
+    schools = region.schools.set_index("school_id")
+    districts = region.municipalities[region.municipalities["kind"] == "municipal_district"]
+    sizeable = schools[schools["enrollment"] >= 60]
+    if listed:
+        on_list = sizeable[sizeable.index.isin(listed)]
+        counts = on_list["municipality_code"].value_counts()
+        ranked = [code for code in counts.index if code in set(districts["code"])]
+        if ranked:
+            district = districts[districts["code"] == ranked[0]].iloc[0]
+            return district, str(sorted(on_list[on_list["municipality_code"] == district.code].index)[0])
+    district = districts.iloc[0]
+    return district, str(sizeable[sizeable["municipality_code"] == district.code].index[0])
+
+
+def _demo_teacher(region: DemoRegion, school_code: str) -> str:
+    """A teacher of the director's school with diagnostics of both years and the largest deficit in
+    the latest, so that their route and dynamics show."""
+    own = region.staff[region.staff["school_id"] == school_code]["staff_key"]
+    diag = region.diagnostics
+    if not len(diag):
+        return str(own.iloc[-1])
+    mine = diag[diag["staff_key"].isin(own)]
+    latest = mine[mine["year"] == mine["year"].max()]
+    if not len(latest):
+        return str(own.iloc[-1])
+    weakest = (latest["score"] / latest["max_score"]).groupby(latest["staff_key"]).min()
+    return str(weakest.sort_values(kind="stable").index[0])
+
+
+def _specs(region: DemoRegion, listed: set[str] | None) -> list[tuple[Role, str, str, dict[str, Any], str]]:
     """One account per role, bound to a scope that shows something real."""
     truth = region.truth.set_index("school_id")
     schools = region.schools.set_index("school_id")
-    district = region.municipalities[region.municipalities["kind"] == "municipal_district"].iloc[0]
-    local = schools[(schools["municipality_code"] == district.code) & (schools["enrollment"] >= 60)]
-    school_code = local.index[0]
+    district, school_code = _director_school(region, listed)
     school = School.objects.get(school_id=school_code)
     municipality = Municipality.objects.get(code=district.code)
     # A curator school: strong results in a neighbouring municipality, supporting three local schools.
@@ -168,12 +202,10 @@ def create_demo_users(region: DemoRegion) -> list[DemoLogin]:
     candidates = schools[schools["municipality_code"].isin(neighbour_codes) & (schools["enrollment"] > 300)]
     curator_code = truth.loc[candidates.index, "value_added"].idxmax()
     # The director's school is among them, so that its programme has a curator to review it.
-    supported = [School.objects.get(school_id=c).pk for c in local.index[0:3]]
-    own = region.staff[region.staff["school_id"] == school_code]["staff_key"]
-    diagnosed = own[own.isin(region.diagnostics["staff_key"])] if len(region.diagnostics) else own.iloc[0:0]
-    # The demo teacher has diagnostics of both years, so their route and dynamics show.
-    teacher_key = diagnosed.iloc[-1] if len(diagnosed) else own.iloc[-1]
-    specs: list[tuple[Role, str, str, dict[str, Any], str]] = [
+    local = [c for c in schools.index[schools["municipality_code"] == district.code] if not listed or c in listed]
+    supported = [school.pk] + [School.objects.get(school_id=c).pk for c in local if c != school_code][:2]
+    teacher_key = _demo_teacher(region, school_code)
+    return [
         (Role.OPERATOR, "operator", "Региональный оператор", {}, "весь регион"),
         (Role.REGIONAL_COORDINATOR, "coordinator", "Региональный координатор", {}, "весь регион"),
         (
@@ -189,16 +221,37 @@ def create_demo_users(region: DemoRegion) -> list[DemoLogin]:
             "curator",
             "Куратор",
             {"school_id": School.objects.get(school_id=curator_code).pk, "assigned_school_ids": supported},
-            "3 сопровождаемые школы и своя",
+            f"{len(supported)} {plural(len(supported), 'сопровождаемая школа', 'сопровождаемые школы', 'сопровождаемых школ')} и своя",
         ),
         (Role.TEACHER, "teacher", "Педагог", {"school_id": school.pk, "staff_key": teacher_key}, "собственные данные"),
         (Role.OBSERVER, "observer", "Наблюдатель", {"municipality_id": municipality.pk}, municipality.name),
     ]
+
+
+def create_demo_users(region: DemoRegion) -> list[DemoLogin]:
+    """One account per role (bound again to a listed school by `rebind_demo_users` once the year's
+    list is known)."""
     logins = []
-    for role, username, last_name, scope, label in specs:
+    for role, username, last_name, scope, label in _specs(region, None):
         password = f"demo-{username}-2026"
         create_user(username, password, role, last_name=f"{last_name} (демо)", validate_password=False, **scope)
         logins.append(DemoLogin(role=str(role), username=username, password=password, scope=label))
+    return logins
+
+
+def rebind_demo_users(region: DemoRegion, listed: set[str]) -> list[DemoLogin]:
+    """The director, teacher, curator, coordinator and observer moved to a school on the year's list
+    and its district."""
+    logins = []
+    for role, username, _, scope, label in _specs(region, listed):
+        user = User.objects.get(username=username)
+        assigned = scope.pop("assigned_school_ids", None)
+        for name, value in scope.items():
+            setattr(user, name, value)
+        user.save()
+        if assigned is not None:
+            user.assigned_schools.set(assigned)
+        logins.append(DemoLogin(role=str(role), username=username, password=f"demo-{username}-2026", scope=label))
     return logins
 
 
@@ -220,17 +273,31 @@ def build(config: DemoConfig | None = None, progress: Progress | None = None) ->
         import_files(paths, operator, say)
         say(f"Идентификация за {max(region.config.years)} год")
         identify_latest(operator, max(region.config.years))
+        logins = rebind_demo_users(region, _listed_codes(max(region.config.years)))
         say("Рисковые профили")
         build_profiles(operator, sorted(region.config.years)[-2:])
         say("Кураторы, пары, журналы и маршруты педагогов")
         from shnor.demo.support import build_support
 
         build_support(operator, region)
+        say("Программы школ перечня и дорожная карта муниципалитета")
+        from shnor.demo.programmes import build_programmes
+
+        build_programmes(
+            operator, max(region.config.years), timezone.localdate(), np.random.default_rng(region.config.seed + 11)
+        )
         say("Управленческий цикл: приказ, выводы, рекомендации, меры, решения, рабочая группа")
         from shnor.demo.cycle import build_cycle
 
         build_cycle(operator, region)
     return region, logins
+
+
+def _listed_codes(year: int) -> set[str]:
+    from shnor.support.services.common import official_run
+
+    listed = official_run(year)[1]
+    return set(School.objects.filter(pk__in=listed).values_list("school_id", flat=True))
 
 
 def build_profiles(user: Any, years: list[int]) -> None:

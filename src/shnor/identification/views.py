@@ -257,6 +257,7 @@ def school_card(request: AuthedRequest, pk: int, school: int) -> HttpResponse:
         ),
         "isb_missing": [labels.SOCIAL_TITLES.get(c, c) for c in result.isb_missing.split(";") if c],
         "reasons": labels.reasons(result.reasons),
+        "places": [(where, n, of) for where, n, of in services.place(result)],
         "cluster": labels.CLUSTERS[result.cluster],
         "cluster_municipal": labels.CLUSTERS[result.cluster_municipal]
         if result.cluster_municipal

@@ -81,3 +81,17 @@ def table(request: HttpRequest, qs: QuerySet[Model], columns: list[Column], defa
 def is_partial(request: HttpRequest) -> bool:
     """An htmx request that only wants the table back."""
     return bool(getattr(request, "htmx", False)) and request.headers.get("HX-Target") == "table"
+
+
+PAGE_SIZE = 50  # rows of a long list on one page (issue 24: pagination on every list over 50 rows)
+
+
+def paged(request: HttpRequest, rows: Any, size: int = PAGE_SIZE) -> dict[str, Any]:
+    """A page of `rows` (a query or a list) by ?page=, and the start of the other pages' links (the
+    request's own filters kept), for `web/_pages.html`."""
+    from django.core.paginator import Paginator as Plain
+
+    params = request.GET.copy()
+    params.pop("page", None)
+    query = params.urlencode()
+    return {"page": Plain(rows, size).get_page(request.GET.get("page")), "page_prefix": f"?{query}&" if query else "?"}

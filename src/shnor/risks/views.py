@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +25,7 @@ from shnor.core import risks as core
 from shnor.documents import risks as documents
 from shnor.documents.cache import pdf_folder
 from shnor.documents.common import html_to_pdf
+from shnor.lib.listing import paged
 from shnor.lib.lookup import as_year
 from shnor.registry import services as registry
 from shnor.registry.models import School
@@ -62,7 +62,7 @@ def regional(request: AuthedRequest) -> HttpResponse:
         "year": year,
         "years": services.years(),
         "table": services.regional(user, year),
-        "page": Paginator(profiles, 50).get_page(request.GET.get("page")),
+        **paged(request, profiles),
         "q": q,
         "levels": core.LEVEL_TITLES,
         "can_build": can_build,

@@ -17,6 +17,7 @@ from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.roles import Perm
 from shnor.core.support import COMPUTED, CRITERIA, FORMS, MARKED
 from shnor.documents.cache import pdf_folder
+from shnor.lib.listing import paged
 from shnor.lib.lookup import as_int, as_year, form_errors, or_404
 from shnor.registry import services as registry
 from shnor.support import services
@@ -55,6 +56,8 @@ def overview(request: AuthedRequest) -> HttpResponse:
     )
     if chosen is not None:
         rows = [r for r in rows if r.pairing.school.municipality_id == chosen]
+    q, idle = request.GET.get("q", "").strip(), request.GET.get("idle") == "1"
+    shown = [r for r in rows if (not idle or r.inactive) and _matches(q, r.pairing.school.name, str(r.pairing.curator))]
     totals = {
         "pairs": len(rows),
         "active": sum(1 for r in rows if not r.inactive),
@@ -67,7 +70,9 @@ def overview(request: AuthedRequest) -> HttpResponse:
         request,
         "support/overview.html",
         {
-            "rows": rows,
+            **paged(request, shown),
+            "q": q,
+            "idle": idle,
             "year": year,
             "totals": totals,
             "weeks": services.rules().inactive_weeks,
@@ -197,6 +202,8 @@ def matching(request: AuthedRequest) -> HttpResponse:
     pk = request.GET.get("proposal", "")
     proposal = next((p for p in proposals if str(p.pk) == pk), proposals[0] if proposals else None)
     pairs = services.proposal_pairs(user, proposal) if proposal else []
+    q = request.GET.get("q", "").strip()
+    shown = [p for p in pairs if _matches(q, p.school.name, p.school.municipality.name, str(p.curator))]
     run, listed = services.official_run()
     schools, curators = services.rule_choices(user, listed)
     rule_form = RuleForm(schools=schools, curators=curators)
@@ -206,7 +213,8 @@ def matching(request: AuthedRequest) -> HttpResponse:
         {
             "proposal": proposal,
             "proposals": proposals,
-            "pairs": pairs,
+            **paged(request, shown),
+            "q": q,
             "run": run,
             "listed": len(listed),
             "rules": services.matching_rules(user),
@@ -217,6 +225,14 @@ def matching(request: AuthedRequest) -> HttpResponse:
             "groups": (proposal.settings or {}).get("groups") if proposal else None,
         },
     )
+
+
+def _matches(q: str, *texts: str) -> bool:
+    """Whether a search of a long list finds a row: case-insensitive, ё as е."""
+    if not q:
+        return True
+    needle = q.casefold().replace("ё", "е")
+    return any(needle in t.casefold().replace("ё", "е") for t in texts)
 
 
 @login_required

@@ -9,17 +9,21 @@ from django.shortcuts import render
 
 from shnor.accounts.actor import AuthedRequest
 from shnor.registry import services as registry
-from shnor.web import workspace
+from shnor.web import shelves, workspace
 from shnor.web.errors import DATABASE_DOWN
 
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
+    summary = registry.summary(user)
     context = {
-        "summary": registry.summary(user),
+        "summary": summary,
         "own_school": getattr(user, "school", None),
         "tasks": workspace.tasks(user),
+        "workspace": shelves.build(user),
+        "schools_word": shelves.schools_word(summary["schools"]),
+        "registry_detail": shelves.registry_detail(summary),
     }
     return render(request, "web/home.html", context)
 

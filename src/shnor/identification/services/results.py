@@ -293,3 +293,18 @@ def scatter(user: Actor, run: Run) -> dict[str, Any]:
         "isb_threshold": run.summary.get("isb_threshold"),
         "line": {"const": coefficients.get("const"), "isb": coefficients.get("isb")},
     }
+
+
+def place(result: SchoolResult) -> list[tuple[str, int, int]]:
+    """A school's place by ИОР among the run's schools with an index, in the region and in its
+    municipality: (where, place counted from the lowest, of how many). Counts only, never whose."""
+    if result.ior is None:
+        return []
+    out = []
+    scored = SchoolResult.objects.filter(run_id=result.run_id, ior__isnull=False)
+    for where, rows in (
+        ("в регионе", scored),
+        ("в муниципалитете", scored.filter(school__municipality_id=result.school.municipality_id)),
+    ):
+        out.append((where, rows.filter(ior__lt=result.ior).count() + 1, rows.count()))
+    return out
