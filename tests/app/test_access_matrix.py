@@ -288,6 +288,7 @@ def _build(folder: Path) -> Region:
             users["operator"], own_teacher, 2026
         )
         staff.add_item(users["operator"], route, title="Курс", due=dt.date(route.year, 12, 1))
+    Route.objects.filter(teacher=own_teacher).update(status=Route.Status.DRAFT)  # its items change in a draft
     near = side(near_school, near_pair, own_teacher)
     far = side(far_school, far_pair, far_teacher)
     run = Run.objects.get()

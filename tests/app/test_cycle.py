@@ -511,7 +511,11 @@ def test_pages_of_the_cycle(world: Any, login: Any) -> None:
     assert "Показатель 1.2: «много» — не число." in page.content.decode()
     # A conclusion, a draft edited and issued, then its documents downloaded as DOCX and PDF.
     operator.post(reverse("cycle:analysis") + "?year=2026", {"direction": "dynamics", "text": "Выводы аналитика"})
-    assert "Выводы аналитика" in operator.get(reverse("cycle:analysis"), {"year": 2026}).content.decode()
+    page = operator.get(reverse("cycle:analysis"), {"year": 2026}).content.decode()
+    # Printed once; the edit box, which starts from the text, stays folded until asked for.
+    section = page.split('data-testid="direction-dynamics"', 1)[1].split("</section>", 1)[0]
+    shown, folded = section.split('<details class="edit"', 1)
+    assert shown.count("Выводы аналитика") == 1 and folded.lstrip().startswith(">") and "Изменить выводы" in folded
     r = operator.post(reverse("cycle:recommendations") + "?year=2026", {"target": f"school:{world.a1.pk}"})
     rec = Recommendation.objects.get()
     assert r.url == reverse("cycle:recommendation", args=[rec.pk])

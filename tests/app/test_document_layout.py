@@ -57,3 +57,12 @@ def test_the_order_s_list_breaks_no_word_and_keeps_to_its_pages() -> None:
     for word in ("муниципальный", "общеобразовательная", "результаты", "(НР+ССК)"):
         assert text.count(word) == 138, word  # once per school: never broken across two lines
     assert len(pages) <= 15  # the order's page and the list, about eleven rows a page
+    # Numbered as a clerk numbers pages: from the second on, at the top (the appendix's first page too).
+    first_words = [p.extract_text().split()[0] for p in pages]
+    assert first_words[0] == "МИНИСТЕРСТВО" and first_words[1:] == [str(n) for n in range(2, len(pages) + 1)]
+
+
+def test_a_heading_keeps_with_what_follows() -> None:
+    document = common.new_document()
+    common.heading(document, "7. Диаграмма")
+    assert document.paragraphs[-1].paragraph_format.keep_with_next is True

@@ -62,7 +62,7 @@ def test_a_row_that_cannot_be_saved_leaves_no_file(world: Any) -> None:
     assert _files() == []
 
 
-def test_the_authority_of_a_document() -> None:
+def test_the_authority_of_a_document(db: Any) -> None:
     preset = load("vologda-2019")[0]
     assert records.authority(preset) == "Департамент образования Вологодской области"
     assert records.authority(preset.model_copy(update={"authority": ""})) == (
@@ -134,3 +134,50 @@ def test_moving_the_records_keeps_rows_links_and_their_audit_history() -> None:
     assert AuditEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Decision), object_id=str(decision.pk)
     ).exists()
+
+
+def test_documents_are_issued_and_signed_as_the_regions_requisites_say(world: Any) -> None:
+    """The region's requisites name the authority, the signatory and the executor; a region not the
+    preset's own is never given the preset's region's authority; a municipality's act is signed by
+    its head, not the region's; what the approving person typed wins."""
+    from shnor.documents.identification import OrderData, order
+
+    preset = load("volgograd-2021")[0]
+    region = world.region
+    region.name = "Демонстрационная область"
+    region.save()
+    assert records.authority(preset) == "Орган управления образованием: Демонстрационная область"
+    region.name = preset.region
+    region.save()
+    assert records.authority(preset) == preset.authority  # the preset's own region
+    assert records.signature() == ("Руководитель", "") and records.executor() == ""
+    region.authority, region.head_title, region.head_name = (
+        "Комитет образования области",
+        "Председатель комитета",
+        "А. А. Образцова",
+    )
+    region.executor, region.executor_contacts = "Петрова Ирина Сергеевна, методист", "тел. 8 (800) 000-00-00"
+    region.save()
+    assert records.authority(preset) == "Комитет образования области"
+    assert records.authority(preset, world.muni_a) == f"Орган управления образованием: {world.muni_a.name}"
+    assert records.signature() == ("Председатель комитета", "А. А. Образцова")
+    assert records.signature(" Первый заместитель председателя, И. И. Иванов ") == (
+        "Первый заместитель председателя, И. И. Иванов",
+        "",
+    )
+    assert records.signature("", world.muni_a) == ("Руководитель", "")
+    assert records.executor() == "Исполнитель: Петрова Ирина Сергеевна, методист, тел. 8 (800) 000-00-00"
+    position, name = records.signature()
+    content = order(
+        OrderData(authority=records.authority(preset), number="1", date=dt.date(2027, 2, 1), year=2026, basis="Концепция",
+                  schools=[], signatory=position, signatory_name=name, executor=records.executor())
+    )  # fmt: skip
+    import io
+
+    from docx import Document as Docx
+
+    lines = [p.text for p in Docx(io.BytesIO(content)).paragraphs]
+    assert lines[0] == "КОМИТЕТ ОБРАЗОВАНИЯ ОБЛАСТИ"
+    assert "Председатель комитета\t\t\t\t\t______________\tА. А. Образцова" in lines
+    signed = lines.index("Председатель комитета\t\t\t\t\t______________\tА. А. Образцова")
+    assert lines[signed + 2] == "Исполнитель: Петрова Ирина Сергеевна, методист, тел. 8 (800) 000-00-00"

@@ -153,6 +153,9 @@ def test_pins_forbids_and_capacity(world: Any) -> None:
     services.update_curator(operator, resilient, status="excluded")
     proposal = services.propose(operator, 2026)
     assert proposal.unassigned == ["A001"]
+    # The by-hand baseline keeps the pin too: the pinned pair's cost, and nobody left for A1.
+    assert proposal.settings["greedy_unassigned"] == 1
+    assert proposal.greedy_total == pytest.approx(proposal.pairings.get(school=world.a2).cost)
     with pytest.raises(SupportError, match="уже закреплён"):
         services.set_rule(operator, world.a2, resilient, "pin")
 
@@ -476,3 +479,24 @@ def test_a_base_school_of_the_infrastructure_is_a_vologda_curator_candidate(
     world.wg_b.save()
     services.refresh_pool(operator)
     assert not Curator.objects.get(pk=curator.pk).met["base_school"]
+
+
+def test_the_offline_map_places_schools_curators_pairs_and_outlines(world: Any, login: Any) -> None:
+    """Schools of the list red, curators of the pool green, the rest grey; a line from a pair's
+    curator to its school; a municipality's outline from three or more of its schools; a school
+    without coordinates is left off; a municipal coordinator's map holds only their schools."""
+    identification(world)
+    b1, _ = included_pool(world)
+    spots = {world.a1: (44.0, 48.0), world.a2: (44.2, 48.1), world.a1_branch: (44.1, 48.3), world.b1: (45.0, 49.0)}
+    for school, (lon, lat) in spots.items():
+        School.objects.filter(pk=school.pk).update(lon=lon, lat=lat)
+    Pairing.objects.create(year=2026, school=world.a1, curator=b1, status="approved")
+    where = services.map_data(world.users["operator"], 2026)
+    names = {kind: [p["name"] for p in rows] for kind, rows in where["points"].items()}
+    assert names == {"listed": ["Школа А1", "Школа А2"], "curator": ["Школа Б1"], "other": ["Филиал А1"]}
+    assert where["lines"] == [{"from": [45.0, 49.0], "to": [44.0, 48.0], "form": "сетевая пара"}]
+    assert where["outlines"] == [{"name": world.muni_a.name, "corners": [[44.0, 48.0], [44.2, 48.1], [44.1, 48.3]]}]
+    mine = services.map_data(world.users["municipal"], 2026)
+    assert {p["municipality"] for rows in mine["points"].values() for p in rows} == {world.muni_a.name}
+    page = login("operator").get(reverse("support:map")).content.decode()
+    assert 'data-testid="network-map"' in page and 'id="network-map-data"' in page

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -81,6 +82,11 @@ def test_route_follows_from_the_diagnostics_and_repeated_ones_show_the_change(wo
     assert route.status == Route.Status.COMPLETED
     course = Course.objects.get(teacher=me)
     assert (course.title, course.hours, course.end) == ("Современный урок", 72, dt.date(2025, 11, 1))
+    # No deficit, no route: a draft with nothing in it would only wait to be deleted.
+    Diagnostic.objects.filter(teacher=me, year=2026).update(score=F("max_score"))
+    with pytest.raises(services.TeacherError, match="нет профессиональных дефицитов .* не ниже 60 %"):
+        services.propose_route(head, me, 2026)
+    assert not Route.objects.filter(teacher=me, year=2026).exists()
 
 
 def test_a_teacher_sees_only_their_own_record(world: Any, login: Any) -> None:

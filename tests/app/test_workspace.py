@@ -122,14 +122,32 @@ def test_a_schools_way_through_the_cycle_and_its_place(world: World, login: Any)
     SchoolResult.objects.create(run=run, school=world.a1_branch, ior=None)
     assert place(a1) == [("в регионе", 2, 3), ("в муниципалитете", 2, 2)]
     p = programmes.create(world.users["operator"], "volgograd-school-pko", school=world.a1, start=dt.date(2026, 9, 1))
-    steps = {s.title: s for s in school_timeline(world.users["school"], world.a1)}
-    assert steps["Выявление"].done and steps["Выявление"].text.startswith(
+    by_title = {s.title: s for s in school_timeline(world.users["school"], world.a1)}
+    assert by_title["Выявление"].done and by_title["Выявление"].text.startswith(
         "В перечне на 2026 год (ШНОР); перечень ещё не"
     )
-    assert not steps["Программа"].done and "черновик, 01.09.2026 — 31.08.2027" in steps["Программа"].text
-    assert steps["Программа"].url == reverse("programmes:detail", args=[p.pk])
+    assert not by_title["Программа"].done and "черновик, 01.09.2026 — 31.08.2027" in by_title["Программа"].text
+    assert by_title["Программа"].url == reverse("programmes:detail", args=[p.pk])
     assert school_timeline(world.users["teacher"], world.a1) == []
     page = login("school").get(reverse("registry:school", args=[world.a1.pk])).content.decode()
     assert 'data-testid="timeline"' in page and "Школа в управленческом цикле" in page
     card = login("school").get(reverse("identification:school", args=[run.pk, world.a1.pk])).content.decode()
     assert "2-е из 3 в регионе; 2-е из 2 в муниципалитете" in " ".join(card.split())
+
+
+def test_a_curator_is_shown_their_own_pairs_and_told_whose_the_others_are(world: World, login: Any) -> None:
+    """A school assigned to a curator account but paired with another curator is not on the curator's
+    shelf; its pair page says whose pair it is, and offers no journal form."""
+    from shnor.support.models import Curator, Pairing
+
+    other = Curator.objects.create(kind="school", school=world.a1, municipality=world.muni_a, status="included")
+    pair = Pairing.objects.create(year=2026, school=world.a2, curator=other, status="approved")
+    assert _shelf(world.users["curator"], "pairs").items == []
+    page = login("curator").get(reverse("support:pair", args=[pair.pk])).content.decode()
+    assert 'data-testid="others-pair"' in page and f"другой куратор — {world.a1.name}" in page
+    assert 'data-testid="consultation-form"' not in page
+    figures = {
+        f.key: f.value
+        for f in __import__("shnor.web.shelves", fromlist=["build"]).build(world.users["curator"]).figures
+    }
+    assert figures["pairs"] == "0"

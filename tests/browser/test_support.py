@@ -54,6 +54,11 @@ def demo(db: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
     chosen.save(update_fields=["per_year", "ior"])
     assert rise(rule, before["ior"], after["ior"], before.get("se"), after.get("se")).holds
     school = chosen.school
+    # The journey makes its school's programme from the start: the demo's programmes (every listed
+    # school's, at its stage) are set aside, so that the queues hold only the journey's.
+    from shnor.programmes.models import Programme
+
+    Programme.objects.all().delete()
     create_user("director", PASSWORD, Role.SCHOOL, school_id=school.pk, last_name="Директор")
     # The programme's reviewer: the curator of the school's approved pair (a hand assignment
     # counts only for a school without one).

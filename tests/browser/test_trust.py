@@ -11,6 +11,7 @@ And the sign-in and the skip link work from the keyboard alone.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -277,3 +278,13 @@ def test_each_role_opens_its_workspace_and_finds_its_own_objects(
         figures.first.click()
         page.wait_for_load_state("load")
         assert "Ошибка" not in page.title(), f"{role}: figure {href}"
+    # The network's map draws offline from the vendored bundle, with the list's schools on it.
+    page.context.clear_cookies()
+    _sign_in(page, base, "operator", demo["logins"]["operator"])
+    errors = _watch(page)
+    page.goto(base + "/support/map/")
+    expect(page.locator("#network-map .main-svg").first).to_be_visible()
+    listed = page.locator("#network-map .scatterlayer .trace").nth(-2).locator("path.point")
+    shown = json.loads(page.locator("#network-map-data").inner_text())
+    assert listed.count() == len(shown["points"]["listed"]) > 0
+    _check(page, errors, "operator: the network's map")

@@ -8,7 +8,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from shnor.core.matching import Costs, Curator, MatchingError, Place, School, greedy, haversine, pair, solve
+from shnor.core.matching import (
+    Assignment,
+    Costs,
+    Curator,
+    MatchingError,
+    Place,
+    School,
+    greedy,
+    haversine,
+    pair,
+    solve,
+)
 
 NEIGHBOURS = {"A": frozenset({"B"}), "B": frozenset({"A", "C"}), "C": frozenset({"B"})}
 
@@ -133,3 +144,9 @@ def test_a_sparse_start_reaches_the_same_optimum(seed: int) -> None:
     assert sparse.curator_of()["S00"] == "C03"
     assert ("S01", curators[0].id) not in {(p.school, p.curator) for p in sparse.pairs}
     assert greedy(schools, curators, NEIGHBOURS).total >= dense.total - 1e-6
+
+
+def test_greedy_with_no_curator_left_leaves_every_school_unassigned() -> None:
+    """When the pins take every curator's room, the by-hand baseline has nobody to give the rest to."""
+    schools = [School("s1", Place("m1")), School("s2", Place("m1"))]
+    assert greedy(schools, []) == Assignment([], ["s1", "s2"])

@@ -41,7 +41,7 @@ def test_municipality_draft_actions_follow_the_gaps_and_common_risks() -> None:
         gaps, listed=3, idle_pairs=1, factors={"Кадры": 2, "Мотивация": 3, "Ресурсы": 1, "Прочее": 1}
     )
     assert draft.findings[0] == "Школ муниципалитета в перечне ШНОР и ШНСУ: 3."
-    assert "«Мотивация» — 3 шк.; «Кадры» — 2 шк.; «Прочее» — 1 шк." in draft.findings[2]
+    assert draft.findings[2].endswith("«Мотивация» — в 3 школах; «Кадры» — в 2 школах; «Прочее» — в 1 школе.")
     assert draft.actions[0] == recommend.ACTIONS["1.3.1"]
     assert draft.actions[-1].startswith("Проконтролировать работу школ-кураторов")
     assert draft.actions_text.startswith("1. Организовать прохождение диагностики")
@@ -69,7 +69,7 @@ def test_school_draft_compares_with_peers_and_takes_the_catalogue_measures_once(
     draft = recommend.for_school(facts)
     assert draft.findings[0] == (
         "ИОР школы −0,60 при пороге отбора −0,30 (ниже порога); медиана ИОР школ со сходным социальным контекстом "
-        "(4 шк.) — 0,05."
+        "(4 школы) — 0,05."
     )
     assert "Школа Б2" in draft.findings[1]
     assert draft.actions == [

@@ -400,6 +400,8 @@ def greedy(
     neighbours = neighbours or {}
     if not schools:
         return Assignment([])
+    if not curators:  # every curator's room taken (by the pins): nobody to take a school in turn
+        return Assignment([], [s.id for s in schools])
     problem = _Problem(schools, curators, neighbours, costs)
     by_id = np.argsort(np.array([c.id for c in curators], dtype=object), kind="stable")
     room = problem.capacity[by_id].copy()

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from shnor.core.indicators import Row, Value
-from shnor.core.numbers import number
+from shnor.core.numbers import number, plural
 
 # What to do when a system indicator is below its target (act 004 §8, the measures).
 ACTIONS: dict[str, str] = {
@@ -164,7 +164,7 @@ def for_municipality(gaps_: Sequence[Gap], listed: int, idle_pairs: int, factors
     if common:
         draft.findings.append(
             "Наиболее частые факторы риска высокого уровня в школах перечня: "
-            + "; ".join(f"«{title}» — {n} шк." for title, n in common)
+            + "; ".join(f"«{title}» — в {n} {plural(n, 'школе', 'школах', 'школах')}" for title, n in common)
             + "."
         )
         draft.add_action(
@@ -187,7 +187,7 @@ def _school_findings(facts: SchoolFacts, draft: Draft, prefix: str = "") -> None
         text = f"{prefix}ИОР школы {number(facts.ior, 2)} при пороге отбора {number(facts.threshold, 2)} ({side})"
         if facts.peers and facts.peers_median is not None:
             text += (
-                f"; медиана ИОР школ со сходным социальным контекстом ({facts.peers} шк.) — "
+                f"; медиана ИОР школ со сходным социальным контекстом ({facts.peers} {plural(facts.peers, 'школа', 'школы', 'школ')}) — "
                 f"{number(facts.peers_median, 2)}"
             )
         draft.findings.append(text + ".")

@@ -90,6 +90,11 @@ def import_files(paths: dict[str, Path], user: Actor, say: Progress) -> list[Imp
 def load_registry(region: DemoRegion, db_region: Region) -> dict[str, int]:
     cfg = region.config
     db_region.code, db_region.name = cfg.region_code, cfg.region_name
+    # The demo region's own requisites, so that its documents name it and its head, not the preset's region.
+    db_region.authority = "Комитет образования Демонстрационной области"
+    db_region.head_title, db_region.head_name = "Председатель комитета", "А. А. Образцова"
+    db_region.executor = "Петрова Ирина Сергеевна, методист регионального оператора"
+    db_region.executor_contacts = "тел. 8 (800) 000-00-00, shnor-demo@example.org"
     db_region.save()
     munis = {
         m.code: Municipality(region=db_region, code=m.code, name=m.name, kind=m.kind)

@@ -45,7 +45,7 @@ def build_cycle(operator: Any, region: DemoRegion) -> None:
     today = timezone.localdate()
     run = Run.objects.filter(year=year, status=Run.Status.DONE).order_by("-pk").first()
     if run is not None and not run.is_approved:
-        identification.approve(operator, run, number="45-од", date=today, signatory="Председатель комитета")
+        identification.approve(operator, run, number="45-од", date=today)
     for direction, text in CONCLUSIONS.items():
         cycle.save_conclusion(operator, year, direction, None, text)
     measures = []

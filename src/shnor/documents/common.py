@@ -49,7 +49,30 @@ def new_document(landscape: bool = False) -> DocxDocument:
     style.font.name = "Times New Roman"
     style.font.size = Pt(14)
     style.paragraph_format.space_after = Pt(0)
+    page_numbers(section)
     return document
+
+
+def page_numbers(section: Any) -> None:
+    """The page's number at the top centre from the second page on, as a clerk numbers an official
+    document (ГОСТ Р 7.0.97-2016, п. 6.5): a PAGE field, so Word and LibreOffice count the pages."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    section.different_first_page_header_footer = True
+    p = section.header.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = p.add_run()
+    run.font.size = Pt(12)
+    for kind, text in (("begin", None), (None, " PAGE "), ("end", None)):
+        if kind:
+            node = OxmlElement("w:fldChar")
+            node.set(qn("w:fldCharType"), kind)
+        else:
+            node = OxmlElement("w:instrText")
+            node.set(qn("xml:space"), "preserve")
+            node.text = text
+        run._r.append(node)
 
 
 def landscape_section(document: DocxDocument) -> None:
@@ -61,6 +84,7 @@ def landscape_section(document: DocxDocument) -> None:
     section.page_width, section.page_height = Cm(29.7), Cm(21.0)
     section.left_margin, section.right_margin = Cm(2.0), Cm(2.0)
     section.top_margin, section.bottom_margin = Cm(3.0), Cm(1.5)
+    section.different_first_page_header_footer = False  # the appendix's first page is numbered too
 
 
 def paragraph(
@@ -91,6 +115,7 @@ def heading(document: DocxDocument, text: str) -> None:
     p = document.add_paragraph()
     p.paragraph_format.space_before = Pt(12)
     p.paragraph_format.space_after = Pt(6)
+    p.paragraph_format.keep_with_next = True  # never alone at a page's foot
     run = p.add_run(text)
     run.bold = True
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -222,9 +247,12 @@ def order(
     preamble: str,
     items: Sequence[str],
     signatory: str = "",
+    signatory_name: str = "",
+    executor: str = "",
 ) -> None:
     """The body of an order (приказ): authority, ПРИКАЗ, date and number, title, preamble,
-    ПРИКАЗЫВАЮ with numbered items, the signature, then a page break and the appendix mark."""
+    ПРИКАЗЫВАЮ with numbered items, the signature, the executor's mark, then a page break and the
+    appendix mark."""
     paragraph(document, authority.upper(), bold=True, align="center")
     document.add_paragraph()
     paragraph(document, "ПРИКАЗ", bold=True, align="center", size=16)
@@ -238,9 +266,24 @@ def order(
     for i, text in enumerate(items, start=1):
         paragraph(document, f"{i}. {text}")
     document.add_paragraph()
-    paragraph(document, signatory or "Руководитель\t\t\t\t\t\t\t______________", align="left", indent=False)
+    paragraph(document, signature_line(signatory, signatory_name), align="left", indent=False)
+    executor_mark(document, executor)
     document.add_page_break()  # type: ignore[no-untyped-call]  # python-docx ships no types
     paragraph(document, f"Приложение\nк приказу от {date(date_of)} № {number_of}", align="right", indent=False, size=12)
+
+
+def signature_line(position: str, name: str = "") -> str:
+    """«Председатель комитета      ______________  А. А. Иванова»: the position, the space to sign,
+    the name (none when the position was typed with it)."""
+    return f"{position or 'Руководитель'}\t\t\t\t\t______________\t{name}".rstrip()
+
+
+def executor_mark(document: DocxDocument, executor: str) -> None:
+    """The executor's mark at the foot of a document's main part («Исполнитель: …, тел. …», small,
+    to the left, as a clerk writes it); nothing when the region names no executor."""
+    if executor:
+        document.add_paragraph()
+        paragraph(document, executor, align="left", indent=False, size=10)
 
 
 def template_path(name: str) -> Path:

@@ -12,11 +12,13 @@ from pathlib import Path
 from shnor.documents.common import (
     date,
     date_words,
+    executor_mark,
     heading,
     new_document,
     number,
     paragraph,
     render_template,
+    signature_line,
     table,
     to_bytes,
 )
@@ -43,6 +45,9 @@ class RecommendationData:
     actions: list[str]
     due: dt.date | None
     date: dt.date
+    signatory: str = ""
+    signatory_name: str = ""
+    executor: str = ""
 
 
 def recommendation(data: RecommendationData) -> bytes:
@@ -73,7 +78,8 @@ def recommendation(data: RecommendationData) -> bytes:
         "систему (раздел «Адресные рекомендации»).",
     )
     d.add_paragraph()
-    paragraph(d, "Руководитель\t\t\t\t\t\t\t______________", align="left", indent=False)
+    paragraph(d, signature_line(data.signatory, data.signatory_name), align="left", indent=False)
+    executor_mark(d, data.executor)
     return to_bytes(d)
 
 
@@ -91,6 +97,8 @@ class DecisionData:
     measures: list[str] = field(default_factory=list)
     due: dt.date | None = None
     signatory: str = ""
+    signatory_name: str = ""
+    executor: str = ""
 
 
 def decision(data: DecisionData) -> bytes:
@@ -118,6 +126,8 @@ def decision(data: DecisionData) -> bytes:
             "items": items,
             "schools": data.schools,
             "signatory": data.signatory or "Руководитель",
+            "signature": signature_line(data.signatory, data.signatory_name),
+            "executor": data.executor,
         },
     )
 
@@ -140,7 +150,11 @@ def build_decision_template(path: Path) -> None:
     paragraph(d, "{{ loop.index }}. {{ item }}")
     paragraph(d, "{%p endfor %}")
     paragraph(d, "")
-    paragraph(d, "{{ signatory }}\t\t\t\t\t\t______________", align="left", indent=False)
+    paragraph(d, "{{ signature }}", align="left", indent=False)
+    paragraph(d, "{%p if executor %}")
+    paragraph(d, "")
+    paragraph(d, "{{ executor }}", align="left", indent=False, size=10)
+    paragraph(d, "{%p endif %}")
     paragraph(d, "{%p if schools %}")
     paragraph(d, "")
     paragraph(d, "Приложение к документу от {{ date_short }} № {{ number }}", align="right", indent=False, size=12)

@@ -47,6 +47,8 @@ class OrderData:
     basis: str  # the act the methodology follows (the preset's title)
     schools: list[ListedSchool]
     signatory: str = ""
+    signatory_name: str = ""
+    executor: str = ""
 
 
 def order(data: OrderData) -> bytes:
@@ -75,6 +77,8 @@ def order(data: OrderData) -> bytes:
             "Контроль за исполнением настоящего приказа оставляю за собой.",
         ],
         signatory=data.signatory,
+        signatory_name=data.signatory_name,
+        executor=data.executor,
     )
     landscape_section(document)  # the appendix: six columns read best across the page
     heading(

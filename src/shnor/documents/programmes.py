@@ -14,7 +14,14 @@ __all__ = ["exit_order", "sha256"]
 CHECK = {True: "да", False: "нет", None: "нет данных"}
 
 
-def exit_order(preset: Preset, authority: str, decision: Any, proposals: list[Any]) -> bytes:
+def exit_order(
+    preset: Preset,
+    authority: str,
+    decision: Any,
+    proposals: list[Any],
+    signed: tuple[str, str] = ("", ""),
+    executor: str = "",
+) -> bytes:
     """Приказ «Об исключении школ из программы поддержки» with the schools and the evidence."""
     document = new_document()
     common.order(
@@ -37,6 +44,9 @@ def exit_order(preset: Preset, authority: str, decision: Any, proposals: list[An
             "работы для банка эффективных практик.",
             "Контроль за исполнением настоящего приказа оставляю за собой.",
         ],
+        signatory=signed[0],
+        signatory_name=signed[1],
+        executor=executor,
     )
     heading(document, "Школы, исключаемые из программы поддержки, и основания")
     rows = []

@@ -25,7 +25,7 @@ from shnor.accounts.services import account
 from shnor.core.presets import Preset
 from shnor.documents.common import sha256
 from shnor.records.models import Decision, Document
-from shnor.registry.models import Municipality, School
+from shnor.registry.models import Municipality, Region, School
 
 _written: ContextVar[list[FieldFile] | None] = ContextVar("shnor_records_written", default=None)
 
@@ -87,12 +87,41 @@ def store_document(
 
 
 def authority(preset: Preset, municipality: Municipality | None = None) -> str:
-    """Who issues a document: the municipality's education authority for a municipal act, else the
-    preset's authority (every shipped preset names it: «Комитет образования, науки и молодёжной
-    политики Волгоградской области» and the like), else a neutral title with the region's name."""
+    """Who issues a document: the municipality's education authority for a municipal act; else the
+    authority the region's requisites name; else the preset's authority (every shipped preset names
+    it: «Комитет образования, науки и молодёжной политики Волгоградской области» and the like) when
+    the region is the preset's own; else a neutral title with the region's name."""
     if municipality is not None:
         return f"Орган управления образованием: {municipality.name}"
-    return preset.authority or f"Орган управления образованием: {preset.region}"
+    region = Region.objects.order_by("pk").first()
+    if region is not None and region.authority.strip():
+        return region.authority.strip()
+    name = region.name.strip() if region is not None else ""
+    if preset.authority and name in ("", preset.region):
+        return preset.authority
+    return f"Орган управления образованием: {name or preset.region}"
+
+
+def signature(given: str = "", municipality: Municipality | None = None) -> tuple[str, str]:
+    """Who signs a document: (position, initials and surname). What the person approving typed wins
+    (as one text); else, for the region's own documents, the region's requisites; else
+    «Руководитель» with no name."""
+    if given.strip():
+        return given.strip(), ""
+    region = Region.objects.order_by("pk").first() if municipality is None else None
+    if region is None or not (region.head_title.strip() or region.head_name.strip()):
+        return "Руководитель", ""
+    return region.head_title.strip() or "Руководитель", region.head_name.strip()
+
+
+def executor() -> str:
+    """The executor's mark of the region's documents («Исполнитель: …, тел. …»), empty when the
+    region's requisites name none."""
+    region = Region.objects.order_by("pk").first()
+    if region is None or not region.executor.strip():
+        return ""
+    contacts = f", {region.executor_contacts.strip()}" if region.executor_contacts.strip() else ""
+    return f"Исполнитель: {region.executor.strip()}{contacts}"
 
 
 # --- who reads which act (docs/security.md, «Official acts») --------------------------------------

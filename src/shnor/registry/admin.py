@@ -6,7 +6,11 @@ from shnor.registry.models import BodyMembership, InfrastructureBody, Municipali
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin[Region]):
-    list_display = ("code", "name", "preset")
+    list_display = ("code", "name", "preset", "authority")
+    fieldsets = (
+        (None, {"fields": ("code", "name", "preset")}),
+        ("Реквизиты документов", {"fields": ("authority", "head_title", "head_name", "executor", "executor_contacts")}),
+    )
 
 
 @admin.register(Municipality)

@@ -9,6 +9,26 @@ class Region(models.Model):
     code = models.CharField("код", max_length=32, unique=True)
     name = models.CharField("наименование", max_length=200)
     preset = models.CharField("пресет методики", max_length=100, blank=True)
+    # The requisites of the region's documents (issue 24): who issues and signs them, who prepared them.
+    authority = models.CharField(
+        "орган управления образованием",
+        max_length=300,
+        blank=True,
+        help_text="Как в бланке документа, например «Комитет образования Волгоградской области». Если не указан — "
+        "из пресета для его региона, иначе «Орган управления образованием» с наименованием региона.",
+    )
+    head_title = models.CharField(
+        "должность подписывающего", max_length=200, blank=True, help_text="Например, «Председатель комитета»."
+    )
+    head_name = models.CharField(
+        "инициалы и фамилия подписывающего", max_length=200, blank=True, help_text="Например, «А. А. Иванова»."
+    )
+    executor = models.CharField(
+        "исполнитель", max_length=300, blank=True, help_text="Фамилия, имя, отчество и должность исполнителя."
+    )
+    executor_contacts = models.CharField(
+        "контакты исполнителя", max_length=300, blank=True, help_text="Телефон и адрес электронной почты."
+    )
 
     class Meta:
         verbose_name = "регион"

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from shnor.accounts.actor import AuthedRequest
-from shnor.accounts.roles import Perm
+from shnor.accounts.roles import Perm, Role
 from shnor.core.support import COMPUTED, CRITERIA, FORMS, MARKED
 from shnor.documents.cache import pdf_folder
 from shnor.lib.listing import paged
@@ -315,6 +315,7 @@ def pair_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "activity": activity,
             "agreements": services.agreements(user, pairing),
             "can_journal": services.can_keep_journal(user, pairing),
+            "others_pair": user.role == Role.CURATOR and not services.is_curator_of(user, pairing),
             "can_rate": services.can_rate(user, pairing),
             "can_agree": services.can_keep_journal(user, pairing) or user.has_shnor_perm(Perm.MATCH_CURATORS),
             "can_match": user.has_shnor_perm(Perm.MATCH_CURATORS),
@@ -496,5 +497,12 @@ def practice_publish(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def infrastructure_map(request: AuthedRequest) -> HttpResponse:
-    levels = services.infrastructure(request.user, _year(request))
-    return render(request, "support/map.html", {"levels": levels, "forms": FORMS})
+    year = _year(request)
+    levels = services.infrastructure(request.user, year)
+    where = services.map_data(request.user, year)
+    counts = {kind: len(rows) for kind, rows in where["points"].items()}
+    return render(
+        request,
+        "support/map.html",
+        {"levels": levels, "forms": FORMS, "map": where, "counts": counts, "lines": len(where["lines"])},
+    )

@@ -129,6 +129,10 @@ def _pairs(user: Any, year: int) -> Shelf | None:
     from shnor.support.services.pairs import pairings
 
     pairs = list(pairings(user, year=year))
+    if user.role == Role.CURATOR:  # the curator's own pairs; a school merely assigned to them is not theirs
+        from shnor.support.services.pairs import is_curator_of
+
+        pairs = [p for p in pairs if is_curator_of(user, p)]
     last = dict(
         Consultation.objects.filter(pairing__in=pairs)
         .values("pairing")
@@ -227,6 +231,8 @@ def _figures(user: Any, year: int) -> list[Figure]:
         out.append(_fig(total, ("мероприятия", "мероприятий", "мероприятий"), "программы выполнено", plans,
                         "activities", shown))  # fmt: skip
     pairs = pairings(user, year=year)
+    if user.role == Role.CURATOR:  # their own pairs, as on the shelf
+        pairs = pairs.filter(Q(curator__school_id=user.school_id or -1) | Q(curator__user_id=user.pk))
     if user.role != Role.SCHOOL:
         n = pairs.count()
         out.append(_fig(n, ("пара", "пары", "пар"), f"«школа — куратор» на {year} год", support, "pairs"))

@@ -18,7 +18,7 @@ from shnor.cycle.services.measure import measures
 from shnor.cycle.services.recommendation import recommendations
 from shnor.documents import cycle as documents
 from shnor.records.models import Decision, Document, Level
-from shnor.records.services import authority, keeping, store_document
+from shnor.records.services import authority, executor, keeping, signature, store_document
 from shnor.registry.models import Municipality, School
 
 DOCUMENT_TITLES = {"order": "ПРИКАЗ", "disposition": "РАСПОРЯЖЕНИЕ", "protocol": "ПРОТОКОЛ"}
@@ -50,6 +50,7 @@ def record_decision(
     _refuse_outside_scope(user, schools, measure_list, rec_list)
     p = preset()
     issuer = authority(p, municipality)
+    position, name = signature(signatory, municipality)
     level = Level.MUNICIPALITY if municipality else Level.REGION
     content = documents.decision(
         documents.DecisionData(
@@ -64,7 +65,9 @@ def record_decision(
             schools=[f"{s.school_id} — {s.name}" for s in sorted(schools, key=lambda s: s.name)],
             measures=[f"{m.title} ({m.start:%d.%m.%Y} — {m.end:%d.%m.%Y}, {m.responsible})" for m in measure_list],
             due=due,
-            signatory=signatory,
+            signatory=position,
+            signatory_name=name,
+            executor=executor() if municipality is None else "",
         )
     )
     with keeping():

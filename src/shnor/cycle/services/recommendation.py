@@ -32,7 +32,7 @@ from shnor.cycle.services.common import CycleError, check_keeper, lines_of, pres
 from shnor.documents import cycle as documents
 from shnor.identification.models import SchoolResult
 from shnor.records.models import Document, Level
-from shnor.records.services import authority, keeping, store_document
+from shnor.records.services import authority, executor, keeping, signature, store_document
 from shnor.registry import services as registry
 from shnor.registry.models import Municipality, School
 from shnor.support import services as support
@@ -393,6 +393,14 @@ def is_addressee(user: Actor, rec: Recommendation) -> bool:
     return user.pk is not None and addressee_users(rec).filter(pk=user.pk).exists()
 
 
+def _signed(rec: Recommendation) -> dict[str, str]:
+    """Who signs a recommendation and the executor's mark: the region's requisites for the region's
+    own, «Руководитель» for a municipality's."""
+    own = rec.level == Level.REGION
+    position, name = signature("", None if own else rec.municipality)
+    return {"signatory": position, "signatory_name": name, "executor": executor() if own else ""}
+
+
 def issue(user: Actor, rec: Recommendation) -> Recommendation:
     """Issue a draft: its DOCX is generated and kept, the addressee is notified."""
     check_keeper(user, None if rec.level == Level.REGION else rec.municipality)
@@ -410,6 +418,7 @@ def issue(user: Actor, rec: Recommendation) -> Recommendation:
             actions=lines_of(rec.text),
             due=rec.due,
             date=today(),
+            **_signed(rec),
         )
     )
     with keeping():  # the document's file goes too if the recommendation is not issued

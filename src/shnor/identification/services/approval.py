@@ -24,7 +24,7 @@ from shnor.identification.services.inputs import LISTS
 from shnor.identification.services.parameters import of_run
 from shnor.presets import from_text
 from shnor.records.models import Decision, Document
-from shnor.records.services import authority, keeping, store_document
+from shnor.records.services import authority, executor, keeping, signature, store_document
 from shnor.registry.models import School
 
 
@@ -124,6 +124,7 @@ def approve(user: Actor, run: Run, *, number: str, date: dt.date, signatory: str
         raise IdentificationRefused("Перечень пуст: утверждать нечего.")
     preset = from_text(run.preset_text)
     issuer = authority(preset)
+    position, name = signature(signatory)
     schools = {s.pk: s for s in School.objects.filter(pk__in=listed).select_related("municipality")}
     results = {r.school_id: r for r in SchoolResult.objects.filter(run=run, school_id__in=listed)}
     entries = [
@@ -147,7 +148,9 @@ def approve(user: Actor, run: Run, *, number: str, date: dt.date, signatory: str
             year=run.year,
             basis=preset.title,
             schools=entries,
-            signatory=signatory,
+            signatory=position,
+            signatory_name=name,
+            executor=executor(),
         )
     )
     note_bytes = documents.analytic_note(note_data(run, issuer, preset, listed=listed))

@@ -33,7 +33,7 @@ from shnor.programmes.services.common import (
 from shnor.programmes.services.indicators import latest_profile, latest_result
 from shnor.programmes.services.waves import snapshot
 from shnor.records.models import Decision, Document
-from shnor.records.services import authority, keeping, store_document
+from shnor.records.services import authority, executor, keeping, signature, store_document
 
 
 @dataclass
@@ -219,7 +219,7 @@ def approve_exit(user: Actor, programme_ids: list[int], number: str, date: dt.da
             created_by=account_of(user),
         )
         decision.schools.set([p.programme.school for p in chosen if p.programme.school is not None])
-        content = documents.exit_order(the_preset, authority(the_preset), decision, chosen)
+        content = documents.exit_order(the_preset, authority(the_preset), decision, chosen, signature(), executor())
         store_document(
             Document.Kind.ORDER,
             f"Приказ № {decision.number} от {decision.date:%d.%m.%Y} об исключении школ из программы",

@@ -57,6 +57,11 @@ def propose_route(user: Actor, teacher: Teacher, year: int) -> Route:
         raise TeacherError(f"У педагога {teacher} нет результатов диагностики за {year} год и ранее.")
     basis = max(scores)
     found = core.deficits(scores[basis], rules().deficit_threshold)
+    if not found:
+        raise TeacherError(
+            f"По диагностике {basis} года у педагога {teacher} нет профессиональных дефицитов (все области не ниже "
+            f"{round(100 * rules().deficit_threshold)} % от максимума): маршрут не нужен."
+        )
     offers = {o.pk: o for o in Offer.objects.filter(is_active=True)}
     plan = core.propose(found, [core.Offer(o.pk, o.title, o.hours, frozenset(o.areas)) for o in offers.values()])
     if existing is not None:

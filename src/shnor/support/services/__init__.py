@@ -50,6 +50,7 @@ from shnor.support.services.network import (
     add_practice,
     events,
     infrastructure,
+    map_data,
     practices,
     publish_practice,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "get_pair",
     "give_feedback",
     "infrastructure",
+    "map_data",
     "is_curator_of",
     "is_supported_school",
     "journal",

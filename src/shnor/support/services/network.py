@@ -139,3 +139,37 @@ def infrastructure(user: Actor, year: int | None = None) -> list[Level]:
         if level is not None:
             level.pairs.setdefault(p.get_form_display(), []).append(p)
     return [region, *(lv for lv in munis.values() if lv.bodies or lv.curators or lv.pairs)]
+
+
+def map_data(user: Actor, year: int | None = None) -> dict[str, Any]:
+    """The offline map of the network (issue 24): the schools of the user's scope with coordinates —
+    on the year's list, curators, or others — each municipality's outline (the hull of its schools),
+    and a line from each pair's curator to its school. Plain numbers for the page's script."""
+    from shnor.core.geo import convex_hull
+    from shnor.support.services.common import official_run
+
+    _, listed = official_run(year)
+    curator_schools = {c.school_id for c in pool(user, Curator.Status.INCLUDED, year) if c.school_id}
+    schools = list(
+        restrict(School.objects.filter(is_active=True, lat__isnull=False, lon__isnull=False), user)
+        .select_related("municipality")
+        .order_by("municipality__name", "name")
+    )
+    points: dict[str, list[dict[str, Any]]] = {"listed": [], "curator": [], "other": []}
+    by_muni: dict[str, list[tuple[float, float]]] = {}
+    for s in schools:
+        assert s.lon is not None and s.lat is not None  # filtered above
+        kind = "listed" if s.pk in listed else "curator" if s.pk in curator_schools else "other"
+        points[kind].append({"name": s.name, "municipality": s.municipality.name, "lon": s.lon, "lat": s.lat})
+        by_muni.setdefault(s.municipality.name, []).append((s.lon, s.lat))
+    lines = []
+    for p in pairings(user, year):
+        a, b = p.curator.school, p.school
+        if a is not None and None not in (a.lon, a.lat, b.lon, b.lat):
+            lines.append({"from": [a.lon, a.lat], "to": [b.lon, b.lat], "form": p.get_form_display()})
+    outlines = [
+        {"name": name, "corners": [list(c) for c in convex_hull(pts)]}
+        for name, pts in by_muni.items()
+        if len(set(pts)) >= 3
+    ]
+    return {"points": points, "lines": lines, "outlines": outlines}
