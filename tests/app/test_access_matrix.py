@@ -291,7 +291,7 @@ def _build(folder: Path) -> Region:
     Route.objects.filter(teacher=own_teacher).update(status=Route.Status.DRAFT)  # its items change in a draft
     near = side(near_school, near_pair, own_teacher)
     far = side(far_school, far_pair, far_teacher)
-    run = Run.objects.get()
+    run = Run.objects.get(year=2026)
     # A regional order naming the near school and the far one: the school reads its extract.
     from shnor.cycle import services as cycle
 

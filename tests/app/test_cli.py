@@ -93,9 +93,13 @@ def test_it_builds_the_demo_into_database_store_and_files(demo_dir: Path) -> Non
     ]
     assert {(r[1], r[2]) for r in runs} == {("applied", "cli")}
     assert _query(demo_dir, "select count(*) from datasets_socialrecord") == [(240,)]
-    # It opens on a finished identification of the latest year, one row per school.
-    assert _query(demo_dir, "select year, status from identification_run") == [(2026, "done")]
-    assert _query(demo_dir, "select count(*) from identification_schoolresult") == [(60,)]
+    # It opens on a finished identification of the latest year, one row per school, and has the year
+    # before with its approved list (the base of the effectiveness of measures).
+    assert _query(demo_dir, "select year, status from identification_run order by year") == [
+        (2025, "done"),
+        (2026, "done"),
+    ]
+    assert _query(demo_dir, "select count(*) from identification_schoolresult") == [(120,)]
     # And with the risk profiles of the two years that have questionnaire results.
     assert _query(demo_dir, "select year, count(*) from risks_profile group by year order by year") == [
         (2025, 60),
@@ -235,8 +239,8 @@ def test_it_monitors_the_municipalities_and_writes_the_workbook(demo_dir: Path, 
     assert sum(r[6] == "да" for r in rows) == chosen and len(rows) == 5
     (listed,) = _query(
         demo_dir,
-        "select count(*) from identification_schoolresult where selected "
-        "and \"group\" in ('low_results', 'unfavourable', 'both')",
+        "select count(*) from identification_schoolresult s join identification_run r on r.id = s.run_id "
+        "where r.year = 2026 and s.selected and s.\"group\" in ('low_results', 'unfavourable', 'both')",
     )[0]
     assert rows[-1][3] == listed
 

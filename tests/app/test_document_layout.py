@@ -66,3 +66,18 @@ def test_a_heading_keeps_with_what_follows() -> None:
     document = common.new_document()
     common.heading(document, "7. Диаграмма")
     assert document.paragraphs[-1].paragraph_format.keep_with_next is True
+
+
+def test_one_long_token_does_not_break_the_words_of_the_other_columns() -> None:
+    """A file's checksum in one column is too long for any page: that column breaks it, the others
+    keep their longest words whole."""
+    headers = ["№", "Муниципалитет", "Контрольная сумма"]
+    rows = [
+        (1, "Берёзовский муниципальный район", "9f215cf04c5486422605d13261cb87401f4e7763b6296af81e98efbc0130da53" * 2)
+    ]
+    usable = int(Cm(16))
+    widths = common.column_widths(headers, rows, usable, 10)
+    assert widths[0] >= common._width("№", 10, bold=True) + common.PADDING
+    assert widths[1] >= common._width("муниципальный", 10) + common.PADDING
+    assert sum(widths) <= usable and usable - sum(widths) < len(headers)
+    assert widths[2] == max(widths)

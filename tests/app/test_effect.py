@@ -58,6 +58,11 @@ def test_a_planted_effect_is_found_by_the_service_and_shown(world: Any, login: A
     assert e.change_treated > e.change_controls + 0.15
     page = login("operator").get(reverse("cycle:effect"), {"start": 2025, "end": 2026}).content.decode()
     assert "школы из списка улучшили результаты сильнее сопоставимых школ" in page and "Интервал (90 %)" in page
+    # The comparison pairs name the schools, not their codes.
+    first = a.match_rows()[0]
+    m = e.matches[0]
+    assert first["treated"] == a.names[m.treated] != m.treated and first["controls"] == [a.names[c] for c in m.controls]
+    assert f"<td>{first['treated']}</td>" in page
 
 
 def test_no_effect_is_not_found(world: Any) -> None:

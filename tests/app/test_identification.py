@@ -314,7 +314,7 @@ def test_people_change_the_list_and_the_coordinator_approves_it_with_two_documen
     assert (
         order.split("\n")[0] == "ОРГАН УПРАВЛЕНИЯ ОБРАЗОВАНИЕМ: ТЕСТОВАЯ ОБЛАСТЬ"
     )  # the preamble cites the act followed
-    assert "Председатель комитета И. И. Иванов\t\t\t\t\t______________" in order
+    assert "Председатель комитета И. И. Иванов\t______________" in order
     note_bytes = documents["analytic_note"].file.open("rb").read()
     note = _docx_text(note_bytes)
     assert "Аналитическая справка по итогам идентификации" in note and "НР+ССК+НО" in note

@@ -70,6 +70,11 @@ def test_scope_and_permission(world: Any) -> None:
     assert table["schools"] == 2
     r01 = [f.code for f in table["factors"]].index("R01")
     assert table["totals"][r01] == [2, 0]
+    # Each district's one school has R01 high: the whole district, the darkest shade.
+    assert {name: cells[r01] for name, _, cells in table["rows"]} == {
+        world.muni_a.name: (1, 0, 4),
+        world.muni_b.name: (1, 0, 4),
+    }
 
 
 def test_change_since_previous_profile_and_document(world: Any) -> None:

@@ -110,7 +110,7 @@ def test_a_schools_way_through_the_cycle_and_its_place(world: World, login: Any)
     steps = school_timeline(world.users["operator"], world.a1)
     assert [s.title for s in steps] == ["Выявление", "Рисковый профиль", "Программа", "Куратор", "Рекомендации",
                                         "Управленческие решения", "Выход из программы"]  # fmt: skip
-    assert not any(s.done for s in steps) and steps[0].text == "В перечень на 2026 год не входит."
+    assert not any(s.done for s in steps) and steps[0].text == "Выявление за 2026 год ещё не проведено."
     run = Run.objects.create(
         year=2026, status=Run.Status.DONE, preset="volgograd-2021", preset_version="1", preset_text=""
     )
@@ -151,3 +151,42 @@ def test_a_curator_is_shown_their_own_pairs_and_told_whose_the_others_are(world:
         for f in __import__("shnor.web.shelves", fromlist=["build"]).build(world.users["curator"]).figures
     }
     assert figures["pairs"] == "0"
+
+
+def test_the_figures_agree_with_the_shelves_and_their_pages(world: World, login: Any) -> None:
+    """The region's figures count what its shelves name and the linked pages list: the year's listed
+    schools, the pairs, the programmes in force (an anti-risk programme is part of its school's, not
+    another programme); a run finished after the approved list does not move the workspace on."""
+    from shnor.identification.models import Run
+    from shnor.programmes import services as programmes
+    from shnor.support.models import Pairing
+    from shnor.web import shelves
+    from tests.app.test_support import approved_pair
+
+    approved_pair(world)
+    operator = world.users["operator"]
+    main = programmes.create(operator, "volgograd-school-pko", school=world.a1, start=dt.date(2026, 9, 1))
+    for action in ("submit", "approve", "enforce"):
+        main = programmes.transition(operator, main, action)
+    from shnor.programmes.models import Programme
+
+    Programme.objects.create(level="anti_risk", title="Антирисковая", goal="—", school=world.a1, parent=main,
+                             start=dt.date(2026, 9, 1), end=dt.date(2027, 8, 31), status="in_force")  # fmt: skip
+    ws = shelves.build(operator)
+    figures = {f.key: f for f in ws.figures}
+    by_key = {s.key: s for s in ws.shelves}
+    assert ws.year == 2026
+    assert int(figures["listed"].value) == len(by_key["list"].items) == 2
+    assert (
+        int(figures["pairs"].value) == len(by_key["pairs"].items) == Pairing.objects.filter(status="approved").count()
+    )
+    assert figures["programmes"].value == "1" and [i.text for i in by_key["programmes"].items] == [main.title]
+    page = login("operator").get(figures["pairs"].url).content.decode()
+    assert page.count('href="/support/pairs/') >= len(by_key["pairs"].items)
+    from shnor.identification import services as identification
+    from shnor.presets import load
+
+    Run.objects.filter(year=2026).update(preset_text=load("volgograd-2021")[1])
+    identification.approve(operator, Run.objects.get(year=2026), number="1", date=dt.date(2026, 8, 28))
+    Run.objects.create(year=2027, status=Run.Status.DONE, preset="volgograd-2021", preset_version="1", preset_text="")
+    assert shelves.build(operator).year == 2026  # 2027's not approved yet: still the approved 2026 list's year

@@ -41,6 +41,9 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
     tab = context.new_page()
+    # An irreversible act asks «are you sure» (shnor/js/confirm.js): the journeys agree, as a person
+    # who means it does; tests/browser/test_trust.py shows that declining sends nothing.
+    tab.on("dialog", lambda dialog: dialog.accept())
     yield tab
     failed = request.node.stash.get(CALL_REPORT, None)
     if failed is not None and failed.failed:

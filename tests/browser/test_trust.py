@@ -72,7 +72,7 @@ def demo(db: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
 
     settings.DATA_DIR = tmp_path
     _, logins = build(DemoConfig(schools=30, municipalities=3))
-    return {"logins": {x.username: x.password for x in logins}, "run": Run.objects.get()}
+    return {"logins": {x.username: x.password for x in logins}, "run": Run.objects.get(year=2026)}
 
 
 def _watch(page: Any) -> list[str]:
@@ -268,16 +268,15 @@ def test_each_role_opens_its_workspace_and_finds_its_own_objects(
             expect(box).to_be_visible()
             for name in names:
                 expect(box).to_contain_text(name)
-        first = page.locator(".shelf li a").first
-        href = first.get_attribute("href")
-        first.click()
-        page.wait_for_load_state("load")
-        assert "Ошибка" not in page.title() and page.url.endswith(href), f"{role}: {href} → {page.url}"
-        page.goto(base + "/")
-        href = figures.first.get_attribute("href")
-        figures.first.click()
-        page.wait_for_load_state("load")
-        assert "Ошибка" not in page.title(), f"{role}: figure {href}"
+        # Every object named and every figure leads to a page the role may open (not a refusal, not
+        # a missing page, not a sign-in).
+        links = [a.get_attribute("href") for a in page.locator(".shelf li a, .shelf a.more").all()]
+        links += [a.get_attribute("href") for a in figures.all()]
+        for href in links:
+            response = page.goto(base + href)
+            assert response is not None and response.status == 200 and "/accounts/login/" not in page.url, (
+                f"{role}: {href} → {response.status if response else None}"
+            )
     # The network's map draws offline from the vendored bundle, with the list's schools on it.
     page.context.clear_cookies()
     _sign_in(page, base, "operator", demo["logins"]["operator"])
@@ -288,3 +287,32 @@ def test_each_role_opens_its_workspace_and_finds_its_own_objects(
     shown = json.loads(page.locator("#network-map-data").inner_text())
     assert listed.count() == len(shown["points"]["listed"]) > 0
     _check(page, errors, "operator: the network's map")
+
+
+def test_an_irreversible_act_asks_first(page: Any, live_server: Any, demo: dict[str, Any]) -> None:
+    """Issuing a recommendation asks «are you sure»: declined, nothing is sent; agreed, it is issued."""
+    from shnor.cycle.models import Recommendation
+
+    draft = Recommendation.objects.filter(status="draft").order_by("pk").first()
+    assert draft is not None
+    base = live_server.url
+    _sign_in(page, base, "operator", demo["logins"]["operator"])
+    declining = page.context.new_page()  # its own handler declines
+    asked: list[str] = []
+
+    def decline(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    declining.on("dialog", decline)
+    declining.goto(f"{base}/cycle/recommendations/{draft.pk}/")
+    declining.get_by_test_id("issue").click()
+    expect(declining.get_by_test_id("issue")).to_be_visible()
+    assert asked and asked[0].startswith("Направить рекомендации адресату?")
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    page.goto(f"{base}/cycle/recommendations/{draft.pk}/")
+    page.get_by_test_id("issue").click()
+    expect(page.get_by_test_id("issue")).to_have_count(0)  # issued: nothing more to send
+    draft.refresh_from_db()
+    assert draft.status == "issued"

@@ -150,3 +150,13 @@ def test_greedy_with_no_curator_left_leaves_every_school_unassigned() -> None:
     """When the pins take every curator's room, the by-hand baseline has nobody to give the rest to."""
     schools = [School("s1", Place("m1")), School("s2", Place("m1"))]
     assert greedy(schools, []) == Assignment([], ["s1", "s2"])
+
+
+def test_greedy_never_takes_a_forbidden_curator() -> None:
+    """S1 would take X (same municipality, 10); forbidden, it takes Y (neighbouring, 40)."""
+    schools = [School("S1", Place("B"))]
+    curators = [Curator("X", Place("B"), 1), Curator("Y", Place("C"), 1)]
+    assert greedy(schools, curators, NEIGHBOURS).curator_of() == {"S1": "X"}
+    chosen = greedy(schools, curators, NEIGHBOURS, forbidden=[("S1", "X")])
+    assert chosen.curator_of() == {"S1": "Y"} and chosen.total == 40
+    assert greedy(schools, curators, NEIGHBOURS, forbidden=[("S1", "X"), ("S1", "Y")]).unassigned == ["S1"]

@@ -199,3 +199,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _plain(text: str) -> str:
     return re.sub(r"\s+", " ", text).lower().replace("ё", "е")
+
+
+@pytest.mark.parametrize(
+    ("count", "of", "band"),
+    [(0, 17, 0), (1, 17, 1), (4, 17, 1), (5, 17, 2), (8, 17, 2), (9, 17, 3), (12, 17, 3), (13, 17, 4), (17, 17, 4),
+     (1, 4, 2), (3, 4, 4), (1, 1, 4), (2, 0, 0), (-1, 5, 0)],
+)  # fmt: skip
+def test_the_heat_maps_shade_by_quarters_of_the_districts_schools(count: int, of: int, band: int) -> None:
+    """1 school of 17 is shaded (1), 4 of 17 (23,5 %) still the first quarter, 5 of 17 (29 %) the
+    second, 13 of 17 (76 %) the last; none shaded only at none."""
+    assert risks.heat_band(count, of) == band

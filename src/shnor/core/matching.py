@@ -391,11 +391,14 @@ def greedy(
     neighbours: Mapping[str, frozenset[str]] | None = None,
     *,
     costs: Costs = Costs(),
+    forbidden: Iterable[tuple[str, str]] = (),
 ) -> Assignment:
-    """Each school in turn takes the cheapest curator with room left (the by-hand baseline).
+    """Each school in turn takes the cheapest curator with room left (the by-hand baseline), never a
+    forbidden one (school id, curator id), as a person matching by hand would not.
 
     Ties go to the curator whose id sorts first.
     """
+    banned = set(forbidden)
     schools, curators = list(schools), list(curators)
     neighbours = neighbours or {}
     if not schools:
@@ -411,6 +414,9 @@ def greedy(
         for k in range(block.shape[0]):
             s = schools[i0 + k]
             options = np.where(room > 0, block[k], np.inf)
+            for j, c in enumerate(by_id):
+                if (s.id, curators[int(c)].id) in banned:
+                    options[j] = np.inf
             j = int(np.argmin(options))
             if not np.isfinite(options[j]):
                 unassigned.append(s.id)

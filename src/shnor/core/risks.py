@@ -323,3 +323,13 @@ def aggregate_answers(
 def _number(raw: object) -> float:
     """An answer's number: as given (an int or a float of JSON), else read from its text."""
     return float(raw) if isinstance(raw, int | float) else float(str(raw))
+
+
+def heat_band(count: int, of: int) -> int:
+    """The shade of a cell of the district heat map: 0 when no school has the risk; else the quarter
+    of the district's schools it reaches — 1 below a quarter, 2 below a half, 3 below three
+    quarters, 4 from three quarters on. A single school of many is never left unshaded (a display
+    convention of the system, not a rule of the acts)."""
+    if count <= 0 or of <= 0:
+        return 0
+    return min(4, 1 + (4 * count) // of)

@@ -27,6 +27,7 @@ from shnor.records import services as records
 from shnor.records.models import Document
 from shnor.records.services import authority, store_document
 from shnor.registry.models import School
+from shnor.registry.services import region_name
 
 COVARIATES = ("ИСБ", "численность обучающихся (логарифм)", "ИОР года до начала мер")
 
@@ -39,6 +40,20 @@ class Analysis:
     end: int
     estimate: Estimate
     names: dict[str, str]  # school code → name
+
+    def match_rows(self) -> list[dict[str, Any]]:
+        """The comparison pairs with the schools' names (codes where a school has left the registry)."""
+        name = self.names.get
+        return [
+            {
+                "treated": name(m.treated, m.treated),
+                "controls": [name(c, c) for c in m.controls],
+                "change": m.change,
+                "control_change": m.control_change,
+                "difference": m.difference,
+            }
+            for m in self.estimate.matches
+        ]
 
     def balance(self) -> list[tuple[str, float, float]]:
         return list(zip(COVARIATES, self.estimate.balance_before, self.estimate.balance_after, strict=True))
@@ -157,7 +172,7 @@ def report_bytes(
     return documents.effect_report(
         documents.EffectData(
             authority=authority(p),
-            region=p.region,
+            region=region_name(),
             start=start,
             end=end,
             date=on or cycle.today(),

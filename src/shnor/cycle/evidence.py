@@ -27,6 +27,7 @@ from shnor.ingest.workbooks import tables
 from shnor.records import services as records
 from shnor.records.models import Document
 from shnor.registry.models import Municipality
+from shnor.registry.services import region_name
 
 ELEMENTS = (
     ("01", "Цели и задачи"),
@@ -125,10 +126,9 @@ class Pack:
 def build(user: Actor, year: int) -> bytes:
     """The pack of `year` as ZIP bytes."""
     require(user, Perm.MANAGE_CYCLE)
-    preset = cycle.preset()
     pack = Pack()
     municipalities = list(restrict(Municipality.objects.order_by("name"), user))
-    _goals(user, year, pack, preset.region, municipalities)
+    _goals(user, year, pack, region_name(), municipalities)
     rows = indicators.dashboard(user, year)  # once: the indicators, the analysis and the report use it
     _indicators(rows, pack, year)
     _methods(user, year, pack)
@@ -138,7 +138,7 @@ def build(user: Actor, year: int) -> bytes:
     _measures(user, year, pack)
     _decisions(user, year, pack)
     _effectiveness(user, year, pack, rows)
-    return pack.close(year, preset.region)
+    return pack.close(year, region_name())
 
 
 def _goals(user: Actor, year: int, pack: Pack, region: str, municipalities: list[Municipality]) -> None:

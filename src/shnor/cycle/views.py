@@ -137,7 +137,9 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
             "school": school,
             "rows": links,
             "level": level,
-            "by_whom": "муниципалитетам" if level == "municipality" else "школам",
+            "bars_label": "Значения показателя по "
+            + ("муниципалитетам" if level == "municipality" else "школам")
+            + "; они же — в таблице ниже",
             "units": indicators.visible_units(user, value) if (school or municipality) else [],
             # The breakdown as bars (shares in percent, counts as they are), largest first.
             "bars": {

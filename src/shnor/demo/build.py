@@ -276,6 +276,9 @@ def build(config: DemoConfig | None = None, progress: Progress | None = None) ->
     operator = User.objects.get(username="operator")
     with acting_as(Acting(operator, "cli", label="shnor demo")):
         import_files(paths, operator, say)
+        earlier = sorted(region.config.years)[-2]
+        say(f"Идентификация за {earlier} год и её перечень (база оценки эффективности мер)")
+        identify_earlier(operator, earlier)
         say(f"Идентификация за {max(region.config.years)} год")
         identify_latest(operator, max(region.config.years))
         logins = rebind_demo_users(region, _listed_codes(max(region.config.years)))
@@ -285,6 +288,7 @@ def build(config: DemoConfig | None = None, progress: Progress | None = None) ->
         from shnor.demo.support import build_support
 
         build_support(operator, region)
+        logins = [_curators_schools(x) if x.username == "curator" else x for x in logins]
         say("Программы школ перечня и дорожная карта муниципалитета")
         from shnor.demo.programmes import build_programmes
 
@@ -296,6 +300,27 @@ def build(config: DemoConfig | None = None, progress: Progress | None = None) ->
 
         build_cycle(operator, region)
     return region, logins
+
+
+def _curators_schools(login: DemoLogin) -> DemoLogin:
+    """The demo curator's account follows the schools its school was paired with (the approved pairs
+    of the year), so that what it supports and what it sees are the same schools."""
+    from shnor.support.models import Pairing
+
+    user = User.objects.get(username=login.username)
+    if user.school_id is None:
+        return login
+    own = set(
+        Pairing.objects.filter(status=Pairing.Status.APPROVED, curator__school_id=user.school_id).values_list(
+            "school_id", flat=True
+        )
+    )
+    if not own:
+        return login
+    user.assigned_schools.set(own)
+    n = len(own)
+    label = f"{n} {plural(n, 'сопровождаемая школа', 'сопровождаемые школы', 'сопровождаемых школ')} и своя"
+    return DemoLogin(role=login.role, username=login.username, password=login.password, scope=label)
 
 
 def _listed_codes(year: int) -> set[str]:
@@ -311,6 +336,17 @@ def build_profiles(user: Any, years: list[int]) -> None:
 
     for year in years:
         services.build(user, year)
+
+
+def identify_earlier(user: Any, year: int) -> None:
+    """The year before: its run and its approved list, as the region had them a year ago, so that the
+    effectiveness of the measures compares the supported schools' results across the two years."""
+    import datetime as dt
+
+    from shnor.identification import services
+
+    run = services.execute(services.start(user, year, channel="cli", queue=False).pk)
+    services.approve(user, run, number="38-од", date=dt.date(year, 8, 28))
 
 
 def identify_latest(user: Any, year: int) -> None:

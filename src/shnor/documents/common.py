@@ -164,12 +164,31 @@ def column_widths(headers: Sequence[str], rows: Sequence[Sequence[Any]], usable:
         least.append(max(words, heads) + PADDING)
         lengths = sorted(_width(t, size) for t in cells) or [heads]
         want.append(max(least[-1], lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))] + PADDING))
-    if sum(least) >= usable:  # even the words do not fit: shrink them alike
-        return [int(usable * w / sum(least)) for w in least]
+    if sum(least) >= usable:  # even the words do not fit
+        return _squeeze(least, usable)
     room, extra = usable - sum(least), [w - m for w, m in zip(want, least, strict=True)]
     if sum(extra) <= room:  # everything fits on one line: the spare width goes by the texts' length
         return [int(w * usable / sum(want)) for w in want]
     return [int(m + room * e / sum(extra)) for m, e in zip(least, extra, strict=True)]
+
+
+def _squeeze(least: list[int], usable: int) -> list[int]:
+    """Widths when the columns' longest words do not fit the page: the columns that fit within an
+    even share keep their words whole (the narrowest first); only the wider ones, which must break a
+    word anyway, share what is left by their need — one long token does not shrink every column."""
+    out = [0] * len(least)
+    order = sorted(range(len(least)), key=lambda i: least[i])
+    left = usable
+    for pos, i in enumerate(order):
+        if least[i] <= left / (len(order) - pos):
+            out[i], left = least[i], left - least[i]
+            continue
+        rest = order[pos:]
+        need = sum(least[j] for j in rest)
+        for j in rest:
+            out[j] = int(left * least[j] / need)
+        break
+    return out
 
 
 def table(
@@ -266,16 +285,30 @@ def order(
     for i, text in enumerate(items, start=1):
         paragraph(document, f"{i}. {text}")
     document.add_paragraph()
-    paragraph(document, signature_line(signatory, signatory_name), align="left", indent=False)
+    signature(document, signatory, signatory_name)
     executor_mark(document, executor)
     document.add_page_break()  # type: ignore[no-untyped-call]  # python-docx ships no types
     paragraph(document, f"Приложение\nк приказу от {date(date_of)} № {number_of}", align="right", indent=False, size=12)
 
 
 def signature_line(position: str, name: str = "") -> str:
-    """«Председатель комитета      ______________  А. А. Иванова»: the position, the space to sign,
-    the name (none when the position was typed with it)."""
-    return f"{position or 'Руководитель'}\t\t\t\t\t______________\t{name}".rstrip()
+    """«Председатель комитета<tab>______________ А. А. Иванова»: the position, then — at the tab, set
+    flush right by `signature` — the space to sign and the name (none when it was typed with the
+    position)."""
+    return f"{position or 'Руководитель'}\t______________ {name}".rstrip()
+
+
+def signature(document: DocxDocument, position: str, name: str = "") -> None:
+    """The signature line: the position to the left, the space to sign and the name flush with the
+    right margin (a right tab stop at the text's width), so that a long name never wraps."""
+    from docx.enum.text import WD_TAB_ALIGNMENT
+
+    section = document.sections[-1]
+    width = (section.page_width or Cm(21)) - (section.left_margin or 0) - (section.right_margin or 0)
+    p = document.add_paragraph()
+    p.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+    p.paragraph_format.keep_together = True
+    p.add_run(signature_line(position, name))
 
 
 def executor_mark(document: DocxDocument, executor: str) -> None:

@@ -18,6 +18,7 @@ from shnor.documents.common import (
     number,
     paragraph,
     render_template,
+    signature,
     signature_line,
     table,
     to_bytes,
@@ -78,7 +79,7 @@ def recommendation(data: RecommendationData) -> bytes:
         "систему (раздел «Адресные рекомендации»).",
     )
     d.add_paragraph()
-    paragraph(d, signature_line(data.signatory, data.signatory_name), align="left", indent=False)
+    signature(d, data.signatory, data.signatory_name)
     executor_mark(d, data.executor)
     return to_bytes(d)
 
@@ -126,7 +127,8 @@ def decision(data: DecisionData) -> bytes:
             "items": items,
             "schools": data.schools,
             "signatory": data.signatory or "Руководитель",
-            "signature": signature_line(data.signatory, data.signatory_name),
+            "signatory_name": data.signatory_name,
+            "signature": signature_line(data.signatory, data.signatory_name),  # a region's own template may use it
             "executor": data.executor,
         },
     )
@@ -150,7 +152,7 @@ def build_decision_template(path: Path) -> None:
     paragraph(d, "{{ loop.index }}. {{ item }}")
     paragraph(d, "{%p endfor %}")
     paragraph(d, "")
-    paragraph(d, "{{ signature }}", align="left", indent=False)
+    signature(d, "{{ signatory }}", "{{ signatory_name }}")
     paragraph(d, "{%p if executor %}")
     paragraph(d, "")
     paragraph(d, "{{ executor }}", align="left", indent=False, size=10)

@@ -198,6 +198,7 @@ def run_scatter(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "run": run,
         "chart": data,
+        "chart_label": "Диаграмма рассеяния ИОР и ИСБ",
         "uncertain": sum(1 for p in data["points"] if p["uncertain"]),
         "breadcrumbs": [
             ("Идентификация", reverse("identification:runs")),
@@ -257,6 +258,7 @@ def school_card(request: AuthedRequest, pk: int, school: int) -> HttpResponse:
         ),
         "isb_missing": [labels.SOCIAL_TITLES.get(c, c) for c in result.isb_missing.split(";") if c],
         "reasons": labels.reasons(result.reasons),
+        "trend_label": "ИОР школы по годам с 90 % интервалом; значения — в таблице ниже",
         "places": [(where, n, of) for where, n, of in services.place(result)],
         "cluster": labels.CLUSTERS[result.cluster],
         "cluster_municipal": labels.CLUSTERS[result.cluster_municipal]

@@ -83,14 +83,12 @@ def is_partial(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False)) and request.headers.get("HX-Target") == "table"
 
 
-PAGE_SIZE = 50  # rows of a long list on one page (issue 24: pagination on every list over 50 rows)
-
-
-def paged(request: HttpRequest, rows: Any, size: int = PAGE_SIZE) -> dict[str, Any]:
-    """A page of `rows` (a query or a list) by ?page=, and the start of the other pages' links (the
-    request's own filters kept), for `web/_pages.html`."""
+def paged(request: HttpRequest, rows: Any, size: int | None = None) -> dict[str, Any]:
+    """A page of `rows` (a query or a list) by ?page= (`SHNOR_PAGE_SIZE` rows, as every table), and the
+    start of the other pages' links (the request's own filters kept), for `web/_pages.html`."""
     from django.core.paginator import Paginator as Plain
 
+    size = size or settings.SHNOR_PAGE_SIZE
     params = request.GET.copy()
     params.pop("page", None)
     query = params.urlencode()

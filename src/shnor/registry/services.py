@@ -38,6 +38,12 @@ def preset() -> Preset:
     return preset_in_force()[0]
 
 
+def region_name() -> str:
+    """The region's own name (`shnor init`, the demo), else its preset's region."""
+    region = Region.objects.order_by("pk").first()
+    return region.name.strip() if region is not None and region.name.strip() else preset().region
+
+
 def preset_behind() -> str:
     """The built-in preset's version when the data folder's copy of a preset of the same name is of
     another version (written by `shnor init` of an earlier release: it lacks what the act's newer

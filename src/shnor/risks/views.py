@@ -112,6 +112,7 @@ def school_profile(request: AuthedRequest, school: int, year: int) -> HttpRespon
         "view": view,
         "rows": rows,
         "chart": chart,
+        "chart_label": "Диаграмма факторов риска; доли — в таблице ниже",
         "fixed": [r for r in rows if r["fixed"]],
         "links": services.links_for(request.user, the_school, year),
         "can_publish": services.can_publish(request.user, the_school),

@@ -504,5 +504,12 @@ def infrastructure_map(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "support/map.html",
-        {"levels": levels, "forms": FORMS, "map": where, "counts": counts, "lines": len(where["lines"])},
+        {
+            "levels": levels,
+            "forms": FORMS,
+            "map": where,
+            "map_label": "Карта школ перечня, кураторов и пар; те же сведения — в списках ниже",
+            "counts": counts,
+            "lines": len(where["lines"]),
+        },
     )

@@ -51,14 +51,21 @@ class Workspace:
 
 
 def build(user: Any, today: dt.date | None = None) -> Workspace:
-    """The user's objects of the working year (the year of the latest finished identification run)."""
-    from shnor.support.services.common import current_year
+    """The user's objects of the working year (that of the list approved last: a newer run not yet
+    approved does not move the workspace on)."""
+    from shnor.support.services.common import list_year
 
-    ws = Workspace(year=current_year())
+    ws = Workspace(year=list_year())
     builders: list[Callable[[Any, int], Shelf | None]] = [_list, _programmes, _pairs, _recommendations, _route]
     ws.shelves = [s for s in (b(user, ws.year) for b in builders) if s is not None]
     ws.figures = _figures(user, ws.year)
     return ws
+
+
+def _main(qs: Any) -> Any:
+    """Main programmes only: an anti-risk programme is a part of its school's programme (and is shown
+    on its page, not in the list of programmes)."""
+    return qs.filter(parent__isnull=True)
 
 
 def _shelf(key: str, title: str, items: list[Item], empty: str, more_text: str, more_url: str) -> Shelf:
@@ -111,7 +118,7 @@ def _programmes(user: Any, year: int) -> Shelf | None:
     order: list[str] = [Programme.Status.RETURNED, Programme.Status.DRAFT, Programme.Status.SUBMITTED, Programme.Status.REVIEW,
              Programme.Status.APPROVED, Programme.Status.IN_FORCE]  # fmt: skip
     rows = sorted(
-        programmes(user).exclude(status=Programme.Status.COMPLETED),
+        _main(programmes(user)).exclude(status=Programme.Status.COMPLETED),
         key=lambda p: (order.index(p.status), p.owner_label(), p.pk),
     )
     items = [Item(p.title, reverse("programmes:detail", args=[p.pk]), f"{p.owner_label()}; {p.get_status_display()}")
@@ -151,16 +158,17 @@ def _pairs(user: Any, year: int) -> Shelf | None:
         user.role, "Пары «школа — куратор»"
     )
     empty = {Role.SCHOOL: "Куратор школе не назначен."}.get(user.role, "Утверждённых пар этого года нет.")
-    return _shelf("pairs", f"{title}, {year} год", items, empty, f"Все пары: {len(items)}", reverse("support:overview"))
+    more = f"Все пары: {len(items)}"
+    return _shelf("pairs", f"{title}, {year} год", items, empty, more, f"{reverse('support:overview')}?year={year}")
 
 
-def _waiting(user: Any) -> tuple[Any, bool]:
-    """Recommendations issued and not yet reported on: to the user's own school, curator or
+def _waiting(user: Any, year: int) -> tuple[Any, bool]:
+    """The year's recommendations issued and not yet reported on: to the user's own school, curator or
     district (True), or all the user may see (the region's keepers, an observer: False)."""
     from shnor.cycle.models import Recommendation as R
     from shnor.cycle.services.recommendation import recommendations
 
-    qs = recommendations(user).filter(status__in=[R.Status.ISSUED, R.Status.READ])
+    qs = recommendations(user, year).filter(status__in=[R.Status.ISSUED, R.Status.READ])
     own = {
         Role.SCHOOL: Q(addressee=R.Addressee.SCHOOL, school_id=user.school_id),
         Role.CURATOR: Q(addressee=R.Addressee.CURATOR),
@@ -172,7 +180,7 @@ def _waiting(user: Any) -> tuple[Any, bool]:
 def _recommendations(user: Any, year: int) -> Shelf | None:
     if user.role == Role.TEACHER:
         return None
-    qs, own = _waiting(user)
+    qs, own = _waiting(user, year)
     items = [
         Item(r.title, reverse("cycle:recommendation", args=[r.pk]),
              r.get_status_display() + (f"; отчёт до {r.due:%d.%m.%Y}" if r.due else ""))
@@ -180,7 +188,7 @@ def _recommendations(user: Any, year: int) -> Shelf | None:
     ]  # fmt: skip
     title = "Рекомендации вам, ожидающие отчёта" if own else "Направленные рекомендации без отчёта"
     return _shelf("recommendations", title, items, "Таких рекомендаций нет.", f"Все: {len(items)}",
-                  reverse("cycle:recommendations"))  # fmt: skip
+                  f"{reverse('cycle:recommendations')}?year={year}")  # fmt: skip
 
 
 def _route(user: Any, year: int) -> Shelf | None:
@@ -215,13 +223,13 @@ def _figures(user: Any, year: int) -> list[Figure]:
     from shnor.support.services.pairs import pairings
 
     run, listed = _listed(year)
-    support, plans = reverse("support:overview"), reverse("programmes:list")
+    support, plans = f"{reverse('support:overview')}?year={year}", reverse("programmes:list")
     out = []
     if user.role not in (Role.SCHOOL, Role.CURATOR) and run is not None:
         n = restrict(School.objects.filter(pk__in=listed), user).count()
         url = reverse("identification:list", args=[run.pk])
         out.append(_fig(n, ("школа", "школы", "школ"), f"в перечне на {run.year} год", url, "listed"))
-    live = programmes(user).filter(status=Programme.Status.IN_FORCE)
+    live = _main(programmes(user)).filter(status=Programme.Status.IN_FORCE)
     n = live.count()
     out.append(_fig(n, ("программа действует", "программы действуют", "программ действуют"), "", plans, "programmes"))
     if user.role == Role.SCHOOL:
@@ -239,26 +247,28 @@ def _figures(user: Any, year: int) -> list[Figure]:
     n = Consultation.objects.filter(pairing__in=pairs).count()
     forms = ("консультация куратора", "консультации куратора", "консультаций куратора")
     out.append(_fig(n, forms, f"за {year} год", support, "consultations"))
-    n = _waiting(user)[0].count()
+    n = _waiting(user, year)[0].count()
     forms = ("рекомендация ждёт", "рекомендации ждут", "рекомендаций ждут")
-    out.append(_fig(n, forms, "отчёта", reverse("cycle:recommendations"), "recommendations"))
+    out.append(_fig(n, forms, "отчёта", f"{reverse('cycle:recommendations')}?year={year}", "recommendations"))
     return out[:4]
 
 
 def _teacher_figures(user: Any) -> list[Figure]:
+    """The teacher's latest route: its items done, the hours of those done, its deficits."""
     from shnor.staff.models import Route, RouteItem
 
-    items = restrict(RouteItem.objects.exclude(status=RouteItem.Status.DROPPED), user)
     route = restrict(Route.objects.all(), user).order_by("-year").first()
     url = reverse("staff:teachers")
+    items = RouteItem.objects.filter(route=route).exclude(status=RouteItem.Status.DROPPED)
     done = items.filter(status=RouteItem.Status.DONE)
-    hours = done.aggregate(h=Sum("hours"))["h"] or 0
+    hours = int(done.aggregate(h=Sum("hours"))["h"] or 0)
     deficits = len(route.deficits) if route is not None else 0
     total = items.count()
+    of_year = f" на {route.year} год" if route is not None else ""
     return [
-        _fig(total, ("мероприятия", "мероприятий", "мероприятий"), "маршрута выполнено", url, "route-done",
+        _fig(total, ("мероприятия", "мероприятий", "мероприятий"), f"маршрута{of_year} выполнено", url, "route-done",
              f"{_n(done.count())} из {_n(total)}"),
-        _fig(int(hours), ("час", "часа", "часов"), "обучения пройдено", url, "hours"),
+        Figure(f"{_n(hours)} ч", "обучения по маршруту пройдено", url, "hours"),
         _fig(deficits, ("профессиональный дефицит", "профессиональных дефицита", "профессиональных дефицитов"),
              "в маршруте", url, "deficits"),
     ]  # fmt: skip

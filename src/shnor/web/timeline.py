@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
 from shnor.accounts.roles import Role
 from shnor.core.numbers import plural
@@ -27,9 +28,9 @@ def school_timeline(user: Any, school: Any) -> list[Step]:
     """The school's steps of the latest year; empty for a teacher (who sees their own work only)."""
     if getattr(user, "role", "") == Role.TEACHER:
         return []
-    from shnor.support.services.common import current_year
+    from shnor.support.services.common import list_year
 
-    year = current_year()
+    year = list_year()
     programme = _programme(user, school)
     return [
         _identified(school, year),
@@ -48,7 +49,9 @@ def _identified(school: Any, year: int) -> Step:
     from shnor.support.services.common import official_run
 
     run, listed = official_run(year)
-    if run is None or school.pk not in listed:
+    if run is None:
+        return Step("Выявление", False, f"Выявление за {year} год ещё не проведено.")
+    if school.pk not in listed:
         return Step("Выявление", False, f"В перечень на {year} год не входит.")
     result = SchoolResult.objects.filter(run=run, school=school).first()
     group = labels.GROUPS.get(labels.group_of(result.group, result.category), "") if result else ""
@@ -69,7 +72,9 @@ def _profile(user: Any, school: Any) -> Step:
     n = len(profile.fixed)
     risks = f"{n} {plural(n, 'зафиксированный риск', 'зафиксированных риска', 'зафиксированных рисков')}"
     url = reverse("risks:profile", args=[school.pk, profile.year])
-    return Step("Рисковый профиль", True, f"За {profile.year} год: {risks}.", profile.computed_at.date(), url)
+    return Step(
+        "Рисковый профиль", True, f"За {profile.year} год: {risks}.", timezone.localdate(profile.computed_at), url
+    )
 
 
 def _programme(user: Any, school: Any) -> Any:
@@ -101,7 +106,7 @@ def _curator(user: Any, school: Any, year: int) -> Step:
     text = (
         f"{pair.curator} ({pair.get_form_display()}); {n} {plural(n, 'консультация', 'консультации', 'консультаций')}."
     )
-    when = pair.approved_at.date() if pair.approved_at else None
+    when = timezone.localdate(pair.approved_at) if pair.approved_at else None
     return Step("Куратор", True, text, when, reverse("support:pair", args=[pair.pk]))
 
 
@@ -114,8 +119,8 @@ def _recommendations(user: Any, school: Any) -> Step:
     if latest is None:
         return Step("Рекомендации", False, "Не направлялись.")
     n = sent.count()
-    text = f"{n} {plural(n, 'направлена', 'направлены', 'направлено')}; последняя — {latest.get_status_display()}."
-    when = latest.issued_at.date() if latest.issued_at else None
+    text = f"Направлено рекомендаций: {n}; последняя — {latest.get_status_display()}."
+    when = timezone.localdate(latest.issued_at) if latest.issued_at else None
     return Step("Рекомендации", True, text, when, reverse("cycle:recommendation", args=[latest.pk]))
 
 

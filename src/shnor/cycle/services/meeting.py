@@ -19,6 +19,7 @@ from shnor.cycle.services.common import CycleError, check_keeper, preset
 from shnor.documents import cycle as documents
 from shnor.records.models import Document
 from shnor.records.services import authority, store_document
+from shnor.registry.services import region_name
 
 
 def meetings(user: Actor) -> QuerySet[Meeting]:
@@ -71,7 +72,7 @@ def add_meeting(
 def default_body() -> str:
     return (
         "Рабочая группа по координации работы со школами с низкими результатами обучения и школами, "
-        f"функционирующими в неблагоприятных социальных условиях ({preset().region})"
+        f"функционирующими в неблагоприятных социальных условиях ({region_name()})"
     )
 
 

@@ -410,7 +410,7 @@ def issue(user: Actor, rec: Recommendation) -> Recommendation:
     p = preset()
     content = documents.recommendation(
         documents.RecommendationData(
-            authority=authority(p),
+            authority=authority(p, None if rec.level == Level.REGION else rec.municipality),
             addressee=documents.addressee_line(rec.addressee, rec.addressee_label(), rec.municipality.name),
             title=rec.title,
             year=rec.year,

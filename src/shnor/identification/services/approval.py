@@ -26,6 +26,7 @@ from shnor.presets import from_text
 from shnor.records.models import Decision, Document
 from shnor.records.services import authority, executor, keeping, signature, store_document
 from shnor.registry.models import School
+from shnor.registry.services import region_name
 
 
 def final_list(run: Run) -> dict[int, str]:
@@ -217,7 +218,7 @@ def note_data(run: Run, authority: str, preset: Preset, listed: dict[int, str]) 
     ]
     return NoteData(
         authority=authority,
-        region=preset.region,
+        region=region_name(),
         year=run.year,
         window=list(summary.get("window", [])),
         run_number=run.pk,

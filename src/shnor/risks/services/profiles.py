@@ -259,7 +259,14 @@ def regional(user: Actor, year: int) -> dict[str, Any]:
                 totals[code][column] += 1
     return {
         "factors": cat.factors,
-        "rows": [(name, schools[name], [table[name][f.code] for f in cat.factors]) for name in sorted(table)],
+        "rows": [
+            (
+                name,
+                schools[name],
+                [(*table[name][f.code], risks.heat_band(table[name][f.code][0], schools[name])) for f in cat.factors],
+            )
+            for name in sorted(table)
+        ],
         "totals": [totals[f.code] for f in cat.factors],
         "schools": sum(schools.values()),
     }

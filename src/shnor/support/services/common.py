@@ -46,6 +46,13 @@ def official_run(year: int | None = None) -> tuple[Run | None, dict[int, str]]:
     return run, (identification.final_list(run) if run else {})
 
 
+def list_year() -> int:
+    """The year the network works on now: that of the list approved last (a run finished after it
+    but not yet approved does not move the pages on), else of the latest finished run, else today's."""
+    run, _ = official_run()
+    return run.year if run is not None else current_year()
+
+
 def current_year() -> int:
     """The year of the latest finished identification run (the year the network works on)."""
     latest = Run.objects.filter(status=Run.Status.DONE).order_by("-year").values_list("year", flat=True).first()

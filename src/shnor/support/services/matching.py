@@ -109,14 +109,15 @@ def propose(user: Actor, year: int) -> Proposal:
     r = rules()
     near = _neighbours()
     exact = _solve(p, r, near)
-    # The by-hand baseline keeps the same fixed pairs (those approved and the operator's pins) and
-    # takes the rest in turn: a baseline free of the pins would compare unlike with like.
+    # The by-hand baseline keeps the same fixed pairs (those approved and the operator's pins), avoids
+    # the same forbidden ones and takes the rest in turn: a baseline free of the operator's rules would
+    # compare unlike with like.
     free = [s for s in p.schools if s.id not in p.pinned]
     room = {c.id: c.capacity for c in p.curators}
     for c_id in p.pinned.values():
         room[c_id] -= 1
     left = [matching.Curator(c.id, c.place, room[c.id], c.strengths) for c in p.curators if room[c.id] > 0]
-    baseline = matching.greedy(free, left, near, costs=r.costs())
+    baseline = matching.greedy(free, left, near, costs=r.costs(), forbidden=p.forbidden)
     kept_cost = sum(pr.cost for pr in exact.pairs if pr.school in p.pinned)
     Pairing.objects.filter(year=year, status=Pairing.Status.PROPOSED).delete()
     Proposal.objects.filter(year=year, approved_at__isnull=True, pairings__isnull=True).delete()
