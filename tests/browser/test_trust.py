@@ -263,6 +263,7 @@ def test_each_role_opens_its_workspace_and_finds_its_own_objects(
         _sign_in(page, base, role, demo["logins"][role])
         figures = page.get_by_test_id("figures").locator("a")
         assert figures.count() >= 3, role
+        expect(page.get_by_test_id("tasks")).to_contain_text("Что требует внимания")
         for shelf, names in _own_objects(role).items():
             box = page.get_by_test_id(f"shelf-{shelf}")
             expect(box).to_be_visible()

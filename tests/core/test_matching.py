@@ -160,3 +160,18 @@ def test_greedy_never_takes_a_forbidden_curator() -> None:
     chosen = greedy(schools, curators, NEIGHBOURS, forbidden=[("S1", "X")])
     assert chosen.curator_of() == {"S1": "Y"} and chosen.total == 40
     assert greedy(schools, curators, NEIGHBOURS, forbidden=[("S1", "X"), ("S1", "Y")]).unassigned == ["S1"]
+
+
+def test_greedy_takes_the_schools_in_their_order_and_prices_by_the_given_costs() -> None:
+    """Three schools of B in turn, one curator of room 1 in B and two farther: the first takes the
+    near one. With the cost of a neighbour doubled, the totals follow the costs given. No school, no
+    pairs; a school that no curator may take leaves the next ones their turn."""
+    schools = [School("S1", Place("B")), School("S2", Place("B")), School("S3", Place("B"))]
+    curators = [Curator("X", Place("B"), 1), Curator("Y", Place("C"), 1), Curator("Z", Place("C"), 1)]
+    result = greedy(schools, curators, NEIGHBOURS)
+    assert result.curator_of() == {"S1": "X", "S2": "Y", "S3": "Z"} and result.total == 10 + 40 + 40
+    dear = Costs(neighbouring=80.0)
+    assert greedy(schools, curators, NEIGHBOURS, costs=dear).total == 10 + 80 + 80
+    assert greedy([], curators).pairs == [] and greedy([], curators).unassigned == []
+    blocked = greedy(schools, curators, NEIGHBOURS, forbidden=[("S1", c.id) for c in curators])
+    assert blocked.unassigned == ["S1"] and blocked.curator_of() == {"S2": "X", "S3": "Y"}
