@@ -48,6 +48,10 @@ def test_it_formats_numbers_the_russian_way(login: Any, world: World) -> None:
     world.b1.save()
     body = login("operator").get(reverse("registry:school", args=[world.b1.pk])).content.decode()
     assert "1\xa0234" in body
+    # Coordinates with decimal commas are named, not joined by one more comma.
+    School.objects.filter(pk=world.b1.pk).update(lat=49.27661, lon=41.24266)
+    body = login("operator").get(reverse("registry:school", args=[world.b1.pk])).content.decode()
+    assert "широта 49,27661; долгота 41,24266" in body
 
 
 def test_it_hides_a_school_outside_the_scope(login: Any, world: World) -> None:
