@@ -17,7 +17,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 # Property-based tests: a few cases each in `make test`, the long campaign in `make fuzz`.
 _QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-hsettings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=_QUIET)
+# Hypothesis's own «ci» profile (derandomised, printing a reproduction blob, no example database) is
+# the parent: only the number of cases, the deadline and the health checks are ours.
+hsettings.register_profile(
+    "ci", hsettings.get_profile("ci"), max_examples=25, deadline=None, suppress_health_check=_QUIET
+)
 hsettings.register_profile("fuzz", max_examples=1500, deadline=None, suppress_health_check=_QUIET)
 hsettings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 _CASES: dict[str, int] = {}

@@ -217,6 +217,20 @@ def test_it_serves_the_docs_page(client: Client, login: Any) -> None:
     assert b"cdn" not in response.content.lower()
 
 
+def test_the_description_is_read_with_a_token(client: Client, world: World) -> None:
+    """A client generator or an integrator's CI has no browser session: its token reads the API's
+    description (it was sent to the sign-in page); a token not valid is refused with a problem, not
+    redirected; without either, the sign-in page as before."""
+    response = client.get("/api/openapi.json", **_bearer(world, "observer"))
+    assert response.status_code == 200 and response.json()["info"]["title"] == "shnor API"
+    assert client.get("/api/docs", **_bearer(world, "teacher")).status_code == 200
+    refused = client.get("/api/openapi.json", HTTP_AUTHORIZATION="Bearer shnor_nonsense")
+    assert refused.status_code == 401 and refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["title"] == "Требуется вход в систему" and refused["WWW-Authenticate"] == "Bearer"
+    anonymous = client.get("/api/openapi.json")
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+
+
 def test_it_saves_a_column_mapping_sent_as_the_json_body(client: Client, world: World) -> None:
     """The mapping is the request's body (it used to be read from a query parameter nobody could send)."""
     spec = {"name": "district-codes", "kind": "schools", "columns": {"school_id": "Код ОО"}}

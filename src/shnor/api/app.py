@@ -3,7 +3,6 @@ schemas in `shnor.api.schemas.<resource>`. The routers are mounted in the order 
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI, Swagger
 
 from shnor import __version__
@@ -26,7 +25,7 @@ from shnor.api import (
     staff,
     support,
 )
-from shnor.api.auth import SessionAuth, TokenAuth
+from shnor.api.auth import SessionAuth, TokenAuth, docs_access
 
 
 class Docs(Swagger):
@@ -43,7 +42,7 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
     docs=Docs(),
-    docs_decorator=login_required,  # the description is for the system's users, not for anyone passing by
+    docs_decorator=docs_access,  # for the system's users (a session or a token), not for anyone passing by
 )
 errors.install(api)
 api.add_router("/me", me.me)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.conf import settings
-from django.http import HttpRequest
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja.security import APIKeyCookie, HttpBearer
 
 from shnor.accounts.actor import Actor
@@ -34,3 +39,30 @@ class SessionAuth(APIKeyCookie):
         if user is not None and user.is_authenticated:
             return user
         return None
+
+
+def docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The API's description and its page: for a signed-in browser session (the sign-in page
+    otherwise), or for a client that sends its token (issue 25: a client generator or an
+    integrator's CI has no session). A token that is not valid is refused, never redirected."""
+    signed_in = login_required(view)
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        header = request.headers.get("Authorization", "")
+        if not header.lower().startswith("bearer "):
+            return signed_in(request, *args, **kwargs)
+        user = ApiToken.authenticate(header[7:].strip())
+        if user is None:
+            response = JsonResponse(
+                {"type": "about:blank", "title": "Требуется вход в систему", "status": 401,
+                 "detail": "Токен недействителен или отозван.", "instance": request.path, "errors": []},
+                status=401,
+            )  # fmt: skip
+            response["Content-Type"] = "application/problem+json"
+            response["WWW-Authenticate"] = "Bearer"
+            return response
+        request.user = user
+        return view(request, *args, **kwargs)
+
+    return wrapped
