@@ -14,4 +14,5 @@ def test_the_ci_profile_is_derandomised_and_prints_reproduction_blobs() -> None:
     assert ci.derandomize is True and ci.print_blob is True and ci.database is None
     assert ci.max_examples == 25 and ci.deadline is None
     if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci":
-        assert settings.default.derandomize is True  # the profile in force, not only registered
+        in_force = settings.default
+        assert in_force is not None and in_force.derandomize is True  # in force, not only registered
