@@ -217,7 +217,7 @@ def test_it_serves_the_docs_page(client: Client, login: Any) -> None:
     assert b"cdn" not in response.content.lower()
 
 
-def test_the_description_is_read_with_a_token(client: Client, world: World) -> None:
+def test_the_description_is_read_with_a_token(client: Client, world: World, login: Any) -> None:
     """A client generator or an integrator's CI has no browser session: its token reads the API's
     description (it was sent to the sign-in page); a token not valid is refused with a problem, not
     redirected; without either, the sign-in page as before."""
@@ -229,6 +229,15 @@ def test_the_description_is_read_with_a_token(client: Client, world: World) -> N
     assert refused.json()["title"] == "Требуется вход в систему" and refused["WWW-Authenticate"] == "Bearer"
     anonymous = client.get("/api/openapi.json")
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    assert client.get("/api/openapi.json", HTTP_AUTHORIZATION="Bearer").status_code == 401  # no token at all
+    _, key = issue_token(world.users["observer"], "lower")
+    assert client.get("/api/openapi.json", HTTP_AUTHORIZATION=f"bearer {key}").status_code == 200
+    world.users["observer"].is_active = False
+    world.users["observer"].save()
+    assert client.get("/api/openapi.json", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401  # blocked account
+    # Signed in, with a stale token too: the session serves, as the API's own operations do.
+    signed = login("school")
+    assert signed.get("/api/openapi.json", HTTP_AUTHORIZATION="Bearer shnor_nonsense").status_code == 200
 
 
 def test_it_saves_a_column_mapping_sent_as_the_json_body(client: Client, world: World) -> None:

@@ -44,25 +44,27 @@ class SessionAuth(APIKeyCookie):
 def docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The API's description and its page: for a signed-in browser session (the sign-in page
     otherwise), or for a client that sends its token (issue 25: a client generator or an
-    integrator's CI has no session). A token that is not valid is refused, never redirected."""
+    integrator's CI has no session). As the API itself (token, then session): a token that is not
+    valid falls back to the session, and without one is refused with a problem, never redirected."""
     signed_in = login_required(view)
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        header = request.headers.get("Authorization", "")
-        if not header.lower().startswith("bearer "):
+        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
             return signed_in(request, *args, **kwargs)
-        user = ApiToken.authenticate(header[7:].strip())
-        if user is None:
-            response = JsonResponse(
-                {"type": "about:blank", "title": "Требуется вход в систему", "status": 401,
-                 "detail": "Токен недействителен или отозван.", "instance": request.path, "errors": []},
-                status=401,
-            )  # fmt: skip
+        user = ApiToken.authenticate(key.strip()) if key.strip() else None
+        if user is not None:
+            request.user = user
+        elif not getattr(request.user, "is_authenticated", False):
+            from shnor.api.errors import TITLES
+
+            body = {"type": "about:blank", "title": TITLES[401], "status": 401,
+                    "detail": "Токен недействителен или отозван.", "instance": request.path, "errors": []}  # fmt: skip
+            response = JsonResponse(body, status=401, json_dumps_params={"ensure_ascii": False})
             response["Content-Type"] = "application/problem+json"
             response["WWW-Authenticate"] = "Bearer"
             return response
-        request.user = user
         return view(request, *args, **kwargs)
 
     return wrapped
