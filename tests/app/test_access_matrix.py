@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -359,11 +359,18 @@ _pk = {
     "dec": lambda w, s: w.decision.pk,
     "meet": lambda w, s: w.meeting.pk,
     "doc": lambda w, s: w.document.pk,
+    "sign": lambda w, s: (w.sign_near if s is w.near else w.sign_far).pk,
 }
 
 
 def web(name: str, *keys: str, **kw: Any) -> tuple[str, Entry]:
     return name, Entry(_r(name, *[_pk[k] for k in keys]), **kw)
+
+
+def _templates() -> list[Any]:
+    from shnor.programmes import services
+
+    return services.templates()
 
 
 def api(op: str, path: str, **kw: Any) -> tuple[str, Entry]:
@@ -381,6 +388,10 @@ JOURNAL = frozenset({"operator", "curator"})  # the curator keeps the pair's jou
 DRAFTERS = frozenset({"operator", "school", "teacher"})  # a route: the teacher, their head, the operator
 _NEW_TEACHER = (("school_id", lambda w, s: s.school.school_id), ("staff_key", "TNEW-001"))
 _RULE = (("school_id", lambda w, s: s.school.school_id), ("curator_id", lambda w, s: s.curator.pk))
+AGREERS = frozenset({"operator", "coordinator", "curator"})  # a pair's agreement: the region and its curator
+PRACTICE_AUTHORS = frozenset({"operator", "coordinator", "school"})  # a school describes its own; the bank's keepers
+_SCHOOL_TEMPLATE = lambda w, s: next(t.code for t in _templates() if t.level == "school")  # noqa: E731
+_REGIONAL_EVENT = (("kind", "seminar"), ("level", "regional"), ("title", "Семинар"))
 CURATOR_SEEN_BY = frozenset({"operator", "coordinator", "curator"})  # a curator's record: not its schools'
 # Official acts (docs/security.md): the whole act and its documents for the region-wide roles; an
 # extract for those it names (its school list narrowed to their scope); nothing for a teacher.
@@ -390,7 +401,8 @@ _ALL_SENT_ON = tuple((p, 302) for p in PERSONAS)  # a signed-in user is sent on 
 _ICON = tuple((p, 301) for p in ("anonymous", *PERSONAS))  # a permanent redirect to the static icon
 _NOTHING_THERE = tuple((p, 404) for p in ("anonymous", *PERSONAS))  # /api/ itself has no operation
 BY_OPERATOR = "a body bound to no municipality: the operator's (a coordinator's own are tested in test_api)"
-SIGN = lambda w, s: (w.sign_near if s is w.near else w.sign_far).pk  # noqa: E731
+SIGN = _pk["sign"]
+_CODE = (("school_id", _pk["code"]),)
 
 MATRIX: dict[str, Entry] = dict(
     [
@@ -570,6 +582,9 @@ MATRIX: dict[str, Entry] = dict(
         api("bodies_update", "/bodies/{body}", who=frozenset({"operator", "municipal"}), scoped=True, method="PATCH"),
         api("people_list", "/people"),
         api("people_create", "/people", who=OPERATOR, **POST),  # BY_OPERATOR
+        api("people_update", "/people/{person}", who=frozenset({"operator", "municipal"}), scoped=True, method="PATCH"),
+        api("municipalities_create", "/municipalities", who=OPERATOR, **POST),
+        api("municipalities_update", "/municipalities/{muni}", who=OPERATOR, scoped=True, method="PATCH"),
         api("audit_list", "/audit", who=OPERATOR),
         api("imports_list", "/imports", who=IMPORTS),
         api("imports_create", "/imports", who=OPERATOR, **POST),
@@ -589,11 +604,81 @@ MATRIX: dict[str, Entry] = dict(
             scoped=True,
             teacher_sees=False,
         ),
+        api(
+            "identification_sign_review",
+            "/identification/runs/{run}/signs/{sign}",
+            who=REGION,
+            scoped=True,
+            method="PUT",
+        ),
+        api("identification_list_get", "/identification/runs/{run}/list"),
+        api(
+            "identification_list_change",
+            "/identification/runs/{run}/list/changes",
+            who=OPERATOR,
+            data=_CODE,
+            teacher_sees=False,
+            **POST,
+        ),
+        api("identification_list_approve", "/identification/runs/{run}/list/approve", who=REGION, **POST),
         api("risk_profiles_list", "/risks/profiles"),
+        api("risk_profiles_build", "/risks/profiles/builds", who=REGION, **POST),
+        api("questionnaires_list", "/risks/questionnaires?school_id={code}", scoped=True, teacher_sees=False),
+        api(
+            "questionnaires_publish",
+            "/risks/questionnaires",
+            who=HEADS,
+            scoped=True,
+            teacher_sees=False,
+            data=(*_CODE, ("year", 2026)),
+            **POST,
+        ),
+        api(
+            "questionnaires_close",
+            "/risks/questionnaires/{link}/close",
+            who=HEADS,
+            scoped=True,
+            teacher_sees=False,
+            **POST,
+        ),
         api("risk_profiles_get", "/risks/profiles/{code}/{year}", scoped=True, teacher_sees=False),
         api("programmes_list", "/programmes"),
         api("programmes_get", "/programmes/{prog}", scoped=True, teacher_sees=False),
         api("programmes_transition", "/programmes/{prog}/transitions", scoped=True, **POST, teacher_sees=False),
+        api("programmes_create", "/programmes", who=HEADS, data=(("template", _SCHOOL_TEMPLATE),), **POST),
+        api("programmes_update", "/programmes/{prog}", who=TEAM, scoped=True, method="PATCH", teacher_sees=False),
+        api("programmes_anti_risk", "/programmes/{prog}/anti-risk", scoped=True, teacher_sees=False, **POST),
+        api("programmes_step", "/programmes/{prog}/steps/0", who=TEAM, scoped=True, method="PUT", teacher_sees=False),
+        api(
+            "activities_update",
+            "/programmes/{prog}/activities/{act}",
+            who=TEAM,
+            scoped=True,
+            method="PATCH",
+            teacher_sees=False,
+        ),
+        api("evidence_list", "/programmes/{prog}/evidence", scoped=True, teacher_sees=False),
+        api(
+            "evidence_create",
+            "/programmes/{prog}/activities/{act}/evidence",
+            who=TEAM,
+            scoped=True,
+            teacher_sees=False,
+            **POST,
+        ),
+        api("evidence_file", "/programmes/{prog}/evidence/{evi}/file", scoped=True, teacher_sees=False),
+        api(
+            "indicators_actual_set",
+            "/programmes/{prog}/indicators/{ind}",
+            who=TEAM,
+            scoped=True,
+            method="PUT",
+            teacher_sees=False,
+        ),
+        api("waves_list", "/programmes/{prog}/waves", scoped=True, teacher_sees=False),
+        api("waves_take", "/programmes/{prog}/waves", scoped=True, teacher_sees=False, **POST),
+        api("exit_proposals", "/programmes/exit"),
+        api("exit_approve", "/programmes/exit", who=REGION, data=(("programmes", [1]),), **POST),
         api("curators_list", "/support/curators"),
         api("curators_refresh", "/support/curators/refresh", who=REGION, **POST),
         api("curators_add_tutor", "/support/curators/tutors", who=REGION, **POST),
@@ -628,7 +713,24 @@ MATRIX: dict[str, Entry] = dict(
             **POST,
             teacher_sees=False,
         ),
+        api(
+            "agreements_create",
+            "/support/pairs/{pair}/agreements",
+            who=AGREERS,
+            scoped=True,
+            teacher_sees=False,
+            **POST,
+        ),
+        api("agreements_list", "/support/pairs/{pair}/agreements", scoped=True, teacher_sees=False),
+        api("agreements_file", "/support/agreements/{agr}/file", scoped=True, teacher_sees=False),
+        api("pairs_form_set", "/support/pairs/{pair}/form", who=REGION, scoped=True, teacher_sees=False, method="PUT"),
+        api("events_list", "/support/events"),
+        api("events_create", "/support/events", who=REGION, data=_REGIONAL_EVENT, **POST),
+        api("practices_list", "/support/practices"),
+        api("practices_create", "/support/practices", who=PRACTICE_AUTHORS, scoped=True, data=_CODE, **POST),
+        api("practices_publish", "/support/practices/{prac}/publish", who=REGION, scoped=True, **POST),
         api("teachers_list", "/teachers"),
+        api("catalogue_create", "/teachers/catalogue", who=OPERATOR, data=(("areas", ["x"]),), **POST),
         api("teachers_create", "/teachers", who=TEAM, scoped=True, data=_NEW_TEACHER, **POST),
         api("teachers_targets", "/teachers/targets"),
         api("teachers_aggregates", "/teachers/aggregates"),
@@ -693,6 +795,8 @@ MATRIX: dict[str, Entry] = dict(
         api("meetings_list", "/meetings"),
         api("meetings_add", "/meetings", who=REGION, **POST),
         api("meetings_get", "/meetings/{meet}", sees_near=WHOLE_ACT),
+        api("meetings_protocol", "/meetings/{meet}/protocol", who=REGION, sees_near=WHOLE_ACT, **POST),
+        api("cyclogram_get", "/cycle/cyclogram"),
         # the demo has one approved list: the effect cannot be measured — a 409 with the reason, to all
         api("effect_get", "/effect", ok=409),
         api("effect_report", "/effect/report", who=CYCLE, **POST),
@@ -824,12 +928,13 @@ def _send(client: Client, name: str, entry: Entry, url: str, region: Region, sid
     if ":" in name:  # the API's own description
         return client.get(url)
     op = _operation(name)
+    given = parse_qs(urlsplit(url).query)
     query = {
         p["name"]: QUERY.get(p["name"], "x")
         for p in op.get("parameters", [])
-        if p["in"] == "query" and p.get("required")
+        if p["in"] == "query" and p.get("required") and p["name"] not in given
     }
-    url += ("?" + urlencode(query)) if query else ""
+    url += (("&" if given else "?") + urlencode(query)) if query else ""
     if method == "get":
         return client.get(url)
     content = op.get("requestBody", {}).get("content", {})

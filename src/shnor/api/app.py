@@ -3,7 +3,7 @@ schemas in `shnor.api.schemas.<resource>`. The routers are mounted in the order 
 
 from __future__ import annotations
 
-from ninja import NinjaAPI, Swagger
+from ninja import Swagger
 
 from shnor import __version__
 from shnor.api import (
@@ -17,6 +17,7 @@ from shnor.api import (
     me,
     measures,
     meetings,
+    network,
     programmes,
     recommendations,
     registry,
@@ -26,6 +27,7 @@ from shnor.api import (
     support,
 )
 from shnor.api.auth import SessionAuth, TokenAuth, docs_access
+from shnor.api.openapi import DescribedAPI
 
 
 class Docs(Swagger):
@@ -34,7 +36,7 @@ class Docs(Swagger):
     template = "api/swagger.html"
 
 
-api = NinjaAPI(
+api = DescribedAPI(
     title="shnor API",
     version=__version__,
     description="API системы работы со школами с низкими образовательными результатами и школами, "
@@ -56,10 +58,15 @@ api.add_router("/templates", imports.templates)
 api.add_router("/mappings", imports.mappings)
 api.add_router("/identification/runs", identification.runs)
 api.add_router("/risks/profiles", risks.profiles)
+api.add_router("/risks/questionnaires", risks.questionnaires)
+api.add_router("/programmes/exit", programmes.exits)
 api.add_router("/programmes", programmes.programmes)
 api.add_router("/support/curators", support.curators)
 api.add_router("/support", support.matching)
 api.add_router("/support", support.pairs)
+api.add_router("/support", network.network)
+api.add_router("/support/events", network.events)
+api.add_router("/support/practices", network.practices)
 api.add_router("/teachers", staff.teachers)
 api.add_router("/indicators", indicators.indicators)
 api.add_router("/monitoring", indicators.monitoring)

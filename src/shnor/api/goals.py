@@ -6,6 +6,7 @@ No `from __future__ import annotations` here: django-ninja reads the annotations
 
 from typing import Any
 
+from django.utils import timezone
 from ninja import Router
 
 from shnor.accounts.actor import AuthedRequest
@@ -18,9 +19,13 @@ from shnor.api.schemas.goals import (
     CycleGoalsOut,
     CycleTargetOut,
     CycleTargetsIn,
+    CyclogramOut,
     DirectionOut,
 )
+from shnor.core.cyclogram import working_year, year_title
+from shnor.cycle import cyclogram
 from shnor.cycle import services as cycle
+from shnor.registry import services as registry
 
 goals = Router(tags=["Цели, задачи и анализ"])
 
@@ -110,3 +115,34 @@ def analysis_conclude(
     m = scoped.municipality(request, municipality)
     cycle.save_conclusion(request.auth, year, direction, m, payload.text)
     return next(d for d in analysis_get(request, year, municipality) if d["code"] == direction)
+
+
+@goals.get(
+    "/cyclogram",
+    response={200: CyclogramOut, **ERRORS},
+    operation_id="cyclogram_get",
+    summary="Циклограмма рабочего года: сроки по акту, состояние, чем подтверждено",
+)
+def cyclogram_get(request: AuthedRequest, year: Year | None = None) -> dict[str, Any]:
+    today = timezone.localdate()
+    start = cyclogram.year_start()
+    year = year or working_year(today, start)
+    rows = []
+    for line in cyclogram.lines(year, today):
+        first, last = line.item.window(year, start)
+        rows.append(
+            {
+                "code": line.item.code,
+                "title": line.item.title,
+                "period": line.period,
+                "start": first,
+                "end": last,
+                "status": line.status,
+                "status_title": line.status_title,
+                "done_on": line.done_on,
+                "evidence": line.evidence,
+                "source": line.item.source,
+                "responsible": line.item.responsible,
+            }
+        )
+    return {"year": year, "title": year_title(year, start), "preset": registry.preset().title, "lines": rows}

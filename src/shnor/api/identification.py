@@ -13,9 +13,24 @@ from ninja.pagination import paginate
 
 from shnor.accounts.actor import AuthedRequest
 from shnor.api.schemas import ERRORS, Id, Pages, Problem, Year
-from shnor.api.schemas.identification import EvidenceOut, ResultOut, RunDetailOut, RunIn, RunOut
-from shnor.identification import services
-from shnor.identification.models import Run, SchoolResult
+from shnor.api.schemas.decisions import DecisionOut
+from shnor.api.schemas.identification import (
+    EvidenceOut,
+    ListApproveIn,
+    ListChangeIn,
+    ListChangeOut,
+    ListRowOut,
+    ResultOut,
+    ReviewIn,
+    RunDetailOut,
+    RunIn,
+    RunOut,
+    SignOut,
+)
+from shnor.identification import labels, services
+from shnor.identification.models import ListChange, Run, SchoolResult, Sign
+from shnor.lib.lookup import or_404
+from shnor.records.models import Decision
 from shnor.registry.models import School
 
 runs = Router(tags=["Идентификация"])
@@ -114,3 +129,81 @@ def school_evidence(request: AuthedRequest, run_id: Id, school_id: str) -> dict[
         "components": found.components,
         "signs": found.signs,
     }
+
+
+@runs.put(
+    "/{run_id}/signs/{sign_id}",
+    response={200: SignOut, **ERRORS},
+    operation_id="identification_sign_review",
+    summary="Решение по признаку необъективности: подтвердить или отклонить",
+)
+def sign_review(request: AuthedRequest, run_id: Id, sign_id: Id, body: ReviewIn) -> Sign:
+    sign = or_404(services.sign_to_review, request.auth, run_id, sign_id)
+    try:
+        return services.review_sign(request.auth, sign, body.review, body.note)
+    except SchoolResult.DoesNotExist:
+        raise Http404 from None
+
+
+def _done(run_id: Id) -> Run:
+    run = _run(run_id)
+    if run.status != Run.Status.DONE:
+        raise Http404("Расчёт не выполнен: перечня нет")
+    return run
+
+
+@runs.get(
+    "/{run_id}/list",
+    response={200: list[ListRowOut], **ERRORS},
+    operation_id="identification_list_get",
+    summary="Перечень по расчёту с изменениями людей (школы в вашей области доступа)",
+)
+@paginate(Pages)
+def list_get(request: AuthedRequest, run_id: Id) -> list[dict[str, Any]]:
+    run = _done(run_id)
+    listed = services.final_list(run)
+    visible = (
+        services.results_for(request.auth, run).filter(school_id__in=listed).select_related("school__municipality")
+    )
+    rows = []
+    for r in visible.order_by("school__municipality__name", "school__name"):
+        group = labels.group_of(r.group, r.category)
+        rows.append(
+            {
+                "school_id": r.school.school_id,
+                "school": r.school.name,
+                "municipality": r.school.municipality.name,
+                "reason": listed[r.school_id],
+                "group": group,
+                "group_label": labels.GROUPS[group],
+            }
+        )
+    return rows
+
+
+@runs.post(
+    "/{run_id}/list/changes",
+    response={201: ListChangeOut, **ERRORS},
+    operation_id="identification_list_change",
+    summary="Включить школу в перечень или исключить её, с основанием (до утверждения)",
+)
+def list_change(request: AuthedRequest, run_id: Id, body: ListChangeIn) -> Status[ListChange]:
+    run = _done(run_id)
+    result = services.results_for(request.auth, run).filter(school__school_id=body.school_id).first()
+    if result is None:
+        raise Http404("Школа не найдена в расчёте или вне вашей области доступа")
+    return Status(201, services.change_list(request.auth, run, result.school_id, body.action, body.reason))
+
+
+@runs.post(
+    "/{run_id}/list/approve",
+    response={201: DecisionOut, **ERRORS},
+    operation_id="identification_list_approve",
+    summary="Утвердить перечень: приказ и аналитическая справка",
+)
+def list_approve(request: AuthedRequest, run_id: Id, body: ListApproveIn) -> Status[Decision]:
+    run = _done(run_id)
+    decision = services.approve(
+        request.auth, run, number=body.number, date=body.date, signatory=body.signatory, replaces=body.replaces
+    )
+    return Status(201, decision)

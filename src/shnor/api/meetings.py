@@ -41,3 +41,16 @@ def meetings_add(request: AuthedRequest, payload: MeetingIn) -> Status[Meeting]:
 @meetings.get("/{meeting_id}", response={200: MeetingOut, **ERRORS}, operation_id="meetings_get", summary="Заседание")
 def meetings_get(request: AuthedRequest, meeting_id: Id) -> Meeting:
     return or_404(cycle.get_meeting, request.auth, meeting_id)
+
+
+@meetings.post(
+    "/{meeting_id}/protocol",
+    response={201: MeetingOut, **ERRORS},
+    operation_id="meetings_protocol",
+    summary="Сформировать протокол заседания заново (после изменений)",
+)
+def meetings_protocol(request: AuthedRequest, meeting_id: Id) -> Status[Meeting]:
+    user = request.auth
+    meeting = or_404(cycle.get_meeting, user, meeting_id)
+    cycle.protocol(user, meeting)
+    return Status(201, cycle.get_meeting(user, meeting.pk))

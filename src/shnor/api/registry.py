@@ -14,9 +14,12 @@ from shnor.api.schemas import ERRORS_NO_CONFLICT, Id, Pages
 from shnor.api.schemas.registry import (
     BodyIn,
     BodyOut,
+    MunicipalityIn,
     MunicipalityOut,
+    MunicipalityPatch,
     PersonIn,
     PersonOut,
+    PersonPatch,
     SchoolFilter,
     SchoolIn,
     SchoolOut,
@@ -44,6 +47,33 @@ def municipalities_list(request: AuthedRequest) -> QuerySet[Municipality]:
 )
 def municipalities_get(request: AuthedRequest, pk: Id) -> Municipality:
     return get_object_or_404(registry.municipalities(request.auth), pk=pk)
+
+
+@municipalities.post(
+    "",
+    response={201: MunicipalityOut, **ERRORS},
+    operation_id="municipalities_create",
+    summary="Добавить муниципалитет (оператор)",
+)
+def municipalities_create(request: AuthedRequest, payload: MunicipalityIn) -> Status[Municipality]:
+    user = request.auth
+    data = payload.dict()
+    region = get_object_or_404(registry.regions(user), pk=data.pop("region_id"))
+    return Status(201, registry.save_municipality(user, Municipality(region=region, **data)))
+
+
+@municipalities.patch(
+    "/{pk}",
+    response={200: MunicipalityOut, **ERRORS},
+    operation_id="municipalities_update",
+    summary="Изменить муниципалитет (оператор)",
+)
+def municipalities_update(request: AuthedRequest, pk: Id, payload: MunicipalityPatch) -> Municipality:
+    user = request.auth
+    municipality = get_object_or_404(registry.municipalities(user), pk=pk)
+    for field, value in payload.dict(exclude_unset=True).items():
+        setattr(municipality, field, value)
+    return registry.save_municipality(user, municipality)
 
 
 @schools.get("", response=list[SchoolOut], operation_id="schools_list", summary="Школы в области доступа")
@@ -120,3 +150,12 @@ def people_list(request: AuthedRequest, q: str = "") -> QuerySet[Person]:
 @people.post("", response={201: PersonOut, **ERRORS}, operation_id="people_create", summary="Добавить участника")
 def people_create(request: AuthedRequest, payload: PersonIn) -> Status[Person]:
     return Status(201, registry.save_person(request.auth, Person(**payload.dict())))
+
+
+@people.patch("/{pk}", response={200: PersonOut, **ERRORS}, operation_id="people_update", summary="Изменить участника")
+def people_update(request: AuthedRequest, pk: Id, payload: PersonPatch) -> Person:
+    user = request.auth
+    person = get_object_or_404(registry.people(user), pk=pk)
+    for field, value in payload.dict(exclude_unset=True).items():
+        setattr(person, field, value)
+    return registry.save_person(user, person)

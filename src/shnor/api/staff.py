@@ -12,7 +12,9 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from shnor.accounts.actor import AuthedRequest
+from shnor.accounts.roles import Perm
 from shnor.accounts.scoping import restrict
+from shnor.accounts.services import require
 from shnor.api.schemas import ERRORS, Id, Pages, Year
 from shnor.api.schemas.staff import (
     AggregateOut,
@@ -25,15 +27,18 @@ from shnor.api.schemas.staff import (
     ItemIn,
     ItemNewIn,
     ItemOut,
+    OfferIn,
     OfferOut,
     RouteIn,
     RouteOut,
     StaffIn,
     TargetOut,
 )
+from shnor.api.scoped import cleaned
 from shnor.lib.lookup import or_404
 from shnor.registry.models import Municipality, School
 from shnor.staff import services as staff
+from shnor.staff.forms import OfferForm
 from shnor.staff.models import Course, Offer, Route, RouteItem, StaffMember
 
 teachers = Router(tags=["Педагоги"])
@@ -96,6 +101,19 @@ def teachers_aggregates(request: AuthedRequest, year: Year, municipality: Id | N
 @paginate(Pages)
 def catalogue_list(request: AuthedRequest) -> QuerySet[Offer]:
     return staff.catalogue(request.auth).order_by("title", "pk")
+
+
+@teachers.post(
+    "/catalogue",
+    response={201: OfferOut, **ERRORS},
+    operation_id="catalogue_create",
+    summary="Добавить программу или мероприятие в каталог",
+)
+def catalogue_create(request: AuthedRequest, body: OfferIn) -> Status[Offer]:
+    require(request.auth, Perm.MANAGE_CATALOGUE)  # before the form: its areas come from the rules
+    form = OfferForm(body.dict())
+    cleaned(form)
+    return Status(201, staff.save_offer(request.auth, form.save(commit=False)))
 
 
 @teachers.get(

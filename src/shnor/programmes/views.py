@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from shnor.accounts.actor import AuthedRequest
-from shnor.accounts.roles import Perm, Role
+from shnor.accounts.roles import Perm
 from shnor.core.programmes import rule_text
 from shnor.lib.lookup import as_int, form_errors
 from shnor.programmes import services
@@ -30,12 +30,6 @@ from shnor.programmes.forms import (
 from shnor.programmes.models import Activity, Evidence, Indicator, Programme, Wave
 from shnor.records import services as records
 
-LEVELS_BY_ROLE = {
-    Role.SCHOOL: ("school",),
-    Role.MUNICIPAL_COORDINATOR: ("municipality",),
-    Role.REGIONAL_COORDINATOR: ("region",),
-    Role.OPERATOR: ("school", "municipality", "region"),
-}
 ACTION_LABELS = {
     "submit": "Направить на согласование",
     "take": "Взять на рассмотрение",
@@ -72,7 +66,7 @@ def programme_list(request: AuthedRequest) -> HttpResponse:
         "statuses": Programme.Status.choices,
         "level": level,
         "status": status,
-        "can_create": getattr(user, "role", "") in LEVELS_BY_ROLE,
+        "can_create": bool(services.levels_for(user)),
         "can_exit": user.has_shnor_perm(Perm.APPROVE),
         "breadcrumbs": [("Программы", None)],
     }
@@ -82,7 +76,7 @@ def programme_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def programme_new(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    levels = LEVELS_BY_ROLE.get(Role(user.role), ())
+    levels = services.levels_for(user)
     if not levels:
         raise PermissionDenied
     choices = [

@@ -3,6 +3,8 @@
 No `from __future__ import annotations` in the schema modules: django-ninja reads the annotations at import.
 """
 
+import datetime as dt
+
 from ninja import Field, Schema
 
 from shnor.api.schemas import In, Number
@@ -43,3 +45,24 @@ class DirectionOut(Schema):
 
 class ConclusionIn(In):
     text: str
+
+
+class CyclogramLineOut(Schema):
+    code: str
+    title: str
+    period: str = Field(description="месяцы рабочего года, словами")
+    start: dt.date = Field(description="первый день срока")
+    end: dt.date = Field(description="последний день срока")
+    status: str = Field(description="planned, in_progress, done, done_late, overdue, outside")
+    status_title: str
+    done_on: dt.date | None
+    evidence: str = Field(description="что в системе подтвердило пункт")
+    source: str = Field(description="пункт акта, из которого взят срок")
+    responsible: str
+
+
+class CyclogramOut(Schema):
+    year: int
+    title: str
+    preset: str = Field(description="действующий акт (пресет)")
+    lines: list[CyclogramLineOut]

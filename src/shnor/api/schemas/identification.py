@@ -3,14 +3,15 @@
 No `from __future__ import annotations` in the schema modules: django-ninja reads the annotations at import.
 """
 
+import datetime as dt
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
 from shnor.api.schemas import Id, In, Year
 from shnor.identification import services as identification
-from shnor.identification.models import Run, SchoolResult
+from shnor.identification.models import ListChange, Run, SchoolResult
 
 
 class RunIn(In):
@@ -164,3 +165,43 @@ class EvidenceOut(Schema):
     per_year: list[dict[str, Any]]
     components: list[ComponentOut]
     signs: list[SignOut]
+
+
+class ReviewIn(In):
+    review: Literal["confirmed", "rejected"] = Field(description="подтвердить или отклонить признак")
+    note: str = ""
+
+
+class ListRowOut(Schema):
+    school_id: str
+    school: str
+    municipality: str
+    reason: str = Field(description="основание включения: предложение расчёта или решение человека")
+    group: str = Field(description="low_results (ШНОР), unfavourable (ШНСУ), both")
+    group_label: str
+
+
+class ListChangeIn(In):
+    db_model = (ListChange,)
+    school_id: str = Field(max_length=64, description="код школы")
+    action: Literal["add", "remove"]
+    reason: str = Field(min_length=1, description="основание изменения")
+
+
+class ListChangeOut(Schema):
+    id: int
+    school_id: str
+    action: str
+    reason: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_school_id(c: ListChange) -> str:
+        return c.school.school_id
+
+
+class ListApproveIn(In):
+    number: str = Field(max_length=50, description="номер приказа")
+    date: dt.date = Field(description="дата приказа")
+    signatory: str = Field("", max_length=300)
+    replaces: str = Field("", description="причина замены ранее утверждённого перечня этого года")

@@ -6,11 +6,11 @@ No `from __future__ import annotations` in the schema modules: django-ninja read
 import datetime as dt
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
-from shnor.api.schemas import In
+from shnor.api.schemas import Id, In, Number
 from shnor.programmes import services as programme_services
-from shnor.programmes.models import Programme
+from shnor.programmes.models import Evidence, Programme, Wave
 
 
 class IndicatorOut(Schema):
@@ -65,6 +65,7 @@ class ProgrammeOut(Schema):
 
 
 class ProgrammeDetailOut(ProgrammeOut):
+    revision: int = Field(description="ревизия: передаётся при изменении, чтобы не затереть чужие правки")
     goal: str
     tasks: str
     regulation: list[dict[str, Any]]
@@ -88,3 +89,121 @@ class ProgrammeDetailOut(ProgrammeOut):
 class TransitionIn(In):
     action: str
     comment: str = ""
+
+
+class ProgrammeCreateIn(In):
+    """A draft from a preset template: a school's by its code, a municipality's by its id (a school's
+    head and a municipal coordinator may leave them out: their own is taken)."""
+
+    template: str = Field(description="код шаблона пресета", examples=["school"])
+    school_id: str | None = Field(None, description="код школы", examples=["SCH0001"])
+    municipality_id: Id | None = None
+    start: dt.date | None = Field(None, description="начало; по умолчанию сегодня")
+
+
+class ProgrammePatch(In):
+    """The draft's own text and dates; `revision` is the one read (`GET`), so a change made since is refused."""
+
+    db_model = (Programme,)
+    revision: int = Field(ge=0, le=2**31 - 1, description="ревизия программы из её чтения")
+    title: str | None = None
+    goal: str | None = None
+    tasks: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    source: str | None = None
+
+
+class StepIn(In):
+    done: bool = Field(description="шаг регламента выполнен (true) или снова не выполнен (false)")
+
+
+class ActivityPatch(In):
+    status: str = Field(description="planned, in_progress, done, cancelled; просрочку система отмечает сама")
+    note: str = Field("", max_length=2000)
+
+
+class ProgrammeEvidenceOut(Schema):
+    id: int
+    activity_id: int
+    activity: str
+    title: str
+    link: str
+    file_name: str
+    added_at: dt.datetime
+    download: str | None = Field(description="адрес файла в API (null — подтверждение-ссылка)")
+
+    @staticmethod
+    def resolve_activity(e: Evidence) -> str:
+        return e.activity.title
+
+    @staticmethod
+    def resolve_file_name(e: Evidence) -> str:
+        return (e.file.name or "").rsplit("/", 1)[-1]
+
+    @staticmethod
+    def resolve_download(e: Evidence) -> str | None:
+        if not e.file:
+            return None
+        return f"/api/programmes/{e.activity.programme_id}/evidence/{e.pk}/file"
+
+
+class ActualIn(In):
+    actual: Number | None = Field(description="фактическое значение; null — не известно")
+
+
+class WaveIn(In):
+    kind: str = Field(description="entry, interim или final", examples=["interim"])
+
+
+class WaveOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    date: dt.date
+    snapshot: dict[str, Any]
+
+    @staticmethod
+    def resolve_kind_label(w: Wave) -> str:
+        return str(w.get_kind_display())
+
+
+class AntiRiskIn(In):
+    factor: str = Field(description="код рискового фактора из каталога антирисковых программ")
+
+
+class ExitCheckOut(Schema):
+    condition: str
+    met: bool | None
+
+
+class ExitProposalOut(Schema):
+    programme_id: int
+    school_id: str | None
+    school: str
+    ok: bool = Field(description="правило выхода пресета выполнено")
+    checks: list[ExitCheckOut]
+    grounds: str
+
+    @staticmethod
+    def resolve_programme_id(p: Any) -> int:
+        return int(p.programme.pk)
+
+    @staticmethod
+    def resolve_school_id(p: Any) -> str | None:
+        return p.programme.school.school_id if p.programme.school else None
+
+    @staticmethod
+    def resolve_school(p: Any) -> str:
+        return p.programme.school.name if p.programme.school else ""
+
+    @staticmethod
+    def resolve_checks(p: Any) -> list[dict[str, Any]]:
+        return [{"condition": title, "met": met} for title, met in p.check_rows]
+
+
+class ExitIn(In):
+    programmes: list[Id] = Field(min_length=1, max_length=10_000, description="программы, выходящие из списка")
+    number: str = Field(max_length=50, description="номер приказа")
+    date: dt.date = Field(description="дата приказа")
+    basis: str = ""

@@ -8,7 +8,7 @@ from typing import Annotated
 from ninja import Field, Schema
 
 from shnor.api.schemas import Count, Id, In
-from shnor.registry.models import InfrastructureBody, Person, School
+from shnor.registry.models import InfrastructureBody, Municipality, Person, School
 
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
@@ -21,6 +21,23 @@ class MunicipalityOut(Schema):
     name: str
     kind: str
     region_id: int
+
+
+class MunicipalityIn(In):
+    db_model = (Municipality,)
+    region_id: Id
+    code: str
+    name: str
+    kind: str = Field(
+        "municipal_district", description="city_okrug, municipal_district или municipal_okrug", examples=["city_okrug"]
+    )
+
+
+class MunicipalityPatch(In):
+    db_model = (Municipality,)
+    code: str | None = None
+    name: str | None = None
+    kind: str | None = None
 
 
 class SchoolFilter(Schema):
@@ -118,3 +135,14 @@ class PersonIn(In):
     school_id: Id | None = None
     email: str = ""
     phone: str = ""
+
+
+class PersonPatch(In):
+    db_model = (Person,)
+    full_name: str | None = None
+    position: str | None = None
+    organization: str | None = None
+    municipality_id: Id | None = None
+    school_id: Id | None = None
+    email: str | None = None
+    phone: str | None = None

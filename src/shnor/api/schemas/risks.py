@@ -5,8 +5,9 @@ No `from __future__ import annotations` in the schema modules: django-ninja read
 
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
+from shnor.api.schemas import In, Year
 from shnor.risks.models import Profile
 
 
@@ -32,3 +33,28 @@ class ProfileOut(Schema):
     @staticmethod
     def resolve_municipality(p: Profile) -> str:
         return p.school.municipality.name
+
+
+class BuildIn(In):
+    year: Year
+
+
+class BuildOut(Schema):
+    year: int
+    count: int = Field(description="сколько профилей рассчитано")
+
+
+class QuestionnairesIn(In):
+    school_id: str = Field(max_length=64, description="код школы")
+    year: Year
+
+
+class QuestionnaireOut(Schema):
+    id: int
+    school_id: str
+    year: int
+    group: str
+    group_label: str
+    is_open: bool
+    answers: int
+    url: str | None = Field(description="адрес анкеты для респондентов (только тем, кто публикует анкеты)")

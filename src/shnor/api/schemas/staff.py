@@ -10,7 +10,7 @@ from typing import Annotated
 from ninja import Field, Schema
 
 from shnor.api.schemas import Amount, Count, Id, In, Year
-from shnor.staff.models import Course, Route, RouteItem, StaffMember, Teacher
+from shnor.staff.models import Course, Offer, Route, RouteItem, StaffMember, Teacher
 
 
 class EmploymentOut(Schema):
@@ -165,3 +165,14 @@ class OfferOut(Schema):
     topic: str
     areas: list[str]
     url: str
+
+
+class OfferIn(In):
+    db_model = (Offer,)
+    kind: str = Field(description="вид: программа повышения квалификации, мероприятие …")
+    title: str
+    provider: str = ""
+    hours: Count = 0
+    topic: str = ""
+    areas: list[str] = Field(min_length=1, max_length=50, description="коды областей дефицитов")
+    url: str = ""

@@ -26,6 +26,7 @@ from shnor.programmes.services.common import (
     can_review,
     claim,
     get,
+    levels_for,
     preset,
     programmes,
     queue,
@@ -42,6 +43,7 @@ from shnor.programmes.services.execution import (
     require_content_edit,
     set_activity,
     set_actual,
+    update_content,
 )
 from shnor.programmes.services.exit import (
     ExitProposal,
@@ -100,6 +102,7 @@ __all__ = [
     "exit_decisions",
     "exit_proposals",
     "get",
+    "levels_for",
     "indicator_rows",
     "latest_profile",
     "mark_step",
@@ -112,6 +115,7 @@ __all__ = [
     "require_content_edit",
     "set_activity",
     "set_actual",
+    "update_content",
     "snapshot",
     "take_wave",
     "templates",

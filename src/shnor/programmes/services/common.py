@@ -62,6 +62,20 @@ def role_of(user: Actor) -> str:
     return str(getattr(user, "role", ""))
 
 
+# The levels of programme each role drafts (the operator every level); other roles draft none.
+LEVELS_BY_ROLE: dict[str, tuple[str, ...]] = {
+    Role.SCHOOL: ("school",),
+    Role.MUNICIPAL_COORDINATOR: ("municipality",),
+    Role.REGIONAL_COORDINATOR: ("region",),
+    Role.OPERATOR: ("school", "municipality", "region"),
+}
+
+
+def levels_for(user: Actor) -> tuple[str, ...]:
+    """The levels of programme the user may create from a template."""
+    return LEVELS_BY_ROLE.get(role_of(user), ())
+
+
 def in_scope(user: Actor, programme: Programme) -> bool:
     """Is the programme's school in the user's scope (also for a programme not yet saved)?"""
     return programme.school_id is not None and restrict(School.objects.filter(pk=programme.school_id), user).exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -9,7 +11,7 @@ from django.utils import timezone
 
 from shnor.accounts.actor import Actor
 from shnor.programmes.models import Activity, Evidence, Indicator, Programme
-from shnor.programmes.services.common import WORKING, ProgrammeError, S, account_of, can_edit, today, touch
+from shnor.programmes.services.common import WORKING, ProgrammeError, S, account_of, can_edit, claim, today, touch
 from shnor.programmes.services.indicators import refresh
 
 
@@ -22,6 +24,28 @@ def _require_edit(user: Actor, programme: Programme, statuses: tuple[str, ...]) 
 
 def require_content_edit(user: Actor, programme: Programme) -> None:
     _require_edit(user, programme, (S.DRAFT, S.RETURNED))
+
+
+CONTENT_FIELDS = ("title", "goal", "tasks", "start", "end", "source")
+
+
+def update_content(user: Actor, programme: Programme, revision: int, **fields: Any) -> Programme:
+    """The API's edit of a draft's own text and dates (the page edits them with its form): only the
+    fields given change, from the revision the caller read, or a refusal if someone changed it since."""
+    require_content_edit(user, programme)
+    unknown = set(fields) - set(CONTENT_FIELDS)
+    if unknown:
+        raise ProgrammeError(f"Эти поля программы так не изменяются: {', '.join(sorted(unknown))}.")
+    for name, value in fields.items():
+        setattr(programme, name, value)
+    if programme.end < programme.start:
+        raise ProgrammeError("Окончание программы раньше её начала.")
+    if not (programme.title or "").strip():
+        raise ProgrammeError("Укажите название программы.")
+    with transaction.atomic():
+        claim(programme, revision)
+        programme.save(update_fields=[*fields, "revision", "updated_at"])
+    return programme
 
 
 def set_activity(user: Actor, activity: Activity, status: str, note: str = "") -> Activity:
