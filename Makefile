@@ -60,14 +60,18 @@ test-browser: install system-deps
 test-pg: install system-deps
 	bash scripts/with-postgres.sh $(PYTEST) tests/app tests/security -q -m "not browser"
 
-## The long hostile-input campaign of docs/reliability.md (1 500 cases per property; ~20 min) and the
-## full security probe of docs/security.md (ids 1–60). `make test` runs the same with 25 cases and 6 ids.
+## The long hostile-input campaign of docs/reliability.md (1 500 cases per property, 100 per form
+## action and per writing operation, 100 Schemathesis cases per operation and role) and the full
+## security probe of docs/security.md (ids 1–60). `make test` runs the same with 25 cases per
+## property, 5 per action, 3 per operation and role, and 6 ids.
 FUZZ_TESTS := tests/app/test_hostile.py \
 	tests/app/test_access_matrix.py::test_no_action_answers_500_to_any_form \
-	tests/app/test_access_matrix.py::test_no_api_operation_answers_500_to_any_body
+	tests/app/test_access_matrix.py::test_no_api_operation_answers_500_to_any_body \
+	tests/app/test_api_schema.py
 fuzz: install
 	mkdir -p test-artifacts
-	HYPOTHESIS_PROFILE=fuzz SHNOR_FUZZ_COUNTS=test-artifacts/fuzz-counts.json $(PYTEST) $(FUZZ_TESTS) -q
+	HYPOTHESIS_PROFILE=fuzz SHNOR_CASES_PER_ACTION=100 SHNOR_SCHEMA_EXAMPLES=100 \
+		SHNOR_FUZZ_COUNTS=test-artifacts/fuzz-counts.json $(PYTEST) $(FUZZ_TESTS) -q
 	cat test-artifacts/fuzz-counts.json
 	SHNOR_PROBE_IDS=60 SHNOR_PROBE_COUNTS=test-artifacts/probe-counts.json $(PYTEST) tests/security/test_probe.py -q
 	cat test-artifacts/probe-counts.json

@@ -38,6 +38,13 @@ def test_a_school_carries_its_programme_out_through_the_api(client: Client, worl
     # A role that drafts no programmes is refused; a template of another level is not the school's.
     assert other.send("post", "/programmes", {"template": _school_template()}).status_code == 403
     assert head.send("post", "/programmes", {"template": "нет-такого"}).status_code == 409
+    # The operator names the school by its code; a municipality's coordinator cannot reach another's.
+    by_code = operator.send("post", "/programmes", {"template": _school_template(), "school_id": "A002"})
+    assert by_code.status_code == 201 and by_code.json()["school_id"] == "A002"
+    municipal = Api(client, world, "municipal")
+    assert (
+        municipal.send("post", "/programmes", {"template": _school_template(), "school_id": "B001"}).status_code == 404
+    )
 
     # The draft's text, from the revision read; a stale revision is refused and changes nothing.
     url = f"/programmes/{p['id']}"

@@ -8,11 +8,9 @@ action without an entry, or an entry naming an operation that no longer exists, 
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Iterator
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, get_resolver
+from tests.app.test_access_matrix import post_actions
 
 # page action → the API operations doing its work (a string: why it has none)
 PARITY: dict[str, tuple[str, ...] | str] = {
@@ -128,24 +126,6 @@ REPORTS = {
 }
 
 
-def _actions() -> Iterator[str]:
-    """Every address of the site (not the API, not the admin) whose view handles a POST."""
-
-    def walk(patterns: list[Any], namespace: str) -> Iterator[str]:
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                ns = p.namespace or ""
-                if ns not in ("admin", "api"):
-                    yield from walk(p.url_patterns, f"{namespace}{ns}:" if ns else namespace)
-            elif isinstance(p, URLPattern) and p.name:
-                view = getattr(p.callback, "view_class", None) or inspect.unwrap(p.callback)
-                source = inspect.getsource(view)
-                if "POST" in source or "def post(" in source:
-                    yield namespace + p.name
-
-    yield from walk(get_resolver().url_patterns, "")
-
-
 def _schema() -> dict[str, Any]:
     from shnor.api.app import api
 
@@ -168,7 +148,7 @@ def missing(parity: dict[str, tuple[str, ...] | str], operations: set[str]) -> d
 
 
 def test_every_form_action_of_the_site_has_an_operation() -> None:
-    actions = set(_actions())
+    actions = set(post_actions())
     assert len(actions) >= 60, "the walk found too few actions: is it still reading the views?"
     assert actions - set(PARITY) == set(), "a page action without an API operation (or a reason) in PARITY"
     assert set(PARITY) - actions == set(), "PARITY names an action that is gone"

@@ -81,3 +81,35 @@ def test_one_long_token_does_not_break_the_words_of_the_other_columns() -> None:
     assert widths[1] >= common._width("муниципальный", 10) + common.PADDING
     assert sum(widths) <= usable and usable - sum(widths) < len(headers)
     assert widths[2] == max(widths)
+
+
+def test_text_pasted_from_word_with_control_characters_still_makes_a_document() -> None:
+    """Schemathesis found a 500: an agenda item with a control character could not be written into
+    the protocol (XML 1.0 forbids it). Word's line and page breaks become line breaks, the rest is
+    dropped; a table cell, a heading and a filled template hold the same."""
+    d = Document()
+    common.paragraph(d, "О перечне\x0bшкол\x01 на\x0c2026 год")
+    common.heading(d, "Раздел\x02 1")
+    common.table(d, ["Школа\x03"], [["А1\x0bфилиал"]])
+    out = io.BytesIO()
+    d.save(out)
+    back = Document(io.BytesIO(out.getvalue()))
+    texts = [p.text for p in back.paragraphs if p.text]
+    assert texts[:2] == ["О перечне\nшкол на\n2026 год", "Раздел 1"]
+    assert back.tables[0].cell(0, 0).text == "Школа" and back.tables[0].cell(1, 0).text == "А1\nфилиал"
+    assert common.xml_text("a\x00b\tc\r\nd\ufffe") == "ab\tc\r\nd"
+    from shnor.documents.support import AgreementData, agreement
+
+    filled = agreement(
+        AgreementData(
+            number="7\x01",
+            date=dt.date(2026, 10, 1),
+            curator="Школа Б1",
+            school="Школа А1\x0b(филиал)",
+            form="пара",
+            subject="Предмет\x1f",
+            start=dt.date(2026, 10, 1),
+            end=dt.date(2027, 6, 30),
+        )
+    )
+    assert "Школа А1" in "".join(p.text for p in Document(io.BytesIO(filled)).paragraphs)

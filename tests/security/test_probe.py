@@ -361,7 +361,9 @@ def test_every_write_with_a_foreign_key_outside_the_scope_is_refused(region: Reg
                     tally.refused += 1
     _record("foreign-key sweep", tally)
     print(f"foreign keys tried: {len(tried)}: {sorted(tried)}")
-    assert len(tried) >= 25
+    assert len(tried) >= 33
+    operations = len({t.split(".")[0] for t in tried})
+    assert f"foreign-key sweep ({len(tried)} keys of {operations} operations)" in SECURITY_MD.read_text()
     assert not tally.findings, "\n".join(tally.findings)
 
 

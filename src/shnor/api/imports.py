@@ -33,7 +33,7 @@ templates = Router(tags=["Загрузка данных"])
 mappings = Router(tags=["Загрузка данных"])
 
 
-@imports.get("", response=list[ImportOut], operation_id="imports_list", summary="История загрузок")
+@imports.get("", response={200: list[ImportOut], **ERRORS}, operation_id="imports_list", summary="История загрузок")
 @paginate(Pages)
 def imports_list(request: AuthedRequest, kind: str | None = None, status: str | None = None) -> QuerySet[ImportRun]:
     runs = services.runs_for(request.auth)
@@ -142,7 +142,12 @@ def templates_get(request: HttpRequest, kind: str) -> HttpResponse:
     return response
 
 
-@mappings.get("", response=list[MappingOut], operation_id="mappings_list", summary="Сохранённые сопоставления столбцов")
+@mappings.get(
+    "",
+    response={200: list[MappingOut], **ERRORS},
+    operation_id="mappings_list",
+    summary="Сохранённые сопоставления столбцов",
+)
 def mappings_list(request: AuthedRequest, kind: str | None = None) -> QuerySet[ColumnMapping]:
     return services.mappings_for(request.auth, kind)
 

@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 
 from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.scoping import restrict
-from shnor.api.schemas import ERRORS, Id, Pages, Year
+from shnor.api.schemas import BINARY, ERRORS, Id, Pages, Year
 from shnor.api.schemas.network import (
     AgreementIn,
     AgreementOut,
@@ -34,7 +34,7 @@ network = Router(tags=["Пары и журналы"])
 events = Router(tags=["Мероприятия и практики"])
 practices = Router(tags=["Мероприятия и практики"])
 
-_FILE = {"responses": {200: {"description": "файл DOCX", "content": {"application/octet-stream": {}}}}}
+_FILE = {"responses": {200: {"description": "файл DOCX", "content": {"*/*": {"schema": BINARY}}}}}
 
 
 @network.post(

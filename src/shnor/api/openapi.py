@@ -47,6 +47,9 @@ def as_answered(schema: dict[str, Any]) -> dict[str, Any]:
             for status in wanted:
                 if status not in declared:
                     responses[int(status)] = _problem(status)
+                else:  # declared with the operation's own report (an import's issues): the problem too
+                    answer = responses.get(int(status)) or responses[status]
+                    answer.setdefault("content", {}).setdefault(PROBLEM, {"schema": _REF})
     return schema
 
 

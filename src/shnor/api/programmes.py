@@ -13,8 +13,9 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from shnor.accounts.actor import AuthedRequest
+from shnor.accounts.scoping import restrict
 from shnor.api import scoped
-from shnor.api.schemas import ERRORS, Count, Id, Pages
+from shnor.api.schemas import BINARY, ERRORS, Count, Id, Pages
 from shnor.api.schemas.decisions import DecisionOut
 from shnor.api.schemas.programmes import (
     ActivityOut,
@@ -40,6 +41,7 @@ from shnor.programmes import services as programme_services
 from shnor.programmes.forms import EvidenceForm
 from shnor.programmes.models import Activity, Evidence, Indicator, Programme, Wave
 from shnor.records.models import Decision
+from shnor.registry.models import School
 
 programmes = Router(tags=["Программы"])
 
@@ -53,8 +55,10 @@ def _programme(request: AuthedRequest, programme_id: Id) -> Programme:
 
 @programmes.get("", response={200: list[ProgrammeOut], **ERRORS}, operation_id="programmes_list", summary="Программы")
 @paginate(Pages)
-def programmes_list(request: AuthedRequest, level: str = "", status: str = "") -> QuerySet[Programme]:
+def programmes_list(request: AuthedRequest, level: str = "", status: str = "", school: str = "") -> QuerySet[Programme]:
     qs = programme_services.programmes(request.auth).order_by("pk")
+    if school:  # the school's code
+        qs = qs.filter(school__school_id=school)
     if level:
         qs = qs.filter(level=level)
     if status:
@@ -94,10 +98,14 @@ def programmes_create(request: AuthedRequest, body: ProgrammeCreateIn) -> Status
     levels = programme_services.levels_for(user)
     if not levels:
         raise PermissionDenied("Создавать программы может руководитель школы, координатор или оператор.")
+    school = getattr(user, "school", None)
+    if body.school_id:
+        school = restrict(School.objects.filter(school_id=body.school_id), user).first()
+        if school is None:
+            raise Http404("Школа не найдена или вне вашей области доступа")
     template = next((t for t in programme_services.templates() if t.code == body.template), None)
     if template is None or template.level not in levels:
         raise programme_services.ProgrammeError(f"Нет доступного вам шаблона программы «{body.template}».")
-    school = scoped.schools(request, [body.school_id])[0] if body.school_id else getattr(user, "school", None)
     municipality = scoped.municipality(request, body.municipality_id) or getattr(user, "municipality", None)
     programme = programme_services.create(
         user, body.template, school=school, municipality=municipality, start=body.start
@@ -207,7 +215,7 @@ def evidence_create(
     response={200: None, **ERRORS},
     operation_id="evidence_file",
     summary="Файл подтверждения",
-    openapi_extra={"responses": {200: {"description": "файл", "content": {"application/octet-stream": {}}}}},
+    openapi_extra={"responses": {200: {"description": "файл подтверждения", "content": {"*/*": {"schema": BINARY}}}}},
 )
 def evidence_file(request: AuthedRequest, programme_id: Id, evidence_id: Id) -> FileResponse:
     programme = _programme(request, programme_id)

@@ -4,9 +4,10 @@ services and scope as the pages under /registry/).
 No `from __future__ import annotations` here: django-ninja reads the annotations at import.
 """
 
+from django.db import models
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Status
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from shnor.accounts.actor import AuthedRequest
@@ -29,6 +30,13 @@ from shnor.registry import services as registry
 from shnor.registry.models import InfrastructureBody, Municipality, Person, School
 
 ERRORS = ERRORS_NO_CONFLICT
+
+
+def _patch(obj: models.Model, payload: Schema) -> None:
+    """A PATCH: only the fields the body sends change."""
+    for field, value in payload.dict(exclude_unset=True).items():
+        setattr(obj, field, value)
+
 
 municipalities = Router(tags=["Муниципалитеты"])
 schools = Router(tags=["Школы"])
@@ -71,8 +79,7 @@ def municipalities_create(request: AuthedRequest, payload: MunicipalityIn) -> St
 def municipalities_update(request: AuthedRequest, pk: Id, payload: MunicipalityPatch) -> Municipality:
     user = request.auth
     municipality = get_object_or_404(registry.municipalities(user), pk=pk)
-    for field, value in payload.dict(exclude_unset=True).items():
-        setattr(municipality, field, value)
+    _patch(municipality, payload)
     return registry.save_municipality(user, municipality)
 
 
@@ -108,8 +115,7 @@ def schools_create(request: AuthedRequest, payload: SchoolIn) -> Status[School]:
 def schools_update(request: AuthedRequest, pk: Id, payload: SchoolPatch) -> School:
     user = request.auth
     school = get_object_or_404(registry.schools(user), pk=pk)
-    for field, value in payload.dict(exclude_unset=True).items():
-        setattr(school, field, value)
+    _patch(school, payload)
     registry.save_school(user, school)
     return School.objects.select_related("municipality").get(pk=school.pk)
 
@@ -135,8 +141,7 @@ def bodies_create(request: AuthedRequest, payload: BodyIn) -> Status[Infrastruct
 def bodies_update(request: AuthedRequest, pk: Id, payload: BodyIn) -> InfrastructureBody:
     user = request.auth
     body = get_object_or_404(registry.bodies(user), pk=pk)
-    for field, value in payload.dict(exclude_unset=True).items():
-        setattr(body, field, value)
+    _patch(body, payload)
     return registry.save_body(user, body)
 
 
@@ -156,6 +161,5 @@ def people_create(request: AuthedRequest, payload: PersonIn) -> Status[Person]:
 def people_update(request: AuthedRequest, pk: Id, payload: PersonPatch) -> Person:
     user = request.auth
     person = get_object_or_404(registry.people(user), pk=pk)
-    for field, value in payload.dict(exclude_unset=True).items():
-        setattr(person, field, value)
+    _patch(person, payload)
     return registry.save_person(user, person)

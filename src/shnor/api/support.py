@@ -178,8 +178,12 @@ def _activity(a: support.Activity) -> dict[str, Any]:
     summary="Утверждённые пары и их активность",
 )
 @paginate(Pages)
-def pairs_list(request: AuthedRequest, year: Year | None = None, inactive: bool | None = None) -> list[dict[str, Any]]:
+def pairs_list(
+    request: AuthedRequest, year: Year | None = None, inactive: bool | None = None, school: str = ""
+) -> list[dict[str, Any]]:
     rows = support.activity(request.auth, year)
+    if school:  # the supported school's code
+        rows = [r for r in rows if r.pairing.school.school_id == school]
     if inactive is not None:
         rows = [r for r in rows if r.inactive == inactive]
     return [_activity(r) for r in rows]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import re
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -87,6 +88,28 @@ def landscape_section(document: DocxDocument) -> None:
     section.different_first_page_header_footer = False  # the appendix's first page is numbered too
 
 
+# Characters XML 1.0 does not allow: the C0 controls but tab, line feed and carriage return. Word
+# writes a vertical tab for a line break and a form feed for a page break; pasted into a form or
+# sent in an API body, they made the document impossible to write (a 500 found by Schemathesis).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: object) -> str:
+    """The text as a document can hold it: Word's line and page breaks as line breaks, other
+    control characters dropped."""
+    return _NOT_XML.sub(lambda m: "\n" if m.group() in "\x0b\x0c" else "", str(value))
+
+
+def _xml_values(value: Any) -> Any:
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, dict):
+        return {k: _xml_values(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_xml_values(v) for v in value)
+    return value
+
+
 def paragraph(
     document: DocxDocument,
     text: str,
@@ -97,7 +120,7 @@ def paragraph(
     size: int | None = None,
 ) -> None:
     p = document.add_paragraph()
-    run = p.add_run(text)
+    run = p.add_run(xml_text(text))
     run.bold = bold
     if size:
         run.font.size = Pt(size)
@@ -116,7 +139,7 @@ def heading(document: DocxDocument, text: str) -> None:
     p.paragraph_format.space_before = Pt(12)
     p.paragraph_format.space_after = Pt(6)
     p.paragraph_format.keep_with_next = True  # never alone at a page's foot
-    run = p.add_run(text)
+    run = p.add_run(xml_text(text))
     run.bold = True
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
@@ -208,7 +231,7 @@ def table(
     widths = column_widths(headers, rows, usable, size)
     for cell, text in zip(t.rows[0].cells, headers, strict=True):
         cell.text = ""
-        run = cell.paragraphs[0].add_run(str(text))
+        run = cell.paragraphs[0].add_run(xml_text(text))
         run.bold = True
         run.font.size = Pt(size)
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -216,7 +239,7 @@ def table(
         cells = t.add_row().cells
         for i, (cell, value) in enumerate(zip(cells, row, strict=True)):
             cell.text = ""
-            run = cell.paragraphs[0].add_run(str(value))
+            run = cell.paragraphs[0].add_run(xml_text(value))
             run.font.size = Pt(size)
             if i in numeric:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -308,7 +331,7 @@ def signature(document: DocxDocument, position: str, name: str = "") -> None:
     p = document.add_paragraph()
     p.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
     p.paragraph_format.keep_together = True
-    p.add_run(signature_line(position, name))
+    p.add_run(xml_text(signature_line(position, name)))
 
 
 def executor_mark(document: DocxDocument, executor: str) -> None:
@@ -335,7 +358,7 @@ def render_template(name: str, context: dict[str, Any]) -> bytes:
     from docxtpl import DocxTemplate
 
     doc = DocxTemplate(str(template_path(name)))
-    doc.render(context, autoescape=True)
+    doc.render(_xml_values(context), autoescape=True)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

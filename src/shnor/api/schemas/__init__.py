@@ -30,6 +30,9 @@ Amount = Annotated[float, Field(ge=0, le=COUNT_MAX, allow_inf_nan=False)]
 Number = Annotated[float, Field(ge=-COUNT_MAX, le=COUNT_MAX, allow_inf_nan=False)]  # the service says what is allowed
 
 
+# A file answered as it is (its own content type): what the description says of a download.
+BINARY: dict[str, str] = {"type": "string", "format": "binary"}
+
 PAGE_MAX = 1000  # rows in one page of a list
 
 

@@ -37,6 +37,17 @@ class RunOut(Schema):
     created_by: str | None
     created_at: datetime
     finished_at: datetime | None
+    approved: bool = Field(description="перечень по расчёту утверждён приказом")
+    decision_id: int | None = Field(description="решение (приказ) об утверждении перечня: GET /api/decisions/{id}")
+
+    @staticmethod
+    def resolve_approved(run: Run) -> bool:
+        return bool(run.is_approved)
+
+    @staticmethod
+    def resolve_decision_id(run: Run) -> int | None:
+        decision = run.decisions.order_by("pk").first()
+        return decision.pk if decision else None
 
     @staticmethod
     def resolve_status_label(run: Run) -> str:
