@@ -369,6 +369,12 @@ def web(name: str, *keys: str, **kw: Any) -> tuple[str, Entry]:
     return name, Entry(_r(name, *[_pk[k] for k in keys]), **kw)
 
 
+def _factor() -> str:
+    from shnor.registry import services
+
+    return str(services.preset().catalogue().factors[0].code)
+
+
 def _templates() -> list[Any]:
     from shnor.programmes import services
 
@@ -392,6 +398,9 @@ _NEW_TEACHER = (("school_id", lambda w, s: s.school.school_id), ("staff_key", "T
 _RULE = (("school_id", lambda w, s: s.school.school_id), ("curator_id", lambda w, s: s.curator.pk))
 AGREERS = frozenset({"operator", "coordinator", "curator"})  # a pair's agreement: the region and its curator
 PRACTICE_AUTHORS = frozenset({"operator", "coordinator", "school"})  # a school describes its own; the bank's keepers
+# A school programme's waves: its team, and whoever puts it in force (the region, its municipality).
+WAVE_TAKERS = frozenset({"operator", "coordinator", "municipal", "school"})
+_FACTOR = lambda w, s: _factor()  # noqa: E731
 _SCHOOL_TEMPLATE = lambda w, s: next(t.code for t in _templates() if t.level == "school")  # noqa: E731
 _REGIONAL_EVENT = (("kind", "seminar"), ("level", "regional"), ("title", "Семинар"))
 CURATOR_SEEN_BY = frozenset({"operator", "coordinator", "curator"})  # a curator's record: not its schools'
@@ -649,7 +658,15 @@ MATRIX: dict[str, Entry] = dict(
         api("programmes_transition", "/programmes/{prog}/transitions", scoped=True, **POST, teacher_sees=False),
         api("programmes_create", "/programmes", who=HEADS, data=(("template", _SCHOOL_TEMPLATE),), **POST),
         api("programmes_update", "/programmes/{prog}", who=TEAM, scoped=True, method="PATCH", teacher_sees=False),
-        api("programmes_anti_risk", "/programmes/{prog}/anti-risk", scoped=True, teacher_sees=False, **POST),
+        api(
+            "programmes_anti_risk",
+            "/programmes/{prog}/anti-risk",
+            who=TEAM,
+            scoped=True,
+            teacher_sees=False,
+            data=(("factor", _FACTOR),),
+            **POST,
+        ),
         api("programmes_step", "/programmes/{prog}/steps/0", who=TEAM, scoped=True, method="PUT", teacher_sees=False),
         api(
             "activities_update",
@@ -678,7 +695,15 @@ MATRIX: dict[str, Entry] = dict(
             teacher_sees=False,
         ),
         api("waves_list", "/programmes/{prog}/waves", scoped=True, teacher_sees=False),
-        api("waves_take", "/programmes/{prog}/waves", scoped=True, teacher_sees=False, **POST),
+        api(
+            "waves_take",
+            "/programmes/{prog}/waves",
+            who=WAVE_TAKERS,
+            scoped=True,
+            teacher_sees=False,
+            data=(("kind", "entry"),),
+            **POST,
+        ),
         api("exit_proposals", "/programmes/exit"),
         api("exit_approve", "/programmes/exit", who=REGION, data=(("programmes", [1]),), **POST),
         api("curators_list", "/support/curators"),
@@ -1055,18 +1080,56 @@ def test_the_administration_site_is_for_staff_accounts_only(region: Region) -> N
                 assert response.status_code == 302 and "/admin/login/" in response["Location"], (persona, url)
 
 
-@pytest.mark.parametrize("name", sorted(k for k, e in MATRIX.items() if e.method != "GET" and not e.public))
+def post_actions() -> list[str]:
+    """Every address of the site (not the API, not the admin) whose view handles a POST: the actions
+    sent by POST and the pages whose own form posts back to them (a programme's edit, the cycle's
+    goals, the events register, …)."""
+    import inspect
+
+    found: list[str] = []
+
+    def walk(patterns: list[Any], namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = p.namespace or ""
+                if ns not in ("admin", "api"):
+                    walk(p.url_patterns, f"{namespace}{ns}:" if ns else namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                view = getattr(p.callback, "view_class", None) or inspect.unwrap(p.callback)
+                source = inspect.getsource(view)
+                if "POST" in source or "def post(" in source:
+                    found.append(namespace + p.name)
+
+    walk(get_resolver().url_patterns, "")
+    return sorted(found)
+
+
+# Every form action, the pages that post back to themselves included (not the public questionnaire).
+ACTIONS = sorted(k for k in post_actions() if not MATRIX[k].public)
+# Cases per action and per writing operation: each gets its own (the shared 25 of before left most
+# of the 73 actions without one in a run).
+PER_ACTION = int(os.environ.get("SHNOR_CASES_PER_ACTION", "5"))
+OPERATIONS = sorted(k for k, e in MATRIX.items() if e.method != "GET" and ":" not in k)
+
+
+@pytest.mark.parametrize("name", sorted({*ACTIONS, *OPERATIONS}))
 def test_every_action_needs_the_csrf_token(region: Region, name: str) -> None:
-    """A signed-in browser session cannot be made to act from another site: without the token, 403."""
+    """A signed-in browser session cannot be made to act from another site: every form action (the
+    pages posting back to themselves included) and every writing operation, sent without the token,
+    is refused by the CSRF check itself (not by a service's own refusal)."""
     entry = MATRIX[name]
-    persona = sorted(entry.who)[0]
+    persona = "operator" if "operator" in entry.who else sorted(entry.who)[0]
     client = Client(enforce_csrf_checks=True)
     client.force_login(region.users[persona])
     url = entry.url(region, region.near)
     with transaction.atomic():
-        response = _send(client, name, entry, url, region, region.near)
+        if ":" in name:
+            response = client.post(url, {})
+        else:
+            response = _send(client, name, entry, url, region, region.near)
         transaction.set_rollback(True)
     assert response.status_code == 403, (persona, url, response.status_code)
+    assert "csrf" in response.content.decode("utf-8", "replace").lower(), (url, response.content[:200])
 
 
 # ---- every action fed adversarial input --------------------------------------------------------------
@@ -1113,38 +1176,6 @@ ODD = st.one_of(
     st.text(max_size=30),
     st.integers(min_value=-(10**12), max_value=10**12).map(str),
 )
-
-
-def post_actions() -> list[str]:
-    """Every address of the site (not the API, not the admin) whose view handles a POST: the actions
-    sent by POST and the pages whose own form posts back to them (a programme's edit, the cycle's
-    goals, the events register, …)."""
-    import inspect
-
-    found: list[str] = []
-
-    def walk(patterns: list[Any], namespace: str) -> None:
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                ns = p.namespace or ""
-                if ns not in ("admin", "api"):
-                    walk(p.url_patterns, f"{namespace}{ns}:" if ns else namespace)
-            elif isinstance(p, URLPattern) and p.name:
-                view = getattr(p.callback, "view_class", None) or inspect.unwrap(p.callback)
-                source = inspect.getsource(view)
-                if "POST" in source or "def post(" in source:
-                    found.append(namespace + p.name)
-
-    walk(get_resolver().url_patterns, "")
-    return sorted(found)
-
-
-# Every form action, the pages that post back to themselves included (not the public questionnaire).
-ACTIONS = sorted(k for k in post_actions() if not MATRIX[k].public)
-# Cases per action and per writing operation: each gets its own (the shared 25 of before left most
-# of the 73 actions without one in a run).
-PER_ACTION = int(os.environ.get("SHNOR_CASES_PER_ACTION", "5"))
-OPERATIONS = sorted(k for k, e in MATRIX.items() if e.method != "GET" and ":" not in k)
 
 
 @st.composite
@@ -1301,5 +1332,7 @@ def test_reliability_md_counts_the_actions_and_operations() -> None:
 
 def test_security_md_counts_the_csrf_actions() -> None:
     text = " ".join((Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text().split())
-    count = len([k for k, e in MATRIX.items() if e.method != "GET" and not e.public])
-    assert f"`Client(enforce_csrf_checks=True)`: {count} actions and writing operations" in text
+    assert (
+        f"`Client(enforce_csrf_checks=True)`: {len(ACTIONS)} form actions and {len(OPERATIONS)} writing operations"
+        in text
+    )

@@ -102,7 +102,7 @@ def events_list(request: AuthedRequest, year: Year | None = None) -> QuerySet[Ev
 def events_create(request: AuthedRequest, body: EventIn) -> Status[Event]:
     data = body.dict()
     organiser = data.pop("organiser_id")
-    if organiser:  # the form's choice is by the school's key: its code is looked up in the caller's scope
+    if organiser:  # the form's choice is by key; its choices are the caller's schools, so another's is a 422
         found = School.objects.filter(school_id=organiser).values_list("pk", flat=True).first()
         data["organiser"] = found if found is not None else -1
     data["municipality"] = data.pop("municipality_id")

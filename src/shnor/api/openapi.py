@@ -4,8 +4,8 @@ errors every operation can give declared on each (a client generator and Schemat
 Ninja declares a response's content as `application/json`; the errors are sent as
 `application/problem+json` (shnor.api.errors). And three errors come from the API as a whole, not
 from an operation's own code: 401 (no or a bad token) on every operation that needs a sign-in,
-400 (a parameter of the address out of bounds, or a body that is not text: a NUL, a lone surrogate)
-on every operation with parameters or a body, 422 (a body that does not pass its schema) on every
+400 (a parameter of the address out of bounds, a NUL in the query, or a body that is not text: a
+NUL, a lone surrogate) on every operation, 422 (a body that does not pass its schema) on every
 operation with a body.
 """
 
@@ -40,8 +40,7 @@ def as_answered(schema: dict[str, Any]) -> dict[str, Any]:
             wanted = []
             if op.get("security"):
                 wanted.append("401")
-            if op.get("parameters") or op.get("requestBody"):
-                wanted.append("400")
+            wanted.append("400")  # a NUL in any address's query is refused before the operation
             if op.get("requestBody"):
                 wanted.append("422")
             for status in wanted:

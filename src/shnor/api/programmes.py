@@ -35,8 +35,6 @@ from shnor.api.schemas.programmes import (
     WaveIn,
     WaveOut,
 )
-from shnor.core.errors import DomainRefusal
-from shnor.lib.lookup import form_errors
 from shnor.programmes import services as programme_services
 from shnor.programmes.forms import EvidenceForm
 from shnor.programmes.models import Activity, Evidence, Indicator, Programme, Wave
@@ -100,7 +98,7 @@ def programmes_create(request: AuthedRequest, body: ProgrammeCreateIn) -> Status
         raise PermissionDenied("Создавать программы может руководитель школы, координатор или оператор.")
     school = getattr(user, "school", None)
     if body.school_id:
-        school = restrict(School.objects.filter(school_id=body.school_id), user).first()
+        school = restrict(School.objects.filter(school_id=body.school_id, is_active=True), user).first()
         if school is None:
             raise Http404("Школа не найдена или вне вашей области доступа")
     template = next((t for t in programme_services.templates() if t.code == body.template), None)
@@ -195,17 +193,17 @@ def evidence_create(
     file: File[UploadedFile | None] = None,
 ) -> Status[Evidence]:
     activity = _activity(request, programme_id, activity_id)
-    form = EvidenceForm({"title": title, "link": link}, MultiValueDict({"file": [file]} if file else {}))
-    if not form.is_valid():
-        raise DomainRefusal(f"Подтверждение не добавлено: {form_errors(form)}")
-    upload = form.cleaned_data["file"]
+    data = scoped.cleaned(
+        EvidenceForm({"title": title, "link": link}, MultiValueDict({"file": [file]} if file else {}))
+    )
+    upload = data["file"]
     evidence = programme_services.add_evidence(
         request.auth,
         activity,
-        form.cleaned_data["title"],
+        data["title"],
         content=upload.read() if upload else None,
         filename=upload.name if upload else "",
-        link=form.cleaned_data["link"],
+        link=data["link"],
     )
     return Status(201, evidence)
 

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from shnor.api.schemas import Id, In, Number
 from shnor.programmes import services as programme_services
@@ -112,6 +113,14 @@ class ProgrammePatch(In):
     start: dt.date | None = None
     end: dt.date | None = None
     source: str | None = None
+
+    @field_validator("title", "goal", "tasks", "start", "end", "source")
+    @classmethod
+    def _given(cls, value: Any) -> Any:
+        # A field left out stays as it is; one sent as null would blank a required column.
+        if value is None:
+            raise ValueError("поле нельзя очистить значением null: передайте значение или не передавайте поле")
+        return value
 
 
 class StepIn(In):

@@ -45,6 +45,7 @@ def update_content(user: Actor, programme: Programme, revision: int, **fields: A
     with transaction.atomic():
         claim(programme, revision)
         programme.save(update_fields=[*fields, "revision", "updated_at"])
+        refresh(programme)  # as the page's save: bound indicators follow the new dates
     return programme
 
 
