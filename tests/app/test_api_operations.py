@@ -83,7 +83,7 @@ def test_a_school_carries_its_programme_out_through_the_api(client: Client, worl
     assert activity is not None
     done = head.send("patch", f"{url}/activities/{activity.pk}", {"status": "done", "note": "Проведено"})
     assert done.status_code == 200 and done.json()["status"] == "done" and done.json()["done_on"]
-    assert head.send("patch", f"{url}/activities/{activity.pk}", {"status": "overdue"}).status_code == 409
+    assert head.send("patch", f"{url}/activities/{activity.pk}", {"status": "overdue"}).status_code == 422
     # The observer sees the programme but does not carry it out.
     observer = Api(client, world, "observer")
     assert observer.send("patch", f"{url}/activities/{activity.pk}", {"status": "done"}).status_code == 403
@@ -264,7 +264,9 @@ def test_agreements_events_and_practices(client: Client, world: World) -> None:
     assert Api(client, world, "teacher").get(f"/support/pairs/{pairing.pk}/agreements").status_code == 404
     # The form of support: the region's decision.
     assert head.send("put", f"/support/pairs/{pairing.pk}/form", {"form": "group"}).status_code == 403
-    assert operator.send("put", f"/support/pairs/{pairing.pk}/form", {"form": "nonsense"}).status_code == 409
+    assert operator.send("put", f"/support/pairs/{pairing.pk}/form", {"form": "nonsense"}).status_code == 422
+    changed = operator.send("put", f"/support/pairs/{pairing.pk}/form", {"form": "consulting"})
+    assert changed.status_code == 200 and Pairing.objects.get(pk=pairing.pk).form == "consulting"
 
     # Events: a municipal coordinator records its municipality's, not a regional one.
     event = {"title": "Семинар", "kind": "seminar", "level": "municipal", "date": "2026-11-10", "participants": 20}

@@ -205,3 +205,29 @@ def test_the_new_operations_carry_examples() -> None:
         ("AgreementIn", "number"),
     ):
         assert defs[name]["properties"][field].get("examples"), (name, field)
+
+
+def test_the_descriptions_choices_are_the_models() -> None:
+    """The bodies list their choices (a client generator makes them enums); they are the models'
+    own, so that a choice added to a model and not to the API fails here."""
+    from shnor.programmes.models import Activity, Wave
+    from shnor.registry.models import Municipality
+    from shnor.staff.models import Offer
+    from shnor.support.models import Event, Pairing
+
+    defs = _schema()["components"]["schemas"]
+
+    def choices(schema: str, field: str) -> list[str]:
+        prop = defs[schema]["properties"][field]
+        options = prop.get("anyOf", [prop])
+        return next(o["enum"] for o in options if "enum" in o)
+
+    overdue = Activity.Status.OVERDUE  # marked by the system itself, never sent
+    assert choices("ActivityPatch", "status") == [v for v in Activity.Status.values if v != overdue]
+    assert choices("WaveIn", "kind") == Wave.Kind.values
+    assert choices("EventIn", "kind") == Event.Kind.values
+    assert choices("EventIn", "level") == Event.Level.values
+    assert choices("PairFormIn", "form") == Pairing.Form.values
+    assert choices("MunicipalityIn", "kind") == Municipality.Kind.values
+    assert choices("MunicipalityPatch", "kind") == Municipality.Kind.values
+    assert choices("OfferIn", "kind") == Offer.Kind.values

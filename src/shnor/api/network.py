@@ -4,6 +4,8 @@ practices bank (the same services, forms and scope as the pages under /support/)
 No `from __future__ import annotations` here: django-ninja reads the annotations at import.
 """
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from ninja import Router, Status
@@ -24,11 +26,12 @@ from shnor.api.schemas.network import (
 )
 from shnor.api.schemas.support import PairDetailOut
 from shnor.api.scoped import cleaned
+from shnor.api.support import pair_detail
 from shnor.lib.lookup import or_404
 from shnor.registry.models import School
 from shnor.support import services as support
 from shnor.support.forms import AgreementForm, EventForm, PracticeForm
-from shnor.support.models import Agreement, Event, Pairing, Practice
+from shnor.support.models import Agreement, Event, Practice
 
 network = Router(tags=["Пары и журналы"])
 events = Router(tags=["Мероприятия и практики"])
@@ -79,9 +82,10 @@ def agreements_file(request: AuthedRequest, agreement_id: Id) -> FileResponse:
     operation_id="pairs_form_set",
     summary="Изменить форму сопровождения пары",
 )
-def pairs_form_set(request: AuthedRequest, pair_id: Id, body: PairFormIn) -> Pairing:
+def pairs_form_set(request: AuthedRequest, pair_id: Id, body: PairFormIn) -> dict[str, Any]:
     pairing = or_404(support.get_pair, request.auth, pair_id)
-    return support.set_form(request.auth, pairing, body.form)
+    support.set_form(request.auth, pairing, body.form)
+    return pair_detail(request, pairing)
 
 
 # --- events -----------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from shnor.lib.lookup import or_404
 from shnor.registry import services as registry
 from shnor.registry.models import School
 from shnor.support import services as support
-from shnor.support.models import Consultation, Curator, Feedback, Proposal
+from shnor.support.models import Consultation, Curator, Feedback, Pairing, Proposal
 
 curators = Router(tags=["Кураторы"])
 matching = Router(tags=["Подбор кураторов"])
@@ -193,10 +193,13 @@ def pairs_list(
     "/pairs/{pair_id}", response={200: PairDetailOut, **ERRORS}, operation_id="pairs_get", summary="Пара и журнал"
 )
 def pairs_get(request: AuthedRequest, pair_id: Id) -> dict[str, Any]:
-    user = request.auth
-    pairing = or_404(support.get_pair, user, pair_id)
-    (row,) = support.activity(user, pairing=pairing)
-    return {**_activity(row), "journal": support.journal(user, pairing)}
+    return pair_detail(request, or_404(support.get_pair, request.auth, pair_id))
+
+
+def pair_detail(request: AuthedRequest, pairing: Pairing) -> dict[str, Any]:
+    """A pair with its activity and journal, as `GET /api/support/pairs/{id}` answers."""
+    (row,) = support.activity(request.auth, pairing=pairing)
+    return {**_activity(row), "journal": support.journal(request.auth, pairing)}
 
 
 @pairs.post(

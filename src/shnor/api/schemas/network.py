@@ -4,6 +4,7 @@ No `from __future__ import annotations` in the schema modules: django-ninja read
 """
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -42,14 +43,14 @@ class AgreementOut(Schema):
 
 
 class PairFormIn(In):
-    form: str = Field(description="форма сопровождения (коды — в GET /api/support/pairs/{id})")
+    form: Literal["pair", "group", "consulting", "resource"] = Field(description="форма сопровождения")
 
 
 class EventIn(In):
     db_model = (Event,)
     title: str
-    kind: str
-    level: str = Field(description="school, municipal, regional, interregional")
+    kind: Literal["seminar", "webinar", "conference", "master_class", "round_table"]
+    level: Literal["interregional", "regional", "municipal", "school"]
     date: dt.date
     audience: str = ""
     participants: Count = 0

@@ -4,7 +4,7 @@ No `from __future__ import annotations` in the schema modules: django-ninja read
 """
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import field_validator
@@ -128,7 +128,8 @@ class StepIn(In):
 
 
 class ActivityPatch(In):
-    status: str = Field(description="planned, in_progress, done, cancelled; просрочку система отмечает сама")
+    # «overdue» is not among them: the system marks an activity overdue itself.
+    status: Literal["planned", "in_progress", "done", "cancelled"]
     note: str = Field("", max_length=2000)
 
 
@@ -162,7 +163,9 @@ class ActualIn(In):
 
 
 class WaveIn(In):
-    kind: str = Field(description="entry, interim или final", examples=["interim"])
+    kind: Literal["entry", "interim", "final"] = Field(
+        description="входной, промежуточный или итоговый мониторинг", examples=["interim"]
+    )
 
 
 class WaveOut(Schema):

@@ -3,7 +3,7 @@
 No `from __future__ import annotations` in the schema modules: django-ninja reads the annotations at import.
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -28,8 +28,8 @@ class MunicipalityIn(In):
     region_id: Id
     code: str
     name: str
-    kind: str = Field(
-        "municipal_district", description="city_okrug, municipal_district или municipal_okrug", examples=["city_okrug"]
+    kind: Literal["city_okrug", "municipal_district", "municipal_okrug"] = Field(
+        "municipal_district", description="городской округ, муниципальный район или муниципальный округ"
     )
 
 
@@ -37,7 +37,7 @@ class MunicipalityPatch(In):
     db_model = (Municipality,)
     code: str | None = None
     name: str | None = None
-    kind: str | None = None
+    kind: Literal["city_okrug", "municipal_district", "municipal_okrug"] | None = None
 
 
 class SchoolFilter(Schema):

@@ -5,7 +5,7 @@ No `from __future__ import annotations` in the schema modules: django-ninja read
 """
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -169,7 +169,7 @@ class OfferOut(Schema):
 
 class OfferIn(In):
     db_model = (Offer,)
-    kind: str = Field(description="вид: программа повышения квалификации, мероприятие …")
+    kind: Literal["course", "internship", "mentoring", "seminar", "self_study"]
     title: str
     provider: str = ""
     hours: Count = 0
