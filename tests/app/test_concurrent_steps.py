@@ -50,9 +50,9 @@ def test_two_steps_ticked_at_once_are_both_kept(world: Any, monkeypatch: pytest.
         if threading.current_thread().name == "first":
             first_holds.set()  # it has read the steps and is about to write them
             deadline = time.monotonic() + 60  # a safety net only: the condition ends the wait
-            while not (second_done.is_set() or _blocked_on_a_lock()):
+            # Wait on the second tick's end, looking at pg_locks between the waits.
+            while not (second_done.wait(0.01) or _blocked_on_a_lock()):
                 assert time.monotonic() < deadline, "the second tick neither waited nor finished"
-                time.sleep(0.01)
         original(self, *args, **kwargs)
 
     monkeypatch.setattr(Programme, "save", held_save)
