@@ -160,25 +160,17 @@ def _done(run_id: Id) -> Run:
 )
 @paginate(Pages)
 def list_get(request: AuthedRequest, run_id: Id) -> list[dict[str, Any]]:
-    run = _done(run_id)
-    listed = services.final_list(run)
-    visible = (
-        services.results_for(request.auth, run).filter(school_id__in=listed).select_related("school__municipality")
-    )
-    rows = []
-    for r in visible.order_by("school__municipality__name", "school__name"):
-        group = labels.group_of(r.group, r.category)
-        rows.append(
-            {
-                "school_id": r.school.school_id,
-                "school": r.school.name,
-                "municipality": r.school.municipality.name,
-                "reason": listed[r.school_id],
-                "group": group,
-                "group_label": labels.GROUPS[group],
-            }
-        )
-    return rows
+    return [
+        {
+            "school_id": r.school.school_id,
+            "school": r.school.name,
+            "municipality": r.school.municipality.name,
+            "reason": reason,
+            "group": group,
+            "group_label": labels.GROUPS[group],
+        }
+        for r, reason, group in services.listed_rows(request.auth, _done(run_id))
+    ]
 
 
 @runs.post(

@@ -340,10 +340,9 @@ def run_list_page(request: AuthedRequest, pk: int) -> HttpResponse:
         except services.IdentificationRefused as error:
             messages.error(request, str(error))
     listed = services.final_list(run)
-    visible = services.results_for(user, run).filter(school_id__in=listed)
     rows = [
-        {"r": r, "reason": listed[r.school_id], "group": labels.GROUPS[labels.group_of(r.group, r.category)]}
-        for r in visible.order_by("school__municipality__name", "school__name")
+        {"r": r, "reason": reason, "group": labels.GROUPS[group]}
+        for r, reason, group in services.listed_rows(user, run)
     ]
     decision = run.decisions.prefetch_related("documents").first()
     context = {

@@ -10,6 +10,7 @@ from shnor.identification.services.approval import (
     change_list,
     final_list,
     list_group,
+    listed_rows,
     note_data,
 )
 from shnor.identification.services.common import (
@@ -99,6 +100,7 @@ __all__ = [
     "export_xlsx",
     "filter_results",
     "final_list",
+    "listed_rows",
     "list_group",
     "gather",
     "get_run",

@@ -56,6 +56,19 @@ def list_group(result: SchoolResult, listed: dict[int, str]) -> str:
     return labels.group_of(result.group, result.category)  # a run's group is set on its selected schools only
 
 
+def listed_rows(user: Actor, run: Run) -> list[tuple[SchoolResult, str, str]]:
+    """The list as it stands, in the user's scope, by municipality and name: each school's result,
+    the reason it is on the list and its group (the page and the API show the same rows)."""
+    from shnor.identification.services.results import results_for
+
+    listed = final_list(run)
+    visible = results_for(user, run).filter(school_id__in=listed).select_related("school__municipality")
+    return [
+        (r, listed[r.school_id], labels.group_of(r.group, r.category))
+        for r in visible.order_by("school__municipality__name", "school__name")
+    ]
+
+
 def change_list(user: Actor, run: Run, school_pk: int, action: str, reason: str) -> ListChange:
     """Add a school to the proposed list or remove one, with the reason; only before approval."""
     require(user, Perm.RUN_IDENTIFICATION)
