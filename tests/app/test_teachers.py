@@ -235,3 +235,35 @@ def test_a_head_enters_a_new_teacher_by_a_pseudonymous_code(world: Any, login: A
     ).content.decode()
     assert "уже работает" in again
     assert login("teacher").post(reverse("staff:staff-add"), {"staff_key": "X1", "position": "y"}).status_code == 403
+
+
+def test_the_years_of_diagnostics_come_back_once_each(world: Any) -> None:
+    """The year select reads one row a year, not one a diagnostic (the model's ordering in the
+    DISTINCT made it read every diagnostic of the region: a second per page view on the demo)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    teacher = Teacher.objects.create(staff_key="TY001")
+    for year in (2025, 2026):
+        for area in ("subject", "methodical", "assessment"):
+            Diagnostic.objects.create(teacher=teacher, year=year, area=area, score=1, max_score=2)
+    with CaptureQueriesContext(connection) as queries:
+        assert services.diagnostic_years() == [2026, 2025]
+    (sql,) = [q["sql"] for q in queries]
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        assert len(cursor.fetchall()) == 2
+
+
+@pytest.mark.django_db(transaction=True)  # kept only once committed: a test's transaction never is
+def test_the_aggregates_kept_between_requests_follow_the_data(world: Any) -> None:
+    """The region's teachers' aggregates are kept per data version: the same list while nothing
+    changes, a new one after a diagnostic is added."""
+    operator = world.users["operator"]
+    teacher = Teacher.objects.create(staff_key="TK001")
+    StaffMember.objects.create(teacher=teacher, school=world.a1, position="учитель")
+    first = services.aggregates(operator, 2026)
+    assert services.aggregates(operator, 2026) is first
+    assert sum(a.diagnosed for a in first) == 0
+    Diagnostic.objects.create(teacher=teacher, year=2026, area="subject", score=1, max_score=2)
+    assert sum(a.diagnosed for a in services.aggregates(operator, 2026)) == 1

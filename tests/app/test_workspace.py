@@ -190,3 +190,32 @@ def test_the_figures_agree_with_the_shelves_and_their_pages(world: World, login:
     identification.approve(operator, Run.objects.get(year=2026), number="1", date=dt.date(2026, 8, 28))
     Run.objects.create(year=2027, status=Run.Status.DONE, preset="volgograd-2021", preset_version="1", preset_text="")
     assert shelves.build(operator).year == 2026  # 2027's not approved yet: still the approved 2026 list's year
+
+
+def test_a_shelf_reads_the_first_few_and_counts_the_rest(world: World) -> None:
+    """A shelf names its first `SHOWN` objects, most pressing first, and counts all of them in its
+    link; it reads no more than those from the database (the home page of a country's region is as
+    quick as a district's)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shnor.cycle.models import Recommendation
+    from shnor.web import shelves
+
+    operator = world.users["operator"]
+    year = shelves.build(operator).year
+    made = [
+        Recommendation.objects.create(
+            year=year, addressee="municipality", municipality=world.muni_a, title=f"Рекомендация {i:02d}",
+            findings="—", text="—", status="issued", due=None if i % 3 == 0 else dt.date(2026, 12, 20 - i),
+        )
+        for i in range(10)
+    ]  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        shelf = _shelf(operator, "recommendations")
+    assert len(shelf.items) == shelves.SHOWN
+    assert shelf.more is not None and shelf.more.text == "Все: 10"
+    dated = sorted((r for r in made if r.due), key=lambda r: (r.due, r.pk))
+    assert [i.text for i in shelf.items] == [r.title for r in dated[: shelves.SHOWN]]  # the soonest due first
+    listing = [q["sql"] for q in queries if "cycle_recommendation" in q["sql"] and "COUNT(" not in q["sql"].upper()]
+    assert listing and all(f"LIMIT {shelves.SHOWN}" in sql for sql in listing), listing

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Min
 from django.urls import reverse
@@ -23,6 +24,7 @@ from shnor.core.cyclogram import STATUS_TITLES, Item, status, working_year, year
 from shnor.cycle.models import Reminder
 from shnor.datasets.models import ImportRun
 from shnor.identification.models import Run
+from shnor.lib.memo import Memo
 from shnor.programmes.models import Programme, Wave
 from shnor.programmes.services import WORKING
 from shnor.registry import services as registry
@@ -282,9 +284,21 @@ def _spans(all_items: list[Item], year: int, start: int) -> list[_Span]:
     return [order[id(item)] for item in all_items]
 
 
+# Each item's evidence counts over the region's records (every diagnostic of the year among them):
+# kept per data version, day and preset file, as the indicators are.
+_MEMO = Memo(size=16)
+
+
 def lines(year: int, today: dt.date | None = None) -> list[Line]:
-    """The working year's items in the preset's order, with their status today."""
+    """The working year's items in the preset's order, with their status today (shared between
+    requests until the data change: callers must not modify them)."""
     today = today or timezone.localdate()
+    path = settings.DATA_DIR / "preset.yaml"
+    preset = path.stat().st_mtime_ns if path.exists() else None
+    return _MEMO.get(("cyclogram", year, today, preset), lambda: _lines(year, today))
+
+
+def _lines(year: int, today: dt.date) -> list[Line]:
     start = year_start()
     all_items = items()
     spans = _spans(all_items, year, start)

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from shnor.accounts.roles import Role
@@ -68,8 +69,10 @@ def _main(qs: Any) -> Any:
     return qs.filter(parent__isnull=True)
 
 
-def _shelf(key: str, title: str, items: list[Item], empty: str, more_text: str, more_url: str) -> Shelf:
-    more = Item(more_text, more_url) if len(items) > SHOWN else None
+def _shelf(key: str, title: str, items: list[Item], count: int, empty: str, more_text: str, more_url: str) -> Shelf:
+    """A shelf of the first `SHOWN` of `count` objects (the caller reads only those from the database,
+    so the home page does not grow with the region)."""
+    more = Item(more_text, more_url) if count > SHOWN else None
     return Shelf(title, items[:SHOWN], empty, more, key)
 
 
@@ -91,14 +94,14 @@ def _list(user: Any, year: int) -> Shelf | None:
         return Shelf("Перечень школ", [], "Расчёт выявления ещё не проведён.", key="list")
     state = "утверждён" if run.is_approved else "проект, не утверждён"
     title = f"Перечень на {run.year} год ({state})"
-    results = restrict(SchoolResult.objects.filter(run=run, school_id__in=listed), user)
-    rows = results.select_related("school").order_by("school__name")
-    items = [Item(r.school.name, reverse("identification:school", args=[run.pk, r.school_id]), _group(r)) for r in rows]
     if user.role == Role.SCHOOL and user.school_id and user.school_id not in listed:
         return Shelf(title, [], "Ваша школа не входит в перечень этого года.", key="list")
-    count = len(items)
-    more = f"Весь перечень в вашей области доступа: {count} {plural(count, 'школа', 'школы', 'школ')}"
-    return _shelf("list", title, items, "В вашей области доступа нет школ перечня.", more,
+    results = restrict(SchoolResult.objects.filter(run=run, school_id__in=listed), user)
+    rows = results.select_related("school").order_by("school__name", "pk")[:SHOWN]
+    items = [Item(r.school.name, reverse("identification:school", args=[run.pk, r.school_id]), _group(r)) for r in rows]
+    count = results.count()
+    more = f"Весь перечень в вашей области доступа: {_n(count)} {plural(count, 'школа', 'школы', 'школ')}"
+    return _shelf("list", title, items, count, "В вашей области доступа нет школ перечня.", more,
                   reverse("identification:list", args=[run.pk]))  # fmt: skip
 
 
@@ -117,15 +120,17 @@ def _programmes(user: Any, year: int) -> Shelf | None:
 
     order: list[str] = [Programme.Status.RETURNED, Programme.Status.DRAFT, Programme.Status.SUBMITTED, Programme.Status.REVIEW,
              Programme.Status.APPROVED, Programme.Status.IN_FORCE]  # fmt: skip
-    rows = sorted(
-        _main(programmes(user)).exclude(status=Programme.Status.COMPLETED),
-        key=lambda p: (order.index(p.status), p.owner_label(), p.pk),
-    )
+    live = _main(programmes(user)).exclude(status=Programme.Status.COMPLETED)
+    # Most urgent first, then by owner (`Programme.owner_label`: the school, the district, the region).
+    urgency = Case(*(When(status=s, then=Value(i)) for i, s in enumerate(order)), default=Value(len(order)))
+    owner = Coalesce("school__name", "municipality__name", Value("Регион"))
+    rows = live.annotate(urgency=urgency, owner=owner).order_by("urgency", "owner", "pk")[:SHOWN]
     items = [Item(p.title, reverse("programmes:detail", args=[p.pk]), f"{p.owner_label()}; {p.get_status_display()}")
              for p in rows]  # fmt: skip
     empty = "Программ пока нет." if user.role != Role.SCHOOL else "У школы пока нет программы."
-    more = f"Все программы: {len(items)}"
-    return _shelf("programmes", "Программы", items, empty, more, reverse("programmes:list"))
+    count = live.count()
+    return _shelf("programmes", "Программы", items, count, empty, f"Все программы: {_n(count)}",
+                  reverse("programmes:list"))  # fmt: skip
 
 
 def _pairs(user: Any, year: int) -> Shelf | None:
@@ -133,13 +138,9 @@ def _pairs(user: Any, year: int) -> Shelf | None:
     if user.role == Role.TEACHER:
         return None
     from shnor.support.models import Consultation
-    from shnor.support.services.pairs import pairings
 
-    pairs = list(pairings(user, year=year))
-    if user.role == Role.CURATOR:  # the curator's own pairs; a school merely assigned to them is not theirs
-        from shnor.support.services.pairs import is_curator_of
-
-        pairs = [p for p in pairs if is_curator_of(user, p)]
+    found = _own_pairs(user, year)
+    pairs = list(found[:SHOWN])
     last = dict(
         Consultation.objects.filter(pairing__in=pairs)
         .values("pairing")
@@ -158,8 +159,20 @@ def _pairs(user: Any, year: int) -> Shelf | None:
         user.role, "Пары «школа — куратор»"
     )
     empty = {Role.SCHOOL: "Куратор школе не назначен."}.get(user.role, "Утверждённых пар этого года нет.")
-    more = f"Все пары: {len(items)}"
-    return _shelf("pairs", f"{title}, {year} год", items, empty, more, f"{reverse('support:overview')}?year={year}")
+    count = found.count()
+    return _shelf("pairs", f"{title}, {year} год", items, count, empty, f"Все пары: {_n(count)}",
+                  f"{reverse('support:overview')}?year={year}")  # fmt: skip
+
+
+def _own_pairs(user: Any, year: int) -> Any:
+    """The year's approved pairs the user sees; a curator's own only (a school merely assigned to
+    them is not theirs: `support.services.pairs.is_curator_of`)."""
+    from shnor.support.services.pairs import pairings
+
+    pairs = pairings(user, year=year)
+    if user.role == Role.CURATOR:
+        pairs = pairs.filter(Q(curator__school_id=user.school_id or -1) | Q(curator__user_id=user.pk))
+    return pairs
 
 
 def _waiting(user: Any, year: int) -> tuple[Any, bool]:
@@ -184,10 +197,11 @@ def _recommendations(user: Any, year: int) -> Shelf | None:
     items = [
         Item(r.title, reverse("cycle:recommendation", args=[r.pk]),
              r.get_status_display() + (f"; отчёт до {r.due:%d.%m.%Y}" if r.due else ""))
-        for r in qs.order_by("due", "pk")
+        for r in qs.order_by(F("due").asc(nulls_last=True), "pk")[:SHOWN]
     ]  # fmt: skip
     title = "Рекомендации вам, ожидающие отчёта" if own else "Направленные рекомендации без отчёта"
-    return _shelf("recommendations", title, items, "Таких рекомендаций нет.", f"Все: {len(items)}",
+    count = qs.count()
+    return _shelf("recommendations", title, items, count, "Таких рекомендаций нет.", f"Все: {_n(count)}",
                   f"{reverse('cycle:recommendations')}?year={year}")  # fmt: skip
 
 
@@ -220,7 +234,6 @@ def _figures(user: Any, year: int) -> list[Figure]:
     from shnor.programmes.services.common import programmes
     from shnor.registry.models import School
     from shnor.support.models import Consultation
-    from shnor.support.services.pairs import pairings
 
     run, listed = _listed(year)
     support, plans = f"{reverse('support:overview')}?year={year}", reverse("programmes:list")
@@ -238,9 +251,7 @@ def _figures(user: Any, year: int) -> list[Figure]:
         shown = f"{_n(done)} из {_n(total)}"
         out.append(_fig(total, ("мероприятия", "мероприятий", "мероприятий"), "программы выполнено", plans,
                         "activities", shown))  # fmt: skip
-    pairs = pairings(user, year=year)
-    if user.role == Role.CURATOR:  # their own pairs, as on the shelf
-        pairs = pairs.filter(Q(curator__school_id=user.school_id or -1) | Q(curator__user_id=user.pk))
+    pairs = _own_pairs(user, year)  # a curator's own, as on the shelf
     if user.role != Role.SCHOOL:
         n = pairs.count()
         out.append(_fig(n, ("пара", "пары", "пар"), f"«школа — куратор» на {year} год", support, "pairs"))

@@ -14,9 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shnor.accounts.actor import Actor
+from shnor.accounts.scoping import scope_of
 from shnor.accounts.services import notify
 from shnor.core import programmes as core
 from shnor.identification.models import Run, SchoolResult
+from shnor.lib.memo import Memo
 from shnor.programmes.models import Activity, Indicator, Programme
 from shnor.programmes.services.common import WORKING, S, editors, enforcers, programmes, today
 from shnor.risks.models import Profile
@@ -172,9 +174,20 @@ class OverviewRow:
     url: str = ""
 
 
+# Every programme's activities and indicators judged on a day: seconds for a country's region, the
+# same until the data change or the day does. Kept per data version, scope and day.
+_OVERVIEW = Memo(size=64)
+
+
 def overview(user: Actor, municipality: int | None = None, on: dt.date | None = None) -> list[OverviewRow]:
-    """Overdue activities and indicators off track per municipality (or per school of one)."""
+    """Overdue activities and indicators off track per municipality (or per school of one). Shared
+    between requests until the data change: callers must not modify the rows."""
     on = on or today()
+    key = ("programmes-overview", scope_of(user), municipality, on)
+    return _OVERVIEW.get(key, lambda: _overview(user, municipality, on))
+
+
+def _overview(user: Actor, municipality: int | None, on: dt.date) -> list[OverviewRow]:
     qs = programmes(user).prefetch_related("activities", "indicators")
     if municipality is not None:
         qs = qs.filter(Q(municipality_id=municipality) | Q(school__municipality_id=municipality))

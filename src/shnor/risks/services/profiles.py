@@ -11,7 +11,7 @@ from django.db.models import Avg, F, QuerySet
 
 from shnor.accounts.actor import Actor
 from shnor.accounts.roles import Perm
-from shnor.accounts.scoping import restrict
+from shnor.accounts.scoping import restrict, scope_of
 from shnor.accounts.services import require
 from shnor.core import risks
 from shnor.core.errors import DomainRefusal
@@ -19,6 +19,7 @@ from shnor.core.risks import Catalogue
 from shnor.datasets.models import SocialRecord, SurveyValue
 from shnor.identification import services as identification
 from shnor.identification.models import SchoolResult
+from shnor.lib.memo import Memo
 from shnor.registry import services as registry
 from shnor.registry.models import School
 from shnor.risks.models import Profile
@@ -184,7 +185,7 @@ def profiles(user: Actor, year: int | None = None) -> QuerySet[Profile]:
 
 
 def years() -> list[int]:
-    return sorted(set(Profile.objects.values_list("year", flat=True)), reverse=True)
+    return sorted(Profile.objects.order_by().values_list("year", flat=True).distinct(), reverse=True)
 
 
 @dataclass
@@ -241,16 +242,27 @@ def profile_for(user: Actor, school_pk: int, year: int) -> ProfileView:
     return ProfileView(profile, previous, catalogue())
 
 
+# Every profile's factors of the year in scope: a second for a country's region, the same until the
+# data change. Kept per data version, scope, year and catalogue.
+_REGIONAL = Memo(size=32)
+
+
 def regional(user: Actor, year: int) -> dict[str, Any]:
-    """Per municipality and factor, how many schools have the risk at a high and a medium level."""
+    """Per municipality and factor, how many schools have the risk at a high and a medium level
+    (shared between requests until the data change: callers must not modify it)."""
     cat = catalogue()
+    key = ("risks-regional", scope_of(user), year, cat.version, tuple(f.code for f in cat.factors))
+    return _REGIONAL.get(key, lambda: _regional(user, year, cat))
+
+
+def _regional(user: Actor, year: int, cat: Catalogue) -> dict[str, Any]:
     table: dict[str, dict[str, list[int]]] = defaultdict(lambda: {f.code: [0, 0] for f in cat.factors})
     totals = {f.code: [0, 0] for f in cat.factors}
     schools: dict[str, int] = defaultdict(int)
-    for p in profiles(user, year):
-        name = p.school.municipality.name
+    # The factors only: a profile's parameters are ten times their size and not needed here.
+    for name, factors in profiles(user, year).order_by().values_list("school__municipality__name", "factors"):
         schools[name] += 1
-        for code, f in p.factors.items():
+        for code, f in factors.items():
             if code not in totals:
                 continue
             column = {"high": 0, "medium": 1}.get(f.get("level") or "")

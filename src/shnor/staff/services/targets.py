@@ -6,8 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from shnor.accounts.actor import Actor
-from shnor.accounts.scoping import restrict
+from shnor.accounts.scoping import restrict, scope_of
 from shnor.core import support as core
+from shnor.lib.memo import Memo
 from shnor.registry.models import Municipality, School
 from shnor.staff.models import Diagnostic, Route, StaffMember
 from shnor.staff.services.common import rules, teachers
@@ -33,13 +34,24 @@ def trained(year: int, school_pks: set[int]) -> dict[int, int]:
     """Teachers of each school with a course ending in the year."""
     counted: dict[int, set[int]] = defaultdict(set)
     rows = StaffMember.objects.filter(school_id__in=school_pks, is_active=True, teacher__courses__end__year=year)
-    for school_id, teacher_id in rows.values_list("school_id", "teacher_id").distinct():
+    for school_id, teacher_id in rows.order_by().values_list("school_id", "teacher_id").distinct():
         counted[school_id].add(teacher_id)
     return {pk: len(counted.get(pk, set())) for pk in school_pks}
 
 
+# The region's teachers' aggregates and targets read every teacher's diagnostics: a few seconds for
+# a country's region, the same until the data change. Kept per data version, scope and preset rule.
+_MEMO = Memo(size=64)
+
+
 def targets(user: Actor, year: int) -> list[Target]:
-    """The preset's teacher targets for the schools on the list, with progress."""
+    """The preset's teacher targets for the schools on the list, with progress (shared between
+    requests until the data change: callers must not modify them)."""
+    key = ("staff-targets", scope_of(user), year, rules().targets.model_dump_json())
+    return _MEMO.get(key, lambda: _targets(user, year))
+
+
+def _targets(user: Actor, year: int) -> list[Target]:
     t = rules().targets
     schools = {s.pk: s for s in restrict(School.objects.filter(pk__in=_listed(year)), user)}
     pks = set(schools)
@@ -104,8 +116,14 @@ class Aggregate:
 
 def aggregates(user: Actor, year: int, municipality: Municipality | None = None) -> list[Aggregate]:
     """Per municipality (or, inside one, per school): teachers, diagnosed in the year, with deficits,
-    with a route (approved, completed), diagnosed twice and improved on average."""
+    with a route (approved, completed), diagnosed twice and improved on average. Shared between
+    requests until the data change: callers must not modify them."""
     threshold = rules().deficit_threshold
+    key = ("staff-aggregates", scope_of(user), year, municipality.pk if municipality else None, threshold)
+    return _MEMO.get(key, lambda: _aggregates(user, year, municipality, threshold))
+
+
+def _aggregates(user: Actor, year: int, municipality: Municipality | None, threshold: float) -> list[Aggregate]:
     staff = teachers(user)
     if municipality is not None:
         staff = staff.filter(school__municipality=municipality)
@@ -118,11 +136,14 @@ def aggregates(user: Actor, year: int, municipality: Municipality | None = None)
     for teacher_id, school_id, school_name, muni_id, muni_name in rows:
         key = (school_id, school_name) if municipality is not None else (muni_id, muni_name)
         by_teacher.setdefault(teacher_id, key)
-    diag = Diagnostic.objects.filter(teacher_id__in=by_teacher, year__in=[year - 1, year])
+    # The staff's teachers as a subquery, not a list of ids: a country's region has hundreds of
+    # thousands, and binding them as parameters cost more than the query.
+    in_scope = staff.order_by().values("teacher_id")
+    diag = Diagnostic.objects.filter(teacher_id__in=in_scope, year__in=[year - 1, year])
     scores: dict[int, dict[int, dict[str, tuple[float, float]]]] = defaultdict(lambda: defaultdict(dict))
     for t_id, y, area, score, top in diag.values_list("teacher_id", "year", "area", "score", "max_score"):
         scores[t_id][y][area] = (score, top)
-    route_status = dict(Route.objects.filter(teacher_id__in=by_teacher, year=year).values_list("teacher_id", "status"))
+    route_status = dict(Route.objects.filter(teacher_id__in=in_scope, year=year).values_list("teacher_id", "status"))
     groups: dict[tuple[int, str], Aggregate] = {}
     for t_id, key in by_teacher.items():
         g = groups.setdefault(key, Aggregate(key[1], key[0]))
@@ -146,4 +167,5 @@ def aggregates(user: Actor, year: int, municipality: Municipality | None = None)
 
 
 def diagnostic_years() -> list[int]:
-    return sorted(set(Diagnostic.objects.values_list("year", flat=True).distinct()), reverse=True)
+    # Without `order_by()` the model's ordering joins the DISTINCT and every diagnostic came back.
+    return sorted(Diagnostic.objects.order_by().values_list("year", flat=True).distinct(), reverse=True)
