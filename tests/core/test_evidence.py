@@ -588,7 +588,8 @@ def test_a_schools_signs_in_words_keep_their_figures_to_the_stated_digits() -> N
         ],
         columns=["school_id", "code", "year", "procedure", "subject", "grade", "n", "z"],
     ).set_index(["school_id", "code"])
-    first, second = evidence._strengths(part, strongest)
+    ((school, (z_by_code, (first, second))),) = evidence._strengths(part, strongest).items()
+    assert school == "A" and z_by_code == {"heaping": 1.234567, "vpr_journal": 2.0}  # unrounded, for combining
     assert first["code"] == "vpr_journal" and second == {
         "code": "heaping", "units": 3, "years": 2, "z": 1.235, "raw": 2.346, "total": 3.457, "icc": 0.1235,
         "shift": 0.457, "scale": 1.235,

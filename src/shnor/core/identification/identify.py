@@ -150,17 +150,19 @@ def _evidence_details(weighed: evidence.Evidence, methodology: Methodology) -> d
     """Per school: the calibrated z, the threshold, the signs by strength and, below the threshold,
     how many more years of the same deviations would reach it."""
     out = {}
-    for school, row in weighed.schools.iterrows():
-        z = float(row["z"])
+    schools = weighed.schools
+    # Plain columns, not a row Series per school (seconds for a country's region).
+    for school, z_value, signs in zip(schools.index, schools["z"].tolist(), schools["signs"].tolist(), strict=True):
+        z = float(z_value)
         out[str(school)] = {
             "z": round(z, 3),
             "threshold": round(weighed.threshold, 3),
             "rule": methodology.objectivity.flag,
             "false_flag_rate": methodology.objectivity.false_flag_rate,
-            "signs": row["signs"],
+            "signs": signs,
             "years_to_flag": None
             if z >= weighed.threshold
-            else evidence.years_to_flag(row["signs"], weighed.threshold, weighed.shift, weighed.scale),
+            else evidence.years_to_flag(signs, weighed.threshold, weighed.shift, weighed.scale),
         }
     return out
 
