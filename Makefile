@@ -93,24 +93,35 @@ validate: install
 	$(BIN)/python bench/validate.py --flag count --json bench/results/validate-count.json
 	$(BIN)/python bench/validate.py --seeds 6 7 8 9 10 --json bench/results/validate-unseen.json
 
-## Benchmarks of docs/performance.md (each prints its figures and the ratio to its reference).
+## Benchmarks of docs/performance.md: each script saves its tables in bench/results/ (the quick
+## run in bench/results/quick/), then bench/report.py writes the document from them.
 ## `make bench-quick` runs the smaller sizes in a few minutes; `make bench` the full ones (about an hour).
 BENCH_DATA ?= /tmp/shnor-bench
 bench: install system-deps
 	bash scripts/system-deps.sh wrk
 	$(BIN)/python bench/identify_scale.py --sizes 4000000,40000000 --spark --repeat 3 --data $(BENCH_DATA)
-	$(BIN)/python bench/import_results.py --rows 10000000
-	bash scripts/with-postgres.sh $(BIN)/python bench/web_load.py --seconds 60
+	$(BIN)/python bench/identify_scale.py --breakdown 40000000 --repeat 3 --data $(BENCH_DATA)
+	$(BIN)/python bench/identify_demo.py --repeat 3
+	$(BIN)/python bench/import_results.py --rows 10000000 --repeat 3
+	bash scripts/with-postgres.sh $(BIN)/python bench/web_load.py --seconds 30
+	$(BIN)/python bench/cycle.py --repeat 3
+	$(BIN)/python bench/cli.py --repeat 3
 	$(BIN)/python bench/matching.py --sizes 1000,2000,5000 --dense-up-to 5000
 	$(BIN)/python bench/documents.py
+	$(BIN)/python bench/report.py
 
 bench-quick: install system-deps
 	bash scripts/system-deps.sh wrk
 	$(BIN)/python bench/identify_scale.py --quick --spark --data $(BENCH_DATA)
-	$(BIN)/python bench/import_results.py --rows 1000000
+	$(BIN)/python bench/identify_scale.py --breakdown 4000000 --quick --data $(BENCH_DATA)
+	$(BIN)/python bench/identify_demo.py --repeat 1 --quick
+	$(BIN)/python bench/import_results.py --rows 1000000 --repeat 1 --quick
 	bash scripts/with-postgres.sh $(BIN)/python bench/web_load.py --quick
-	$(BIN)/python bench/matching.py --sizes 1000,2000 --dense-up-to 2000
+	$(BIN)/python bench/cycle.py --repeat 1 --quick
+	$(BIN)/python bench/cli.py --repeat 1 --quick
+	$(BIN)/python bench/matching.py --sizes 1000,2000 --dense-up-to 2000 --quick
 	$(BIN)/python bench/documents.py --quick
+	$(BIN)/python bench/report.py
 
 lock:
 	$(BIN)/pip install -q uv && $(BIN)/uv pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 -o requirements.lock

@@ -8,11 +8,11 @@ batch of 700 school risk profiles, each against the floor of writing a DOCX of t
   order      the order approving the list, with 4,000 listed schools in its appendix
   profiles   700 risk profiles (the «500+» catalogue: 10 factors, their parameters, last year's
              levels), each a DOCX of its own
-  floor      python-docx writing a document with a table of as many rows, nothing else (the least
-             any DOCX of that size costs)
+  floor      python-docx alone (none of shnor's code) writing a document with a table of as many
+             rows and columns, nothing else: the least any DOCX of that size costs
 
 The inputs are synthetic (no database): the same dataclasses and models the services fill.
-Prints time, the ratio to the floor and the size. Figures go to docs/performance.md.
+Prints time, the ratio to the floor and the size; saves bench/results/documents.json.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ R = TypeVar("R")
 Ts = TypeVarTuple("Ts")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def timed(fn: Callable[[*Ts], R], *args: *Ts) -> tuple[float, R]:
@@ -40,11 +41,19 @@ def timed(fn: Callable[[*Ts], R], *args: *Ts) -> tuple[float, R]:
 
 
 def floor(rows: int, columns: int) -> bytes:
-    from shnor.documents.common import new_document, table, to_bytes
+    """python-docx alone, none of shnor's code: a header row and `rows` rows of text, saved."""
+    import io
 
-    d = new_document()
-    table(d, [f"c{i}" for i in range(columns)], [[str(r)] * columns for r in range(rows)], size=10)
-    return to_bytes(d)
+    import docx
+
+    document = docx.Document()
+    grid = document.add_table(rows=rows + 1, cols=columns)
+    for r, row in enumerate(grid.rows):
+        for c, cell in enumerate(row.cells):
+            cell.text = f"c{c}" if r == 0 else str(r)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
 
 
 def main() -> None:
@@ -164,6 +173,34 @@ def main() -> None:
     t_order_floor, _ = timed(floor, len(listed), 6)
     t_batch, size = timed(batch)
     t_batch_floor, _ = timed(lambda: [floor(parameter_rows + len(catalogue.factors), 7) for _ in range(profiles)])
+    from record import number, ratio, save, seconds, table
+
+    rows = [
+        [
+            f"analytic note: {number(municipalities, 0)} municipalities in its table, a chart of {number(schools, 0)} points"
+        ]
+        + [
+            seconds(t_note),
+            f"{number(len(note_bytes) / 2**20, 1)} MB",
+            seconds(t_note_floor),
+            ratio(t_note / t_note_floor),
+        ],
+        [f"order approving a list of {number(len(listed), 0)} schools (its appendix)"]
+        + [
+            seconds(t_order),
+            f"{number(len(order_bytes) / 2**20, 1)} MB",
+            seconds(t_order_floor),
+            ratio(t_order / t_order_floor),
+        ],
+        [f"{number(profiles, 0)} risk profiles, a DOCX each ({number(t_batch / profiles * 1000, 0)} ms each)"]
+        + [seconds(t_batch), f"{number(size / 2**20, 1)} MB", seconds(t_batch_floor), ratio(t_batch / t_batch_floor)],
+    ]
+    save(
+        "documents",
+        quick=args.quick,
+        tables={"documents": table(["document", "time", "size", "floor: python-docx alone", "ratio"], rows)},
+        values={"note_to_floor": t_note / t_note_floor, "profiles_to_floor": t_batch / t_batch_floor},
+    )
     print(
         f"analytic note, {schools:,} schools ({municipalities:,} municipalities, chart of {schools:,} points): "
         f"{t_note:.2f} s, {len(note_bytes) / 2**20:.1f} MB; floor {t_note_floor:.2f} s; {t_note / t_note_floor:.1f}× the floor"

@@ -16,7 +16,7 @@ in a child process of its own, so that its wall time and its peak RSS are its ow
             the aggregates (indices, signs, value added, categories, selection) for 40,000 schools
   spark     (with --spark) the aggregation on PySpark in local mode, same expressions
 
-With `--repeat N` every stage but pandas runs N times and the fastest time (and the highest peak
+With `--repeat N` every stage (pandas too) runs N times and the fastest time (and the highest peak
 RSS) is kept: on a shared virtual machine a single run varies by ±30 %. Prints, per size, each
 stage's wall time and peak RSS, the ratios to the floor and to pandas, and
 the growth from the smaller size to the larger. `--quick` runs 400 k and 4 M rows. Figures go to
@@ -79,6 +79,10 @@ def stage(name: str, folder: Path) -> dict[str, float]:
         m = Methodology()
         con = duckdb.connect()
         rows = con.sql(hand_written_sql(files(folder), m)).to_arrow_table().num_rows
+    elif name.startswith("terms"):
+        m = Methodology()
+        con = duckdb.connect()
+        rows = con.sql(breakdown_sql(files(folder), m, int(name[5:]))).to_arrow_table().num_rows
     elif name == "pandas":
         m = Methodology()
         rows = len(pandas_aggregation(files(folder), m))
@@ -143,13 +147,61 @@ def hand_written_sql(parquet: list[str], m: Methodology) -> str:
     """
 
 
+# The aggregates of a work and school, in the order the breakdown adds them to the floor's two.
+TERMS = [
+    ("count and mean (the floor's two)", "count(*) AS n, avg(score) AS mean"),
+    ("sum of squares", "sum(score * score) AS sumsq"),
+    ("marked pupils", "count(mark) AS n_marked"),
+    ("pupils at each mark (four)", ", ".join(f"count(*) FILTER (WHERE mark = {k}) AS n{k}" for k in (2, 3, 4, 5))),
+    (
+        "marks against the journal (three)",
+        "count(*) FILTER (WHERE paired) AS pairs, count(*) FILTER (WHERE paired AND mark > journal_mark) AS raised, "
+        "count(*) FILTER (WHERE paired AND mark < journal_mark) AS lowered",
+    ),
+    (
+        "quality by the work and by the journal (two)",
+        "count(*) FILTER (WHERE paired AND mark >= 4) AS q_vpr, count(*) FILTER (WHERE paired AND journal_mark >= 4) AS q_journal",
+    ),
+    ("below the minimum", "count(*) FILTER (WHERE below) AS below_min"),
+    (
+        "test scores and high scores (two)",
+        "count(test_score) AS n_test, count(*) FILTER (WHERE test_score >= {high}) AS high",
+    ),
+    (
+        "lowest score of each mark: the cut-offs (three)",
+        "min(primary_score) FILTER (WHERE mark = 3) AS c3, min(primary_score) FILTER (WHERE mark = 4) AS c4, "
+        "min(primary_score) FILTER (WHERE mark = 5) AS c5",
+    ),
+]
+
+
+def breakdown_sql(parquet: list[str], m: Methodology, terms: int) -> str:
+    """The hand-written aggregation with its first `terms` groups of aggregates (terms = len(TERMS) + 1:
+    all of them and the heaping pass)."""
+    if terms > len(TERMS):
+        return hand_written_sql(parquet, m)
+    minimum = " ".join(f"WHEN subject = '{s}' THEN {v}" for s, v in m.min_test_scores.items())
+    years = ", ".join(str(y) for y in range(YEAR - m.window - 1, YEAR + 1))
+    aggregates = ", ".join(sql for _, sql in TERMS[:terms]).format(high=m.objectivity.ege_high)
+    return f"""
+    WITH r AS (
+      SELECT *, coalesce(test_score, primary_score) AS score,
+             coalesce(mark = 2 OR test_score < CASE {minimum} END, false) AS below,
+             mark IS NOT NULL AND journal_mark IS NOT NULL AS paired
+      FROM read_parquet({parquet!r}) WHERE year IN ({years}))
+    SELECT year, procedure, subject, grade, school_id, {aggregates} FROM r GROUP BY ALL
+    """
+
+
 def pandas_aggregation(parquet: list[str], m: Methodology) -> pd.DataFrame:
     """shnor's aggregation as an analyst writes it in pandas: the same figures (`--check` compares
     them, and the hand-written SQL's, with shnor's)."""
     import pandas as pd
 
-    frame = pd.read_parquet(parquet)
-    frame = frame[frame["year"].between(YEAR - m.window - 1, YEAR)]
+    # Only the columns and years the aggregation needs, as an analyst who knows pandas reads them.
+    needed = [*KEYS, "test_score", "primary_score", "mark", "journal_mark"]
+    years = list(range(YEAR - m.window - 1, YEAR + 1))
+    frame = pd.read_parquet(parquet, columns=needed, filters=[("year", "in", years)])
     frame["score"] = frame["test_score"].fillna(frame["primary_score"])
     frame["sq"] = frame["score"] ** 2
     frame["below"] = (frame["mark"] == 2) | (frame["test_score"] < frame["subject"].map(m.min_test_scores))
@@ -241,9 +293,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("/tmp/shnor-bench"))
     parser.add_argument("--spark", action="store_true")
     parser.add_argument("--quick", action="store_true", help="400 k and 4 M rows")
-    parser.add_argument("--repeat", type=int, default=1, help="run each stage (but pandas) N times, keep the fastest")
+    parser.add_argument("--repeat", type=int, default=1, help="run each stage N times, keep the fastest")
     parser.add_argument(
         "--check", action="store_true", help="compare the references' figures with shnor's (400 k rows)"
+    )
+    parser.add_argument(
+        "--breakdown", type=int, help="add the aggregates to the floor's one group at a time at this size (rows)"
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -256,6 +311,9 @@ def main() -> None:
         check(ensure(args.data / "400000", 400_000, args.schools))
         return
 
+    if args.breakdown:
+        breakdown(ensure(args.data / f"{args.breakdown}", args.breakdown, args.schools), args)
+        return
     sizes = [400_000, 4_000_000] if args.quick else [int(s) for s in args.sizes.split(",")]
     stages = ["floor", "sql", "pandas", "aggregate", "identify"] + (["spark"] if args.spark else [])
     table: dict[int, dict[str, dict[str, float]]] = {}
@@ -264,7 +322,7 @@ def main() -> None:
         table[rows] = {}
         print(f"\n{rows:,} pupil results, {args.schools:,} schools ({folder})")
         for name in stages:
-            runs = [measure(name, folder) for _ in range(1 if name == "pandas" else args.repeat)]
+            runs = [measure(name, folder) for _ in range(args.repeat)]
             got = table[rows][name] = {
                 "seconds": min(r["seconds"] for r in runs),  # the least disturbed run of a shared machine
                 "rss_mb": max(r["rss_mb"] for r in runs),
@@ -280,6 +338,93 @@ def main() -> None:
         print(f"\ngrowth from {small:,} to {large:,} rows ({large / small:.0f}× the data):")
         for name in stages:
             print(f"  {name:10} {table[large][name]['seconds'] / table[small][name]['seconds']:6.1f}× the time")
+    save_results(table, sizes, stages, args)
+
+
+def breakdown(folder: Path, args: argparse.Namespace) -> None:
+    """What each group of aggregates, and then heaping, adds to the floor: the hand-written query
+    (which shnor's Ibis expressions match) with one more group at a time, each the best of
+    `--repeat` fresh processes."""
+    from record import mb, ratio, save, seconds
+    from record import table as md
+
+    floor = min((measure("floor", folder) for _ in range(args.repeat)), key=lambda r: r["seconds"])
+    rows, before = [], floor["seconds"]
+    steps = [*(label for label, _ in TERMS), "heaping: pupils at and one point below each cut-off"]
+    for k, label in enumerate(steps, start=1):
+        got = min((measure(f"terms{k}", folder) for _ in range(args.repeat)), key=lambda r: r["seconds"])
+        rows.append(
+            [f"+ {label}", seconds(got["seconds"]), seconds(got["seconds"] - before)]
+            + [ratio(got["seconds"] / floor["seconds"]), mb(got["rss_mb"])]
+        )
+        print(f"  {label:55} {got['seconds']:7.2f} s", flush=True)
+        before = got["seconds"]
+    rows.insert(0, ["floor: DuckDB `GROUP BY` with a count and a mean", seconds(floor["seconds"]), "—", ratio(1)])
+    rows[0].append(mb(floor["rss_mb"]))
+    columns = ["step (the hand-written query, one group more each row)", "time", "added", "to the floor", "peak RSS"]
+    save(
+        "identify_breakdown",
+        quick=args.quick,
+        tables={"terms": md(columns, rows)},
+        figures={"rows": f"{args.breakdown / 1e6:g} M"},
+    )
+
+
+LABELS = {
+    "floor": "floor: DuckDB `GROUP BY` with a count and a mean",
+    "sql": "sql: shnor's aggregation by hand in DuckDB",
+    "pandas": "pandas: the same aggregation (only the columns and years it needs)",
+    "aggregate": "**shnor aggregation** on DuckDB through Ibis",
+    "identify": "**identification end to end** without Django (aggregation + methodology)",
+    "spark": "Spark, local mode (after the JVM's start)",
+}
+
+
+def save_results(
+    table: dict[int, dict[str, dict[str, float]]], sizes: list[int], stages: list[str], args: argparse.Namespace
+) -> None:
+    from record import mb, ratio, save, seconds
+    from record import table as md
+
+    small, large = sizes[0], sizes[-1]
+    top = table[large]
+    columns = ["stage", *(f"{n / 1e6:g} M rows" for n in sizes), f"{large / 1e6:g} M: to the floor"]
+    columns += [f"{large / 1e6:g} M: peak RSS", f"{large / 1e6:g} M: pandas / stage", "growth"]
+    rows = [
+        [LABELS[name], *(seconds(table[n][name]["seconds"]) for n in sizes)]
+        + [ratio(top[name]["seconds"] / top["floor"]["seconds"]), mb(top[name]["rss_mb"])]
+        + [ratio(top["pandas"]["seconds"] / top[name]["seconds"])]
+        + [ratio(top[name]["seconds"] / table[small][name]["seconds"]) if large != small else "—"]
+        for name in stages
+    ]
+    values = {
+        "aggregate_to_floor": top["aggregate"]["seconds"] / top["floor"]["seconds"],
+        "aggregate_to_sql": top["aggregate"]["seconds"] / top["sql"]["seconds"],
+        "pandas_to_aggregate": top["pandas"]["seconds"] / top["aggregate"]["seconds"],
+        "aggregate_rss_mb": top["aggregate"]["rss_mb"],
+        "aggregate_growth": top["aggregate"]["seconds"] / table[small]["aggregate"]["seconds"],
+        "data_growth": large / small,
+    }
+    figures = {key: f"{v:.2f}" for key, v in values.items()}
+    figures.update(
+        largest=f"{large / 1e6:g} M",
+        smallest=f"{small / 1e6:g} M",
+        schools=f"{args.schools:,}".replace(",", " "),
+        repeat=str(args.repeat),
+        works=f"{int(top['aggregate']['rows']):,}".replace(",", " "),
+    )
+    points = [
+        {"series": "identification without Django", "unit": "rows", "x": n, "y": table[n]["identify"]["seconds"]}
+        for n in sizes
+    ]
+    save(
+        "identify_scale",
+        quick=args.quick,
+        tables={"stages": md(columns, rows)},
+        figures=figures,
+        values=values,
+        points=points,
+    )
 
 
 if __name__ == "__main__":

@@ -10,21 +10,24 @@ coordinates for 70 % of them, 10 weakness / strength codes):
            any arc left out that could improve the flow (same optimum, tested in the core)
   greedy   each school in turn takes its cheapest curator with room (the by-hand baseline)
 
-Prints wall time, peak RSS growth, total cost and the ratios exact/dense (time) and
-greedy/exact (cost). Deterministic (seeded). Figures go to docs/performance.md.
+Each solve runs in a fresh process of its own (the problem is built there first), so the peak RSS
+it adds is its own. Prints wall time, peak RSS growth, total cost and the ratios exact/dense (time)
+and greedy/exact (cost). Deterministic (seeded). Saves bench/results/matching.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
+import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from shnor.core.matching import Assignment, Curator, Place, School, greedy, solve
 
@@ -53,33 +56,80 @@ def problem(n: int, seed: int = 7) -> tuple[list[School], list[Curator], dict[st
     return schools, curators, neighbours
 
 
-def timed(label: str, fn: Callable[[], Assignment]) -> tuple[float, Assignment]:
+def child(n: int, method: str) -> dict[str, float]:
+    """One solve in this (fresh) process: the peak RSS it adds is its own, not a high-water mark
+    left by an earlier size or method."""
+    schools, curators, neighbours = problem(n)
     before = rss_mb()
     start = time.perf_counter()
-    result = fn()
+    result: Assignment
+    if method == "exact":
+        result = solve(schools, curators, neighbours, candidates=24)
+    elif method == "dense":
+        result = solve(schools, curators, neighbours, candidates=0)
+    else:
+        result = greedy(schools, curators, neighbours)
     seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "added_mb": max(0.0, rss_mb() - before),
+        "total": result.total,
+        "unassigned": len(result.unassigned),
+        "rounds": result.rounds,
+    }
+
+
+def measure(n: int, method: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", f"{n}:{method}"], capture_output=True, text=True, check=True
+    ).stdout
+    got: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     print(
-        f"  {label:<7} {seconds:8.2f} s   peak RSS +{max(0.0, rss_mb() - before):7.0f} MB   total {result.total:14.2f}"
-        f"   unassigned {len(result.unassigned)}   rounds {result.rounds}"
+        f"  {method:<7} {got['seconds']:8.2f} s   peak RSS +{got['added_mb']:7.0f} MB   total {got['total']:14.2f}"
+        f"   unassigned {got['unassigned']:.0f}   rounds {got['rounds']:.0f}",
+        flush=True,
     )
-    return seconds, result
+    return got
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,2000,5000")
     parser.add_argument("--dense-up-to", type=int, default=5000)
+    parser.add_argument("--quick", action="store_true", help="save as the quick run's result")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        n, method = args.child.split(":")
+        print(json.dumps(child(int(n), method)))
+        return
+    from record import mb, number, ratio, save, seconds, table
+
+    rows: list[list[str]] = []
+    values: dict[str, float] = {}
     for n in (int(x) for x in args.sizes.split(",")):
-        schools, curators, neighbours = problem(n)
         print(f"{n} schools × {n} curators ({n * n:,} possible pairs)")
-        t_exact, exact = timed("exact", lambda: solve(schools, curators, neighbours, candidates=24))
-        t_greedy, near = timed("greedy", lambda: greedy(schools, curators, neighbours))
-        if n <= args.dense_up_to:
-            t_dense, dense = timed("dense", lambda: solve(schools, curators, neighbours, candidates=0))
-            assert abs(dense.total - exact.total) < 1e-6, (dense.total, exact.total)
-            print(f"  exact / dense time: {t_exact / t_dense:.2f}×  (same total cost)")
-        print(f"  greedy / exact cost: {near.total / exact.total:.3f}×  ({near.total - exact.total:+.1f})")
+        exact, near = measure(n, "exact"), measure(n, "greedy")
+        dense = measure(n, "dense") if n <= args.dense_up_to else None
+        if dense is not None:
+            assert abs(dense["total"] - exact["total"]) < 1e-6, (dense["total"], exact["total"])
+        print(f"  greedy / exact cost: {near['total'] / exact['total']:.3f}×")
+        rows.append(
+            [
+                f"{number(n, 0)} × {number(n, 0)}",
+                seconds(exact["seconds"]),
+                f"+{mb(exact['added_mb'])}",
+                seconds(dense["seconds"]) if dense else "—",
+                f"+{mb(dense['added_mb'])}" if dense else "—",
+                ratio(exact["seconds"] / dense["seconds"]) if dense else "—",
+                "yes" if dense else "not compared",
+                f"{near['total'] / exact['total']:.3f}",
+            ]
+        )
+        values.update(exact_seconds=exact["seconds"], size=n, greedy_to_exact=near["total"] / exact["total"])
+    columns = ["n × n", "exact", "exact: peak RSS added", "dense (reference)", "dense: peak RSS added"]
+    columns += ["exact / dense", "same total cost", "greedy / exact cost"]
+    save("matching", quick=args.quick, tables={"sizes": table(columns, rows)}, values=values)
 
 
 if __name__ == "__main__":
