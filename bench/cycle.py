@@ -143,9 +143,10 @@ def main() -> None:
     import shutil
     import tempfile
 
-    empty = Path(tempfile.mkdtemp(prefix="shnor-bench-init-")) / "data"
-    init = min(process([SHNOR, "init", "--data-dir", str(empty)])[0] for _ in range(args.repeat))
-    shutil.rmtree(empty.parent, ignore_errors=True)
+    # A new empty folder each time: `shnor init` on a prepared folder only checks it.
+    scratch = Path(tempfile.mkdtemp(prefix="shnor-bench-init-"))
+    init = min(process([SHNOR, "init", "--data-dir", str(scratch / f"data{k}")])[0] for k in range(args.repeat))
+    shutil.rmtree(scratch, ignore_errors=True)
     demo: tuple[float, float] | None = None
     if args.data_dir is None:
         args.data_dir = Path(tempfile.mkdtemp(prefix="shnor-bench-demo-")) / "data"

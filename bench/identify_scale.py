@@ -404,6 +404,7 @@ def save_results(
         "aggregate_rss_mb": top["aggregate"]["rss_mb"],
         "aggregate_growth": top["aggregate"]["seconds"] / table[small]["aggregate"]["seconds"],
         "data_growth": large / small,
+        "growth_to_linear": top["aggregate"]["seconds"] / table[small]["aggregate"]["seconds"] / (large / small),
     }
     figures = {key: f"{v:.2f}" for key, v in values.items()}
     figures.update(
