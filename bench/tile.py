@@ -39,6 +39,11 @@ SKIP = {"accounts.ApiToken", "accounts.Notification", "accounts.LoginFailure", "
 SKIP |= {"datasets.ColumnMapping"}
 
 
+# Codes that link to another table's code rather than by a key: they follow the copy they name
+# (a teacher's account finds its teacher by `staff_key`).
+LINKED = {"accounts.User": ("staff_key",)}
+
+
 def models() -> list[Any]:
     from django.apps import apps
 
@@ -171,8 +176,17 @@ def column_sql(
         target = field.related_model._meta.label
         tile_table = q("tile_" + str(steps[target]["model"]._meta.db_table))
         return f"CASE WHEN {column} IN (SELECT id FROM {tile_table}) THEN {column} + {k * stride[target]} ELSE {column} END"
+    suffix = f"-{k}"
+    # A full-length code (a nonce, a token) keeps its length.
+    suffixed = (
+        f"substr({column}, 1, {field.max_length - len(suffix)}) || '{suffix}'"
+        if field.max_length
+        else (f"{column} || '{suffix}'")
+    )
     if field.name in step["unique"]:
-        return f"{column} || '-{k}'"
+        return suffixed
+    if field.name in LINKED.get(step["model"]._meta.label, ()):  # an empty link stays empty
+        return f"CASE WHEN {column} = '' THEN {column} ELSE {suffixed} END"
     return column
 
 

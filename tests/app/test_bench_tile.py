@@ -67,6 +67,12 @@ def test_a_tiled_demo_is_the_demo_several_times_over(settings: Any, tmp_path: Pa
     mine = set(StaffMember.objects.filter(school=copy).values_list("teacher_id", flat=True))
     theirs = set(StaffMember.objects.filter(school=original).values_list("teacher_id", flat=True))
     assert mine and not mine & theirs  # the copy's teachers are its own
+    # A teacher's account of a copy finds the copy's teacher by its code.
+    account = User.objects.filter(role="teacher").exclude(staff_key="").order_by("pk").first()
+    assert account is not None
+    copied_account = User.objects.get(username=f"{account.username}-1")
+    assert copied_account.staff_key == f"{account.staff_key}-1"
+    assert Teacher.objects.filter(staff_key=copied_account.staff_key).exists()
     connection.check_constraints()
     # The region's figures see three regions' worth of schools.
     tiled = {v.definition.code: v for v in indicators.compute(operator, 2026)}["1.1"]
