@@ -97,7 +97,7 @@ def main() -> None:
         rows_ = [
             ["DuckDB `GROUP BY year, school, procedure, subject, grade` over the Parquet parts (reference)"]
             + [seconds(ref), ratio(1)],
-            ["shnor aggregation through Ibis (16 aggregates a work, score heaping at the cut-offs)"]
+            ["shnor aggregation through Ibis (every aggregate of a work, score heaping at the cut-offs)"]
             + [seconds(agg), ratio(agg / ref)],
             ["shnor methodology on the aggregates (indices, signs, value added, categories)", seconds(ident), "—"],
             ["identification without Django", seconds(agg + ident), ratio((agg + ident) / ref)],

@@ -11,7 +11,7 @@ in a child process of its own, so that its wall time and its peak RSS are its ow
             the cut-offs found in the same pass): what the same work costs without Ibis or Python
   pandas    shnor's aggregation as an analyst writes it in pandas: read_parquet, derived columns,
             groupby().agg with the same 16 aggregates, the cut-offs, a merge and a second groupby
-  aggregate shnor's aggregation through Ibis on DuckDB (works with 16 aggregates + score heaping)
+  aggregate shnor's aggregation through Ibis on DuckDB (works with 17 aggregates + score heaping)
   identify  identification end to end without Django: the aggregation, then the methodology on
             the aggregates (indices, signs, value added, categories, selection) for 40,000 schools
   spark     (with --spark) the aggregation on PySpark in local mode, same expressions
