@@ -167,5 +167,11 @@ def _aggregates(user: Actor, year: int, municipality: Municipality | None, thres
 
 
 def diagnostic_years() -> list[int]:
+    """The years with diagnostics, latest first: a scan of every diagnostic of the region (millions
+    in a country's region), kept per data version."""
+    return _MEMO.get(("staff-diagnostic-years",), _diagnostic_years)
+
+
+def _diagnostic_years() -> list[int]:
     # Without `order_by()` the model's ordering joins the DISTINCT and every diagnostic came back.
     return sorted(Diagnostic.objects.order_by().values_list("year", flat=True).distinct(), reverse=True)
