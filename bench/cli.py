@@ -33,7 +33,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve()
@@ -47,18 +46,6 @@ GROUP = (
     'import duckdb, sys; duckdb.connect().sql(f"SELECT year, school_id, procedure, subject, grade, count(*), '
     "avg(coalesce(test_score, primary_score)) FROM read_csv('{sys.argv[1]}') GROUP BY ALL\").fetchall()"
 )
-
-
-def process(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """A whole process: (wall seconds, peak RSS in MB)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    out = proc.stdout.read() if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"{' '.join(args[:4])} failed:\n{out[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024
 
 
 def files(schools: int, folder: Path) -> tuple[dict[str, Path], int]:
@@ -86,6 +73,8 @@ def files(schools: int, folder: Path) -> tuple[dict[str, Path], int]:
 
 
 def main() -> None:
+    from record import process
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schools", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=3)

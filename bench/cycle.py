@@ -119,17 +119,9 @@ def child(name: str, data_dir: Path, year: int, repeat: int) -> dict[str, Any]:
     return result
 
 
-def process(args: list[str]) -> tuple[float, float]:
-    """A whole command: (wall seconds, peak RSS in MB)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"{' '.join(args[:3])} failed: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
-    return time.perf_counter() - start, usage.ru_maxrss / 1024
-
-
 def main() -> None:
+    from record import process
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--year", type=int, default=2026)
     parser.add_argument("--repeat", type=int, default=3)

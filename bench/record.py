@@ -18,6 +18,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,20 @@ def save(
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
     print(f"saved {path.relative_to(HERE.parent)}")
     return path
+
+
+def process(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """A whole command as a user runs it: (wall seconds, peak RSS in MB). Its output is read as it
+    comes (a full pipe would stall it) and shown when it fails. Start it from a small process: a
+    child's peak RSS counts the memory of the process that started it."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"{' '.join(args[:4])} failed:\n{out[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024
 
 
 def number(value: float, digits: int = 2) -> str:

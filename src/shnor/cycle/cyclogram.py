@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Min
 from django.urls import reverse
@@ -293,8 +292,7 @@ def lines(year: int, today: dt.date | None = None) -> list[Line]:
     """The working year's items in the preset's order, with their status today (shared between
     requests until the data change: callers must not modify them)."""
     today = today or timezone.localdate()
-    path = settings.DATA_DIR / "preset.yaml"
-    preset = path.stat().st_mtime_ns if path.exists() else None
+    preset = registry.preset_stamp()
     return _MEMO.get(("cyclogram", year, today, preset), lambda: _lines(year, today))
 
 

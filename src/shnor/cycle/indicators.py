@@ -10,7 +10,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 
 from shnor.accounts.actor import Actor
@@ -86,8 +85,7 @@ def compute(user: Actor, year: int, municipality: int | None = None, school: int
     """Every indicator of the preset for the year, over the schools in the user's scope (and of
     one municipality or one school inside it, for the dashboards of those levels). The values are
     shared between requests until the data change: callers must not modify them."""
-    path = settings.DATA_DIR / "preset.yaml"
-    preset = path.stat().st_mtime_ns if path.exists() else None
+    preset = registry.preset_stamp()
     key = ("indicators", scope_of(user), year, municipality, school, preset)
     return _MEMO.get(key, lambda: _compute(user, year, municipality, school))
 

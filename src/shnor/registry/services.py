@@ -34,6 +34,13 @@ def preset_in_force() -> tuple[Preset, str]:
     return load(region.preset if region and region.preset else DEFAULT)
 
 
+def preset_stamp() -> int | None:
+    """When the data folder's `preset.yaml` last changed (None without one): part of the key of what
+    is kept per data version and computed by the preset's rules, since the file is not data."""
+    path = settings.DATA_DIR / "preset.yaml"
+    return path.stat().st_mtime_ns if path.exists() else None
+
+
 def preset() -> Preset:
     return preset_in_force()[0]
 
