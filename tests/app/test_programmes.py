@@ -442,3 +442,16 @@ def test_municipal_programme_from_the_vologda_template(world: Any, settings: Any
     deadlines = [a.deadline for a in m.activities.all()]
     assert None not in deadlines and max(d for d in deadlines if d is not None) == dt.date(2019, 12, 31)
     assert m.activities.get(position=1).deadline == dt.date(2019, 2, 28)
+
+
+@pytest.mark.django_db(transaction=True)  # kept only once committed: a test's transaction never is
+def test_the_overview_kept_between_requests_follows_the_data_and_the_day(world: Any) -> None:
+    """The programmes' overview is kept per data version and day: the same rows while nothing
+    changes, new ones after a programme is added or on another day."""
+    operator = world.users["operator"]
+    day = dt.date(2026, 10, 1)
+    first = services.overview(operator, on=day)
+    assert services.overview(operator, on=day) is first
+    assert services.overview(operator, on=day + dt.timedelta(days=1)) is not first
+    services.create(operator, "volgograd-school-pko", school=world.a1, start=dt.date(2026, 9, 1))
+    assert sum(r.programmes for r in services.overview(operator, on=day)) == sum(r.programmes for r in first) + 1
