@@ -662,3 +662,27 @@ def test_the_rows_behind_a_flag_by_hand() -> None:
     # Without `every`, the units themselves: D's rejected unit is not among them.
     alone = evidence.Evidence(units=every.iloc[:6], schools=schools, threshold=Z_995)
     assert [r["school_id"] for r in evidence.notable_rows(alone, empty, reviewed)] == ["A", "A", "E"]
+
+
+def test_the_details_of_each_schools_evidence_as_the_pages_read_them() -> None:
+    """Per school: its z and the threshold to three digits, the rule and its false-flag rate of the
+    methodology, its signs as they are, and how many more years would flag it only below the threshold."""
+    from shnor.core.identification import identify
+    from shnor.core.methodology import Methodology
+
+    m = Methodology()
+    sign = {"code": "heaping", "units": 4, "years": 2, "z": 2.0, "raw": 2.0, "total": 4.0, "icc": 0.1,
+            "shift": 0.0, "scale": 1.0, "top": {}}  # fmt: skip
+    schools = pd.DataFrame(
+        {"z": [3.14159, 0.51234], "signs": [[], [sign]], "flag": [True, False]},
+        index=pd.Index(["A", 7], name="school_id"),
+    )
+    weighed = evidence.Evidence(pd.DataFrame(), schools, 2.326348, shift=0.1, scale=0.9)
+    got = identify._evidence_details(weighed, m)
+    assert list(got) == ["A", "7"]
+    assert got["A"] == {"z": 3.142, "threshold": 2.326, "rule": m.objectivity.flag,
+                        "false_flag_rate": m.objectivity.false_flag_rate, "signs": [], "years_to_flag": None}  # fmt: skip
+    below = got["7"]
+    assert (below["z"], below["threshold"], below["signs"]) == (0.512, 2.326, [sign])
+    assert below["years_to_flag"] == evidence.years_to_flag([sign], 2.326348, 0.1, 0.9) == 3
+    assert below["rule"] == m.objectivity.flag and below["false_flag_rate"] == m.objectivity.false_flag_rate
