@@ -4,6 +4,8 @@ import os
 import tempfile
 
 os.environ.setdefault("SHNOR_DATA_DIR", tempfile.mkdtemp(prefix="shnor-test-"))
+# Pages wait for figures recomputed after a change (the tests of earlier figures set their own wait).
+os.environ.setdefault("SHNOR_FRESH_WAIT_SECONDS", "120")
 os.environ.setdefault("SHNOR_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 
 from shnor.settings import *  # noqa: F403

@@ -212,6 +212,10 @@ MEDIA_ROOT = DATA_DIR / "files"
 SHNOR_STORE_DIR = DATA_DIR / "store"
 SHNOR_ENGINE = env_choice("SHNOR_ENGINE", "duckdb", ("duckdb", "spark"))
 SHNOR_PAGE_SIZE = env_int("SHNOR_PAGE_SIZE", 50, minimum=10)
+# After the data change, how long (seconds) a dashboard waits for its figures to be computed again
+# before it shows the earlier ones, saying when they were computed, while the computation goes on in
+# the background (shnor.lib.memo). Documents and exports always wait for the current figures.
+SHNOR_FRESH_WAIT_SECONDS = env_int("SHNOR_FRESH_WAIT_SECONDS", 3, minimum=0)
 SHNOR_REGION_NAME = env_str("SHNOR_REGION_NAME", "")
 
 # E-mail copies of in-system notifications; without SHNOR_EMAIL_HOST notifications stay in the system.

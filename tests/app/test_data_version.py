@@ -196,3 +196,79 @@ def test_a_request_reads_the_version_once(world: Any, login: Any) -> None:
     with CaptureQueriesContext(connection) as queries:
         client.get(f"/identification/runs/{run.pk}/")
     assert sum("audit_dataversion" in q["sql"] for q in queries.captured_queries) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_that_allows_it_is_shown_the_earlier_value_while_the_new_one_is_computed(
+    world: Any, monkeypatch: Any
+) -> None:
+    """After the data change a page does not wait for a long computation: it gets the value of the
+    earlier version, and when; the computation goes on in the background and the next ask gets the
+    new value. Whoever does not allow it (a document, an export) waits for the current value."""
+    from shnor.lib import memo as memo_lib
+
+    monkeypatch.setattr(memo_lib, "_patience", 0.0)
+    memo = Memo()
+    calls: list[int] = []
+    release = threading.Event()
+
+    def compute() -> list[int]:
+        calls.append(1)
+        if len(calls) > 1:
+            assert release.wait(30)
+        return [len(calls)]
+
+    first = memo.get("k", compute)
+    Target.objects.create(year=2026, code="1.2", value=90.0)  # committed: a new version
+    with memo_lib.earlier_allowed() as served:
+        assert memo.get("k", compute) is first  # at once, the earlier value
+        assert memo.get("k", compute) is first  # another ask while it runs: no second computation
+    assert len(served) == 2 and served.computed_at is not None and memo.refreshes == 1
+    running = list(memo._pending.values())
+    release.set()
+    assert len(running) == 1 and running[0].wait(30)
+    with memo_lib.earlier_allowed() as served:
+        assert memo.get("k", compute) == [2]  # the background's result
+    assert not served and len(calls) == 2
+    # Outside a page that allows it the current value is computed and waited for.
+    Target.objects.filter(code="1.2").update(value=80.0)
+    assert memo.get("k", compute) == [3]
+    # With patience, a quick computation is waited for and nothing earlier is shown.
+    monkeypatch.setattr(memo_lib, "_patience", 30.0)
+    Target.objects.filter(code="1.2").update(value=70.0)
+    with memo_lib.earlier_allowed() as served:
+        assert memo.get("k", compute) == [4]
+    assert not served
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_dashboard_says_its_figures_are_earlier_while_they_are_computed(
+    world: Any, login: Any, monkeypatch: Any
+) -> None:
+    from shnor.lib import memo as memo_lib
+
+    identification(world)
+    client = login("operator")
+    page = client.get("/cycle/indicators/?year=2026").content.decode()
+    assert 'data-testid="indicators"' in page and "earlier-figures" not in page
+    monkeypatch.setattr(memo_lib, "_patience", 0.0)
+    release = threading.Event()
+    compute = indicators._compute
+
+    def slow(*args: Any) -> Any:
+        assert release.wait(30)
+        return compute(*args)
+
+    monkeypatch.setattr(indicators, "_compute", slow)
+    Target.objects.create(year=2026, code="1.2", value=42.0)  # a change of the data
+    page = client.get("/cycle/indicators/?year=2026").content.decode()
+    assert 'data-testid="earlier-figures"' in page and "пересчитываются" in page
+    assert 'data-testid="indicators"' in page  # the earlier figures, not an empty page
+    running = list(indicators._MEMO._pending.values())
+    release.set()
+    assert running and all(event.wait(30) for event in running)
+    page = client.get("/cycle/indicators/?year=2026").content.decode()
+    assert "earlier-figures" not in page
+    # A document computes from the current data, never from the earlier figures.
+    operator = world.users["operator"]
+    assert {v.definition.code: v for v in indicators.compute(operator, 2026)}["1.2"].target == 42.0

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import connection, connections, transaction
 from django.db.backends.signals import connection_created
@@ -98,7 +99,20 @@ def connect() -> None:
     request_finished.connect(_request_finished, dispatch_uid="shnor-data-version-request")
     for conn in connections.all(initialized_only=True):
         install(None, conn)
-    memo.keyed_by(memo_version)
+    memo.keyed_by(memo_version, background=_in_background, patience=settings.SHNOR_FRESH_WAIT_SECONDS)
+
+
+def _in_background(job: Callable[[], None]) -> None:
+    """Run a memo's computation for the new data version in a thread of its own (its own database
+    connection, closed after)."""
+
+    def run() -> None:
+        try:
+            job()
+        finally:
+            connections.close_all()  # this thread's
+
+    threading.Thread(target=run, name="shnor-memo-refresh", daemon=True).start()
 
 
 def current(using: str = "default") -> tuple[str, int]:

@@ -36,6 +36,7 @@ from shnor.cycle.forms import (
 from shnor.cycle.models import Recommendation
 from shnor.lib.listing import paged
 from shnor.lib.lookup import as_int, as_year, attachment, form_errors, or_404
+from shnor.lib.memo import shows_earlier
 from shnor.lib.widgets import FastSelect
 from shnor.records import services as records
 from shnor.registry import services as registry
@@ -74,6 +75,7 @@ def _year(request: HttpRequest) -> int | None:
 
 
 @login_required
+@shows_earlier
 def dashboard(request: AuthedRequest) -> HttpResponse:
     """The indicators of the region, a municipality or a school: value, target, status, trend."""
     user = request.user
@@ -101,6 +103,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@shows_earlier
 def detail(request: AuthedRequest, code: str) -> HttpResponse:
     """Drill-down: by municipality, then by school, then the schools or people counted."""
     user = request.user
@@ -184,6 +187,7 @@ def monitoring_export(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@shows_earlier
 def cyclogram(request: AuthedRequest) -> HttpResponse:
     """The working year's cyclogram of the act in force: each item's period, status, the clause it
     comes from and the evidence that fulfilled it."""

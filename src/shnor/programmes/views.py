@@ -16,6 +16,7 @@ from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.roles import Perm
 from shnor.core.programmes import rule_text
 from shnor.lib.lookup import as_int, form_errors
+from shnor.lib.memo import shows_earlier
 from shnor.programmes import services
 from shnor.programmes.forms import (
     ActivityFormSet,
@@ -47,6 +48,7 @@ def _get(request: AuthedRequest, pk: int) -> Programme:
 
 
 @login_required
+@shows_earlier
 def programme_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     qs = services.programmes(user).filter(parent__isnull=True)

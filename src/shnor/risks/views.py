@@ -27,6 +27,7 @@ from shnor.documents.cache import pdf_folder
 from shnor.documents.common import html_to_pdf
 from shnor.lib.listing import paged
 from shnor.lib.lookup import as_year
+from shnor.lib.memo import shows_earlier
 from shnor.registry import services as registry
 from shnor.registry.models import School
 from shnor.risks import services
@@ -44,6 +45,7 @@ def _year(request: HttpRequest) -> int:
 
 
 @login_required
+@shows_earlier
 def regional(request: AuthedRequest) -> HttpResponse:
     user = request.user
     year = _year(request)

@@ -13,6 +13,7 @@ from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
 from shnor.lib.lookup import as_int, as_year, form_errors, or_404
+from shnor.lib.memo import shows_earlier
 from shnor.registry.models import Municipality, School
 from shnor.staff import services
 from shnor.staff.forms import CourseForm, DiagnosticForm, ItemForm, OfferForm, StaffForm
@@ -29,6 +30,7 @@ def _year(request: HttpRequest) -> int | None:
 
 
 @login_required
+@shows_earlier
 def teacher_list(request: AuthedRequest) -> HttpResponse:
     """A teacher goes to their own record; a school sees its teachers; the region and a
     municipality see aggregates with drill-down, and the presets' targets with progress."""

@@ -8,12 +8,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from shnor.accounts.actor import AuthedRequest
+from shnor.lib.memo import shows_earlier
 from shnor.registry import services as registry
 from shnor.web import shelves, workspace
 from shnor.web.errors import DATABASE_DOWN
 
 
 @login_required
+@shows_earlier
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     summary = registry.summary(user)
