@@ -618,10 +618,27 @@ def test_the_draft_form_offers_the_list_and_takes_any_school_by_its_code(
     assert Recommendation.objects.count() == 1
     # A list longer than a select can usefully hold is named by codes only.
     from shnor.cycle.services import recommendation
+    from shnor.support.models import Curator
 
+    operator = login("operator")
+    curators = [
+        Curator.objects.create(school=school, municipality=school.municipality, status="included")
+        for school in (world.b1, world.a2)
+    ]
+    page = operator.get(reverse("cycle:recommendations"), {"year": 2026}).content.decode()
+    assert f'value="curator:{curators[0].pk}"' in page and "Кураторам" in page
     monkeypatch.setattr(recommendation, "LISTED_IN_SELECT", 1)
     page = operator.get(reverse("cycle:recommendations"), {"year": 2026}).content.decode()
     assert "A001 — Школа А1" not in page and "только по коду" in page
+    # A pool longer than the select: no curator in it; each is addressed from its card.
+    assert "curator:" not in page and "Кураторам" not in page
+    card = operator.get(reverse("support:curator", args=[curators[0].pk])).content.decode()
+    assert 'data-testid="draft-for-curator"' in card and f'value="curator:{curators[0].pk}"' in card
+    r = operator.post(reverse("cycle:recommendations") + "?year=2026", {"target": f"curator:{curators[0].pk}"})
+    rec = Recommendation.objects.get(curator=curators[0])
+    assert r.url == reverse("cycle:recommendation", args=[rec.pk]) and rec.addressee == "curator"
+    head = login("school")  # may read a card of its scope's pool, but prepares no recommendation
+    assert "draft-for-curator" not in head.get(reverse("support:curator", args=[curators[0].pk])).content.decode()
 
 
 def test_remind_reports_late_measures_decisions_and_reports_once(world: Any) -> None:

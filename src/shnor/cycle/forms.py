@@ -33,7 +33,10 @@ class DraftForm(forms.Form):
         label="или код ОО",
         required=False,
         max_length=64,
-        help_text="Любая школа в вашей зоне ответственности; школы перечня длиннее 300 — только по коду.",
+        help_text=(
+            "Любая школа в вашей зоне ответственности; школы перечня длиннее 300 — только по коду; "
+            "если кураторов больше 300, рекомендации куратору готовятся с его карточки."
+        ),
     )
 
     def __init__(self, *args: Any, targets: list[tuple[str, list[tuple[str, str]]]] | None = None, **kwargs: Any):

@@ -79,6 +79,8 @@ def overview(request: AuthedRequest) -> HttpResponse:
             "municipalities": municipalities,
             "municipality": chosen,
             "can_match": user.has_shnor_perm(Perm.MATCH_CURATORS),
+            # A pool longer than the recommendations' select is addressed from here.
+            "can_draft": user.has_shnor_perm(Perm.MANAGE_CYCLE),
         },
     )
 
@@ -188,6 +190,8 @@ def curator_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "strengths": [services.label(s) for s in curator.all_strengths],
             "pairs": services.pairings(user).filter(curator=curator),
             "can_match": user.has_shnor_perm(Perm.MATCH_CURATORS),
+            # A pool longer than the recommendations' select is addressed from here.
+            "can_draft": user.has_shnor_perm(Perm.MANAGE_CYCLE),
         },
     )
 
