@@ -228,6 +228,53 @@ def test_journal_feedback_and_idle_pairs(world: Any) -> None:
     assert not services.pairings(stranger).filter(pk=pair.pk).exists()
 
 
+def test_the_overview_counts_in_the_database_what_activity_gives_each_pair(world: Any, login: Any) -> None:
+    """The network's page counts its totals and finds idle pairs in the database (a country has
+    12 000 pairs): the same figures as each pair's activity, on both sides of the idle threshold,
+    and the same search (any case, ё as е)."""
+    pair = approved_pair(world)
+    curator, operator = fresh(world.users["curator"]), world.users["operator"]
+    for day, hours in ((1, 2), (15, 1.5)):
+        services.record_consultation(
+            curator, pair, date=dt.date(2026, 10, day), form="seminar", topic="Т", participants=3, hours=hours
+        )
+    Pairing.objects.filter(status="approved").exclude(pk=pair.pk).update(
+        approved_at=dt.datetime(2026, 10, 10, 12, tzinfo=dt.UTC)
+    )
+    assert Pairing.objects.filter(status="approved").count() >= 2
+    for on in (dt.date(2026, 11, 20), dt.date(2026, 11, 21), dt.date(2026, 11, 25), dt.date(2026, 11, 26)):
+        rows = services.activity(operator, 2026, on=on)
+        got = services.overview(operator, 2026, on=on)
+        assert got.totals == {
+            "pairs": len(rows),
+            "active": sum(not r.inactive for r in rows),
+            "inactive": sum(r.inactive for r in rows),
+            "consultations": sum(r.consultations for r in rows),
+            "hours": sum(r.hours for r in rows),
+            "agreements": sum(1 for r in rows if r.agreements),
+        }
+        idle = services.overview(operator, 2026, idle=True, on=on).shown
+        assert {p.pk for p in idle} == {r.pairing.pk for r in rows if r.inactive}
+    # The others, approved on 10.10, are idle from 21.11; the journal's pair from 26.11 (its last on 15.10).
+    assert services.overview(operator, 2026, on=dt.date(2026, 11, 20)).totals["inactive"] == 0
+    assert services.overview(operator, 2026, on=dt.date(2026, 11, 26)).totals["inactive"] == len(rows)
+    assert services.overview(operator, 2026, on=dt.date(2026, 11, 26)).totals["hours"] == 3.5
+    # Search by the school's or the curator's name; a municipality narrows the totals too.
+    name = pair.school.name
+    found = services.overview(operator, 2026, q=name.upper().replace("Е", "Ё")).shown
+    assert pair in found
+    by_curator = services.overview(operator, 2026, q=str(pair.curator).lower()).shown
+    assert {p.pk for p in by_curator} == {p.pk for p in Pairing.objects.filter(status="approved", curator=pair.curator)}
+    other = services.overview(operator, 2026, municipality=world.muni_b.pk)
+    assert other.totals["pairs"] == Pairing.objects.filter(status="approved", school__municipality=world.muni_b).count()
+    assert (world.muni_a.pk, world.muni_a.name) in other.municipalities
+    page = login("operator").get(reverse("support:overview"), {"q": name.lower()}).content.decode()
+    assert name in page and 'data-testid="activity"' in page
+    from shnor.lib.lookup import matches
+
+    assert matches("ёЛКа", "Школа «Елка»") and matches("", "x") and not matches("ель", "Школа «Ёлка»", None)
+
+
 def test_agreement_is_generated_from_the_template_and_reads_back(world: Any) -> None:
     pair = approved_pair(world)
     curator = fresh(world.users["curator"])

@@ -57,3 +57,12 @@ def as_int(value: str | None, maximum: int = 2**31 - 1) -> int | None:
         return None
     number = int(value)
     return number if number <= maximum else None
+
+
+def matches(q: str, *texts: str | None) -> bool:
+    """Whether a search of a long list finds a row: case-insensitive, ё as е (SQLite's LIKE folds
+    the case of Latin letters only)."""
+    if not q:
+        return True
+    needle = q.casefold().replace("ё", "е")
+    return any(needle in (t or "").casefold().replace("ё", "е") for t in texts)

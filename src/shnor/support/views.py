@@ -18,7 +18,7 @@ from shnor.accounts.roles import Perm, Role
 from shnor.core.support import COMPUTED, CRITERIA, FORMS, MARKED
 from shnor.documents.cache import pdf_folder
 from shnor.lib.listing import paged
-from shnor.lib.lookup import as_int, as_year, form_errors, or_404
+from shnor.lib.lookup import as_int, as_year, form_errors, matches, or_404
 from shnor.registry import services as registry
 from shnor.support import services
 from shnor.support.forms import (
@@ -49,38 +49,25 @@ def overview(request: AuthedRequest) -> HttpResponse:
     """The regional view of the network: every pair's activity, idle ones flagged."""
     user = request.user
     year = _year(request)
-    rows = services.activity(user, year)
     chosen = as_int(request.GET.get("municipality"))
-    municipalities = sorted(
-        {(r.pairing.school.municipality_id, r.pairing.school.municipality.name) for r in rows}, key=lambda m: m[1]
-    )
-    if chosen is not None:
-        rows = [r for r in rows if r.pairing.school.municipality_id == chosen]
     q, idle = request.GET.get("q", "").strip(), request.GET.get("idle") == "1"
-    shown = [r for r in rows if (not idle or r.inactive) and _matches(q, r.pairing.school.name, str(r.pairing.curator))]
-    totals = {
-        "pairs": len(rows),
-        "active": sum(1 for r in rows if not r.inactive),
-        "inactive": sum(1 for r in rows if r.inactive),
-        "consultations": sum(r.consultations for r in rows),
-        "hours": sum(r.hours for r in rows),
-        "agreements": sum(1 for r in rows if r.agreements),
-    }
+    found = services.overview(user, year, chosen, q, idle)
+    listing = paged(request, found.shown)
+    page = listing["page"]
+    page.object_list = services.activity_of(list(page.object_list), found.on)  # the shown page's rows only
     return render(
         request,
         "support/overview.html",
         {
-            **paged(request, shown),
+            **listing,
             "q": q,
             "idle": idle,
             "year": year,
-            "totals": totals,
+            "totals": found.totals,
             "weeks": services.rules().inactive_weeks,
-            "municipalities": municipalities,
+            "municipalities": found.municipalities,
             "municipality": chosen,
             "can_match": user.has_shnor_perm(Perm.MATCH_CURATORS),
-            # A pool longer than the recommendations' select is addressed from here.
-            "can_draft": user.has_shnor_perm(Perm.MANAGE_CYCLE),
         },
     )
 
@@ -207,7 +194,7 @@ def matching(request: AuthedRequest) -> HttpResponse:
     proposal = next((p for p in proposals if str(p.pk) == pk), proposals[0] if proposals else None)
     pairs = services.proposal_pairs(user, proposal) if proposal else []
     q = request.GET.get("q", "").strip()
-    shown = [p for p in pairs if _matches(q, p.school.name, p.school.municipality.name, str(p.curator))]
+    shown = [p for p in pairs if matches(q, p.school.name, p.school.municipality.name, str(p.curator))]
     run, listed = services.official_run()
     schools, curators = services.rule_choices(user, listed)
     rule_form = RuleForm(schools=schools, curators=curators)
@@ -229,14 +216,6 @@ def matching(request: AuthedRequest) -> HttpResponse:
             "groups": (proposal.settings or {}).get("groups") if proposal else None,
         },
     )
-
-
-def _matches(q: str, *texts: str) -> bool:
-    """Whether a search of a long list finds a row: case-insensitive, ё as е."""
-    if not q:
-        return True
-    needle = q.casefold().replace("ё", "е")
-    return any(needle in t.casefold().replace("ё", "е") for t in texts)
 
 
 @login_required

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Avg, Count, Max, QuerySet, Sum
+from django.db.models import Avg, Count, DateField, Max, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
 from shnor.accounts.services import account, notify
 from shnor.documents import support as documents
+from shnor.lib.lookup import matches
 from shnor.records.services import save_with_file
 from shnor.support.models import (
     Agreement,
@@ -148,6 +150,61 @@ def activity(
     if pairing is not None:
         qs = qs.filter(pk=pairing.pk)
     return activity_of(list(qs.order_by("school__municipality__name", "school__name")), on or today())
+
+
+@dataclass
+class Overview:
+    """The network's approved pairs of a year, for its page: the ones shown (in order, to be paged;
+    `activity_of` a page gives its rows), the totals and the municipalities of the scope's pairs."""
+
+    shown: QuerySet[Pairing]
+    totals: dict[str, Any]
+    municipalities: list[tuple[int, str]]
+    on: dt.date
+
+
+def overview(
+    user: Actor,
+    year: int | None,
+    municipality: int | None = None,
+    q: str = "",
+    idle: bool = False,
+    on: dt.date | None = None,
+) -> Overview:
+    """What `activity` gives for every pair, counted in the database: a country's 12 000 pairs
+    were read, each with its consultations, ratings and agreements, to show fifty. Totals cover the
+    municipality's pairs (all of the scope without one); `q` (a school's or curator's name, any
+    case, ё as е) and `idle` narrow the pairs shown."""
+    on = on or today()
+    last = Consultation.objects.filter(pairing=OuterRef("pk")).values("pairing").annotate(m=Max("date")).values("m")
+    # As `activity_of`: idle since the last consultation, or since the approval if there was none.
+    since = Coalesce(Subquery(last), TruncDate("approved_at"), Value(on), output_field=DateField())
+    scope = pairings(user, year).annotate(since=since)
+    municipalities = list(
+        scope.order_by("school__municipality__name")
+        .values_list("school__municipality_id", "school__municipality__name")
+        .distinct()
+    )
+    rows = scope if municipality is None else scope.filter(school__municipality_id=municipality)
+    cutoff = on - dt.timedelta(weeks=rules().inactive_weeks)
+    ids = rows.values("pk")
+    held = Consultation.objects.filter(pairing__in=ids).aggregate(n=Count("pk"), h=Sum("hours"))
+    pairs = rows.count()
+    inactive = rows.filter(since__lte=cutoff).count()
+    totals = {
+        "pairs": pairs,
+        "active": pairs - inactive,
+        "inactive": inactive,
+        "consultations": held["n"],
+        "hours": float(held["h"] or 0),
+        "agreements": Agreement.objects.filter(pairing__in=ids).values("pairing").distinct().count(),
+    }
+    shown = rows.filter(since__lte=cutoff) if idle else rows
+    if q:
+        names = shown.values_list("pk", "school__name", "curator__school__name", "curator__person__full_name")
+        found = [pk for pk, *texts in names if matches(q, *texts)]
+        shown = shown.filter(pk__in=found)
+    return Overview(shown.order_by("school__municipality__name", "school__name", "pk"), totals, municipalities, on)
 
 
 def activity_of(pairs: list[Pairing], on: dt.date) -> list[Activity]:
