@@ -332,6 +332,34 @@ def test_people_change_the_list_and_the_coordinator_approves_it_with_two_documen
         services.change_list(world.users["operator"], run, world.b1.pk, "remove", "поздно")
 
 
+def test_the_list_as_a_condition_follows_every_change(run: Run, region: World) -> None:
+    """`listed_q` is the list as it stands (`final_list`) inside a query: the proposed schools, one
+    added, one removed, one added and removed again."""
+    from shnor.registry.models import School
+
+    operator = region.users["operator"]
+
+    def in_query() -> set[int]:
+        got = set(
+            SchoolResult.objects.filter(run=run).filter(services.listed_q(run)).values_list("school_id", flat=True)
+        )
+        assert got == set(School.objects.filter(services.listed_q(run, "pk")).values_list("pk", flat=True))
+        return got
+
+    proposed = set(services.final_list(run))
+    assert proposed and in_query() == proposed
+    others = list(
+        SchoolResult.objects.filter(run=run).exclude(school_id__in=proposed).values_list("school_id", flat=True)
+    )
+    gone = next(iter(proposed))
+    services.change_list(operator, run, gone, "remove", "решение рабочей группы")
+    services.change_list(operator, run, others[0], "add", "решение рабочей группы")
+    assert in_query() == set(services.final_list(run)) == proposed - {gone} | {others[0]}
+    services.change_list(operator, run, others[0], "remove", "ошибка")
+    services.change_list(operator, run, gone, "add", "возвращена")
+    assert in_query() == set(services.final_list(run)) == proposed
+
+
 def test_a_failed_approval_leaves_no_decision_and_no_files(run: Run, world: World, monkeypatch: Any) -> None:
     from pathlib import Path
 

@@ -455,3 +455,49 @@ def test_the_overview_kept_between_requests_follows_the_data_and_the_day(world: 
     assert services.overview(operator, on=day + dt.timedelta(days=1)) is not first
     services.create(operator, "volgograd-school-pko", school=world.a1, start=dt.date(2026, 9, 1))
     assert sum(r.programmes for r in services.overview(operator, on=day)) == sum(r.programmes for r in first) + 1
+
+
+def test_the_queue_of_the_region_s_roles_is_each_programme_s_rule(
+    world: Any, login: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The region's roles get their queue from the database (a country's thousands): the same
+    programmes, in the same order, as asking `can_review` / `can_enforce` of each; the list page
+    names the first of them and counts all."""
+    from shnor.programmes.models import Programme
+    from shnor.programmes.services import common
+
+    made = [
+        Programme.objects.create(
+            level=level,
+            title=f"{level} {status}",
+            goal="Ц",
+            status=status,
+            start=START,
+            end=dt.date(2027, 6, 30),
+            **owner,
+        )
+        for level, owner in (
+            ("school", {"school": world.a1}),
+            ("anti_risk", {"school": world.a2}),
+            ("municipality", {"municipality": world.muni_a}),
+            ("region", {}),
+        )
+        for status in ("draft", "submitted", "review", "approved", "in_force")
+    ]
+    for name in ("operator", "coordinator", "municipal", "curator", "school", "observer"):
+        user = fresh(world.users[name])
+        waiting = common.programmes(user).filter(status__in=["submitted", "review", "approved"])
+        expected = [p for p in waiting.order_by("updated_at", "pk") if common._decides(user, p)]
+        assert services.queue(user) == expected, name
+        assert services.queue_head(user, 2) == (expected[:2], len(expected)), name
+    coordinator = services.queue(fresh(world.users["coordinator"]))
+    assert {(p.level, p.status) for p in coordinator} == {
+        ("school", "approved"), ("anti_risk", "approved"), ("municipality", "approved"), ("region", "approved"),
+        ("municipality", "submitted"), ("municipality", "review"), ("region", "submitted"), ("region", "review"),
+    }  # fmt: skip
+    assert len(services.queue(fresh(world.users["operator"]))) == 12 and len(made) == 20
+    page = login("operator").get(reverse("programmes:list")).content.decode()
+    assert page.count("programmes/") and 'data-testid="queue-more"' not in page
+    monkeypatch.setattr(common, "QUEUE_SHOWN", 5)
+    page = login("operator").get(reverse("programmes:list")).content.decode()
+    assert "Показаны 5 из 12" in " ".join(page.split())

@@ -61,7 +61,7 @@ def programme_list(request: AuthedRequest) -> HttpResponse:
     municipality = request.GET.get("municipality")
     context = {
         "programmes": qs.order_by("status", "school__name")[:300],
-        "queue": services.queue(user),
+        **dict(zip(("queue", "queue_count"), services.queue_head(user), strict=True)),
         "overview": services.overview(user, as_int(municipality)),
         "drill": municipality,
         "levels": Programme.Level.choices,

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from shnor.accounts.roles import Role
-from shnor.accounts.scoping import restrict
+from shnor.accounts.scoping import restrict, scope_of
 from shnor.core.numbers import number, plural
 
 SHOWN = 6  # objects named on a shelf; the rest are counted behind the link to their page
@@ -96,7 +96,9 @@ def _list(user: Any, year: int) -> Shelf | None:
     title = f"Перечень на {run.year} год ({state})"
     if user.role == Role.SCHOOL and user.school_id and user.school_id not in listed:
         return Shelf(title, [], "Ваша школа не входит в перечень этого года.", key="list")
-    results = restrict(SchoolResult.objects.filter(run=run, school_id__in=listed), user)
+    from shnor.identification.services import listed_q
+
+    results = restrict(SchoolResult.objects.filter(run=run).filter(listed_q(run)), user)
     rows = results.select_related("school").order_by("school__name", "pk")[:SHOWN]
     items = [Item(r.school.name, reverse("identification:school", args=[run.pk, r.school_id]), _group(r)) for r in rows]
     count = results.count()
@@ -230,6 +232,7 @@ def _figures(user: Any, year: int) -> list[Figure]:
     """Three or four figures for the role, each a link to the page that explains it."""
     if user.role == Role.TEACHER:
         return _teacher_figures(user)
+    from shnor.identification.services import listed_q
     from shnor.programmes.models import Activity, Programme
     from shnor.programmes.services.common import programmes
     from shnor.registry.models import School
@@ -239,7 +242,11 @@ def _figures(user: Any, year: int) -> list[Figure]:
     support, plans = f"{reverse('support:overview')}?year={year}", reverse("programmes:list")
     out = []
     if user.role not in (Role.SCHOOL, Role.CURATOR) and run is not None:
-        n = restrict(School.objects.filter(pk__in=listed), user).count()
+        n = (
+            len(listed)
+            if scope_of(user).region_wide
+            else restrict(School.objects.filter(listed_q(run, "pk")), user).count()
+        )
         url = reverse("identification:list", args=[run.pk])
         out.append(_fig(n, ("школа", "школы", "школ"), f"в перечне на {run.year} год", url, "listed"))
     live = _main(programmes(user)).filter(status=Programme.Status.IN_FORCE)

@@ -84,7 +84,7 @@ def _programmes(user: Any, today: dt.date) -> list[Task]:
     """Programmes with overdue activities, indicators off track, or waiting for the user's decision."""
     if user.role in (Role.TEACHER, Role.OBSERVER):
         return []
-    from shnor.programmes.services.common import queue
+    from shnor.programmes.services.common import queue_head
     from shnor.programmes.services.indicators import overview
 
     rows = overview(user, on=today)
@@ -94,7 +94,7 @@ def _programmes(user: Any, today: dt.date) -> list[Task]:
         out.append(Task("Просроченные мероприятия программ", overdue, url, urgent=True))
     if off := sum(r.off_track for r in rows):
         out.append(Task("Показатели программ, отстающие от плана", off, url))
-    if waiting := len(queue(user)):  # those the user reviews or puts in force, not all submitted
+    if waiting := queue_head(user, 0)[1]:  # those the user reviews or puts in force, not all submitted
         out.append(Task("Программы, ожидающие вашего решения", waiting, url))
     return out
 

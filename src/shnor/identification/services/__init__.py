@@ -10,6 +10,7 @@ from shnor.identification.services.approval import (
     change_list,
     final_list,
     list_group,
+    listed_q,
     listed_rows,
     note_data,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "export_xlsx",
     "filter_results",
     "final_list",
+    "listed_q",
     "listed_rows",
     "list_group",
     "gather",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from shnor.accounts.actor import Actor
@@ -46,6 +46,22 @@ def _final_list(run: Run) -> dict[int, str]:
         else:
             listed.pop(change.school_id, None)
     return listed
+
+
+def listed_q(run: Run, field: str = "school_id") -> Q:
+    """The list as it stands (`final_list`) as a condition on a query's school `field`: the run's
+    proposed schools as a subquery and the few people's changes as values — the list itself, a
+    country's 5 000 ids bound into every query that narrows to it, made the home page's shelf
+    sort in 0.7 s."""
+    added: set[int] = set()
+    removed: set[int] = set()
+    for action, school in (
+        ListChange.objects.filter(run=run).order_by("created_at", "pk").values_list("action", "school_id")
+    ):
+        (added if action == ListChange.Action.ADD else removed).add(school)
+        (removed if action == ListChange.Action.ADD else added).discard(school)
+    selected = SchoolResult.objects.filter(run=run, selected=True).values("school_id")
+    return (Q(**{f"{field}__in": selected}) & ~Q(**{f"{field}__in": removed})) | Q(**{f"{field}__in": added})
 
 
 def list_group(result: SchoolResult, listed: dict[int, str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from shnor.accounts.actor import Actor
@@ -159,19 +159,44 @@ def get(user: Actor, pk: int) -> Programme:
     return programmes(user).get(pk=pk)
 
 
+# How many programmes the list page names of those waiting for the user's decision (it counts all).
+QUEUE_SHOWN = 20
+
+
+def _waiting(user: Actor) -> tuple[QuerySet[Programme], bool]:
+    """The programmes that may wait for the user, and whether each of them does: the region's roles
+    decide on every one of a status (`can_review`, `can_enforce`), so the database selects them; a
+    district's coordinator or a curator decides on some of their few, judged one by one."""
+    waiting = programmes(user).filter(status__in=[S.SUBMITTED, S.REVIEW, S.APPROVED]).order_by("updated_at", "pk")
+    role = role_of(user)
+    if role == Role.OPERATOR:
+        return waiting, True
+    if role == Role.REGIONAL_COORDINATOR:  # reviews the districts' and the region's, puts any in force
+        return waiting.filter(Q(status=S.APPROVED) | ~Q(level__in=SCHOOL_LEVELS)), True
+    return waiting, False
+
+
+def _decides(user: Actor, p: Programme) -> bool:
+    return (p.status in (S.SUBMITTED, S.REVIEW) and can_review(user, p)) or (
+        p.status == S.APPROVED and can_enforce(user, p)
+    )
+
+
 def queue(user: Actor) -> list[Programme]:
     """What waits for this user: programmes to review and approved ones to put in force."""
-    waiting = programmes(user).filter(status__in=[S.SUBMITTED, S.REVIEW, S.APPROVED]).order_by("updated_at")
-    out = []
-    for p in waiting:
-        if (
-            p.status in (S.SUBMITTED, S.REVIEW)
-            and can_review(user, p)
-            or p.status == S.APPROVED
-            and can_enforce(user, p)
-        ):
-            out.append(p)
-    return out
+    waiting, exact = _waiting(user)
+    return list(waiting) if exact else [p for p in waiting if _decides(user, p)]
+
+
+def queue_head(user: Actor, shown: int | None = None) -> tuple[list[Programme], int]:
+    """The first `shown` (`QUEUE_SHOWN`) of `queue` and how many there are (a country's region has
+    thousands)."""
+    shown = QUEUE_SHOWN if shown is None else shown
+    waiting, exact = _waiting(user)
+    if exact:
+        return list(waiting[:shown]), waiting.count()
+    rows = [p for p in waiting if _decides(user, p)]
+    return rows[:shown], len(rows)
 
 
 def templates(level: str | None = None) -> list[ProgrammeTemplate]:
