@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from shnor.core.support import (
@@ -10,6 +12,7 @@ from shnor.core.support import (
     Record,
     criteria,
     deficits,
+    diagnosed,
     dynamics,
     is_candidate,
     missing,
@@ -104,6 +107,81 @@ def test_dynamics_of_repeated_diagnostics() -> None:
     assert change == {"methodical": 0.0, "subject": 0.2}  # only areas measured both times
     assert overall(change) == pytest.approx(0.1)
     assert overall({}) is None
+
+
+def _frame(scores: dict[tuple[int, int], dict[str, tuple[float, float]]]) -> Any:
+    import pandas as pd
+
+    rows = [(t, y, a, s, m) for (t, y), areas in scores.items() for a, (s, m) in areas.items()]
+    return pd.DataFrame(rows, columns=["teacher", "year", "area", "score", "max_score"])
+
+
+def test_a_region_s_diagnostics_at_once_by_hand() -> None:
+    """Teacher 1: diagnosed twice, a deficit (0.5 < 0.6), improved (+0.2 and 0.0 over two areas).
+    Teacher 2: no deficit (0.6 is not below), diagnosed once. Teacher 3: changes +0.0001 and 0.0 —
+    a mean of exactly half a ten-thousandth, which `overall` rounds up to 0.0001 (improved).
+    Teacher 4: worse (−0.1). Teacher 5: only last year's diagnostic — not in the year's result.
+    Teacher 6: no maximum the year before — diagnosed twice, no area measured both times.
+    Teacher 7: changes −0.0008 and +0.0009, half a ten-thousandth again, which the float sum
+    leaves just below and `overall` rounds to 0.0 (not improved)."""
+    scores = {
+        (1, 2026): {"subject": (21, 30), "methodical": (10, 20)},
+        (1, 2025): {"subject": (15, 30), "methodical": (10, 20), "digital": (5, 10)},
+        (2, 2026): {"subject": (18, 30)},
+        (3, 2026): {"subject": (5001, 10000), "methodical": (1, 2)},
+        (3, 2025): {"subject": (5000, 10000), "methodical": (1, 2)},
+        (4, 2026): {"digital": (7, 10)},
+        (4, 2025): {"digital": (8, 10)},
+        (5, 2025): {"digital": (8, 10)},
+        (6, 2026): {"digital": (8, 10)},
+        (6, 2025): {"digital": (8, 0)},
+        (7, 2026): {"digital": (5000, 10000), "subject": (5009, 10000)},
+        (7, 2025): {"digital": (5008, 10000), "subject": (5000, 10000)},
+    }
+    got = diagnosed(_frame(scores), 2026, 0.6)
+    assert sorted(got.index) == [1, 2, 3, 4, 6, 7]
+    table = {t: (r.deficits, r.repeated, r.improved) for t, r in got.iterrows()}
+    assert table == {
+        1: (True, True, True),
+        2: (False, False, False),
+        3: (True, True, True),  # 0.5001 and 0.5 are below 0.6
+        4: (False, True, False),
+        6: (False, True, False),
+        7: (True, True, False),
+    }
+    assert overall(dynamics(scores[(3, 2025)], scores[(3, 2026)])) == 0.0001  # the tie, rounded up
+    assert overall(dynamics(scores[(7, 2025)], scores[(7, 2026)])) == 0.0  # the tie, rounded down
+
+
+def test_a_region_s_diagnostics_agree_with_each_teacher_s_functions() -> None:
+    """On random scores (ties of the mean included), the same answers as `deficits`, `dynamics` and
+    `overall` asked of each teacher."""
+    import random
+
+    rng = random.Random(26)
+    areas = ["subject", "methodical", "digital", "assessment", "psych_ped"]
+    scores: dict[tuple[int, int], dict[str, tuple[float, float]]] = {}
+    for t in range(1, 1500):
+        for y in (2025, 2026):
+            if rng.random() < 0.8:
+                top = rng.choice([0, 10, 20, 30, 10000])
+                scores[(t, y)] = {
+                    a: (rng.randint(0, top) if top else rng.randint(0, 5), top)
+                    for a in rng.sample(areas, rng.randint(1, 5))
+                }
+    got = diagnosed(_frame(scores), 2026, 0.55)
+    for (t, y), now in scores.items():
+        if y != 2026:
+            continue
+        before = scores.get((t, 2025))
+        o = overall(dynamics(before, now)) if before else None
+        row = got.loc[t]
+        assert (bool(row.deficits), bool(row.repeated), bool(row.improved)) == (
+            bool(deficits(now, 0.55)),
+            before is not None,
+            o is not None and o > 0,
+        ), t
+    assert len(got) == sum(1 for (_, y) in scores if y == 2026)
 
 
 def test_presets_carry_the_seeds_support_rules() -> None:

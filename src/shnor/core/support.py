@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shnor.core.matching import GROUP_NEAREST, Costs, GroupRules
@@ -256,3 +257,45 @@ def dynamics(before: Mapping[str, tuple[float, float]], after: Mapping[str, tupl
 def overall(change: Mapping[str, float]) -> float | None:
     """Mean change over the areas; None when nothing was measured twice."""
     return round(sum(change.values()) / len(change), 4) if change else None
+
+
+def diagnosed(rows: pd.DataFrame, year: int, threshold: float) -> pd.DataFrame:
+    """Per teacher diagnosed in `year`, what `deficits`, `dynamics` and `overall` tell of their
+    scores, for a whole region at once: `rows` has one row per teacher, year and area (columns
+    teacher, year, area, score, max_score). The result, indexed by teacher, has the columns
+    `deficits` (an area below the threshold in `year`), `repeated` (diagnosed the year before too)
+    and `improved` (`overall(dynamics(before, after)) > 0`) — the same answers as those functions.
+
+    Exactly the same: a share is Python's `round(score / max, 4)` of each distinct pair; a change
+    per area is then a whole number of ten-thousandths, so the mean change rounds above zero when
+    their sum is more than half the number of areas and below when less; a mean of exactly half a
+    ten-thousandth rounds either way with the float sum's last bit, and those few teachers are
+    asked of `overall` itself."""
+    now = rows[rows["year"] == year]
+    before = rows[rows["year"] == year - 1]
+    out = pd.DataFrame(index=pd.Index(now["teacher"].unique(), name="teacher"))
+    shared_now, shared_before = _shares(now), _shares(before)
+    below = shared_now.loc[shared_now["share"] < threshold, "teacher"].unique()
+    out["deficits"] = out.index.isin(below)
+    out["repeated"] = out.index.isin(before["teacher"].unique())
+    both = shared_now.merge(shared_before, on=["teacher", "area"], suffixes=("", "_before"))
+    both["change"] = both["tenths"] - both["tenths_before"]  # ten-thousandths, exact
+    per = both.groupby("teacher").agg(total=("change", "sum"), areas=("change", "size"))
+    improved = set(per.index[2 * per["total"] > per["areas"]])
+    for teacher in per.index[2 * per["total"] == per["areas"]]:  # a mean of exactly 0.00005
+        pick = both[both["teacher"] == teacher]
+        a = {r.area: (r.score_before, r.max_score_before) for r in pick.itertuples()}
+        b = {r.area: (r.score, r.max_score) for r in pick.itertuples()}
+        if (o := overall(dynamics(a, b))) is not None and o > 0:
+            improved.add(teacher)
+    out["improved"] = out.index.isin(list(improved))
+    return out
+
+
+def _shares(rows: pd.DataFrame) -> pd.DataFrame:
+    """`shares` of each row with a positive maximum: the share and the same in ten-thousandths."""
+    rows = rows[rows["max_score"] > 0]
+    pairs = rows[["score", "max_score"]].drop_duplicates()
+    pairs["share"] = [round(s / t, 4) for s, t in zip(pairs["score"], pairs["max_score"], strict=True)]
+    pairs["tenths"] = [round(v * 10_000) for v in pairs["share"]]
+    return rows[["teacher", "area", "score", "max_score"]].merge(pairs, on=["score", "max_score"])
