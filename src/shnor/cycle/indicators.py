@@ -191,16 +191,20 @@ def _teachers(frame: _Frame, targets: dict[str, float]) -> set[int]:
     """1.3–1.4: the listed schools' teachers diagnosed, improving, with a route; schools paired and
     with managers trained. Returns the teachers trained in the year (for the preset's targets)."""
     year, listed, staff = frame.year, frame.listed, frame.staff
-    for teacher_id, school_id, key, position in (
-        StaffMember.objects.filter(school_id__in=listed, is_active=True)
-        .order_by("school_id", "teacher_id")
-        .values_list("teacher_id", "school_id", "teacher__staff_key", "position")
+    employed = StaffMember.objects.filter(school_id__in=listed, is_active=True)
+    for teacher_id, school_id, key, position in employed.order_by("school_id", "teacher_id").values_list(
+        "teacher_id", "school_id", "teacher__staff_key", "position"
     ):
         staff.setdefault(teacher_id, (listed[school_id], key, position))
+    # The staff's teachers as a subquery (a country's list has tens of thousands of them) and no
+    # model ordering (it joined the teachers to sort millions of diagnostics for nothing).
+    teachers = employed.order_by().values("teacher_id")
     scores: dict[int, dict[int, dict[str, tuple[float, float]]]] = defaultdict(lambda: defaultdict(dict))
-    for t_id, y, area, score, top in Diagnostic.objects.filter(
-        teacher_id__in=staff, year__in=[year - 1, year]
-    ).values_list("teacher_id", "year", "area", "score", "max_score"):
+    for t_id, y, area, score, top in (
+        Diagnostic.objects.filter(teacher_id__in=teachers, year__in=[year - 1, year])
+        .order_by()
+        .values_list("teacher_id", "year", "area", "score", "max_score")
+    ):
         scores[t_id][y][area] = (score, top)
     diagnosed = {t_id for t_id, s in scores.items() if year in s}
     frame.add("1.3.1", [frame.teacher(t, t in diagnosed) for t in staff], targets.get("1.3.1"))
@@ -220,8 +224,10 @@ def _teachers(frame: _Frame, targets: dict[str, float]) -> set[int]:
 
     with_route = set(
         Route.objects.filter(
-            teacher_id__in=staff, year=year, status__in=[Route.Status.APPROVED, Route.Status.COMPLETED]
-        ).values_list("teacher_id", flat=True)
+            teacher_id__in=teachers, year=year, status__in=[Route.Status.APPROVED, Route.Status.COMPLETED]
+        )
+        .order_by()
+        .values_list("teacher_id", flat=True)
     )
     frame.add("1.4.1", [frame.teacher(t, t in with_route) for t in staff], targets.get("1.4.1"))
 
@@ -232,7 +238,9 @@ def _teachers(frame: _Frame, targets: dict[str, float]) -> set[int]:
     )
     frame.add("1.4.2", [_unit(s, pk in paired) for pk, s in listed.items()], targets.get("1.4.2"))
 
-    trained = set(Course.objects.filter(teacher_id__in=staff, end__year=year).values_list("teacher_id", flat=True))
+    trained = set(
+        Course.objects.filter(teacher_id__in=teachers, end__year=year).order_by().values_list("teacher_id", flat=True)
+    )
     managers_trained = {staff[t][0].pk for t in trained if MANAGERS.search(staff[t][2])}
     frame.add("1.4.3", [_unit(s, pk in managers_trained) for pk, s in listed.items()], targets.get("1.4.3"))
     return trained
