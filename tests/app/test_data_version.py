@@ -272,3 +272,55 @@ def test_the_dashboard_says_its_figures_are_earlier_while_they_are_computed(
     # A document computes from the current data, never from the earlier figures.
     operator = world.users["operator"]
     assert {v.definition.code: v for v in indicators.compute(operator, 2026)}["1.2"].target == 42.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_is_kept_is_never_built_from_an_earlier_value(world: Any, monkeypatch: Any) -> None:
+    """A value computed to be kept reads every memo at its current version (else a figure built on an
+    earlier list would be kept as current and reach a document); a key is computed in the background
+    once at a time; a memo of the official list never answers with an earlier version; a background
+    that cannot start leaves the request to compute it."""
+    from shnor.lib import memo as memo_lib
+
+    monkeypatch.setattr(memo_lib, "_patience", 0.0)
+    inner, outer, official = Memo(), Memo(), Memo(earlier=False)
+    state = {"inner": 0, "official": 0}
+
+    def count(name: str) -> int:
+        state[name] += 1
+        return state[name]
+
+    inner.get("list", lambda: count("inner"))
+    official.get("list", lambda: count("official"))
+    Target.objects.create(year=2026, code="1.2", value=90.0)  # a new version
+    with memo_lib.earlier_allowed() as served:
+        # The outer key has nothing earlier: computed here, and the inner memo read at the new version.
+        assert outer.get("figure", lambda: inner.get("list", lambda: count("inner")) * 10) == 20
+        assert official.get("list", lambda: count("official")) == 2  # the official list: current
+    assert not served and inner.refreshes == 0 and official.refreshes == 0
+
+    release = threading.Event()
+
+    def slow() -> int:
+        assert release.wait(30)
+        return count("inner")
+
+    Target.objects.filter(code="1.2").update(value=80.0)
+    with memo_lib.earlier_allowed() as served:
+        assert inner.get("list", slow) == 2  # earlier, while it is computed in the background
+    Target.objects.filter(code="1.2").update(value=70.0)  # another version while that one runs
+    with memo_lib.earlier_allowed() as served:
+        assert inner.get("list", slow) == 2  # still earlier, and no second job
+    assert inner.refreshes == 1
+    running = list(inner._pending.values())
+    release.set()
+    assert all(event.wait(30) for event in running)
+
+    def refuse(job: Any) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(memo_lib, "_background", refuse)
+    Target.objects.filter(code="1.2").update(value=60.0)
+    with memo_lib.earlier_allowed() as served:
+        assert inner.get("list", lambda: count("inner")) == 4  # computed by the request itself
+    assert not served and not inner._pending and not inner._refreshing

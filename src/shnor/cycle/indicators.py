@@ -241,6 +241,8 @@ def _teachers(frame: _Frame, targets: dict[str, float]) -> set[int]:
     trained = set(
         Course.objects.filter(teacher_id__in=teachers, end__year=year).order_by().values_list("teacher_id", flat=True)
     )
+    # `trained` is read by a later query than `staff`: a teacher employed in between is not counted.
+    trained &= staff.keys()
     managers_trained = {staff[t][0].pk for t in trained if MANAGERS.search(staff[t][2])}
     frame.add("1.4.3", [_unit(s, pk in managers_trained) for pk, s in listed.items()], targets.get("1.4.3"))
     return trained

@@ -90,21 +90,36 @@ def shows_earlier(view: Callable[..., R]) -> Callable[..., R]:
     return wrapped
 
 
+@contextmanager
+def _current_only() -> Iterator[None]:
+    """What is computed to be kept reads nothing earlier: a value built from an earlier one would be
+    kept as the current version's and reach documents and the API."""
+    previous = getattr(_allowed, "served", None)
+    _allowed.served = None
+    try:
+        yield
+    finally:
+        _allowed.served = previous
+
+
 class Memo:
     """Results computed from the data, kept in this process for as long as the data version stays
     the same: a few recent ones (least recently used go first), shared by the server's threads; a
     thread that asks for what another is computing waits for it. What it returns is shared too:
-    callers must not change it."""
+    callers must not change it. `earlier=False`: never served from an earlier version (the official
+    list of schools)."""
 
-    def __init__(self, size: int = 32) -> None:
+    def __init__(self, size: int = 32, earlier: bool = True) -> None:
         _MEMOS.add(self)
         self.size = size
+        self.earlier = earlier
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._pending: dict[Hashable, threading.Event] = {}
-        # The newest value of each key, whatever its version, and when it was computed: what a
-        # page that allows it is shown while the current one is computed.
+        # The newest value of each key, whatever its version, and when its computation started (the
+        # data it reflects): what a page that allows it is shown while the current one is computed.
         self._latest: OrderedDict[Hashable, tuple[Hashable, Any, float]] = OrderedDict()
+        self._refreshing: set[Hashable] = set()  # keys computed in the background: one at a time
         self.hits = 0
         self.misses = 0
         self.waits = 0  # threads that waited for another's computation
@@ -113,8 +128,10 @@ class Memo:
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         version = _version()
         if version is None:
-            return compute()
+            with _current_only():
+                return compute()
         full = (version, key)
+        background = False
         with self._lock:
             if full in self._items:
                 self._items.move_to_end(full)
@@ -123,22 +140,29 @@ class Memo:
             pending = self._pending.get(full)
             owner = pending is None
             earlier = self._earlier(key, version)
-            if pending is None:
+            if earlier is not None and owner and key in self._refreshing:
+                # The key is being computed for another version already: show the earlier value and
+                # start nothing (each write moves the version on; a job per version piles up).
+                owner, pending = False, None
+            elif owner:
                 pending = self._pending[full] = threading.Event()
                 if earlier is not None:
+                    background = True
+                    self._refreshing.add(key)
                     self.refreshes += 1
+        if background and pending is not None and not self._start(full, key, compute, pending):
+            earlier = None  # no thread to compute it: this request does, as before (owner)
         if earlier is not None:
-            if owner:
-                self._start(full, key, compute, pending)
             # A small region's computation ends within a moment: the page waits that long for it.
-            if pending.wait(_patience):
+            if pending is not None and pending.wait(_patience):
                 with self._lock:
                     if full in self._items:
                         self.hits += 1
                         return self._items[full]  # type: ignore[no-any-return]  # kept as Any, the caller's T
-            value, computed_at = earlier
-            _allowed.served.append(computed_at)
+            value, started = earlier
+            _allowed.served.append(started)
             return value  # type: ignore[no-any-return]  # kept as Any, the caller's T
+        assert pending is not None
         if not owner:
             with self._lock:
                 self.waits += 1
@@ -149,10 +173,13 @@ class Memo:
                 if full in self._items:
                     self.hits += 1
                     return self._items[full]  # type: ignore[no-any-return]  # kept as Any, the caller's T
-            return compute()  # it failed: this thread tries on its own
+            with _current_only():
+                return compute()  # it failed: this thread tries on its own
         try:
-            value = compute()
-            self._keep(full, key, value)
+            started = time.time()
+            with _current_only():
+                value = compute()
+            self._keep(full, key, value, started)
             return value
         finally:
             with self._lock:
@@ -160,43 +187,55 @@ class Memo:
             pending.set()
 
     def _earlier(self, key: Hashable, version: Hashable) -> tuple[Any, float] | None:
-        """The value of `key` for an earlier version, if the caller may be shown it (under the lock)."""
-        if _background is None or getattr(_allowed, "served", None) is None:
+        """The value of `key` for another version, if the caller may be shown it (under the lock)."""
+        if not self.earlier or _background is None or getattr(_allowed, "served", None) is None:
             return None
         latest = self._latest.get(key)
         if latest is None or latest[0] == version:
             return None
         return latest[1], latest[2]
 
-    def _keep(self, full: tuple[Hashable, Hashable], key: Hashable, value: Any) -> None:
+    def _keep(self, full: tuple[Hashable, Hashable], key: Hashable, value: Any, started: float) -> None:
         with self._lock:
             self.misses += 1
             self._items[full] = value
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-            self._latest[key] = (full[0], value, time.time())
+            # The newest data wins: a computation that started before the kept one does not replace it.
+            if key not in self._latest or self._latest[key][2] <= started:
+                self._latest[key] = (full[0], value, started)
             self._latest.move_to_end(key)
             while len(self._latest) > self.size:
                 self._latest.popitem(last=False)
 
     def _start(
         self, full: tuple[Hashable, Hashable], key: Hashable, compute: Callable[[], Any], pending: threading.Event
-    ) -> None:
+    ) -> bool:
+        """Compute `full` in the background; False (and nothing started) if no thread could start."""
+
         def job() -> None:
             try:
-                self._keep(full, key, compute())
+                started = time.time()
+                self._keep(full, key, compute(), started)
             except Exception:
                 # The page was served the earlier value; the next one to ask computes it again.
                 log.exception("recomputing %r for the new data version failed", key)
             finally:
                 with self._lock:
                     self._pending.pop(full, None)
+                    self._refreshing.discard(key)
                 pending.set()
 
-        if _background is None:  # _earlier saw one; keyed_by was called again since
-            job()
-        else:
+        try:
+            if _background is None:  # _earlier saw one; keyed_by was called again since
+                raise RuntimeError("no background runner")
             _background(job)
+        except Exception:
+            log.exception("could not start recomputing %r in the background", key)
+            with self._lock:
+                self._refreshing.discard(key)
+            return False
+        return True
 
     def clear(self) -> None:
         with self._lock:

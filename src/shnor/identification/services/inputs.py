@@ -47,8 +47,9 @@ def input_fingerprints(
 
 # Read by most pages, kept in memory until the data change: the list of a run (indicators,
 # recommendations, the network; 4,000 listed schools of a country: 50 ms a page otherwise) and the
-# digests of the registry and social data a run's page compares with the run's own.
-LISTS = Memo(size=16)
+# digests of the registry and social data a run's page compares with the run's own. Never an
+# earlier version's: the list is official, and every page that names it must name the same one.
+LISTS = Memo(size=16, earlier=False)
 
 
 INPUT_TITLES = {

@@ -201,8 +201,15 @@ def overview(
     }
     shown = rows.filter(since__lte=cutoff) if idle else rows
     if q:
-        names = shown.values_list("pk", "school__name", "curator__school__name", "curator__person__full_name")
-        found = [pk for pk, *texts in names if matches(q, *texts)]
+        names = shown.values_list(
+            "pk", "school__name", "curator_id", "curator__school__name", "curator__person__full_name"
+        )
+        # The curator as `Curator.__str__` names it (its school, else the tutor, else its number).
+        found = [
+            pk
+            for pk, school, curator, curator_school, tutor in names
+            if matches(q, school, curator_school or tutor or f"куратор {curator}")
+        ]
         shown = shown.filter(pk__in=found)
     return Overview(shown.order_by("school__municipality__name", "school__name", "pk"), totals, municipalities, on)
 
