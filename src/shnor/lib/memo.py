@@ -55,7 +55,11 @@ _allowed = threading.local()
 
 
 class Served(list[float]):
-    """When each earlier value a page was shown had been computed (`time.time()`)."""
+    """When each earlier value a page was shown had been computed (`time.time()`), and until when
+    (`time.monotonic()`) the page waits for current values: one wait for the whole page, not one per
+    figure (the indicators' dashboard asks for every year's)."""
+
+    deadline = 0.0
 
     @property
     def computed_at(self) -> dt.datetime | None:
@@ -70,6 +74,7 @@ def earlier_allowed() -> Iterator[Served]:
     list it yields gathers when each earlier value served was computed, for the page to say so."""
     previous = getattr(_allowed, "served", None)
     served = Served()
+    served.deadline = time.monotonic() + _patience
     _allowed.served = served
     try:
         yield served
@@ -154,7 +159,7 @@ class Memo:
             earlier = None  # no thread to compute it: this request does, as before (owner)
         if earlier is not None:
             # A small region's computation ends within a moment: the page waits that long for it.
-            if pending is not None and pending.wait(_patience):
+            if pending is not None and pending.wait(max(0.0, _allowed.served.deadline - time.monotonic())):
                 with self._lock:
                     if full in self._items:
                         self.hits += 1
