@@ -31,6 +31,7 @@ from shnor.cycle.models import (
 from shnor.cycle.services.common import CycleError, check_keeper, lines_of, preset, region_wide, schools_by_codes, today
 from shnor.documents import cycle as documents
 from shnor.identification.models import SchoolResult
+from shnor.lib.memo import Memo
 from shnor.records.models import Document, Level
 from shnor.records.services import authority, executor, keeping, signature, store_document
 from shnor.registry import services as registry
@@ -43,7 +44,17 @@ from shnor.support.services import rules
 LISTED_IN_SELECT = 300
 
 
+# The draft form's choices, kept per data version and scope: building the pool's curators took
+# half of the recommendations page.
+_ADDRESSEES = Memo(size=32)
+
+
 def addressees(user: Actor, year: int) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The draft form's choices (`_addressees`), shared between requests until the data change."""
+    return _ADDRESSEES.get(("addressees", scope_of(user), year), lambda: _addressees(user, year))
+
+
+def _addressees(user: Actor, year: int) -> list[tuple[str, list[tuple[str, str]]]]:
     """Whom the user may address, grouped by kind, as «kind:id» choices: municipalities (the
     region only), the schools of the year's list and the curators, in the user's scope. Any other
     school of the scope is named by its code (`DraftForm.code`): a country has 40,000 of them; a
