@@ -401,30 +401,33 @@ def _strengths(
     top = strongest.reset_index()[["school_id", "code", "year", "procedure", "subject", "grade", "n", "z"]]
     top = top.rename(columns={c: f"top_{c}" for c in ("year", "procedure", "subject", "grade", "n", "z")})
     joined = signs.merge(top, on=["school_id", "code"], how="left", validate="one_to_one")
-    columns = {c: joined[c].tolist() for c in joined.columns}
+    names = ["school_id", "code", "z", "units", "years", "raw", "total", "icc", "shift", "scale"]
+    names += ["top_year", "top_procedure", "top_subject", "top_grade", "top_n", "top_z"]
     found: dict[Any, tuple[dict[str, float], list[dict[str, Any]]]] = {}
-    for i in range(len(joined)):
-        col = {c: values[i] for c, values in columns.items()}
-        z_by_code, strengths = found.setdefault(col["school_id"], ({}, []))
-        z_by_code[col["code"]] = col["z"]
+    for school, code, z, units, years, raw, total, icc, shift, scale, *top in zip(
+        *(joined[c].tolist() for c in names), strict=True
+    ):
+        year, procedure, subject, grade, n, top_z = top
+        z_by_code, strengths = found.setdefault(school, ({}, []))
+        z_by_code[code] = z
         strengths.append(
             {
-                "code": str(col["code"]),
-                "units": int(col["units"]),
-                "years": int(col["years"]),
-                "z": round(float(col["z"]), 3),
-                "raw": round(float(col["raw"]), 3),
-                "total": round(float(col["total"]), 3),
-                "icc": round(float(col["icc"]), 4),
-                "shift": round(float(col["shift"]), 3),
-                "scale": round(float(col["scale"]), 3),
+                "code": str(code),
+                "units": int(units),
+                "years": int(years),
+                "z": round(float(z), 3),
+                "raw": round(float(raw), 3),
+                "total": round(float(total), 3),
+                "icc": round(float(icc), 4),
+                "shift": round(float(shift), 3),
+                "scale": round(float(scale), 3),
                 "top": {
-                    "year": int(col["top_year"]),
-                    "procedure": None if pd.isna(col["top_procedure"]) else str(col["top_procedure"]),
-                    "subject": None if pd.isna(col["top_subject"]) else str(col["top_subject"]),
-                    "grade": None if pd.isna(col["top_grade"]) else int(col["top_grade"]),
-                    "n": int(col["top_n"]),
-                    "z": round(float(col["top_z"]), 3),
+                    "year": int(year),
+                    "procedure": None if pd.isna(procedure) else str(procedure),
+                    "subject": None if pd.isna(subject) else str(subject),
+                    "grade": None if pd.isna(grade) else int(grade),
+                    "n": int(n),
+                    "z": round(float(top_z), 3),
                 },
             }
         )
@@ -467,14 +470,19 @@ def notable_rows(
     # Only the signs that point to bias at the school (their combined z above 0) carry its flag.
     carrying = {(school, s["code"]) for school, signs in flagged["signs"].items() for s in signs if s["z"] > 0}
     known = set(objectivity.keys_of(found)) if not found.empty else set()
-    keys = objectivity.keys_of(every)
-    carries = np.array([(s, c) in carrying for s, c in zip(every["school_id"], every["code"], strict=True)], bool)
-    behind = (every["school_id"].isin(set(flagged.index)) & (every["z"] >= NOTABLE_Z)).to_numpy() & carries
-    behind |= np.array([k in (reviewed or set()) for k in keys], bool)
+    # Columns first, keys last: a country's run has millions of units and a few hundred behind flags.
+    behind = np.array(every["school_id"].isin(set(flagged.index)) & (every["z"] >= NOTABLE_Z), dtype=bool)
+    if carrying:
+        behind &= pd.MultiIndex.from_arrays([every["school_id"], every["code"]]).isin(list(carrying))
+    else:
+        behind[:] = False
+    if reviewed:  # the units of the schools a person reviewed, by their keys
+        maybe = np.flatnonzero(every["school_id"].astype(str).isin({k[0] for k in reviewed}).to_numpy() & ~behind)
+        for i, key in zip(maybe, objectivity.keys_of(every.iloc[maybe]), strict=True):
+            behind[i] = key in reviewed
+    chosen = every[behind]
     out = []
-    for key, u in zip(
-        [k for k, b in zip(keys, behind, strict=True) if b], every[behind].itertuples(index=False), strict=True
-    ):
+    for key, u in zip(objectivity.keys_of(chosen), chosen.itertuples(index=False), strict=True):
         if key in known:
             continue
         sd = math.sqrt(u.s2 + u.tau2)

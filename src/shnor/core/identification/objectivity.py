@@ -360,19 +360,21 @@ def rises(scored: pd.DataFrame, years: list[int], floor: int) -> pd.DataFrame:
         if year not in z.columns or not earlier:
             continue
         count = z[earlier].notna().sum(axis=1)
-        present = z[earlier].notna().to_numpy()  # row by row through a Series each: half a minute at 4 M rows
+        kept = ((count > 0) & z[year].notna()).to_numpy()
         frame = pd.DataFrame(
             {
                 "year": year,
                 "n": n[year],
                 "z": z[year],
                 "earlier_z": z[earlier].mean(axis=1),
-                "earlier_years": [[y for y, there in zip(earlier, row, strict=True) if there] for row in present],
                 "se": np.sqrt(v[year] + v[earlier].sum(axis=1, min_count=1) / count**2),
             }
-        )
+        )[kept]
         frame["rise"] = frame["z"] - frame["earlier_z"]
-        out.append(frame[(count > 0) & frame["z"].notna()].reset_index())
+        # The earlier years of the rows kept only (a list per row of every work cost a second at 4 M rows).
+        present = z[earlier].notna().to_numpy()[kept]
+        frame["earlier_years"] = [[y for y, there in zip(earlier, row, strict=True) if there] for row in present]
+        out.append(frame.reset_index())
     return pd.concat(out, ignore_index=True)[columns] if out else pd.DataFrame(columns=columns)
 
 
