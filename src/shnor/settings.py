@@ -216,6 +216,8 @@ SHNOR_PAGE_SIZE = env_int("SHNOR_PAGE_SIZE", 50, minimum=10)
 # before it shows the earlier ones, saying when they were computed, while the computation goes on in
 # the background (shnor.lib.memo). Documents and exports always wait for the current figures.
 SHNOR_FRESH_WAIT_SECONDS = env_int("SHNOR_FRESH_WAIT_SECONDS", 3, minimum=0)
+# Each server process computes what the region's pages keep as it starts (shnor.web.warmup).
+SHNOR_WARM_UP = env_bool("SHNOR_WARM_UP", True)
 SHNOR_REGION_NAME = env_str("SHNOR_REGION_NAME", "")
 
 # E-mail copies of in-system notifications; without SHNOR_EMAIL_HOST notifications stay in the system.

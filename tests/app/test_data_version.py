@@ -324,3 +324,44 @@ def test_what_is_kept_is_never_built_from_an_earlier_value(world: Any, monkeypat
     with memo_lib.earlier_allowed() as served:
         assert inner.get("list", lambda: count("inner")) == 4  # computed by the request itself
     assert not served and not inner._pending and not inner._refreshing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_starting_server_process_computes_what_the_region_s_pages_keep(world: Any, login: Any) -> None:
+    """`shnor serve` warms each worker (gunicorn's post_worker_init): afterwards the region-wide
+    pages find their figures kept, none computed on a visitor's request."""
+    import sys
+
+    from shnor.cycle import cyclogram
+    from shnor.registry import services as registry
+    from shnor.web import warmup
+
+    identification(world)
+    versioning.forget()
+    warmup.in_background().join(60)  # what a worker runs as it starts
+    memos = [
+        indicators._MEMO,
+        cyclogram._MEMO,
+        registry._SUMMARIES,
+        sys.modules["shnor.staff.services.targets"]._MEMO,
+        sys.modules["shnor.programmes.services.indicators"]._OVERVIEW,
+        sys.modules["shnor.risks.services.profiles"]._REGIONAL,
+    ]
+    assert warmup.warm() == ["totals", "cyclogram", "indicators", "teachers", "programmes", "risks"]
+    before = [m.misses for m in memos]
+    client = login("operator")
+    for page in ("/", "/cycle/indicators/", "/teachers/", "/programmes/", "/risks/", "/cycle/"):
+        assert client.get(page).status_code == 200, page
+    assert [m.misses for m in memos] == before
+    assert all(m.hits for m in memos[:3])
+
+
+def test_serve_warms_each_worker_as_it_starts(monkeypatch: Any) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from shnor.cli import setup
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(BaseApplication, "run", lambda self: seen.update(hook=self.cfg.post_worker_init))
+    setup._serve("127.0.0.1", 0, 1, 1)
+    assert seen["hook"] is setup._warm_up

@@ -122,7 +122,15 @@ def demo(
         _serve(host, port, workers=2, threads=4)
 
 
+def _warm_up(worker: Any) -> None:
+    """Each worker computes what the region's pages keep as it starts (shnor.web.warmup)."""
+    from shnor.web import warmup
+
+    warmup.in_background()
+
+
 def _serve(host: str, port: int, workers: int, threads: int) -> None:
+    from django.conf import settings
     from django.db import connections
     from gunicorn.app.base import BaseApplication
 
@@ -136,6 +144,8 @@ def _serve(host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("accesslog", "-")
             self.cfg.set("timeout", 120)
             self.cfg.set("graceful_timeout", 10)
+            if settings.SHNOR_WARM_UP:
+                self.cfg.set("post_worker_init", _warm_up)
 
         def load(self) -> Any:
             return application
