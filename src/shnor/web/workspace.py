@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shnor.accounts.roles import Perm, Role
+from shnor.accounts.scoping import scope_of
 from shnor.accounts.services import unread
 from shnor.core.cyclogram import working_year
+from shnor.lib.memo import Memo
 
 # The region's cyclogram is kept, and its overdue items reported, by the region's keepers of the cycle.
 KEEPERS = (Role.OPERATOR, Role.REGIONAL_COORDINATOR)
@@ -24,6 +26,10 @@ class Task:
     count: int
     url: str
     urgent: bool = False
+
+
+# Counts the home page shows every role, over the region's rows: kept until the data change.
+_KEPT = Memo(size=64)
 
 
 def tasks(user: Any, today: dt.date | None = None) -> list[Task]:
@@ -62,17 +68,21 @@ def _signs(user: Any) -> list[Task]:
     run = Run.objects.filter(status=Run.Status.DONE).order_by("-finished_at", "-pk").first()
     if run is None:
         return []
-    # Flagged schools (the run's page lists them with `objectivity=1`) with a sign still to decide.
-    pending = (
-        Sign.objects.filter(
-            run=run,
-            review=Sign.Review.PENDING,
-            school__identification_results__run=run,  # one result row: the run's own
-            school__identification_results__objectivity_flag=True,
-        )
-        .values("school")
-        .distinct()
-        .count()
+    # Flagged schools (the run's page lists them with `objectivity=1`) with a sign still to decide:
+    # the region's count (the permission is the region's), kept until the data change.
+    pending = _KEPT.get(
+        ("signs-pending", run.pk),
+        lambda: (
+            Sign.objects.filter(
+                run=run,
+                review=Sign.Review.PENDING,
+                school__identification_results__run=run,  # one result row: the run's own
+                school__identification_results__objectivity_flag=True,
+            )
+            .values("school")
+            .distinct()
+            .count()
+        ),
     )
     if not pending:
         return []
@@ -94,7 +104,9 @@ def _programmes(user: Any, today: dt.date) -> list[Task]:
         out.append(Task("Просроченные мероприятия программ", overdue, url, urgent=True))
     if off := sum(r.off_track for r in rows):
         out.append(Task("Показатели программ, отстающие от плана", off, url))
-    if waiting := queue_head(user, 0)[1]:  # those the user reviews or puts in force, not all submitted
+    if waiting := _KEPT.get(
+        ("waiting", user.role, scope_of(user), user.pk), lambda: queue_head(user, 0)[1]
+    ):  # those the user reviews or puts in force, not all submitted
         out.append(Task("Программы, ожидающие вашего решения", waiting, url))
     return out
 
