@@ -124,7 +124,7 @@ def test_a_region_s_diagnostics_at_once_by_hand() -> None:
     Teacher 6: no maximum the year before — diagnosed twice, no area measured both times.
     Teacher 7: changes −0.0008 and +0.0009, half a ten-thousandth again, which the float sum
     leaves just below and `overall` rounds to 0.0 (not improved)."""
-    scores = {
+    scores: dict[tuple[int, int], dict[str, tuple[float, float]]] = {
         (1, 2026): {"subject": (21, 30), "methodical": (10, 20)},
         (1, 2025): {"subject": (15, 30), "methodical": (10, 20), "digital": (5, 10)},
         (2, 2026): {"subject": (18, 30)},
