@@ -123,11 +123,15 @@ def test_a_region_s_diagnostics_at_once_by_hand() -> None:
     Teacher 4: worse (−0.1). Teacher 5: only last year's diagnostic — not in the year's result.
     Teacher 6: no maximum the year before — diagnosed twice, no area measured both times.
     Teacher 7: changes −0.0008 and +0.0009, half a ten-thousandth again, which the float sum
-    leaves just below and `overall` rounds to 0.0 (not improved)."""
+    leaves just below and `overall` rounds to 0.0 (not improved).
+    Teacher 8: +0.0001, +0.0001, 0 and 0: a mean of half a ten-thousandth over four areas (improved).
+    Teacher 9: +0.2006 and −0.2005 (not improved), its shares across one half.
+    Teacher 10: maxima of 1 (a share of 0 the year before, 1 now: improved, no deficit); and a share
+    of 0.59996 for teacher 2, which rounds to 0.6 (not below)."""
     scores: dict[tuple[int, int], dict[str, tuple[float, float]]] = {
         (1, 2026): {"subject": (21, 30), "methodical": (10, 20)},
         (1, 2025): {"subject": (15, 30), "methodical": (10, 20), "digital": (5, 10)},
-        (2, 2026): {"subject": (18, 30)},
+        (2, 2026): {"subject": (18, 30), "digital": (14999, 25000)},
         (3, 2026): {"subject": (5001, 10000), "methodical": (1, 2)},
         (3, 2025): {"subject": (5000, 10000), "methodical": (1, 2)},
         (4, 2026): {"digital": (7, 10)},
@@ -137,9 +141,15 @@ def test_a_region_s_diagnostics_at_once_by_hand() -> None:
         (6, 2025): {"digital": (8, 0)},
         (7, 2026): {"digital": (5000, 10000), "subject": (5009, 10000)},
         (7, 2025): {"digital": (5008, 10000), "subject": (5000, 10000)},
+        (8, 2026): {"a": (5001, 10000), "b": (5001, 10000), "c": (1, 2), "d": (1, 2)},
+        (8, 2025): {"a": (5000, 10000), "b": (5000, 10000), "c": (1, 2), "d": (1, 2)},
+        (9, 2026): {"x": (6000, 10000), "y": (1995, 10000)},
+        (9, 2025): {"x": (3994, 10000), "y": (4000, 10000)},
+        (10, 2026): {"digital": (1, 1)},
+        (10, 2025): {"digital": (0, 1)},
     }
     got = diagnosed(_frame(scores), 2026, 0.6)
-    assert sorted(got.index) == [1, 2, 3, 4, 6, 7]
+    assert sorted(got.index) == [1, 2, 3, 4, 6, 7, 8, 9, 10] and got.index.name == "teacher"
     table = {t: (r.deficits, r.repeated, r.improved) for t, r in got.iterrows()}
     assert table == {
         1: (True, True, True),
@@ -148,7 +158,13 @@ def test_a_region_s_diagnostics_at_once_by_hand() -> None:
         4: (False, True, False),
         6: (False, True, False),
         7: (True, True, False),
+        8: (True, True, True),
+        9: (True, True, False),
+        10: (False, True, True),
     }
+    for teacher in (8, 9, 10):
+        o = overall(dynamics(scores[(teacher, 2025)], scores[(teacher, 2026)]))
+        assert (o is not None and o > 0) == table[teacher][2], teacher
     assert overall(dynamics(scores[(3, 2025)], scores[(3, 2026)])) == 0.0001  # the tie, rounded up
     assert overall(dynamics(scores[(7, 2025)], scores[(7, 2026)])) == 0.0  # the tie, rounded down
 
