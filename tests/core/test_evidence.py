@@ -659,6 +659,12 @@ def test_the_rows_behind_a_flag_by_hand() -> None:
     # A row a sign already names is not repeated; the others still follow it.
     named = pd.DataFrame([{**rows[0], "subject": "", "grade": 0}])
     assert [r["code"] for r in evidence.notable_rows(weighed, named, reviewed)] == ["heaping", "oge_ege", "vpr_journal"]
+    # A reviewed unit of a flagged school joins that school's notable ones; none of them is dropped.
+    also = reviewed | {("A", 2025, "vpr_journal", "VPR", "", 0)}
+    assert [(r["school_id"], r["year"], r["code"]) for r in evidence.notable_rows(weighed, empty, also)] == [
+        ("A", 2026, "vpr_journal"), ("A", 2025, "vpr_journal"), ("A", 2026, "heaping"), ("E", 2026, "oge_ege"),
+        ("D", 2026, "vpr_journal"),
+    ]  # fmt: skip
     # Without `every`, the units themselves: D's rejected unit is not among them.
     alone = evidence.Evidence(units=every.iloc[:6], schools=schools, threshold=Z_995)
     assert [r["school_id"] for r in evidence.notable_rows(alone, empty, reviewed)] == ["A", "A", "E"]

@@ -1944,3 +1944,26 @@ def test_the_social_index_takes_a_schools_latest_record_and_the_chance_needs_two
     assert two[0] == pytest.approx(0.9693, abs=1e-4)
     with_gap = identify_module.isb_low_probability(pd.Series([-1.0, 1.0, np.nan]), pd.Series([0.5, 0.5, 9.0]), 0.0)
     assert with_gap[:2].tolist() == pytest.approx(two.tolist()) and np.isnan(with_gap[2])
+
+
+def test_rises_by_hand() -> None:
+    """A work's rise over its one or two earlier years, by hand: school S has the work in 2024, 2025
+    and 2026; school T only in 2026 (no earlier year: no rise), and a year with no earlier year in
+    the data (2024) yields nothing but does not stop the later years."""
+    keys = {"procedure": "VPR", "subject": "математика", "grade": 5}
+    scored = pd.DataFrame(
+        [
+            {"school_id": "S", **keys, "year": 2024, "z": 0.0, "v": 0.01, "n": 30},
+            {"school_id": "S", **keys, "year": 2025, "z": 0.1, "v": 0.01, "n": 30},
+            {"school_id": "S", **keys, "year": 2026, "z": 0.5, "v": 0.01, "n": 30},
+            {"school_id": "T", **keys, "year": 2026, "z": 0.9, "v": 0.01, "n": 30},
+        ]
+    )
+    got = objectivity.rises(scored, [2024, 2025, 2026], 10)
+    assert list(zip(got["school_id"], got["year"], strict=True)) == [("S", 2025), ("S", 2026)]
+    first, second = got.to_dict("records")
+    assert first["rise"] == pytest.approx(0.1) and first["se"] == pytest.approx(np.sqrt(0.01 + 0.01))
+    assert first["earlier_years"] == [2024]
+    # 2026 against the mean of 2025 and 2024: 0.5 − 0.05; its variance 0.01 + (0.01 + 0.01) / 2².
+    assert second["earlier_z"] == pytest.approx(0.05) and second["rise"] == pytest.approx(0.45)
+    assert second["se"] == pytest.approx(np.sqrt(0.01 + 0.02 / 4)) and second["earlier_years"] == [2025, 2024]
