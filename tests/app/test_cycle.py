@@ -627,6 +627,9 @@ def test_the_draft_form_offers_the_list_and_takes_any_school_by_its_code(
     ]
     page = operator.get(reverse("cycle:recommendations"), {"year": 2026}).content.decode()
     assert f'value="curator:{curators[0].pk}"' in page and "Кураторам" in page
+    # docs/guide/cycle.md names the select's limit for schools and curators alike.
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "guide" / "cycle.md").read_text("utf-8")
+    assert recommendation.LISTED_IN_SELECT == 300 and "в пуле больше 300 кураторов" in " ".join(guide.split())
     monkeypatch.setattr(recommendation, "LISTED_IN_SELECT", 1)
     page = operator.get(reverse("cycle:recommendations"), {"year": 2026}).content.decode()
     assert "A001 — Школа А1" not in page and "только по коду" in page

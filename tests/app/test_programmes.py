@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -457,6 +458,9 @@ def test_the_overview_kept_between_requests_follows_the_data_and_the_day(world: 
     assert sum(r.programmes for r in services.overview(operator, on=day)) == sum(r.programmes for r in first) + 1
 
 
+ROOT_DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
 def test_the_queue_of_the_region_s_roles_is_each_programme_s_rule(
     world: Any, login: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -498,6 +502,8 @@ def test_the_queue_of_the_region_s_roles_is_each_programme_s_rule(
     assert len(services.queue(fresh(world.users["operator"]))) == 12 and len(made) == 20
     page = login("operator").get(reverse("programmes:list")).content.decode()
     assert page.count("programmes/") and 'data-testid="queue-more"' not in page
+    # docs/guide/programmes.md: «первые 20, дольше всех ожидающие».
+    assert common.QUEUE_SHOWN == 20 and "первые 20" in (ROOT_DOCS / "guide" / "programmes.md").read_text("utf-8")
     monkeypatch.setattr(common, "QUEUE_SHOWN", 5)
     page = login("operator").get(reverse("programmes:list")).content.decode()
     assert "Показаны 5 из 12" in " ".join(page.split())
