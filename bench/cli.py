@@ -41,10 +41,13 @@ SHNOR = str(ROOT / ".venv" / "bin" / "shnor")
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(HERE.parent))
 
-READ = "import duckdb, sys; duckdb.connect().sql(f\"CREATE TABLE t AS SELECT * FROM read_csv('{sys.argv[1]}')\")"
+# The scores' types are given, as the import knows them from the contract: sniffed from the first
+# rows, a column empty there (the test score of a year of ВПР) is read as text.
+TYPES = "types={{'primary_score': 'DOUBLE', 'test_score': 'DOUBLE'}}"  # braces doubled: the child's code is an f-string
+READ = f"import duckdb, sys; duckdb.connect().sql(f\"CREATE TABLE t AS SELECT * FROM read_csv('{{sys.argv[1]}}', {TYPES})\")"
 GROUP = (
-    'import duckdb, sys; duckdb.connect().sql(f"SELECT year, school_id, procedure, subject, grade, count(*), '
-    "avg(coalesce(test_score, primary_score)) FROM read_csv('{sys.argv[1]}') GROUP BY ALL\").fetchall()"
+    f'import duckdb, sys; duckdb.connect().sql(f"SELECT year, school_id, procedure, subject, grade, count(*), '
+    f"avg(coalesce(test_score, primary_score)) FROM read_csv('{{sys.argv[1]}}', {TYPES}) GROUP BY ALL\").fetchall()"
 )
 
 

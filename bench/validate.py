@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from shnor.core.identification.identify import UNCERTAIN
+from shnor.core.identification.uncertainty import UNCERTAIN
 
 YEARS = (2021, 2022, 2023, 2024)
 VPR = [("rus", g) for g in (4, 5, 6, 7, 8)] + [("math", g) for g in (4, 5, 6, 7, 8)]
@@ -289,7 +289,7 @@ def score(table: pd.DataFrame, truth: pd.DataFrame, ior_share: float, isb_share:
 
 def _uncertain(clustered: pd.DataFrame, wrong: np.ndarray) -> dict[str, Any]:
     """How many clustered schools the identification marks as of uncertain cluster (a low-zone
-    probability of ИОР or ИСБ within identify.UNCERTAIN), and how many of the wrong clusters are among them."""
+    probability of ИОР or ИСБ within uncertainty.UNCERTAIN), and how many of the wrong clusters are among them."""
     marked = np.zeros(len(clustered), bool)
     for column in ("ior_low_probability", "isb_low_probability"):
         if column in clustered:

@@ -15,6 +15,7 @@ from statsmodels.stats.meta_analysis import combine_effects
 from shnor.core.identification import aggregate, indices, objectivity, sensitivity
 from shnor.core.identification import identify as identify_module
 from shnor.core.identification.identify import OUTPUT_COLUMNS, Inputs, classify, identify
+from shnor.core.identification.uncertainty import uncertain
 from shnor.core.methodology import Component, Cutoff, FederalRisk, Methodology, Objectivity, Selection, SocialPart
 from shnor.core.presets import PresetError
 from shnor.demo.generator import DemoConfig, DemoRegion, generate
@@ -1920,11 +1921,8 @@ def test_the_chance_of_the_low_zone_from_the_estimate_and_its_error() -> None:
     assert p["A"] == pytest.approx(0.7881446) and p["B"] == pytest.approx(0.5)
     assert p[["C", "D"]].isna().all()
     assert identify_module._chance_below(estimate, se, float("nan")).isna().all()
-    assert (
-        identify_module.uncertain(0.7881446)
-        and not identify_module.uncertain(0.95)
-        and not identify_module.uncertain(None)
-    )
+    assert uncertain(0.7881446) and uncertain(0.1000001) and uncertain(0.8999999)
+    assert not any(uncertain(p) for p in (0.95, 0.1, 0.9, 0.05, None))  # the bounds are not uncertain
 
 
 def test_the_social_index_takes_a_schools_latest_record_and_the_chance_needs_two_known_schools() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from shnor.core.identification.identify import uncertain
+from shnor.core.identification.uncertainty import uncertain
 from shnor.registry.models import School
 
 
@@ -156,12 +156,12 @@ class SchoolResult(models.Model):
 
     @property
     def low_uncertain(self) -> bool:
-        """Whether the school's membership of the low ИОР zone is uncertain (identify.UNCERTAIN)."""
+        """Whether the school's membership of the low ИОР zone is uncertain (uncertainty.UNCERTAIN)."""
         return uncertain(self.ior_low_probability)
 
     @property
     def isb_uncertain(self) -> bool:
-        """Whether the school's membership of the low ИСБ zone is uncertain (identify.UNCERTAIN)."""
+        """Whether the school's membership of the low ИСБ zone is uncertain (uncertainty.UNCERTAIN)."""
         return uncertain(self.isb_low_probability)
 
     @property

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -13,6 +14,8 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 from shnor.lib.memo import Memo
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -83,13 +86,34 @@ def is_partial(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False)) and request.headers.get("HX-Target") == "table"
 
 
-def paged(request: HttpRequest, rows: Any, size: int | None = None) -> dict[str, Any]:
+def paged(request: HttpRequest, rows: Any, size: int | None = None, param: str = "page") -> dict[str, Any]:
     """A page of `rows` (a query or a list) by ?page= (`SHNOR_PAGE_SIZE` rows, as every table), and the
-    start of the other pages' links (the request's own filters kept), for `web/_pages.html`."""
+    start of the other pages' links (the request's own filters kept), for `web/_pages.html`. A second
+    paged table of the same page takes its own `param` (and the caller renames the context)."""
     from django.core.paginator import Paginator as Plain
 
     size = size or settings.SHNOR_PAGE_SIZE
     params = request.GET.copy()
-    params.pop("page", None)
+    params.pop(param, None)
     query = params.urlencode()
-    return {"page": Plain(rows, size).get_page(request.GET.get("page")), "page_prefix": f"?{query}&" if query else "?"}
+    return {
+        "page": Plain(rows, size).get_page(request.GET.get(param)),
+        "page_prefix": f"?{query}&" if query else "?",
+        "page_param": param,
+    }
+
+
+def total(rows: Sequence[T], **fixed: Any) -> T | None:
+    """The «Итого» row of a table of dataclass rows: every whole-number field summed, the others
+    as `fixed` gives them (a label, no key). None for a table of fewer than two rows, which needs
+    none. Right where each row counts its own items once (a teacher in one municipality, a
+    programme under one owner)."""
+    if len(rows) < 2:
+        return None
+    first: Any = rows[0]  # a dataclass instance
+    sums = {
+        f.name: sum(getattr(r, f.name) for r in rows)
+        for f in fields(first)
+        if f.name not in fixed and isinstance(getattr(first, f.name), int)
+    }
+    return cast(T, replace(first, **sums, **fixed))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.roles import Perm
 from shnor.core.programmes import rule_text
+from shnor.lib.listing import paged, total
 from shnor.lib.lookup import as_int, form_errors
 from shnor.lib.memo import shows_earlier
 from shnor.programmes import services
@@ -59,10 +60,17 @@ def programme_list(request: AuthedRequest) -> HttpResponse:
     if status in Programme.Status.values:
         qs = qs.filter(status=status)
     municipality = request.GET.get("municipality")
+    overview = services.overview(user, as_int(municipality))
+    # Both tables are paged (a country's region: a thousand municipalities, tens of thousands of
+    # programmes), each by its own parameter; the overview's total row is the whole scope's.
+    listed = paged(request, qs.order_by("status", "school__name", "pk"))
     context = {
-        "programmes": qs.order_by("status", "school__name")[:300],
+        **listed,
+        "programmes": listed["page"].object_list,
         **dict(zip(("queue", "queue_count"), services.queue_head(user), strict=True)),
-        "overview": services.overview(user, as_int(municipality)),
+        "overview": overview,
+        "overview_pages": paged(request, overview, param="rows"),
+        "overview_total": total(overview, label="Итого", municipality=None),
         "drill": municipality,
         "levels": Programme.Level.choices,
         "statuses": Programme.Status.choices,

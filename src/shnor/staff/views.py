@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from shnor.accounts.actor import AuthedRequest
 from shnor.accounts.roles import Perm, Role
 from shnor.accounts.scoping import restrict
+from shnor.lib.listing import paged, total
 from shnor.lib.lookup import as_int, as_year, form_errors, or_404
 from shnor.lib.memo import shows_earlier
 from shnor.registry.models import Municipality, School
@@ -46,6 +47,9 @@ def teacher_list(request: AuthedRequest) -> HttpResponse:
     if municipality is None and user.role == Role.MUNICIPAL_COORDINATOR and user.municipality_id:
         municipality = Municipality.objects.get(pk=user.municipality_id)
     staff = services.teachers(user) if user.role in (Role.SCHOOL, Role.CURATOR) else None
+    # A country's region has a thousand municipalities: the table is paged, its total row is the
+    # whole scope's (each teacher counts once, in one row).
+    aggregates = services.aggregates(user, year, municipality) if year and staff is None else []
     return render(
         request,
         "staff/list.html",
@@ -53,7 +57,9 @@ def teacher_list(request: AuthedRequest) -> HttpResponse:
             "year": year,
             "years": services.diagnostic_years(),
             "municipality": municipality,
-            "aggregates": services.aggregates(user, year, municipality) if year and staff is None else [],
+            "aggregates": aggregates,
+            **paged(request, aggregates),
+            "total": total(aggregates, name="Итого", key=None),
             "targets": services.targets(user, year) if year else [],
             "staff": staff,
             "can_catalogue": user.has_shnor_perm(Perm.MANAGE_CATALOGUE),

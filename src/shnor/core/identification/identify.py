@@ -299,16 +299,6 @@ def _output_table(schools: pd.DataFrame, year: int, figures: _Figures, classes: 
     )
 
 
-# A school's membership of the low zone is uncertain between these probabilities (shown on the
-# list, the scatter and the card).
-UNCERTAIN = (0.1, 0.9)
-
-
-def uncertain(probability: float | None) -> bool:
-    """Whether membership of the low zone with this probability is uncertain (UNCERTAIN)."""
-    return probability is not None and UNCERTAIN[0] < probability < UNCERTAIN[1]
-
-
 def low_probability(shrunk: indices.Shrunk, threshold: float, insufficient: pd.Series) -> pd.Series:
     """The probability that a school's true ИОР is at or below the low zone's threshold, from its
     shrunk estimate and standard error (normal posterior; the threshold taken as fixed). None for a

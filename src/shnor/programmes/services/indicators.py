@@ -172,6 +172,7 @@ class OverviewRow:
     off_track: int = 0
     waiting: int = 0
     url: str = ""
+    municipality: int | None = None  # a municipality's row: its drill-down
 
 
 # Every programme's activities and indicators judged on a day: seconds for a country's region, the
@@ -191,13 +192,17 @@ def _overview(user: Actor, municipality: int | None, on: dt.date) -> list[Overvi
     qs = programmes(user).prefetch_related("activities", "indicators")
     if municipality is not None:
         qs = qs.filter(Q(municipality_id=municipality) | Q(school__municipality_id=municipality))
-    rows: dict[str, OverviewRow] = {}
+    rows: dict[object, OverviewRow] = {}
     for p in qs:
         if municipality is None:
-            key = p.municipality.name if p.municipality else (p.school.municipality.name if p.school else "Регион")
+            owner = p.municipality or (p.school.municipality if p.school else None)
+            key: object = owner.pk if owner else None
+            row = rows.get(key) or rows.setdefault(
+                key, OverviewRow(owner.name if owner else "Регион", municipality=owner.pk if owner else None)
+            )
         else:
-            key = p.owner_label()
-        row = rows.setdefault(key, OverviewRow(key))
+            label = p.owner_label()
+            row = rows.setdefault(label, OverviewRow(label))
         row.programmes += 1
         row.in_force += int(p.status == S.IN_FORCE)
         row.waiting += int(p.status in (S.SUBMITTED, S.REVIEW, S.APPROVED))
