@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve()
 ROOT = HERE.parents[1]
@@ -49,6 +50,61 @@ GROUP = (
     f'import duckdb, sys; duckdb.connect().sql(f"SELECT year, school_id, procedure, subject, grade, count(*), '
     f"avg(coalesce(test_score, primary_score)) FROM read_csv('{{sys.argv[1]}}', {TYPES}) GROUP BY ALL\").fetchall()"
 )
+
+
+# Where a command's time goes: each stage is a function of the main thread whose cumulative time
+# cProfile reports (the import's reading and writing threads run beside them); the rest of the
+# profiled total is Python's own start, the imports a command makes itself and what no stage names. Under the
+# profiler a command runs slower than without it: the shares, not the seconds, are the finding.
+STAGES = {
+    "identify": [
+        ("loading the command line (its imports: pandas, pydantic, the presets)", "shnor/cli/__init__.py", "<module>"),
+        ("starting Django (settings, apps, models)", "cli/base.py", "django_setup"),
+        ("reading the store and aggregating the works", "identification/services/run.py", "gather"),
+        ("the methodology (indices, signs, value added, categories)", "core/identification/identify.py", "identify"),
+        ("saving the results, components and signs", "identification/services/results.py", "save_results"),
+    ],
+    "import": [
+        ("loading the command line (its imports: pandas, pydantic, the presets)", "shnor/cli/__init__.py", "<module>"),
+        ("starting Django (settings, apps, models)", "cli/base.py", "django_setup"),
+        ("a copy of the file with its SHA-256, the import's record", "datasets/services/upload.py", "create_run"),
+        ("parsing the CSV (waiting for the read-ahead thread)", "ingest/sources.py", "string_batches"),
+        ("converting every column (codes, numbers, texts)", "ingest/pipeline.py", "_convert_columns"),
+        ("dropping blank and «Итого» rows", "ingest/pipeline.py", "_drop_blank_and_totals"),
+        ("the rules of each row", "ingest/pipeline.py", "_row_rules"),
+        ("the duplicate and key checks", "ingest/pipeline.py", "check"),
+        ("finishing the write to the store (the writer thread)", "engine/store.py", "close"),
+    ],
+}
+
+
+def profiled(command: list[str], env: dict[str, str], stages: list[tuple[str, str, str]]) -> list[list[str]]:
+    """Run a `shnor` command once under cProfile; its stages' cumulative times and shares of the total."""
+    import pstats
+
+    from record import seconds
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "profile"
+        subprocess.run(
+            [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "shnor.cli", *command[1:]],
+            env=env,
+            capture_output=True,
+            check=True,
+        )
+        stats: Any = pstats.Stats(str(out))
+    total = max(cumulative for (_, _, _, cumulative, _) in stats.stats.values())
+    rows, named = [], 0.0
+    for label, path, name in stages:
+        found = [v[3] for (file, _, func), v in stats.stats.items() if file.endswith(path) and func == name]
+        if not found:
+            raise SystemExit(f"the profile has no {path}:{name}: bench/cli.py's STAGES are out of date")
+        named += max(found)
+        rows.append([label, seconds(max(found)), f"{max(found) / total * 100:.0f} %"])
+    rows.append(["the rest: Python's start, the command's own imports and what no stage names", seconds(total - named),
+                 f"{(total - named) / total * 100:.0f} %"])  # fmt: skip
+    rows.append(["the whole command under the profiler", seconds(total), "100 %"])
+    return rows
 
 
 def files(schools: int, folder: Path) -> tuple[dict[str, Path], int]:
@@ -121,13 +177,24 @@ def main() -> None:
             timed("duckdb-read", [sys.executable, "-c", READ, str(paths["all"])])
             timed("identify", [SHNOR, "identify", "--year", str(args.year), "--data-dir", str(data)])
             timed("duckdb-group", [sys.executable, "-c", GROUP, str(paths["all"])])
-        save_results(args, schools, rows, paths["all"].stat().st_size, best)
+        breakdown = {
+            "import": profiled([SHNOR, "import", "results", str(paths["all"]), "--data-dir", str(data)], env,
+                               STAGES["import"]),
+            "identify": profiled([SHNOR, "identify", "--year", str(args.year), "--data-dir", str(data)], env,
+                                 STAGES["identify"]),
+        }  # fmt: skip
+        save_results(args, schools, rows, paths["all"].stat().st_size, best, breakdown)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def save_results(
-    args: argparse.Namespace, schools: int, rows: int, size: int, best: dict[str, tuple[float, float]]
+    args: argparse.Namespace,
+    schools: int,
+    rows: int,
+    size: int,
+    best: dict[str, tuple[float, float]],
+    breakdown: dict[str, list[list[str]]],
 ) -> None:
     from record import mb, number, ratio, save, seconds, table
 
@@ -154,7 +221,13 @@ def save_results(
     save(
         "cli",
         quick=args.quick,
-        tables={"commands": table(["process", f"time (best of {args.repeat})", "peak RSS", "ratio"], rows_)},
+        tables={
+            "commands": table(["process", f"time (best of {args.repeat})", "peak RSS", "ratio"], rows_),
+            **{
+                f"{name}_stages": table(["stage (one run under cProfile)", "time", "share"], stage_rows)
+                for name, stage_rows in breakdown.items()
+            },
+        },
         figures={
             "schools": number(schools, 0),
             "rows": number(rows, 0),
