@@ -244,7 +244,18 @@ def wrk(url: str, marker: str, cookie: str, seconds: float, connections: int = 3
 Loaded = list[tuple[str, dict[str, float]]]
 
 
-def measure(kind: str, schools: int, seconds: float, work: Path) -> tuple[Loaded, dict[str, float]]:
+Breakdown = dict[str, dict[str, float]]
+
+
+def breakdown(env: dict[str, str], run_id: str) -> Breakdown:
+    """Each page one request at a time in one process (bench/pages.py), in the region's environment:
+    the whole request, the database's part and the queries."""
+    out = run([PYTHON, str(HERE.parent / "pages.py"), "--run", run_id], {**env, "SHNOR_WARM_UP": "0"})
+    got: Breakdown = json.loads(out.strip().splitlines()[-1])
+    return got
+
+
+def measure(kind: str, schools: int, seconds: float, work: Path) -> tuple[Loaded, dict[str, float], Breakdown]:
     folder = work / kind
     env, run_id, password = prepare(kind, schools, folder)
     port = free_port()
@@ -275,10 +286,11 @@ def measure(kind: str, schools: int, seconds: float, work: Path) -> tuple[Loaded
         for page, marker in pages:
             settle(base + page, marker, cookie)
         loaded = [(page, wrk(base + page, marker, cookie, seconds)) for page, marker in pages]
-        return loaded, after_change(base, pages, cookie, env, folder)
+        changed = after_change(base, pages, cookie, env, folder)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    return loaded, changed, breakdown(env, run_id)
 
 
 def main() -> None:
@@ -296,9 +308,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="shnor-load-"))
     measured: dict[str, Loaded] = {}
     first: dict[str, dict[str, float]] = {}
+    alone: dict[str, Breakdown] = {}
     try:
         for kind, n in (("demo", 700), ("big", schools)):
-            results, first[kind] = measure(kind, n, seconds, work)
+            results, first[kind], alone[kind] = measure(kind, n, seconds, work)
             measured[kind] = results
             label = "demo region, 700 schools" if kind == "demo" else f"large region, {n:,} schools"
             print(f"\n{label}: 32 connections, {seconds:.0f} s on each of {len(results)} addresses")
@@ -310,7 +323,7 @@ def main() -> None:
                 )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    save_results(args, seconds, schools, measured, first)
+    save_results(args, seconds, schools, measured, first, alone)
 
 
 def save_results(
@@ -319,6 +332,7 @@ def save_results(
     schools: int,
     measured: dict[str, Loaded],
     first: dict[str, dict[str, float]],
+    alone: dict[str, Breakdown],
 ) -> None:
     from record import ms, number, ratio, save, table
 
@@ -366,6 +380,18 @@ def save_results(
         ],
         cold,
     )
+    for kind, pages in alone.items():
+        rows = []
+        for page, b in pages.items():
+            floor_ms = pages[API_FLOOR if page.startswith("/api/") else HTML_FLOOR]["ms"]
+            rows.append(
+                [f"`{page}`", f"{number(b['ms'], 1)} ms", f"{number(b['db_ms'], 1)} ms"]
+                + [f"{number(b['ms'] - b['db_ms'], 1)} ms", number(b["queries"], 0), f"{number(b['kb'], 0)} KB"]
+                + [ratio(b["ms"] / floor_ms) if page not in (HTML_FLOOR, API_FLOOR) else "—"]
+            )
+        tables[f"alone_{kind}"] = table(
+            ["address", "whole request", "database", "Python and template", "queries", "answer", "to its floor"], rows
+        )
     points = [
         {"series": f"page p95 under load: {page}", "unit": "schools", "x": 700 if kind == "demo" else schools}
         | {"y": r["p95"] / 1e6}
