@@ -64,6 +64,10 @@ def stage(name: str, folder: Path) -> dict[str, float]:
     from shnor.engine.schemas import schema
 
     if name == "spark":
+        # 40 M rows' aggregates (1.8 M groups) come back to the driver through Arrow: with the
+        # default `SHNOR_SPARK_MEMORY` of 2g the driver lost a task's result (TaskResultLost, run of
+        # 07.12.2026). The bench gives it 4g unless told otherwise; docs/guide/install.md says so.
+        os.environ.setdefault("SHNOR_SPARK_MEMORY", "4g")
         engines.spark_session()  # the JVM's start is not the aggregation's
     start = time.perf_counter()
     rows = 0

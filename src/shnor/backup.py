@@ -42,7 +42,12 @@ from django.db.migrations.recorder import MigrationRecorder
 from shnor import __version__
 
 FORMAT = "shnor-backup/1"
-EXCLUDED = ["sessions", "contenttypes", "auth.permission", "audit.dataversion", "admin.logentry"]
+# Not the region's data: made anew, or (the heartbeats: when the worker last ran, when the last
+# backup was taken) this machine's own, kept across a restore.
+EXCLUDED = ["sessions", "contenttypes", "auth.permission", "audit.dataversion", "audit.heartbeat", "admin.logentry"]
+# The archives of `shnor backup --dir`: shnor-2026-12-07-0300.tar, sorted by time as by name.
+NAME = "shnor-{:%Y-%m-%d-%H%M%S}.tar"
+PATTERN = "shnor-????-??-??-??????.tar"
 FOLDERS = ("store", "files")
 CHUNK = 1 << 20
 
@@ -155,7 +160,24 @@ def backup(target: Path) -> Summary:
         finally:
             part.unlink(missing_ok=True)
     size = target.stat().st_size
+    from shnor.audit.models import Heartbeat
+
+    Heartbeat.beat(Heartbeat.BACKUP, file=target.name, size=size)  # /healthz: SHNOR_BACKUP_MAX_AGE_HOURS
     return Summary(target, sum(counts.values()), len(members) - 1, size)
+
+
+def backup_into(folder: Path, keep: int, now: dt.datetime | None = None) -> tuple[Summary, list[Path]]:
+    """A new archive in `folder`, named by the time; then only the `keep` newest of the folder's
+    archives stay (other files are never touched). The removed archives are returned."""
+    if keep < 1:
+        raise BackupError("Сколько копий хранить: не меньше одной.")
+    folder.mkdir(parents=True, exist_ok=True)
+    done = backup(folder / NAME.format(now or dt.datetime.now()))
+    archives = sorted(folder.glob(PATTERN), key=lambda p: p.name, reverse=True)
+    removed = archives[keep:]
+    for old in removed:
+        old.unlink()
+    return done, removed
 
 
 def _safe_name(name: str) -> str:
@@ -252,8 +274,12 @@ def _load(dump: Path, expected: dict[str, int], source: Path) -> None:
     with gzip.open(dump, "rb") as f:
         if f.read(1) != b"[":
             raise BackupError(f"{source}: выгрузка базы данных повреждена.")
+    from shnor.audit.models import Heartbeat
+
     with transaction.atomic():
+        beats = list(Heartbeat.objects.all())  # this machine's, not the archive's
         call_command("flush", interactive=False, verbosity=0)
+        Heartbeat.objects.bulk_create(beats)
         with suspended():  # the rows bring their own audit history
             call_command("loaddata", str(dump), verbosity=0)
         got = _counts()

@@ -164,6 +164,12 @@ SHNOR_MAX_IMPORT_MB = env_int("SHNOR_MAX_IMPORT_MB", 1024, minimum=1)
 SHNOR_ANSWERS_PER_ADDRESS_HOUR = env_int("SHNOR_ANSWERS_PER_ADDRESS_HOUR", 40, minimum=1)
 # When the task worker sends the day's reminders (local time); empty: only `shnor remind` sends them.
 SHNOR_REMIND_AT = env_time("SHNOR_REMIND_AT", "07:00")
+# /healthz fails when the task worker has not shown itself alive for this many seconds (it does
+# each minute) or the last complete backup is older than this many hours; 0: not checked (a
+# desktop or a demo runs no worker of its own and takes no nightly backup; a server sets 300 and
+# 26, docs/guide/settings.md).
+SHNOR_WORKER_SILENCE_SECONDS = env_int("SHNOR_WORKER_SILENCE_SECONDS", 0, minimum=0)
+SHNOR_BACKUP_MAX_AGE_HOURS = env_int("SHNOR_BACKUP_MAX_AGE_HOURS", 0, minimum=0)
 # Proxies whose X-Forwarded-For is believed (addresses or networks: «127.0.0.1,10.0.0.0/24»).
 SHNOR_TRUSTED_PROXIES = env_networks("SHNOR_TRUSTED_PROXIES")
 SESSION_COOKIE_AGE = env_int("SHNOR_SESSION_HOURS", 8, minimum=1) * 3600

@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 
 from shnor import backup
-from shnor.audit.models import AuditEntry
+from shnor.audit.models import AuditEntry, Heartbeat
 from shnor.programmes import services as programmes
 from shnor.registry.models import Municipality, School
 from tests.app.test_cli import run
@@ -109,6 +109,27 @@ def test_a_round_trip_brings_back_every_row_and_file(world: World, filled: dict[
     assert (settings.DATA_DIR / "preset.yaml").read_bytes() == (PRESETS / "volgograd-2021.yaml").read_bytes()
     assert AuditEntry.objects.filter(changes__has_key="восстановление из резервной копии").count() == 1
     assert not list(settings.DATA_DIR.glob(".restore-*"))  # nothing left behind
+    # When the last backup was taken is this machine's, not the archive's: a restore keeps it.
+    assert Heartbeat.objects.get(name=Heartbeat.BACKUP).detail["file"] == "copy.tar"
+
+
+def test_a_folder_of_copies_keeps_the_newest(filled: dict[str, Any], tmp_path: Path) -> None:
+    """`shnor backup --dir`: archives named by their time, the `keep` newest stay, other files of the
+    folder are never touched, and the last one is what /healthz reads."""
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("не копия")
+    (folder / "shnor-by-hand.tar").write_bytes(b"a copy made by hand")
+    nights = [dt.datetime(2026, 12, day, 3, 0, 0) for day in (5, 6, 7)]
+    removed = [backup.backup_into(folder, 2, now=night)[1] for night in nights]
+    assert removed == [[], [], [folder / "shnor-2026-12-05-030000.tar"]]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "notes.txt", "shnor-2026-12-06-030000.tar", "shnor-2026-12-07-030000.tar", "shnor-by-hand.tar",
+    ]  # fmt: skip
+    beat = Heartbeat.objects.get(name=Heartbeat.BACKUP)
+    assert beat.detail == {"file": "shnor-2026-12-07-030000.tar", "size": (folder / beat.detail["file"]).stat().st_size}
+    with pytest.raises(backup.BackupError, match="не меньше одной"):
+        backup.backup_into(folder, 0)
 
 
 def test_it_refuses_to_overwrite_an_existing_file(filled: dict[str, Any], tmp_path: Path) -> None:
@@ -207,5 +228,14 @@ def test_the_commands_round_trip_a_demo_region(tmp_path: Path) -> None:
     assert {k: v for k, v in second["members"].items() if k != "database.json.gz"} == {
         k: v for k, v in first["members"].items() if k != "database.json.gz"
     }
+    copies = tmp_path / "copies"
+    for _ in range(2):
+        kept = run("backup", "--dir", str(copies), "--keep", "1", data_dir=folder, check=False)
+        if "уже существует" in kept.stderr:  # two copies within one second: the next second's name
+            kept = run("backup", "--dir", str(copies), "--keep", "1", data_dir=folder)
+        assert kept.returncode == 0, kept.stderr
+    assert len(list(copies.glob("shnor-*.tar"))) == 1 and "Удалены старые копии (хранится 1)" in kept.stdout
+    both = run("backup", str(again), "--dir", str(copies), data_dir=folder, check=False)
+    assert both.returncode == 2 and "либо файл архива, либо папку копий" in both.stderr
     refused = run("restore", str(tmp_path / "missing.tar"), "--yes", data_dir=folder, check=False)
     assert refused.returncode == 1 and "не найден" in refused.stderr and "Данные не изменены" in refused.stderr

@@ -85,7 +85,10 @@ def test_the_database_gone_and_back(tmp_path: Path) -> None:
                     shutil.move(str(f), str(aside / f.name))
             database.mkdir()
             down = attempts()
-            assert down["health"][0] == 503 and json.loads(down["health"][1]) == {"status": "database unavailable"}
+            assert down["health"][0] == 503 and json.loads(down["health"][1]) == {
+                "status": "database unavailable",
+                "database": "unavailable",
+            }
             status, body, headers = down["api"]
             assert status == 503 and json.loads(body)["detail"].startswith("База данных временно недоступна")
             assert headers["Retry-After"] == "30"

@@ -87,3 +87,29 @@ class DataVersion(models.Model):
     def value_of(cls, using: str = "default") -> tuple[str, int]:
         row = cls.objects.using(using).filter(pk=1).values_list("token", "value").first()
         return (row[0], int(row[1])) if row else ("", 0)
+
+
+class Heartbeat(models.Model):
+    """When a piece of the running system last showed it was alive: the task worker (each minute)
+    and the last complete backup. Read by /healthz; not the region's data (not in the data version,
+    not in a backup, kept across a restore)."""
+
+    WORKER = "worker"
+    BACKUP = "backup"
+
+    name = models.CharField("что", max_length=32, primary_key=True)
+    at = models.DateTimeField("когда")
+    detail = models.JSONField("подробности", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "признак работы"
+        verbose_name_plural = "признаки работы"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.at:%d.%m.%Y %H:%M}"
+
+    @classmethod
+    def beat(cls, name: str, **detail: object) -> None:
+        from django.utils import timezone
+
+        cls.objects.update_or_create(name=name, defaults={"at": timezone.now(), "detail": detail})

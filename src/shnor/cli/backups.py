@@ -13,18 +13,34 @@ from shnor.cli.base import DataDir, app, cli_actor, console, django_setup, err, 
 @app.command()
 def backup(
     target: Annotated[
-        Path, typer.Argument(help="Файл архива, например shnor-2026-11-23.tar (не должен существовать).")
-    ],
+        Path | None,
+        typer.Argument(help="Файл архива, например shnor-2026-11-23.tar (не должен существовать)."),
+    ] = None,
+    folder: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Вместо файла: папка копий; имя архива — по дате и времени."),
+    ] = None,
+    keep: Annotated[
+        int, typer.Option(help="С --dir: сколько последних копий хранить в папке (старые удаляются).", min=1)
+    ] = 14,
     data_dir: DataDir = None,
 ) -> None:
     """Резервная копия: база данных, хранилище результатов, загруженные файлы и пресет — в одном архиве."""
+    if (target is None) == (folder is None):
+        err.print("[red]Ошибка:[/red] укажите либо файл архива, либо папку копий (--dir), но не оба сразу.")
+        raise typer.Exit(2)
     django_setup(data_dir)
     require_initialised()
     from shnor import backup as service
     from shnor.core.numbers import number
 
+    removed: list[Path] = []
     try:
-        done = service.backup(target)
+        if folder is not None:
+            done, removed = service.backup_into(folder, keep)
+        else:
+            assert target is not None
+            done = service.backup(target)
     except service.BackupError as error:
         err.print(f"[red]Ошибка:[/red] {error}")
         raise typer.Exit(1) from None
@@ -32,6 +48,8 @@ def backup(
         f"Резервная копия записана: {done.path} ({number(done.size / 1e6, 1)} МБ; "
         f"строк базы данных: {number(done.rows)}; файлов: {done.files})."
     )
+    if removed:
+        console.print(f"Удалены старые копии (хранится {keep}): {', '.join(p.name for p in removed)}.")
 
 
 @app.command()

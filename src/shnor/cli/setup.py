@@ -215,20 +215,30 @@ def worker(data_dir: DataDir = None) -> None:
 
 
 def _schedule(stop: Any, every: float = 60.0) -> None:
-    """The worker's clock: once a minute, queue the day's reminders when they are due."""
+    """The worker's clock: at start and once a minute, a sign of life for /healthz
+    (`SHNOR_WORKER_SILENCE_SECONDS`) and the day's reminders queued when they are due."""
     from django.conf import settings
     from django.db import close_old_connections
     from django.utils import timezone
 
+    from shnor.audit.models import Heartbeat
     from shnor.cycle import reminders
 
-    while not stop.wait(every):
+    log = logging.getLogger("shnor")
+    first = True
+    while first or not stop.wait(every):
         try:
-            reminders.tick(timezone.now(), settings.SHNOR_REMIND_AT)
+            Heartbeat.beat(Heartbeat.WORKER)
+        except Exception:  # the database away for a minute: /healthz will say so
+            log.exception("Признак работы обработчика задач не записан")
+        try:
+            if not first:
+                reminders.tick(timezone.now(), settings.SHNOR_REMIND_AT)
         except Exception:  # a failed minute is logged and tried again the next
-            logging.getLogger("shnor").exception("Напоминания по расписанию не поставлены в очередь")
+            log.exception("Напоминания по расписанию не поставлены в очередь")
         finally:
             close_old_connections()
+        first = False
 
 
 @app.command()

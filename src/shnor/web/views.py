@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from shnor.accounts.actor import AuthedRequest
+from shnor.audit.models import Heartbeat
 from shnor.lib.memo import shows_earlier
 from shnor.registry import services as registry
 from shnor.web import shelves, workspace
@@ -31,9 +38,50 @@ def home(request: AuthedRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
+    """The state of what the system needs to answer and to keep working: the database, the store of
+    pupils' results, the task worker's last sign of life and the age of the last backup (the last two
+    when their settings ask). 503 when any of them fails, for a monitor or a load balancer; nothing
+    personal, no paths."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
+        beats = dict(Heartbeat.objects.values_list("name", "at"))
     except DATABASE_DOWN:
-        return JsonResponse({"status": "database unavailable"}, status=503)
-    return JsonResponse({"status": "ok"})
+        return JsonResponse({"status": "database unavailable", "database": "unavailable"}, status=503)
+    now = timezone.now()
+    checks = {
+        "database": "ok",
+        "store": _store(Path(settings.SHNOR_STORE_DIR)),
+        "worker": _age(beats.get(Heartbeat.WORKER), now, settings.SHNOR_WORKER_SILENCE_SECONDS, "seconds"),
+        "backup": _age(beats.get(Heartbeat.BACKUP), now, settings.SHNOR_BACKUP_MAX_AGE_HOURS * 3600, "hours"),
+    }
+    failed = [name for name, state in checks.items() if _failed(state)]
+    body = {"status": "ok" if not failed else "failing: " + ", ".join(failed), **checks}
+    return JsonResponse(body, status=503 if failed else 200)
+
+
+def _store(path: Path) -> str:
+    """The store can be read and written: its folder, or before the first import (when it is made)
+    the nearest folder above it that exists."""
+    if path.exists():
+        usable = path.is_dir() and os.access(path, os.R_OK | os.W_OK | os.X_OK)
+    else:
+        above = next((p for p in path.parents if p.exists()), None)
+        usable = above is not None and above.is_dir() and os.access(above, os.W_OK | os.X_OK)
+    return "ok" if usable else "unavailable"
+
+
+def _age(at: dt.datetime | None, now: dt.datetime, limit: int, unit: str) -> dict[str, object]:
+    """A heartbeat's age against its limit (seconds; 0: not checked), in `unit`."""
+    age = None if at is None else (now - at).total_seconds()
+    shown = None if age is None else round(age if unit == "seconds" else age / 3600, 1)
+    state = "not checked" if not limit else "never" if age is None else "ok" if age <= limit else "stale"
+    return {
+        "state": state,
+        f"age_{unit}": shown,
+        f"limit_{unit}": (limit if unit == "seconds" else limit // 3600) or None,
+    }
+
+
+def _failed(state: object) -> bool:
+    return state == "unavailable" or (isinstance(state, dict) and state["state"] in ("never", "stale"))
