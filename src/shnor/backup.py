@@ -45,7 +45,7 @@ FORMAT = "shnor-backup/1"
 # Not the region's data: made anew, or (the heartbeats: when the worker last ran, when the last
 # backup was taken) this machine's own, kept across a restore.
 EXCLUDED = ["sessions", "contenttypes", "auth.permission", "audit.dataversion", "audit.heartbeat", "admin.logentry"]
-# The archives of `shnor backup --dir`: shnor-2026-12-07-0300.tar, sorted by time as by name.
+# The archives of `shnor backup --dir`: shnor-2026-12-07-030000.tar (the region's local time).
 NAME = "shnor-{:%Y-%m-%d-%H%M%S}.tar"
 PATTERN = "shnor-????-??-??-??????.tar"
 FOLDERS = ("store", "files")
@@ -166,18 +166,26 @@ def backup(target: Path) -> Summary:
     return Summary(target, sum(counts.values()), len(members) - 1, size)
 
 
-def backup_into(folder: Path, keep: int, now: dt.datetime | None = None) -> tuple[Summary, list[Path]]:
-    """A new archive in `folder`, named by the time; then only the `keep` newest of the folder's
-    archives stay (other files are never touched). The removed archives are returned."""
+def backup_into(folder: Path, keep: int, now: dt.datetime | None = None) -> tuple[Summary, list[Path], list[Path]]:
+    """A new archive in `folder`, named by the time; then, of the folder's other archives of that
+    name, only the `keep` − 1 latest by name stay (other files are never touched; the new one always
+    stays, even were an older one named later: a clock set back, a copy from another server).
+    Returns the summary, the archives removed and those that could not be removed."""
     if keep < 1:
         raise BackupError("Сколько копий хранить: не меньше одной.")
     folder.mkdir(parents=True, exist_ok=True)
-    done = backup(folder / NAME.format(now or dt.datetime.now()))
-    archives = sorted(folder.glob(PATTERN), key=lambda p: p.name, reverse=True)
-    removed = archives[keep:]
-    for old in removed:
-        old.unlink()
-    return done, removed
+    from django.utils import timezone
+
+    done = backup(folder / NAME.format(now or timezone.localtime()))
+    others = sorted((p for p in folder.glob(PATTERN) if p != done.path), key=lambda p: p.name, reverse=True)
+    removed, stuck = [], []
+    for old in others[keep - 1 :]:
+        try:
+            old.unlink()
+            removed.append(old)
+        except OSError:  # the copy is made; an old one left is said, not fatal
+            stuck.append(old)
+    return done, removed, stuck
 
 
 def _safe_name(name: str) -> str:

@@ -420,6 +420,7 @@ MATRIX: dict[str, Entry] = dict(
         # home, accounts
         web("web:home"),
         ("web:healthz", Entry(lambda w, s: reverse("web:healthz"), public=True)),
+        ("web:serving", Entry(lambda w, s: reverse("web:serving"), public=True)),
         ("web:favicon", Entry(lambda w, s: reverse("web:favicon"), public=True, special=_ICON)),
         ("accounts:login", Entry(lambda w, s: reverse("accounts:login"), public=True, special=_ALL_SENT_ON)),
         web("accounts:logout", **POST),

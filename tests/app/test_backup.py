@@ -130,6 +130,14 @@ def test_a_folder_of_copies_keeps_the_newest(filled: dict[str, Any], tmp_path: P
     assert beat.detail == {"file": "shnor-2026-12-07-030000.tar", "size": (folder / beat.detail["file"]).stat().st_size}
     with pytest.raises(backup.BackupError, match="не меньше одной"):
         backup.backup_into(folder, 0)
+    # An archive named later than now (a clock set back, a copy from another server) never costs the
+    # new one its place.
+    (folder / "shnor-2099-01-01-000000.tar").write_bytes(b"from the future")
+    done, gone, stuck = backup.backup_into(folder, 2, now=dt.datetime(2026, 12, 8, 3, 0, 0))
+    assert done.path.exists() and stuck == [] and len(gone) == 2
+    assert sorted(p.name for p in folder.glob("shnor-2*.tar")) == [
+        "shnor-2026-12-08-030000.tar", "shnor-2099-01-01-000000.tar",
+    ]  # fmt: skip
 
 
 def test_it_refuses_to_overwrite_an_existing_file(filled: dict[str, Any], tmp_path: Path) -> None:
@@ -237,5 +245,7 @@ def test_the_commands_round_trip_a_demo_region(tmp_path: Path) -> None:
     assert len(list(copies.glob("shnor-*.tar"))) == 1 and "Удалены старые копии (хранится 1)" in kept.stdout
     both = run("backup", str(again), "--dir", str(copies), data_dir=folder, check=False)
     assert both.returncode == 2 and "либо файл архива, либо папку копий" in both.stderr
+    alone = run("backup", str(tmp_path / "one.tar"), "--keep", "3", data_dir=folder, check=False)
+    assert alone.returncode == 2 and "--keep относится к папке копий" in alone.stderr
     refused = run("restore", str(tmp_path / "missing.tar"), "--yes", data_dir=folder, check=False)
     assert refused.returncode == 1 and "не найден" in refused.stderr and "Данные не изменены" in refused.stderr

@@ -69,6 +69,30 @@ def test_an_old_backup_fails_it(client: Any, settings: Any) -> None:
     assert client.get("/healthz").json()["status"] == "failing: worker, backup"
 
 
+def test_the_balancer_s_address_checks_only_what_serving_needs(client: Any, settings: Any) -> None:
+    """/healthz/serving: a silent worker or an old backup does not take a working server out."""
+    Path(settings.SHNOR_STORE_DIR).mkdir(parents=True, exist_ok=True)
+    settings.SHNOR_WORKER_SILENCE_SECONDS, settings.SHNOR_BACKUP_MAX_AGE_HOURS = 300, 26
+    assert client.get("/healthz").status_code == 503
+    answer = client.get("/healthz/serving")
+    assert answer.status_code == 200 and answer.json() == {"status": "ok", "database": "ok", "store": "ok"}
+    shutil.rmtree(settings.SHNOR_STORE_DIR)
+    Path(settings.SHNOR_STORE_DIR).write_text("not a folder")
+    assert client.get("/healthz/serving").json()["status"] == "failing: store"
+
+
+@pytest.mark.django_db(transaction=True)  # committed, as the worker's are
+def test_a_heartbeat_is_not_a_change_of_the_region_s_data() -> None:
+    """The worker beats each minute: were that a change of the data, every kept figure of every
+    page would be computed again each minute."""
+    from shnor.audit import versioning
+
+    before = versioning.current()
+    Heartbeat.beat(Heartbeat.WORKER)
+    Heartbeat.beat(Heartbeat.BACKUP, file="x.tar", size=1)
+    assert versioning.current() == before
+
+
 class _Clock:
     """A stop event whose minutes pass at once: `ticks` minutes, then stop."""
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pytest
 from django.urls import reverse
 
@@ -30,6 +31,10 @@ class Row:
 def test_the_total_row_sums_every_whole_number_and_takes_the_rest_as_given() -> None:
     rows = [Row("Б", 1, 2, 30), Row("А", 2, 5, 0), Row("В", 3, 0, 7)]
     assert total(rows, name="Итого", key=None) == Row("Итого", None, 7, 37)
+    # numpy's whole numbers are counts too (rows made from pandas); a yes/no is not added up.
+    mixed = [Row("Б", 1, np.int64(2), True), Row("А", 2, np.int64(5), False)]  # type: ignore[arg-type]  # as pandas gives them
+    got = total(mixed, name="Итого", key=None)
+    assert got == Row("Итого", None, 7, True) and type(got.a) is int
     assert total(rows[:1], name="Итого", key=None) is None  # one row is its own total
     assert total([], name="Итого", key=None) is None
     assert rows[0] == Row("Б", 1, 2, 30)  # the shared rows are not touched
@@ -106,3 +111,22 @@ def test_the_programmes_overview_and_list_are_paged_each_by_its_own_parameter(
     both = client.get(url, {"rows": 2, "page": 2}).content.decode()
     assert len(re.findall(r'<a href="/programmes/(\d+)/">', both.split('data-testid="programmes"', 1)[1])) == 2
     assert 'href="?rows=2&amp;page=1#all-h"' in both and 'href="?page=2&amp;rows=1#overview-h"' in both
+
+
+def test_an_empty_summary_shows_no_pager_of_the_other_table(world: Any, login: Any, settings: Any) -> None:
+    """A municipality without programmes: its summary is empty and has no pager of its own (the
+    list's pager below is not shown twice)."""
+    settings.SHNOR_PAGE_SIZE = 10
+    for muni in districts(world, 12):
+        Programme.objects.create(
+            level="municipality",
+            title=f"Дорожная карта: {muni.name}",
+            goal="Ц",
+            status="in_force",
+            start=dt.date(2026, 9, 1),
+            end=dt.date(2027, 6, 30),
+            municipality=muni,
+        )
+    page = login("operator").get(reverse("programmes:list"), {"municipality": world.muni_b.pk}).content.decode()
+    assert "Программ нет." in page.split('data-testid="overview"', 1)[1].split("</table>", 1)[0]
+    assert page.count('data-testid="pages"') == 1 and "#overview-h" not in page.split('data-testid="pages"')[1]

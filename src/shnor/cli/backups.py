@@ -21,13 +21,19 @@ def backup(
         typer.Option("--dir", help="Вместо файла: папка копий; имя архива — по дате и времени."),
     ] = None,
     keep: Annotated[
-        int, typer.Option(help="С --dir: сколько последних копий хранить в папке (старые удаляются).", min=1)
-    ] = 14,
+        int | None,
+        typer.Option(
+            help="С --dir: сколько последних копий хранить в папке (по умолчанию 14; старые удаляются).", min=1
+        ),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Резервная копия: база данных, хранилище результатов, загруженные файлы и пресет — в одном архиве."""
     if (target is None) == (folder is None):
         err.print("[red]Ошибка:[/red] укажите либо файл архива, либо папку копий (--dir), но не оба сразу.")
+        raise typer.Exit(2)
+    if keep is not None and folder is None:
+        err.print("[red]Ошибка:[/red] --keep относится к папке копий: укажите и --dir.")
         raise typer.Exit(2)
     django_setup(data_dir)
     require_initialised()
@@ -35,9 +41,10 @@ def backup(
     from shnor.core.numbers import number
 
     removed: list[Path] = []
+    stuck: list[Path] = []
     try:
         if folder is not None:
-            done, removed = service.backup_into(folder, keep)
+            done, removed, stuck = service.backup_into(folder, keep or 14)
         else:
             assert target is not None
             done = service.backup(target)
@@ -49,7 +56,9 @@ def backup(
         f"строк базы данных: {number(done.rows)}; файлов: {done.files})."
     )
     if removed:
-        console.print(f"Удалены старые копии (хранится {keep}): {', '.join(p.name for p in removed)}.")
+        console.print(f"Удалены старые копии (хранится {keep or 14}): {', '.join(p.name for p in removed)}.")
+    if stuck:
+        err.print(f"[yellow]Не удалось удалить старые копии:[/yellow] {', '.join(p.name for p in stuck)}.")
 
 
 @app.command()

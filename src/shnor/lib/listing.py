@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any, TypeVar, cast
 
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
@@ -112,8 +114,13 @@ def total(rows: Sequence[T], **fixed: Any) -> T | None:
         return None
     first: Any = rows[0]  # a dataclass instance
     sums = {
-        f.name: sum(getattr(r, f.name) for r in rows)
+        f.name: int(sum(getattr(r, f.name) for r in rows))
         for f in fields(first)
-        if f.name not in fixed and isinstance(getattr(first, f.name), int)
+        if f.name not in fixed and _count(getattr(first, f.name))
     }
     return cast(T, replace(first, **sums, **fixed))
+
+
+def _count(value: Any) -> bool:
+    """A whole number a total adds up (numpy's too); not a yes/no."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)

@@ -8,6 +8,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/serving", views.serving, name="serving"),
     # Browsers ask for it on pages without an icon link (the admin site's): no 404 in their consoles.
     path("favicon.ico", RedirectView.as_view(url=static("shnor/favicon.svg"), permanent=True), name="favicon"),
 ]

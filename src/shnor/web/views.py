@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -38,23 +38,34 @@ def home(request: AuthedRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """The state of what the system needs to answer and to keep working: the database, the store of
-    pupils' results, the task worker's last sign of life and the age of the last backup (the last two
-    when their settings ask). 503 when any of them fails, for a monitor or a load balancer; nothing
-    personal, no paths."""
+    """For the monitor: what the system needs to answer and to keep working — the database, the
+    store of pupils' results, the task worker's last sign of life and the age of the last backup (the
+    last two when their settings ask). 503 when any of them fails; nothing personal, no paths."""
+    return _health(serving_only=False)
+
+
+def serving(request: HttpRequest) -> JsonResponse:
+    """For a load balancer (/healthz/serving): whether this server can answer — the database and the
+    store only. A silent worker or a late backup needs an administrator, not a server taken out of
+    service."""
+    return _health(serving_only=True)
+
+
+def _health(serving_only: bool) -> JsonResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        beats = dict(Heartbeat.objects.values_list("name", "at"))
+        beats = {} if serving_only else dict(Heartbeat.objects.values_list("name", "at"))
     except DATABASE_DOWN:
         return JsonResponse({"status": "database unavailable", "database": "unavailable"}, status=503)
-    now = timezone.now()
-    checks = {
-        "database": "ok",
-        "store": _store(Path(settings.SHNOR_STORE_DIR)),
-        "worker": _age(beats.get(Heartbeat.WORKER), now, settings.SHNOR_WORKER_SILENCE_SECONDS, "seconds"),
-        "backup": _age(beats.get(Heartbeat.BACKUP), now, settings.SHNOR_BACKUP_MAX_AGE_HOURS * 3600, "hours"),
-    }
+    except DatabaseError:  # a new version's tables before `shnor manage migrate`
+        return JsonResponse({"status": "failing: database", "database": "not migrated"}, status=503)
+    checks: dict[str, object] = {"database": "ok", "store": _store(Path(settings.SHNOR_STORE_DIR))}
+    if not serving_only:
+        now = timezone.now()
+        limits = {"worker": settings.SHNOR_WORKER_SILENCE_SECONDS, "backup": settings.SHNOR_BACKUP_MAX_AGE_HOURS * 3600}
+        checks["worker"] = _age(beats.get(Heartbeat.WORKER), now, limits["worker"], "seconds")
+        checks["backup"] = _age(beats.get(Heartbeat.BACKUP), now, limits["backup"], "hours")
     failed = [name for name, state in checks.items() if _failed(state)]
     body = {"status": "ok" if not failed else "failing: " + ", ".join(failed), **checks}
     return JsonResponse(body, status=503 if failed else 200)

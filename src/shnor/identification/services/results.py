@@ -158,8 +158,9 @@ def component_rows(run_id: int, components: pd.DataFrame, pks: dict[str, int]) -
 
 
 def _insert_components(rows: list[tuple[Any, ...]], batch: int = 5000) -> None:
-    """Insert the rows in batches of one statement each, without model instances (bulk_create built
-    and compiled each row's fields: 6 of a 3 000-school run's 11 seconds)."""
+    """Insert the rows by `executemany`, 5 000 at a time, without model instances (bulk_create built
+    and compiled each row's fields: 6 of a 3 000-school run's 11 seconds). One prepared statement
+    for every row on SQLite; psycopg sends the rows pipelined on PostgreSQL."""
     columns = {f.attname: str(f.column) for f in Component._meta.concrete_fields}
     quote = connection.ops.quote_name
     names = ", ".join(quote(columns[c]) for c in COMPONENT_COLUMNS)
