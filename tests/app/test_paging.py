@@ -56,6 +56,20 @@ def districts(world: Any, n: int) -> list[Municipality]:
     ]
 
 
+def roadmaps(world: Any, n: int) -> None:
+    """`n` districts, each with its municipal programme in force."""
+    for muni in districts(world, n):
+        Programme.objects.create(
+            level="municipality",
+            title=f"Дорожная карта: {muni.name}",
+            goal="Ц",
+            status="in_force",
+            start=dt.date(2026, 9, 1),
+            end=dt.date(2027, 6, 30),
+            municipality=muni,
+        )
+
+
 def test_the_teachers_municipalities_are_paged_and_totalled(world: Any, login: Any, settings: Any) -> None:
     settings.SHNOR_PAGE_SIZE = 10
     for i, muni in enumerate(districts(world, 12), start=1):
@@ -87,16 +101,7 @@ def test_the_programmes_overview_and_list_are_paged_each_by_its_own_parameter(
     world: Any, login: Any, settings: Any
 ) -> None:
     settings.SHNOR_PAGE_SIZE = 10
-    for muni in districts(world, 12):
-        Programme.objects.create(
-            level="municipality",
-            title=f"Дорожная карта: {muni.name}",
-            goal="Ц",
-            status="in_force",
-            start=dt.date(2026, 9, 1),
-            end=dt.date(2027, 6, 30),
-            municipality=muni,
-        )
+    roadmaps(world, 12)
     client = login("operator")
     url = reverse("programmes:list")
     first = client.get(url).content.decode()
@@ -117,16 +122,7 @@ def test_an_empty_summary_shows_no_pager_of_the_other_table(world: Any, login: A
     """A municipality without programmes: its summary is empty and has no pager of its own (the
     list's pager below is not shown twice)."""
     settings.SHNOR_PAGE_SIZE = 10
-    for muni in districts(world, 12):
-        Programme.objects.create(
-            level="municipality",
-            title=f"Дорожная карта: {muni.name}",
-            goal="Ц",
-            status="in_force",
-            start=dt.date(2026, 9, 1),
-            end=dt.date(2027, 6, 30),
-            municipality=muni,
-        )
+    roadmaps(world, 12)
     page = login("operator").get(reverse("programmes:list"), {"municipality": world.muni_b.pk}).content.decode()
     assert "Программ нет." in page.split('data-testid="overview"', 1)[1].split("</table>", 1)[0]
     assert page.count('data-testid="pages"') == 1 and "#overview-h" not in page.split('data-testid="pages"')[1]
