@@ -38,6 +38,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
 
 from shnor import __version__
 
@@ -48,6 +49,7 @@ EXCLUDED = ["sessions", "contenttypes", "auth.permission", "audit.dataversion", 
 # The archives of `shnor backup --dir`: shnor-2026-12-07-030000.tar (the region's local time).
 NAME = "shnor-{:%Y-%m-%d-%H%M%S}.tar"
 PATTERN = "shnor-????-??-??-??????.tar"
+KEEP = 14  # `shnor backup --dir`'s archives kept by default: two weeks of nightly copies
 FOLDERS = ("store", "files")
 CHUNK = 1 << 20
 
@@ -174,8 +176,6 @@ def backup_into(folder: Path, keep: int, now: dt.datetime | None = None) -> tupl
     if keep < 1:
         raise BackupError("Сколько копий хранить: не меньше одной.")
     folder.mkdir(parents=True, exist_ok=True)
-    from django.utils import timezone
-
     done = backup(folder / NAME.format(now or timezone.localtime()))
     others = sorted((p for p in folder.glob(PATTERN) if p != done.path), key=lambda p: p.name, reverse=True)
     removed, stuck = [], []

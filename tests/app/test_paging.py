@@ -126,3 +126,18 @@ def test_an_empty_summary_shows_no_pager_of_the_other_table(world: Any, login: A
     page = login("operator").get(reverse("programmes:list"), {"municipality": world.muni_b.pk}).content.decode()
     assert "Программ нет." in page.split('data-testid="overview"', 1)[1].split("</table>", 1)[0]
     assert page.count('data-testid="pages"') == 1 and "#overview-h" not in page.split('data-testid="pages"')[1]
+
+
+def test_the_guide_names_the_page_size_and_the_backup_defaults_the_code_has() -> None:
+    """docs/guide: «по 50 строк» (SHNOR_PAGE_SIZE's default), «14 последних» (`--keep`'s)."""
+    from pathlib import Path
+
+    from shnor import backup, settings
+
+    guide = Path(__file__).resolve().parents[2] / "docs" / "guide"
+    assert 'env_int("SHNOR_PAGE_SIZE", 50,' in Path(settings.__file__).read_text("utf-8")
+    for name in ("programmes.md", "support.md"):
+        assert "страницы по 50 строк" in " ".join((guide / name).read_text("utf-8").split()), name
+    assert backup.KEEP == 14
+    assert "(по умолчанию 14)" in " ".join((guide / "cli.md").read_text("utf-8").split())
+    assert "остаются 14 последних" in " ".join((guide / "install.md").read_text("utf-8").split())

@@ -110,6 +110,4 @@ class Heartbeat(models.Model):
 
     @classmethod
     def beat(cls, name: str, **detail: object) -> None:
-        from django.utils import timezone
-
         cls.objects.update_or_create(name=name, defaults={"at": timezone.now(), "detail": detail})

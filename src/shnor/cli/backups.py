@@ -40,11 +40,12 @@ def backup(
     from shnor import backup as service
     from shnor.core.numbers import number
 
+    kept = keep or service.KEEP
     removed: list[Path] = []
     stuck: list[Path] = []
     try:
         if folder is not None:
-            done, removed, stuck = service.backup_into(folder, keep or 14)
+            done, removed, stuck = service.backup_into(folder, kept)
         else:
             assert target is not None
             done = service.backup(target)
@@ -56,7 +57,7 @@ def backup(
         f"строк базы данных: {number(done.rows)}; файлов: {done.files})."
     )
     if removed:
-        console.print(f"Удалены старые копии (хранится {keep or 14}): {', '.join(p.name for p in removed)}.")
+        console.print(f"Удалены старые копии (хранится {kept}): {', '.join(p.name for p in removed)}.")
     if stuck:
         err.print(f"[yellow]Не удалось удалить старые копии:[/yellow] {', '.join(p.name for p in stuck)}.")
 
