@@ -1,4 +1,4 @@
-"""A backup of the data folder and its restoration."""
+"""A backup of the data folder, its restoration, and a new version's migrations all or nothing."""
 
 from __future__ import annotations
 
@@ -91,3 +91,23 @@ def restore(
         f"Восстановлено из {done.path}: строк базы данных {number(done.rows)}, файлов {done.files}. "
         "Перезапустите веб-сервер и фоновый обработчик."
     )
+
+
+@app.command()
+def migrate(data_dir: DataDir = None) -> None:
+    """Обновить структуру базы данных до этой версии: все новые миграции или ни одной (пакет делает это при обновлении)."""
+    django_setup(data_dir)
+    cli_actor("shnor migrate")
+    from shnor import upgrade
+    from shnor.bootstrap import collect_static
+
+    try:
+        done = upgrade.migrate()
+    except upgrade.MigrationFailed as error:
+        err.print(f"[red]Ошибка обновления базы данных:[/red] {error}")
+        raise typer.Exit(1) from None
+    collect_static()
+    if done.applied:
+        console.print(f"Применено миграций: {len(done.applied)} (последняя — {done.applied[-1]}).")
+    else:
+        console.print("База данных уже соответствует этой версии.")
