@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST := $(BIN)/pytest
 
-.PHONY: install demo serve test lint typecheck test-fast test-app test-browser test-pg system-deps clean lock bench bench-quick fuzz mutation validate screenshots
+.PHONY: deb install demo serve test lint typecheck test-fast test-app test-browser test-pg system-deps clean lock bench bench-quick fuzz mutation validate screenshots
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Нужен $(PYTHON) (Debian 12 / Astra Linux 1.8: apt-get install python3 python3-venv)"; exit 1; }
@@ -28,6 +28,10 @@ serve: install
 screenshots: install system-deps
 	$(BIN)/python scripts/screenshots.py
 	SHNOR_GUIDE_SHOTS=docs/guide/img $(PYTEST) -q -p no:randomly tests/browser/test_messy_import.py
+
+## The Debian package dist/shnor_<version>_amd64.deb (docs/guide/install.md; DEB_EXTRAS=spark adds Spark).
+deb: install
+	PIP=$(CURDIR)/$(BIN)/pip bash scripts/build-deb.sh
 
 ## Everything: lint, types, unit, integration, browser (SQLite), then integration on PostgreSQL.
 test: install system-deps lint typecheck test-app test-pg

@@ -15,6 +15,13 @@ command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 # WeasyPrint (PDF copies of documents) renders through Pango.
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 
+# The package's tests: nginx checks the site file (`nginx -t`), systemd-analyze the units, dpkg-deb
+# builds the package.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+command -v dpkg-deb >/dev/null 2>&1 || need+=(dpkg)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+
 # Extra commands asked for by name (e.g. `system-deps.sh wrk` for the load benchmark).
 for extra in "$@"; do
   command -v "$extra" >/dev/null 2>&1 || need+=("$extra")
@@ -31,4 +38,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+# Nothing installed here is started as a service (nginx would take port 80): policy-rc.d says no.
+made_policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod 0755 /usr/sbin/policy-rc.d
+  made_policy=1
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+[ -z "$made_policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d

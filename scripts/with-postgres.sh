@@ -27,11 +27,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"${as_pg[@]}" "$bindir/initdb" -D "$tmp/data" -U shnor -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+# PG_SUPERUSER=postgres: a cluster as Debian's, owned by «postgres» and without a database of
+# shnor's (the install guide's setup command makes it; tests/app/test_deploy_settings.py).
+superuser="${PG_SUPERUSER:-shnor}"
+"${as_pg[@]}" "$bindir/initdb" -D "$tmp/data" -U "$superuser" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
 "${as_pg[@]}" "$bindir/pg_ctl" -D "$tmp/data" -w -l "$tmp/log" \
   -o "-c listen_addresses='' -k $tmp -p $port -c fsync=off -c full_page_writes=off" start >/dev/null
-"$bindir/createdb" -h "$tmp" -p "$port" -U shnor shnor
-
-export DATABASE_URL="postgresql://shnor@/shnor?host=$tmp&port=$port"
+export PGHOST="$tmp" PGPORT="$port"
+if [ "$superuser" = shnor ]; then
+  "$bindir/createdb" -h "$tmp" -p "$port" -U shnor shnor
+  export DATABASE_URL="postgresql://shnor@/shnor?host=$tmp&port=$port"
+fi
 echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') at $tmp:$port"
 "$@"

@@ -20,6 +20,7 @@ from shnor.env import (
     env_str,
     env_time,
 )
+from shnor.lib.journal import under_systemd
 
 # Django's generic classes (ModelForm[School], ModelAdmin[Region]) subscriptable at run time, as
 # their type stubs declare them.
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
 SERIALIZATION_MODULES = {"json-exact": "shnor.exactjson"}
 
 MIDDLEWARE = [
+    "shnor.web.metrics.Middleware",  # outermost: counts and times every answer (when SHNOR_METRICS_TOKEN is set)
     "django.middleware.security.SecurityMiddleware",
     "shnor.web.security.SecurityHeadersMiddleware",
     "shnor.web.security.UploadLimitMiddleware",  # before anything reads the body
@@ -168,7 +170,13 @@ SHNOR_REMIND_AT = env_time("SHNOR_REMIND_AT", "07:00")
 # each minute) or the last complete backup is older than this many hours; 0: not checked (a
 # desktop or a demo runs no worker of its own and takes no nightly backup; a server sets 300 and
 # 26, docs/guide/settings.md).
+# The key a Prometheus server shows to read /metrics (at least 32 characters); empty: no /metrics.
+SHNOR_METRICS_TOKEN = env_str("SHNOR_METRICS_TOKEN").strip()
+if SHNOR_METRICS_TOKEN and len(SHNOR_METRICS_TOKEN) < 32:
+    raise SettingError("SHNOR_METRICS_TOKEN", "•" * len(SHNOR_METRICS_TOKEN), "at least 32 characters")
 SHNOR_WORKER_SILENCE_SECONDS = env_int("SHNOR_WORKER_SILENCE_SECONDS", 0, minimum=0)
+# How often the worker's clock ticks (its heartbeat, the reminders' check); tests shorten it.
+SHNOR_WORKER_TICK_SECONDS = env_int("SHNOR_WORKER_TICK_SECONDS", 60, minimum=1)
 SHNOR_BACKUP_MAX_AGE_HOURS = env_int("SHNOR_BACKUP_MAX_AGE_HOURS", 0, minimum=0)
 # Proxies whose X-Forwarded-For is believed (addresses or networks: «127.0.0.1,10.0.0.0/24»).
 SHNOR_TRUSTED_PROXIES = env_networks("SHNOR_TRUSTED_PROXIES")
@@ -187,7 +195,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # of the region (SHNOR_HSTS_PRELOAD), so its check is silenced when it is off.
 SECURE_SSL_REDIRECT = SECURE_COOKIES
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_COOKIES else None
-SECURE_REDIRECT_EXEMPT = [r"^healthz(/serving)?$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/serving)?$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SHNOR_HSTS_SECONDS", 31_536_000, minimum=0) if SECURE_COOKIES else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_COOKIES
 SECURE_HSTS_PRELOAD = env_bool("SHNOR_HSTS_PRELOAD", False)
@@ -202,10 +210,11 @@ USE_THOUSAND_SEPARATOR = True
 FORMAT_MODULE_PATH = ["shnor.formats"]
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Collected static files: in the data folder, or where the package's nginx serves them from.
+STATIC_ROOT = Path(env_str("SHNOR_STATIC_DIR") or DATA_DIR / "static")
 # Plotly's offline bundle ships inside the plotly package: served from there, never from a CDN.
 STATICFILES_DIRS = [("plotly", str(Path(plotly.__file__).parent / "package_data"))]
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "shnor.web.storage.StaticStorage"},
@@ -245,8 +254,12 @@ TASKS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Under systemd the journal keeps the time and reads each line's priority (shnor.lib.journal).
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "journal": {"()": "shnor.lib.journal.Formatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "journal" if under_systemd() else "plain"}},
     "root": {
         "handlers": ["console"],
         "level": env_choice("SHNOR_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),

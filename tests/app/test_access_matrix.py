@@ -421,6 +421,8 @@ MATRIX: dict[str, Entry] = dict(
         web("web:home"),
         ("web:healthz", Entry(lambda w, s: reverse("web:healthz"), public=True)),
         ("web:serving", Entry(lambda w, s: reverse("web:serving"), public=True)),
+        # Prometheus' figures: off without SHNOR_METRICS_TOKEN, then only for its key (test_metrics)
+        ("web:metrics", Entry(lambda w, s: reverse("web:metrics"), public=True, special=_NOTHING_THERE)),
         ("web:favicon", Entry(lambda w, s: reverse("web:favicon"), public=True, special=_ICON)),
         ("accounts:login", Entry(lambda w, s: reverse("accounts:login"), public=True, special=_ALL_SENT_ON)),
         web("accounts:logout", **POST),

@@ -3,6 +3,7 @@ fail when its protection is taken away; HTTPS is enforced (redirect, HSTS) but f
 
 from __future__ import annotations
 
+import re
 import secrets
 import subprocess
 import sys
@@ -65,3 +66,39 @@ def test_https_is_enforced_but_for_the_health_probe(client: Any, settings: Any) 
     assert secure.status_code == 200
     assert secure["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     assert client.get("/healthz").status_code == 200  # local probes over HTTP
+
+
+def test_the_guides_postgresql_setup_passes_the_deployment_checks(tmp_path: Path) -> None:
+    """The install guide's one command makes the database and its role on a cluster as Debian's
+    (superuser «postgres»); with the guide's DATABASE_URL, `shnor migrate` and `check --deploy` pass."""
+    guide = (Path(__file__).resolve().parents[2] / "docs/guide/install.md").read_text(encoding="utf-8")
+    command = next(line.strip() for line in guide.splitlines() if line.strip().startswith("sudo -u postgres psql "))
+    url = re.search(r"DATABASE_URL='(postgresql://[^']+@localhost/shnor)'", guide)
+    assert url
+    # No TCP in the throwaway cluster: its socket instead of localhost.
+    database = url[1].replace("@localhost/shnor", "@/shnor?host=$PGHOST&port=$PGPORT")
+    setup = command.replace("sudo -u postgres psql ", "psql -q -U postgres -d postgres ", 1)
+    shnor = f"{sys.executable} -m shnor.cli"
+    script = (
+        f'set -e\n{setup}\nexport DATABASE_URL="{database}"\n'
+        f"{shnor} migrate --data-dir {tmp_path}\n"
+        f"{shnor} manage --data-dir {tmp_path} check --deploy --fail-level WARNING\n"
+    )
+    env = clean_env() | {
+        "PG_SUPERUSER": "postgres",
+        "SHNOR_DEBUG": "false",
+        "SHNOR_SECRET_KEY": secrets.token_urlsafe(60),
+        "SHNOR_ALLOWED_HOSTS": "shnor.example.ru",
+        "SHNOR_SECURE_COOKIES": "true",
+    }
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        ["bash", str(root / "scripts/with-postgres.sh"), "bash", "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Применено миграций" in done.stdout and "System check identified no issues" in done.stdout
+    assert not (tmp_path / "shnor.sqlite3").exists(), "the database is PostgreSQL's, not a file in the folder"

@@ -5,6 +5,7 @@ a NUL in any input is refused before any view."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -69,3 +70,62 @@ def test_a_nul_in_any_input_is_refused_with_400(world: World) -> None:
     api = client.post("/api/people", data='{"full_name": "A\\u0000"}', content_type="application/json")
     assert api.status_code == 400 and api["Content-Type"] == "application/problem+json"
     assert client.get("/registry/schools/", {"q": "школа"}).status_code == 200
+
+
+def test_under_systemd_each_line_carries_its_priority(tmp_path: Any) -> None:
+    """With JOURNAL_STREAM (set by systemd for a unit's output) the journal reads each line's syslog
+    priority: «<4>» a warning, «<3>» every line of an error's traceback; no time (the journal has it)."""
+    import subprocess
+    import sys
+
+    from shnor.lib import journal
+    from tests.app.test_cli import clean_env
+
+    code = (
+        "import logging; log = logging.getLogger('shnor.probe'); log.info('сведения'); log.warning('внимание')\n"
+        "try:\n    1 / 0\nexcept ZeroDivisionError:\n    log.exception('сбой')"
+    )
+    command = [sys.executable, "-m", "shnor.cli", "manage", "--data-dir", str(tmp_path), "shell", "-c", code]
+    under = subprocess.run(command, capture_output=True, text=True, env=clean_env() | {"JOURNAL_STREAM": "8:1"})
+    lines = under.stderr.splitlines()
+    assert lines[:3] == ["<6>shnor.probe: сведения", "<4>shnor.probe: внимание", "<3>shnor.probe: сбой"]
+    assert lines[3] == "<3>Traceback (most recent call last):" and lines[-1] == "<3>ZeroDivisionError: division by zero"
+    plain = subprocess.run(command, capture_output=True, text=True, env=clean_env())
+    assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO shnor.probe: сведения$", plain.stderr.splitlines()[0])
+    assert [journal.priority(level) for level in (5, 10, 15, 20, 30, 40, 50, 60)] == [7, 7, 7, 6, 4, 3, 2, 2]
+
+
+def test_under_systemd_the_server_and_its_access_log_carry_priorities(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.app.test_cli import clean_env, run
+
+    run("init", "--preset", "volgograd-2021", data_dir=tmp_path)
+    env = clean_env() | {"JOURNAL_STREAM": "8:1", "SHNOR_WARM_UP": "0"}
+    command = [sys.executable, "-m", "shnor.cli", "serve", "--data-dir", str(tmp_path), "--port", "0", "--no-worker"]
+    command += ["--workers", "1"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as server:
+        lines: list[str] = []
+        try:
+            assert server.stdout is not None
+            port = 0
+            for line in server.stdout:
+                lines.append(line)
+                if "Listening at:" in line:
+                    port = int(line.rsplit(":", 1)[1].split()[0].strip(" )"))
+                if "Booting worker" in line:
+                    break
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as answer:
+                assert answer.status == 200
+            for line in server.stdout:
+                lines.append(line)
+                if "GET /healthz" in line:
+                    break
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    gunicorn = [line for line in lines if "gunicorn" in line]
+    assert any(line.startswith("<6>gunicorn.error: Booting worker") for line in gunicorn), lines
+    assert any(line.startswith("<6>gunicorn.access: 127.0.0.1") and "GET /healthz" in line for line in gunicorn)

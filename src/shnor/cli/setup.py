@@ -129,10 +129,23 @@ def _warm_up(worker: Any) -> None:
     warmup.in_background()
 
 
+def _process_gone(server: Any, worker: Any) -> None:
+    from shnor.web import metrics
+
+    metrics.process_gone(worker.pid)
+
+
 def _serve(host: str, port: int, workers: int, threads: int) -> None:
     from django.conf import settings
     from django.db import connections
     from gunicorn.app.base import BaseApplication
+
+    from shnor.lib import journal
+
+    if settings.SHNOR_METRICS_TOKEN:  # before the application, hence prometheus_client, is imported
+        from shnor.web import metrics
+
+        metrics.prepare(settings.DATA_DIR)
 
     from shnor.wsgi import application
 
@@ -144,6 +157,9 @@ def _serve(host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("accesslog", "-")
             self.cfg.set("timeout", 120)
             self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("child_exit", _process_gone)
+            if journal.under_systemd():  # gunicorn's lines carry their priority too
+                self.cfg.set("logconfig_dict", journal.gunicorn_logging())
             if settings.SHNOR_WARM_UP:
                 self.cfg.set("post_worker_init", _warm_up)
 
@@ -204,10 +220,12 @@ def worker(data_dir: DataDir = None) -> None:
     require_initialised()
     import threading
 
+    from django.conf import settings
     from django.core.management import call_command
 
     stop = threading.Event()
-    threading.Thread(target=_schedule, args=(stop,), name="shnor-schedule", daemon=True).start()
+    tick = settings.SHNOR_WORKER_TICK_SECONDS
+    threading.Thread(target=_schedule, args=(stop, tick), name="shnor-schedule", daemon=True).start()
     try:
         call_command("db_worker", interval=1, startup_delay=False)
     finally:
@@ -215,7 +233,7 @@ def worker(data_dir: DataDir = None) -> None:
 
 
 def _schedule(stop: Any, every: float = 60.0) -> None:
-    """The worker's clock: at start and once a minute, a sign of life for /healthz
+    """The worker's clock: at start and every `every` seconds (a minute), a sign of life for /healthz
     (`SHNOR_WORKER_SILENCE_SECONDS`) and the day's reminders queued when they are due."""
     from django.conf import settings
     from django.db import close_old_connections
