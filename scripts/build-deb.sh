@@ -34,7 +34,7 @@ echo "shnor $version: окружение Python…"
 # The wheel is built from the files git tracks, in a copy: nothing untracked gets in, and the
 # working tree gets no build/ or egg-info.
 mkdir "$work/src"
-git ls-files -z | xargs -0 tar -cf - | tar -xf - -C "$work/src"
+git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$work/src"
 "$pip" wheel -qq --no-deps -w "$work/wheel" "$work/src"
 wheel="$(ls "$work"/wheel/shnor-*.whl)"
 target="$wheel"
@@ -70,6 +70,8 @@ done
 install -D -m 0644 packaging/deb/copyright "$root/usr/share/doc/shnor/copyright"
 gzip -9n < CHANGELOG.md > "$root/usr/share/doc/shnor/changelog.gz"
 
+# Whatever the builder's umask: files readable by all, written by root only.
+chmod -R u+rwX,go+rX,go-w "$root"
 mkdir -p "$root/DEBIAN"
 for script in preinst postinst prerm postrm; do
     sed "s|@VERSION@|$version|g" "packaging/deb/$script" > "$root/DEBIAN/$script"

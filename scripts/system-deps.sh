@@ -39,11 +39,9 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # Nothing installed here is started as a service (nginx would take port 80): policy-rc.d says no.
-made_policy=""
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
   $SUDO chmod 0755 /usr/sbin/policy-rc.d
-  made_policy=1
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT  # removed however the install ends
 fi
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-[ -z "$made_policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d

@@ -177,6 +177,8 @@ if SHNOR_METRICS_TOKEN and len(SHNOR_METRICS_TOKEN) < 32:
 SHNOR_WORKER_SILENCE_SECONDS = env_int("SHNOR_WORKER_SILENCE_SECONDS", 0, minimum=0)
 # How often the worker's clock ticks (its heartbeat, the reminders' check); tests shorten it.
 SHNOR_WORKER_TICK_SECONDS = env_int("SHNOR_WORKER_TICK_SECONDS", 60, minimum=1)
+# `shnor backup --dir` without --keep (the nightly timer): how many archives the folder keeps.
+SHNOR_BACKUP_KEEP = env_int("SHNOR_BACKUP_KEEP", 14, minimum=1)
 SHNOR_BACKUP_MAX_AGE_HOURS = env_int("SHNOR_BACKUP_MAX_AGE_HOURS", 0, minimum=0)
 # Proxies whose X-Forwarded-For is believed (addresses or networks: «127.0.0.1,10.0.0.0/24»).
 SHNOR_TRUSTED_PROXIES = env_networks("SHNOR_TRUSTED_PROXIES")
@@ -195,7 +197,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # of the region (SHNOR_HSTS_PRELOAD), so its check is silenced when it is off.
 SECURE_SSL_REDIRECT = SECURE_COOKIES
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_COOKIES else None
-SECURE_REDIRECT_EXEMPT = [r"^healthz(/serving)?$", r"^metrics$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/serving)?$"]
 SECURE_HSTS_SECONDS = env_int("SHNOR_HSTS_SECONDS", 31_536_000, minimum=0) if SECURE_COOKIES else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_COOKIES
 SECURE_HSTS_PRELOAD = env_bool("SHNOR_HSTS_PRELOAD", False)
@@ -251,6 +253,7 @@ TASKS = {
     }
 }
 
+SHNOR_LOG_LEVEL = env_choice("SHNOR_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -262,6 +265,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "journal" if under_systemd() else "plain"}},
     "root": {
         "handlers": ["console"],
-        "level": env_choice("SHNOR_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+        "level": SHNOR_LOG_LEVEL,
     },
 }

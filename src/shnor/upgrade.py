@@ -45,12 +45,28 @@ def pending() -> list[str]:
     return [f"{migration.app_label}.{migration.name}" for migration, backwards in plan if not backwards]
 
 
+def unknown() -> list[str]:
+    """Migrations the database has and this release does not: a newer release made it."""
+    executor = MigrationExecutor(connection)
+    applied = executor.loader.applied_migrations or {}
+    return sorted(f"{app}.{name}" for app, name in applied if (app, name) not in executor.loader.graph.nodes)
+
+
 def _django_migrate(out: io.StringIO) -> None:
     call_command("migrate", interactive=False, verbosity=1, stdout=out)
 
 
 def migrate(run: Callable[[io.StringIO], None] = _django_migrate) -> Migrated:
-    """Apply every pending migration, or none; `run` applies them and writes Django's progress."""
+    """Apply every pending migration, or none; `run` applies them and writes Django's progress.
+    A database of a newer release is refused untouched: this release's code cannot read it."""
+    newer = unknown()
+    if newer:
+        raise MigrationFailed(
+            f"База данных создана более новой версией системы (в ней есть изменения структуры, неизвестные "
+            f"этой версии: {', '.join(newer[:3])}{' и др.' if len(newer) > 3 else ''}). "
+            "Эта версия с ней работать не может; база данных не изменена. Установите версию не ниже той, "
+            "что работала с этой базой, или восстановите копию, сделанную этой версией."
+        )
     todo = pending()
     out = io.StringIO()
     if connection.vendor == "sqlite":
@@ -63,6 +79,8 @@ def migrate(run: Callable[[io.StringIO], None] = _django_migrate) -> Migrated:
         return Migrated([], engine)
     try:
         attempt(run, out)
+    except MigrationFailed:
+        raise
     except Exception as error:
         started = _APPLYING.findall(out.getvalue())
         name = started[-1] if started else todo[0]
@@ -84,14 +102,24 @@ def _on_a_copy(run: Callable[[io.StringIO], None], out: io.StringIO) -> None:
         run(out)
         return
     copy = database.with_name(database.name + ".before-migrate")
+    if copy.exists():  # an earlier attempt stopped half-way: its copy is the database to keep
+        raise MigrationFailed(
+            f"Рядом с базой данных лежит копия {copy.name}, оставшаяся от прерванного обновления; "
+            f"база данных не изменена. Верните копию на место ({copy.name} → {database.name}) "
+            "или удалите её, если база данных цела, и повторите."
+        )
     connection.close()
+    partial = database.with_name(database.name + ".before-migrate.part")
     source = sqlite3.connect(database)
-    target = sqlite3.connect(copy)
+    target = sqlite3.connect(partial)
     try:
         source.backup(target)
     finally:
         target.close()
         source.close()
+    with partial.open("rb") as written:
+        os.fsync(written.fileno())
+    os.replace(partial, copy)
     try:
         run(out)
     except BaseException:

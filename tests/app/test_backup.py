@@ -243,6 +243,13 @@ def test_the_commands_round_trip_a_demo_region(tmp_path: Path) -> None:
             kept = run("backup", "--dir", str(copies), "--keep", "1", data_dir=folder)
         assert kept.returncode == 0, kept.stderr
     assert len(list(copies.glob("shnor-*.tar"))) == 1 and "Удалены старые копии (хранится 1)" in kept.stdout
+    # Without --keep, SHNOR_BACKUP_KEEP (the package's nightly timer): here 1 again
+    by_setting = {"SHNOR_BACKUP_KEEP": "1"}
+    nightly = run("backup", "--dir", str(copies), data_dir=folder, env=by_setting, check=False)
+    if "уже существует" in nightly.stderr:
+        nightly = run("backup", "--dir", str(copies), data_dir=folder, env=by_setting)
+    assert nightly.returncode == 0 and "Удалены старые копии (хранится 1)" in nightly.stdout
+    assert len(list(copies.glob("shnor-*.tar"))) == 1
     both = run("backup", str(again), "--dir", str(copies), data_dir=folder, check=False)
     assert both.returncode == 2 and "либо файл архива, либо папку копий" in both.stderr
     alone = run("backup", str(tmp_path / "one.tar"), "--keep", "3", data_dir=folder, check=False)

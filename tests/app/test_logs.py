@@ -5,7 +5,12 @@ a NUL in any input is refused before any view."""
 from __future__ import annotations
 
 import logging
+import os
 import re
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -72,12 +77,28 @@ def test_a_nul_in_any_input_is_refused_with_400(world: World) -> None:
     assert client.get("/registry/schools/", {"q": "школа"}).status_code == 200
 
 
-def test_under_systemd_each_line_carries_its_priority(tmp_path: Any) -> None:
-    """With JOURNAL_STREAM (set by systemd for a unit's output) the journal reads each line's syslog
-    priority: «<4>» a warning, «<3>» every line of an error's traceback; no time (the journal has it)."""
-    import subprocess
-    import sys
+class _Journal:
+    """A stream as systemd gives a unit: a pipe named in JOURNAL_STREAM by its device and inode."""
 
+    def __init__(self) -> None:
+        self.read, self.write = os.pipe()
+        stream = os.fstat(self.write)
+        self.name = f"{stream.st_dev}:{stream.st_ino}"
+
+    def start(self, command: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+        process = subprocess.Popen(command, stdout=self.write, stderr=self.write, env=env, text=True)
+        os.close(self.write)
+        return process
+
+    def lines(self) -> Iterator[str]:
+        with os.fdopen(self.read, encoding="utf-8") as stream:
+            yield from stream
+
+
+def test_under_systemd_each_line_carries_its_priority(tmp_path: Any) -> None:
+    """Under a unit (standard error is the stream systemd names in JOURNAL_STREAM) the journal reads
+    each line's syslog priority: «<4>» a warning, «<3>» every line of an error's traceback; no time
+    (the journal has it). The same variable inherited by output that goes elsewhere changes nothing."""
     from shnor.lib import journal
     from tests.app.test_cli import clean_env
 
@@ -86,46 +107,49 @@ def test_under_systemd_each_line_carries_its_priority(tmp_path: Any) -> None:
         "try:\n    1 / 0\nexcept ZeroDivisionError:\n    log.exception('сбой')"
     )
     command = [sys.executable, "-m", "shnor.cli", "manage", "--data-dir", str(tmp_path), "shell", "-c", code]
-    under = subprocess.run(command, capture_output=True, text=True, env=clean_env() | {"JOURNAL_STREAM": "8:1"})
-    lines = under.stderr.splitlines()
+    stream = _Journal()
+    process = stream.start(command, clean_env() | {"JOURNAL_STREAM": stream.name})
+    lines = [line.rstrip("\n") for line in stream.lines() if line.strip() and "objects imported" not in line]
+    process.wait(timeout=120)
     assert lines[:3] == ["<6>shnor.probe: сведения", "<4>shnor.probe: внимание", "<3>shnor.probe: сбой"]
     assert lines[3] == "<3>Traceback (most recent call last):" and lines[-1] == "<3>ZeroDivisionError: division by zero"
+    inherited = subprocess.run(command, capture_output=True, text=True, env=clean_env() | {"JOURNAL_STREAM": "8:1"})
     plain = subprocess.run(command, capture_output=True, text=True, env=clean_env())
-    assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO shnor.probe: сведения$", plain.stderr.splitlines()[0])
+    for done in (inherited, plain):
+        assert re.match(
+            r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO shnor.probe: сведения$", done.stderr.splitlines()[0]
+        )
     assert [journal.priority(level) for level in (5, 10, 15, 20, 30, 40, 50, 60)] == [7, 7, 7, 6, 4, 3, 2, 2]
 
 
 def test_under_systemd_the_server_and_its_access_log_carry_priorities(tmp_path: Any) -> None:
-    import subprocess
-    import sys
-    import urllib.request
-
+    """gunicorn's own lines too; SHNOR_LOG_LEVEL=WARNING leaves out the request lines."""
     from tests.app.test_cli import clean_env, run
 
     run("init", "--preset", "volgograd-2021", data_dir=tmp_path)
-    env = clean_env() | {"JOURNAL_STREAM": "8:1", "SHNOR_WARM_UP": "0"}
-    command = [sys.executable, "-m", "shnor.cli", "serve", "--data-dir", str(tmp_path), "--port", "0", "--no-worker"]
-    command += ["--workers", "1"]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as server:
-        lines: list[str] = []
+    seen: dict[str, list[str]] = {}
+    for level in ("INFO", "WARNING"):
+        stream = _Journal()
+        env = clean_env() | {"JOURNAL_STREAM": stream.name, "SHNOR_WARM_UP": "0", "SHNOR_LOG_LEVEL": level}
+        command = [sys.executable, "-m", "shnor.cli", "serve", "--data-dir", str(tmp_path), "--port", "0"]
+        server = stream.start([*command, "--no-worker", "--workers", "1", "--threads", "1"], env)
+        lines = seen.setdefault(level, [])
+        output = stream.lines()
         try:
-            assert server.stdout is not None
-            port = 0
-            for line in server.stdout:
+            for line in output:
                 lines.append(line)
-                if "Listening at:" in line:
-                    port = int(line.rsplit(":", 1)[1].split()[0].strip(" )"))
                 if "Booting worker" in line:
                     break
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as answer:
-                assert answer.status == 200
-            for line in server.stdout:
-                lines.append(line)
-                if "GET /healthz" in line:
-                    break
+            port = int(next(line for line in lines if "Listening at:" in line).rsplit(":", 1)[1].split()[0])
+            for _ in range(2):  # one thread: the first request's line is written before the second is read
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as answer:
+                    assert answer.status == 200
         finally:
             server.terminate()
             server.wait(timeout=30)
-    gunicorn = [line for line in lines if "gunicorn" in line]
-    assert any(line.startswith("<6>gunicorn.error: Booting worker") for line in gunicorn), lines
-    assert any(line.startswith("<6>gunicorn.access: 127.0.0.1") and "GET /healthz" in line for line in gunicorn)
+        lines.extend(output)
+    info = [line for line in seen["INFO"] if "gunicorn" in line]
+    assert any(line.startswith("<6>gunicorn.error: Listening at:") for line in info), seen["INFO"]
+    assert any(line.startswith("<6>gunicorn.access: 127.0.0.1") and "GET /healthz" in line for line in info)
+    assert any(line.startswith("<6>gunicorn.error: Booting worker") for line in seen["WARNING"]), "start: always"
+    assert not [line for line in seen["WARNING"] if "gunicorn.access" in line], seen["WARNING"]

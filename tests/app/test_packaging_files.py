@@ -23,13 +23,13 @@ def _settings(text: str) -> dict[str, str]:
 def test_the_packaged_settings_are_the_systems_own() -> None:
     packaged = _settings((PACKAGING / "shnor.env").read_text(encoding="utf-8"))
     known = _settings((ROOT / ".env.example").read_text(encoding="utf-8"))
-    assert set(packaged) - set(known) == {"SHNOR_BACKUP_KEEP"}, "only the backup timer's own setting is new"
+    assert set(packaged) <= set(known), "every setting the package writes is one the system reads"
     assert packaged["SHNOR_SECRET_KEY"] == "@SECRET@", "filled by postinst at the first install"
     assert packaged["SHNOR_REMIND_AT"] == "", "the timer sends the reminders, not the worker's clock"
     assert (packaged["SHNOR_WORKER_SILENCE_SECONDS"], packaged["SHNOR_BACKUP_MAX_AGE_HOURS"]) == ("300", "26")
-    assert packaged["SHNOR_BACKUP_KEEP"] == str(backup.KEEP)
+    assert packaged["SHNOR_BACKUP_KEEP"] == str(backup.KEEP) == str(settings.SHNOR_BACKUP_KEEP)
     unit = (PACKAGING / "systemd/shnor-backup.service").read_text()
-    assert f"Environment=SHNOR_BACKUP_KEEP={backup.KEEP}\n" in unit
+    assert "backup --dir /var/backups/shnor\n" in unit, "the number kept is the setting's"
     assert packaged["SHNOR_STATIC_DIR"] == "/var/cache/shnor/static"
     site = (PACKAGING / "nginx/shnor.conf").read_text()
     assert f"alias {packaged['SHNOR_STATIC_DIR']}/;" in site
@@ -64,3 +64,15 @@ def test_the_units_run_commands_that_exist() -> None:
         assert f"OnCalendar=*-*-* {at}:00" in text and "Persistent=true" in text
         guide = (ROOT / "docs/guide/install.md").read_text(encoding="utf-8")
         assert f"`{timer}` | ежедневно в {at}" in guide
+
+
+def test_the_package_depends_on_what_documents_need() -> None:
+    control = (PACKAGING / "control.in").read_text()
+    depends = re.search(r"^Depends: (.+(?:\n .+)*)", control, re.M)
+    assert depends
+    needed = [p.strip() for p in depends[1].replace("\n", " ").split(",")]
+    assert needed[0] == "python3.11", "the packaged environment links to Debian's python3.11"
+    # PDF of risk profiles (WeasyPrint: Pango, fonts) and PDF copies of DOCX (LibreOffice Writer)
+    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"):
+        assert package in needed
+    assert "libreoffice-writer-nogui | libreoffice-writer" in needed

@@ -135,3 +135,24 @@ def test_nothing_pending_runs_nothing() -> None:
     done = upgrade.migrate(never)
     assert done.applied == []
     assert done.engine == ("file copy" if connection.vendor == "sqlite" else "transaction")
+
+
+def test_a_database_of_a_newer_release_is_refused_untouched(behind: Path) -> None:
+    """An older release installed after a newer one (removed, not purged) must not run on its schema."""
+    database = behind / "shnor.sqlite3"
+    with sqlite3.connect(database) as db:
+        db.execute("INSERT INTO django_migrations (app, name, applied) VALUES ('audit', '0099_future', '2027-01-01')")
+    digest = _dump(database)
+    refused = run("migrate", data_dir=behind, check=False)
+    assert refused.returncode == 1
+    assert "База данных создана более новой версией системы" in refused.stderr and "audit.0099_future" in refused.stderr
+    assert _dump(database) == digest and "audit.0004_heartbeat" not in _applied(database)
+
+
+def test_a_copy_left_by_an_interrupted_upgrade_is_never_overwritten(behind: Path) -> None:
+    left = behind / "shnor.sqlite3.before-migrate"
+    left.write_bytes(b"the database as it was before")
+    refused = run("migrate", data_dir=behind, check=False)
+    assert refused.returncode == 1 and "оставшаяся от прерванного обновления" in refused.stderr
+    assert left.read_bytes() == b"the database as it was before"
+    assert "audit.0004_heartbeat" not in _applied(behind / "shnor.sqlite3")

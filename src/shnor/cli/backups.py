@@ -23,7 +23,9 @@ def backup(
     keep: Annotated[
         int | None,
         typer.Option(
-            help="С --dir: сколько последних копий хранить в папке (по умолчанию 14; старые удаляются).", min=1
+            help="С --dir: сколько последних копий хранить в папке (по умолчанию $SHNOR_BACKUP_KEEP, иначе 14; "
+            "старые удаляются).",
+            min=1,
         ),
     ] = None,
     data_dir: DataDir = None,
@@ -37,10 +39,12 @@ def backup(
         raise typer.Exit(2)
     django_setup(data_dir)
     require_initialised()
+    from django.conf import settings
+
     from shnor import backup as service
     from shnor.core.numbers import number
 
-    kept = keep or service.KEEP
+    kept = keep or settings.SHNOR_BACKUP_KEEP
     removed: list[Path] = []
     stuck: list[Path] = []
     try:
@@ -101,12 +105,17 @@ def migrate(data_dir: DataDir = None) -> None:
     from shnor import upgrade
     from shnor.bootstrap import collect_static
 
+    # The static files first: a full disk stops the upgrade before the database changes, never after.
+    try:
+        collect_static()
+    except OSError as error:
+        err.print(f"[red]Статические файлы не собраны:[/red] {error}. База данных не изменялась.")
+        raise typer.Exit(1) from None
     try:
         done = upgrade.migrate()
     except upgrade.MigrationFailed as error:
         err.print(f"[red]Ошибка обновления базы данных:[/red] {error}")
         raise typer.Exit(1) from None
-    collect_static()
     if done.applied:
         console.print(f"Применено миграций: {len(done.applied)} (последняя — {done.applied[-1]}).")
     else:

@@ -159,7 +159,7 @@ def _serve(host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("graceful_timeout", 10)
             self.cfg.set("child_exit", _process_gone)
             if journal.under_systemd():  # gunicorn's lines carry their priority too
-                self.cfg.set("logconfig_dict", journal.gunicorn_logging())
+                self.cfg.set("logconfig_dict", journal.gunicorn_logging(settings.SHNOR_LOG_LEVEL))
             if settings.SHNOR_WARM_UP:
                 self.cfg.set("post_worker_init", _warm_up)
 

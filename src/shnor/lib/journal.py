@@ -12,7 +12,14 @@ PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.I
 
 
 def under_systemd() -> bool:
-    return bool(os.environ.get("JOURNAL_STREAM"))
+    """Whether standard error is the journal's stream: systemd names it «device:inode» in
+    JOURNAL_STREAM, which a child whose output goes elsewhere (a terminal, a pipe) inherits too."""
+    device, _, inode = os.environ.get("JOURNAL_STREAM", "").partition(":")
+    try:
+        stream = os.fstat(2)
+        return (stream.st_dev, stream.st_ino) == (int(device), int(inode))
+    except (OSError, ValueError):
+        return False
 
 
 def priority(level: int) -> int:
@@ -33,8 +40,10 @@ class Formatter(logging.Formatter):
         return "\n".join(prefix + line for line in super().format(record).splitlines() or [""])
 
 
-def gunicorn_logging() -> dict[str, object]:
-    """gunicorn's own lines (its processes, the access log) with the same priorities."""
+def gunicorn_logging(level: str = "INFO") -> dict[str, object]:
+    """gunicorn's own lines (its processes, the access log) with the same priorities. `level`
+    (SHNOR_LOG_LEVEL) holds for the application and the access log; gunicorn's own start, stop and
+    crash lines are always written."""
     handler = {"class": "logging.StreamHandler", "formatter": "journal"}
     return {
         "version": 1,
@@ -44,9 +53,9 @@ def gunicorn_logging() -> dict[str, object]:
             "error_console": {**handler, "stream": "ext://sys.stderr"},
             "console": {**handler, "stream": "ext://sys.stdout"},
         },
-        "root": {"level": "INFO", "handlers": ["error_console"]},
+        "root": {"level": level, "handlers": ["error_console"]},
         "loggers": {
             "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
-            "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+            "gunicorn.access": {"level": level, "handlers": ["console"], "propagate": False},
         },
     }
