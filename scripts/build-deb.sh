@@ -22,6 +22,7 @@ export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/
 
 [ -x "$python" ] || { echo "Нужен $python (apt-get install python3.11 python3.11-venv)" >&2; exit 1; }
 command -v dpkg-deb >/dev/null || { echo "Нужен dpkg-deb (Debian, Astra Linux)" >&2; exit 1; }
+git rev-parse --is-inside-work-tree >/dev/null 2>&1 || { echo "Пакет собирается из клона репозитория (git)" >&2; exit 1; }
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

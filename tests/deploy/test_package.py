@@ -59,11 +59,22 @@ def _need() -> None:
     assert os.geteuid() == 0, "dpkg --root writes files owned by the shnor user: run the package's tests as root"
 
 
+def _clean_env() -> dict[str, str]:
+    """A command's environment as an administrator's shell gives it: the test run's settings gone;
+    PYTHONPATH left as it is (the snapshot runs set it), which the installed command must ignore."""
+    return clean_env()
+
+
+def _service_env() -> dict[str, str]:
+    """What systemd gives a unit: no PYTHONPATH of anyone's."""
+    return {k: v for k, v in clean_env().items() if not k.startswith("PYTHON")}
+
+
 def _run(
     *command: str | Path, env: dict[str, str] | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [str(c) for c in command], capture_output=True, text=True, env=clean_env() | (env or {}), timeout=900
+        [str(c) for c in command], capture_output=True, text=True, env=_clean_env() | (env or {}), timeout=900
     )
     if check:
         assert result.returncode == 0, f"{command}: {result.stderr[-3000:]}{result.stdout[-3000:]}"
@@ -399,12 +410,12 @@ def _the_services_run(root: Path) -> None:
     data = root / "var/lib/shnor"
     for name in ("shnor-backup.service", "shnor-remind.service"):
         command, env = _unit(root, name)
-        done = _run(*command, env=env)
-        assert done.returncode == 0
+        done = subprocess.run(command, capture_output=True, text=True, env=_service_env() | env, timeout=600)
+        assert done.returncode == 0, done.stderr
     assert len(list((root / "var/backups/shnor").glob(backup.PATTERN))) == 1
     command, env = _unit(root, "shnor-worker.service")
     env |= {"SHNOR_WORKER_TICK_SECONDS": "1", "SHNOR_REMIND_AT": "00:00"}
-    worker = subprocess.Popen(command, env=clean_env() | env, stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen(command, env=_service_env() | env, stderr=subprocess.PIPE, text=True)
     seen: list[str] = []
     finder = threading.Thread(target=_lines_until, args=(worker, "send_reminders state=SUCCESSFUL", seen), daemon=True)
     try:
@@ -418,7 +429,7 @@ def _the_services_run(root: Path) -> None:
         command[command.index("--port") + 1] = str(port)
         env |= {"SHNOR_WARM_UP": "0"}
         web = subprocess.Popen(
-            command, env=clean_env() | env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            command, env=_service_env() | env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         try:
             started: list[str] = []
