@@ -51,6 +51,25 @@ for script in "$venv"/bin/*; do
         sed -i "1s|^#!$venv/bin/|#!/$release/venv/bin/|" "$script"
     fi
 done
+# The installed files' own records (RECORD) hold the rewritten scripts' new checksums, so that the
+# package does not depend on the build folder's random name (reproducible) and pip can check it.
+"$python" - "$venv" <<'PY'
+import base64, csv, hashlib, io, pathlib, sys
+
+site = pathlib.Path(sys.argv[1]) / "lib/python3.11/site-packages"
+for record in sorted(site.glob("*.dist-info/RECORD")):
+    rows = list(csv.reader(record.open(newline="", encoding="utf-8")))
+    # direct_url.json, removed above (it named the build folder), leaves the record too
+    rows = [row for row in rows if row and not row[0].endswith(".dist-info/direct_url.json")]
+    for row in rows:
+        if row and row[0].startswith("../../../bin/") and row[1]:
+            data = (site / row[0]).read_bytes()  # paths relative to site-packages
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            row[1:3] = [f"sha256={digest}", str(len(data))]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    record.write_text(out.getvalue(), encoding="utf-8")
+PY
 if grep -rl --include='*' -F "$work" "$venv/bin" "$venv/pyvenv.cfg" >/dev/null 2>&1; then
     echo "Путь сборки остался в окружении: $(grep -rl -F "$work" "$venv/bin" "$venv/pyvenv.cfg" | head -3)" >&2
     exit 1
@@ -80,7 +99,9 @@ for script in preinst postinst prerm postrm; do
 done
 (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) \
     > "$root/DEBIAN/md5sums"
-size="$(du -sk --apparent-size --exclude=DEBIAN "$root" | cut -f1)"
+# Installed-Size in KiB from the files' own sizes (a folder's size depends on the file system's history)
+size="$(find "$root" -path "$root/DEBIAN" -prune -o \( -type f -o -type l \) -printf '%s\n' \
+    | awk '{ total += $1 } END { printf "%d\n", (total + 1023) / 1024 }')"
 sed -e "s|@VERSION@|$version|" -e "s|@SIZE@|$size|" packaging/deb/control.in > "$root/DEBIAN/control"
 find "$root" -newermt "@$SOURCE_DATE_EPOCH" -print0 | xargs -0r touch -h -d "@$SOURCE_DATE_EPOCH"
 

@@ -98,6 +98,15 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Package:
     return Package(deb, version)
 
 
+def test_the_build_is_reproducible(package: Package, tmp_path: Path) -> None:
+    """The same commit built again gives the same bytes (file times from the commit, no build path
+    in any file, byte code checked by hash, the scripts' records rewritten)."""
+    env = {"DEB_OUT": str(tmp_path), "DEB_COMPRESS": "gzip", "DEB_LEVEL": "1", "PIP": str(ROOT / ".venv/bin/pip")}
+    again = Path(_run("bash", ROOT / "scripts/build-deb.sh", env=env).stdout.strip().splitlines()[-1])
+    digest = [hashlib.sha256(deb.read_bytes()).hexdigest() for deb in (package.deb, again)]
+    assert digest[0] == digest[1]
+
+
 def _repack(source: Path, old: str, tree: Path, version: str, out: Path, files: dict[str, str]) -> Path:
     """The extracted package `tree` (of version `old`) as version `version` with `files` added."""
     release = tree / "opt/shnor/releases"
