@@ -6,7 +6,7 @@
 #   DEB_VERSION   the package version (default: pyproject.toml's)
 #   DEB_OUT       where the .deb goes (default: dist)
 #   DEB_COMPRESS  xz (default), gzip or none; DEB_LEVEL the level (tests: gzip 1)
-#   DEB_EXTRAS    optional parts to carry, e.g. "spark" (+470 MB: the scale-out engine)
+#   DEB_EXTRAS    optional parts to carry, e.g. "spark" (pyspark: the scale-out engine)
 #   PIP           the pip that installs into the package's environment (default: .venv/bin/pip)
 set -euo pipefail
 cd "$(dirname "$0")/.."
